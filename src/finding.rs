@@ -1,0 +1,159 @@
+//! The finding type shared by the static engine, the LLM stages and every report.
+//!
+//! A finding is designed to be fed back to a model as evidence: it carries the exact source
+//! snippet it is about, the rule's CWE ids, and (for taint findings) the source → sink path.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// How bad a finding is if it is real. Ordered: `Low < Medium < High`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+}
+
+/// How sure the producer of a finding is that it is real. Ordered: `Low < Medium < High`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+        }
+    }
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+/// A span in a file. Lines and columns are 1-based; `end_column` is exclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Span {
+    pub start_line: usize,
+    pub start_column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+/// One step of a taint path: where tainted data was introduced, passed on, or consumed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaintStep {
+    /// `source`, `propagation` or `sink`.
+    pub kind: TaintStepKind,
+    pub span: Span,
+    /// The source text of the expression at this step (one line, trimmed).
+    pub snippet: String,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TaintStepKind {
+    Source,
+    Propagation,
+    Sink,
+}
+
+/// Which part of pyward produced a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    /// The tree-sitter rule engine (pattern or taint rule).
+    Static,
+    /// A model finding that survived the evidence check.
+    Model,
+}
+
+/// Why a finding is not counted (it is still reported in JSON and SARIF).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suppression {
+    /// `nosec`, `noqa` or `pyward`.
+    pub kind: String,
+    /// The comment text that suppressed it, e.g. `# nosec B602`.
+    pub justification: String,
+}
+
+/// A deterministic replacement suggested by a rule's fix template.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Edit {
+    pub span: Span,
+    /// Byte range in the file, for applying the edit.
+    pub start_byte: usize,
+    pub end_byte: usize,
+    pub replacement: String,
+    pub description: String,
+}
+
+/// A reported vulnerability.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub rule_id: String,
+    /// CWE numbers, e.g. `[78]`.
+    pub cwe: Vec<u32>,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    /// Path as given on the command line (or `-` for stdin), with `/` separators.
+    pub path: String,
+    pub span: Span,
+    /// The source lines the finding covers (whole lines, at most a few), verbatim.
+    pub snippet: String,
+    pub message: String,
+    pub remediation: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub taint_path: Vec<TaintStep>,
+    /// Stable across unrelated edits: hash of rule id, path and the normalised snippet,
+    /// plus an occurrence counter for identical snippets in one file.
+    pub fingerprint: String,
+    pub origin: Origin,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<Suppression>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fixes: Vec<Edit>,
+}
+
+impl Finding {
+    pub fn is_suppressed(&self) -> bool {
+        self.suppressed.is_some()
+    }
+}
+
+/// Computes fingerprints for the findings of one file, in place.
+///
+/// The fingerprint ignores line numbers (so inserting lines above does not change it) and
+/// whitespace inside the snippet; identical (rule, snippet) pairs are told apart by their order.
+pub fn assign_fingerprints(findings: &mut [Finding]) {
+    use std::collections::HashMap;
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    for f in findings.iter_mut() {
+        let norm: String = f.snippet.split_whitespace().collect::<Vec<_>>().join(" ");
+        let n = seen.entry((f.rule_id.clone(), norm.clone())).or_insert(0);
+        let mut h = Sha256::new();
+        h.update(f.rule_id.as_bytes());
+        h.update([0]);
+        h.update(f.path.as_bytes());
+        h.update([0]);
+        h.update(norm.as_bytes());
+        h.update([0]);
+        h.update(n.to_string().as_bytes());
+        *n += 1;
+        f.fingerprint = hex::encode(&h.finalize()[..16]);
+    }
+}

@@ -1,0 +1,2 @@
+//! The local inference runtime: GGUF models through candle, constrained to JSON.
+pub mod model;

@@ -1,0 +1,126 @@
+//! The rule catalogue: every `rules/python/**/*.toml`, compiled into the binary.
+
+pub mod schema;
+
+use std::collections::BTreeMap;
+
+use include_dir::{include_dir, Dir};
+
+use crate::error::RuleError;
+pub use schema::RuleSpec;
+
+/// The `rules/` directory, embedded at build time so the binary works air-gapped from any cwd.
+pub static RULES_DIR: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/rules");
+
+/// All rules, sorted by id.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    rules: Vec<RuleSpec>,
+    by_id: BTreeMap<String, usize>,
+}
+
+impl Catalog {
+    /// Loads and validates the embedded rules.
+    pub fn embedded() -> Result<Catalog, RuleError> {
+        let mut files = Vec::new();
+        collect_toml(&RULES_DIR, &mut files);
+        let mut specs = Vec::new();
+        for (path, text) in files {
+            // Files and folders starting with `_` hold shared data (taint sources), not rules.
+            if path.split('/').any(|part| part.starts_with('_')) {
+                continue;
+            }
+            specs.push(parse_rule(&path, text)?);
+        }
+        Catalog::from_specs(specs)
+    }
+
+    /// Builds a catalogue from already-parsed rules, checking ids are unique.
+    pub fn from_specs(mut rules: Vec<RuleSpec>) -> Result<Catalog, RuleError> {
+        rules.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut by_id = BTreeMap::new();
+        for (i, r) in rules.iter().enumerate() {
+            if by_id.insert(r.id.clone(), i).is_some() {
+                return Err(RuleError::Invalid {
+                    file: format!("python/{}/{}.toml", r.category, r.id),
+                    message: format!("duplicate rule id {}", r.id),
+                });
+            }
+        }
+        Ok(Catalog { rules, by_id })
+    }
+
+    pub fn rules(&self) -> &[RuleSpec] {
+        &self.rules
+    }
+
+    pub fn get(&self, id: &str) -> Option<&RuleSpec> {
+        self.by_id.get(id).map(|&i| &self.rules[i])
+    }
+
+    /// Every CWE id any rule carries, sorted.
+    pub fn cwes(&self) -> Vec<u32> {
+        let mut v: Vec<u32> = self.rules.iter().flat_map(|r| r.cwe.iter().copied()).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+}
+
+/// Shared data files under `rules/` (names starting with `_`), by path relative to `rules/`.
+pub fn embedded_data_file(path: &str) -> Option<&'static str> {
+    RULES_DIR.get_file(path).and_then(|f| f.contents_utf8())
+}
+
+fn collect_toml(dir: &'static Dir<'static>, out: &mut Vec<(String, &'static str)>) {
+    for f in dir.files() {
+        let p = f.path().to_string_lossy().replace('\\', "/");
+        if p.ends_with(".toml") {
+            if let Some(text) = f.contents_utf8() {
+                out.push((p, text));
+            }
+        }
+    }
+    for d in dir.dirs() {
+        collect_toml(d, out);
+    }
+}
+
+/// Parses one rule file and checks what serde cannot: id format, file name, category folder.
+pub fn parse_rule(path: &str, text: &str) -> Result<RuleSpec, RuleError> {
+    let spec: RuleSpec = toml::from_str(text).map_err(|source| RuleError::Toml {
+        file: path.to_string(),
+        source,
+    })?;
+    let invalid = |message: String| RuleError::Invalid {
+        file: path.to_string(),
+        message,
+    };
+    let id_ok = spec.id.len() == 5
+        && spec.id.starts_with("PW")
+        && spec.id[2..].chars().all(|c| c.is_ascii_digit());
+    if !id_ok {
+        return Err(invalid(format!("id `{}` is not PW + three digits", spec.id)));
+    }
+    let file_name = path.rsplit('/').next().unwrap_or(path);
+    if file_name != format!("{}.toml", spec.id) {
+        return Err(invalid(format!("file must be named {}.toml", spec.id)));
+    }
+    let folder = path.rsplit('/').nth(1).unwrap_or("");
+    if folder != spec.category {
+        return Err(invalid(format!(
+            "category `{}` does not match its folder `{folder}`",
+            spec.category
+        )));
+    }
+    if spec.cwe.is_empty() {
+        return Err(invalid("at least one CWE id is required".into()));
+    }
+    if spec.patterns.is_empty() && spec.taint.is_none() {
+        return Err(invalid("a rule needs `patterns` or `taint`".into()));
+    }
+    if spec.doc.references.is_empty() {
+        return Err(invalid("doc.references must list at least the CWE page".into()));
+    }
+    Ok(spec)
+}

@@ -1,0 +1,175 @@
+//! The on-disk shape of a rule: `rules/python/<category>/<rule-id>.toml`.
+//!
+//! Every struct denies unknown fields, so a typo in a rule file is an error naming the file
+//! and the field, caught by `cargo test` (see `tests/rules_catalog.rs`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::finding::{Confidence, Severity};
+
+/// One rule, as written in its TOML file.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    /// Stable id, `PW` + three digits, e.g. `PW101`. Never reused.
+    pub id: String,
+    /// Kebab-case slug, e.g. `subprocess-shell-true`.
+    pub name: String,
+    /// One-line title, sentence case, no trailing period.
+    pub title: String,
+    /// The directory the file lives in, e.g. `command-injection`.
+    pub category: String,
+    /// CWE numbers, most specific first.
+    pub cwe: Vec<u32>,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    /// Equivalent Bandit test ids (`B602`), so `# nosec B602` suppresses this rule.
+    #[serde(default)]
+    pub bandit: Vec<String>,
+    /// Equivalent ruff codes (`S602`), so `# noqa: S602` suppresses this rule.
+    #[serde(default)]
+    pub ruff: Vec<String>,
+    /// The finding's message. `{name}` is replaced by the text of the capture `@name`
+    /// (e.g. `{callee}`), truncated to one line.
+    pub message: String,
+    /// One or two sentences on how to fix it (shown in reports and given to the fixer).
+    pub remediation: String,
+    pub doc: RuleDoc,
+    /// How the rule matches. A finding is produced for each match of any pattern.
+    #[serde(default)]
+    pub patterns: Vec<Pattern>,
+    /// Source → sink data flow. A finding is produced for each tainted sink argument.
+    #[serde(default)]
+    pub taint: Option<TaintSpec>,
+    /// Deterministic fix templates (tried by the fixer as candidate 0).
+    #[serde(default)]
+    pub fix: Vec<FixTemplate>,
+}
+
+/// A rule's documentation, in ruff's shape.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDoc {
+    /// What it does: what the rule looks for.
+    pub what: String,
+    /// Why is this bad: the attack or failure it enables.
+    pub why: String,
+    /// Python code that triggers the rule.
+    pub example: String,
+    /// Python code that does the same thing safely.
+    pub use_instead: String,
+    /// URLs; the CWE page first.
+    pub references: Vec<String>,
+}
+
+/// One way a rule matches.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Pattern {
+    /// A call whose callee resolves (through imports and aliases) to one of `callee`.
+    ///
+    /// Names are fully qualified (`subprocess.Popen`, `yaml.load`). A leading `*.` matches a
+    /// method of any receiver (`*.execute`), a trailing `.*` any member of a module
+    /// (`telnetlib.*`). Builtins are written bare (`eval`). Captures available to `message`
+    /// and `fix`: `callee` (the function expression), `call` (the whole call).
+    Call {
+        callee: Vec<String>,
+        /// Conditions on arguments; all must hold.
+        #[serde(default)]
+        args: Vec<ArgCondition>,
+    },
+    /// `import X` / `from X import ...` of one of these modules (or their submodules).
+    Import { modules: Vec<String> },
+    /// A raw tree-sitter-python query. The node captured as `@match` is reported.
+    /// Standard predicates (`#eq?`, `#match?`, `#any-of?`, `#not-eq?`, `#not-match?`) work,
+    /// plus `(#qualname? @cap "mod.name" ...)`: the capture resolves through imports to one
+    /// of the names (same wildcard forms as `callee`).
+    Query { query: String },
+}
+
+/// A condition on one argument of a call. The argument is found by keyword `name`, or by
+/// position `position` (0-based), or either when both are given.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArgCondition {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub position: Option<usize>,
+    pub is: ArgIs,
+    /// With `is = "int-below"`: the bound (exclusive).
+    #[serde(default)]
+    pub below: Option<i64>,
+    /// With `is = "matches"`: a regex over the argument's source text.
+    #[serde(default)]
+    pub regex: Option<String>,
+    /// With `is = "one-of"`: accepted source texts (after stripping whitespace).
+    #[serde(default)]
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ArgIs {
+    /// The argument is passed.
+    Present,
+    /// The argument is not passed.
+    Absent,
+    /// A truthy literal (`True`, a non-zero number, a non-empty string literal).
+    True,
+    /// A falsy literal (`False`, `0`, `None`, `""`).
+    False,
+    /// A string literal with no interpolation (a plain string or an f-string without fields).
+    LiteralString,
+    /// Anything but a plain literal: a name, call, f-string with fields, concatenation...
+    NonLiteral,
+    /// An integer literal below `below`.
+    IntBelow,
+    /// Source text matches `regex`.
+    Matches,
+    /// Source text is one of `values`.
+    OneOf,
+    /// Absent, or a falsy literal (`httponly` missing or `False`).
+    AbsentOrFalse,
+}
+
+/// Source → sink data flow inside one function (or module top level).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaintSpec {
+    pub sinks: Vec<TaintSink>,
+    /// Calls that make a value safe for this rule, beyond the global sanitizers
+    /// (e.g. `shlex.quote` for command injection). Same name forms as `Pattern::Call`.
+    #[serde(default)]
+    pub sanitizers: Vec<String>,
+    /// Source kinds from `rules/python/_taint/sources.toml` this rule accepts; empty = all.
+    #[serde(default)]
+    pub sources: Vec<String>,
+}
+
+/// A call whose arguments must not receive tainted data.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaintSink {
+    pub callee: Vec<String>,
+    /// Positions of the arguments that are dangerous (0-based); empty with no `keywords` = all.
+    #[serde(default)]
+    pub positions: Vec<usize>,
+    /// Keyword arguments that are dangerous.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// Extra conditions the call must satisfy (e.g. `shell=True`), as in `Pattern::Call`.
+    #[serde(default)]
+    pub args: Vec<ArgCondition>,
+}
+
+/// A deterministic rewrite: replace the text of capture `capture` with `replacement`.
+/// For call patterns, `capture = "callee"` rewrites the function name, and
+/// `capture = "arg:NAME"` rewrites the value of keyword argument NAME.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixTemplate {
+    pub capture: String,
+    pub replacement: String,
+    pub description: String,
+}
