@@ -45,13 +45,15 @@ pub fn render(outcome: &ScanOutcome, catalog: &Catalog, opts: &RenderOptions) ->
     }
     out.push_str(&format!("| **Total** | **{}** |\n", summary.findings));
     if summary.suppressed > 0 {
+        let n = summary.suppressed;
         out.push_str(&format!(
-            "\n{} suppressed by in-source comments {}.\n",
-            capitalize(&plural(summary.suppressed, "finding", "findings")),
+            "\n{} suppressed by in-source comments {} {}.\n",
+            plural(n, "finding", "findings"),
+            if n == 1 { "is" } else { "are" },
             if opts.show_suppressed {
-                "are included below, marked as suppressed"
+                "included below, marked as suppressed"
             } else {
-                "are not shown"
+                "not shown"
             }
         ));
     }
@@ -243,10 +245,14 @@ fn how_to_fix(f: &Finding, rule: Option<&RuleSpec>) -> String {
     if !f.fixes.is_empty() {
         let mut edits: Vec<&Edit> = f.fixes.iter().collect();
         edits.sort_by_key(|e| (e.span, e.start_byte));
-        s.push_str(&format!(
-            "\n\nSuggested {} (applied together):\n",
-            if edits.len() == 1 { "edit" } else { "edits" }
-        ));
+        if !s.ends_with('\n') {
+            s.push('\n');
+        }
+        s.push_str(if edits.len() == 1 {
+            "\nSuggested edit:\n"
+        } else {
+            "\nSuggested edits (apply them together):\n"
+        });
         for e in edits {
             s.push_str(&format!(
                 "\n- {} (line {}, column {}",
