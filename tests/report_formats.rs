@@ -6,8 +6,8 @@
 //! change these snapshots.
 
 use pyward::finding::{
-    assign_fingerprints, Confidence, Edit, Finding, Origin, Severity, Span, Suppression,
-    TaintStep, TaintStepKind,
+    assign_fingerprints, Confidence, Edit, Finding, Origin, Severity, Span, Suppression, TaintStep,
+    TaintStepKind,
 };
 use pyward::report::json::JsonReport;
 use pyward::report::{render, ruleset_hash, Format, RenderOptions, RunMeta};
@@ -301,8 +301,7 @@ fn opts(show_suppressed: bool, color: bool) -> RenderOptions {
         show_suppressed,
         meta: RunMeta {
             tool_version: "0.1.0".into(),
-            ruleset_hash: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-                .into(),
+            ruleset_hash: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef".into(),
             command_line: vec!["pyward".into(), "scan".into(), "app".into()],
         },
     }
@@ -346,13 +345,16 @@ fn ruleset_hash_is_stable_and_sensitive() {
     assert_eq!(a.len(), 64);
     assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
     // The order rules are given in does not matter.
-    let reordered = Catalog::from_specs(catalog().rules().iter().rev().cloned().collect())
-        .expect("catalog");
+    let reordered =
+        Catalog::from_specs(catalog().rules().iter().rev().cloned().collect()).expect("catalog");
     assert_eq!(ruleset_hash(&reordered), a);
     // Any change to a rule does.
     let mut specs = catalog().rules().to_vec();
     specs[0].remediation.push('!');
-    assert_ne!(ruleset_hash(&Catalog::from_specs(specs).expect("catalog")), a);
+    assert_ne!(
+        ruleset_hash(&Catalog::from_specs(specs).expect("catalog")),
+        a
+    );
     // So does dropping one.
     let fewer = Catalog::from_specs(catalog().rules()[1..].to_vec()).expect("catalog");
     assert_ne!(ruleset_hash(&fewer), a);
@@ -373,7 +375,9 @@ fn text_lists_findings_with_carets_and_summary() {
         "6 findings (3 high, 2 medium, 1 low) in 9 files; 1 suppressed; 1 error, 1 warning"
     );
     // Diagnostics come after the findings and before the summary, clearly marked.
-    let diag = out.find("diagnostics (files skipped").expect("diagnostics heading");
+    let diag = out
+        .find("diagnostics (files skipped")
+        .expect("diagnostics heading");
     assert!(out.rfind(": PW").unwrap() < diag);
     assert!(out.contains("  vendor/blob.py: error: binary file (NUL byte at offset 17)\n"));
     assert!(out.contains("  app/broken.py:3: warning: syntax error;"));
@@ -412,7 +416,11 @@ fn text_multi_line_spans_underline_each_line() {
         .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
         .collect();
     assert_eq!(numbered.len(), 4, "{block:#?}");
-    assert_eq!(block.iter().filter(|l| l.contains('^')).count(), 4, "{block:#?}");
+    assert_eq!(
+        block.iter().filter(|l| l.contains('^')).count(),
+        4,
+        "{block:#?}"
+    );
 }
 
 #[test]
@@ -439,14 +447,22 @@ fn text_empty_scan() {
         ..ScanOutcome::default()
     };
     let out = render(Format::Text, &empty, &catalog(), &opts(false, false));
-    assert_eq!(out, "0 findings (0 high, 0 medium, 0 low) in 1 file; 0 suppressed\n");
+    assert_eq!(
+        out,
+        "0 findings (0 high, 0 medium, 0 low) in 1 file; 0 suppressed\n"
+    );
 }
 
 // ---------------------------------------------------------------- markdown
 
 #[test]
 fn markdown_has_summary_sections_and_links() {
-    let out = render(Format::Markdown, &outcome(), &catalog(), &opts(false, false));
+    let out = render(
+        Format::Markdown,
+        &outcome(),
+        &catalog(),
+        &opts(false, false),
+    );
     assert!(out.starts_with("# pyward security report\n"));
     assert!(out.contains("| High | 3 |\n| Medium | 2 |\n| Low | 1 |\n| **Total** | **6** |"));
     // One section per file, files in order.
@@ -466,7 +482,9 @@ fn markdown_has_summary_sections_and_links() {
     // Code with line numbers, rule docs, safer pattern, the fix as a diff, the taint path.
     assert!(out.contains("```python\n14 |     subprocess.run(cmd, shell=True)\n```"));
     assert!(out.contains("The shell interprets `;`, `|` and `$(...)`"));
-    assert!(out.contains("A safer pattern:\n\n```python\nsubprocess.run([\"ls\", d], check=True)\n```"));
+    assert!(
+        out.contains("A safer pattern:\n\n```python\nsubprocess.run([\"ls\", d], check=True)\n```")
+    );
     assert!(out.contains("-    data = yaml.load(stream)\n  +    data = yaml.safe_load(stream)"));
     assert!(out.contains(
         "1. **Source** at line 12, column 12: `request.args[\"host\"]` — HTTP request parameter"
@@ -487,7 +505,10 @@ fn markdown_links_every_finding_from_the_summary_table() {
     let out = render(Format::Markdown, &outcome(), &catalog(), &opts(true, false));
     for n in 1..=7 {
         assert!(out.contains(&format!("| [{n}](#finding-{n}) |")), "row {n}");
-        assert!(out.contains(&format!("<a id=\"finding-{n}\"></a>")), "anchor {n}");
+        assert!(
+            out.contains(&format!("<a id=\"finding-{n}\"></a>")),
+            "anchor {n}"
+        );
     }
     assert!(out.contains("> **Suppressed** (nosec) by `# nosec B506`"));
 }
@@ -506,7 +527,11 @@ fn json_round_trips_and_keeps_suppressed_findings() {
     assert_eq!(parsed.summary.findings, 6);
     assert_eq!(parsed.summary.suppressed, 1);
     assert_eq!(parsed.summary.by_severity.high, 3);
-    let sup: Vec<&Finding> = parsed.findings.iter().filter(|f| f.is_suppressed()).collect();
+    let sup: Vec<&Finding> = parsed
+        .findings
+        .iter()
+        .filter(|f| f.is_suppressed())
+        .collect();
     assert_eq!(sup.len(), 1);
     assert_eq!(sup[0].suppressed.as_ref().unwrap().kind, "nosec");
     // Sorted by path then position.
@@ -565,8 +590,8 @@ fn collect_keys(v: &Value, prefix: &str, missing: &mut Vec<String>, doc: &str) {
 // ---------------------------------------------------------------- sarif
 
 fn sarif_validator() -> jsonschema::Validator {
-    let mut schema: Value = serde_json::from_str(include_str!("schemas/sarif-2.1.0.json"))
-        .expect("schema is JSON");
+    let mut schema: Value =
+        serde_json::from_str(include_str!("schemas/sarif-2.1.0.json")).expect("schema is JSON");
     fix_language_pattern(&mut schema);
     jsonschema::options()
         .should_validate_formats(true)
@@ -601,7 +626,11 @@ fn assert_valid_sarif(v: &Value) {
         .iter_errors(v)
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect();
-    assert!(errors.is_empty(), "SARIF schema errors:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "SARIF schema errors:\n{}",
+        errors.join("\n")
+    );
 }
 
 fn sarif(outcome: &ScanOutcome) -> Value {
@@ -655,11 +684,23 @@ fn sarif_lists_every_rule_with_github_properties() {
         .iter()
         .map(|t| t.as_str().unwrap())
         .collect();
-    assert!(tags.contains(&"security") && tags.contains(&"external/cwe/cwe-078"), "{tags:?}");
-    assert!(pw101["help"]["markdown"].as_str().unwrap().contains("## Why is this bad?"));
-    assert!(pw101["help"]["text"].as_str().unwrap().contains("The shell interprets"));
+    assert!(
+        tags.contains(&"security") && tags.contains(&"external/cwe/cwe-078"),
+        "{tags:?}"
+    );
+    assert!(pw101["help"]["markdown"]
+        .as_str()
+        .unwrap()
+        .contains("## Why is this bad?"));
+    assert!(pw101["help"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("The shell interprets"));
     assert_eq!(driver["rules"][2]["properties"]["security-severity"], "3.0");
-    assert_eq!(driver["rules"][1]["defaultConfiguration"]["level"], "warning");
+    assert_eq!(
+        driver["rules"][1]["defaultConfiguration"]["level"],
+        "warning"
+    );
 }
 
 #[test]
@@ -676,8 +717,17 @@ fn sarif_results_point_at_their_rules_and_locations() {
         }
         let loc = &r["locations"][0]["physicalLocation"];
         assert_eq!(loc["artifactLocation"]["uriBaseId"], "%SRCROOT%");
-        assert!(!loc["artifactLocation"]["uri"].as_str().unwrap().starts_with('/'));
-        assert_eq!(r["partialFingerprints"]["pywardFingerprint/v1"].as_str().unwrap().len(), 32);
+        assert!(!loc["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .starts_with('/'));
+        assert_eq!(
+            r["partialFingerprints"]["pywardFingerprint/v1"]
+                .as_str()
+                .unwrap()
+                .len(),
+            32
+        );
         assert!(r["suppressions"].is_array());
     }
     let by_path = |p: &str, line: u64| {
@@ -692,20 +742,31 @@ fn sarif_results_point_at_their_rules_and_locations() {
     // Unicode: columns count code points; the region's snippet is exactly the flagged text.
     let uni = by_path("app/%E8%A8%88%E7%AE%97.py", 3);
     assert_eq!(uni["level"], "note");
-    assert_eq!(uni["locations"][0]["physicalLocation"]["region"]["snippet"]["text"], "eval(入力)");
+    assert_eq!(
+        uni["locations"][0]["physicalLocation"]["region"]["snippet"]["text"],
+        "eval(入力)"
+    );
     // Multi-line region with its context lines.
     let multi = by_path("app/tasks.py", 9);
     let region = &multi["locations"][0]["physicalLocation"]["region"];
     assert_eq!(region["endLine"], 12);
     assert_eq!(region["endColumn"], 6);
-    assert_eq!(multi["locations"][0]["physicalLocation"]["contextRegion"]["endLine"], 12);
+    assert_eq!(
+        multi["locations"][0]["physicalLocation"]["contextRegion"]["endLine"],
+        12
+    );
     // Taint path as a code flow.
     let taint = by_path("app/views.py", 14);
-    let steps = taint["codeFlows"][0]["threadFlows"][0]["locations"].as_array().unwrap();
+    let steps = taint["codeFlows"][0]["threadFlows"][0]["locations"]
+        .as_array()
+        .unwrap();
     assert_eq!(steps.len(), 3);
     assert_eq!(steps[0]["kinds"][1], "source");
     assert_eq!(steps[2]["kinds"][1], "sink");
-    assert_eq!(steps[0]["location"]["physicalLocation"]["region"]["startLine"], 12);
+    assert_eq!(
+        steps[0]["location"]["physicalLocation"]["region"]["startLine"],
+        12
+    );
     // Fix edits as replacements.
     let fixable = by_path("app/config.py", 7);
     let rep = &fixable["fixes"][0]["artifactChanges"][0]["replacements"][0];
@@ -716,14 +777,23 @@ fn sarif_results_point_at_their_rules_and_locations() {
     let sup = by_path("app/config.py", 20);
     assert_eq!(sup["suppressions"][0]["kind"], "inSource");
     assert_eq!(sup["suppressions"][0]["justification"], "# nosec B506");
-    assert_eq!(by_path("app/tasks.py", 4)["suppressions"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        by_path("app/tasks.py", 4)["suppressions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
     // Diagnostics as tool execution notifications.
     let inv = &run["invocations"][0];
     assert_eq!(inv["executionSuccessful"], true);
     let notes = inv["toolExecutionNotifications"].as_array().unwrap();
     assert_eq!(notes.len(), 2);
     assert_eq!(notes[0]["level"], "warning");
-    assert_eq!(notes[0]["locations"][0]["physicalLocation"]["region"]["startLine"], 3);
+    assert_eq!(
+        notes[0]["locations"][0]["physicalLocation"]["region"]["startLine"],
+        3
+    );
     assert_eq!(notes[1]["level"], "error");
 }
 
@@ -777,7 +847,12 @@ fn snapshot_text_show_suppressed() {
 fn snapshot_markdown() {
     insta::assert_snapshot!(
         "markdown",
-        render(Format::Markdown, &outcome(), &catalog(), &opts(false, false))
+        render(
+            Format::Markdown,
+            &outcome(),
+            &catalog(),
+            &opts(false, false)
+        )
     );
 }
 
@@ -811,8 +886,12 @@ fn sarif_absolute_and_stdin_paths_are_valid_uris() {
         .iter()
         .map(|r| &r["locations"][0]["physicalLocation"]["artifactLocation"])
         .collect();
-    assert!(uris.iter().any(|a| a["uri"] == "file:///srv/my%20app/x.py" && a.get("uriBaseId").is_none()));
-    assert!(uris.iter().any(|a| a["uri"] == "-" && a.get("uriBaseId").is_none()));
+    assert!(uris
+        .iter()
+        .any(|a| a["uri"] == "file:///srv/my%20app/x.py" && a.get("uriBaseId").is_none()));
+    assert!(uris
+        .iter()
+        .any(|a| a["uri"] == "-" && a.get("uriBaseId").is_none()));
 }
 
 #[test]

@@ -68,7 +68,11 @@ pub fn render(outcome: &ScanOutcome, catalog: &Catalog, opts: &RenderOptions) ->
             out.push_str(&format!(
                 "| [{n}](#finding-{n}) | {}{} | `{}` | {} | {} |\n",
                 f.severity.as_str(),
-                if f.is_suppressed() { " (suppressed)" } else { "" },
+                if f.is_suppressed() {
+                    " (suppressed)"
+                } else {
+                    ""
+                },
                 f.rule_id,
                 code_span(&format!(
                     "{}:{}:{}",
@@ -126,7 +130,10 @@ fn run_line(outcome: &ScanOutcome, opts: &RenderOptions) -> String {
         plural(outcome.files_scanned, "file", "files")
     ));
     if !opts.meta.command_line.is_empty() {
-        parts.push(format!("command {}", code_span(&opts.meta.command_line.join(" "))));
+        parts.push(format!(
+            "command {}",
+            code_span(&opts.meta.command_line.join(" "))
+        ));
     }
     parts.join(" · ")
 }
@@ -192,7 +199,8 @@ pub fn finding_sections(f: &Finding, rule: Option<&RuleSpec>) -> Vec<(&'static s
         ("Vulnerable code", vulnerable_code(f)),
         (
             "Why it is dangerous",
-            rule.map(|r| r.doc.why.trim().to_string()).unwrap_or_default(),
+            rule.map(|r| r.doc.why.trim().to_string())
+                .unwrap_or_default(),
         ),
         ("How to fix", how_to_fix(f, rule)),
         ("Taint path", taint_path(f)),
@@ -264,15 +272,12 @@ fn how_to_fix(f: &Finding, rule: Option<&RuleSpec>) -> String {
                 Some(diff) => {
                     s.push_str("):\n\n");
                     for l in fenced("diff", &diff).lines() {
-                        s.push_str(&format!("  {l}").trim_end().to_string());
+                        s.push_str(format!("  {l}").trim_end());
                         s.push('\n');
                     }
                 }
                 None => {
-                    s.push_str(&format!(
-                        "): replace with {}\n",
-                        code_span(&e.replacement)
-                    ));
+                    s.push_str(&format!("): replace with {}\n", code_span(&e.replacement)));
                 }
             }
         }
@@ -410,7 +415,10 @@ mod tests {
 
     #[test]
     fn fences_grow_past_inner_fences() {
-        assert_eq!(fenced("text", "```\nx\n```"), "````text\n```\nx\n```\n````\n");
+        assert_eq!(
+            fenced("text", "```\nx\n```"),
+            "````text\n```\nx\n```\n````\n"
+        );
     }
 
     #[test]

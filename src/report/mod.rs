@@ -160,10 +160,13 @@ pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Where to learn about pyward: the crate's `homepage`, else its `repository`, else none.
 pub fn information_uri() -> Option<&'static str> {
-    [option_env!("CARGO_PKG_HOMEPAGE"), option_env!("CARGO_PKG_REPOSITORY")]
-        .into_iter()
-        .flatten()
-        .find(|s| !s.is_empty())
+    [
+        option_env!("CARGO_PKG_HOMEPAGE"),
+        option_env!("CARGO_PKG_REPOSITORY"),
+    ]
+    .into_iter()
+    .flatten()
+    .find(|s| !s.is_empty())
 }
 
 /// Renders a scan outcome in the given format. The result ends with a newline.
@@ -214,7 +217,12 @@ pub fn sorted_findings(findings: &[Finding]) -> Vec<&Finding> {
 pub fn sorted_diagnostics(diagnostics: &[Diagnostic]) -> Vec<&Diagnostic> {
     let mut v: Vec<&Diagnostic> = diagnostics.iter().collect();
     v.sort_by(|a, b| {
-        (&a.path, a.line, &a.message, level_rank(a)).cmp(&(&b.path, b.line, &b.message, level_rank(b)))
+        (&a.path, a.line, &a.message, level_rank(a)).cmp(&(
+            &b.path,
+            b.line,
+            &b.message,
+            level_rank(b),
+        ))
     });
     v
 }

@@ -219,10 +219,7 @@ fn help_markdown(rule: &RuleSpec) -> String {
 }
 
 fn result(f: &Finding, catalog: &Catalog) -> SarifResult {
-    let rule_index = catalog
-        .rules()
-        .iter()
-        .position(|r| r.id == f.rule_id);
+    let rule_index = catalog.rules().iter().position(|r| r.id == f.rule_id);
     let mut partial_fingerprints = BTreeMap::new();
     if !f.fingerprint.is_empty() {
         partial_fingerprints.insert(FINGERPRINT_KEY.to_string(), f.fingerprint.clone());
@@ -445,7 +442,10 @@ fn encode_path(path: &str, absolute: bool) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
         let keep = b.is_ascii_alphanumeric()
-            || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/' | b'!' | b'$' | b'&' | b'\'')
+            || matches!(
+                b,
+                b'-' | b'.' | b'_' | b'~' | b'/' | b'!' | b'$' | b'&' | b'\''
+            )
             || matches!(b, b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' | b'@')
             || (absolute && b == b':');
         if keep {

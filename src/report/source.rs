@@ -103,7 +103,10 @@ mod tests {
     #[test]
     fn span_text_single_line_counts_characters() {
         let snippet = "x = \"héllo\" + eval(y)\n";
-        assert_eq!(span_text(snippet, span(3, 15, 3, 22)).as_deref(), Some("eval(y)"));
+        assert_eq!(
+            span_text(snippet, span(3, 15, 3, 22)).as_deref(),
+            Some("eval(y)")
+        );
     }
 
     #[test]

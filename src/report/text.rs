@@ -105,10 +105,7 @@ fn render_finding(p: &Painter, f: &Finding, out: &mut String) {
         .into_iter()
         .filter(|(n, _)| *n <= f.span.end_line.max(f.span.start_line))
         .collect();
-    let gutter_width = shown
-        .last()
-        .map(|(n, _)| n.to_string().len())
-        .unwrap_or(1);
+    let gutter_width = shown.last().map(|(n, _)| n.to_string().len()).unwrap_or(1);
     let blank_gutter = format!("{} {}", " ".repeat(gutter_width), p.paint(GUTTER, "|"));
     let note_prefix = format!("{} {}", " ".repeat(gutter_width), p.paint(GUTTER, "="));
 
@@ -158,8 +155,15 @@ fn render_finding(p: &Painter, f: &Finding, out: &mut String) {
         ));
     }
     if !f.fixes.is_empty() {
-        let descs: Vec<String> = f.fixes.iter().map(|e| single_line(&e.description)).collect();
-        out.push_str(&format!("{note_prefix} fix available: {}\n", descs.join("; ")));
+        let descs: Vec<String> = f
+            .fixes
+            .iter()
+            .map(|e| single_line(&e.description))
+            .collect();
+        out.push_str(&format!(
+            "{note_prefix} fix available: {}\n",
+            descs.join("; ")
+        ));
     }
     if !f.taint_path.is_empty() {
         out.push_str(&format!("{note_prefix} taint path:\n"));
