@@ -902,3 +902,71 @@ fn json_of_an_empty_scan_round_trips() {
     assert!(parsed.findings.is_empty() && parsed.diagnostics.is_empty());
     assert_eq!(parsed.summary, pyward::report::Summary::default());
 }
+
+#[test]
+fn sarif_of_the_embedded_catalogue_validates() {
+    let catalog = Catalog::embedded().expect("embedded rules");
+    let mut o = outcome();
+    o.findings.retain(|f| f.rule_id == "PW101");
+    let meta = RunMeta::new(&catalog, vec!["pyward".into()]);
+    assert_eq!(meta.ruleset_hash, ruleset_hash(&catalog));
+    let opts = RenderOptions {
+        color: false,
+        show_suppressed: false,
+        meta,
+    };
+    let v: Value = serde_json::from_str(&render(Format::Sarif, &o, &catalog, &opts)).expect("JSON");
+    assert_valid_sarif(&v);
+    let rules = v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), catalog.rules().len());
+    // Every format renders the real rule docs without trouble.
+    for format in Format::ALL {
+        assert!(!render(format, &o, &catalog, &opts).is_empty());
+    }
+}
+
+#[test]
+fn renderers_never_panic_on_odd_spans_and_snippets() {
+    let snippets = ["", "ab\n", "名\tx\r\nyz", "a\n\nb\n"];
+    let catalog = catalog();
+    let validator = sarif_validator();
+    let mut rendered = 0;
+    for snippet in snippets {
+        for sl in 0..3 {
+            for sc in 0..5 {
+                for el in 0..3 {
+                    for ec in 0..5 {
+                        let mut f = outcome().findings.remove(0);
+                        f.snippet = snippet.to_string();
+                        f.span = span(sl, sc, el, ec);
+                        f.fixes = vec![Edit {
+                            span: span(el, ec, sl, sc),
+                            start_byte: 0,
+                            end_byte: 0,
+                            replacement: "x".into(),
+                            description: String::new(),
+                        }];
+                        let o = ScanOutcome {
+                            findings: vec![f],
+                            diagnostics: Vec::new(),
+                            files_scanned: 1,
+                        };
+                        for format in Format::ALL {
+                            let out = render(format, &o, &catalog, &opts(true, true));
+                            if format == Format::Sarif {
+                                let v: Value = serde_json::from_str(&out).expect("JSON");
+                                assert!(
+                                    validator.is_valid(&v),
+                                    "invalid SARIF for {:?}",
+                                    o.findings[0].span
+                                );
+                            }
+                            rendered += out.len();
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(rendered > 0);
+}

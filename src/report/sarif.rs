@@ -283,14 +283,26 @@ fn result(f: &Finding, catalog: &Catalog) -> SarifResult {
     }
 }
 
+/// A SARIF region for a span. Out-of-range parts (line 0, column 0, an end before the start)
+/// are left out rather than written invalid: the region then covers less precisely.
 fn region(span: Span, snippet: Option<String>) -> Region {
+    let start_line = span.start_line.max(1);
+    let start_column = (span.start_column > 0).then_some(span.start_column);
+    let end_line = (span.end_line >= start_line).then_some(span.end_line);
+    let end_column = match (end_line, start_column) {
+        (Some(el), Some(sc)) if el == start_line && span.end_column < sc => None,
+        (Some(_), _) if span.end_column > 0 => Some(span.end_column),
+        _ => None,
+    };
+    let exact = span.start_line > 0 && start_column.is_some() && end_column.is_some();
     Region {
-        start_line: span.start_line.max(1),
-        start_column: (span.start_column > 0).then_some(span.start_column),
-        end_line: (span.end_line >= span.start_line).then_some(span.end_line),
-        end_column: (span.end_column > 0 && span.end_line >= span.start_line)
-            .then_some(span.end_column),
-        snippet: snippet.map(|text| ArtifactContent { text }),
+        start_line,
+        start_column,
+        end_line,
+        end_column,
+        snippet: snippet
+            .filter(|_| exact)
+            .map(|text| ArtifactContent { text }),
     }
 }
 
