@@ -6,5 +6,6 @@
 pub mod error;
 pub mod finding;
 pub mod llm;
+pub mod report;
 pub mod rules;
 pub mod scan;
