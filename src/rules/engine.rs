@@ -574,6 +574,11 @@ pub(crate) fn snippet_lines(src: &str, start: usize, end: usize) -> String {
     s.strip_suffix('\r').unwrap_or(s).to_string()
 }
 
+/// The first line of a node's text, trimmed, for taint steps.
+pub(crate) fn snippet_one_line(src: &str, node: Node) -> String {
+    one_line(text(node, src))
+}
+
 /// The last line of the simple statement containing `node`, when that statement spans more
 /// lines than the node (e.g. a multi-line call ending `)  # nosec`).
 fn statement_end_line(node: Node) -> Option<usize> {
