@@ -1,6 +1,7 @@
 //! The rule catalogue: every `rules/python/**/*.toml`, compiled into the binary.
 
 pub mod schema;
+pub mod select;
 
 use std::collections::BTreeMap;
 
