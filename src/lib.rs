@@ -10,3 +10,5 @@ pub mod finding;
 pub mod llm;
 pub mod rules;
 pub mod scan;
+pub mod source;
+pub mod suppress;
