@@ -21,6 +21,6 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli, command_line: String) -> anyhow::Result<u8> {
+fn run(cli: Cli, command_line: Vec<String>) -> anyhow::Result<u8> {
     Ok(commands::run(cli, command_line)?.code())
 }

@@ -2,7 +2,6 @@
 
 pub mod explain;
 pub mod rules;
-#[cfg(any())] // wired up once the engine and report branches are merged
 pub mod scan;
 
 use std::io::{self, Write};
@@ -33,12 +32,9 @@ impl Exit {
 pub const EXIT_ERROR: u8 = 2;
 
 /// Runs the parsed command line.
-pub fn run(cli: Cli, command_line: String) -> Result<Exit, Error> {
+pub fn run(cli: Cli, command_line: Vec<String>) -> Result<Exit, Error> {
     match cli.command {
-        Command::Scan(_) => {
-            let _ = command_line;
-            Err(Error::Usage("scan is not wired to the engine yet".into()))
-        }
+        Command::Scan(args) => scan::run(&args, command_line),
         Command::Rules(args) => rules::run(&args),
         Command::Explain(args) => explain::run(&args),
     }
@@ -57,29 +53,16 @@ pub(crate) fn print_stdout(text: &str) -> Result<(), Error> {
     }
 }
 
-/// Renders an argument list as a shell-like command line (`pyward scan 'my dir'`), with the
-/// program name reduced to `pyward` so reports do not depend on where the binary lives.
-pub fn command_line<I, S>(args: I) -> String
+/// The command line as reports record it: the arguments as given, with the program name
+/// reduced to `pyward` so reports do not depend on where the binary lives.
+pub fn command_line<I, S>(args: I) -> Vec<String>
 where
     I: IntoIterator<Item = S>,
     S: AsRef<str>,
 {
-    let mut parts = vec!["pyward".to_string()];
-    for a in args.into_iter().skip(1) {
-        parts.push(shell_quote(a.as_ref()));
-    }
-    parts.join(" ")
-}
-
-fn shell_quote(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,@%+".contains(&b));
-    if plain {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
+    std::iter::once("pyward".to_string())
+        .chain(args.into_iter().skip(1).map(|a| a.as_ref().to_string()))
+        .collect()
 }
 
 #[cfg(test)]
@@ -87,9 +70,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn command_line_quotes_what_needs_it() {
-        let line = command_line(["/usr/bin/pyward", "scan", "my dir", "--select=PW101", "it's"]);
-        assert_eq!(line, r"pyward scan 'my dir' --select=PW101 'it'\''s'");
-        assert_eq!(command_line(["x", ""]), "pyward ''");
+    fn command_line_names_the_program_pyward() {
+        let line = command_line(["/usr/bin/pyward", "scan", "my dir", "--select=PW101"]);
+        assert_eq!(line, ["pyward", "scan", "my dir", "--select=PW101"]);
+        assert_eq!(command_line(Vec::<String>::new()), ["pyward"]);
     }
 }

@@ -7,16 +7,15 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::cli::{ColorArg, FormatArg, ScanArgs};
 use crate::commands::{print_stdout, Exit};
-use crate::engine::Engine;
 use crate::error::Error;
 use crate::finding::Severity;
 use crate::report::{self, Format, RenderOptions, RunMeta};
 use crate::rules::select::select_rules;
-use crate::rules::Catalog;
-use crate::scan::{scan_paths, DiagnosticLevel, ScanOptions, ScanOutcome};
+use crate::rules::{Catalog, Engine};
+use crate::scan::{scan_paths, Diagnostic, DiagnosticLevel, ScanOptions, ScanOutcome};
 
 /// Runs `pyward scan`.
-pub fn run(args: &ScanArgs, command_line: String) -> Result<Exit, Error> {
+pub fn run(args: &ScanArgs, command_line: Vec<String>) -> Result<Exit, Error> {
     let catalog = Catalog::embedded()?;
     let selected = select_rules(&catalog, &args.select, &args.ignore)?;
     if selected.rules().is_empty() {
@@ -24,7 +23,7 @@ pub fn run(args: &ScanArgs, command_line: String) -> Result<Exit, Error> {
             "--select/--ignore leave no rule to run".to_string(),
         ));
     }
-    let ruleset_hash = report::ruleset_hash(&selected);
+    check_exclude_globs(&args.exclude)?;
     let engine = Engine::new(selected.clone())?;
     let options = ScanOptions {
         jobs: args.jobs.map(usize::from),
@@ -45,11 +44,7 @@ pub fn run(args: &ScanArgs, command_line: String) -> Result<Exit, Error> {
     let render_options = RenderOptions {
         color,
         show_suppressed: args.show_suppressed,
-        meta: RunMeta {
-            tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            ruleset_hash,
-            command_line,
-        },
+        meta: RunMeta::new(&selected, command_line),
     };
     let text = report::render(format, &outcome, &selected, &render_options);
 
@@ -82,11 +77,11 @@ fn check_some_input_scanned(outcome: &ScanOutcome, paths: &[PathBuf]) -> Result<
     if outcome.files_scanned > 0 {
         return Ok(());
     }
-    let errors: Vec<&str> = outcome
+    let errors: Vec<String> = outcome
         .diagnostics
         .iter()
         .filter(|d| d.level == DiagnosticLevel::Error)
-        .map(|d| d.message.as_str())
+        .map(diagnostic_text)
         .collect();
     if errors.is_empty() {
         if !paths.is_empty() {
@@ -108,17 +103,33 @@ fn print_diagnostics(outcome: &ScanOutcome) {
             DiagnosticLevel::Error => "error",
             DiagnosticLevel::Warning => "warning",
         };
-        let message = if d.message.starts_with(&d.path) {
-            d.message.clone()
-        } else {
-            match d.line {
-                Some(line) => format!("{}:{line}: {}", d.path, d.message),
-                None => format!("{}: {}", d.path, d.message),
-            }
-        };
+        let message = diagnostic_text(d);
         // Losing a diagnostic because stderr is closed is not worth failing the scan.
         let _ = writeln!(err, "pyward: {level}: {message}");
     }
+}
+
+/// `path[:line]: message`, without repeating a path the message already starts with.
+fn diagnostic_text(d: &Diagnostic) -> String {
+    if d.message.starts_with(&d.path) {
+        return d.message.clone();
+    }
+    match d.line {
+        Some(line) => format!("{}:{line}: {}", d.path, d.message),
+        None => format!("{}: {}", d.path, d.message),
+    }
+}
+
+/// `--exclude` globs are checked up front (with the same parser the walker uses), so a typo
+/// is a usage error rather than a silently ignored exclusion.
+fn check_exclude_globs(globs: &[String]) -> Result<(), Error> {
+    let mut builder = ignore::overrides::OverrideBuilder::new(".");
+    for g in globs {
+        builder
+            .add(&format!("!{g}"))
+            .map_err(|e| Error::Usage(format!("invalid --exclude glob `{g}`: {e}")))?;
+    }
+    Ok(())
 }
 
 /// Whether the text report gets ANSI colours.
