@@ -45,6 +45,9 @@ impl Confidence {
 }
 
 /// A span in a file. Lines and columns are 1-based; `end_column` is exclusive.
+///
+/// Columns count characters (Unicode scalar values), not bytes: tree-sitter's byte columns
+/// must be converted. Every report relies on this (SARIF declares `unicodeCodePoints`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Span {
     pub start_line: usize,

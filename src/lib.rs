@@ -8,6 +8,7 @@ pub mod commands;
 pub mod error;
 pub mod finding;
 pub mod llm;
+pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod source;

@@ -1,0 +1,240 @@
+//! Report formats: how a [`ScanOutcome`] is shown to a person or handed to another tool.
+//!
+//! Four formats share one entry point, [`render`]:
+//!
+//! - [`Format::Text`]: compact terminal output, one header line per finding
+//!   (`path:line:col: PW101 [high] message`) plus the source line with a caret underline.
+//! - [`Format::Markdown`]: a human report with one section per finding, grouped by file.
+//! - [`Format::Json`]: one stable, versioned JSON object per run (see `docs/json-format.md`).
+//! - [`Format::Sarif`]: SARIF 2.1.0 for code-scanning services and IDEs.
+//!
+//! Every format is deterministic: findings are sorted by (path, line, column, rule id,
+//! fingerprint) and diagnostics by (path, line, message) whatever order they arrive in; no
+//! timestamps, no host names, no paths but the ones the user gave.
+//!
+//! Columns in [`crate::finding::Span`] are read as 1-based counts of Unicode scalar values
+//! (characters), `end_column` exclusive. SARIF output says so with
+//! `columnKind: "unicodeCodePoints"`.
+
+pub mod json;
+pub mod markdown;
+pub mod sarif;
+pub mod source;
+pub mod summary;
+pub mod text;
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::finding::Finding;
+use crate::rules::Catalog;
+use crate::scan::{Diagnostic, ScanOutcome};
+
+pub use summary::Summary;
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Format {
+    /// Compact, one finding per header line, for terminals (the default).
+    #[default]
+    Text,
+    /// A report for people, one section per finding.
+    Markdown,
+    /// Machine-readable, versioned (`docs/json-format.md`).
+    Json,
+    /// SARIF 2.1.0, for code-scanning services and editors.
+    Sarif,
+}
+
+impl Format {
+    /// Every format, in the order `--help` should list them.
+    pub const ALL: [Format; 4] = [Format::Text, Format::Markdown, Format::Json, Format::Sarif];
+
+    /// The name used on the command line: `text`, `markdown`, `json`, `sarif`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Markdown => "markdown",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+        }
+    }
+
+    /// The usual file extension for this format, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Text => "txt",
+            Format::Markdown => "md",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl clap::ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Format::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let v = clap::builder::PossibleValue::new(self.as_str());
+        Some(match self {
+            Format::Text => v.help("compact terminal output"),
+            Format::Markdown => v.alias("md").help("a report for people"),
+            Format::Json => v.help("versioned JSON, see docs/json-format.md"),
+            Format::Sarif => v.help("SARIF 2.1.0 for code scanning"),
+        })
+    }
+}
+
+/// A format name that is not one of `text`, `markdown`, `json`, `sarif`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown report format `{0}` (expected one of: text, markdown, json, sarif)")]
+pub struct UnknownFormat(pub String);
+
+impl FromStr for Format {
+    type Err = UnknownFormat;
+
+    /// Case-insensitive; `md` is accepted for `markdown`.
+    fn from_str(s: &str) -> Result<Format, UnknownFormat> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "text" => Ok(Format::Text),
+            "markdown" | "md" => Ok(Format::Markdown),
+            "json" => Ok(Format::Json),
+            "sarif" => Ok(Format::Sarif),
+            _ => Err(UnknownFormat(s.to_string())),
+        }
+    }
+}
+
+/// Facts about the run itself, printed by the machine-readable formats for reproducibility.
+///
+/// New fields (model, backend, decoding settings...) will be added as `Option`s with
+/// `#[serde(default)]`, so build it with [`RunMeta::new`] or `..Default::default()`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunMeta {
+    /// pyward's version, e.g. `0.1.0`.
+    pub tool_version: String,
+    /// [`ruleset_hash`] of the catalogue the scan used.
+    pub ruleset_hash: String,
+    /// The arguments pyward was started with, program name first, as the user typed them.
+    pub command_line: Vec<String>,
+}
+
+impl RunMeta {
+    /// Meta for this build of pyward and the given catalogue.
+    pub fn new(catalog: &Catalog, command_line: Vec<String>) -> RunMeta {
+        RunMeta {
+            tool_version: TOOL_VERSION.to_string(),
+            ruleset_hash: ruleset_hash(catalog),
+            command_line,
+        }
+    }
+}
+
+/// How to render.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// Emit ANSI colour codes (text format only; the others never colour).
+    pub color: bool,
+    /// Show suppressed findings in the text and Markdown formats. JSON and SARIF always
+    /// include them, marked as suppressed.
+    pub show_suppressed: bool,
+    pub meta: RunMeta,
+}
+
+/// The tool's name in every report.
+pub const TOOL_NAME: &str = "pyward";
+
+/// This build's version.
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Where to learn about pyward: the crate's `homepage`, else its `repository`, else none.
+pub fn information_uri() -> Option<&'static str> {
+    [
+        option_env!("CARGO_PKG_HOMEPAGE"),
+        option_env!("CARGO_PKG_REPOSITORY"),
+    ]
+    .into_iter()
+    .flatten()
+    .find(|s| !s.is_empty())
+}
+
+/// Renders a scan outcome in the given format. The result ends with a newline.
+pub fn render(
+    format: Format,
+    outcome: &ScanOutcome,
+    catalog: &Catalog,
+    opts: &RenderOptions,
+) -> String {
+    match format {
+        Format::Text => text::render(outcome, catalog, opts),
+        Format::Markdown => markdown::render(outcome, catalog, opts),
+        Format::Json => json::render(outcome, opts),
+        Format::Sarif => sarif::render(outcome, catalog, opts),
+    }
+}
+
+/// A SHA-256 (lower-case hex) over the catalogue's rules, each serialized canonically
+/// (JSON, in id order, fields in declaration order). Two runs with the same hash used the
+/// same rules, including their messages, docs and fix templates.
+pub fn ruleset_hash(catalog: &Catalog) -> String {
+    let mut h = Sha256::new();
+    for rule in catalog.rules() {
+        // RuleSpec holds only structs, vectors and scalars: its JSON form is canonical.
+        let bytes = serde_json::to_vec(rule).unwrap_or_default();
+        h.update((bytes.len() as u64).to_le_bytes());
+        h.update(&bytes);
+    }
+    hex::encode(h.finalize())
+}
+
+/// The findings in report order: (path, line, column, end, rule id, fingerprint).
+pub fn sorted_findings(findings: &[Finding]) -> Vec<&Finding> {
+    let mut v: Vec<&Finding> = findings.iter().collect();
+    v.sort_by(|a, b| {
+        (&a.path, a.span, &a.rule_id, &a.fingerprint, &a.message).cmp(&(
+            &b.path,
+            b.span,
+            &b.rule_id,
+            &b.fingerprint,
+            &b.message,
+        ))
+    });
+    v
+}
+
+/// The diagnostics in report order: (path, line, message).
+pub fn sorted_diagnostics(diagnostics: &[Diagnostic]) -> Vec<&Diagnostic> {
+    let mut v: Vec<&Diagnostic> = diagnostics.iter().collect();
+    v.sort_by(|a, b| {
+        (&a.path, a.line, &a.message, level_rank(a)).cmp(&(
+            &b.path,
+            b.line,
+            &b.message,
+            level_rank(b),
+        ))
+    });
+    v
+}
+
+fn level_rank(d: &Diagnostic) -> u8 {
+    match d.level {
+        crate::scan::DiagnosticLevel::Error => 0,
+        crate::scan::DiagnosticLevel::Warning => 1,
+    }
+}
+
+/// The MITRE page of a CWE.
+pub fn cwe_url(cwe: u32) -> String {
+    format!("https://cwe.mitre.org/data/definitions/{cwe}.html")
+}
