@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::finding::Severity;
+use crate::report::Format;
 
 const SCAN_EXAMPLES: &str = "\
 Examples:
@@ -55,19 +56,6 @@ pub enum Command {
     Explain(ExplainArgs),
 }
 
-/// Report formats of `pyward scan`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FormatArg {
-    /// Human-readable, one block per finding.
-    Text,
-    /// A Markdown report (for pull-request comments).
-    Markdown,
-    /// Machine-readable JSON.
-    Json,
-    /// SARIF 2.1.0 (for code-scanning dashboards).
-    Sarif,
-}
-
 /// When to colour the output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum ColorArg {
@@ -106,8 +94,8 @@ pub struct ScanArgs {
     pub paths: Vec<PathBuf>,
 
     /// Report format.
-    #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Text)]
-    pub format: FormatArg,
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 
     /// Write the report to FILE instead of standard output (atomically).
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -231,7 +219,7 @@ mod tests {
         assert_eq!(args.select, ["PW101", "CWE-78", "sql-injection"]);
         assert_eq!(args.ignore, ["PW102"]);
         assert_eq!(args.fail_on, FailOn::Low);
-        assert_eq!(args.format, FormatArg::Text);
+        assert_eq!(args.format, Format::Text);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use crate::cli::{ColorArg, FormatArg, ScanArgs};
+use crate::cli::{ColorArg, ScanArgs};
 use crate::commands::{print_stdout, Exit};
 use crate::error::Error;
 use crate::finding::Severity;
@@ -34,12 +34,7 @@ pub fn run(args: &ScanArgs, command_line: Vec<String>) -> Result<Exit, Error> {
     let outcome = scan_paths(&engine, &args.paths, &options);
     check_some_input_scanned(&outcome, &args.paths)?;
 
-    let format = match args.format {
-        FormatArg::Text => Format::Text,
-        FormatArg::Markdown => Format::Markdown,
-        FormatArg::Json => Format::Json,
-        FormatArg::Sarif => Format::Sarif,
-    };
+    let format = args.format;
     let color = format == Format::Text && use_color(args.color, args.output.is_some());
     let render_options = RenderOptions {
         color,
@@ -48,7 +43,7 @@ pub fn run(args: &ScanArgs, command_line: Vec<String>) -> Result<Exit, Error> {
     };
     let text = report::render(format, &outcome, &selected, &render_options);
 
-    if matches!(args.format, FormatArg::Text | FormatArg::Markdown) {
+    if matches!(format, Format::Text | Format::Markdown) {
         print_diagnostics(&outcome);
     }
     match &args.output {
