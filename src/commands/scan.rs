@@ -19,9 +19,7 @@ pub fn run(args: &ScanArgs, command_line: Vec<String>) -> Result<Exit, Error> {
     let catalog = Catalog::embedded()?;
     let selected = select_rules(&catalog, &args.select, &args.ignore)?;
     if selected.rules().is_empty() {
-        return Err(Error::Usage(
-            "--select/--ignore leave no rule to run".to_string(),
-        ));
+        eprintln!("pyward: warning: --select/--ignore leave no rule to run");
     }
     check_exclude_globs(&args.exclude)?;
     let engine = Engine::new(selected.clone())?;
@@ -31,8 +29,8 @@ pub fn run(args: &ScanArgs, command_line: Vec<String>) -> Result<Exit, Error> {
         max_file_size: args.max_file_size,
         follow_symlinks: args.follow_symlinks,
     };
-    let outcome = scan_paths(&engine, &args.paths, &options);
-    check_some_input_scanned(&outcome, &args.paths)?;
+    let mut outcome = scan_paths(&engine, &args.paths, &options);
+    let fatal = no_input_scanned(&outcome, &args.paths);
 
     let format = args.format;
     let color = format == Format::Text && use_color(args.color, args.output.is_some());
@@ -41,14 +39,27 @@ pub fn run(args: &ScanArgs, command_line: Vec<String>) -> Result<Exit, Error> {
         show_suppressed: args.show_suppressed,
         meta: RunMeta::new(&selected, command_line),
     };
-    let text = report::render(format, &outcome, &selected, &render_options);
-
-    if matches!(format, Format::Text | Format::Markdown) {
-        print_diagnostics(&outcome);
+    // The text report leaves per-file problems to standard error; the other formats carry
+    // them in the report itself.
+    let diagnostics = if format == Format::Text {
+        std::mem::take(&mut outcome.diagnostics)
+    } else {
+        Vec::new()
+    };
+    if fatal.is_none() {
+        print_diagnostics(&diagnostics);
     }
-    match &args.output {
-        Some(path) => write_atomically(path, text.as_bytes())?,
-        None => print_stdout(&text)?,
+    // When nothing could be scanned, machine-readable reports are still written (they carry
+    // the diagnostics); a text report of nothing would only hide the error.
+    if fatal.is_none() || format != Format::Text {
+        let text = report::render(format, &outcome, &selected, &render_options);
+        match &args.output {
+            Some(path) => write_atomically(path, text.as_bytes())?,
+            None => print_stdout(&text)?,
+        }
+    }
+    if let Some(e) = fatal {
+        return Err(e);
     }
     Ok(exit_status(&outcome, args.fail_on.severity()))
 }
@@ -68,9 +79,9 @@ pub fn exit_status(outcome: &ScanOutcome, threshold: Severity) -> Exit {
 
 /// A scan that could not read a single input is a fatal error naming the inputs that failed.
 /// (An empty directory, where nothing failed, is a clean scan of nothing.)
-fn check_some_input_scanned(outcome: &ScanOutcome, paths: &[PathBuf]) -> Result<(), Error> {
+fn no_input_scanned(outcome: &ScanOutcome, paths: &[PathBuf]) -> Option<Error> {
     if outcome.files_scanned > 0 {
-        return Ok(());
+        return None;
     }
     let errors: Vec<String> = outcome
         .diagnostics
@@ -82,18 +93,18 @@ fn check_some_input_scanned(outcome: &ScanOutcome, paths: &[PathBuf]) -> Result<
         if !paths.is_empty() {
             eprintln!("pyward: warning: no Python files found");
         }
-        return Ok(());
+        return None;
     }
-    Err(Error::Usage(format!(
+    Some(Error::Usage(format!(
         "nothing could be scanned:\n  {}",
         errors.join("\n  ")
     )))
 }
 
 /// Per-file problems on standard error, one line each, naming the file.
-fn print_diagnostics(outcome: &ScanOutcome) {
+fn print_diagnostics(diagnostics: &[Diagnostic]) {
     let mut err = std::io::stderr().lock();
-    for d in &outcome.diagnostics {
+    for d in diagnostics {
         let level = match d.level {
             DiagnosticLevel::Error => "error",
             DiagnosticLevel::Warning => "warning",
