@@ -4,6 +4,7 @@ pub mod args;
 pub mod engine;
 pub mod resolve;
 pub mod schema;
+pub mod select;
 pub mod taint;
 
 use std::collections::BTreeMap;

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Times pyward's static engine against ruff's flake8-bandit rules (S) and Bandit on the same
+# corpus: the standard library of this machine's python3 (and, with --django, a Django sdist).
+#
+#   scripts/bench-static.sh [--django] [--runs N] [--bandit-runs N] [--no-build]
+#
+# Needs python3 with venv and pip (PyPI reachable the first time), cargo. Uses hyperfine when it
+# is installed, else a median over repeated runs measured here. Everything goes in .bench/.
+set -euo pipefail
+
+RUFF_VERSION=0.17.5
+BANDIT_VERSION=1.9.4
+DJANGO_VERSION=6.1.3
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH="$ROOT/.bench"
+RUNS=5
+BANDIT_RUNS=1
+WITH_DJANGO=0
+BUILD=1
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --django) WITH_DJANGO=1 ;;
+        --runs) RUNS=$2; shift ;;
+        --bandit-runs) BANDIT_RUNS=$2; shift ;;
+        --no-build) BUILD=0 ;;
+        -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+        *) echo "bench-static.sh: unknown argument $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+mkdir -p "$BENCH"
+VENV="$BENCH/venv"
+if [ ! -x "$VENV/bin/python" ]; then
+    python3 -m venv "$VENV"
+fi
+if ! "$VENV/bin/ruff" --version 2>/dev/null | grep -qx "ruff $RUFF_VERSION" \
+    || ! "$VENV/bin/bandit" --version 2>/dev/null | grep -q "bandit $BANDIT_VERSION"; then
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check \
+        "ruff==$RUFF_VERSION" "bandit==$BANDIT_VERSION"
+fi
+
+if [ "$BUILD" = 1 ]; then
+    (cd "$ROOT" && cargo build --release --quiet --bin pyward)
+fi
+PYWARD="$ROOT/target/release/pyward"
+RUFF="$VENV/bin/ruff"
+BANDIT="$VENV/bin/bandit"
+
+# The corpus is a copy of the .py files only, without site-packages, so every tool sees exactly
+# the same files (ruff would skip site-packages by default, the others would not).
+make_corpus() { # SRC DEST
+    local src=$1 dest=$2
+    if [ ! -d "$dest" ]; then
+        mkdir -p "$dest.tmp"
+        (cd "$src" && find . -name site-packages -prune -o -name '*.py' -type f -print0 \
+            | tar --null -T - -cf -) | (cd "$dest.tmp" && tar -xf -)
+        mv "$dest.tmp" "$dest"
+    fi
+}
+
+STDLIB=$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
+PYVER=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+CORPORA=("$BENCH/corpus/stdlib-$PYVER")
+make_corpus "$STDLIB" "${CORPORA[0]}"
+
+if [ "$WITH_DJANGO" = 1 ]; then
+    DJ="$BENCH/corpus/django-$DJANGO_VERSION"
+    if [ ! -d "$DJ" ]; then
+        mkdir -p "$BENCH/dl"
+        "$VENV/bin/pip" download --quiet --disable-pip-version-check --no-deps \
+            --no-binary :all: -d "$BENCH/dl" "django==$DJANGO_VERSION"
+        mkdir -p "$BENCH/dl/django-src"
+        tar -xzf "$BENCH"/dl/[Dd]jango-"$DJANGO_VERSION".tar.gz -C "$BENCH/dl/django-src"
+        make_corpus "$BENCH/dl/django-src" "$DJ"
+    fi
+    CORPORA+=("$DJ")
+fi
+
+# Rule counts.
+PYWARD_RULES=$("$PYWARD" rules --format json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+RUFF_RULES=$("$RUFF" rule --all --output-format json \
+    | python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin) if r.get("linter") == "flake8-bandit" and not r.get("preview")))')
+BANDIT_RULES=$("$BANDIT" --help | grep -cE '^[[:space:]]*B[0-9]{3}[[:space:]]' || true)
+
+# time_cmd RUNS CMD... : prints the median wall time in seconds.
+time_cmd() {
+    local runs=$1; shift
+    if command -v hyperfine >/dev/null 2>&1; then
+        local json="$BENCH/hyperfine.json"
+        hyperfine --style none --warmup 1 --runs "$runs" -i --export-json "$json" \
+            -- "$(printf '%q ' "$@")" >/dev/null 2>&1
+        python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["median"])' "$json"
+    else
+        python3 - "$runs" "$@" <<'PY'
+import statistics, subprocess, sys, time
+runs, cmd = int(sys.argv[1]), sys.argv[2:]
+subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # warm-up
+times = []
+for _ in range(runs):
+    t = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    times.append(time.perf_counter() - t)
+print(statistics.median(times))
+PY
+    fi
+}
+
+echo "pyward $("$PYWARD" --version | cut -d' ' -f2) ($PYWARD_RULES rules), ruff $RUFF_VERSION (S: $RUFF_RULES stable rules), bandit $BANDIT_VERSION ($BANDIT_RULES tests)"
+echo "cores: $(nproc), timing: $(command -v hyperfine >/dev/null && echo hyperfine || echo 'median of runs'), runs: $RUNS (bandit: $BANDIT_RUNS)"
+for corpus in "${CORPORA[@]}"; do
+    files=$(find "$corpus" -name '*.py' -type f | wc -l)
+    lines=$(find "$corpus" -name '*.py' -type f -print0 | xargs -0 cat | wc -l)
+    echo
+    echo "corpus: ${corpus#"$ROOT"/} ($files files, $lines lines)"
+    t_pyward=$(time_cmd "$RUNS" "$PYWARD" scan --format json "$corpus")
+    t_ruff=$(time_cmd "$RUNS" "$RUFF" check --select S --no-cache --isolated --exit-zero --quiet "$corpus")
+    t_bandit=$(time_cmd "$BANDIT_RUNS" "$BANDIT" -r -q -f json "$corpus")
+    python3 - "$files" "$t_pyward" "$t_ruff" "$t_bandit" <<'PY'
+import sys
+files = int(sys.argv[1])
+t = dict(zip(["pyward", "ruff", "bandit"], map(float, sys.argv[2:])))
+fps = {k: files / v for k, v in t.items()}
+print(f"  {'tool':<8} {'median s':>9} {'files/s':>10}")
+for k in t:
+    print(f"  {k:<8} {t[k]:>9.3f} {fps[k]:>10.0f}")
+print(f"  pyward/ruff   {fps['pyward'] / fps['ruff']:.2f}x  (target >= 1)")
+print(f"  pyward/bandit {fps['pyward'] / fps['bandit']:.1f}x  (target >= 10)")
+PY
+done

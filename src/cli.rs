@@ -1,0 +1,235 @@
+//! The command line, as clap types. Parsing only: the commands live in `commands`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::finding::Severity;
+use crate::report::Format;
+
+const SCAN_EXAMPLES: &str = "\
+Examples:
+  pyward scan .                              scan the current directory (honours .gitignore)
+  pyward scan app.py lib/ --format json      JSON report on stdout
+  cat app.py | pyward scan -                 scan standard input
+  pyward scan src --format sarif --output pyward.sarif
+  pyward scan src --select command-injection,CWE-89 --ignore PW101
+  pyward scan src --fail-on high             exit 1 only for high-severity findings
+
+Exit status: 0 no unsuppressed finding at or above --fail-on, 1 findings, 2 usage or fatal error.";
+
+const TOP_EXAMPLES: &str = "\
+Examples:
+  pyward scan .                  scan a project
+  pyward rules                   list every rule
+  pyward explain PW101           full documentation of one rule
+
+Exit status: 0 clean, 1 findings, 2 usage or fatal error.";
+
+/// pyward: an offline security scanner for Python.
+#[derive(Debug, Parser)]
+#[command(
+    name = "pyward",
+    version,
+    about = "Offline security scanner for Python",
+    long_about = "Offline security scanner for Python.\n\nA tree-sitter static engine driven by \
+                  data rules finds injection, unsafe deserialisation, weak crypto, \
+                  misconfiguration and more. Nothing leaves the machine.",
+    after_help = TOP_EXAMPLES,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan files, directories or standard input (`-`) for vulnerabilities.
+    #[command(after_help = SCAN_EXAMPLES)]
+    Scan(ScanArgs),
+    /// List the rules: id, CWE, severity, category and title.
+    Rules(RulesArgs),
+    /// Show the full documentation of one rule.
+    #[command(after_help = "Example:\n  pyward explain PW101")]
+    Explain(ExplainArgs),
+}
+
+/// When to colour the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ColorArg {
+    /// Only when writing to a terminal and `NO_COLOR` is not set.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// The `--fail-on` threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum FailOn {
+    #[default]
+    Low,
+    Medium,
+    High,
+}
+
+impl FailOn {
+    /// The lowest severity that makes the scan fail.
+    pub fn severity(self) -> Severity {
+        match self {
+            FailOn::Low => Severity::Low,
+            FailOn::Medium => Severity::Medium,
+            FailOn::High => Severity::High,
+        }
+    }
+}
+
+/// Options of `pyward scan`.
+#[derive(Debug, Clone, Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan; `-` reads a file from standard input.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Report format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Write the report to FILE instead of standard output (atomically).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// When to use colours in the text report.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
+    pub color: ColorArg,
+
+    /// Number of files scanned in parallel (default: number of CPUs).
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+
+    /// Exit with status 1 when an unsuppressed finding has at least this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Low, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+
+    /// Only run these rules: rule ids (PW101), CWE ids (CWE-78) or categories
+    /// (command-injection). Comma-separated or repeated.
+    #[arg(long, value_delimiter = ',', value_name = "SELECTOR")]
+    pub select: Vec<String>,
+
+    /// Do not run these rules (same forms as --select); applied after --select.
+    #[arg(long, value_delimiter = ',', value_name = "SELECTOR")]
+    pub ignore: Vec<String>,
+
+    /// Skip paths matching this glob (repeatable), on top of .gitignore.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Also show findings silenced by `# nosec`, `# noqa` or `# pyward: ignore`.
+    #[arg(long)]
+    pub show_suppressed: bool,
+
+    /// Skip files larger than this (bytes, or with a K/M/G suffix).
+    #[arg(long, value_name = "SIZE", default_value = "10M", value_parser = parse_size)]
+    pub max_file_size: u64,
+
+    /// Follow symbolic links while walking directories.
+    #[arg(long)]
+    pub follow_symlinks: bool,
+}
+
+/// Options of `pyward rules`.
+#[derive(Debug, Clone, Args)]
+pub struct RulesArgs {
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+/// Formats of `pyward rules`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
+/// Options of `pyward explain`.
+#[derive(Debug, Clone, Args)]
+pub struct ExplainArgs {
+    /// The rule id, e.g. PW101.
+    #[arg(value_name = "RULE")]
+    pub rule: String,
+}
+
+/// Parses a size such as `1048576`, `512K`, `10M`, `1G` (binary multiples; `B`/`iB` accepted).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let lower = t.to_ascii_lowercase();
+    let stripped = lower
+        .strip_suffix("ib")
+        .or_else(|| lower.strip_suffix('b'))
+        .unwrap_or(&lower);
+    let (digits, mult) = match stripped.chars().last() {
+        Some('k') => (&stripped[..stripped.len() - 1], 1u64 << 10),
+        Some('m') => (&stripped[..stripped.len() - 1], 1u64 << 20),
+        Some('g') => (&stripped[..stripped.len() - 1], 1u64 << 30),
+        _ => (stripped, 1),
+    };
+    let n: u64 = digits
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{t}` is not a size (examples: 1048576, 512K, 10M, 1G)"))?;
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("`{t}` is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes_parse() {
+        assert_eq!(parse_size("100"), Ok(100));
+        assert_eq!(parse_size("512K"), Ok(512 * 1024));
+        assert_eq!(parse_size("10m"), Ok(10 << 20));
+        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
+        assert_eq!(parse_size("2kb"), Ok(2048));
+        assert!(parse_size("ten").is_err());
+        assert!(parse_size("").is_err());
+        assert!(parse_size("99999999999999G").is_err());
+    }
+
+    #[test]
+    fn selectors_split_on_commas_and_repeat() {
+        let cli = Cli::try_parse_from([
+            "pyward", "scan", "x.py", "--select", "PW101,CWE-78", "--select", "sql-injection",
+            "--ignore", "PW102",
+        ])
+        .unwrap();
+        let Command::Scan(args) = cli.command else {
+            panic!("not scan")
+        };
+        assert_eq!(args.select, ["PW101", "CWE-78", "sql-injection"]);
+        assert_eq!(args.ignore, ["PW102"]);
+        assert_eq!(args.fail_on, FailOn::Low);
+        assert_eq!(args.format, Format::Text);
+    }
+
+    #[test]
+    fn jobs_must_be_positive() {
+        assert!(Cli::try_parse_from(["pyward", "scan", "x", "--jobs", "0"]).is_err());
+        assert!(Cli::try_parse_from(["pyward", "scan", "x", "--jobs", "4"]).is_ok());
+    }
+
+    #[test]
+    fn scan_needs_a_path() {
+        assert!(Cli::try_parse_from(["pyward", "scan"]).is_err());
+    }
+}

@@ -1,0 +1,78 @@
+//! The subcommands. Each returns an [`Exit`] status or a fatal [`Error`] (exit code 2).
+
+pub mod explain;
+pub mod rules;
+pub mod scan;
+
+use std::io::{self, Write};
+
+use crate::cli::{Cli, Command};
+use crate::error::Error;
+
+/// How a command that did not fail ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Nothing at or above the failure threshold (exit code 0).
+    Clean,
+    /// At least one unsuppressed finding at or above the threshold (exit code 1).
+    Findings,
+}
+
+impl Exit {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Clean => 0,
+            Exit::Findings => 1,
+        }
+    }
+}
+
+/// Exit code for usage and fatal errors.
+pub const EXIT_ERROR: u8 = 2;
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli, command_line: Vec<String>) -> Result<Exit, Error> {
+    match cli.command {
+        Command::Scan(args) => scan::run(&args, command_line),
+        Command::Rules(args) => rules::run(&args),
+        Command::Explain(args) => explain::run(&args),
+    }
+}
+
+/// Writes `text` to standard output. A closed pipe (`pyward rules | head`) is not an error.
+pub(crate) fn print_stdout(text: &str) -> Result<(), Error> {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(source) => Err(Error::Io {
+            path: "<stdout>".into(),
+            source,
+        }),
+    }
+}
+
+/// The command line as reports record it: the arguments as given, with the program name
+/// reduced to `pyward` so reports do not depend on where the binary lives.
+pub fn command_line<I, S>(args: I) -> Vec<String>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    std::iter::once("pyward".to_string())
+        .chain(args.into_iter().skip(1).map(|a| a.as_ref().to_string()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_line_names_the_program_pyward() {
+        let line = command_line(["/usr/bin/pyward", "scan", "my dir", "--select=PW101"]);
+        assert_eq!(line, ["pyward", "scan", "my dir", "--select=PW101"]);
+        assert_eq!(command_line(Vec::<String>::new()), ["pyward"]);
+    }
+}

@@ -1,0 +1,216 @@
+//! `pyward scan`: select rules, scan the inputs, render the report, compute the exit status.
+
+use std::fs;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use crate::cli::{ColorArg, ScanArgs};
+use crate::commands::{print_stdout, Exit};
+use crate::error::Error;
+use crate::finding::Severity;
+use crate::report::{self, Format, RenderOptions, RunMeta};
+use crate::rules::select::select_rules;
+use crate::rules::{Catalog, Engine};
+use crate::scan::{scan_paths, Diagnostic, DiagnosticLevel, ScanOptions, ScanOutcome};
+
+/// Runs `pyward scan`.
+pub fn run(args: &ScanArgs, command_line: Vec<String>) -> Result<Exit, Error> {
+    let catalog = Catalog::embedded()?;
+    let selected = select_rules(&catalog, &args.select, &args.ignore)?;
+    if selected.rules().is_empty() {
+        eprintln!("pyward: warning: --select/--ignore leave no rule to run");
+    }
+    check_exclude_globs(&args.exclude)?;
+    let engine = Engine::new(selected.clone())?;
+    let options = ScanOptions {
+        jobs: args.jobs.map(usize::from),
+        exclude: args.exclude.clone(),
+        max_file_size: args.max_file_size,
+        follow_symlinks: args.follow_symlinks,
+    };
+    let mut outcome = scan_paths(&engine, &args.paths, &options);
+    let fatal = no_input_scanned(&outcome, &args.paths);
+
+    let format = args.format;
+    let color = format == Format::Text && use_color(args.color, args.output.is_some());
+    let render_options = RenderOptions {
+        color,
+        show_suppressed: args.show_suppressed,
+        meta: RunMeta::new(&selected, command_line),
+    };
+    // The text report leaves per-file problems to standard error; the other formats carry
+    // them in the report itself.
+    let diagnostics = if format == Format::Text {
+        std::mem::take(&mut outcome.diagnostics)
+    } else {
+        Vec::new()
+    };
+    if fatal.is_none() {
+        print_diagnostics(&diagnostics);
+    }
+    // When nothing could be scanned, machine-readable reports are still written (they carry
+    // the diagnostics); a text report of nothing would only hide the error.
+    if fatal.is_none() || format != Format::Text {
+        let text = report::render(format, &outcome, &selected, &render_options);
+        match &args.output {
+            Some(path) => write_atomically(path, text.as_bytes())?,
+            None => print_stdout(&text)?,
+        }
+    }
+    if let Some(e) = fatal {
+        return Err(e);
+    }
+    Ok(exit_status(&outcome, args.fail_on.severity()))
+}
+
+/// 1 when an unsuppressed finding is at or above `threshold`, else 0.
+pub fn exit_status(outcome: &ScanOutcome, threshold: Severity) -> Exit {
+    let failing = outcome
+        .findings
+        .iter()
+        .any(|f| !f.is_suppressed() && f.severity >= threshold);
+    if failing {
+        Exit::Findings
+    } else {
+        Exit::Clean
+    }
+}
+
+/// A scan that could not read a single input is a fatal error naming the inputs that failed.
+/// (An empty directory, where nothing failed, is a clean scan of nothing.)
+fn no_input_scanned(outcome: &ScanOutcome, paths: &[PathBuf]) -> Option<Error> {
+    if outcome.files_scanned > 0 {
+        return None;
+    }
+    let errors: Vec<String> = outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.level == DiagnosticLevel::Error)
+        .map(diagnostic_text)
+        .collect();
+    if errors.is_empty() {
+        if !paths.is_empty() {
+            eprintln!("pyward: warning: no Python files found");
+        }
+        return None;
+    }
+    Some(Error::Usage(format!(
+        "nothing could be scanned:\n  {}",
+        errors.join("\n  ")
+    )))
+}
+
+/// Per-file problems on standard error, one line each, naming the file.
+fn print_diagnostics(diagnostics: &[Diagnostic]) {
+    let mut err = std::io::stderr().lock();
+    for d in diagnostics {
+        let level = match d.level {
+            DiagnosticLevel::Error => "error",
+            DiagnosticLevel::Warning => "warning",
+        };
+        let message = diagnostic_text(d);
+        // Losing a diagnostic because stderr is closed is not worth failing the scan.
+        let _ = writeln!(err, "pyward: {level}: {message}");
+    }
+}
+
+/// `path[:line]: message`, without repeating a path the message already starts with.
+fn diagnostic_text(d: &Diagnostic) -> String {
+    if d.message.starts_with(&d.path) {
+        return d.message.clone();
+    }
+    match d.line {
+        Some(line) => format!("{}:{line}: {}", d.path, d.message),
+        None => format!("{}: {}", d.path, d.message),
+    }
+}
+
+/// `--exclude` globs are checked up front (with the same parser the walker uses), so a typo
+/// is a usage error rather than a silently ignored exclusion.
+fn check_exclude_globs(globs: &[String]) -> Result<(), Error> {
+    let mut builder = ignore::overrides::OverrideBuilder::new(".");
+    for g in globs {
+        builder
+            .add(&format!("!{g}"))
+            .map_err(|e| Error::Usage(format!("invalid --exclude glob `{g}`: {e}")))?;
+    }
+    Ok(())
+}
+
+/// Whether the text report gets ANSI colours.
+fn use_color(choice: ColorArg, to_file: bool) -> bool {
+    match choice {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => {
+            !to_file
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so a
+/// reader never sees a half-written report and a failed run leaves the old file intact.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let io_err = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::Usage(format!("{}: not a file name", path.display())))?
+        .to_string_lossy()
+        .into_owned();
+    let (tmp, mut file) = loop {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let tmp = dir.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
+        match fs::OpenOptions::new().write(true).create_new(true).open(&tmp) {
+            Ok(f) => break (tmp, f),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io_err(e)),
+        }
+    };
+    let result = file
+        .write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .and_then(|()| {
+            drop(file);
+            fs::rename(&tmp, path)
+        });
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(io_err(e));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_and_leaves_no_temp_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("report.json");
+        fs::write(&target, "old").unwrap();
+        write_atomically(&target, b"new").unwrap();
+        assert_eq!(fs::read_to_string(&target).unwrap(), "new");
+        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[test]
+    fn atomic_write_into_missing_directory_names_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("nope/report.json");
+        let e = write_atomically(&target, b"x").unwrap_err().to_string();
+        assert!(e.contains("nope/report.json"), "{e}");
+    }
+}
