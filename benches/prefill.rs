@@ -34,10 +34,10 @@ fn main() {
     for dtype in [GgmlDType::Q8_0, GgmlDType::Q4_0, GgmlDType::Q4K, GgmlDType::Q6K, GgmlDType::Q4_1] {
         for (n, k) in [(1536usize, 576usize), (576, 1536)] {
             let w = Tensor::from_vec(values(n * k), (n, k), &dev).unwrap();
-            let q = QTensor::quantize(&w, dtype).unwrap();
+            let q = Arc::new(QTensor::quantize(&w, dtype).unwrap());
             let x = Tensor::from_vec(values(m * k), (m, k), &dev).unwrap();
-            let candle = QMatMul::from_qtensor(q.clone()).unwrap();
-            let ours = QLinear::new(Arc::new(q), None).unwrap();
+            let candle = QMatMul::from_arc(q.clone()).unwrap();
+            let ours = QLinear::new(q, None).unwrap();
             let t_candle = median_ms(|| drop(candle.forward(&x).unwrap()), 5);
             let t_ours = median_ms(|| drop(ours.forward(&x).unwrap()), 5);
             let gflop = 2.0 * (m * n * k) as f64 / 1e9;

@@ -19,6 +19,23 @@ WORK=${WORK:-$ROOT/target/bench-llm}
 MODEL_FILES=(SmolLM2-135M-Instruct.Q4_1.gguf gemma-3-270m-q4_k_m.gguf)
 mkdir -p "$WORK"
 
+# -march=native would also enable AMX where the CPU has it, and ggml's AMX path crashes in VMs
+# that do not grant AMX tile state; pick the SIMD levels explicitly instead.
+cpu_flags() {
+    local f=/proc/cpuinfo
+    if ! grep -q -w amx_tile "$f" 2>/dev/null; then
+        echo "-DGGML_NATIVE=ON"
+        return
+    fi
+    local flags="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
+    grep -q -w avx512f "$f" && flags="$flags -DGGML_AVX512=ON"
+    grep -q -w avx512_vnni "$f" && flags="$flags -DGGML_AVX512_VNNI=ON"
+    grep -q -w avx512vbmi "$f" && flags="$flags -DGGML_AVX512_VBMI=ON"
+    grep -q -w avx512_bf16 "$f" && flags="$flags -DGGML_AVX512_BF16=ON"
+    grep -q -w avx_vnni "$f" && flags="$flags -DGGML_AVX_VNNI=ON"
+    echo "$flags"
+}
+
 build_llama_bench() {
     local venv="$WORK/venv"
     if [ ! -x "$venv/bin/python" ]; then
@@ -41,7 +58,7 @@ build_llama_bench() {
     local src
     src=$(ls -d "$WORK"/src/llama_cpp_python-*/vendor/llama.cpp | head -n1)
     "$cmake_bin" -S "$src" -B "$WORK/build" -DCMAKE_BUILD_TYPE=Release \
-        -DGGML_NATIVE=ON -DGGML_CUDA=OFF -DGGML_METAL=OFF -DGGML_VULKAN=OFF \
+        $(cpu_flags) -DGGML_CUDA=OFF -DGGML_METAL=OFF -DGGML_VULKAN=OFF \
         -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
         -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_TOOLS=ON -DBUILD_SHARED_LIBS=OFF >/dev/null
     "$cmake_bin" --build "$WORK/build" --target llama-bench -j "$(nproc)" >/dev/null

@@ -25,7 +25,7 @@ fn rel_err(a: &[f32], b: &[f32]) -> f32 {
 fn check(dtype: GgmlDType, m: usize, n: usize, k: usize) {
     let dev = Device::Cpu;
     let w = Tensor::from_vec(values(n * k, 1 + k as u64), (n, k), &dev).unwrap();
-    let q = QTensor::quantize(&w, dtype).unwrap();
+    let q = Arc::new(QTensor::quantize(&w, dtype).unwrap());
     let x = Tensor::from_vec(values(m * k, 99), (m, k), &dev).unwrap();
 
     let mut got = vec![0f32; m * n];
@@ -38,7 +38,7 @@ fn check(dtype: GgmlDType, m: usize, n: usize, k: usize) {
     let e_exact = rel_err(&got, &exact);
 
     // candle's quantized matmul (activations rounded to 8 bits).
-    let reference = QMatMul::from_qtensor(q.clone()).unwrap().forward(&x).unwrap();
+    let reference = QMatMul::from_arc(q.clone()).unwrap().forward(&x).unwrap();
     let reference = reference.flatten_all().unwrap().to_vec1::<f32>().unwrap();
     let e_ref = rel_err(&got, &reference);
     eprintln!("{dtype:?} m={m} n={n} k={k}: vs f32 {e_exact:.2e}, vs candle {e_ref:.2e}");
@@ -46,7 +46,7 @@ fn check(dtype: GgmlDType, m: usize, n: usize, k: usize) {
     assert!(e_ref < 2e-2, "{dtype:?}: differs from candle's quantized matmul by {e_ref}");
 
     // Through QLinear (the path models use), also for a single row (candle's kernel).
-    let lin = QLinear::new(Arc::new(q), None).unwrap();
+    let lin = QLinear::new(q, None).unwrap();
     let y = lin.forward(&x).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
     assert!(rel_err(&y, &exact) < 1e-5);
     let row = x.narrow(0, 0, 1).unwrap();
