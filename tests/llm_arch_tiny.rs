@@ -91,15 +91,21 @@ fn prefix_cache_matches_full_forward_for_every_architecture() {
         let p = prompt(40, spec.vocab as u32);
         let all = m.forward(&p).unwrap();
         for split in [1, 17, 30, 39] {
-            m.truncate_cache(split);
-            assert_eq!(m.cache_len(), split.min(40));
-            if split == 1 {
-                m.truncate_cache(0);
-                m.forward(&p[..1]).unwrap();
-            }
+            m.truncate_cache(0);
+            m.forward(&p[..split]).unwrap();
+            assert_eq!(m.cache_len(), split);
             let rest = m.forward(&p[split..]).unwrap();
             let d = max_abs_diff(&all, &rest);
-            assert!(d < 1e-3, "{arch}: split at {split} changed logits by {d}");
+            // A piece shorter than the prefill kernel's threshold runs on candle's kernel, which
+            // rounds activations to 8 bits: close, not equal.
+            let min = pyward::llm::kernels::DEFAULT_PREFILL_MIN_ROWS;
+            let tol = if split >= min && p.len() - split >= min { 1e-3 } else { 2e-2 };
+            assert!(d < tol, "{arch}: split at {split} changed logits by {d}");
+            // Truncating back to the split and re-running the rest reproduces the logits.
+            m.truncate_cache(split);
+            assert_eq!(m.cache_len(), split);
+            let again = m.forward(&p[split..]).unwrap();
+            assert!(max_abs_diff(&rest, &again) < 1e-5, "{arch}: truncate + re-forward differs");
         }
         // One token at a time.
         m.truncate_cache(0);
@@ -107,8 +113,11 @@ fn prefix_cache_matches_full_forward_for_every_architecture() {
         for &t in &p {
             last = m.forward(&[t]).unwrap();
         }
+        // Decode runs on candle's kernel (8-bit activations), the batched forward on the prefill
+        // kernel (f32 activations): equal up to that rounding.
         let d = max_abs_diff(&all, &last);
-        assert!(d < 2e-2, "{arch}: token-by-token decode differs by {d}");
+        let range = all.iter().fold(0f32, |a, x| a.max(x.abs()));
+        assert!(d < 0.05 * range, "{arch}: token-by-token decode differs by {d} (range {range})");
     }
 }
 
