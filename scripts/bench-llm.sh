@@ -3,7 +3,9 @@
 #
 # usage: scripts/bench-llm.sh [MODELS_DIR]
 #   env: THREADS (default 1), PROMPT (512), GEN (128), REPS (3),
-#        WORK (build/cache dir, default target/bench-llm), LLAMA_BENCH (use an existing binary)
+#        WORK (build/cache dir, default target/bench-llm), LLAMA_BENCH (use an existing binary),
+#        PROFILE (cargo profile for pyward: release (default) or dev),
+#        LLAMA_ARGS (extra llama-bench arguments, e.g. "--repack 0")
 #
 # llama.cpp comes from the llama-cpp-python sdist on PyPI, which vendors it; only the
 # llama-bench target is built, CPU only. cmake comes from PyPI when it is not installed.
@@ -70,8 +72,14 @@ if [ ! -x "$LLAMA_BENCH" ]; then
     build_llama_bench
 fi
 
-(cd "$ROOT" && cargo build --release --quiet --example llm_bench)
-PYWARD_BENCH="$ROOT/target/release/examples/llm_bench"
+PROFILE=${PROFILE:-release}
+if [ "$PROFILE" = dev ]; then
+    (cd "$ROOT" && cargo build --quiet --example llm_bench)
+    PYWARD_BENCH="$ROOT/target/debug/examples/llm_bench"
+else
+    (cd "$ROOT" && cargo build --release --quiet --example llm_bench)
+    PYWARD_BENCH="$ROOT/target/release/examples/llm_bench"
+fi
 
 printf '%-34s %7s %14s %14s %8s\n' "model (threads=$THREADS)" "phase" "llama.cpp t/s" "pyward t/s" "ratio"
 for file in "${MODEL_FILES[@]}"; do
@@ -80,7 +88,7 @@ for file in "${MODEL_FILES[@]}"; do
         echo "missing $model (run scripts/fetch-models.sh)" >&2
         exit 1
     fi
-    llama_json=$("$LLAMA_BENCH" -m "$model" -p "$PROMPT" -n "$GEN" -t "$THREADS" -r "$REPS" -o json 2>/dev/null)
+    llama_json=$("$LLAMA_BENCH" -m "$model" -p "$PROMPT" -n "$GEN" -t "$THREADS" -r "$REPS" -o json ${LLAMA_ARGS:-} 2>/dev/null)
     pyward_json=$("$PYWARD_BENCH" "$model" --threads "$THREADS" --prompt "$PROMPT" --gen "$GEN")
     python3 - "$file" "$PROMPT" "$GEN" "$llama_json" "$pyward_json" <<'PY'
 import json, sys
