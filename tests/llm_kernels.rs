@@ -48,7 +48,9 @@ fn check(dtype: GgmlDType, m: usize, n: usize, k: usize) {
     // Through QLinear (the path models use), also for a single row (candle's kernel).
     let lin = QLinear::new(q, None).unwrap();
     let y = lin.forward(&x).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
-    assert!(rel_err(&y, &exact) < 1e-5);
+    // Where candle has its own packed int8 kernel for the shape, QLinear keeps candle's.
+    let expected = if pyward::llm::kernels::candle_has_packed_int8(dtype, n, k) { &reference } else { &exact };
+    assert!(rel_err(&y, expected) < 1e-5, "{dtype:?}: QLinear took an unexpected path");
     let row = x.narrow(0, 0, 1).unwrap();
     let y1 = lin.forward(&row).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
     assert!(rel_err(&y1, &reference[..n]) < 1e-5, "single-row path must be candle's kernel");

@@ -16,6 +16,25 @@ use std::sync::Arc;
 /// The smallest number of activation rows that takes the prefill kernel by default.
 pub const DEFAULT_PREFILL_MIN_ROWS: usize = 8;
 
+/// Whether candle 0.11's x86 repacked int8 (AVX-512 VNNI) matmul takes this weight: it does for
+/// Q8_0, Q4_K and Q6_K when `k` is a multiple of 256 and `n` of 16, and then beats an f32 GEMM.
+pub fn candle_has_packed_int8(dtype: GgmlDType, n: usize, k: usize) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::sync::OnceLock;
+        static VNNI: OnceLock<bool> = OnceLock::new();
+        let vnni = *VNNI.get_or_init(|| {
+            std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512vnni")
+        });
+        vnni && matches!(dtype, GgmlDType::Q8_0 | GgmlDType::Q4K | GgmlDType::Q6K) && k % 256 == 0 && n % 16 == 0
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (dtype, n, k);
+        false
+    }
+}
+
 /// A linear layer `y = x·Wᵀ (+ b)` over a quantized weight of shape `(out, in)`.
 #[derive(Debug, Clone)]
 pub struct QLinear {
@@ -71,6 +90,7 @@ impl QLinear {
         let y = if rows >= self.prefill_min_rows
             && x.device().is_cpu()
             && dequant_gemm::supports(self.weight.dtype())
+            && !candle_has_packed_int8(self.weight.dtype(), self.out_features, k)
             && k == self.in_features
         {
             let x = x.to_dtype(candle_core::DType::F32)?.contiguous()?;
