@@ -84,19 +84,20 @@ RUFF_RULES=$("$RUFF" rule --all --output-format json \
     | python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin) if r.get("linter") == "flake8-bandit" and not r.get("preview")))')
 BANDIT_RULES=$("$BANDIT" --help | grep -cE '^[[:space:]]*B[0-9]{3}[[:space:]]' || true)
 
-# time_cmd RUNS CMD... : prints the median wall time in seconds.
+# time_cmd WARMUPS RUNS CMD... : prints the median wall time in seconds.
 time_cmd() {
-    local runs=$1; shift
+    local warmups=$1 runs=$2; shift 2
     if command -v hyperfine >/dev/null 2>&1; then
         local json="$BENCH/hyperfine.json"
-        hyperfine --style none --warmup 1 --runs "$runs" -i --export-json "$json" \
+        hyperfine --style none --warmup "$warmups" --runs "$runs" -i --export-json "$json" \
             -- "$(printf '%q ' "$@")" >/dev/null 2>&1
         python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["median"])' "$json"
     else
-        python3 - "$runs" "$@" <<'PY'
+        python3 - "$warmups" "$runs" "$@" <<'PY'
 import statistics, subprocess, sys, time
-runs, cmd = int(sys.argv[1]), sys.argv[2:]
-subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # warm-up
+warmups, runs, cmd = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
+for _ in range(warmups):
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 times = []
 for _ in range(runs):
     t = time.perf_counter()
@@ -114,9 +115,14 @@ for corpus in "${CORPORA[@]}"; do
     lines=$(find "$corpus" -name '*.py' -type f -print0 | xargs -0 cat | wc -l)
     echo
     echo "corpus: ${corpus#"$ROOT"/} ($files files, $lines lines)"
-    t_pyward=$(time_cmd "$RUNS" "$PYWARD" scan --format json "$corpus")
-    t_ruff=$(time_cmd "$RUNS" "$RUFF" check --select S --no-cache --isolated --exit-zero --quiet "$corpus")
-    t_bandit=$(time_cmd "$BANDIT_RUNS" "$BANDIT" -r -q -f json "$corpus")
+    # One warm-up for the fast tools (the first run also warms the page cache); none for
+    # Bandit, which is slow enough for the cache state not to matter.
+    t_pyward=$(time_cmd 1 "$RUNS" "$PYWARD" scan --format json "$corpus")
+    echo "  pyward: ${t_pyward}s"
+    t_ruff=$(time_cmd 1 "$RUNS" "$RUFF" check --select S --no-cache --isolated --exit-zero --quiet "$corpus")
+    echo "  ruff:   ${t_ruff}s"
+    t_bandit=$(time_cmd 0 "$BANDIT_RUNS" "$BANDIT" -r -q -f json "$corpus")
+    echo "  bandit: ${t_bandit}s"
     python3 - "$files" "$t_pyward" "$t_ruff" "$t_bandit" <<'PY'
 import sys
 files = int(sys.argv[1])
