@@ -99,7 +99,10 @@ fn real_root() -> Option<&'static Path> {
             return Some(PathBuf::from(p));
         }
         let out = std::process::Command::new("python3")
-            .args(["-c", "import sysconfig; print(sysconfig.get_paths()['stdlib'])"])
+            .args([
+                "-c",
+                "import sysconfig; print(sysconfig.get_paths()['stdlib'])",
+            ])
             .output()
             .ok()?;
         let p = PathBuf::from(String::from_utf8(out.stdout).ok()?.trim());
@@ -109,7 +112,9 @@ fn real_root() -> Option<&'static Path> {
 }
 
 fn collect_py(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut entries: Vec<_> = rd.filter_map(Result::ok).collect();
     entries.sort_by_key(|e| e.file_name());
     for e in entries {

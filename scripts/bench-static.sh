@@ -84,25 +84,32 @@ RUFF_RULES=$("$RUFF" rule --all --output-format json \
     | python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin) if r.get("linter") == "flake8-bandit" and not r.get("preview")))')
 BANDIT_RULES=$("$BANDIT" --help | grep -cE '^[[:space:]]*B[0-9]{3}[[:space:]]' || true)
 
-# time_cmd RUNS CMD... : prints the median wall time in seconds.
+# time_cmd WARMUPS RUNS CMD... : prints "WALL CPU": the median wall time and the median CPU
+# time (user + system, all threads) in seconds. On a shared machine the CPU time is the fairer
+# measure of work done; the wall time is what a user waits.
 time_cmd() {
-    local runs=$1; shift
+    local warmups=$1 runs=$2; shift 2
     if command -v hyperfine >/dev/null 2>&1; then
         local json="$BENCH/hyperfine.json"
-        hyperfine --style none --warmup 1 --runs "$runs" -i --export-json "$json" \
+        hyperfine --style none --warmup "$warmups" --runs "$runs" -i --export-json "$json" \
             -- "$(printf '%q ' "$@")" >/dev/null 2>&1
-        python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["median"])' "$json"
+        python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print(r["median"], r["user"] + r["system"])' "$json"
     else
-        python3 - "$runs" "$@" <<'PY'
-import statistics, subprocess, sys, time
-runs, cmd = int(sys.argv[1]), sys.argv[2:]
-subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # warm-up
-times = []
-for _ in range(runs):
-    t = time.perf_counter()
+        python3 - "$warmups" "$runs" "$@" <<'PY'
+import resource, statistics, subprocess, sys, time
+warmups, runs, cmd = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
+for _ in range(warmups):
     subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    times.append(time.perf_counter() - t)
-print(statistics.median(times))
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+walls, cpus = [], []
+for _ in range(runs):
+    c, t = cpu(), time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    walls.append(time.perf_counter() - t)
+    cpus.append(cpu() - c)
+print(statistics.median(walls), statistics.median(cpus))
 PY
     fi
 }
@@ -114,18 +121,29 @@ for corpus in "${CORPORA[@]}"; do
     lines=$(find "$corpus" -name '*.py' -type f -print0 | xargs -0 cat | wc -l)
     echo
     echo "corpus: ${corpus#"$ROOT"/} ($files files, $lines lines)"
-    t_pyward=$(time_cmd "$RUNS" "$PYWARD" scan --format json "$corpus")
-    t_ruff=$(time_cmd "$RUNS" "$RUFF" check --select S --no-cache --isolated --exit-zero --quiet "$corpus")
-    t_bandit=$(time_cmd "$BANDIT_RUNS" "$BANDIT" -r -q -f json "$corpus")
-    python3 - "$files" "$t_pyward" "$t_ruff" "$t_bandit" <<'PY'
+    # One warm-up for the fast tools (the first run also warms the page cache); none for
+    # Bandit, which is slow enough for the cache state not to matter.
+    t_pyward=$(time_cmd 1 "$RUNS" "$PYWARD" scan --format json "$corpus")
+    echo "  pyward: $t_pyward (wall s, cpu s)"
+    t_ruff=$(time_cmd 1 "$RUNS" "$RUFF" check --select S --no-cache --isolated --exit-zero --quiet "$corpus")
+    echo "  ruff:   $t_ruff (wall s, cpu s)"
+    t_bandit=$(time_cmd 0 "$BANDIT_RUNS" "$BANDIT" -r -q -f json "$corpus")
+    echo "  bandit: $t_bandit (wall s, cpu s)"
+    # shellcheck disable=SC2086 # each t_* is "WALL CPU": split on purpose
+    python3 - "$files" $t_pyward $t_ruff $t_bandit <<'PY'
 import sys
 files = int(sys.argv[1])
-t = dict(zip(["pyward", "ruff", "bandit"], map(float, sys.argv[2:])))
-fps = {k: files / v for k, v in t.items()}
-print(f"  {'tool':<8} {'median s':>9} {'files/s':>10}")
-for k in t:
-    print(f"  {k:<8} {t[k]:>9.3f} {fps[k]:>10.0f}")
-print(f"  pyward/ruff   {fps['pyward'] / fps['ruff']:.2f}x  (target >= 1)")
-print(f"  pyward/bandit {fps['pyward'] / fps['bandit']:.1f}x  (target >= 10)")
+v = list(map(float, sys.argv[2:]))
+tools = ["pyward", "ruff", "bandit"]
+wall = dict(zip(tools, v[0::2]))
+cpu = dict(zip(tools, v[1::2]))
+fps = {k: files / wall[k] for k in tools}
+fpc = {k: files / max(cpu[k], 1e-9) for k in tools}
+print(f"  {'tool':<8} {'wall s':>8} {'cpu s':>8} {'files/s':>9} {'files/cpu-s':>12}")
+for k in tools:
+    print(f"  {k:<8} {wall[k]:>8.2f} {cpu[k]:>8.2f} {fps[k]:>9.0f} {fpc[k]:>12.0f}")
+for other, target in (("ruff", 1), ("bandit", 10)):
+    print(f"  pyward/{other:<7} {fps['pyward'] / fps[other]:6.2f}x files/s, "
+          f"{fpc['pyward'] / fpc[other]:6.2f}x files/cpu-s  (target >= {target})")
 PY
 done

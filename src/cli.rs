@@ -209,8 +209,15 @@ mod tests {
     #[test]
     fn selectors_split_on_commas_and_repeat() {
         let cli = Cli::try_parse_from([
-            "pyward", "scan", "x.py", "--select", "PW101,CWE-78", "--select", "sql-injection",
-            "--ignore", "PW102",
+            "pyward",
+            "scan",
+            "x.py",
+            "--select",
+            "PW101,CWE-78",
+            "--select",
+            "sql-injection",
+            "--ignore",
+            "PW102",
         ])
         .unwrap();
         let Command::Scan(args) = cli.command else {

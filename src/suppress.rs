@@ -9,8 +9,8 @@
 //! * `# noqa: S602` — only rules whose `ruff` codes are listed. A **bare `# noqa` does not
 //!   suppress security findings**: it is routinely added to silence style linters (line length,
 //!   unused imports) by people who never saw a security warning, so honouring it would hide
-//!   vulnerabilities nobody reviewed. Ruff makes the same choice for its own `S` rules only
-//!   when explicitly configured; pyward requires the code.
+//!   vulnerabilities nobody reviewed. (Ruff honours a bare `# noqa` for all of its rules;
+//!   pyward deliberately requires the code, and `# nosec` remains the catch-all marker.)
 //! * `# pyward: ignore` (all) and `# pyward: ignore[PW101, PW102]` (listed rules).
 //!
 //! In every coded form a pyward id (`PW101`) is accepted as well. Suppressed findings are never

@@ -9,7 +9,8 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 /// A call PW101 reports (shell=True with a dynamic command).
-const SHELL_CALL: &str = "import subprocess\n\ndef run(cmd):\n    subprocess.run(cmd, shell=True)\n";
+const SHELL_CALL: &str =
+    "import subprocess\n\ndef run(cmd):\n    subprocess.run(cmd, shell=True)\n";
 const CLEAN: &str = "def add(a, b):\n    return a + b\n";
 
 fn pyward() -> Command {
@@ -36,7 +37,9 @@ fn run(args: &[&str], cwd: &Path) -> Output {
 }
 
 fn code(o: &Output) -> i32 {
-    o.status.code().expect("pyward was killed by a signal (crash)")
+    o.status
+        .code()
+        .expect("pyward was killed by a signal (crash)")
 }
 
 fn stdout(o: &Output) -> String {
@@ -67,7 +70,10 @@ fn diagnostics(v: &Value) -> &Vec<Value> {
 }
 
 fn rule_ids(v: &Value) -> Vec<String> {
-    findings(v).iter().map(|f| f["rule_id"].as_str().unwrap().to_string()).collect()
+    findings(v)
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap().to_string())
+        .collect()
 }
 
 /// Whether this process can read a file after `chmod 000` (root can).
@@ -82,7 +88,13 @@ fn clean_file_exits_0() {
     let d = tempfile::tempdir().unwrap();
     write(d.path(), "ok.py", CLEAN);
     let o = run(&["scan", "ok.py"], d.path());
-    assert_eq!(code(&o), 0, "stdout:\n{}\nstderr:\n{}", stdout(&o), stderr(&o));
+    assert_eq!(
+        code(&o),
+        0,
+        "stdout:\n{}\nstderr:\n{}",
+        stdout(&o),
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -94,7 +106,10 @@ fn finding_exits_1_and_text_names_rule_and_file() {
     let out = stdout(&o);
     assert!(out.contains("PW101"), "{out}");
     assert!(out.contains("bad.py"), "{out}");
-    assert!(!out.contains('\x1b'), "no colour when stdout is not a terminal:\n{out}");
+    assert!(
+        !out.contains('\x1b'),
+        "no colour when stdout is not a terminal:\n{out}"
+    );
 }
 
 #[test]
@@ -166,7 +181,10 @@ fn json_report_parses_and_locates_the_finding() {
     write(d.path(), "pkg/bad.py", SHELL_CALL);
     let (c, v, _) = scan_json(&["pkg"], d.path());
     assert_eq!(c, 1);
-    let f = findings(&v).iter().find(|f| f["rule_id"] == "PW101").expect("PW101 reported");
+    let f = findings(&v)
+        .iter()
+        .find(|f| f["rule_id"] == "PW101")
+        .expect("PW101 reported");
     assert_eq!(f["path"], "pkg/bad.py");
     assert_eq!(f["span"]["start_line"], 4);
     assert!(f["cwe"].as_array().unwrap().contains(&Value::from(78)));
@@ -195,7 +213,10 @@ fn markdown_report_mentions_rule_and_file() {
     assert_eq!(code(&o), 1);
     let md = stdout(&o);
     assert!(md.contains("PW101") && md.contains("bad.py"), "{md}");
-    assert!(md.lines().any(|l| l.starts_with('#')), "has a heading:\n{md}");
+    assert!(
+        md.lines().any(|l| l.starts_with('#')),
+        "has a heading:\n{md}"
+    );
 }
 
 #[test]
@@ -220,13 +241,27 @@ fn output_file_is_written_and_stdout_stays_empty() {
     let d = tempfile::tempdir().unwrap();
     write(d.path(), "bad.py", SHELL_CALL);
     write(d.path(), "out/report.json", "stale");
-    let o = run(&["scan", "--format", "json", "--output", "out/report.json", "bad.py"], d.path());
+    let o = run(
+        &[
+            "scan",
+            "--format",
+            "json",
+            "--output",
+            "out/report.json",
+            "bad.py",
+        ],
+        d.path(),
+    );
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert!(stdout(&o).is_empty());
-    let v: Value = serde_json::from_str(&fs::read_to_string(d.path().join("out/report.json")).unwrap())
-        .unwrap();
+    let v: Value =
+        serde_json::from_str(&fs::read_to_string(d.path().join("out/report.json")).unwrap())
+            .unwrap();
     assert_eq!(rule_ids(&v), ["PW101"]);
-    let names: Vec<_> = fs::read_dir(d.path().join("out")).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> = fs::read_dir(d.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(names, ["report.json"], "no temporary file is left behind");
 }
 
@@ -234,7 +269,10 @@ fn output_file_is_written_and_stdout_stays_empty() {
 fn output_into_a_missing_directory_exits_2_naming_it() {
     let d = tempfile::tempdir().unwrap();
     write(d.path(), "bad.py", SHELL_CALL);
-    let o = run(&["scan", "--output", "nowhere/report.txt", "bad.py"], d.path());
+    let o = run(
+        &["scan", "--output", "nowhere/report.txt", "bad.py"],
+        d.path(),
+    );
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("nowhere/report.txt"), "{}", stderr(&o));
 }
@@ -243,7 +281,11 @@ fn output_into_a_missing_directory_exits_2_naming_it() {
 fn jobs_do_not_change_the_report() {
     let d = tempfile::tempdir().unwrap();
     for i in 0..40 {
-        write(d.path(), &format!("m{i:02}/f.py"), if i % 3 == 0 { SHELL_CALL } else { CLEAN });
+        write(
+            d.path(),
+            &format!("m{i:02}/f.py"),
+            if i % 3 == 0 { SHELL_CALL } else { CLEAN },
+        );
     }
     let a = run(&["scan", "--format", "json", "--jobs", "1", "."], d.path());
     let b = run(&["scan", "--format", "json", "--jobs", "4", "."], d.path());
@@ -282,26 +324,42 @@ fn gitignore_and_exclude_skip_files() {
     write(d.path(), "src/app.py", SHELL_CALL);
     let (c, v, _) = scan_json(&["."], d.path());
     assert_eq!(c, 1);
-    let paths: Vec<&str> = findings(&v).iter().map(|f| f["path"].as_str().unwrap()).collect();
+    let paths: Vec<&str> = findings(&v)
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
     assert_eq!(paths, ["./src/app.py", "./vendor/lib.py"]);
 
     let (_, v, _) = scan_json(&["--exclude", "vendor/", "."], d.path());
-    let paths: Vec<&str> = findings(&v).iter().map(|f| f["path"].as_str().unwrap()).collect();
+    let paths: Vec<&str> = findings(&v)
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
     assert_eq!(paths, ["./src/app.py"]);
 
-    let (c, v, _) = scan_json(&["--exclude", "vendor", "--exclude", "src/*.py", "."], d.path());
+    let (c, v, _) = scan_json(
+        &["--exclude", "vendor", "--exclude", "src/*.py", "."],
+        d.path(),
+    );
     assert_eq!(c, 0, "{v:#}");
 }
 
 #[test]
 fn extensionless_files_are_scanned_when_their_shebang_says_python() {
     let d = tempfile::tempdir().unwrap();
-    write(d.path(), "bin/deploy", format!("#!/usr/bin/env python3\n{SHELL_CALL}"));
+    write(
+        d.path(),
+        "bin/deploy",
+        format!("#!/usr/bin/env python3\n{SHELL_CALL}"),
+    );
     write(d.path(), "bin/notes", SHELL_CALL);
     write(d.path(), "bin/run.sh", format!("#!/bin/sh\n{SHELL_CALL}"));
     let (c, v, _) = scan_json(&["bin"], d.path());
     assert_eq!(c, 1);
-    let paths: Vec<&str> = findings(&v).iter().map(|f| f["path"].as_str().unwrap()).collect();
+    let paths: Vec<&str> = findings(&v)
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
     assert_eq!(paths, ["bin/deploy"]);
 }
 
@@ -320,7 +378,10 @@ fn unreadable_file_is_a_diagnostic_naming_it() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(stderr(&o).contains("secret.py"), "{}", stderr(&o));
     let (_, v, _) = scan_json(&["."], d.path());
-    let diag = diagnostics(&v).iter().find(|x| x["path"] == "./secret.py").expect("diagnostic");
+    let diag = diagnostics(&v)
+        .iter()
+        .find(|x| x["path"] == "./secret.py")
+        .expect("diagnostic");
     assert_eq!(diag["level"], "error");
     // Alone, it is fatal: nothing could be scanned.
     let o = run(&["scan", "secret.py"], d.path());
@@ -332,7 +393,11 @@ fn unreadable_file_is_a_diagnostic_naming_it() {
 fn non_utf8_and_binary_files_are_diagnostics_and_the_scan_goes_on() {
     let d = tempfile::tempdir().unwrap();
     write(d.path(), "latin1.py", b"name = 'caf\xe9'\n");
-    write(d.path(), "blob.py", b"\x7fELF\x02\x01\x01\x00\x00\x00binary");
+    write(
+        d.path(),
+        "blob.py",
+        b"\x7fELF\x02\x01\x01\x00\x00\x00binary",
+    );
     write(d.path(), "bad.py", SHELL_CALL);
     let o = run(&["scan", "."], d.path());
     assert_eq!(code(&o), 1, "the good file's finding decides the exit code");
@@ -341,15 +406,25 @@ fn non_utf8_and_binary_files_are_diagnostics_and_the_scan_goes_on() {
     assert!(err.contains("blob.py") && err.contains("binary"), "{err}");
 
     let (_, v, _) = scan_json(&["."], d.path());
-    let diag_paths: Vec<&str> = diagnostics(&v).iter().map(|x| x["path"].as_str().unwrap()).collect();
-    assert!(diag_paths.contains(&"./latin1.py") && diag_paths.contains(&"./blob.py"), "{v:#}");
+    let diag_paths: Vec<&str> = diagnostics(&v)
+        .iter()
+        .map(|x| x["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        diag_paths.contains(&"./latin1.py") && diag_paths.contains(&"./blob.py"),
+        "{v:#}"
+    );
     assert_eq!(rule_ids(&v), ["PW101"]);
 }
 
 #[test]
 fn syntax_errors_warn_but_the_file_is_still_scanned() {
     let d = tempfile::tempdir().unwrap();
-    write(d.path(), "broken.py", format!("def oops(:\n    pass\n\n{SHELL_CALL}"));
+    write(
+        d.path(),
+        "broken.py",
+        format!("def oops(:\n    pass\n\n{SHELL_CALL}"),
+    );
     let o = run(&["scan", "broken.py"], d.path());
     assert_ne!(code(&o), 2, "a syntax error is never fatal: {}", stderr(&o));
     assert!(stderr(&o).contains("broken.py"), "{}", stderr(&o));
@@ -358,7 +433,10 @@ fn syntax_errors_warn_but_the_file_is_still_scanned() {
     assert_eq!(diag["path"], "broken.py");
     assert_eq!(diag["level"], "warning");
     assert_eq!(v["summary"]["files_scanned"], 1);
-    assert!(rule_ids(&v).contains(&"PW101".to_string()), "the valid part is still checked: {v:#}");
+    assert!(
+        rule_ids(&v).contains(&"PW101".to_string()),
+        "the valid part is still checked: {v:#}"
+    );
 }
 
 #[test]
@@ -368,11 +446,18 @@ fn deeply_nested_expressions_do_not_crash() {
     let parens = format!("x = {}1{}\n", "(".repeat(depth), ")".repeat(depth));
     let lists = format!("y = {}{}\n", "[".repeat(depth), "]".repeat(depth));
     let calls = format!("z = {}0{}\n", "f(".repeat(depth), ")".repeat(depth));
-    write(d.path(), "deep.py", format!("{parens}{lists}{calls}{SHELL_CALL}"));
+    write(
+        d.path(),
+        "deep.py",
+        format!("{parens}{lists}{calls}{SHELL_CALL}"),
+    );
     let (c, v, err) = scan_json(&["deep.py"], d.path());
     assert!(c == 0 || c == 1, "exit {c}: {err}");
     assert_eq!(v["summary"]["files_scanned"], 1);
-    assert!(rule_ids(&v).contains(&"PW101".to_string()), "code after the nesting is checked");
+    assert!(
+        rule_ids(&v).contains(&"PW101".to_string()),
+        "code after the nesting is checked"
+    );
 }
 
 #[test]
@@ -388,7 +473,10 @@ fn symlink_loops_terminate() {
     assert_ne!(code(&o), 1, "{}", stderr(&o));
     let err = stderr(&o);
     assert!(err.contains("tree/a/up") || err.contains("loop"), "{err}");
-    assert!(code(&o) == 0, "one file was scanned, so loops are only diagnostics: {err}");
+    assert!(
+        code(&o) == 0,
+        "one file was scanned, so loops are only diagnostics: {err}"
+    );
 }
 
 #[test]
@@ -406,7 +494,11 @@ fn empty_directory_is_a_clean_scan() {
 #[test]
 fn files_over_the_size_limit_are_skipped_with_a_diagnostic() {
     let d = tempfile::tempdir().unwrap();
-    write(d.path(), "big.py", format!("{SHELL_CALL}{}", "# padding\n".repeat(200)));
+    write(
+        d.path(),
+        "big.py",
+        format!("{SHELL_CALL}{}", "# padding\n".repeat(200)),
+    );
     write(d.path(), "ok.py", CLEAN);
     let o = run(&["scan", "--max-file-size", "1K", "."], d.path());
     assert_eq!(code(&o), 0, "{}", stderr(&o));
@@ -423,7 +515,10 @@ fn ignore_and_select_by_id_cwe_and_category() {
     write(d.path(), "bad.py", SHELL_CALL);
     for sel in ["PW101", "pw101", "CWE-78", "cwe-78", "command-injection"] {
         let (c, v, _) = scan_json(&["--ignore", sel, "bad.py"], d.path());
-        assert!(!rule_ids(&v).contains(&"PW101".to_string()), "--ignore {sel}");
+        assert!(
+            !rule_ids(&v).contains(&"PW101".to_string()),
+            "--ignore {sel}"
+        );
         assert_eq!(c, 0, "--ignore {sel}: {v:#}");
         let (c, v, _) = scan_json(&["--select", sel, "bad.py"], d.path());
         assert_eq!(c, 1, "--select {sel}");
@@ -433,7 +528,16 @@ fn ignore_and_select_by_id_cwe_and_category() {
         }));
         assert!(rule_ids(&v).contains(&"PW101".to_string()));
     }
-    let (c, _, _) = scan_json(&["--select", "command-injection", "--ignore", "PW101", "bad.py"], d.path());
+    let (c, _, _) = scan_json(
+        &[
+            "--select",
+            "command-injection",
+            "--ignore",
+            "PW101",
+            "bad.py",
+        ],
+        d.path(),
+    );
     assert_eq!(c, 0);
 }
 
@@ -449,22 +553,34 @@ fn fail_on_threshold_and_suppressed_findings() {
     let suppressed = SHELL_CALL.replace("shell=True)", "shell=True)  # nosec B602");
     write(d.path(), "quiet.py", suppressed);
     let o = run(&["scan", "quiet.py"], d.path());
-    assert_eq!(code(&o), 0, "suppressed findings never fail: {}", stdout(&o));
+    assert_eq!(
+        code(&o),
+        0,
+        "suppressed findings never fail: {}",
+        stdout(&o)
+    );
     assert!(!stdout(&o).contains("PW101 "), "{}", stdout(&o));
     let o = run(&["scan", "--show-suppressed", "quiet.py"], d.path());
     assert_eq!(code(&o), 0);
     assert!(stdout(&o).contains("PW101"), "{}", stdout(&o));
     let (_, v, _) = scan_json(&["quiet.py"], d.path());
-    assert!(findings(&v)[0]["suppressed"].is_object(), "JSON keeps suppressed findings: {v:#}");
+    assert!(
+        findings(&v)[0]["suppressed"].is_object(),
+        "JSON keeps suppressed findings: {v:#}"
+    );
 }
 
 /// A rule below `high` with a fixture: `--fail-on high` ignores it, its own severity fails.
 #[test]
 fn fail_on_high_ignores_lower_severities() {
-    let rules: Value = serde_json::from_slice(&run(&["rules", "--format", "json"], &crate_root()).stdout).unwrap();
+    let rules: Value =
+        serde_json::from_slice(&run(&["rules", "--format", "json"], &crate_root()).stdout).unwrap();
     let fixtures = crate_root().join("tests/fixtures/rules");
     let candidate = rules.as_array().unwrap().iter().find(|r| {
-        r["severity"] != "high" && fixtures.join(format!("{}.py", r["id"].as_str().unwrap())).exists()
+        r["severity"] != "high"
+            && fixtures
+                .join(format!("{}.py", r["id"].as_str().unwrap()))
+                .exists()
     });
     let Some(rule) = candidate else {
         eprintln!("no rule below high severity with a fixture on this branch yet");
@@ -474,7 +590,10 @@ fn fail_on_high_ignores_lower_severities() {
     let sev = rule["severity"].as_str().unwrap();
     let fixture = format!("tests/fixtures/rules/{id}.py");
     let root = crate_root();
-    let o = run(&["scan", "--select", id, "--fail-on", "high", &fixture], &root);
+    let o = run(
+        &["scan", "--select", id, "--fail-on", "high", &fixture],
+        &root,
+    );
     assert_eq!(code(&o), 0, "{id} is {sev}: {}", stdout(&o));
     let o = run(&["scan", "--select", id, "--fail-on", sev, &fixture], &root);
     assert_eq!(code(&o), 1, "{id} at its own severity {sev}");
@@ -494,7 +613,10 @@ fn rules_lists_every_rule_in_text_and_json() {
     assert!(!arr.is_empty());
     for r in arr {
         let id = r["id"].as_str().unwrap();
-        let line = text.lines().find(|l| l.starts_with(id)).unwrap_or_else(|| panic!("{id} not in table"));
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(id))
+            .unwrap_or_else(|| panic!("{id} not in table"));
         assert!(line.contains(r["cwe"][0].as_str().unwrap()), "{line}");
         assert!(line.contains(r["category"].as_str().unwrap()), "{line}");
     }
@@ -505,7 +627,15 @@ fn explain_shows_the_doc_and_rejects_unknown_rules() {
     let o = run(&["explain", "PW101"], &crate_root());
     assert_eq!(code(&o), 0);
     let t = stdout(&o);
-    for part in ["PW101", "CWE-78", "What it does", "Why is this bad", "Example", "Use instead", "B602"] {
+    for part in [
+        "PW101",
+        "CWE-78",
+        "What it does",
+        "Why is this bad",
+        "Example",
+        "Use instead",
+        "B602",
+    ] {
         assert!(t.contains(part), "missing {part}:\n{t}");
     }
     let o = run(&["explain", "PW000"], &crate_root());
@@ -518,11 +648,20 @@ fn explain_shows_the_doc_and_rejects_unknown_rules() {
 fn version_and_help() {
     let o = run(&["--version"], &crate_root());
     assert_eq!(code(&o), 0);
-    assert_eq!(stdout(&o).trim(), format!("pyward {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        stdout(&o).trim(),
+        format!("pyward {}", env!("CARGO_PKG_VERSION"))
+    );
     let o = run(&["scan", "--help"], &crate_root());
     assert_eq!(code(&o), 0);
     let h = stdout(&o);
-    for part in ["--format", "--fail-on", "--select", "Examples:", "Exit status"] {
+    for part in [
+        "--format",
+        "--fail-on",
+        "--select",
+        "Examples:",
+        "Exit status",
+    ] {
         assert!(h.contains(part), "help lacks {part}");
     }
 }
@@ -570,8 +709,16 @@ const PLANTED: &[(&str, &str, &[u32])] = &[
     ("db.py", "rows = get_db().execute(", &[89]),
     ("auth.py", "hashlib.md5(", &[328, 327, 916]),
     ("auth.py", "random.choice(alphabet)", &[338]),
-    ("auth.py", r#"response.set_cookie("session_token", token)"#, &[614, 1004]),
-    ("auth.py", r#"jwt.decode(token, options={"verify_signature": False})"#, &[347]),
+    (
+        "auth.py",
+        r#"response.set_cookie("session_token", token)"#,
+        &[614, 1004],
+    ),
+    (
+        "auth.py",
+        r#"jwt.decode(token, options={"verify_signature": False})"#,
+        &[347],
+    ),
     ("files.py", "return send_file(os.path.join(", &[22]),
     ("files.py", "yaml.load(request.get_data()", &[502]),
     ("files.py", "pickle.loads(", &[502]),
@@ -588,8 +735,14 @@ const PLANTED: &[(&str, &str, &[u32])] = &[
 /// statement that starts there (brackets balanced).
 fn statement_lines(text: &str, needle: &str, file: &str) -> (usize, usize) {
     let lines: Vec<&str> = text.lines().collect();
-    let hits: Vec<usize> = (0..lines.len()).filter(|&i| lines[i].contains(needle)).collect();
-    assert_eq!(hits.len(), 1, "`{needle}` must occur exactly once in {file}");
+    let hits: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].contains(needle))
+        .collect();
+    assert_eq!(
+        hits.len(),
+        1,
+        "`{needle}` must occur exactly once in {file}"
+    );
     let start = hits[0];
     let mut depth: i64 = 0;
     let mut end = start;
@@ -630,7 +783,11 @@ fn vulnerable_example_reports_every_planted_vulnerability() {
             f["path"] == path.as_str()
                 && s <= last
                 && e >= first
-                && f["cwe"].as_array().unwrap().iter().any(|c| cwes.contains(&(c.as_u64().unwrap() as u32)))
+                && f["cwe"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|c| cwes.contains(&(c.as_u64().unwrap() as u32)))
         });
         if !hit {
             missing.push(format!("{file}:{first} CWE-{} `{needle}`", cwes[0]));
@@ -651,9 +808,18 @@ fn fixed_example_is_clean() {
     let (c, v, err) = scan_json(&["examples/fixed_app"], &root);
     let list: Vec<String> = findings(&v)
         .iter()
-        .map(|f| format!("{}:{} {} {}", f["path"], f["span"]["start_line"], f["rule_id"], f["message"]))
+        .map(|f| {
+            format!(
+                "{}:{} {} {}",
+                f["path"], f["span"]["start_line"], f["rule_id"], f["message"]
+            )
+        })
         .collect();
-    assert!(list.is_empty(), "findings in the fixed app:\n{}", list.join("\n"));
+    assert!(
+        list.is_empty(),
+        "findings in the fixed app:\n{}",
+        list.join("\n")
+    );
     assert!(diagnostics(&v).is_empty(), "{:#}", v["diagnostics"]);
     assert_eq!(c, 0, "{err}");
     assert_eq!(v["summary"]["files_scanned"], 6);
@@ -663,12 +829,22 @@ fn fixed_example_is_clean() {
 fn expected_md_lists_every_planted_vulnerability_at_its_current_line() {
     let root = crate_root();
     let md = fs::read_to_string(root.join("examples/EXPECTED.md")).unwrap();
-    let rows: Vec<&str> = md.lines().filter(|l| l.starts_with("| ") && l.contains(".py:")).collect();
-    assert_eq!(rows.len(), PLANTED.len(), "one row per planted vulnerability");
+    let rows: Vec<&str> = md
+        .lines()
+        .filter(|l| l.starts_with("| ") && l.contains(".py:"))
+        .collect();
+    assert_eq!(
+        rows.len(),
+        PLANTED.len(),
+        "one row per planted vulnerability"
+    );
     for (row, (file, needle, cwes)) in rows.iter().zip(PLANTED) {
         let text = fs::read_to_string(root.join("examples/vulnerable_app").join(file)).unwrap();
         let (line, _) = statement_lines(&text, needle, file);
-        assert!(row.contains(&format!("`{file}:{line}`")), "EXPECTED.md is stale for `{needle}` (now {file}:{line}): {row}");
+        assert!(
+            row.contains(&format!("`{file}:{line}`")),
+            "EXPECTED.md is stale for `{needle}` (now {file}:{line}): {row}"
+        );
         assert!(row.contains(&format!("CWE-{} ", cwes[0])), "{row}");
     }
 }

@@ -10,7 +10,14 @@ use std::process::Command;
 
 fn scan(format: &str) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_pyward"))
-        .args(["scan", "--format", format, "--color", "never", "examples/vulnerable_app"])
+        .args([
+            "scan",
+            "--format",
+            format,
+            "--color",
+            "never",
+            "examples/vulnerable_app",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("NO_COLOR")
         .output()

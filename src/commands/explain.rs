@@ -27,7 +27,13 @@ pub fn lookup<'a>(catalog: &'a Catalog, id: &str) -> Result<&'a RuleSpec, Error>
 /// The documentation of one rule as plain text.
 pub fn render(r: &RuleSpec) -> String {
     let mut o = String::new();
-    let list = |v: &[String]| if v.is_empty() { "-".to_string() } else { v.join(", ") };
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "-".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
     o.push_str(&format!("{}  {}\n{}\n\n", r.id, r.name, r.title));
     let cwe: Vec<String> = r.cwe.iter().map(|n| format!("CWE-{n}")).collect();
     o.push_str(&format!("  Category:    {}\n", r.category));
@@ -65,7 +71,11 @@ fn section(out: &mut String, title: &str, body: &str, code: bool) {
     out.push('\n');
     let indent = if code { "    " } else { "  " };
     let body = body.trim_matches('\n');
-    let body = if code { body.to_string() } else { body.trim().to_string() };
+    let body = if code {
+        body.to_string()
+    } else {
+        body.trim().to_string()
+    };
     for line in body.lines() {
         if line.trim().is_empty() {
             out.push('\n');
@@ -87,12 +97,21 @@ mod tests {
         let r = lookup(&cat, "pw101").unwrap();
         let t = render(r);
         for part in [
-            "What it does", "Why is this bad", "Example", "Use instead", "References", "CWE-78",
-            "B602", "S602",
+            "What it does",
+            "Why is this bad",
+            "Example",
+            "Use instead",
+            "References",
+            "CWE-78",
+            "B602",
+            "S602",
         ] {
             assert!(t.contains(part), "missing {part}:\n{t}");
         }
-        assert!(t.contains("    subprocess.run(f\"tar czf"), "example is indented code:\n{t}");
+        assert!(
+            t.contains("    subprocess.run(f\"tar czf"),
+            "example is indented code:\n{t}"
+        );
         assert!(t.contains("https://cwe.mitre.org/data/definitions/78.html"));
     }
 

@@ -67,10 +67,18 @@ pub fn render_table(catalog: &Catalog) -> String {
         .map(|r| {
             [
                 r.id.clone(),
-                r.cwe.iter().map(|n| format!("CWE-{n}")).collect::<Vec<_>>().join(","),
+                r.cwe
+                    .iter()
+                    .map(|n| format!("CWE-{n}"))
+                    .collect::<Vec<_>>()
+                    .join(","),
                 r.severity.as_str().to_string(),
                 r.category.clone(),
-                if r.bandit.is_empty() { "-".into() } else { r.bandit.join(",") },
+                if r.bandit.is_empty() {
+                    "-".into()
+                } else {
+                    r.bandit.join(",")
+                },
                 r.title.clone(),
             ]
         })

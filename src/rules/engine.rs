@@ -872,6 +872,46 @@ references = ["https://cwe.mitre.org/data/definitions/1.html"]
     }
 
     #[test]
+    fn pathological_inputs_never_panic_with_the_full_catalogue() {
+        let e = Engine::new(Catalog::embedded().unwrap()).unwrap();
+        let mut nested_ifs = String::from("import os\nfrom flask import request\ndef f():\n    x = request.args['a']\n");
+        for d in 1..300 {
+            nested_ifs.push_str(&"    ".repeat(d));
+            nested_ifs.push_str("if x:\n");
+        }
+        nested_ifs.push_str(&"    ".repeat(300));
+        nested_ifs.push_str("os.system(x)\n");
+        let inputs = vec![
+            String::new(),
+            "# only a comment".to_string(),
+            "x = '''unterminated".to_string(),
+            "def f(:\n  eval(\n".to_string(),
+            "\r\n\r\nimport os\r\nos.system(input())\r\n".to_string(),
+            "s = 'héllo 🎉'; eval(s)  # nosec".to_string(),
+            format!("x = {}", "[".repeat(10_000)),
+            format!("x = {}1{}", "-".repeat(10_000), ""),
+            format!("x = a{}", ".b".repeat(10_000)),
+            format!("x = f{}", "()".repeat(5_000)),
+            nested_ifs,
+            "\u{0}\u{1}\u{7f}".to_string(),
+        ];
+        for src in inputs {
+            let e = &e;
+            let head: String = src.chars().take(40).collect();
+            std::thread::scope(|s| {
+                s.spawn(move || {
+                    let r = e.scan_source("p.py", &src);
+                    for f in &r.findings {
+                        assert!(f.span.start_line >= 1 && f.span.end_line >= f.span.start_line);
+                    }
+                })
+                .join()
+                .unwrap_or_else(|_| panic!("panicked on input starting {head:?}"));
+            });
+        }
+    }
+
+    #[test]
     fn snippets_are_whole_lines_capped() {
         let src = "a\nbb(1,\n2,\n3,\n4,\n5,\n6)\nc";
         let start = src.find("bb").unwrap() + 1;

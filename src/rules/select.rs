@@ -147,10 +147,22 @@ mod tests {
     #[test]
     fn select_by_id_cwe_and_category() {
         let cat = catalog();
-        assert_eq!(ids(&select_rules(&cat, &s(&["pw201"]), &[]).unwrap()), ["PW201"]);
-        assert_eq!(ids(&select_rules(&cat, &s(&["CWE-88"]), &[]).unwrap()), ["PW102"]);
-        assert_eq!(ids(&select_rules(&cat, &s(&["cwe-78"]), &[]).unwrap()), ["PW101", "PW102"]);
-        assert_eq!(ids(&select_rules(&cat, &s(&["CWE89"]), &[]).unwrap()), ["PW201"]);
+        assert_eq!(
+            ids(&select_rules(&cat, &s(&["pw201"]), &[]).unwrap()),
+            ["PW201"]
+        );
+        assert_eq!(
+            ids(&select_rules(&cat, &s(&["CWE-88"]), &[]).unwrap()),
+            ["PW102"]
+        );
+        assert_eq!(
+            ids(&select_rules(&cat, &s(&["cwe-78"]), &[]).unwrap()),
+            ["PW101", "PW102"]
+        );
+        assert_eq!(
+            ids(&select_rules(&cat, &s(&["CWE89"]), &[]).unwrap()),
+            ["PW201"]
+        );
         assert_eq!(
             ids(&select_rules(&cat, &s(&["command-injection"]), &[]).unwrap()),
             ["PW101", "PW102"]
@@ -177,7 +189,10 @@ mod tests {
         let cat = catalog();
         for bad in ["PW999", "CWE-1", "no-such-category", "CWE-", "pw"] {
             let err = select_rules(&cat, &s(&[bad]), &[]).unwrap_err();
-            assert!(matches!(&err, RuleError::UnknownSelector(x) if x == bad), "{bad}: {err}");
+            assert!(
+                matches!(&err, RuleError::UnknownSelector(x) if x == bad),
+                "{bad}: {err}"
+            );
             assert!(err.to_string().contains(bad));
             let err = select_rules(&cat, &[], &s(&[bad])).unwrap_err();
             assert!(matches!(err, RuleError::UnknownSelector(_)));
