@@ -3,8 +3,10 @@
 //! The static half is a tree-sitter engine driven by data rules (`rules/`); the LLM half runs a
 //! local GGUF model through candle (`llm`). The binary (`main.rs`) is a thin shell over this crate.
 
+pub mod device;
 pub mod error;
 pub mod finding;
 pub mod llm;
+pub mod models;
 pub mod rules;
 pub mod scan;
