@@ -104,8 +104,8 @@ pub enum ModelsError {
     /// A file's sha256 is not the one the manifest pins. The bad file was deleted when it was in
     /// the cache (`removed`).
     #[error(
-        "{path}: sha256 mismatch: expected {expected}, got {actual}{removed}",
-        removed = removed_note(.removed)
+        "{path}: sha256 mismatch: expected {expected}, got {actual}{note}",
+        note = removed_note(.removed)
     )]
     Sha256Mismatch {
         path: PathBuf,

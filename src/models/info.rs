@@ -109,6 +109,7 @@ pub fn inspect(path: &Path) -> Result<ModelInfo, ModelsError> {
              model avoids both"
         ));
     }
+    let loadable = unsupported.is_empty();
     let chat_template = h.get("tokenizer.chat_template").is_some();
     if !chat_template {
         warnings.push(
@@ -140,7 +141,7 @@ pub fn inspect(path: &Path) -> Result<ModelInfo, ModelsError> {
         vocab_size: h.get("tokenizer.ggml.tokens").and_then(MetaValue::array_len),
         chat_template,
         license: h.get_str("general.license").map(str::to_string),
-        loadable: unsupported.is_empty(),
+        loadable,
         warnings,
     })
 }
