@@ -163,7 +163,11 @@ pub fn configure_threads(flag: Option<usize>) -> Result<ThreadSettings, DeviceEr
 
 /// The thread count candle would pick from these environment values (no flag).
 pub fn effective_threads(get: impl Fn(&str) -> Option<String>) -> ThreadSettings {
-    let parse = |k: &str| get(k).and_then(|v| v.trim().parse::<usize>().ok()).filter(|&n| n > 0);
+    let parse = |k: &str| {
+        get(k)
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|&n| n > 0)
+    };
     if let Some(n) = parse("CANDLE_NUM_THREADS") {
         ThreadSettings {
             threads: n,
@@ -201,10 +205,18 @@ mod tests {
 
     #[test]
     fn cpu_opens_and_cuda_errors_are_typed() {
-        assert!(matches!(open(DeviceSpec::Cpu), Ok(candle_core::Device::Cpu)));
+        assert!(matches!(
+            open(DeviceSpec::Cpu),
+            Ok(candle_core::Device::Cpu)
+        ));
         if !cuda_built() {
             let e = open(DeviceSpec::Cuda(0)).unwrap_err();
-            assert_eq!(e, DeviceError::CudaNotBuilt { spec: DeviceSpec::Cuda(0) });
+            assert_eq!(
+                e,
+                DeviceError::CudaNotBuilt {
+                    spec: DeviceSpec::Cuda(0)
+                }
+            );
             assert!(e.to_string().contains("--features cuda"));
         } else if let Err(e) = open(DeviceSpec::Cuda(0)) {
             // Built with CUDA on a machine without a GPU: a typed error, not a panic.
@@ -219,9 +231,21 @@ mod tests {
             "RAYON_NUM_THREADS" => Some("5".into()),
             _ => None,
         });
-        assert_eq!(t, ThreadSettings { threads: 3, source: ThreadSource::CandleEnv });
+        assert_eq!(
+            t,
+            ThreadSettings {
+                threads: 3,
+                source: ThreadSource::CandleEnv
+            }
+        );
         let t = effective_threads(|k| (k == "RAYON_NUM_THREADS").then(|| "5".into()));
-        assert_eq!(t, ThreadSettings { threads: 5, source: ThreadSource::RayonEnv });
+        assert_eq!(
+            t,
+            ThreadSettings {
+                threads: 5,
+                source: ThreadSource::RayonEnv
+            }
+        );
         let t = effective_threads(|k| (k == "CANDLE_NUM_THREADS").then(|| "0".into()));
         assert_eq!(t.source, ThreadSource::PhysicalCores);
         assert!(t.threads >= 1);

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
+use hub_server::{HubFile, HubServer};
 use pyward::models::cli::{run_with, ModelsArgs};
 use pyward::models::import::{import, ImportLocation};
 use pyward::models::verify::{verify, VerifyStatus};
@@ -20,7 +21,6 @@ use pyward::models::{
     RecommendedDevice,
 };
 use sha2::{Digest, Sha256};
-use hub_server::{HubFile, HubServer};
 
 const REPO: &str = "testorg/tiny-GGUF";
 const COMMIT: &str = "3f786850e387550fdab836ed7e6dc881de23001b";
@@ -29,7 +29,9 @@ const FILE: &str = "tiny-q8_0.gguf";
 /// A few KB of deterministic bytes that start like a GGUF file.
 fn fake_model(len: usize, seed: u64) -> Vec<u8> {
     let mut out = b"GGUF".to_vec();
-    let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut x = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     while out.len() < len {
         x ^= x << 13;
         x ^= x >> 7;
@@ -84,7 +86,10 @@ fn hub_file(body: &[u8], etag: &str) -> HubFile {
 fn config(root: &Path, endpoint: &str, extra: &[(&str, &str)]) -> ModelsConfig {
     let mut vars: HashMap<String, String> = HashMap::new();
     vars.insert("HF_HOME".into(), root.join("hf").to_string_lossy().into());
-    vars.insert("PYWARD_HOME".into(), root.join("pyward").to_string_lossy().into());
+    vars.insert(
+        "PYWARD_HOME".into(),
+        root.join("pyward").to_string_lossy().into(),
+    );
     vars.insert("HF_ENDPOINT".into(), endpoint.to_string());
     for (k, v) in extra {
         vars.insert(k.to_string(), v.to_string());
@@ -95,11 +100,14 @@ fn config(root: &Path, endpoint: &str, extra: &[(&str, &str)]) -> ModelsConfig {
 }
 
 fn snapshot(root: &Path) -> PathBuf {
-    root.join("hf/hub/models--testorg--tiny-GGUF/snapshots").join(COMMIT).join(FILE)
+    root.join("hf/hub/models--testorg--tiny-GGUF/snapshots")
+        .join(COMMIT)
+        .join(FILE)
 }
 
 fn blob(root: &Path, etag: &str) -> PathBuf {
-    root.join("hf/hub/models--testorg--tiny-GGUF/blobs").join(etag)
+    root.join("hf/hub/models--testorg--tiny-GGUF/blobs")
+        .join(etag)
 }
 
 #[derive(Parser)]
@@ -136,7 +144,11 @@ fn pull_lands_in_the_hf_cache_layout_and_a_second_pull_is_local() {
     assert_eq!(link, PathBuf::from(format!("../../blobs/{sha}")));
     assert_eq!(std::fs::read(blob(tmp.path(), &sha)).unwrap(), body);
     let found = hf_hub::Cache::new(tmp.path().join("hf/hub"))
-        .repo(hf_hub::Repo::with_revision(REPO.into(), hf_hub::RepoType::Model, COMMIT.into()))
+        .repo(hf_hub::Repo::with_revision(
+            REPO.into(),
+            hf_hub::RepoType::Model,
+            COMMIT.into(),
+        ))
         .get(FILE);
     assert_eq!(found, Some(snapshot(tmp.path())));
 
@@ -146,7 +158,10 @@ fn pull_lands_in_the_hf_cache_layout_and_a_second_pull_is_local() {
         assert_eq!(r.path, format!("/{REPO}/resolve/{COMMIT}/{FILE}"));
         assert_eq!(r.authorization, None);
     }
-    assert!(reqs.iter().any(|r| r.range.as_deref() == Some("bytes=0-")), "{reqs:?}");
+    assert!(
+        reqs.iter().any(|r| r.range.as_deref() == Some("bytes=0-")),
+        "{reqs:?}"
+    );
     let before = server.request_count();
 
     // Second pull: served from the cache, no request at all.
@@ -174,7 +189,11 @@ fn pull_lands_in_the_hf_cache_layout_and_a_second_pull_is_local() {
     assert_eq!(server.request_count(), before);
     let (code, text) = cli(&["list"], &catalog, &cfg);
     assert_eq!(code.unwrap(), 0);
-    assert!(text.lines().any(|l| l.starts_with("tiny") && l.contains("cached")), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("tiny") && l.contains("cached")),
+        "{text}"
+    );
 }
 
 #[test]
@@ -213,7 +232,10 @@ fn offline_with_a_cold_cache_fails_without_any_request() {
     assert!(err.to_string().contains("pyward models import"), "{err}");
 
     assert_eq!(server.request_count(), 0, "{:?}", server.requests());
-    assert!(!tmp.path().join("hf/hub/models--testorg--tiny-GGUF").exists());
+    assert!(!tmp
+        .path()
+        .join("hf/hub/models--testorg--tiny-GGUF")
+        .exists());
 }
 
 #[test]
@@ -227,7 +249,11 @@ fn offline_with_a_warm_cache_succeeds_without_any_request() {
     pull(&m, &online, &PullOptions::default()).expect("warm the cache");
     let n = server.request_count();
 
-    let offline = config(tmp.path(), &server.endpoint(), &[("HF_HUB_OFFLINE", "true")]);
+    let offline = config(
+        tmp.path(),
+        &server.endpoint(),
+        &[("HF_HUB_OFFLINE", "true")],
+    );
     let out = pull(&m, &offline, &PullOptions::default()).expect("offline pull from cache");
     assert!(!out.downloaded);
     assert_eq!(out.path, snapshot(tmp.path()));
@@ -270,9 +296,15 @@ fn an_upstream_file_with_another_sha256_is_refused_before_downloading() {
     let err = pull(&m, &cfg, &PullOptions::default()).unwrap_err();
     assert!(matches!(err, ModelsError::HubMismatch { .. }), "{err}");
     let msg = err.to_string();
-    assert!(msg.contains(&served_sha) && msg.contains(&"0".repeat(64)), "{msg}");
+    assert!(
+        msg.contains(&served_sha) && msg.contains(&"0".repeat(64)),
+        "{msg}"
+    );
     // Only the metadata probe went out; no body transfer, nothing cached.
-    assert!(server.requests().iter().all(|r| r.range.as_deref() == Some("bytes=0-0")));
+    assert!(server
+        .requests()
+        .iter()
+        .all(|r| r.range.as_deref() == Some("bytes=0-0")));
     assert!(!snapshot(tmp.path()).exists());
     assert!(!blob(tmp.path(), &served_sha).exists());
 }
@@ -304,9 +336,15 @@ fn a_download_with_the_wrong_sha256_is_a_typed_error_and_is_removed() {
         other => panic!("expected Sha256Mismatch, got {other}"),
     }
     assert!(err.to_string().contains("removed from the cache"), "{err}");
-    assert!(server.requests().iter().any(|r| r.range.as_deref() == Some("bytes=0-")));
+    assert!(server
+        .requests()
+        .iter()
+        .any(|r| r.range.as_deref() == Some("bytes=0-")));
     let s = snapshot(tmp.path());
-    assert!(std::fs::symlink_metadata(&s).is_err(), "snapshot entry left behind");
+    assert!(
+        std::fs::symlink_metadata(&s).is_err(),
+        "snapshot entry left behind"
+    );
     assert!(!blob(tmp.path(), etag).exists(), "bad blob left behind");
     assert!(!blob(tmp.path(), &format!("{etag}.part")).exists());
 }
@@ -359,7 +397,10 @@ fn an_unreachable_hub_names_the_air_gapped_path() {
     let err = pull(&manifest("tiny", &body), &cfg, &PullOptions::default()).unwrap_err();
     assert!(matches!(err, ModelsError::HubUnreachable { .. }), "{err}");
     let msg = err.to_string();
-    assert!(msg.contains("cannot reach the Hugging Face hub at http://127.0.0.1:1"), "{msg}");
+    assert!(
+        msg.contains("cannot reach the Hugging Face hub at http://127.0.0.1:1"),
+        "{msg}"
+    );
     assert!(msg.contains("--model /path/model.gguf"), "{msg}");
     assert!(msg.contains("pyward models import FILE.gguf"), "{msg}");
 }
@@ -376,10 +417,17 @@ fn gated_repositories_need_the_token_and_get_it() {
 
     let cfg = config(tmp.path(), &server.endpoint(), &[]);
     let err = pull(&m, &cfg, &PullOptions::default()).unwrap_err();
-    assert!(matches!(err, ModelsError::HubStatus { status: 401, .. }), "{err}");
+    assert!(
+        matches!(err, ModelsError::HubStatus { status: 401, .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("HF_TOKEN"), "{err}");
 
-    let cfg = config(tmp.path(), &server.endpoint(), &[("HF_TOKEN", "hf_test_token")]);
+    let cfg = config(
+        tmp.path(),
+        &server.endpoint(),
+        &[("HF_TOKEN", "hf_test_token")],
+    );
     pull(&m, &cfg, &PullOptions::default()).expect("pull with token");
     assert!(server
         .requests()
@@ -403,9 +451,20 @@ fn unverified_manifests_need_allow_unverified() {
     assert!(err.to_string().contains("--allow-unverified"), "{err}");
     assert_eq!(server.request_count(), 0);
 
-    let out = pull(&m, &cfg, &PullOptions { allow_unverified: true }).expect("pull");
+    let out = pull(
+        &m,
+        &cfg,
+        &PullOptions {
+            allow_unverified: true,
+        },
+    )
+    .expect("pull");
     assert_eq!(out.sha256, sha);
-    assert!(out.notes.iter().any(|n| n.contains("not verified")), "{:?}", out.notes);
+    assert!(
+        out.notes.iter().any(|n| n.contains("not verified")),
+        "{:?}",
+        out.notes
+    );
 }
 
 #[test]
@@ -431,7 +490,10 @@ fn import_puts_a_matching_file_into_the_cache_and_registers_custom_ones() {
         offline: true,
         ..Default::default()
     };
-    assert_eq!(resolve_with(&req, &catalog, &cfg).unwrap().path, snapshot(tmp.path()));
+    assert_eq!(
+        resolve_with(&req, &catalog, &cfg).unwrap().path,
+        snapshot(tmp.path())
+    );
     let pulled = pull(&m, &cfg, &PullOptions::default()).expect("pull sees the import");
     assert!(!pulled.downloaded);
 
@@ -458,10 +520,16 @@ fn import_puts_a_matching_file_into_the_cache_and_registers_custom_ones() {
     let r = resolve_with(&req, &catalog, &cfg).unwrap();
     assert_eq!(r.sha256, sha256_hex(&other));
     assert_eq!(std::fs::read(&r.path).unwrap(), other);
-    assert!(r.path.starts_with(tmp.path().join("pyward/models/my-model")));
+    assert!(r
+        .path
+        .starts_with(tmp.path().join("pyward/models/my-model")));
     assert!(r.manifest.is_none());
     let (_, text) = cli(&["list"], &catalog, &cfg);
-    assert!(text.lines().any(|l| l.starts_with("my-model") && l.contains("imported")), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("my-model") && l.contains("imported")),
+        "{text}"
+    );
 
     // Not a GGUF file.
     let junk = tmp.path().join("usb/junk.bin");
@@ -525,11 +593,18 @@ fn verify_detects_a_corrupted_cached_file() {
     bad[4000] ^= 0xff;
     std::fs::write(&out.path, &bad).unwrap();
     let later = std::time::SystemTime::now() + std::time::Duration::from_secs(10);
-    std::fs::File::options().write(true).open(&out.path).unwrap().set_modified(later).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&out.path)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
 
     let report = verify(&catalog, &cfg, &[]).unwrap();
     match &report[0].status {
-        VerifyStatus::Corrupt { message } => assert!(message.contains(&sha256_hex(&bad)), "{message}"),
+        VerifyStatus::Corrupt { message } => {
+            assert!(message.contains(&sha256_hex(&bad)), "{message}")
+        }
         other => panic!("expected Corrupt, got {other:?}"),
     }
     let (code, text) = cli(&["verify"], &catalog, &cfg);
@@ -547,7 +622,14 @@ fn verify_detects_a_corrupted_cached_file() {
     ));
     let fixed = pull(&m, &cfg, &PullOptions::default()).unwrap();
     assert!(fixed.downloaded);
-    assert!(fixed.notes.iter().any(|n| n.contains("removed a corrupt cached copy")), "{:?}", fixed.notes);
+    assert!(
+        fixed
+            .notes
+            .iter()
+            .any(|n| n.contains("removed a corrupt cached copy")),
+        "{:?}",
+        fixed.notes
+    );
     assert_eq!(std::fs::read(&fixed.path).unwrap(), body);
     let (code, _) = cli(&["verify", "tiny"], &catalog, &cfg);
     assert_eq!(code.unwrap(), 0);

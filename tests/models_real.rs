@@ -20,7 +20,10 @@ fn model(file: &str) -> Option<PathBuf> {
         return Some(p);
     }
     if std::env::var("PYWARD_SKIP_MODEL_TESTS").as_deref() == Ok("1") {
-        eprintln!("skipping: {} is missing (PYWARD_SKIP_MODEL_TESTS=1)", p.display());
+        eprintln!(
+            "skipping: {} is missing (PYWARD_SKIP_MODEL_TESTS=1)",
+            p.display()
+        );
         return None;
     }
     panic!(
@@ -46,7 +49,9 @@ fn offline_config(root: &std::path::Path) -> ModelsConfig {
 
 #[test]
 fn info_describes_smollm2_q4_1() {
-    let Some(p) = model("SmolLM2-135M-Instruct.Q4_1.gguf") else { return };
+    let Some(p) = model("SmolLM2-135M-Instruct.Q4_1.gguf") else {
+        return;
+    };
     let info = inspect(&p).unwrap();
     assert_eq!(info.architecture.as_deref(), Some("llama"));
     assert_eq!(info.file_type.as_deref(), Some("Q4_1"));
@@ -58,15 +63,31 @@ fn info_describes_smollm2_q4_1() {
     assert!(info.chat_template);
     assert!(info.loadable);
     // 135M parameters, give or take the embedding.
-    assert!((130_000_000..140_000_000).contains(&info.parameters), "{}", info.parameters);
-    let q41 = info.quant_types.iter().find(|q| q.ggml_type == "Q4_1").unwrap();
+    assert!(
+        (130_000_000..140_000_000).contains(&info.parameters),
+        "{}",
+        info.parameters
+    );
+    let q41 = info
+        .quant_types
+        .iter()
+        .find(|q| q.ggml_type == "Q4_1")
+        .unwrap();
     assert_eq!(q41.tensors, 210);
-    assert!(info.warnings.iter().any(|w| w.contains("Q4_1") && w.contains("scalar")), "{:?}", info.warnings);
+    assert!(
+        info.warnings
+            .iter()
+            .any(|w| w.contains("Q4_1") && w.contains("scalar")),
+        "{:?}",
+        info.warnings
+    );
 }
 
 #[test]
 fn info_describes_gemma3_270m() {
-    let Some(p) = model("gemma-3-270m-q4_k_m.gguf") else { return };
+    let Some(p) = model("gemma-3-270m-q4_k_m.gguf") else {
+        return;
+    };
     let info = inspect(&p).unwrap();
     assert_eq!(info.architecture.as_deref(), Some("gemma3"));
     assert_eq!(info.file_type.as_deref(), Some("Q4_K_M"));
@@ -75,9 +96,21 @@ fn info_describes_gemma3_270m() {
     assert_eq!(info.tokenizer_model.as_deref(), Some("llama"));
     assert!(!info.chat_template);
     assert!(info.loadable);
-    assert!((260_000_000..290_000_000).contains(&info.parameters), "{}", info.parameters);
-    assert!(info.warnings.iter().any(|w| w.contains("no chat template")), "{:?}", info.warnings);
-    assert!(!info.warnings.iter().any(|w| w.contains("scalar")), "{:?}", info.warnings);
+    assert!(
+        (260_000_000..290_000_000).contains(&info.parameters),
+        "{}",
+        info.parameters
+    );
+    assert!(
+        info.warnings.iter().any(|w| w.contains("no chat template")),
+        "{:?}",
+        info.warnings
+    );
+    assert!(
+        !info.warnings.iter().any(|w| w.contains("scalar")),
+        "{:?}",
+        info.warnings
+    );
 }
 
 #[test]

@@ -108,7 +108,10 @@ impl HubCache {
                 } else {
                     snapshot.parent().unwrap_or(Path::new(".")).join(target)
                 };
-                let inside = match (std::fs::canonicalize(&target), std::fs::canonicalize(&blobs)) {
+                let inside = match (
+                    std::fs::canonicalize(&target),
+                    std::fs::canonicalize(&blobs),
+                ) {
                     (Ok(t), Ok(b)) => t.starts_with(&b).then_some(t),
                     _ => None,
                 };
@@ -155,7 +158,13 @@ impl HubCache {
 
     /// Makes `snapshots/<commit>/<file>` point at an existing cached copy `existing`
     /// (a snapshot of another commit with the same contents).
-    pub fn alias(&self, repo: &str, commit: &str, file: &str, existing: &Path) -> Result<PathBuf, ModelsError> {
+    pub fn alias(
+        &self,
+        repo: &str,
+        commit: &str,
+        file: &str,
+        existing: &Path,
+    ) -> Result<PathBuf, ModelsError> {
         let target = std::fs::canonicalize(existing).map_err(|e| ModelsError::io(existing, e))?;
         let snapshot = self.snapshot_path(repo, commit, file);
         let snap_dir = snapshot.parent().unwrap_or(Path::new(".")).to_path_buf();
@@ -195,7 +204,9 @@ fn remove_if_exists(p: &Path) -> Result<(), ModelsError> {
 pub(crate) fn place_file(src: &Path, dst: &Path) -> Result<(), ModelsError> {
     let tmp = dst.with_file_name(format!(
         ".{}.pyward-tmp{}",
-        dst.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
+        dst.file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default(),
         std::process::id()
     ));
     let _ = std::fs::remove_file(&tmp);
@@ -213,7 +224,12 @@ pub(crate) fn place_file(src: &Path, dst: &Path) -> Result<(), ModelsError> {
 
 /// Creates the snapshot entry for `file` pointing at the blob named `blob_name`.
 #[cfg(unix)]
-fn link_snapshot(_blob: &Path, snapshot: &Path, file: &str, blob_name: &str) -> Result<(), ModelsError> {
+fn link_snapshot(
+    _blob: &Path,
+    snapshot: &Path,
+    file: &str,
+    blob_name: &str,
+) -> Result<(), ModelsError> {
     // snapshots/<commit>/<a>/<b>.gguf -> ../../../blobs/<name>: one `..` per path component
     // of `file` plus one for `<commit>`.
     let depth = file.split('/').count();
@@ -224,7 +240,12 @@ fn link_snapshot(_blob: &Path, snapshot: &Path, file: &str, blob_name: &str) -> 
 /// Without symlinks the snapshot holds the file itself (as huggingface_hub does on Windows
 /// without developer mode).
 #[cfg(not(unix))]
-fn link_snapshot(blob: &Path, snapshot: &Path, _file: &str, _blob_name: &str) -> Result<(), ModelsError> {
+fn link_snapshot(
+    blob: &Path,
+    snapshot: &Path,
+    _file: &str,
+    _blob_name: &str,
+) -> Result<(), ModelsError> {
     place_file(blob, snapshot)
 }
 
@@ -242,17 +263,29 @@ mod tests {
         std::fs::write(&src, b"weights").unwrap();
         let sha = "f".repeat(64);
         assert_eq!(cache.lookup("org/repo", COMMIT, "sub/m.gguf"), None);
-        let p = cache.install("org/repo", COMMIT, "sub/m.gguf", &src, &sha).unwrap();
+        let p = cache
+            .install("org/repo", COMMIT, "sub/m.gguf", &src, &sha)
+            .unwrap();
         assert_eq!(
             p,
-            dir.path().join("hub/models--org--repo/snapshots").join(COMMIT).join("sub/m.gguf")
+            dir.path()
+                .join("hub/models--org--repo/snapshots")
+                .join(COMMIT)
+                .join("sub/m.gguf")
         );
         assert_eq!(std::fs::read(&p).unwrap(), b"weights");
-        assert_eq!(cache.lookup("org/repo", COMMIT, "sub/m.gguf"), Some(p.clone()));
+        assert_eq!(
+            cache.lookup("org/repo", COMMIT, "sub/m.gguf"),
+            Some(p.clone())
+        );
         // The ref hf-hub's Cache::get reads.
-        let r = std::fs::read_to_string(cache.repo_dir("org/repo").join("refs").join(COMMIT)).unwrap();
+        let r =
+            std::fs::read_to_string(cache.repo_dir("org/repo").join("refs").join(COMMIT)).unwrap();
         assert_eq!(r, COMMIT);
-        assert_eq!(cache.snapshots_with("org/repo", "sub/m.gguf"), vec![p.clone()]);
+        assert_eq!(
+            cache.snapshots_with("org/repo", "sub/m.gguf"),
+            vec![p.clone()]
+        );
         cache.remove("org/repo", &p).unwrap();
         assert!(!p.exists());
         assert!(!cache.blob_path("org/repo", &sha).exists());

@@ -94,7 +94,8 @@ pub fn run_with(
         cfg.force_offline("--offline");
     }
     let w = |out: &mut dyn Write, s: &str| -> Result<(), ModelsError> {
-        out.write_all(s.as_bytes()).map_err(|e| ModelsError::io("<stdout>", e))
+        out.write_all(s.as_bytes())
+            .map_err(|e| ModelsError::io("<stdout>", e))
     };
     match &args.command {
         ModelsCommand::List { json } => {
@@ -144,7 +145,11 @@ pub fn run_with(
                 for n in &outcome.notes {
                     eprintln!("note: {n}");
                 }
-                let verb = if outcome.downloaded { "downloaded" } else { "already cached" };
+                let verb = if outcome.downloaded {
+                    "downloaded"
+                } else {
+                    "already cached"
+                };
                 w(
                     out,
                     &format!(
@@ -182,13 +187,19 @@ pub fn run_with(
         }
         ModelsCommand::Verify { names, json } => {
             let report = verify(catalog, &cfg, names)?;
-            let bad = report
-                .iter()
-                .any(|e| matches!(e.status, VerifyStatus::Corrupt { .. } | VerifyStatus::Missing));
+            let bad = report.iter().any(|e| {
+                matches!(
+                    e.status,
+                    VerifyStatus::Corrupt { .. } | VerifyStatus::Missing
+                )
+            });
             if *json {
                 w(out, &to_json(&report)?)?;
             } else if report.is_empty() {
-                w(out, "no local models to verify (see `pyward models list`)\n")?;
+                w(
+                    out,
+                    "no local models to verify (see `pyward models list`)\n",
+                )?;
             } else {
                 for e in &report {
                     let line = match &e.status {
@@ -204,7 +215,11 @@ pub fn run_with(
                             e.name, e.name
                         ),
                     };
-                    let path = e.path.as_ref().map(|p| format!("\n  {}", p.display())).unwrap_or_default();
+                    let path = e
+                        .path
+                        .as_ref()
+                        .map(|p| format!("\n  {}", p.display()))
+                        .unwrap_or_default();
                     w(out, &format!("{line}{path}\n"))?;
                 }
             }

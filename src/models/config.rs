@@ -88,7 +88,11 @@ impl ModelsConfig {
                 cache_dir,
                 token,
                 offline,
-                offline_reason: if offline { "HF_HUB_OFFLINE".to_string() } else { String::new() },
+                offline_reason: if offline {
+                    "HF_HUB_OFFLINE".to_string()
+                } else {
+                    String::new()
+                },
                 progress: true,
             },
             home,
@@ -106,7 +110,10 @@ impl ModelsConfig {
 
 /// `huggingface_hub`'s truth test for boolean environment variables.
 pub fn is_true(v: &str) -> bool {
-    matches!(v.trim().to_ascii_uppercase().as_str(), "1" | "ON" | "YES" | "TRUE")
+    matches!(
+        v.trim().to_ascii_uppercase().as_str(),
+        "1" | "ON" | "YES" | "TRUE"
+    )
 }
 
 fn read_token(path: &Path) -> Option<String> {
@@ -121,8 +128,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn cfg(vars: &[(&str, &str)]) -> ModelsConfig {
-        let map: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         ModelsConfig::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -134,13 +143,20 @@ mod tests {
         assert_eq!(c.hub.cache_dir, PathBuf::from("/x/huggingface/hub"));
         let c = cfg(&[("HF_HOME", "/h"), ("HUGGINGFACE_HUB_CACHE", "/legacy")]);
         assert_eq!(c.hub.cache_dir, PathBuf::from("/legacy"));
-        let c = cfg(&[("HF_HOME", "/h"), ("HF_HUB_CACHE", "/c"), ("HUGGINGFACE_HUB_CACHE", "/legacy")]);
+        let c = cfg(&[
+            ("HF_HOME", "/h"),
+            ("HF_HUB_CACHE", "/c"),
+            ("HUGGINGFACE_HUB_CACHE", "/legacy"),
+        ]);
         assert_eq!(c.hub.cache_dir, PathBuf::from("/c"));
     }
 
     #[test]
     fn endpoint_token_offline() {
-        let c = cfg(&[("HF_ENDPOINT", "http://127.0.0.1:9/"), ("HF_TOKEN", " abc \n")]);
+        let c = cfg(&[
+            ("HF_ENDPOINT", "http://127.0.0.1:9/"),
+            ("HF_TOKEN", " abc \n"),
+        ]);
         assert_eq!(c.hub.endpoint, "http://127.0.0.1:9");
         assert_eq!(c.hub.token.as_deref(), Some("abc"));
         assert!(!c.hub.offline);

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 /// How to get a model onto a machine without network access. Appended to every error that
 /// means "the model is not here and cannot be fetched".
-pub const AIR_GAPPED_HINT: &str = "air-gapped? copy the .gguf file over and pass `--model /path/model.gguf`, \
+pub const AIR_GAPPED_HINT: &str =
+    "air-gapped? copy the .gguf file over and pass `--model /path/model.gguf`, \
 or register it once with `pyward models import FILE.gguf` (see docs/air-gapped.md)";
 
 /// An error of `pyward models` or of model resolution.

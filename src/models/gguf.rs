@@ -75,7 +75,10 @@ pub struct TensorInfo {
 impl TensorInfo {
     /// Number of elements.
     pub fn elements(&self) -> u64 {
-        self.dims.iter().copied().fold(1u64, |a, d| a.saturating_mul(d))
+        self.dims
+            .iter()
+            .copied()
+            .fold(1u64, |a, d| a.saturating_mul(d))
     }
 }
 
@@ -152,7 +155,9 @@ impl Reader {
 
     fn skip(&mut self, n: u64) -> R<()> {
         if self.pos.saturating_add(n) > self.file_len {
-            return Err(format!("a value of {n} bytes runs past the end of the file"));
+            return Err(format!(
+                "a value of {n} bytes runs past the end of the file"
+            ));
         }
         // Within the buffer this is a pointer move, not a system call.
         self.inner
@@ -238,16 +243,23 @@ impl Reader {
     fn header(&mut self) -> R<GgufHeader> {
         let magic = self.bytes::<4>()?;
         if &magic != b"GGUF" {
-            return Err(format!("bad magic {:?} (expected \"GGUF\")", String::from_utf8_lossy(&magic)));
+            return Err(format!(
+                "bad magic {:?} (expected \"GGUF\")",
+                String::from_utf8_lossy(&magic)
+            ));
         }
         let version = self.u32()?;
         if !(2..=3).contains(&version) {
-            return Err(format!("unsupported GGUF version {version} (2 and 3 are supported)"));
+            return Err(format!(
+                "unsupported GGUF version {version} (2 and 3 are supported)"
+            ));
         }
         let n_tensors = self.u64()?;
         let n_kv = self.u64()?;
         if n_tensors > MAX_TENSORS || n_kv > MAX_KV {
-            return Err(format!("implausible counts: {n_tensors} tensors, {n_kv} metadata entries"));
+            return Err(format!(
+                "implausible counts: {n_tensors} tensors, {n_kv} metadata entries"
+            ));
         }
         let mut metadata = BTreeMap::new();
         for _ in 0..n_kv {
@@ -270,7 +282,11 @@ impl Reader {
             }
             let ggml_type = self.u32()?;
             let _offset = self.u64()?;
-            tensors.push(TensorInfo { name, dims, ggml_type });
+            tensors.push(TensorInfo {
+                name,
+                dims,
+                ggml_type,
+            });
         }
         Ok(GgufHeader {
             version,
@@ -486,7 +502,11 @@ mod tests {
         assert_eq!(h.version, 3);
         assert_eq!(h.get_str("general.architecture"), Some("llama"));
         assert_eq!(h.get_u64("llama.context_length"), Some(2048));
-        assert_eq!(h.get("tokenizer.ggml.tokens").and_then(MetaValue::array_len), Some(100));
+        assert_eq!(
+            h.get("tokenizer.ggml.tokens")
+                .and_then(MetaValue::array_len),
+            Some(100)
+        );
         assert_eq!(h.tensors.len(), 2);
         assert_eq!(h.tensors[0].elements(), 32);
         assert_eq!(ggml_type(h.tensors[0].ggml_type).0, "Q8_0");

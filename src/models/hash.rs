@@ -83,12 +83,18 @@ impl HashCache {
 
     fn store(&self, map: &BTreeMap<String, Entry>) {
         // Best effort: a read-only home only costs re-hashing.
-        let Some(dir) = self.path.parent() else { return };
+        let Some(dir) = self.path.parent() else {
+            return;
+        };
         if std::fs::create_dir_all(dir).is_err() {
             return;
         }
-        let Ok(bytes) = serde_json::to_vec_pretty(map) else { return };
-        let tmp = self.path.with_extension(format!("json.tmp{}", std::process::id()));
+        let Ok(bytes) = serde_json::to_vec_pretty(map) else {
+            return;
+        };
+        let tmp = self
+            .path
+            .with_extension(format!("json.tmp{}", std::process::id()));
         if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, &self.path).is_err() {
             let _ = std::fs::remove_file(&tmp);
         }
@@ -104,7 +110,9 @@ impl HashCache {
 
     /// Records the sha256 of `path` (computed by the caller just now).
     pub fn record(&self, path: &Path, sha256: &str) {
-        let Ok((canon, size, mtime_ns)) = stamp(path) else { return };
+        let Ok((canon, size, mtime_ns)) = stamp(path) else {
+            return;
+        };
         let mut map = self.load();
         // Drop entries of files that no longer exist, so the cache does not grow forever.
         map.retain(|p, _| Path::new(p).exists());
@@ -134,7 +142,9 @@ impl HashCache {
         if let Some(h) = self.lookup(path) {
             return Ok(h);
         }
-        let size = std::fs::metadata(path).map_err(|e| ModelsError::io(path, e))?.len();
+        let size = std::fs::metadata(path)
+            .map_err(|e| ModelsError::io(path, e))?
+            .len();
         let bar = Bar::new(progress, size, label);
         let (h, _) = sha256_file(path, Some(&bar))?;
         bar.finish();
@@ -153,7 +163,10 @@ mod tests {
         let f = dir.path().join("m.bin");
         std::fs::write(&f, b"abc").unwrap();
         let (h, n) = sha256_file(&f, None).unwrap();
-        assert_eq!(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            h,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
         assert_eq!(n, 3);
         let cache = HashCache::new(&dir.path().join("home"));
         assert_eq!(cache.lookup(&f), None);
@@ -163,7 +176,12 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(20));
         std::fs::write(&f, b"abd").unwrap();
         let t = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
-        std::fs::File::options().write(true).open(&f).unwrap().set_modified(t).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&f)
+            .unwrap()
+            .set_modified(t)
+            .unwrap();
         assert_eq!(cache.lookup(&f), None);
         let h2 = cache.sha256(&f, false, "t").unwrap();
         assert_ne!(h2, h);

@@ -46,7 +46,9 @@ fn check_copy(
     hashes: &HashCache,
     progress: bool,
 ) -> Result<String, ModelsError> {
-    let size = std::fs::metadata(path).map_err(|e| ModelsError::io(path, e))?.len();
+    let size = std::fs::metadata(path)
+        .map_err(|e| ModelsError::io(path, e))?
+        .len();
     if m.size > 0 && size != m.size {
         return Err(ModelsError::SizeMismatch {
             path: path.to_path_buf(),
@@ -84,7 +86,9 @@ pub(crate) fn find_cached(
     if let Some(p) = cache.lookup(&m.repo, &m.revision, &m.file) {
         match check_copy(&p, m, &hashes, progress) {
             Ok(sha) => return Ok(Some((p, sha))),
-            Err(e @ (ModelsError::SizeMismatch { .. } | ModelsError::Sha256Mismatch { .. })) if repair => {
+            Err(e @ (ModelsError::SizeMismatch { .. } | ModelsError::Sha256Mismatch { .. }))
+                if repair =>
+            {
                 cache.remove(&m.repo, &p)?;
                 hashes.forget(&p);
                 notes.push(format!("removed a corrupt cached copy: {e}"));
@@ -118,7 +122,11 @@ pub(crate) fn find_cached(
 /// Downloads `m` into the hub cache (or finds it there) and verifies it.
 ///
 /// Offline (`cfg.hub.offline`): only the cache is consulted and no request is made.
-pub fn pull(m: &Manifest, cfg: &ModelsConfig, opts: &PullOptions) -> Result<PullOutcome, ModelsError> {
+pub fn pull(
+    m: &Manifest,
+    cfg: &ModelsConfig,
+    opts: &PullOptions,
+) -> Result<PullOutcome, ModelsError> {
     let mut notes = Vec::new();
     if let Some((path, sha256)) = find_cached(m, cfg, &mut notes, true)? {
         return Ok(PullOutcome {
@@ -144,7 +152,9 @@ pub fn pull(m: &Manifest, cfg: &ModelsConfig, opts: &PullOptions) -> Result<Pull
     }
     if !m.is_trusted() {
         if !opts.allow_unverified {
-            return Err(ModelsError::Unverified { name: m.name.clone() });
+            return Err(ModelsError::Unverified {
+                name: m.name.clone(),
+            });
         }
         notes.push(format!(
             "model `{}`: the manifest's sha256 is not verified (--allow-unverified); the file was not checked against a trusted hash",
@@ -154,7 +164,11 @@ pub fn pull(m: &Manifest, cfg: &ModelsConfig, opts: &PullOptions) -> Result<Pull
     download(m, cfg, notes)
 }
 
-fn download(m: &Manifest, cfg: &ModelsConfig, mut notes: Vec<String>) -> Result<PullOutcome, ModelsError> {
+fn download(
+    m: &Manifest,
+    cfg: &ModelsConfig,
+    mut notes: Vec<String>,
+) -> Result<PullOutcome, ModelsError> {
     let endpoint = cfg.hub.endpoint.clone();
     let cache = HubCache::new(&cfg.hub.cache_dir);
     let hashes = HashCache::new(&cfg.home);
@@ -233,7 +247,9 @@ fn download(m: &Manifest, cfg: &ModelsConfig, mut notes: Vec<String>) -> Result<
         .map_err(|e| map_api_error(e, &url, &endpoint, Some(part.clone())))?;
 
     // 3. Verify.
-    let size = std::fs::metadata(&path).map_err(|e| ModelsError::io(&path, e))?.len();
+    let size = std::fs::metadata(&path)
+        .map_err(|e| ModelsError::io(&path, e))?
+        .len();
     let bar = Bar::new(cfg.hub.progress, size, "verifying");
     let (sha, _) = sha256_file(&path, Some(&bar))?;
     bar.finish();
@@ -271,7 +287,10 @@ fn download(m: &Manifest, cfg: &ModelsConfig, mut notes: Vec<String>) -> Result<
 
 /// Strips quotes and a weak-validator prefix, as huggingface_hub does.
 fn normalize_etag(etag: &str) -> String {
-    etag.trim().trim_start_matches("W/").trim_matches('"').to_string()
+    etag.trim()
+        .trim_start_matches("W/")
+        .trim_matches('"')
+        .to_string()
 }
 
 fn map_api_error(e: ApiError, url: &str, endpoint: &str, partial: Option<PathBuf>) -> ModelsError {
@@ -365,7 +384,10 @@ mod tests {
         let e = map_ureq_error(ureq::Error::StatusCode(404), "u", "e").to_string();
         assert!(e.contains("does not exist"), "{e}");
         let e = map_ureq_error(ureq::Error::HostNotFound, "u", "https://hub").to_string();
-        assert!(e.contains("cannot reach the Hugging Face hub at https://hub"), "{e}");
+        assert!(
+            e.contains("cannot reach the Hugging Face hub at https://hub"),
+            "{e}"
+        );
         assert!(e.contains("pyward models import"), "{e}");
     }
 }

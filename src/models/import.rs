@@ -66,7 +66,11 @@ pub fn import(
             if m.sha256 != sha256 {
                 return Err(ModelsError::Sha256Mismatch {
                     path: file.to_path_buf(),
-                    expected: if m.sha256.is_empty() { "(unknown)".to_string() } else { m.sha256.clone() },
+                    expected: if m.sha256.is_empty() {
+                        "(unknown)".to_string()
+                    } else {
+                        m.sha256.clone()
+                    },
                     actual: sha256,
                     removed: false,
                 });
@@ -89,7 +93,15 @@ pub fn import(
             let shown = name.unwrap_or(&m.name).to_string();
             if shown != m.name {
                 // Also answer to the chosen name.
-                record(cfg, &shown, &path, &sha256, size, Some(m.name.clone()), file)?;
+                record(
+                    cfg,
+                    &shown,
+                    &path,
+                    &sha256,
+                    size,
+                    Some(m.name.clone()),
+                    file,
+                )?;
             }
             return Ok(ImportOutcome {
                 name: shown,
@@ -127,7 +139,15 @@ pub fn import(
         place_file(file, &dest)?;
     }
     hashes.record(&dest, &sha256);
-    record(cfg, &name, &dest, &sha256, size, matched.map(|m| m.name.clone()), file)?;
+    record(
+        cfg,
+        &name,
+        &dest,
+        &sha256,
+        size,
+        matched.map(|m| m.name.clone()),
+        file,
+    )?;
     Ok(ImportOutcome {
         name,
         path: dest,

@@ -75,17 +75,28 @@ pub fn inspect(path: &Path) -> Result<ModelInfo, ModelsError> {
         .map(|(&id, &(n, e))| {
             let (name, support) = ggml_type(id);
             QuantCount {
-                ggml_type: if name == "unknown" { format!("type {id}") } else { name.to_string() },
+                ggml_type: if name == "unknown" {
+                    format!("type {id}")
+                } else {
+                    name.to_string()
+                },
                 tensors: n,
                 elements: e,
                 support: support_name(support).to_string(),
             }
         })
         .collect();
-    quant_types.sort_by(|a, b| b.elements.cmp(&a.elements).then(a.ggml_type.cmp(&b.ggml_type)));
+    quant_types.sort_by(|a, b| {
+        b.elements
+            .cmp(&a.elements)
+            .then(a.ggml_type.cmp(&b.ggml_type))
+    });
 
     let mut warnings = Vec::new();
-    let unsupported: Vec<&QuantCount> = quant_types.iter().filter(|q| q.support == "unsupported").collect();
+    let unsupported: Vec<&QuantCount> = quant_types
+        .iter()
+        .filter(|q| q.support == "unsupported")
+        .collect();
     if !unsupported.is_empty() {
         let list = unsupported
             .iter()
@@ -97,11 +108,22 @@ pub fn inspect(path: &Path) -> Result<ModelInfo, ModelsError> {
              or integer tensors, so this file cannot be used; get a Q4_K_M, Q8_0 or Q4_0 file of the same model"
         ));
     }
-    let slow: Vec<&QuantCount> = quant_types.iter().filter(|q| q.support == "slow-scalar").collect();
+    let slow: Vec<&QuantCount> = quant_types
+        .iter()
+        .filter(|q| q.support == "slow-scalar")
+        .collect();
     if !slow.is_empty() {
         let slow_elems: u64 = slow.iter().map(|q| q.elements).sum();
-        let share = if parameters > 0 { slow_elems as f64 * 100.0 / parameters as f64 } else { 0.0 };
-        let names = slow.iter().map(|q| q.ggml_type.as_str()).collect::<Vec<_>>().join("/");
+        let share = if parameters > 0 {
+            slow_elems as f64 * 100.0 / parameters as f64
+        } else {
+            0.0
+        };
+        let names = slow
+            .iter()
+            .map(|q| q.ggml_type.as_str())
+            .collect::<Vec<_>>()
+            .join("/");
         warnings.push(format!(
             "{share:.0}% of the weights are {names}, which candle runs with scalar CPU kernels \
              (several times slower than Q8_0/Q4_K_M/Q4_0). pyward's loader requantizes these tensors \
@@ -119,7 +141,9 @@ pub fn inspect(path: &Path) -> Result<ModelInfo, ModelsError> {
         );
     }
     if arch.is_none() {
-        warnings.push("no general.architecture: pyward cannot tell which model code to run".to_string());
+        warnings.push(
+            "no general.architecture: pyward cannot tell which model code to run".to_string(),
+        );
     }
 
     Ok(ModelInfo {
@@ -129,16 +153,20 @@ pub fn inspect(path: &Path) -> Result<ModelInfo, ModelsError> {
         name: h.get_str("general.name").map(str::to_string),
         architecture: arch.clone(),
         parameters,
-        file_type: h
-            .get_u64("general.file_type")
-            .map(|id| file_type_name(id).map(str::to_string).unwrap_or_else(|| format!("type {id}"))),
+        file_type: h.get_u64("general.file_type").map(|id| {
+            file_type_name(id)
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("type {id}"))
+        }),
         quant_types,
         context_length: arch_key("context_length"),
         block_count: arch_key("block_count"),
         embedding_length: arch_key("embedding_length"),
         tokenizer_model: h.get_str("tokenizer.ggml.model").map(str::to_string),
         tokenizer_pre: h.get_str("tokenizer.ggml.pre").map(str::to_string),
-        vocab_size: h.get("tokenizer.ggml.tokens").and_then(MetaValue::array_len),
+        vocab_size: h
+            .get("tokenizer.ggml.tokens")
+            .and_then(MetaValue::array_len),
         chat_template,
         license: h.get_str("general.license").map(str::to_string),
         loadable,
@@ -186,10 +214,21 @@ pub fn render(info: &ModelInfo) -> String {
     let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());
     let optn = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_else(|| "-".to_string());
     let _ = writeln!(s, "file:            {}", info.path.display());
-    let _ = writeln!(s, "size:            {} ({} bytes), GGUF v{}", human_bytes(info.file_size), info.file_size, info.gguf_version);
+    let _ = writeln!(
+        s,
+        "size:            {} ({} bytes), GGUF v{}",
+        human_bytes(info.file_size),
+        info.file_size,
+        info.gguf_version
+    );
     let _ = writeln!(s, "name:            {}", opt(&info.name));
     let _ = writeln!(s, "architecture:    {}", opt(&info.architecture));
-    let _ = writeln!(s, "parameters:      {} ({})", human_count(info.parameters), info.parameters);
+    let _ = writeln!(
+        s,
+        "parameters:      {} ({})",
+        human_count(info.parameters),
+        info.parameters
+    );
     let _ = writeln!(s, "file type:       {}", opt(&info.file_type));
     let _ = writeln!(s, "context length:  {}", optn(info.context_length));
     let _ = writeln!(s, "layers:          {}", optn(info.block_count));
@@ -201,11 +240,19 @@ pub fn render(info: &ModelInfo) -> String {
         opt(&info.tokenizer_pre),
         optn(info.vocab_size)
     );
-    let _ = writeln!(s, "chat template:   {}", if info.chat_template { "yes" } else { "no" });
+    let _ = writeln!(
+        s,
+        "chat template:   {}",
+        if info.chat_template { "yes" } else { "no" }
+    );
     let _ = writeln!(s, "license:         {}", opt(&info.license));
     let _ = writeln!(s, "tensor types:");
     for q in &info.quant_types {
-        let share = if info.parameters > 0 { q.elements as f64 * 100.0 / info.parameters as f64 } else { 0.0 };
+        let share = if info.parameters > 0 {
+            q.elements as f64 * 100.0 / info.parameters as f64
+        } else {
+            0.0
+        };
         let _ = writeln!(
             s,
             "  {:<8} {:>5} tensors {:>9} params {:>5.1}%  {}",
@@ -216,7 +263,11 @@ pub fn render(info: &ModelInfo) -> String {
             q.support
         );
     }
-    let _ = writeln!(s, "loadable by pyward: {}", if info.loadable { "yes" } else { "NO" });
+    let _ = writeln!(
+        s,
+        "loadable by pyward: {}",
+        if info.loadable { "yes" } else { "NO" }
+    );
     for w in &info.warnings {
         let _ = writeln!(s, "warning: {w}");
     }
@@ -251,9 +302,16 @@ mod tests {
                 ("tokenizer.ggml.model", MetaValue::Str("gpt2".into())),
                 ("tokenizer.ggml.pre", MetaValue::Str("smollm".into())),
                 ("tokenizer.ggml.tokens", vocab(10)),
-                ("tokenizer.chat_template", MetaValue::Str("{{ messages }}".into())),
+                (
+                    "tokenizer.chat_template",
+                    MetaValue::Str("{{ messages }}".into()),
+                ),
             ],
-            &[("blk.0.w", &[64, 64], 3), ("blk.1.w", &[64, 64], 3), ("norm", &[64], 0)],
+            &[
+                ("blk.0.w", &[64, 64], 3),
+                ("blk.1.w", &[64, 64], 3),
+                ("norm", &[64], 0),
+            ],
         )
         .unwrap();
         let info = inspect(&p).unwrap();
@@ -289,7 +347,10 @@ mod tests {
         let info = inspect(&p).unwrap();
         assert!(!info.loadable);
         let w = info.warnings.join("\n");
-        assert!(w.contains("unsupported tensor types: IQ2_XS (1 tensors)"), "{w}");
+        assert!(
+            w.contains("unsupported tensor types: IQ2_XS (1 tensors)"),
+            "{w}"
+        );
         assert!(w.contains("no chat template"), "{w}");
         assert!(render(&info).contains("loadable by pyward: NO"));
     }

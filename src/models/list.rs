@@ -60,7 +60,11 @@ pub fn list(catalog: &Catalog, cfg: &ModelsConfig) -> Result<Vec<ListRow>, Model
             description: m.description.clone(),
         });
     }
-    for e in index.entries().iter().filter(|e| catalog.get(&e.name).is_none()) {
+    for e in index
+        .entries()
+        .iter()
+        .filter(|e| catalog.get(&e.name).is_none())
+    {
         let m = e.manifest.as_deref().and_then(|n| catalog.get(n));
         rows.push(ListRow {
             name: e.name.clone(),
@@ -69,7 +73,12 @@ pub fn list(catalog: &Catalog, cfg: &ModelsConfig) -> Result<Vec<ListRow>, Model
             device: m.map(|m| m.device.to_string()),
             quant: m.map(|m| m.quant.clone()),
             size: e.size,
-            status: if e.path.is_file() { "imported" } else { "missing" }.to_string(),
+            status: if e.path.is_file() {
+                "imported"
+            } else {
+                "missing"
+            }
+            .to_string(),
             path: Some(e.path.clone()),
             verified: true,
             default_for: Vec::new(),

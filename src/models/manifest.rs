@@ -101,20 +101,36 @@ impl Manifest {
         };
         super::store::check_name(&self.name).map_err(|e| bad(e.to_string()))?;
         let parts: Vec<&str> = self.repo.split('/').collect();
-        if parts.len() != 2 || parts.iter().any(|p| p.is_empty() || !p.chars().all(repo_char)) {
+        if parts.len() != 2
+            || parts
+                .iter()
+                .any(|p| p.is_empty() || !p.chars().all(repo_char))
+        {
             return Err(bad(format!("repo `{}` is not `org/name`", self.repo)));
         }
         if self.revision.is_empty() || !self.revision.chars().all(|c| repo_char(c) || c == '/') {
-            return Err(bad(format!("revision `{}` is not a commit or branch name", self.revision)));
+            return Err(bad(format!(
+                "revision `{}` is not a commit or branch name",
+                self.revision
+            )));
         }
         if self.file.is_empty()
             || self.file.starts_with('/')
-            || self.file.split('/').any(|p| p.is_empty() || p == "." || p == "..")
+            || self
+                .file
+                .split('/')
+                .any(|p| p.is_empty() || p == "." || p == "..")
         {
-            return Err(bad(format!("file `{}` is not a relative path inside the repository", self.file)));
+            return Err(bad(format!(
+                "file `{}` is not a relative path inside the repository",
+                self.file
+            )));
         }
         if !self.sha256.is_empty() && !is_sha256(&self.sha256) {
-            return Err(bad(format!("sha256 `{}` is not 64 lower-case hex digits", self.sha256)));
+            return Err(bad(format!(
+                "sha256 `{}` is not 64 lower-case hex digits",
+                self.sha256
+            )));
         }
         if self.verified && (self.sha256.is_empty() || self.size == 0) {
             return Err(bad("verified = true needs a sha256 and a size".to_string()));
@@ -145,12 +161,16 @@ fn repo_char(c: char) -> bool {
 
 /// Whether `s` is 64 lower-case hex digits.
 pub fn is_sha256(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// Whether `s` is a 40-hex git commit hash.
 pub fn is_commit(s: &str) -> bool {
-    s.len() == 40 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 40
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// A set of manifests, sorted by name.
@@ -168,10 +188,12 @@ impl Catalog {
             if !path.ends_with(".toml") {
                 continue;
             }
-            let text = f.contents_utf8().ok_or_else(|| ModelsError::ManifestInvalid {
-                file: path.clone(),
-                message: "not UTF-8".to_string(),
-            })?;
+            let text = f
+                .contents_utf8()
+                .ok_or_else(|| ModelsError::ManifestInvalid {
+                    file: path.clone(),
+                    message: "not UTF-8".to_string(),
+                })?;
             let m = Manifest::parse(&path, text)?;
             let stem = path.trim_end_matches(".toml");
             if stem != m.name {
@@ -209,7 +231,10 @@ impl Catalog {
             if defaults.len() > 1 {
                 return Err(ModelsError::ManifestInvalid {
                     file: format!("{}.toml", defaults[1]),
-                    message: format!("more than one default model for {dev}: {}", defaults.join(", ")),
+                    message: format!(
+                        "more than one default model for {dev}: {}",
+                        defaults.join(", ")
+                    ),
                 });
             }
         }
@@ -241,7 +266,11 @@ impl Catalog {
 
     /// Comma-separated names, for error messages.
     pub fn names(&self) -> String {
-        self.manifests.keys().cloned().collect::<Vec<_>>().join(", ")
+        self.manifests
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// Number of manifests.
@@ -263,22 +292,35 @@ mod tests {
     fn embedded_manifests_parse_and_are_consistent() {
         let cat = Catalog::embedded().expect("embedded manifests");
         assert!(cat.len() >= 4);
-        for name in ["qwen2.5-coder-1.5b", "qwen2.5-coder-7b", "smollm2-135m", "gemma3-270m"] {
+        for name in [
+            "qwen2.5-coder-1.5b",
+            "qwen2.5-coder-7b",
+            "smollm2-135m",
+            "gemma3-270m",
+        ] {
             assert!(cat.get(name).is_some(), "missing manifest {name}");
         }
         assert_eq!(
-            cat.default_for(RecommendedDevice::Cpu).map(|m| m.name.as_str()),
+            cat.default_for(RecommendedDevice::Cpu)
+                .map(|m| m.name.as_str()),
             Some("qwen2.5-coder-1.5b")
         );
         assert_eq!(
-            cat.default_for(RecommendedDevice::Cuda).map(|m| m.name.as_str()),
+            cat.default_for(RecommendedDevice::Cuda)
+                .map(|m| m.name.as_str()),
             Some("qwen2.5-coder-7b")
         );
         let smol = cat.get("smollm2-135m").unwrap();
-        assert_eq!(smol.sha256, "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53");
+        assert_eq!(
+            smol.sha256,
+            "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+        );
         assert_eq!(smol.size, 98362432);
         let gemma = cat.get("gemma3-270m").unwrap();
-        assert_eq!(gemma.sha256, "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818");
+        assert_eq!(
+            gemma.sha256,
+            "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
+        );
         assert_eq!(gemma.size, 253113024);
         assert!(!gemma.revision_is_pinned());
         for m in cat.iter() {
@@ -317,16 +359,28 @@ mod tests {
         assert!(sample().validate("t.toml").is_ok());
         let mut m = sample();
         m.sha256 = "ABC".into();
-        assert!(m.validate("t.toml").unwrap_err().to_string().contains("sha256"));
+        assert!(m
+            .validate("t.toml")
+            .unwrap_err()
+            .to_string()
+            .contains("sha256"));
         let mut m = sample();
         m.sha256 = String::new();
-        assert!(m.validate("t.toml").unwrap_err().to_string().contains("verified = true"));
+        assert!(m
+            .validate("t.toml")
+            .unwrap_err()
+            .to_string()
+            .contains("verified = true"));
         m.verified = false;
         assert!(m.validate("t.toml").is_ok());
         assert!(!m.is_trusted());
         let mut m = sample();
         m.file = "../escape.gguf".into();
-        assert!(m.validate("t.toml").unwrap_err().to_string().contains("relative path"));
+        assert!(m
+            .validate("t.toml")
+            .unwrap_err()
+            .to_string()
+            .contains("relative path"));
         let mut m = sample();
         m.repo = "noslash".into();
         assert!(m.validate("t.toml").is_err());

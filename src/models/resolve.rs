@@ -171,7 +171,13 @@ fn not_cached(name: &str, catalog: &Catalog, index: &Index, cfg: &ModelsConfig) 
         .filter(|m| m.name != name && cache.lookup(&m.repo, &m.revision, &m.file).is_some())
         .map(|m| m.name.clone())
         .collect();
-    available.extend(index.entries().iter().filter(|e| e.name != name).map(|e| e.name.clone()));
+    available.extend(
+        index
+            .entries()
+            .iter()
+            .filter(|e| e.name != name)
+            .map(|e| e.name.clone()),
+    );
     available.sort();
     available.dedup();
     let others = if available.is_empty() {

@@ -20,10 +20,17 @@ pub fn check_name(name: &str) -> Result<(), ModelsError> {
     if name.is_empty() || name.len() > 64 {
         return Err(bad("must be 1 to 64 characters"));
     }
-    if !name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric()) {
+    if !name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric())
+    {
         return Err(bad("must start with a letter or digit"));
     }
-    if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
         return Err(bad("may only contain letters, digits, `.`, `_` and `-`"));
     }
     Ok(())
@@ -86,7 +93,9 @@ impl Index {
             path: self.path.clone(),
             message: e.to_string(),
         })?;
-        let tmp = self.path.with_extension(format!("json.tmp{}", std::process::id()));
+        let tmp = self
+            .path
+            .with_extension(format!("json.tmp{}", std::process::id()));
         std::fs::write(&tmp, bytes).map_err(|e| ModelsError::io(&tmp, e))?;
         std::fs::rename(&tmp, &self.path).map_err(|e| ModelsError::io(&self.path, e))
     }
@@ -152,7 +161,13 @@ mod tests {
         });
         idx.save().unwrap();
         let idx = Index::load(dir.path()).unwrap();
-        assert_eq!(idx.entries().iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(
+            idx.entries()
+                .iter()
+                .map(|e| e.name.as_str())
+                .collect::<Vec<_>>(),
+            ["a", "b"]
+        );
         assert_eq!(idx.for_manifest("m").map(|e| e.name.as_str()), Some("a"));
         std::fs::write(dir.path().join(INDEX_FILE), b"{not json").unwrap();
         let err = Index::load(dir.path()).unwrap_err().to_string();

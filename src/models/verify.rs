@@ -38,7 +38,11 @@ pub struct VerifyEntry {
 }
 
 /// Verifies the models named in `names` (all local models when empty).
-pub fn verify(catalog: &Catalog, cfg: &ModelsConfig, names: &[String]) -> Result<Vec<VerifyEntry>, ModelsError> {
+pub fn verify(
+    catalog: &Catalog,
+    cfg: &ModelsConfig,
+    names: &[String],
+) -> Result<Vec<VerifyEntry>, ModelsError> {
     let cache = HubCache::new(&cfg.hub.cache_dir);
     let hashes = HashCache::new(&cfg.home);
     let index = Index::load(&cfg.home)?;
@@ -50,7 +54,10 @@ pub fn verify(catalog: &Catalog, cfg: &ModelsConfig, names: &[String]) -> Result
                 known.push_str(", ");
                 known.push_str(&e.name);
             }
-            return Err(ModelsError::UnknownModel { name: n.clone(), known });
+            return Err(ModelsError::UnknownModel {
+                name: n.clone(),
+                known,
+            });
         }
     }
 
@@ -60,13 +67,26 @@ pub fn verify(catalog: &Catalog, cfg: &ModelsConfig, names: &[String]) -> Result
         let path = cache
             .lookup(&m.repo, &m.revision, &m.file)
             .or_else(|| index.for_manifest(&m.name).map(|e| e.path.clone()));
-        let expected = if m.is_trusted() { m.sha256.clone() } else { String::new() };
+        let expected = if m.is_trusted() {
+            m.sha256.clone()
+        } else {
+            String::new()
+        };
         if path.is_some() || !names.is_empty() {
             todo.push((m.name.clone(), path, expected, m.size));
         }
     }
-    for e in index.entries().iter().filter(|e| wanted(&e.name) && catalog.get(&e.name).is_none()) {
-        todo.push((e.name.clone(), Some(e.path.clone()), e.sha256.clone(), e.size));
+    for e in index
+        .entries()
+        .iter()
+        .filter(|e| wanted(&e.name) && catalog.get(&e.name).is_none())
+    {
+        todo.push((
+            e.name.clone(),
+            Some(e.path.clone()),
+            e.sha256.clone(),
+            e.size,
+        ));
     }
 
     let mut out = Vec::new();
@@ -80,7 +100,9 @@ pub fn verify(catalog: &Catalog, cfg: &ModelsConfig, names: &[String]) -> Result
             });
             continue;
         };
-        let actual_size = std::fs::metadata(&path).map_err(|e| ModelsError::io(&path, e))?.len();
+        let actual_size = std::fs::metadata(&path)
+            .map_err(|e| ModelsError::io(&path, e))?
+            .len();
         let bar = Bar::new(cfg.hub.progress, actual_size, &name);
         let (sha, _) = sha256_file(&path, Some(&bar))?;
         bar.finish();

@@ -169,7 +169,12 @@ fn handle(mut stream: TcpStream, files: &[HubFile], state: &Mutex<State>) -> std
     if let Some(tok) = &f.token {
         if authorization.as_deref() != Some(&format!("Bearer {tok}")) {
             record(401);
-            return respond_simple(&mut stream, 401, "Unauthorized", "Access to this model is restricted");
+            return respond_simple(
+                &mut stream,
+                401,
+                "Unauthorized",
+                "Access to this model is restricted",
+            );
         }
     }
 
@@ -178,7 +183,11 @@ fn handle(mut stream: TcpStream, files: &[HubFile], state: &Mutex<State>) -> std
         Some(spec) => {
             let (s, e) = spec.split_once('-').unwrap_or((spec, ""));
             let s: usize = s.parse().unwrap_or(0);
-            let e: usize = if e.is_empty() { total.saturating_sub(1) } else { e.parse().unwrap_or(0) };
+            let e: usize = if e.is_empty() {
+                total.saturating_sub(1)
+            } else {
+                e.parse().unwrap_or(0)
+            };
             (s, e.min(total.saturating_sub(1)))
         }
         None => (0, total.saturating_sub(1)),
@@ -226,7 +235,12 @@ fn handle(mut stream: TcpStream, files: &[HubFile], state: &Mutex<State>) -> std
     Ok(())
 }
 
-fn respond_simple(stream: &mut TcpStream, status: u16, reason: &str, body: &str) -> std::io::Result<()> {
+fn respond_simple(
+    stream: &mut TcpStream,
+    status: u16,
+    reason: &str,
+    body: &str,
+) -> std::io::Result<()> {
     let msg = format!(
         "HTTP/1.1 {status} {reason}\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
         body.len()
