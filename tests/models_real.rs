@@ -106,8 +106,12 @@ fn info_describes_gemma3_270m() {
         "{:?}",
         info.warnings
     );
+    // llama.cpp's Q4_K_M falls back to Q5_0 for tensors whose rows (640 wide) are not a multiple
+    // of the 256-wide K-quant block: 81 tensors here, which candle runs with scalar kernels.
+    let q50 = info.quant_types.iter().find(|q| q.ggml_type == "Q5_0").unwrap();
+    assert_eq!(q50.tensors, 81);
     assert!(
-        !info.warnings.iter().any(|w| w.contains("scalar")),
+        info.warnings.iter().any(|w| w.contains("Q5_0") && w.contains("scalar")),
         "{:?}",
         info.warnings
     );

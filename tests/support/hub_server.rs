@@ -153,7 +153,7 @@ fn handle(mut stream: TcpStream, files: &[HubFile], state: &Mutex<State>) -> std
             None => false,
         }
     });
-    let mut record = |status: u16| {
+    let record = |status: u16| {
         state.lock().unwrap().requests.push(Request {
             method: method.clone(),
             path: path.clone(),
