@@ -6,7 +6,9 @@
 #   scripts/build-cuda.sh [extra cargo args]      e.g. scripts/build-cuda.sh --bin pyward
 #   scripts/build-cuda.sh --setup-only            install the toolchain, print the exports, do not build
 #
-# Environment: PYTHON (default python3), CUDA_COMPUTE_CAP (default 90), CARGO_TARGET_DIR.
+# Environment: PYTHON (default python3), CUDA_COMPUTE_CAP (default 90), CARGO_TARGET_DIR,
+# CUDA_BUILD_PROFILE (default `release`; `dev` reuses an existing debug target/ and only checks
+# that the cuda build compiles and links, which is much faster on a small machine).
 #
 # What it sets up, and why:
 # - nvidia-cuda-nvcc (nvcc, ptxas, fatbinary), nvidia-nvvm (cicc), nvidia-cuda-crt and
@@ -101,5 +103,6 @@ if [ "$setup_only" = 1 ]; then
   exit 0
 fi
 cd "$root"
-cargo build --release --features cuda "$@"
+profile="${CUDA_BUILD_PROFILE:-release}"
+cargo build --profile "$profile" --features cuda "$@"
 echo "build-cuda: built. To run: export LD_LIBRARY_PATH=$cuda/lib\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}" >&2

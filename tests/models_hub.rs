@@ -377,7 +377,10 @@ fn an_interrupted_download_leaves_nothing_usable_and_a_retry_resumes() {
     ));
     let part = blob(tmp.path(), &format!("{sha}.part"));
     let partial = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
-    assert!(partial > 0 && partial <= cut as u64, "partial file has {partial} bytes");
+    assert!(
+        partial > 0 && partial <= cut as u64,
+        "partial file has {partial} bytes"
+    );
 
     // Retry: resumes from the partial file with a range request and verifies.
     let out = pull(&m, &cfg, &PullOptions::default()).expect("retry");

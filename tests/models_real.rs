@@ -108,10 +108,16 @@ fn info_describes_gemma3_270m() {
     );
     // llama.cpp's Q4_K_M falls back to Q5_0 for tensors whose rows (640 wide) are not a multiple
     // of the 256-wide K-quant block: 81 tensors here, which candle runs with scalar kernels.
-    let q50 = info.quant_types.iter().find(|q| q.ggml_type == "Q5_0").unwrap();
+    let q50 = info
+        .quant_types
+        .iter()
+        .find(|q| q.ggml_type == "Q5_0")
+        .unwrap();
     assert_eq!(q50.tensors, 81);
     assert!(
-        info.warnings.iter().any(|w| w.contains("Q5_0") && w.contains("scalar")),
+        info.warnings
+            .iter()
+            .any(|w| w.contains("Q5_0") && w.contains("scalar")),
         "{:?}",
         info.warnings
     );
@@ -151,5 +157,10 @@ fn real_files_match_their_manifests() {
             ..Default::default()
         };
         assert_eq!(resolve_with(&req, &catalog, &cfg).unwrap().path, out.path);
+        // `pull` offline accepts the imported copy instead of failing.
+        let m = catalog.get("gemma3-270m").unwrap();
+        let pulled = pyward::models::pull(m, &cfg, &Default::default()).unwrap();
+        assert!(!pulled.downloaded);
+        assert_eq!(pulled.path, out.path);
     }
 }

@@ -18,6 +18,7 @@ use super::error::ModelsError;
 use super::hash::{sha256_file, HashCache};
 use super::manifest::{is_sha256, Manifest};
 use super::progress::{Bar, HubProgress};
+use super::store::Index;
 
 /// Options of `pull`.
 #[derive(Debug, Clone, Default)]
@@ -135,6 +136,23 @@ pub fn pull(
             downloaded: false,
             notes,
         });
+    }
+    // A copy registered with `pyward models import` (manifests pinned only to a branch live there).
+    let index = Index::load(&cfg.home)?;
+    if let Some(e) = index.for_manifest(&m.name) {
+        if e.path.is_file() {
+            let sha256 = check_copy(&e.path, m, &HashCache::new(&cfg.home), cfg.hub.progress)?;
+            notes.push(format!(
+                "using the imported copy registered in {}",
+                index.path().display()
+            ));
+            return Ok(PullOutcome {
+                path: e.path.clone(),
+                sha256,
+                downloaded: false,
+                notes,
+            });
+        }
     }
     if cfg.hub.offline {
         return Err(ModelsError::OfflineNotCached {
