@@ -20,7 +20,7 @@ pub enum ModelsError {
     ManifestToml {
         file: String,
         #[source]
-        source: toml::de::Error,
+        source: Box<toml::de::Error>,
     },
 
     /// No manifest and no imported model has this name.
@@ -37,16 +37,15 @@ pub enum ModelsError {
 
     /// Offline mode (`--offline` / `HF_HUB_OFFLINE=1`) and the model is not in the cache.
     #[error(
-        "model `{name}` ({repo}@{revision}/{file}) is not in the cache at {cache}, and offline mode \
+        "model `{name}` ({location}) is not in the cache at {cache}, and offline mode \
          ({why}) forbids downloading it; no network request was made. Run `pyward models pull {name}` \
          on a machine with access to the hub, or {hint}",
         hint = AIR_GAPPED_HINT
     )]
     OfflineNotCached {
         name: String,
-        repo: String,
-        revision: String,
-        file: String,
+        /// `repo@revision/file`.
+        location: String,
         cache: PathBuf,
         why: String,
     },

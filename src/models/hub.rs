@@ -157,9 +157,7 @@ pub fn pull(
     if cfg.hub.offline {
         return Err(ModelsError::OfflineNotCached {
             name: m.name.clone(),
-            repo: m.repo.clone(),
-            revision: m.revision.clone(),
-            file: m.file.clone(),
+            location: format!("{}@{}/{}", m.repo, m.revision, m.file),
             cache: cfg.hub.cache_dir.clone(),
             why: if cfg.hub.offline_reason.is_empty() {
                 "offline".to_string()

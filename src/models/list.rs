@@ -97,8 +97,8 @@ pub fn render(rows: &[ListRow], cfg: &ModelsConfig) -> String {
     let w = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
     let _ = writeln!(
         s,
-        "{:<w$}  {:<8}  {:>4}  {:<6}  {:<7}  {:>10}  {}",
-        "NAME", "STATUS", "TIER", "DEVICE", "QUANT", "SIZE", "NOTES"
+        "{:<w$}  {:<8}  {:>4}  {:<6}  {:<7}  {:>10}  NOTES",
+        "NAME", "STATUS", "TIER", "DEVICE", "QUANT", "SIZE"
     );
     for r in rows {
         let mut notes = Vec::new();

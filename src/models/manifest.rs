@@ -87,7 +87,7 @@ impl Manifest {
     pub fn parse(file: &str, text: &str) -> Result<Manifest, ModelsError> {
         let m: Manifest = toml::from_str(text).map_err(|source| ModelsError::ManifestToml {
             file: file.to_string(),
-            source,
+            source: Box::new(source),
         })?;
         m.validate(file)?;
         Ok(m)
