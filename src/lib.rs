@@ -1,13 +1,16 @@
 //! pyward: an offline security scanner for Python.
 //!
 //! The static half is a tree-sitter engine driven by data rules (`rules/`); the LLM half runs a
-//! local GGUF model through candle (`llm`). The binary (`main.rs`) is a thin shell over this crate.
+//! local GGUF model through candle (`llm`), with model management in `models`. The binary
+//! (`main.rs`) is a thin shell over this crate.
 
 pub mod cli;
 pub mod commands;
+pub mod device;
 pub mod error;
 pub mod finding;
 pub mod llm;
+pub mod models;
 pub mod report;
 pub mod rules;
 pub mod scan;
