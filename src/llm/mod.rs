@@ -1,2 +1,13 @@
 //! The local inference runtime: GGUF models through candle, constrained to JSON.
+pub mod chat;
+pub mod constrain;
+pub mod error;
+pub mod generate;
 pub mod model;
+pub mod runtime;
+pub mod sample;
+pub mod tokenizer;
+
+pub use chat::{ChatMessage, ChatTemplate, Role};
+pub use error::LlmError;
+pub use runtime::{Completion, GenOptions, ModelInfo, Runtime, RuntimeOptions};
