@@ -165,6 +165,22 @@ impl JsonConstraint {
         r
     }
 
+    /// Tokens the grammar forces next (at most `limit`), already committed; empty when the next
+    /// token is a real choice.
+    pub fn forced_tokens(&mut self, limit: usize) -> Result<Vec<u32>, LlmError> {
+        let t0 = Instant::now();
+        let mut ff = self.matcher.compute_ff_tokens();
+        if let Some(e) = self.matcher.get_error() {
+            return Err(LlmError::Grammar(e));
+        }
+        ff.truncate(limit);
+        if !ff.is_empty() {
+            self.matcher.consume_tokens(&ff).map_err(grammar_err)?;
+        }
+        self.stats.check_ms += t0.elapsed().as_secs_f64() * 1e3;
+        Ok(ff)
+    }
+
     /// Whether the grammar is finished: nothing but a stop token may follow.
     pub fn is_finished(&self) -> bool {
         self.matcher.is_stopped()

@@ -13,9 +13,12 @@ use crate::llm::sample::{log_prob, Sampler};
 pub struct Generated {
     /// Generated token ids, without the final stop token.
     pub tokens: Vec<u32>,
-    /// Per generated token (stop token included when one was sampled), the log-probability the
-    /// model gave it over the whole vocabulary (log-softmax of the raw logits, before masking).
+    /// Per sampled token (the stop token included when one was sampled; tokens forced by the
+    /// grammar excluded, they were no choice), the log-probability the model gave it over the
+    /// whole vocabulary (log-softmax of the raw logits, before masking).
     pub logprobs: Vec<f32>,
+    /// Tokens the grammar forced (appended without sampling).
+    pub forced: usize,
     /// Tokens forwarded through the model (now in its KV cache), in order.
     pub forwarded: Vec<u32>,
     /// Whether the output is a complete value of the grammar.
@@ -38,6 +41,7 @@ pub fn generate_constrained(
     let mut tokens = Vec::new();
     let mut logprobs = Vec::new();
     let mut forwarded = Vec::new();
+    let mut forced = 0;
     let complete = loop {
         if constraint.is_finished() {
             break true;
@@ -49,8 +53,9 @@ pub fn generate_constrained(
             Some(t) if constraint.allows(t)? => t,
             _ => {
                 let mask = constraint.mask()?;
+                let known = mask.len();
                 sampler
-                    .sample(&logits, |id| mask.is_allowed(id))
+                    .sample(&logits, |id| (id as usize) < known && mask.is_allowed(id))
                     .ok_or_else(|| LlmError::Grammar("no token allowed by the grammar has a finite logit".into()))?
             }
         };
@@ -66,13 +71,29 @@ pub fn generate_constrained(
         if tokens.len() >= max_tokens {
             break constraint.is_accepting()?;
         }
-        logits = model.forward(&[token])?;
-        forwarded.push(token);
+        // Bytes the grammar forces (keys, separators) go through the model in one batch with the
+        // sampled token instead of one forward each.
+        let mut step = vec![token];
+        let ff = constraint.forced_tokens(max_tokens - tokens.len())?;
+        if !ff.is_empty() {
+            forced += ff.len();
+            tokens.extend_from_slice(&ff);
+            step.extend_from_slice(&ff);
+            if constraint.is_finished() {
+                break true;
+            }
+            if tokens.len() >= max_tokens {
+                break constraint.is_accepting()?;
+            }
+        }
+        logits = model.forward(&step)?;
+        forwarded.extend_from_slice(&step);
     };
     Ok(Generated {
         tokens,
         logprobs,
         forwarded,
+        forced,
         complete,
         mask: constraint.stats(),
         decode_ms: t0.elapsed().as_secs_f64() * 1e3,

@@ -68,14 +68,17 @@ pub struct Completion<T> {
     pub value: T,
     /// The output as generated (compact JSON).
     pub text: String,
-    /// Per generated token (the final end-of-turn token included when the model produced one),
-    /// the log-probability the model gave it over the whole vocabulary, before the grammar mask.
-    /// Their mean, or minimum, is a confidence signal.
+    /// Per sampled token (the final end-of-turn token included when the model produced one;
+    /// tokens forced by the grammar, such as object keys, excluded), the log-probability the
+    /// model gave it over the whole vocabulary, before the grammar mask. Their mean, or minimum,
+    /// is a confidence signal.
     pub token_logprobs: Vec<f32>,
     /// Tokens in the prompt.
     pub prompt_tokens: usize,
-    /// Tokens generated (end-of-turn excluded).
+    /// Tokens generated (end-of-turn excluded, forced tokens included).
     pub completion_tokens: usize,
+    /// Of those, tokens the grammar forced (not sampled).
+    pub forced_tokens: usize,
     /// Prompt tokens reused from the prefix cache (not forwarded again).
     pub cached_prompt_tokens: usize,
     /// Time to evaluate the uncached part of the prompt (≈ time to the first token).
@@ -182,6 +185,7 @@ impl Runtime {
             token_logprobs: c.token_logprobs,
             prompt_tokens: c.prompt_tokens,
             completion_tokens: c.completion_tokens,
+            forced_tokens: c.forced_tokens,
             cached_prompt_tokens: c.cached_prompt_tokens,
             prefill_ms: c.prefill_ms,
             decode_ms: c.decode_ms,
@@ -249,6 +253,7 @@ impl Runtime {
             token_logprobs: generated.logprobs,
             prompt_tokens: prompt.len(),
             completion_tokens: generated.tokens.len(),
+            forced_tokens: generated.forced,
             cached_prompt_tokens: keep,
             prefill_ms,
             decode_ms: generated.decode_ms,
