@@ -167,7 +167,7 @@ mod tests {
     #[test]
     fn python_string_methods_work() {
         let t = ChatTemplate::new("{{ messages[0].content.strip() }}|{{ messages[0].content.startswith(' a') }}", "t", "", "").unwrap();
-        assert_eq!(t.render(&[ChatMessage::user(" ab ")], false).unwrap(), "ab|true");
+        assert_eq!(t.render(&[ChatMessage::user(" ab ")], false).unwrap(), "ab|True");
     }
 
     #[test]

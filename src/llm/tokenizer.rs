@@ -17,7 +17,6 @@ use crate::llm::error::LlmError;
 
 /// GGUF token types (llama.cpp's `llama_token_type`).
 const TOKEN_TYPE_NORMAL: i32 = 1;
-const TOKEN_TYPE_CONTROL: i32 = 3;
 const TOKEN_TYPE_USER_DEFINED: i32 = 4;
 const TOKEN_TYPE_BYTE: i32 = 6;
 
