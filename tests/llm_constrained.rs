@@ -147,6 +147,7 @@ fn adversarial_models_still_produce_valid_json() {
             let gen = GenOptions { max_tokens: 600, ..GenOptions::default() };
             let c = rt.complete_json::<Report>(&messages(code), &gen).unwrap_or_else(|e| panic!("case {i}: {e}"));
             check_bounds(&c.value);
+            eprintln!("{} masks, {} forced: {}", c.masks_computed, c.forced_tokens, c.text);
             assert!(serde_json::from_str::<serde_json::Value>(&c.text).unwrap().is_object(), "{}", c.text);
             let n = c.token_logprobs.len() + c.forced_tokens;
             assert!(n == c.completion_tokens || n == c.completion_tokens + 1, "{n} vs {}", c.completion_tokens);
