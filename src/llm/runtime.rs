@@ -132,6 +132,17 @@ impl std::fmt::Debug for Runtime {
 }
 
 impl Runtime {
+    /// Loads the GGUF model at `path` with its tokenizer and chat template.
+    pub fn load(path: &Path, opts: &RuntimeOptions) -> Result<Runtime, LlmError> {
+        let load_opts = crate::llm::load::LoadOptions { threads: opts.threads, ..Default::default() };
+        let loaded = crate::llm::load::load_gguf(path, &opts.device, &load_opts)?;
+        let mut rt = Self::from_parts(loaded.model, &loaded.content, path, opts)?;
+        if !loaded.requantized.is_empty() {
+            rt.info.quant.push_str(&format!(" ({} tensors requantized to Q8_0 at load)", loaded.requantized.len()));
+        }
+        Ok(rt)
+    }
+
     /// Builds a runtime around an already loaded model. `content` is the GGUF metadata of the
     /// file at `path` (tokenizer and chat template come from it).
     pub fn from_parts(

@@ -1,0 +1,129 @@
+//! `pyward models bench`: prompt-processing and generation speed of a GGUF model on this
+//! machine, measured the way llama.cpp's `llama-bench` does (a synthetic prompt of N tokens,
+//! then M greedily decoded tokens).
+
+use crate::llm::load::{load_transformer, LoadOptions};
+use crate::llm::model::{CausalLm, ModelError};
+use candle_core::Device;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// What to measure.
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    /// Prompt length processed in one forward call.
+    pub prompt_tokens: usize,
+    /// Tokens decoded one at a time after the prompt.
+    pub gen_tokens: usize,
+    /// CPU threads (`None`: current setting).
+    pub threads: Option<usize>,
+    /// How to load the model (requantization, prefill kernel).
+    pub load: LoadOptions,
+}
+
+impl Default for BenchOptions {
+    fn default() -> Self {
+        Self { prompt_tokens: 512, gen_tokens: 128, threads: None, load: LoadOptions::default() }
+    }
+}
+
+/// Measured speeds.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchReport {
+    pub model: PathBuf,
+    pub arch: String,
+    pub threads: usize,
+    pub prompt_tokens: usize,
+    pub gen_tokens: usize,
+    /// Time to open and load the weights.
+    pub load_ms: f64,
+    /// Prompt tokens per second (one batched forward).
+    pub prefill_tok_s: f64,
+    /// Generated tokens per second (one token per forward).
+    pub decode_tok_s: f64,
+    /// Time to first token: the prompt forward plus picking the first token.
+    pub ttft_ms: f64,
+    /// Peak resident memory of the process, if the OS reports it.
+    pub peak_rss_mb: Option<f64>,
+    /// Tensors converted to Q8_0 at load.
+    pub requantized_tensors: usize,
+    pub warnings: Vec<String>,
+}
+
+/// Deterministic prompt tokens spread over the vocabulary (like llama-bench's random prompt).
+fn synthetic_prompt(n: usize, vocab: usize) -> Vec<u32> {
+    let mut s: u64 = 0x5eed;
+    (0..n)
+        .map(|_| {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((s >> 33) % (vocab as u64).max(1)) as u32
+        })
+        .collect()
+}
+
+fn argmax(v: &[f32]) -> u32 {
+    let mut best = (0usize, f32::NEG_INFINITY);
+    for (i, &x) in v.iter().enumerate() {
+        if x > best.1 {
+            best = (i, x);
+        }
+    }
+    best.0 as u32
+}
+
+/// Peak resident set size (`VmHWM`) in MiB on Linux.
+pub fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Loads the model at `model_path` on the CPU and measures prefill and decode speed.
+pub fn bench(model_path: &Path, opts: &BenchOptions) -> Result<BenchReport, ModelError> {
+    let mut load = opts.load.clone();
+    if opts.threads.is_some() {
+        load.threads = opts.threads;
+    }
+    let start = Instant::now();
+    let (mut model, _content, requantized, warnings) = load_transformer(model_path, &Device::Cpu, &load)?;
+    let load_ms = start.elapsed().as_secs_f64() * 1e3;
+    let needed = opts.prompt_tokens + opts.gen_tokens;
+    if needed > model.context_length() {
+        return Err(ModelError::ContextOverflow { needed, limit: model.context_length() });
+    }
+    if opts.prompt_tokens == 0 {
+        return Err(ModelError::Message("bench needs at least one prompt token".into()));
+    }
+    let prompt = synthetic_prompt(opts.prompt_tokens, model.vocab_size());
+    // Warm up thread pools and weight repacking on a short forward, then start clean.
+    model.forward(&prompt[..prompt.len().min(16)])?;
+    model.forward(&prompt[..1])?;
+    model.truncate_cache(0);
+
+    let t0 = Instant::now();
+    let logits = model.forward(&prompt)?;
+    let mut next = argmax(&logits);
+    let prefill = t0.elapsed().as_secs_f64();
+    let t1 = Instant::now();
+    for _ in 0..opts.gen_tokens {
+        let logits = model.forward(&[next])?;
+        next = argmax(&logits);
+    }
+    let decode = t1.elapsed().as_secs_f64();
+    Ok(BenchReport {
+        model: model_path.to_path_buf(),
+        arch: model.config().arch.clone(),
+        threads: crate::llm::kernels::threads(),
+        prompt_tokens: opts.prompt_tokens,
+        gen_tokens: opts.gen_tokens,
+        load_ms,
+        prefill_tok_s: opts.prompt_tokens as f64 / prefill.max(1e-9),
+        decode_tok_s: if opts.gen_tokens == 0 { 0.0 } else { opts.gen_tokens as f64 / decode.max(1e-9) },
+        ttft_ms: prefill * 1e3,
+        peak_rss_mb: peak_rss_mb(),
+        requantized_tensors: requantized.len(),
+        warnings,
+    })
+}

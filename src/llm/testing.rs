@@ -1,0 +1,195 @@
+//! Tiny random-weight GGUF models for tests: every supported architecture with a few layers
+//! and small dimensions, optionally with the tokenizer metadata (and chat template) of a real
+//! model so that end-to-end generation can run on them.
+
+use crate::llm::model::ModelError;
+use candle_core::quantized::gguf_file::{self, Content, Value};
+use candle_core::quantized::{GgmlDType, QTensor};
+use candle_core::{Device, Tensor};
+use std::path::Path;
+
+/// Shape and format of a tiny model.
+#[derive(Debug, Clone)]
+pub struct TinySpec {
+    /// `llama`, `qwen2`, `qwen3` or `gemma3` (any other value writes llama-shaped tensors under
+    /// that architecture name, to test rejection).
+    pub arch: String,
+    /// Quantization of the projection weights and embeddings.
+    pub dtype: GgmlDType,
+    pub seed: u64,
+    pub layers: usize,
+    pub hidden: usize,
+    pub heads: usize,
+    pub kv_heads: usize,
+    pub head_dim: usize,
+    pub ffn: usize,
+    pub context_length: usize,
+    /// Vocabulary size when no tokenizer is copied in.
+    pub vocab: usize,
+    /// gemma3 sliding window.
+    pub sliding_window: usize,
+    /// Metadata keys to leave out (to test error reporting).
+    pub omit_metadata: Vec<String>,
+}
+
+impl TinySpec {
+    /// Default tiny dimensions for `arch`: 2 layers (gemma3: 3, one of them global), hidden 64,
+    /// 4 query heads over 2 key/value heads of 16, feed-forward 128, Q8_0 weights.
+    pub fn new(arch: &str) -> Self {
+        Self {
+            arch: arch.to_string(),
+            dtype: GgmlDType::Q8_0,
+            seed: 7,
+            layers: if arch == "gemma3" { 3 } else { 2 },
+            hidden: 64,
+            heads: 4,
+            kv_heads: 2,
+            head_dim: 16,
+            ffn: 128,
+            context_length: 256,
+            vocab: 320,
+            sliding_window: 8,
+            omit_metadata: Vec::new(),
+        }
+    }
+}
+
+/// A small deterministic PRNG (SplitMix64) for weights.
+struct Rng(u64);
+
+impl Rng {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in `[-scale, scale)`.
+    fn uniform(&mut self, scale: f32) -> f32 {
+        let u = (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32;
+        (u * 2.0 - 1.0) * scale
+    }
+    fn vec(&mut self, n: usize, scale: f32, center: f32) -> Vec<f32> {
+        (0..n).map(|_| center + self.uniform(scale)).collect()
+    }
+}
+
+/// The `tokenizer.*` metadata of a GGUF header (vocabulary, merges, special ids, chat template).
+pub fn tokenizer_metadata(content: &Content) -> Vec<(String, Value)> {
+    let mut kv: Vec<(String, Value)> = content
+        .metadata
+        .iter()
+        .filter(|(k, _)| k.starts_with("tokenizer."))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    kv.sort_by(|a, b| a.0.cmp(&b.0));
+    kv
+}
+
+/// Reads the tokenizer metadata of the GGUF at `path`.
+pub fn tokenizer_metadata_from(path: &Path) -> Result<Vec<(String, Value)>, ModelError> {
+    let (_, content) = crate::llm::load::open_gguf(path)?;
+    Ok(tokenizer_metadata(&content))
+}
+
+fn vocab_of(tokenizer: &[(String, Value)]) -> Option<usize> {
+    tokenizer.iter().find(|(k, _)| k == "tokenizer.ggml.tokens").and_then(|(_, v)| match v {
+        Value::Array(a) => Some(a.len()),
+        _ => None,
+    })
+}
+
+/// Writes a random model described by `spec` to `path`. With `tokenizer` (see
+/// [`tokenizer_metadata`]) the vocabulary size follows the tokenizer.
+pub fn write_tiny_gguf(path: &Path, spec: &TinySpec, tokenizer: Option<&[(String, Value)]>) -> Result<(), ModelError> {
+    let dev = Device::Cpu;
+    let mut rng = Rng(spec.seed);
+    let vocab = tokenizer.and_then(vocab_of).unwrap_or(spec.vocab);
+    let a = spec.arch.as_str();
+    let (h, hd, f) = (spec.hidden, spec.head_dim, spec.ffn);
+    let qd = spec.heads * hd;
+    let kvd = spec.kv_heads * hd;
+    let gemma = a == "gemma3";
+
+    let mut meta: Vec<(String, Value)> = vec![
+        ("general.architecture".into(), Value::String(a.to_string())),
+        ("general.name".into(), Value::String(format!("pyward-tiny-{a}"))),
+        (format!("{a}.context_length"), Value::U32(spec.context_length as u32)),
+        (format!("{a}.embedding_length"), Value::U32(h as u32)),
+        (format!("{a}.block_count"), Value::U32(spec.layers as u32)),
+        (format!("{a}.feed_forward_length"), Value::U32(f as u32)),
+        (format!("{a}.attention.head_count"), Value::U32(spec.heads as u32)),
+        (format!("{a}.attention.head_count_kv"), Value::U32(spec.kv_heads as u32)),
+        (format!("{a}.attention.key_length"), Value::U32(hd as u32)),
+        (format!("{a}.attention.value_length"), Value::U32(hd as u32)),
+        (format!("{a}.attention.layer_norm_rms_epsilon"), Value::F32(1e-6)),
+        (format!("{a}.rope.dimension_count"), Value::U32(hd as u32)),
+        (format!("{a}.rope.freq_base"), Value::F32(if gemma { 1_000_000.0 } else { 10_000.0 })),
+    ];
+    if gemma {
+        meta.push((format!("{a}.attention.sliding_window"), Value::U32(spec.sliding_window as u32)));
+        meta.push((format!("{a}.attention.sliding_window_type"), Value::U32(2)));
+        meta.push((format!("{a}.rope.local_freq_base"), Value::F32(10_000.0)));
+    }
+    if let Some(tok) = tokenizer {
+        meta.extend(tok.iter().cloned());
+    }
+
+    meta.retain(|(k, _)| !spec.omit_metadata.contains(k));
+
+    let quant = |data: Vec<f32>, dims: &[usize], dtype: GgmlDType| -> Result<QTensor, ModelError> {
+        let t = Tensor::from_vec(data, dims, &dev)?;
+        Ok(QTensor::quantize(&t, dtype)?)
+    };
+    let mut tensors: Vec<(String, QTensor)> = Vec::new();
+    let w = 0.5 / (h as f32).sqrt();
+    let emb_scale = if gemma { 0.5 / (h as f32).sqrt() } else { 0.5 };
+    tensors.push(("token_embd.weight".into(), quant(rng.vec(vocab * h, emb_scale, 0.0), &[vocab, h], spec.dtype)?));
+    let norm = |rng: &mut Rng, n: usize| -> Result<QTensor, ModelError> {
+        quant(rng.vec(n, 0.1, 1.0), &[n], GgmlDType::F32)
+    };
+    tensors.push(("output_norm.weight".into(), norm(&mut rng, h)?));
+    if !gemma {
+        tensors.push(("output.weight".into(), quant(rng.vec(vocab * h, w, 0.0), &[vocab, h], spec.dtype)?));
+    }
+    for i in 0..spec.layers {
+        let p = format!("blk.{i}");
+        let mut lin = |name: &str, out: usize, inp: usize, rng: &mut Rng| -> Result<(), ModelError> {
+            let scale = 0.5 / (inp as f32).sqrt();
+            tensors.push((format!("{p}.{name}.weight"), quant(rng.vec(out * inp, scale, 0.0), &[out, inp], spec.dtype)?));
+            Ok(())
+        };
+        lin("attn_q", qd, h, &mut rng)?;
+        lin("attn_k", kvd, h, &mut rng)?;
+        lin("attn_v", kvd, h, &mut rng)?;
+        lin("attn_output", h, qd, &mut rng)?;
+        lin("ffn_gate", f, h, &mut rng)?;
+        lin("ffn_up", f, h, &mut rng)?;
+        lin("ffn_down", h, f, &mut rng)?;
+        tensors.push((format!("{p}.attn_norm.weight"), norm(&mut rng, h)?));
+        tensors.push((format!("{p}.ffn_norm.weight"), norm(&mut rng, h)?));
+        if a == "qwen2" {
+            for (name, n) in [("attn_q", qd), ("attn_k", kvd), ("attn_v", kvd)] {
+                tensors.push((format!("{p}.{name}.bias"), quant(rng.vec(n, 0.1, 0.0), &[n], GgmlDType::F32)?));
+            }
+        }
+        if a == "qwen3" || gemma {
+            tensors.push((format!("{p}.attn_q_norm.weight"), norm(&mut rng, hd)?));
+            tensors.push((format!("{p}.attn_k_norm.weight"), norm(&mut rng, hd)?));
+        }
+        if gemma {
+            tensors.push((format!("{p}.post_attention_norm.weight"), norm(&mut rng, h)?));
+            tensors.push((format!("{p}.post_ffw_norm.weight"), norm(&mut rng, h)?));
+        }
+    }
+
+    let io = |source| ModelError::Io { path: path.to_path_buf(), source };
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
+    let meta_refs: Vec<(&str, &Value)> = meta.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    let tensor_refs: Vec<(&str, &QTensor)> = tensors.iter().map(|(k, t)| (k.as_str(), t)).collect();
+    gguf_file::write(&mut file, &meta_refs, &tensor_refs)?;
+    use std::io::Write;
+    file.flush().map_err(io)?;
+    Ok(())
+}

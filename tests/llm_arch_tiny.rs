@@ -1,0 +1,298 @@
+//! Tiny random GGUF models of every supported architecture: loading, deterministic generation,
+//! prefix-cache consistency, sliding windows, requantization, and typed errors for bad files.
+
+use candle_core::quantized::GgmlDType;
+use candle_core::Device;
+use pyward::llm::arch::Requantize;
+use pyward::llm::load::{load_gguf, LoadOptions};
+use pyward::llm::model::{CausalLm, ModelError};
+use pyward::llm::testing::{write_tiny_gguf, TinySpec};
+use std::path::{Path, PathBuf};
+
+const ARCHS: &[&str] = &["llama", "qwen2", "qwen3", "gemma3"];
+
+fn tiny(dir: &Path, spec: &TinySpec) -> PathBuf {
+    let path = dir.join(format!("{}-{:?}.gguf", spec.arch, spec.dtype));
+    write_tiny_gguf(&path, spec, None).unwrap();
+    path
+}
+
+fn load(path: &Path) -> Box<dyn CausalLm> {
+    load_gguf(path, &Device::Cpu, &LoadOptions::default()).unwrap().model
+}
+
+fn load_err(path: &Path) -> ModelError {
+    match load_gguf(path, &Device::Cpu, &LoadOptions::default()) {
+        Ok(_) => panic!("{} loaded but should not", path.display()),
+        Err(e) => e,
+    }
+}
+
+fn argmax(v: &[f32]) -> u32 {
+    v.iter().enumerate().fold((0, f32::NEG_INFINITY), |(bi, bv), (i, &x)| if x > bv { (i, x) } else { (bi, bv) }).0 as u32
+}
+
+fn greedy(model: &mut dyn CausalLm, prompt: &[u32], n: usize) -> Vec<u32> {
+    let mut logits = model.forward(prompt).unwrap();
+    let mut out = Vec::new();
+    for _ in 0..n {
+        let t = argmax(&logits);
+        out.push(t);
+        logits = model.forward(&[t]).unwrap();
+    }
+    out
+}
+
+fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+}
+
+fn prompt(n: usize, vocab: u32) -> Vec<u32> {
+    (0..n as u32).map(|i| (i * 37 + 11) % vocab).collect()
+}
+
+#[test]
+fn every_architecture_loads_and_generates_deterministically() {
+    let dir = tempfile::tempdir().unwrap();
+    for arch in ARCHS {
+        let spec = TinySpec::new(arch);
+        let path = tiny(dir.path(), &spec);
+        let loaded = load_gguf(&path, &Device::Cpu, &LoadOptions::default()).unwrap();
+        assert_eq!(loaded.arch, *arch);
+        let mut m = loaded.model;
+        assert_eq!(m.vocab_size(), spec.vocab);
+        assert_eq!(m.context_length(), spec.context_length);
+        let p = prompt(20, spec.vocab as u32);
+        let logits = m.forward(&p).unwrap();
+        assert_eq!(logits.len(), spec.vocab);
+        assert!(logits.iter().all(|x| x.is_finite()), "{arch}: non-finite logits");
+        let spread = logits.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b)) - logits.iter().fold(f32::INFINITY, |a, &b| a.min(b));
+        assert!(spread > 1e-3, "{arch}: logits are flat ({spread}); the model ignores its weights");
+        m.truncate_cache(0);
+        let a = greedy(m.as_mut(), &p, 12);
+        let mut again = load(&path);
+        let b = greedy(again.as_mut(), &p, 12);
+        assert_eq!(a, b, "{arch}: generation is not deterministic");
+        // A different prompt gives different logits (the model reads its input).
+        again.truncate_cache(0);
+        let other = again.forward(&prompt(20, spec.vocab as u32 - 7)).unwrap();
+        assert!(max_abs_diff(&logits, &other) > 1e-4, "{arch}: logits do not depend on the prompt");
+    }
+}
+
+#[test]
+fn prefix_cache_matches_full_forward_for_every_architecture() {
+    let dir = tempfile::tempdir().unwrap();
+    for arch in ARCHS {
+        let spec = TinySpec::new(arch);
+        let path = tiny(dir.path(), &spec);
+        let mut m = load(&path);
+        // 40 tokens: longer than gemma3's tiny sliding window (8), so local layers mask.
+        let p = prompt(40, spec.vocab as u32);
+        let all = m.forward(&p).unwrap();
+        for split in [1, 17, 30, 39] {
+            m.truncate_cache(split);
+            assert_eq!(m.cache_len(), split.min(40));
+            if split == 1 {
+                m.truncate_cache(0);
+                m.forward(&p[..1]).unwrap();
+            }
+            let rest = m.forward(&p[split..]).unwrap();
+            let d = max_abs_diff(&all, &rest);
+            assert!(d < 1e-3, "{arch}: split at {split} changed logits by {d}");
+        }
+        // One token at a time.
+        m.truncate_cache(0);
+        let mut last = Vec::new();
+        for &t in &p {
+            last = m.forward(&[t]).unwrap();
+        }
+        let d = max_abs_diff(&all, &last);
+        assert!(d < 2e-2, "{arch}: token-by-token decode differs by {d}");
+    }
+}
+
+#[test]
+fn sliding_window_changes_gemma3_logits_only_past_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut narrow = TinySpec::new("gemma3");
+    narrow.sliding_window = 4;
+    let narrow_path = dir.path().join("narrow.gguf");
+    write_tiny_gguf(&narrow_path, &narrow, None).unwrap();
+    let mut wide = narrow.clone();
+    wide.sliding_window = 64;
+    let wide_path = dir.path().join("wide.gguf");
+    write_tiny_gguf(&wide_path, &wide, None).unwrap();
+    let (mut a, mut b) = (load(&narrow_path), load(&wide_path));
+    let short = prompt(4, narrow.vocab as u32);
+    assert!(max_abs_diff(&a.forward(&short).unwrap(), &b.forward(&short).unwrap()) < 1e-5);
+    a.truncate_cache(0);
+    b.truncate_cache(0);
+    let long = prompt(24, narrow.vocab as u32);
+    assert!(max_abs_diff(&a.forward(&long).unwrap(), &b.forward(&long).unwrap()) > 1e-4);
+}
+
+#[test]
+fn context_overflow_and_bad_tokens_are_typed_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = TinySpec::new("llama");
+    let path = tiny(dir.path(), &spec);
+    let mut m = load(&path);
+    m.forward(&prompt(250, spec.vocab as u32)).unwrap();
+    match m.forward(&prompt(7, spec.vocab as u32)) {
+        Err(ModelError::ContextOverflow { needed: 257, limit: 256 }) => {}
+        other => panic!("expected ContextOverflow, got {:?}", other.map(|v| v.len())),
+    }
+    assert_eq!(m.cache_len(), 250);
+    match m.forward(&[spec.vocab as u32]) {
+        Err(ModelError::InvalidToken { .. }) => {}
+        other => panic!("expected InvalidToken, got {:?}", other.map(|v| v.len())),
+    }
+    assert!(matches!(m.forward(&[]), Err(ModelError::Message(_))));
+    assert_eq!(m.cache_len(), 250);
+}
+
+#[test]
+fn slow_formats_are_requantized_unless_disabled() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = TinySpec::new("llama");
+    spec.dtype = GgmlDType::Q4_1;
+    let path = tiny(dir.path(), &spec);
+    let auto = load_gguf(&path, &Device::Cpu, &LoadOptions::default()).unwrap();
+    // 7 projections per layer + output
+    assert_eq!(auto.requantized.len(), spec.layers * 7 + 1);
+    assert!(auto.requantized.iter().all(|(_, d)| *d == GgmlDType::Q4_1));
+    assert!(auto.warnings.iter().any(|w| w.contains("Q8_0")), "{:?}", auto.warnings);
+    let never = load_gguf(&path, &Device::Cpu, &LoadOptions { requantize: Requantize::Never, ..Default::default() }).unwrap();
+    assert!(never.requantized.is_empty());
+    assert!(never.warnings.iter().any(|w| w.contains("slow")), "{:?}", never.warnings);
+    // Both still compute nearly the same thing.
+    let (mut a, mut b) = (auto.model, never.model);
+    let p = prompt(12, spec.vocab as u32);
+    let (la, lb) = (a.forward(&p).unwrap(), b.forward(&p).unwrap());
+    let range = lb.iter().fold(0f32, |m, x| m.max(x.abs()));
+    assert!(max_abs_diff(&la, &lb) < 0.05 * range.max(1.0));
+}
+
+#[test]
+fn text_and_empty_files_are_not_gguf() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("model.gguf");
+    std::fs::write(&text, "this is not a model\n").unwrap();
+    match load_err(&text) {
+        ModelError::NotGguf { path, reason } => {
+            assert_eq!(path, text);
+            assert!(reason.contains("text"), "{reason}");
+        }
+        other => panic!("expected NotGguf, got {other}"),
+    }
+    let empty = dir.path().join("empty.gguf");
+    std::fs::write(&empty, b"").unwrap();
+    assert!(matches!(load_err(&empty), ModelError::NotGguf { .. }));
+    let lfs = dir.path().join("lfs.gguf");
+    std::fs::write(&lfs, "version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 12\n").unwrap();
+    let e = load_err(&lfs);
+    assert!(e.to_string().contains("Git LFS"), "{e}");
+    let missing = dir.path().join("missing.gguf");
+    assert!(matches!(load_err(&missing), ModelError::Io { .. }));
+}
+
+#[test]
+fn truncated_files_are_corrupt() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = tiny(dir.path(), &TinySpec::new("qwen2"));
+    let bytes = std::fs::read(&path).unwrap();
+    for keep in [bytes.len() * 9 / 10, bytes.len() / 2, 200, 30] {
+        let cut = dir.path().join(format!("cut-{keep}.gguf"));
+        std::fs::write(&cut, &bytes[..keep]).unwrap();
+        match load_err(&cut) {
+            ModelError::Corrupt { path, reason } => {
+                assert_eq!(path, cut);
+                assert!(!reason.is_empty());
+            }
+            other => panic!("cut at {keep}: expected Corrupt, got {other}"),
+        }
+    }
+}
+
+#[test]
+fn unsupported_architecture_lists_the_supported_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = tiny(dir.path(), &TinySpec::new("mamba"));
+    match load_err(&path) {
+        ModelError::UnsupportedArchitecture { arch, supported, .. } => {
+            assert_eq!(arch, "mamba");
+            for a in ARCHS {
+                assert!(supported.contains(a), "{supported}");
+            }
+        }
+        other => panic!("expected UnsupportedArchitecture, got {other}"),
+    }
+}
+
+#[test]
+fn missing_metadata_names_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = TinySpec::new("qwen3");
+    spec.omit_metadata = vec!["qwen3.attention.head_count".into()];
+    let path = tiny(dir.path(), &spec);
+    match load_err(&path) {
+        ModelError::MissingMetadata { key, .. } => assert_eq!(key, "qwen3.attention.head_count"),
+        other => panic!("expected MissingMetadata, got {other}"),
+    }
+    let mut spec = TinySpec::new("llama");
+    spec.omit_metadata = vec!["general.architecture".into()];
+    let path = dir.path().join("noarch.gguf");
+    write_tiny_gguf(&path, &spec, None).unwrap();
+    assert!(matches!(load_err(&path), ModelError::MissingMetadata { key, .. } if key == "general.architecture"));
+}
+
+#[test]
+fn iq_quantized_tensors_are_named_in_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = tiny(dir.path(), &TinySpec::new("llama"));
+    let mut bytes = std::fs::read(&path).unwrap();
+    // Patch the type of `blk.1.ffn_up.weight` in the tensor index to 16 (IQ2_XXS).
+    let name = b"blk.1.ffn_up.weight";
+    let at = bytes.windows(name.len()).position(|w| w == name).expect("tensor name in header");
+    let dims_at = at + name.len();
+    let n_dims = u32::from_le_bytes(bytes[dims_at..dims_at + 4].try_into().unwrap()) as usize;
+    let dtype_at = dims_at + 4 + 8 * n_dims;
+    bytes[dtype_at..dtype_at + 4].copy_from_slice(&16u32.to_le_bytes());
+    std::fs::write(&path, &bytes).unwrap();
+    match load_err(&path) {
+        ModelError::UnsupportedQuant { tensor, dtype, .. } => {
+            assert_eq!(tensor, "blk.1.ffn_up.weight");
+            assert_eq!(dtype, "IQ2_XXS");
+        }
+        other => panic!("expected UnsupportedQuant, got {other}"),
+    }
+}
+
+#[test]
+fn tiny_models_can_carry_a_real_tokenizer() {
+    let dir = std::env::var_os("PYWARD_MODELS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".models"));
+    let smol = dir.join("SmolLM2-135M-Instruct.Q4_1.gguf");
+    if !smol.is_file() {
+        assert!(
+            std::env::var("PYWARD_SKIP_MODEL_TESTS").as_deref() == Ok("1"),
+            "{} not found: run scripts/fetch-models.sh or set PYWARD_SKIP_MODEL_TESTS=1",
+            smol.display()
+        );
+        return;
+    }
+    let tok = pyward::llm::testing::tokenizer_metadata_from(&smol).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    for arch in ARCHS {
+        let path = out.path().join(format!("{arch}.gguf"));
+        write_tiny_gguf(&path, &TinySpec::new(arch), Some(&tok)).unwrap();
+        let loaded = load_gguf(&path, &Device::Cpu, &LoadOptions::default()).unwrap();
+        assert_eq!(loaded.model.vocab_size(), 49152);
+        assert!(loaded.content.metadata.contains_key("tokenizer.chat_template"));
+        assert!(loaded.content.metadata.contains_key("tokenizer.ggml.merges"));
+        let mut m = loaded.model;
+        assert_eq!(m.forward(&[1, 2, 3]).unwrap().len(), 49152);
+    }
+}
