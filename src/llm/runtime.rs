@@ -228,6 +228,10 @@ impl Runtime {
 
         // Prefix cache: keep the common prefix, forward at least one token to get logits.
         let mut keep = common_prefix(&self.cached, &prompt).min(prompt.len() - 1);
+        // Multi-row forwards take the batched prefill kernel, single rows another kernel whose
+        // rounding differs. Re-forwarding a few cached tokens keeps the uncached part on the
+        // batched path, so a warm cache gives exactly the logits of a cold one.
+        keep = keep.min(prompt.len().saturating_sub(crate::llm::kernels::DEFAULT_PREFILL_MIN_ROWS));
         if self.model.cache_len() != self.cached.len() {
             keep = 0;
         }
