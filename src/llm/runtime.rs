@@ -23,6 +23,10 @@ use crate::llm::model::CausalLm;
 use crate::llm::sample::Sampler;
 use crate::llm::tokenizer::TextTokenizer;
 
+/// Prompts are forwarded in chunks of this many tokens, aligned at its multiples; the prefix
+/// cache reuses whole chunks only.
+pub const PREFILL_CHUNK: usize = 64;
+
 /// How to load a model.
 #[derive(Debug, Clone)]
 pub struct RuntimeOptions {
@@ -226,27 +230,34 @@ impl Runtime {
         let mut constraint = self.grammar.json_schema(schema)?;
         let mut sampler = Sampler::new(gen.temperature, gen.top_p, gen.seed);
 
-        // Prefix cache: keep the common prefix, forward at least one token to get logits.
+        // Prefix cache: keep the common prefix, rounded down to whole prefill chunks, and forward
+        // the rest in chunks aligned at multiples of PREFILL_CHUNK. Every prompt position is then
+        // computed in the same batch whether the cache was warm or cold, so a warm call returns
+        // exactly what a cold one does (the model's batched kernels round differently for
+        // different batch sizes). At least one token is forwarded to get logits.
         let mut keep = common_prefix(&self.cached, &prompt).min(prompt.len() - 1);
-        // Multi-row forwards take the batched prefill kernel, single rows another kernel whose
-        // rounding differs. Re-forwarding a few cached tokens keeps the uncached part on the
-        // batched path, so a warm cache gives exactly the logits of a cold one.
-        keep = keep.min(prompt.len().saturating_sub(crate::llm::kernels::DEFAULT_PREFILL_MIN_ROWS));
+        keep -= keep % PREFILL_CHUNK;
         if self.model.cache_len() != self.cached.len() {
             keep = 0;
         }
         self.model.truncate_cache(keep);
         self.cached.truncate(keep);
         let t0 = Instant::now();
-        let logits = match self.model.forward(&prompt[keep..]) {
-            Ok(l) => l,
-            Err(e) => {
-                self.reset_cache();
-                return Err(e.into());
+        let mut logits = Vec::new();
+        let mut pos = keep;
+        while pos < prompt.len() {
+            let end = ((pos / PREFILL_CHUNK + 1) * PREFILL_CHUNK).min(prompt.len());
+            match self.model.forward(&prompt[pos..end]) {
+                Ok(l) => logits = l,
+                Err(e) => {
+                    self.reset_cache();
+                    return Err(e.into());
+                }
             }
-        };
+            self.cached.extend_from_slice(&prompt[pos..end]);
+            pos = end;
+        }
         let prefill_ms = t0.elapsed().as_secs_f64() * 1e3;
-        self.cached.extend_from_slice(&prompt[keep..]);
 
         let generated = match generate_constrained(self.model.as_mut(), logits, &mut constraint, &mut sampler, gen.max_tokens) {
             Ok(g) => g,
