@@ -32,9 +32,9 @@ struct Finding {
     #[schemars(range(min = 1, max = 10000))]
     line_end: u32,
     /// The offending code, quoted.
-    #[schemars(length(max = 120))]
+    #[schemars(length(max = 80))]
     quote: String,
-    #[schemars(length(max = 200))]
+    #[schemars(length(max = 120))]
     explanation: String,
     severity: Severity,
 }
@@ -107,8 +107,8 @@ fn smollm2_twenty_prompts_parse_validate_and_are_deterministic() {
             .unwrap_or_else(|e| panic!("snippet {i}: {e}"));
         assert!(c.value.findings.len() <= 3);
         for f in &c.value.findings {
-            assert!((1..=16).contains(&f.rule_id.chars().count()) && f.quote.chars().count() <= 120, "{f:?}");
-            assert!(f.explanation.chars().count() <= 200 && (1..=2000).contains(&f.cwe), "{f:?}");
+            assert!((1..=16).contains(&f.rule_id.chars().count()) && f.quote.chars().count() <= 80, "{f:?}");
+            assert!(f.explanation.chars().count() <= 120 && (1..=2000).contains(&f.cwe), "{f:?}");
         }
         if i > 0 {
             assert!(c.cached_prompt_tokens > 100, "system prompt should come from the cache");
@@ -141,13 +141,13 @@ fn smollm2_twenty_prompts_parse_validate_and_are_deterministic() {
 fn smollm2_prefix_cache_matches_cold_and_is_faster() {
     let Some(path) = llm_support::model_path(llm_support::SMOLLM2) else { return };
     let mut warm = load(&path, &opts());
-    let a = warm.complete_json::<Review>(&messages(SNIPPETS[0]), &greedy(300)).unwrap();
-    let b = warm.complete_json::<Review>(&messages(SNIPPETS[1]), &greedy(300)).unwrap();
+    let a = warm.complete_json::<Review>(&messages(SNIPPETS[0]), &greedy(400)).unwrap();
+    let b = warm.complete_json::<Review>(&messages(SNIPPETS[1]), &greedy(400)).unwrap();
     assert_eq!(a.cached_prompt_tokens, 0);
     assert!(b.cached_prompt_tokens > 100, "{}", b.cached_prompt_tokens);
 
     let mut cold = load(&path, &opts());
-    let b_cold = cold.complete_json::<Review>(&messages(SNIPPETS[1]), &greedy(300)).unwrap();
+    let b_cold = cold.complete_json::<Review>(&messages(SNIPPETS[1]), &greedy(400)).unwrap();
     assert_eq!(b_cold.cached_prompt_tokens, 0);
     assert_eq!(b.text, b_cold.text);
     eprintln!(
@@ -185,12 +185,12 @@ fn gemma3_with_a_template_file_renders_and_generates() {
     let ids = rt.prompt_ids(&messages(SNIPPETS[1])).unwrap();
     assert_eq!(ids[0], 2, "one BOS");
     assert_ne!(ids[1], 2);
-    let c = rt.complete_json::<Review>(&messages(SNIPPETS[1]), &greedy(300)).unwrap();
+    let c = rt.complete_json::<Review>(&messages(SNIPPETS[1]), &greedy(400)).unwrap();
     eprintln!("gemma3: {} tokens: {}", c.completion_tokens, c.text);
     // Greedy decoding from a cold cache is deterministic. (Warm-vs-cold is not compared here:
     // on Gemma 3 the model's logits still depend slightly on how the prompt is batched.)
     rt.reset_cache();
-    let again = rt.complete_json::<Review>(&messages(SNIPPETS[1]), &greedy(300)).unwrap();
+    let again = rt.complete_json::<Review>(&messages(SNIPPETS[1]), &greedy(400)).unwrap();
     assert_eq!(again.cached_prompt_tokens, 0);
     assert_eq!(c.text, again.text);
 }
