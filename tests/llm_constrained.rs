@@ -1,0 +1,249 @@
+//! Constrained JSON generation against fake models whose logits fight the grammar (always
+//! preferring end-of-turn, an invalid token, or random tokens). Whatever the model wants, the
+//! output must parse into the schema's type and honour its bounds. Uses SmolLM2's real tokenizer
+//! (from its GGUF metadata); no weights are run.
+mod llm_support;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use pyward::llm::model::{CausalLm, ModelError};
+use pyward::llm::{ChatMessage, GenOptions, LlmError, Runtime, RuntimeOptions};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+const VOCAB: usize = 49152;
+
+/// What the fake model wants to say.
+#[derive(Clone, Copy)]
+enum Wants {
+    /// End of turn (`<|im_end|>`) above everything, the rest flat.
+    EndOfTurn,
+    /// `<|endoftext|>` (never valid inside JSON) above everything, the rest pseudo-random.
+    Invalid,
+    /// Pseudo-random logits that depend on the whole token history.
+    Random,
+    /// `,` and `{` above everything: tries to make arrays and strings go on forever.
+    MoreItems,
+}
+
+struct FakeModel {
+    wants: Wants,
+    cache: Vec<u32>,
+    context: usize,
+    forwarded: Arc<AtomicUsize>,
+}
+
+impl FakeModel {
+    fn boxed(wants: Wants, context: usize) -> (Box<dyn CausalLm>, Arc<AtomicUsize>) {
+        let forwarded = Arc::new(AtomicUsize::new(0));
+        (Box::new(FakeModel { wants, cache: Vec::new(), context, forwarded: forwarded.clone() }), forwarded)
+    }
+}
+
+fn history_hash(tokens: &[u32]) -> u64 {
+    tokens.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &t| (h ^ u64::from(t)).wrapping_mul(0x100_0000_01b3))
+}
+
+impl CausalLm for FakeModel {
+    fn forward(&mut self, tokens: &[u32]) -> Result<Vec<f32>, ModelError> {
+        if self.cache.len() + tokens.len() > self.context {
+            return Err(ModelError::Message("fake model: context exceeded".into()));
+        }
+        self.forwarded.fetch_add(tokens.len(), Ordering::SeqCst);
+        self.cache.extend_from_slice(tokens);
+        let mut state = history_hash(&self.cache) | 1;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 40) as f32 / (1u64 << 24) as f32
+        };
+        let mut logits: Vec<f32> = match self.wants {
+            Wants::EndOfTurn => vec![0.0; VOCAB],
+            _ => (0..VOCAB).map(|_| next() * 8.0).collect(),
+        };
+        match self.wants {
+            Wants::EndOfTurn => logits[2] = 50.0,
+            Wants::Invalid => logits[0] = 50.0,
+            Wants::Random => {}
+            Wants::MoreItems => {
+                logits[28] = 40.0; // ","
+                logits[91] = 39.0; // "{"
+            }
+        }
+        Ok(logits)
+    }
+    fn cache_len(&self) -> usize {
+        self.cache.len()
+    }
+    fn truncate_cache(&mut self, len: usize) {
+        self.cache.truncate(len);
+    }
+    fn context_length(&self) -> usize {
+        self.context
+    }
+    fn vocab_size(&self) -> usize {
+        VOCAB
+    }
+}
+
+#[derive(Debug, Deserialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "lowercase")]
+enum Severity {
+    Low,
+    Medium,
+    High,
+}
+
+#[derive(Debug, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+struct Finding {
+    #[schemars(length(max = 12))]
+    rule_id: String,
+    #[schemars(range(min = 1, max = 2000))]
+    cwe: u32,
+    #[schemars(range(min = 1, max = 100000))]
+    line: u32,
+    #[schemars(length(max = 40))]
+    explanation: String,
+    severity: Severity,
+}
+
+#[derive(Debug, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+struct Report {
+    #[schemars(length(max = 3))]
+    findings: Vec<Finding>,
+}
+
+fn runtime(wants: Wants, context: usize) -> Option<(Runtime, Arc<AtomicUsize>)> {
+    let path = llm_support::model_path(llm_support::SMOLLM2)?;
+    let content = llm_support::metadata(&path);
+    let (model, forwarded) = FakeModel::boxed(wants, context);
+    Some((Runtime::from_parts(model, &content, &path, &RuntimeOptions::default()).unwrap(), forwarded))
+}
+
+fn messages(code: &str) -> Vec<ChatMessage> {
+    vec![
+        ChatMessage::system(
+            "You are a security reviewer. Report findings as JSON. Each finding names the rule, the CWE, \
+             the line and a short explanation, and has a severity of low, medium or high. Report only \
+             real problems; an empty list is a fine answer for safe code. Quote nothing you did not see.",
+        ),
+        ChatMessage::user(format!("Review:\n{code}")),
+    ]
+}
+
+fn check_bounds(r: &Report) {
+    assert!(r.findings.len() <= 3, "{r:?}");
+    for f in &r.findings {
+        assert!(f.rule_id.chars().count() <= 12 && f.explanation.chars().count() <= 40, "{f:?}");
+        assert!((1..=2000).contains(&f.cwe) && (1..=100000).contains(&f.line), "{f:?}");
+    }
+}
+
+#[test]
+fn adversarial_models_still_produce_valid_json() {
+    for wants in [Wants::EndOfTurn, Wants::Invalid, Wants::Random, Wants::MoreItems] {
+        let Some((mut rt, _)) = runtime(wants, 8192) else { return };
+        for (i, code) in ["eval(input())", "os.system(cmd)", "pickle.loads(data)"].iter().enumerate() {
+            let gen = GenOptions { max_tokens: 600, ..GenOptions::default() };
+            let c = rt.complete_json::<Report>(&messages(code), &gen).unwrap_or_else(|e| panic!("case {i}: {e}"));
+            check_bounds(&c.value);
+            eprintln!("{} masks, {} forced: {}", c.masks_computed, c.forced_tokens, c.text);
+            assert!(serde_json::from_str::<serde_json::Value>(&c.text).unwrap().is_object(), "{}", c.text);
+            let n = c.token_logprobs.len() + c.forced_tokens;
+            assert!(n == c.completion_tokens || n == c.completion_tokens + 1, "{n} vs {}", c.completion_tokens);
+            assert!(c.token_logprobs.iter().all(|lp| *lp <= 0.0), "{:?}", c.token_logprobs);
+            if matches!(wants, Wants::Invalid | Wants::EndOfTurn) {
+                assert!(c.masks_computed > 0, "the grammar must have overridden the model");
+            }
+        }
+    }
+}
+
+#[test]
+fn more_items_model_is_cut_at_max_items() {
+    let Some((mut rt, _)) = runtime(Wants::MoreItems, 8192) else { return };
+    let schema = serde_json::json!({
+        "type": "object",
+        "properties": {"xs": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 9}, "maxItems": 4}},
+        "required": ["xs"],
+        "additionalProperties": false,
+    });
+    let c = rt.complete_json_value(&messages("x"), &schema, &GenOptions { max_tokens: 200, ..Default::default() }).unwrap();
+    let xs = c.value["xs"].as_array().unwrap();
+    assert!(xs.len() <= 4, "{}", c.text);
+}
+
+#[test]
+fn sampling_is_seeded() {
+    let run = |seed| {
+        let (mut rt, _) = runtime(Wants::Random, 8192).unwrap();
+        let gen = GenOptions { max_tokens: 600, temperature: 1.0, top_p: 0.9, seed };
+        rt.complete_json::<Report>(&messages("a = 1"), &gen).unwrap().text
+    };
+    if llm_support::model_path(llm_support::SMOLLM2).is_none() {
+        return;
+    }
+    assert_eq!(run(7), run(7));
+}
+
+#[test]
+fn prefix_cache_reuses_the_shared_prompt_and_changes_nothing() {
+    let Some((mut warm, forwarded)) = runtime(Wants::Random, 8192) else { return };
+    let gen = GenOptions { max_tokens: 600, ..Default::default() };
+    let first = warm.complete_json::<Report>(&messages("eval(x)"), &gen).unwrap();
+    assert_eq!(first.cached_prompt_tokens, 0);
+    let before = forwarded.load(Ordering::SeqCst);
+    let second = warm.complete_json::<Report>(&messages("exec(y)"), &gen).unwrap();
+    let forwarded_second = forwarded.load(Ordering::SeqCst) - before;
+    assert!(second.cached_prompt_tokens >= pyward::llm::runtime::PREFILL_CHUNK, "system prompt should be cached: {}", second.cached_prompt_tokens);
+    assert!(forwarded_second < second.prompt_tokens + second.completion_tokens);
+
+    let (mut cold, _) = runtime(Wants::Random, 8192).unwrap();
+    let cold_second = cold.complete_json::<Report>(&messages("exec(y)"), &gen).unwrap();
+    assert_eq!(cold_second.cached_prompt_tokens, 0);
+    assert_eq!(second.text, cold_second.text);
+    assert_eq!(second.value, cold_second.value);
+
+    // The very same prompt again: every whole prefill chunk comes from the cache.
+    let again = cold.complete_json::<Report>(&messages("exec(y)"), &gen).unwrap();
+    let chunk = pyward::llm::runtime::PREFILL_CHUNK;
+    assert_eq!(again.cached_prompt_tokens, (again.prompt_tokens - 1) / chunk * chunk);
+    assert_eq!(again.text, cold_second.text);
+}
+
+#[test]
+fn context_overflow_is_typed_and_costs_nothing() {
+    let Some((mut rt, forwarded)) = runtime(Wants::Random, 64) else { return };
+    let err = rt
+        .complete_json::<Report>(&messages(&"x = 1\n".repeat(50)), &GenOptions::default())
+        .unwrap_err();
+    match err {
+        LlmError::ContextOverflow { prompt_tokens, context } => {
+            assert_eq!(context, 64);
+            assert!(prompt_tokens > 64);
+        }
+        other => panic!("expected ContextOverflow, got {other}"),
+    }
+    assert_eq!(forwarded.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn max_tokens_cap_is_a_typed_error_with_the_text() {
+    let Some((mut rt, _)) = runtime(Wants::Random, 8192) else { return };
+    let err = rt
+        .complete_json::<Report>(&messages("x"), &GenOptions { max_tokens: 4, ..Default::default() })
+        .unwrap_err();
+    match err {
+        LlmError::MaxTokens { max_tokens, text } => {
+            assert_eq!(max_tokens, 4);
+            assert!(text.starts_with('{'), "{text}");
+        }
+        other => panic!("expected MaxTokens, got {other}"),
+    }
+    // The runtime stays usable and its cache consistent after the error.
+    rt.complete_json::<Report>(&messages("x"), &GenOptions { max_tokens: 600, ..Default::default() }).unwrap();
+}
