@@ -54,6 +54,8 @@ pub enum Command {
     /// Show the full documentation of one rule.
     #[command(after_help = "Example:\n  pyward explain PW101")]
     Explain(ExplainArgs),
+    /// Manage local models: list, pull, import, verify, info, bench.
+    Models(crate::models::cli::ModelsArgs),
 }
 
 /// When to colour the output.

@@ -53,4 +53,6 @@ pub enum Error {
     },
     #[error("{0}")]
     Usage(String),
+    #[error(transparent)]
+    Models(#[from] crate::models::ModelsError),
 }

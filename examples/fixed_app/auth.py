@@ -1,5 +1,6 @@
 """Login, session tokens and password reset."""
 import secrets
+from datetime import datetime, timedelta, timezone
 
 import jwt
 from flask import Blueprint, current_app, jsonify, make_response, request
@@ -24,7 +25,8 @@ def login():
     user = find_user(request.form["username"])
     if user is None or not check_password_hash(user["password_hash"], request.form["password"]):
         return jsonify(error="invalid credentials"), 401
-    token = jwt.encode({"sub": user["username"]}, current_app.config["SECRET_KEY"], algorithm="HS256")
+    claims = {"sub": user["username"], "exp": datetime.now(timezone.utc) + timedelta(hours=1)}
+    token = jwt.encode(claims, current_app.config["SECRET_KEY"], algorithm="HS256")
     response = make_response(jsonify(ok=True))
     response.set_cookie("session_token", token, secure=True, httponly=True, samesite="Lax")
     return response

@@ -23,8 +23,9 @@ def thumbnail():
     image = os.path.basename(request.form["image"])
     if not image or image.startswith("-"):
         abort(400)
-    # An argument list, no shell: the file name cannot inject commands or options.
-    subprocess.run(["convert", image, "-resize", "128x128", f"thumb_{image}"], check=True)
+    # An argument list, no shell, an absolute program path: the file name cannot inject
+    # commands or options, and PATH cannot swap the program.
+    subprocess.run(["/usr/bin/convert", image, "-resize", "128x128", f"thumb_{image}"], check=True)
     return jsonify(thumbnail=f"thumb_{image}")
 
 
@@ -34,7 +35,7 @@ def ping():
         address = ipaddress.ip_address(request.args.get("host", "127.0.0.1"))
     except ValueError:
         abort(400)
-    status = subprocess.run(["ping", "-c", "1", "-W", "2", str(address)], check=False)
+    status = subprocess.run(["/usr/bin/ping", "-c", "1", "-W", "2", str(address)], check=False)
     return jsonify(reachable=status.returncode == 0)
 
 

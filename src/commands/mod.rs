@@ -37,6 +37,10 @@ pub fn run(cli: Cli, command_line: Vec<String>) -> Result<Exit, Error> {
         Command::Scan(args) => scan::run(&args, command_line),
         Command::Rules(args) => rules::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Models(args) => match crate::models::cli::run(&args)? {
+            0 => Ok(Exit::Clean),
+            _ => Ok(Exit::Findings),
+        },
     }
 }
 

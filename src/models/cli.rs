@@ -1,5 +1,4 @@
-//! The `pyward models` command line: list, pull, import, verify, info.
-//! (`bench` is wired by `main.rs` to the LLM bench.)
+//! The `pyward models` command line: list, pull, import, verify, info, bench.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -66,6 +65,24 @@ pub enum ModelsCommand {
     Info {
         /// A .gguf file, or the name of a local model.
         file: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Measure prefill and decode speed, time to first token and peak memory of a model on this
+    /// machine (compare models and machines; `scripts/bench-llm.sh` compares with llama.cpp).
+    Bench {
+        /// A .gguf file, or the name of a local model.
+        file: String,
+        /// Prompt length to prefill.
+        #[arg(long, default_value_t = 512)]
+        prompt_tokens: usize,
+        /// Tokens to decode after the prompt.
+        #[arg(long, default_value_t = 128)]
+        gen_tokens: usize,
+        /// CPU threads (default: physical cores).
+        #[arg(long)]
+        threads: Option<usize>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -226,17 +243,7 @@ pub fn run_with(
             Ok(if bad { 1 } else { 0 })
         }
         ModelsCommand::Info { file, json } => {
-            let path = PathBuf::from(file);
-            let path = if path.exists() || catalog.get(file).is_none() {
-                path
-            } else {
-                let req = ModelRequest {
-                    path: None,
-                    name: Some(file.clone()),
-                    offline: true,
-                };
-                resolve_with(&req, catalog, &cfg)?.path
-            };
+            let path = file_or_name(file, catalog, &cfg)?;
             let info = inspect(&path)?;
             if *json {
                 w(out, &to_json(&info)?)?;
@@ -245,7 +252,76 @@ pub fn run_with(
             }
             Ok(if info.loadable { 0 } else { 1 })
         }
+        ModelsCommand::Bench {
+            file,
+            prompt_tokens,
+            gen_tokens,
+            threads,
+            json,
+        } => {
+            let path = file_or_name(file, catalog, &cfg)?;
+            let opts = crate::llm::bench::BenchOptions {
+                prompt_tokens: *prompt_tokens,
+                gen_tokens: *gen_tokens,
+                threads: *threads,
+                ..Default::default()
+            };
+            let report = crate::llm::bench::bench(&path, &opts).map_err(|e| ModelsError::Gguf {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
+            if *json {
+                w(out, &to_json(&report)?)?;
+            } else {
+                w(out, &render_bench(&report))?;
+            }
+            Ok(0)
+        }
     }
+}
+
+/// A path that exists, or else the name of a local model (resolved offline).
+fn file_or_name(file: &str, catalog: &Catalog, cfg: &ModelsConfig) -> Result<PathBuf, ModelsError> {
+    let path = PathBuf::from(file);
+    if path.exists() || catalog.get(file).is_none() {
+        return Ok(path);
+    }
+    let req = ModelRequest {
+        path: None,
+        name: Some(file.to_string()),
+        offline: true,
+    };
+    Ok(resolve_with(&req, catalog, cfg)?.path)
+}
+
+fn render_bench(r: &crate::llm::bench::BenchReport) -> String {
+    let mut s = format!(
+        "model        {}\narch         {}\nthreads      {}\nload         {:.0} ms\n\
+         prefill      {:.1} tok/s ({} tokens)\ndecode       {:.1} tok/s ({} tokens)\n\
+         first token  {:.0} ms\n",
+        r.model.display(),
+        r.arch,
+        r.threads,
+        r.load_ms,
+        r.prefill_tok_s,
+        r.prompt_tokens,
+        r.decode_tok_s,
+        r.gen_tokens,
+        r.ttft_ms,
+    );
+    if let Some(mb) = r.peak_rss_mb {
+        s.push_str(&format!("peak memory  {mb:.0} MiB\n"));
+    }
+    if r.requantized_tensors > 0 {
+        s.push_str(&format!(
+            "requantized  {} tensors to Q8_0 at load\n",
+            r.requantized_tensors
+        ));
+    }
+    for w in &r.warnings {
+        s.push_str(&format!("warning: {w}\n"));
+    }
+    s
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> Result<String, ModelsError> {
