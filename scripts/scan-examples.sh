@@ -6,9 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v cargo >/dev/null || { echo "scan-examples.sh: cargo not found; install Rust from https://rustup.rs" >&2; exit 2; }
 scripts/fetch-models.sh >/dev/null
-cargo build --release --locked --quiet
+# Dependencies are built at opt-level 3 even in the dev profile (Cargo.toml), so this shares the
+# test build instead of compiling everything a second time in release mode.
+cargo build --locked --quiet
 model=.models/SmolLM2-135M-Instruct.Q4_1.gguf
-bin=target/release/pyward
+bin=target/debug/pyward
 if "$bin" scan --help | grep -q -- '--model'; then
   set -- --model "$model" "$@"
 else
