@@ -10,4 +10,6 @@ scripts/fetch-models.sh >/dev/null
 export PYWARD_MODELS_DIR="${PYWARD_MODELS_DIR:-$PWD/.models}"
 export INSTA_UPDATE=no
 export CANDLE_NUM_THREADS="${CANDLE_NUM_THREADS:-2}"
-cargo test --locked --all-targets -- --test-threads=1 "$@"
+# Benches (divan) take no test-harness flags and build in the release-based bench profile;
+# `cargo bench` runs them. Everything else, examples included, is built and tested here.
+cargo test --locked --lib --bins --tests --examples -- --test-threads=1 "$@"
