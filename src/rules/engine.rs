@@ -336,6 +336,7 @@ impl Engine {
         let mut seen = HashSet::new();
         raw.retain(|r| seen.insert((r.rule, r.node.start_byte(), r.node.end_byte())));
         let rules = self.catalog.rules();
+        dedupe_across_rules(&mut raw, rules);
         let mut findings: Vec<Finding> = raw
             .into_iter()
             .map(|r| {
@@ -374,6 +375,66 @@ impl Engine {
         assign_fingerprints(&mut findings);
         findings
     }
+}
+
+/// Drops findings that another, more specific rule already reports on the same node with a
+/// shared CWE (a pattern rule and a taint rule flagging the same call, say).
+///
+/// Within one node span, findings are ranked: a taint path beats none, then higher
+/// confidence, then the lower rule id. Walking that order, a finding is kept unless an
+/// already-kept finding shares one of its CWEs. Then a pattern finding (no taint path) nested
+/// inside a kept taint finding's node with a shared CWE is dropped too. Deterministic whatever
+/// the input order.
+pub(crate) fn dedupe_across_rules(raw: &mut Vec<RawFinding>, rules: &[RuleSpec]) {
+    if raw.len() < 2 {
+        return;
+    }
+    let rank = |r: &RawFinding| {
+        let rule = &rules[r.rule as usize];
+        (r.taint_path.is_empty(), std::cmp::Reverse(rule.confidence), rule.id.clone())
+    };
+    let mut order: Vec<usize> = (0..raw.len()).collect();
+    order.sort_by_cached_key(|&i| (raw[i].node.start_byte(), raw[i].node.end_byte(), rank(&raw[i])));
+    let mut drop = vec![false; raw.len()];
+    let mut group_start = 0;
+    for k in 0..order.len() {
+        let i = order[k];
+        let span = (raw[i].node.start_byte(), raw[i].node.end_byte());
+        let first = order[group_start];
+        if (raw[first].node.start_byte(), raw[first].node.end_byte()) != span {
+            group_start = k;
+        }
+        let cwes = &rules[raw[i].rule as usize].cwe;
+        drop[i] = order[group_start..k].iter().any(|&j| {
+            !drop[j] && rules[raw[j].rule as usize].cwe.iter().any(|c| cwes.contains(c))
+        });
+    }
+    // A taint finding also covers pattern findings inside its sink call (the SQL string
+    // built in `cur.execute("..." + x)`, say) that share a CWE with it.
+    for t in 0..raw.len() {
+        if drop[t] || raw[t].taint_path.is_empty() {
+            continue;
+        }
+        let (ts, te) = (raw[t].node.start_byte(), raw[t].node.end_byte());
+        let tcwe = &rules[raw[t].rule as usize].cwe;
+        for n in 0..raw.len() {
+            let r = &raw[n];
+            if !drop[n]
+                && r.taint_path.is_empty()
+                && ts <= r.node.start_byte()
+                && r.node.end_byte() <= te
+                && rules[r.rule as usize].cwe.iter().any(|c| tcwe.contains(c))
+            {
+                drop[n] = true;
+            }
+        }
+    }
+    let mut i = 0;
+    raw.retain(|_| {
+        let keep = !drop[i];
+        i += 1;
+        keep
+    });
 }
 
 /// Compiles all query patterns as one query, mapping each pattern back to its rule.
@@ -746,6 +807,52 @@ references = ["https://cwe.mitre.org/data/definitions/1.html"]
     fn lines(e: &Engine, src: &str) -> Vec<(String, usize)> {
         let s = e.scan_source("t.py", src);
         s.findings.iter().map(|f| (f.rule_id.clone(), f.span.start_line)).collect()
+    }
+
+    #[test]
+    fn findings_sharing_node_and_cwe_keep_the_most_specific() {
+        let pat = |id: &str, conf: &str, cwe: &str| {
+            rule_toml(id, "[[patterns]]\nkind = \"call\"\ncallee = [\"os.system\"]\n")
+                .replace("confidence = \"high\"", &format!("confidence = \"{conf}\""))
+                .replace("cwe = [1]", &format!("cwe = {cwe}"))
+        };
+        let src = "import os\nos.system(cmd)\n";
+        // Same node, shared CWE: higher confidence wins, whatever the ids.
+        let e = engine(&[
+            ("python/test/PW901.toml", &pat("PW901", "medium", "[78]")),
+            ("python/test/PW902.toml", &pat("PW902", "high", "[78, 88]")),
+        ]);
+        assert_eq!(lines(&e, src), vec![("PW902".to_string(), 2)]);
+        // Tie: the lower id wins.
+        let e = engine(&[
+            ("python/test/PW902.toml", &pat("PW902", "high", "[78]")),
+            ("python/test/PW901.toml", &pat("PW901", "high", "[78]")),
+        ]);
+        assert_eq!(lines(&e, src), vec![("PW901".to_string(), 2)]);
+        // No shared CWE: both stay.
+        let e = engine(&[
+            ("python/test/PW901.toml", &pat("PW901", "high", "[78]")),
+            ("python/test/PW902.toml", &pat("PW902", "high", "[89]")),
+        ]);
+        assert_eq!(lines(&e, src), vec![("PW901".to_string(), 2), ("PW902".to_string(), 2)]);
+    }
+
+    #[test]
+    fn taint_finding_beats_pattern_on_the_same_call() {
+        let catalog = Catalog::embedded().unwrap();
+        let e = Engine::new(catalog).unwrap();
+        let src = "import os\ndef handler(request):\n    host = request.args.get('h')\n    os.system('ping ' + host)\n";
+        let ids: Vec<String> = e.scan_source("t.py", src).findings.into_iter().map(|f| f.rule_id).collect();
+        assert!(ids.contains(&"PW102".to_string()), "{ids:?}");
+        assert!(!ids.contains(&"PW104".to_string()), "{ids:?}");
+        // The SQL string built inside a tainted `execute` call: the taint rule covers it.
+        let src = "def handler(request, cur):\n    uid = request.args.get('id')\n    cur.execute(\"SELECT name FROM users WHERE id = \" + uid)\n";
+        let ids: Vec<String> = e.scan_source("t.py", src).findings.into_iter().map(|f| f.rule_id).collect();
+        assert_eq!(ids, vec!["PW110".to_string()]);
+        // Without a tainted source the pattern rule still reports it.
+        let src = "def f(cur, uid):\n    cur.execute(\"SELECT name FROM users WHERE id = \" + uid)\n";
+        let ids: Vec<String> = e.scan_source("t.py", src).findings.into_iter().map(|f| f.rule_id).collect();
+        assert_eq!(ids, vec!["PW111".to_string()]);
     }
 
     #[test]
