@@ -14,6 +14,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashSet;
+use std::sync::OnceLock;
 
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{Language, Node, Parser, Query, QueryCursor, QueryPredicateArg, TreeCursor};
@@ -24,6 +25,7 @@ use super::resolve::{
     SHADOWABLE_BUILTINS,
 };
 use super::schema::{Pattern, RuleSpec};
+use super::query_gate::Gates;
 use super::taint::TaintEngine;
 use super::Catalog;
 use crate::error::RuleError;
@@ -46,7 +48,11 @@ pub struct Engine {
     call_args: Vec<Vec<Vec<CompiledArg>>>,
     /// Import patterns: `(module, rule index)`.
     import_patterns: Vec<(String, u32)>,
-    query: Option<CombinedQuery>,
+    /// Query patterns without literals to gate them: one combined query, compiled on first use.
+    ungated: LazyQuery,
+    /// Rule queries gated by literals (see [`super::query_gate`]), each compiled on first use.
+    gated: Vec<LazyQuery>,
+    gates: Gates,
     taint: TaintEngine,
     kinds: KindIds,
 }
@@ -73,7 +79,26 @@ impl KindIds {
     }
 }
 
-/// Every `query` pattern of every rule, compiled as one tree-sitter query.
+/// Query texts `(rule index, text)` compiled together on first use.
+struct LazyQuery {
+    parts: Vec<(u32, String)>,
+    compiled: OnceLock<Result<Option<CombinedQuery>, RuleError>>,
+}
+
+impl LazyQuery {
+    fn new(parts: Vec<(u32, String)>) -> LazyQuery {
+        LazyQuery { parts, compiled: OnceLock::new() }
+    }
+
+    fn get(&self, catalog: &Catalog, language: &Language) -> &Result<Option<CombinedQuery>, RuleError> {
+        self.compiled.get_or_init(|| {
+            let parts: Vec<(u32, &str)> = self.parts.iter().map(|(r, q)| (*r, q.as_str())).collect();
+            compile_queries(catalog, language, &parts)
+        })
+    }
+}
+
+/// Several rules' `query` patterns, compiled as one tree-sitter query.
 struct CombinedQuery {
     query: Query,
     /// Rule index of each pattern of the combined query.
@@ -97,14 +122,18 @@ fn rule_file(r: &RuleSpec) -> String {
 }
 
 impl Engine {
-    /// Compiles the catalogue (already filtered by `--select`/`--ignore`): every name, regex
-    /// and query is checked here, so a bad rule is an error naming its file.
+    /// Compiles the catalogue (already filtered by `--select`/`--ignore`): every name and
+    /// regex is checked here, so a bad rule is an error naming its file. Tree-sitter queries
+    /// are compiled lazily, on the first file that may match them (a one-file scan compiles
+    /// only what it needs); [`Engine::new_checked`] compiles them all up front.
     pub fn new(catalog: Catalog) -> Result<Engine, RuleError> {
         let language: Language = tree_sitter_python::LANGUAGE.into();
         let mut call_table = NameTable::default();
         let mut call_args = Vec::new();
         let mut import_patterns = Vec::new();
-        let mut query_parts: Vec<(u32, &str)> = Vec::new();
+        let mut ungated_parts: Vec<(u32, String)> = Vec::new();
+        let mut gated = Vec::new();
+        let mut gate_lits = Vec::new();
         for (ri, rule) in catalog.rules().iter().enumerate() {
             let invalid = |message: String| RuleError::Invalid { file: rule_file(rule), message };
             let mut per_pattern = Vec::new();
@@ -142,14 +171,20 @@ impl Engine {
                                 message: "the query must capture the reported node as `@match`".into(),
                             });
                         }
-                        query_parts.push((ri as u32, query.as_str()));
+                        match super::query_gate::required_literals(query) {
+                            Some(lits) => {
+                                gated.push(LazyQuery::new(vec![(ri as u32, query.clone())]));
+                                gate_lits.push(lits);
+                            }
+                            None => ungated_parts.push((ri as u32, query.clone())),
+                        }
                     }
                 }
                 per_pattern.push(compiled);
             }
             call_args.push(per_pattern);
         }
-        let query = compile_queries(&catalog, &language, &query_parts)?;
+        let gates = Gates::new(&gate_lits);
         let taint = TaintEngine::new(&catalog)?;
         let kinds = KindIds::new(&language);
         Ok(Engine {
@@ -158,10 +193,35 @@ impl Engine {
             call_table,
             call_args,
             import_patterns,
-            query,
+            ungated: LazyQuery::new(ungated_parts),
+            gated,
+            gates,
             taint,
             kinds,
         })
+    }
+
+    /// Like [`Engine::new`], and also compiles every query now, so that a bad query is an
+    /// error here rather than a diagnostic during the scan.
+    pub fn new_checked(catalog: Catalog) -> Result<Engine, RuleError> {
+        let e = Engine::new(catalog)?;
+        e.compile_all_queries()?;
+        Ok(e)
+    }
+
+    /// Compiles every query not compiled yet; the first error names its rule file.
+    pub fn compile_all_queries(&self) -> Result<(), RuleError> {
+        for q in std::iter::once(&self.ungated).chain(&self.gated) {
+            if let Err(e) = q.get(&self.catalog, &self.language) {
+                return Err(match e {
+                    RuleError::Query { file, message } => {
+                        RuleError::Query { file: file.clone(), message: message.clone() }
+                    }
+                    other => RuleError::Invalid { file: "python".into(), message: other.to_string() },
+                });
+            }
+        }
+        Ok(())
     }
 
     /// The catalogue this engine runs.
@@ -256,8 +316,21 @@ impl Engine {
                 }
             }
         }
-        if let Some(q) = &self.query {
-            self.run_query(q, root, src, &resolver, &file.scopes, &mut raw);
+        let mut cursor = QueryCursor::new();
+        let open = if self.gated.is_empty() { Vec::new() } else { self.gates.open_for(src) };
+        let lazies = std::iter::once(&self.ungated)
+            .chain(self.gated.iter().zip(&open).filter(|(_, o)| **o).map(|(q, _)| q));
+        for lq in lazies {
+            match lq.get(&self.catalog, &self.language) {
+                Ok(Some(q)) => self.run_query(q, &mut cursor, root, src, &resolver, &file.scopes, &mut raw),
+                Ok(None) => {}
+                Err(e) => diagnostics.push(Diagnostic {
+                    path: path.to_string(),
+                    level: DiagnosticLevel::Warning,
+                    message: format!("a rule query was skipped: {e}"),
+                    line: None,
+                }),
+            }
         }
         if !sink_calls.is_empty() {
             let ctx = super::taint::TaintFile {
@@ -276,13 +349,13 @@ impl Engine {
     fn run_query<'t>(
         &self,
         q: &CombinedQuery,
+        cursor: &mut QueryCursor,
         root: Node<'t>,
         src: &'t str,
         resolver: &Resolver,
         scopes: &Scopes,
         raw: &mut Vec<RawFinding<'t>>,
     ) {
-        let mut cursor = QueryCursor::new();
         let mut matches = cursor.matches(&q.query, root, src.as_bytes());
         let names = q.query.capture_names();
         let mut buf = String::new();
@@ -901,11 +974,11 @@ references = ["https://cwe.mitre.org/data/definitions/1.html"]
     fn bad_query_names_its_rule() {
         let t = rule_toml("PW904", "[[patterns]]\nkind = \"query\"\nquery = '(call (nonsense) @match)'\n");
         let specs = vec![parse_rule("python/test/PW904.toml", &t).unwrap()];
-        let err = Engine::new(Catalog::from_specs(specs).unwrap()).unwrap_err();
+        let err = Engine::new_checked(Catalog::from_specs(specs).unwrap()).unwrap_err();
         assert!(err.to_string().contains("PW904"), "{err}");
         let t = rule_toml("PW905", "[[patterns]]\nkind = \"query\"\nquery = '((call) @match (#frobnicate? @match))'\n");
         let specs = vec![parse_rule("python/test/PW905.toml", &t).unwrap()];
-        let err = Engine::new(Catalog::from_specs(specs).unwrap()).unwrap_err();
+        let err = Engine::new_checked(Catalog::from_specs(specs).unwrap()).unwrap_err();
         assert!(err.to_string().contains("frobnicate"), "{err}");
     }
 
