@@ -921,11 +921,11 @@ references = ["https://cwe.mitre.org/data/definitions/1.html"]
         // The SQL string built inside a tainted `execute` call: the taint rule covers it.
         let src = "def handler(request, cur):\n    uid = request.args.get('id')\n    cur.execute(\"SELECT name FROM users WHERE id = \" + uid)\n";
         let ids: Vec<String> = e.scan_source("t.py", src).findings.into_iter().map(|f| f.rule_id).collect();
-        assert_eq!(ids, vec!["PW110".to_string()]);
+        assert!(ids.contains(&"PW110".to_string()) && !ids.contains(&"PW111".to_string()), "{ids:?}");
         // Without a tainted source the pattern rule still reports it.
         let src = "def f(cur, uid):\n    cur.execute(\"SELECT name FROM users WHERE id = \" + uid)\n";
         let ids: Vec<String> = e.scan_source("t.py", src).findings.into_iter().map(|f| f.rule_id).collect();
-        assert_eq!(ids, vec!["PW111".to_string()]);
+        assert!(ids.contains(&"PW111".to_string()) && !ids.contains(&"PW110".to_string()), "{ids:?}");
     }
 
     #[test]

@@ -95,11 +95,13 @@ fn pattern_literals(p: &str) -> Option<Vec<String>> {
                     while j < b.len() && b[j] != b'"' {
                         if b[j] == b'\\' && j + 1 < b.len() {
                             j += 1;
-                            s.push(match b[j] {
-                                b'n' => '\n',
-                                b't' => '\t',
-                                c => c as char,
+                            let ch = p[j..].chars().next()?;
+                            s.push(match ch {
+                                'n' => '\n',
+                                't' => '\t',
+                                c => c,
                             });
+                            j += ch.len_utf8() - 1;
                         } else {
                             // Multi-byte UTF-8: copy the whole char.
                             let ch = p[j..].chars().next()?;
