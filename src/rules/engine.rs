@@ -14,6 +14,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashSet;
+use std::sync::OnceLock;
 
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{Language, Node, Parser, Query, QueryCursor, QueryPredicateArg, TreeCursor};
@@ -24,6 +25,7 @@ use super::resolve::{
     SHADOWABLE_BUILTINS,
 };
 use super::schema::{Pattern, RuleSpec};
+use super::query_gate::Gates;
 use super::taint::TaintEngine;
 use super::Catalog;
 use crate::error::RuleError;
@@ -46,7 +48,11 @@ pub struct Engine {
     call_args: Vec<Vec<Vec<CompiledArg>>>,
     /// Import patterns: `(module, rule index)`.
     import_patterns: Vec<(String, u32)>,
-    query: Option<CombinedQuery>,
+    /// Query patterns without literals to gate them: one combined query, compiled on first use.
+    ungated: LazyQuery,
+    /// Rule queries gated by literals (see [`super::query_gate`]), each compiled on first use.
+    gated: Vec<LazyQuery>,
+    gates: Gates,
     taint: TaintEngine,
     kinds: KindIds,
 }
@@ -73,7 +79,26 @@ impl KindIds {
     }
 }
 
-/// Every `query` pattern of every rule, compiled as one tree-sitter query.
+/// Query texts `(rule index, text)` compiled together on first use.
+struct LazyQuery {
+    parts: Vec<(u32, String)>,
+    compiled: OnceLock<Result<Option<CombinedQuery>, RuleError>>,
+}
+
+impl LazyQuery {
+    fn new(parts: Vec<(u32, String)>) -> LazyQuery {
+        LazyQuery { parts, compiled: OnceLock::new() }
+    }
+
+    fn get(&self, catalog: &Catalog, language: &Language) -> &Result<Option<CombinedQuery>, RuleError> {
+        self.compiled.get_or_init(|| {
+            let parts: Vec<(u32, &str)> = self.parts.iter().map(|(r, q)| (*r, q.as_str())).collect();
+            compile_queries(catalog, language, &parts)
+        })
+    }
+}
+
+/// Several rules' `query` patterns, compiled as one tree-sitter query.
 struct CombinedQuery {
     query: Query,
     /// Rule index of each pattern of the combined query.
@@ -97,14 +122,18 @@ fn rule_file(r: &RuleSpec) -> String {
 }
 
 impl Engine {
-    /// Compiles the catalogue (already filtered by `--select`/`--ignore`): every name, regex
-    /// and query is checked here, so a bad rule is an error naming its file.
+    /// Compiles the catalogue (already filtered by `--select`/`--ignore`): every name and
+    /// regex is checked here, so a bad rule is an error naming its file. Tree-sitter queries
+    /// are compiled lazily, on the first file that may match them (a one-file scan compiles
+    /// only what it needs); [`Engine::new_checked`] compiles them all up front.
     pub fn new(catalog: Catalog) -> Result<Engine, RuleError> {
         let language: Language = tree_sitter_python::LANGUAGE.into();
         let mut call_table = NameTable::default();
         let mut call_args = Vec::new();
         let mut import_patterns = Vec::new();
-        let mut query_parts: Vec<(u32, &str)> = Vec::new();
+        let mut ungated_parts: Vec<(u32, String)> = Vec::new();
+        let mut gated = Vec::new();
+        let mut gate_lits = Vec::new();
         for (ri, rule) in catalog.rules().iter().enumerate() {
             let invalid = |message: String| RuleError::Invalid { file: rule_file(rule), message };
             let mut per_pattern = Vec::new();
@@ -142,14 +171,20 @@ impl Engine {
                                 message: "the query must capture the reported node as `@match`".into(),
                             });
                         }
-                        query_parts.push((ri as u32, query.as_str()));
+                        match super::query_gate::required_literals(query) {
+                            Some(lits) => {
+                                gated.push(LazyQuery::new(vec![(ri as u32, query.clone())]));
+                                gate_lits.push(lits);
+                            }
+                            None => ungated_parts.push((ri as u32, query.clone())),
+                        }
                     }
                 }
                 per_pattern.push(compiled);
             }
             call_args.push(per_pattern);
         }
-        let query = compile_queries(&catalog, &language, &query_parts)?;
+        let gates = Gates::new(&gate_lits);
         let taint = TaintEngine::new(&catalog)?;
         let kinds = KindIds::new(&language);
         Ok(Engine {
@@ -158,10 +193,35 @@ impl Engine {
             call_table,
             call_args,
             import_patterns,
-            query,
+            ungated: LazyQuery::new(ungated_parts),
+            gated,
+            gates,
             taint,
             kinds,
         })
+    }
+
+    /// Like [`Engine::new`], and also compiles every query now, so that a bad query is an
+    /// error here rather than a diagnostic during the scan.
+    pub fn new_checked(catalog: Catalog) -> Result<Engine, RuleError> {
+        let e = Engine::new(catalog)?;
+        e.compile_all_queries()?;
+        Ok(e)
+    }
+
+    /// Compiles every query not compiled yet; the first error names its rule file.
+    pub fn compile_all_queries(&self) -> Result<(), RuleError> {
+        for q in std::iter::once(&self.ungated).chain(&self.gated) {
+            if let Err(e) = q.get(&self.catalog, &self.language) {
+                return Err(match e {
+                    RuleError::Query { file, message } => {
+                        RuleError::Query { file: file.clone(), message: message.clone() }
+                    }
+                    other => RuleError::Invalid { file: "python".into(), message: other.to_string() },
+                });
+            }
+        }
+        Ok(())
     }
 
     /// The catalogue this engine runs.
@@ -256,8 +316,21 @@ impl Engine {
                 }
             }
         }
-        if let Some(q) = &self.query {
-            self.run_query(q, root, src, &resolver, &file.scopes, &mut raw);
+        let mut cursor = QueryCursor::new();
+        let open = if self.gated.is_empty() { Vec::new() } else { self.gates.open_for(src) };
+        let lazies = std::iter::once(&self.ungated)
+            .chain(self.gated.iter().zip(&open).filter(|(_, o)| **o).map(|(q, _)| q));
+        for lq in lazies {
+            match lq.get(&self.catalog, &self.language) {
+                Ok(Some(q)) => self.run_query(q, &mut cursor, root, src, &resolver, &file.scopes, &mut raw),
+                Ok(None) => {}
+                Err(e) => diagnostics.push(Diagnostic {
+                    path: path.to_string(),
+                    level: DiagnosticLevel::Warning,
+                    message: format!("a rule query was skipped: {e}"),
+                    line: None,
+                }),
+            }
         }
         if !sink_calls.is_empty() {
             let ctx = super::taint::TaintFile {
@@ -276,13 +349,13 @@ impl Engine {
     fn run_query<'t>(
         &self,
         q: &CombinedQuery,
+        cursor: &mut QueryCursor,
         root: Node<'t>,
         src: &'t str,
         resolver: &Resolver,
         scopes: &Scopes,
         raw: &mut Vec<RawFinding<'t>>,
     ) {
-        let mut cursor = QueryCursor::new();
         let mut matches = cursor.matches(&q.query, root, src.as_bytes());
         let names = q.query.capture_names();
         let mut buf = String::new();
@@ -336,6 +409,7 @@ impl Engine {
         let mut seen = HashSet::new();
         raw.retain(|r| seen.insert((r.rule, r.node.start_byte(), r.node.end_byte())));
         let rules = self.catalog.rules();
+        dedupe_across_rules(&mut raw, rules);
         let mut findings: Vec<Finding> = raw
             .into_iter()
             .map(|r| {
@@ -374,6 +448,66 @@ impl Engine {
         assign_fingerprints(&mut findings);
         findings
     }
+}
+
+/// Drops findings that another, more specific rule already reports on the same node with a
+/// shared CWE (a pattern rule and a taint rule flagging the same call, say).
+///
+/// Within one node span, findings are ranked: a taint path beats none, then higher
+/// confidence, then the lower rule id. Walking that order, a finding is kept unless an
+/// already-kept finding shares one of its CWEs. Then a pattern finding (no taint path) nested
+/// inside a kept taint finding's node with a shared CWE is dropped too. Deterministic whatever
+/// the input order.
+pub(crate) fn dedupe_across_rules(raw: &mut Vec<RawFinding>, rules: &[RuleSpec]) {
+    if raw.len() < 2 {
+        return;
+    }
+    let rank = |r: &RawFinding| {
+        let rule = &rules[r.rule as usize];
+        (r.taint_path.is_empty(), std::cmp::Reverse(rule.confidence), rule.id.clone())
+    };
+    let mut order: Vec<usize> = (0..raw.len()).collect();
+    order.sort_by_cached_key(|&i| (raw[i].node.start_byte(), raw[i].node.end_byte(), rank(&raw[i])));
+    let mut drop = vec![false; raw.len()];
+    let mut group_start = 0;
+    for k in 0..order.len() {
+        let i = order[k];
+        let span = (raw[i].node.start_byte(), raw[i].node.end_byte());
+        let first = order[group_start];
+        if (raw[first].node.start_byte(), raw[first].node.end_byte()) != span {
+            group_start = k;
+        }
+        let cwes = &rules[raw[i].rule as usize].cwe;
+        drop[i] = order[group_start..k].iter().any(|&j| {
+            !drop[j] && rules[raw[j].rule as usize].cwe.iter().any(|c| cwes.contains(c))
+        });
+    }
+    // A taint finding also covers pattern findings inside its sink call (the SQL string
+    // built in `cur.execute("..." + x)`, say) that share a CWE with it.
+    for t in 0..raw.len() {
+        if drop[t] || raw[t].taint_path.is_empty() {
+            continue;
+        }
+        let (ts, te) = (raw[t].node.start_byte(), raw[t].node.end_byte());
+        let tcwe = &rules[raw[t].rule as usize].cwe;
+        for n in 0..raw.len() {
+            let r = &raw[n];
+            if !drop[n]
+                && r.taint_path.is_empty()
+                && ts <= r.node.start_byte()
+                && r.node.end_byte() <= te
+                && rules[r.rule as usize].cwe.iter().any(|c| tcwe.contains(c))
+            {
+                drop[n] = true;
+            }
+        }
+    }
+    let mut i = 0;
+    raw.retain(|_| {
+        let keep = !drop[i];
+        i += 1;
+        keep
+    });
 }
 
 /// Compiles all query patterns as one query, mapping each pattern back to its rule.
@@ -749,6 +883,52 @@ references = ["https://cwe.mitre.org/data/definitions/1.html"]
     }
 
     #[test]
+    fn findings_sharing_node_and_cwe_keep_the_most_specific() {
+        let pat = |id: &str, conf: &str, cwe: &str| {
+            rule_toml(id, "[[patterns]]\nkind = \"call\"\ncallee = [\"os.system\"]\n")
+                .replace("confidence = \"high\"", &format!("confidence = \"{conf}\""))
+                .replace("cwe = [1]", &format!("cwe = {cwe}"))
+        };
+        let src = "import os\nos.system(cmd)\n";
+        // Same node, shared CWE: higher confidence wins, whatever the ids.
+        let e = engine(&[
+            ("python/test/PW901.toml", &pat("PW901", "medium", "[78]")),
+            ("python/test/PW902.toml", &pat("PW902", "high", "[78, 88]")),
+        ]);
+        assert_eq!(lines(&e, src), vec![("PW902".to_string(), 2)]);
+        // Tie: the lower id wins.
+        let e = engine(&[
+            ("python/test/PW902.toml", &pat("PW902", "high", "[78]")),
+            ("python/test/PW901.toml", &pat("PW901", "high", "[78]")),
+        ]);
+        assert_eq!(lines(&e, src), vec![("PW901".to_string(), 2)]);
+        // No shared CWE: both stay.
+        let e = engine(&[
+            ("python/test/PW901.toml", &pat("PW901", "high", "[78]")),
+            ("python/test/PW902.toml", &pat("PW902", "high", "[89]")),
+        ]);
+        assert_eq!(lines(&e, src), vec![("PW901".to_string(), 2), ("PW902".to_string(), 2)]);
+    }
+
+    #[test]
+    fn taint_finding_beats_pattern_on_the_same_call() {
+        let catalog = Catalog::embedded().unwrap();
+        let e = Engine::new(catalog).unwrap();
+        let src = "import os\ndef handler(request):\n    host = request.args.get('h')\n    os.system('ping ' + host)\n";
+        let ids: Vec<String> = e.scan_source("t.py", src).findings.into_iter().map(|f| f.rule_id).collect();
+        assert!(ids.contains(&"PW102".to_string()), "{ids:?}");
+        assert!(!ids.contains(&"PW104".to_string()), "{ids:?}");
+        // The SQL string built inside a tainted `execute` call: the taint rule covers it.
+        let src = "def handler(request, cur):\n    uid = request.args.get('id')\n    cur.execute(\"SELECT name FROM users WHERE id = \" + uid)\n";
+        let ids: Vec<String> = e.scan_source("t.py", src).findings.into_iter().map(|f| f.rule_id).collect();
+        assert!(ids.contains(&"PW110".to_string()) && !ids.contains(&"PW111".to_string()), "{ids:?}");
+        // Without a tainted source the pattern rule still reports it.
+        let src = "def f(cur, uid):\n    cur.execute(\"SELECT name FROM users WHERE id = \" + uid)\n";
+        let ids: Vec<String> = e.scan_source("t.py", src).findings.into_iter().map(|f| f.rule_id).collect();
+        assert!(ids.contains(&"PW111".to_string()) && !ids.contains(&"PW110".to_string()), "{ids:?}");
+    }
+
+    #[test]
     fn call_pattern_with_message_and_snippet() {
         let t = rule_toml("PW901", "[[patterns]]\nkind = \"call\"\ncallee = [\"os.system\"]\n");
         let e = engine(&[("python/test/PW901.toml", &t)]);
@@ -794,11 +974,11 @@ references = ["https://cwe.mitre.org/data/definitions/1.html"]
     fn bad_query_names_its_rule() {
         let t = rule_toml("PW904", "[[patterns]]\nkind = \"query\"\nquery = '(call (nonsense) @match)'\n");
         let specs = vec![parse_rule("python/test/PW904.toml", &t).unwrap()];
-        let err = Engine::new(Catalog::from_specs(specs).unwrap()).unwrap_err();
+        let err = Engine::new_checked(Catalog::from_specs(specs).unwrap()).unwrap_err();
         assert!(err.to_string().contains("PW904"), "{err}");
         let t = rule_toml("PW905", "[[patterns]]\nkind = \"query\"\nquery = '((call) @match (#frobnicate? @match))'\n");
         let specs = vec![parse_rule("python/test/PW905.toml", &t).unwrap()];
-        let err = Engine::new(Catalog::from_specs(specs).unwrap()).unwrap_err();
+        let err = Engine::new_checked(Catalog::from_specs(specs).unwrap()).unwrap_err();
         assert!(err.to_string().contains("frobnicate"), "{err}");
     }
 

@@ -2,6 +2,7 @@
 
 pub mod args;
 pub mod engine;
+pub mod query_gate;
 pub mod resolve;
 pub mod schema;
 pub mod select;
