@@ -9,3 +9,5 @@ pub mod llm;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod source;
+pub mod suppress;

@@ -1,12 +1,17 @@
 //! The rule catalogue: every `rules/python/**/*.toml`, compiled into the binary.
 
+pub mod args;
+pub mod engine;
+pub mod resolve;
 pub mod schema;
+pub mod taint;
 
 use std::collections::BTreeMap;
 
 use include_dir::{include_dir, Dir};
 
 use crate::error::RuleError;
+pub use engine::Engine;
 pub use schema::RuleSpec;
 
 /// The `rules/` directory, embedded at build time so the binary works air-gapped from any cwd.

@@ -1,0 +1,846 @@
+//! The static engine: compiles a [`Catalog`] once and scans source files with it.
+//!
+//! Per file the work is: one parse, one iterative pre-order walk over the syntax tree (a
+//! `TreeCursor`, never recursion, so 10 000 nested brackets cannot overflow the stack) that
+//! collects calls, imports, comments, function scopes and the first syntax error; then
+//!
+//! * every call's callee is resolved once (see [`super::resolve`]) and dispatched through hash
+//!   tables to the call patterns that name it (no per-rule walk);
+//! * import statements are checked against the import patterns;
+//! * all `query` patterns of all rules run as **one** combined tree-sitter query;
+//! * the taint pass ([`super::taint`]) runs only on functions that contain a sink call.
+//!
+//! Findings are deduplicated per (rule, node), sorted, fingerprinted and marked suppressed.
+
+use std::cell::RefCell;
+use std::collections::HashSet;
+
+use streaming_iterator::StreamingIterator;
+use tree_sitter::{Language, Node, Parser, Query, QueryCursor, QueryPredicateArg, TreeCursor};
+
+use super::args::{CallArgs, CompiledArg};
+use super::resolve::{
+    text, ImportTable, NamePattern, NameTable, Resolver, ScopeId, Scopes, MODULE_SCOPE,
+    SHADOWABLE_BUILTINS,
+};
+use super::schema::{Pattern, RuleSpec};
+use super::taint::TaintEngine;
+use super::Catalog;
+use crate::error::RuleError;
+use crate::finding::{assign_fingerprints, Edit, Finding, Origin, Span, TaintStep};
+use crate::scan::{Diagnostic, DiagnosticLevel, FileScan};
+use crate::suppress::CommentIndex;
+
+/// The most lines a finding's snippet shows.
+const MAX_SNIPPET_LINES: usize = 5;
+/// Placeholder values in messages are cut to this many characters.
+const MAX_PLACEHOLDER_CHARS: usize = 80;
+
+/// A compiled rule catalogue, ready to scan files. `Sync`: share one across threads.
+pub struct Engine {
+    catalog: Catalog,
+    language: Language,
+    /// Call patterns by callee name: `(rule index, pattern index)`.
+    call_table: NameTable<(u32, u32)>,
+    /// Compiled argument conditions, `[rule][pattern]`.
+    call_args: Vec<Vec<Vec<CompiledArg>>>,
+    /// Import patterns: `(module, rule index)`.
+    import_patterns: Vec<(String, u32)>,
+    query: Option<CombinedQuery>,
+    taint: TaintEngine,
+}
+
+/// Every `query` pattern of every rule, compiled as one tree-sitter query.
+struct CombinedQuery {
+    query: Query,
+    /// Rule index of each pattern of the combined query.
+    pattern_rule: Vec<u32>,
+    /// Capture index of `@match`, if any pattern uses it.
+    match_capture: Option<u32>,
+    /// `#qualname?` predicates per pattern: `(capture index, names)`.
+    qualname: Vec<Vec<(u32, Vec<NamePattern>)>>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("rules", &self.catalog.rules().len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn rule_file(r: &RuleSpec) -> String {
+    format!("python/{}/{}.toml", r.category, r.id)
+}
+
+impl Engine {
+    /// Compiles the catalogue (already filtered by `--select`/`--ignore`): every name, regex
+    /// and query is checked here, so a bad rule is an error naming its file.
+    pub fn new(catalog: Catalog) -> Result<Engine, RuleError> {
+        let language: Language = tree_sitter_python::LANGUAGE.into();
+        let mut call_table = NameTable::default();
+        let mut call_args = Vec::new();
+        let mut import_patterns = Vec::new();
+        let mut query_parts: Vec<(u32, &str)> = Vec::new();
+        for (ri, rule) in catalog.rules().iter().enumerate() {
+            let invalid = |message: String| RuleError::Invalid { file: rule_file(rule), message };
+            let mut per_pattern = Vec::new();
+            for (pi, pat) in rule.patterns.iter().enumerate() {
+                let mut compiled = Vec::new();
+                match pat {
+                    Pattern::Call { callee, args } => {
+                        if callee.is_empty() {
+                            return Err(invalid("a call pattern needs at least one callee".into()));
+                        }
+                        for c in callee {
+                            let np = NamePattern::parse(c).map_err(invalid)?;
+                            call_table.insert(&np, (ri as u32, pi as u32));
+                        }
+                        for a in args {
+                            compiled.push(CompiledArg::compile(a).map_err(invalid)?);
+                        }
+                    }
+                    Pattern::Import { modules } => {
+                        if modules.is_empty() {
+                            return Err(invalid("an import pattern needs modules".into()));
+                        }
+                        for m in modules {
+                            let np = NamePattern::parse(m).map_err(invalid)?;
+                            let NamePattern::Exact(m) = np else {
+                                return Err(invalid(format!("import module `{m}` must be a plain dotted name")));
+                            };
+                            import_patterns.push((m, ri as u32));
+                        }
+                    }
+                    Pattern::Query { query } => {
+                        if !query.contains("@match") {
+                            return Err(RuleError::Query {
+                                file: rule_file(rule),
+                                message: "the query must capture the reported node as `@match`".into(),
+                            });
+                        }
+                        query_parts.push((ri as u32, query.as_str()));
+                    }
+                }
+                per_pattern.push(compiled);
+            }
+            call_args.push(per_pattern);
+        }
+        let query = compile_queries(&catalog, &language, &query_parts)?;
+        let taint = TaintEngine::new(&catalog)?;
+        Ok(Engine {
+            catalog,
+            language,
+            call_table,
+            call_args,
+            import_patterns,
+            query,
+            taint,
+        })
+    }
+
+    /// The catalogue this engine runs.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// Scans one file's text. Never panics on any input; findings come back sorted by
+    /// position and rule, fingerprinted, with suppression comments applied.
+    pub fn scan_source(&self, path_label: &str, text: &str) -> FileScan {
+        thread_local! {
+            static PARSER: RefCell<Option<Parser>> = const { RefCell::new(None) };
+        }
+        let tree = PARSER.with(|p| {
+            let mut p = p.borrow_mut();
+            if p.is_none() {
+                let mut parser = Parser::new();
+                if parser.set_language(&self.language).is_err() {
+                    return None;
+                }
+                *p = Some(parser);
+            }
+            p.as_mut().and_then(|parser| parser.parse(text, None))
+        });
+        let Some(tree) = tree else {
+            return FileScan {
+                findings: vec![],
+                diagnostics: vec![Diagnostic {
+                    path: path_label.to_string(),
+                    level: DiagnosticLevel::Error,
+                    message: "tree-sitter could not parse the file".into(),
+                    line: None,
+                }],
+            };
+        };
+        self.scan_tree(path_label, text, tree.root_node())
+    }
+
+    fn scan_tree(&self, path: &str, src: &str, root: Node) -> FileScan {
+        let file = FileIndex::build(root, src);
+        let mut diagnostics = Vec::new();
+        if let Some(line) = file.first_error_line {
+            diagnostics.push(Diagnostic {
+                path: path.to_string(),
+                level: DiagnosticLevel::Warning,
+                message: format!(
+                    "syntax error at line {line}; the file was scanned, but findings may be incomplete"
+                ),
+                line: Some(line),
+            });
+        }
+        let resolver = Resolver { src, imports: &file.imports, scopes: &file.scopes };
+        let mut raw: Vec<RawFinding> = Vec::new();
+        let mut sink_calls: Vec<(Node, ScopeId)> = Vec::new();
+        let mut buf = String::new();
+        let want_sinks = !self.taint.is_empty();
+        for &(call, scope) in &file.calls {
+            let Some(func) = call.child_by_field_name("function") else { continue };
+            let qual = resolver.resolve_into(func, scope, &mut buf).then_some(buf.as_str());
+            let method = resolver.method_name(func, qual);
+            let mut args: Option<CallArgs> = None;
+            self.call_table.lookup(qual, method, |&(ri, pi)| {
+                let conds = &self.call_args[ri as usize][pi as usize];
+                let a = args.get_or_insert_with(|| CallArgs::of_call(call, src));
+                if conds.iter().all(|c| c.holds(a, src)) {
+                    raw.push(RawFinding {
+                        rule: ri,
+                        node: call,
+                        captures: vec![("callee".into(), Cap::Node(func)), ("call".into(), Cap::Node(call))],
+                        taint_path: Vec::new(),
+                    });
+                }
+            });
+            if want_sinks && self.taint.is_sink(qual, method) {
+                sink_calls.push((call, scope));
+            }
+        }
+        for &(node, ref names) in &file.imported {
+            for (module, ri) in &self.import_patterns {
+                if let Some(name) = names.iter().find(|n| {
+                    n.as_str() == module
+                        || (n.len() > module.len()
+                            && n.starts_with(module.as_str())
+                            && n.as_bytes()[module.len()] == b'.')
+                }) {
+                    raw.push(RawFinding {
+                        rule: *ri,
+                        node,
+                        captures: vec![("module".into(), Cap::Text(name.clone()))],
+                        taint_path: Vec::new(),
+                    });
+                }
+            }
+        }
+        if let Some(q) = &self.query {
+            self.run_query(q, root, src, &resolver, &file.scopes, &mut raw);
+        }
+        if !sink_calls.is_empty() {
+            let ctx = super::taint::TaintFile {
+                src,
+                root,
+                resolver,
+                funcs: &file.funcs,
+                sink_calls: &sink_calls,
+            };
+            self.taint.analyze(&ctx, &mut raw);
+        }
+        let findings = self.finish(path, src, raw, &file.comments);
+        FileScan { findings, diagnostics }
+    }
+
+    fn run_query<'t>(
+        &self,
+        q: &CombinedQuery,
+        root: Node<'t>,
+        src: &'t str,
+        resolver: &Resolver,
+        scopes: &Scopes,
+        raw: &mut Vec<RawFinding<'t>>,
+    ) {
+        let mut cursor = QueryCursor::new();
+        let mut matches = cursor.matches(&q.query, root, src.as_bytes());
+        let names = q.query.capture_names();
+        let mut buf = String::new();
+        while let Some(m) = matches.next() {
+            let pi = m.pattern_index;
+            // `#qualname?`: every listed capture must resolve to one of the names.
+            let ok = q.qualname[pi].iter().all(|(cap, pats)| {
+                m.nodes_for_capture_index(*cap).all(|n| {
+                    let n = if n.kind() == "call" {
+                        n.child_by_field_name("function").unwrap_or(n)
+                    } else {
+                        n
+                    };
+                    let scope = scopes.scope_at(n.start_byte());
+                    let qual = resolver.resolve_into(n, scope, &mut buf).then_some(buf.as_str());
+                    let method = resolver.method_name(n, qual);
+                    pats.iter().any(|p| p.matches(qual, method))
+                })
+            });
+            if !ok {
+                continue;
+            }
+            let reported = q
+                .match_capture
+                .and_then(|mc| m.nodes_for_capture_index(mc).next())
+                .or_else(|| m.captures().first().map(|c| c.node));
+            let Some(node) = reported else { continue };
+            let captures = m
+                .captures()
+                .iter()
+                .map(|c| (names[c.index as usize].to_string(), Cap::Node(c.node)))
+                .collect();
+            raw.push(RawFinding {
+                rule: q.pattern_rule[pi],
+                node,
+                captures,
+                taint_path: Vec::new(),
+            });
+        }
+    }
+
+    /// Turns raw matches into sorted, fingerprinted, suppression-marked findings.
+    fn finish(
+        &self,
+        path: &str,
+        src: &str,
+        mut raw: Vec<RawFinding>,
+        comments: &CommentIndex,
+    ) -> Vec<Finding> {
+        // One finding per (rule, node); keep the first (call patterns before taint).
+        let mut seen = HashSet::new();
+        raw.retain(|r| seen.insert((r.rule, r.node.start_byte(), r.node.end_byte())));
+        let rules = self.catalog.rules();
+        let mut findings: Vec<Finding> = raw
+            .into_iter()
+            .map(|r| {
+                let rule = &rules[r.rule as usize];
+                let span = span_of(r.node, src);
+                let mut f = Finding {
+                    rule_id: rule.id.clone(),
+                    cwe: rule.cwe.clone(),
+                    severity: rule.severity,
+                    confidence: rule.confidence,
+                    path: path.to_string(),
+                    span,
+                    snippet: snippet_lines(src, r.node.start_byte(), r.node.end_byte()),
+                    message: interpolate(&rule.message, &r.captures, src),
+                    remediation: rule.remediation.clone(),
+                    taint_path: r.taint_path,
+                    fingerprint: String::new(),
+                    origin: Origin::Static,
+                    suppressed: None,
+                    fixes: fixes_for(rule, &r.captures, src),
+                };
+                if !comments.is_empty() {
+                    let mut lines = vec![span.start_line, span.end_line];
+                    if let Some(end) = statement_end_line(r.node) {
+                        lines.push(end);
+                    }
+                    f.suppressed = comments.suppression_for(rule, &lines);
+                }
+                f
+            })
+            .collect();
+        findings.sort_by(|a, b| {
+            (a.span.start_line, a.span.start_column, &a.rule_id, a.span.end_line, a.span.end_column)
+                .cmp(&(b.span.start_line, b.span.start_column, &b.rule_id, b.span.end_line, b.span.end_column))
+        });
+        assign_fingerprints(&mut findings);
+        findings
+    }
+}
+
+/// Compiles all query patterns as one query, mapping each pattern back to its rule.
+fn compile_queries(
+    catalog: &Catalog,
+    language: &Language,
+    parts: &[(u32, &str)],
+) -> Result<Option<CombinedQuery>, RuleError> {
+    if parts.is_empty() {
+        return Ok(None);
+    }
+    let mut combined = String::new();
+    let mut bounds = Vec::new(); // (start byte, rule)
+    for (ri, q) in parts {
+        bounds.push((combined.len(), *ri));
+        combined.push_str(q);
+        combined.push('\n');
+    }
+    let query = match Query::new(language, &combined) {
+        Ok(q) => q,
+        Err(_) => {
+            // Find the culprit by compiling each rule's query alone.
+            for (ri, q) in parts {
+                if let Err(e) = Query::new(language, q) {
+                    return Err(RuleError::Query {
+                        file: rule_file(&catalog.rules()[*ri as usize]),
+                        message: format!("line {}: {:?}: {}", e.row + 1, e.kind, e.message),
+                    });
+                }
+            }
+            return Err(RuleError::Query {
+                file: "python".into(),
+                message: "the rules' queries do not compile together".into(),
+            });
+        }
+    };
+    let mut pattern_rule = Vec::new();
+    let mut qualname = Vec::new();
+    for pi in 0..query.pattern_count() {
+        let start = query.start_byte_for_pattern(pi);
+        let idx = bounds.partition_point(|(s, _)| *s <= start).saturating_sub(1);
+        let ri = bounds[idx].1;
+        let rule = &catalog.rules()[ri as usize];
+        pattern_rule.push(ri);
+        let mut preds = Vec::new();
+        for p in query.general_predicates(pi) {
+            let bad = |message: String| RuleError::Query { file: rule_file(rule), message };
+            if p.operator.as_ref() != "qualname?" {
+                return Err(bad(format!("unknown predicate `#{}`", p.operator)));
+            }
+            let mut cap = None;
+            let mut names = Vec::new();
+            for a in p.args.iter() {
+                match a {
+                    QueryPredicateArg::Capture(c) if cap.is_none() => cap = Some(*c),
+                    QueryPredicateArg::String(s) => {
+                        names.push(NamePattern::parse(s).map_err(&bad)?)
+                    }
+                    QueryPredicateArg::Capture(_) => {
+                        return Err(bad("`#qualname?` takes one capture then names".into()))
+                    }
+                }
+            }
+            match cap {
+                Some(c) if !names.is_empty() => preds.push((c, names)),
+                _ => return Err(bad("`#qualname?` needs a capture and at least one name".into())),
+            }
+        }
+        qualname.push(preds);
+    }
+    let match_capture = query.capture_index_for_name("match");
+    Ok(Some(CombinedQuery { query, pattern_rule, match_capture, qualname }))
+}
+
+/// A capture usable in messages and fixes.
+#[derive(Debug, Clone)]
+pub(crate) enum Cap<'t> {
+    Node(Node<'t>),
+    Text(String),
+}
+
+/// A match before it becomes a [`Finding`].
+#[derive(Debug, Clone)]
+pub(crate) struct RawFinding<'t> {
+    pub rule: u32,
+    pub node: Node<'t>,
+    pub captures: Vec<(String, Cap<'t>)>,
+    pub taint_path: Vec<TaintStep>,
+}
+
+/// What the single walk over a file's tree collects.
+pub(crate) struct FileIndex<'t, 's> {
+    pub calls: Vec<(Node<'t>, ScopeId)>,
+    /// Import statements with the qualified names they import.
+    pub imported: Vec<(Node<'t>, Vec<String>)>,
+    pub imports: ImportTable,
+    pub scopes: Scopes,
+    /// `function_definition` nodes; scope id `i + 1` is `funcs[i]`.
+    pub funcs: Vec<Node<'t>>,
+    pub comments: CommentIndex<'s>,
+    pub first_error_line: Option<usize>,
+}
+
+impl<'t, 's> FileIndex<'t, 's> {
+    /// One iterative pre-order walk over the tree.
+    pub fn build(root: Node<'t>, src: &'s str) -> FileIndex<'t, 's> {
+        let mut idx = FileIndex {
+            calls: Vec::new(),
+            imported: Vec::new(),
+            imports: ImportTable::default(),
+            scopes: Scopes::default(),
+            funcs: Vec::new(),
+            comments: CommentIndex::default(),
+            first_error_line: None,
+        };
+        let mut cursor: TreeCursor<'t> = root.walk();
+        // (depth, scope) of enclosing functions.
+        let mut stack: Vec<(usize, ScopeId)> = Vec::new();
+        let mut depth = 0usize;
+        let mut check_errors = root.has_error();
+        loop {
+            let node = cursor.node();
+            while stack.last().is_some_and(|(d, _)| *d >= depth) {
+                stack.pop();
+            }
+            let scope = stack.last().map_or(MODULE_SCOPE, |s| s.1);
+            match node.kind() {
+                "call" => idx.calls.push((node, scope)),
+                "comment" => {
+                    let line = node.start_position().row + 1;
+                    idx.comments.add(line, text(node, src));
+                }
+                "function_definition" => {
+                    let id = idx.scopes.push(node.start_byte(), node.end_byte(), scope);
+                    idx.funcs.push(node);
+                    stack.push((depth, id));
+                    if scope == MODULE_SCOPE {
+                        if let Some(n) = node.child_by_field_name("name") {
+                            let name = text(n, src);
+                            if SHADOWABLE_BUILTINS.contains(&name) {
+                                idx.imports.shadow_builtin(name);
+                            }
+                        }
+                    }
+                }
+                "import_statement" | "import_from_statement" => {
+                    let names = idx.imports.add_import(node, src, scope);
+                    idx.imported.push((node, names));
+                }
+                _ => {}
+            }
+            if check_errors && (node.is_error() || node.is_missing()) {
+                idx.first_error_line = Some(node.start_position().row + 1);
+                check_errors = false;
+            }
+            // Skip subtrees without errors when only errors would be looked for? No: every
+            // node kind above may occur anywhere, so the walk visits all nodes.
+            if cursor.goto_first_child() {
+                depth += 1;
+                continue;
+            }
+            loop {
+                if cursor.goto_next_sibling() {
+                    break;
+                }
+                if !cursor.goto_parent() {
+                    return idx;
+                }
+                depth -= 1;
+            }
+        }
+    }
+}
+
+/// The span of a node with 1-based lines and 1-based character columns.
+pub(crate) fn span_of(node: Node, src: &str) -> Span {
+    let s = node.start_position();
+    let e = node.end_position();
+    Span {
+        start_line: s.row + 1,
+        start_column: char_column(src, node.start_byte(), s.column),
+        end_line: e.row + 1,
+        end_column: char_column(src, node.end_byte(), e.column),
+    }
+}
+
+/// 1-based character column of byte offset `byte` whose byte column is `byte_col`.
+fn char_column(src: &str, byte: usize, byte_col: usize) -> usize {
+    let line_start = byte.saturating_sub(byte_col);
+    match src.get(line_start..byte) {
+        Some(prefix) => prefix.chars().count() + 1,
+        None => byte_col + 1,
+    }
+}
+
+/// The whole source lines covering `start..end`, at most [`MAX_SNIPPET_LINES`], without the
+/// final newline.
+pub(crate) fn snippet_lines(src: &str, start: usize, end: usize) -> String {
+    let bytes = src.as_bytes();
+    let start = start.min(bytes.len());
+    let end = end.clamp(start, bytes.len());
+    let line_start = bytes[..start].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let mut line_end = start;
+    let mut lines = 1;
+    loop {
+        match bytes[line_end..].iter().position(|&b| b == b'\n') {
+            Some(p) => {
+                let nl = line_end + p;
+                if nl >= end.max(start + 1) || lines >= MAX_SNIPPET_LINES {
+                    line_end = nl;
+                    break;
+                }
+                line_end = nl + 1;
+                lines += 1;
+            }
+            None => {
+                line_end = bytes.len();
+                break;
+            }
+        }
+    }
+    let s = src.get(line_start..line_end).unwrap_or("");
+    s.strip_suffix('\r').unwrap_or(s).to_string()
+}
+
+/// The first line of a node's text, trimmed, for taint steps.
+pub(crate) fn snippet_one_line(src: &str, node: Node) -> String {
+    one_line(text(node, src))
+}
+
+/// The last line of the simple statement containing `node`, when that statement spans more
+/// lines than the node (e.g. a multi-line call ending `)  # nosec`).
+fn statement_end_line(node: Node) -> Option<usize> {
+    let mut cur = Some(node);
+    while let Some(n) = cur {
+        match n.kind() {
+            "expression_statement" | "return_statement" | "assert_statement"
+            | "delete_statement" | "raise_statement" | "import_statement"
+            | "import_from_statement" | "global_statement" | "print_statement"
+            | "exec_statement" | "type_alias_statement" => {
+                return Some(n.end_position().row + 1);
+            }
+            "block" | "module" | "function_definition" | "class_definition" => return None,
+            _ => {}
+        }
+        cur = n.parent();
+    }
+    None
+}
+
+/// Replaces `{name}` placeholders with the text of the capture `name`, cut to one line.
+pub(crate) fn interpolate(template: &str, caps: &[(String, Cap)], src: &str) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) => {
+                let name = &after[..close];
+                match caps.iter().find(|(n, _)| n == name) {
+                    Some((_, cap)) => out.push_str(&one_line(cap_text(cap, src))),
+                    None => {
+                        out.push('{');
+                        out.push_str(name);
+                        out.push('}');
+                    }
+                }
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push_str(&rest[open..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn cap_text<'a>(cap: &'a Cap, src: &'a str) -> &'a str {
+    match cap {
+        Cap::Node(n) => text(*n, src),
+        Cap::Text(t) => t,
+    }
+}
+
+/// The first line of `s`, trimmed, cut to [`MAX_PLACEHOLDER_CHARS`] with `…`.
+fn one_line(s: &str) -> String {
+    let first = s.lines().next().unwrap_or("").trim();
+    let multi = s.trim().contains('\n');
+    let mut out: String = first.chars().take(MAX_PLACEHOLDER_CHARS).collect();
+    if multi || first.chars().count() > MAX_PLACEHOLDER_CHARS {
+        out.push('…');
+    }
+    out
+}
+
+/// Applies the rule's fix templates to a match.
+fn fixes_for(rule: &RuleSpec, caps: &[(String, Cap)], src: &str) -> Vec<Edit> {
+    let mut out = Vec::new();
+    for t in &rule.fix {
+        let node = if let Some(kw) = t.capture.strip_prefix("arg:") {
+            // The value of keyword argument `kw` of the captured call.
+            caps.iter()
+                .find(|(n, _)| n == "call")
+                .and_then(|(_, c)| match c {
+                    Cap::Node(call) => Some(*call),
+                    Cap::Text(_) => None,
+                })
+                .and_then(|call| match CallArgs::of_call(call, src).find(Some(kw), None) {
+                    super::args::ArgLookup::Found(v) => Some(v),
+                    _ => None,
+                })
+        } else {
+            caps.iter().find(|(n, _)| *n == t.capture).and_then(|(_, c)| match c {
+                Cap::Node(n) => Some(*n),
+                Cap::Text(_) => None,
+            })
+        };
+        if let Some(n) = node {
+            out.push(Edit {
+                span: span_of(n, src),
+                start_byte: n.start_byte(),
+                end_byte: n.end_byte(),
+                replacement: interpolate(&t.replacement, caps, src),
+                description: t.description.clone(),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::parse_rule;
+
+    fn engine(rules: &[(&str, &str)]) -> Engine {
+        let specs = rules
+            .iter()
+            .map(|(path, text)| parse_rule(path, text).unwrap())
+            .collect();
+        Engine::new(Catalog::from_specs(specs).unwrap()).unwrap()
+    }
+
+    fn rule_toml(id: &str, extra: &str) -> String {
+        format!(
+            r#"id = "{id}"
+name = "t"
+title = "T"
+category = "test"
+cwe = [1]
+severity = "high"
+confidence = "high"
+bandit = ["B999"]
+ruff = ["S999"]
+message = "call to {{callee}} in {{call}}"
+remediation = "r"
+[doc]
+what = "w"
+why = "w"
+example = ""
+use_instead = ""
+references = ["https://cwe.mitre.org/data/definitions/1.html"]
+{extra}
+"#
+        )
+    }
+
+    fn lines(e: &Engine, src: &str) -> Vec<(String, usize)> {
+        let s = e.scan_source("t.py", src);
+        s.findings.iter().map(|f| (f.rule_id.clone(), f.span.start_line)).collect()
+    }
+
+    #[test]
+    fn call_pattern_with_message_and_snippet() {
+        let t = rule_toml("PW901", "[[patterns]]\nkind = \"call\"\ncallee = [\"os.system\"]\n");
+        let e = engine(&[("python/test/PW901.toml", &t)]);
+        let src = "import os as o\nx = 1\no.system(\n  cmd)\n";
+        let s = e.scan_source("a/t.py", src);
+        assert_eq!(s.findings.len(), 1);
+        let f = &s.findings[0];
+        assert_eq!(f.message, "call to o.system in o.system(…");
+        assert_eq!(f.snippet, "o.system(\n  cmd)");
+        assert_eq!(f.span, Span { start_line: 3, start_column: 1, end_line: 4, end_column: 7 });
+        assert_eq!(f.origin, Origin::Static);
+        assert_eq!(f.fingerprint.len(), 32);
+    }
+
+    #[test]
+    fn import_and_query_patterns() {
+        let t1 = rule_toml("PW902", "[[patterns]]\nkind = \"import\"\nmodules = [\"telnetlib\", \"xml.etree\"]\n");
+        let t2 = rule_toml(
+            "PW903",
+            "[[patterns]]\nkind = \"query\"\nquery = '''((call function: (_) @f arguments: (argument_list (string) @s)) @match (#qualname? @f \"pickle.loads\" \"*.unsafe\"))'''\n",
+        );
+        let e = engine(&[("python/test/PW902.toml", &t1), ("python/test/PW903.toml", &t2)]);
+        let src = "import telnetlib\nfrom xml.etree import ElementTree\nimport xmlx\nimport pickle as p\np.loads('x')\nloads('x')\no.unsafe('y')\n";
+        assert_eq!(
+            lines(&e, src),
+            vec![("PW902".into(), 1), ("PW902".into(), 2), ("PW903".into(), 5), ("PW903".into(), 7)]
+        );
+    }
+
+    #[test]
+    fn bad_query_names_its_rule() {
+        let t = rule_toml("PW904", "[[patterns]]\nkind = \"query\"\nquery = '(call (nonsense) @match)'\n");
+        let specs = vec![parse_rule("python/test/PW904.toml", &t).unwrap()];
+        let err = Engine::new(Catalog::from_specs(specs).unwrap()).unwrap_err();
+        assert!(err.to_string().contains("PW904"), "{err}");
+        let t = rule_toml("PW905", "[[patterns]]\nkind = \"query\"\nquery = '((call) @match (#frobnicate? @match))'\n");
+        let specs = vec![parse_rule("python/test/PW905.toml", &t).unwrap()];
+        let err = Engine::new(Catalog::from_specs(specs).unwrap()).unwrap_err();
+        assert!(err.to_string().contains("frobnicate"), "{err}");
+    }
+
+    #[test]
+    fn suppression_is_marked_not_dropped() {
+        let t = rule_toml("PW906", "[[patterns]]\nkind = \"call\"\ncallee = [\"eval\"]\n");
+        let e = engine(&[("python/test/PW906.toml", &t)]);
+        let src = "eval(a)  # nosec\neval(b)  # noqa\neval(c)  # noqa: S999\nx = '# nosec'; eval(d)\neval(\n  e,\n)  # pyward: ignore[PW906]\n";
+        let s = e.scan_source("t.py", src);
+        let got: Vec<(usize, Option<String>)> = s
+            .findings
+            .iter()
+            .map(|f| (f.span.start_line, f.suppressed.as_ref().map(|x| x.kind.clone())))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (1, Some("nosec".into())),
+                (2, None),
+                (3, Some("noqa".into())),
+                (4, None),
+                (5, Some("pyward".into())),
+            ]
+        );
+    }
+
+    #[test]
+    fn fix_templates_become_edits() {
+        let t = rule_toml(
+            "PW907",
+            "[[patterns]]\nkind = \"call\"\ncallee = [\"yaml.load\"]\n[[fix]]\ncapture = \"callee\"\nreplacement = \"yaml.safe_load\"\ndescription = \"use safe_load\"\n[[fix]]\ncapture = \"arg:verify\"\nreplacement = \"True\"\ndescription = \"verify\"\n",
+        );
+        let e = engine(&[("python/test/PW907.toml", &t)]);
+        let src = "import yaml\nyaml.load(s, verify=False)\n";
+        let f = &e.scan_source("t.py", src).findings[0];
+        assert_eq!(f.fixes.len(), 2);
+        assert_eq!(&src[f.fixes[0].start_byte..f.fixes[0].end_byte], "yaml.load");
+        assert_eq!(f.fixes[0].replacement, "yaml.safe_load");
+        assert_eq!(&src[f.fixes[1].start_byte..f.fixes[1].end_byte], "False");
+    }
+
+    #[test]
+    fn syntax_errors_warn_and_scan_continues() {
+        let t = rule_toml("PW908", "[[patterns]]\nkind = \"call\"\ncallee = [\"eval\"]\n");
+        let e = engine(&[("python/test/PW908.toml", &t)]);
+        let s = e.scan_source("t.py", "x = 1\ndef f(:\n    pass\neval(x)\n");
+        assert_eq!(s.diagnostics.len(), 1);
+        assert_eq!(s.diagnostics[0].level, DiagnosticLevel::Warning);
+        assert_eq!(s.diagnostics[0].line, Some(2));
+        assert_eq!(s.findings.len(), 1);
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow() {
+        let t = rule_toml("PW909", "[[patterns]]\nkind = \"call\"\ncallee = [\"eval\"]\n[[patterns]]\nkind = \"query\"\nquery = '((call) @match (#qualname? @match \"eval\"))'\n");
+        let e = engine(&[("python/test/PW909.toml", &t)]);
+        let n = 10_000;
+        let src = format!("x = {}eval(y){}\n", "(".repeat(n), ")".repeat(n));
+        let s = std::thread::Builder::new()
+            .stack_size(1 << 20)
+            .spawn(move || e.scan_source("t.py", &src).findings.len())
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(s, 1);
+        let t = rule_toml("PW910", "[[patterns]]\nkind = \"call\"\ncallee = [\"eval\"]\n");
+        let e = engine(&[("python/test/PW910.toml", &t)]);
+        let src = format!("x = {}{}\n", "[".repeat(n), "]".repeat(n));
+        let s = e.scan_source("t.py", &src);
+        assert!(s.findings.is_empty());
+    }
+
+    #[test]
+    fn snippets_are_whole_lines_capped() {
+        let src = "a\nbb(1,\n2,\n3,\n4,\n5,\n6)\nc";
+        let start = src.find("bb").unwrap() + 1;
+        let end = src.find("6)").unwrap() + 2;
+        assert_eq!(snippet_lines(src, start, end), "bb(1,\n2,\n3,\n4,\n5,");
+        assert_eq!(snippet_lines("x = 1\r\n", 0, 1), "x = 1");
+    }
+}
