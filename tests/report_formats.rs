@@ -148,6 +148,9 @@ fn finding(
         origin: Origin::Static,
         suppressed: None,
         fixes: Vec::new(),
+        verdict: None,
+        explanation: None,
+        fix: None,
     }
 }
 

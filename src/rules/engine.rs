@@ -331,6 +331,9 @@ impl Engine {
                     origin: Origin::Static,
                     suppressed: None,
                     fixes: fixes_for(rule, &r.captures, src),
+                    verdict: None,
+                    explanation: None,
+                    fix: None,
                 };
                 if !comments.is_empty() {
                     let mut lines = vec![span.start_line, span.end_line];
