@@ -6,6 +6,7 @@
 pub mod error;
 pub mod finding;
 pub mod llm;
+pub mod pipeline;
 pub mod report;
 pub mod rules;
 pub mod scan;
