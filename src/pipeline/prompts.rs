@@ -101,6 +101,11 @@ pub fn escape_invisible(line: &str) -> String {
     s
 }
 
+/// [`escape_invisible`] applied to every line of a block.
+pub fn escape_invisible_block(text: &str) -> String {
+    text.lines().map(escape_invisible).collect::<Vec<_>>().join("\n")
+}
+
 /// Zero-width, bidirectional-control and other invisible format characters.
 pub fn is_invisible(c: char) -> bool {
     matches!(c as u32,
