@@ -125,6 +125,19 @@ fn run_line(outcome: &ScanOutcome, opts: &RenderOptions) -> String {
         let short: String = opts.meta.ruleset_hash.chars().take(12).collect();
         parts.push(format!("ruleset `{short}`"));
     }
+    if let Some(m) = &opts.meta.model {
+        let sha: String = m.model_sha256.chars().take(12).collect();
+        let prompts: String = m.prompt_hash.chars().take(12).collect();
+        parts.push(format!(
+            "model {} (sha256 `{sha}`, tier {}, {} backend `{}`{}) · prompts `{prompts}` · seed {}",
+            escape_text(&m.model),
+            m.tier,
+            m.kind,
+            escape_text(&m.backend),
+            if m.code_left_machine { ", code sent off this machine" } else { ", no code left this machine" },
+            m.seed
+        ));
+    }
     parts.push(format!(
         "{} scanned",
         plural(outcome.files_scanned, "file", "files")
