@@ -80,7 +80,7 @@ fn hallucinated_quotes_and_unknown_cwes_are_discarded_and_counted() {
     m.on(Stage::Analyzer, "def archive", json!({"issues": [
         issue("PW103", 78, 15, "os.system(path)"),               // not in the file
         issue("PW103", 99999, 15, "subprocess.check_call("),     // unknown CWE
-        issue("PW101", 89, 15, "subprocess.check_call("),        // CWE not the rule's
+        issue("PW101", 1427, 15, "subprocess.check_call("),      // a catalogue CWE, not the rule's
         issue("PW103", 78, 15, "("),                             // too short to prove anything
     ]}));
     let r = scan_file(&e, Some(&mut m), "app.py", APP, &PipelineOptions { show_speculative: true, ..Default::default() }, &mut Cache::disabled());
