@@ -29,17 +29,18 @@ impl Chunk {
     pub fn render(&self, text: &str) -> String {
         let mut parts = Vec::new();
         let mut last = 0usize;
+        let width = self.end_line.to_string().len();
         for &l in &self.context_lines {
             if last != 0 && l > last + 1 {
                 parts.push("...".to_string());
             }
-            parts.push(super::prompts::numbered(text, l, l));
+            parts.push(super::prompts::numbered_width(text, l, l, width));
             last = l;
         }
         if last != 0 && self.start_line > last + 1 {
             parts.push("...".to_string());
         }
-        parts.push(super::prompts::numbered(text, self.start_line, self.end_line));
+        parts.push(super::prompts::numbered_width(text, self.start_line, self.end_line, width));
         parts.join("\n")
     }
 
@@ -202,7 +203,7 @@ mod tests {
         assert_eq!(names, vec!["module", "function a", "class K", "module"]);
         assert_eq!((c[1].start_line, c[1].end_line), (6, 7));
         assert_eq!(c[1].context_lines, vec![1, 2]);
-        assert!(c[1].render(SRC).starts_with(" 1 | import os\n 2 | import subprocess\n...\n 6 | def a(x):"));
+        assert!(c[1].render(SRC).starts_with("1 | import os\n2 | import subprocess\n...\n6 | def a(x):"), "{}", c[1].render(SRC));
     }
 
     #[test]

@@ -73,7 +73,11 @@ pub fn fence_for(text: &str) -> String {
 /// ` | `. Control characters that could fake a line break or hide text (CR, bidi overrides,
 /// zero-width characters) are shown as `\u{..}` escapes.
 pub fn numbered(text: &str, start: usize, end: usize) -> String {
-    let width = end.to_string().len();
+    numbered_width(text, start, end, end.to_string().len())
+}
+
+/// [`numbered`] with a fixed width for the numbers (to align several pieces).
+pub fn numbered_width(text: &str, start: usize, end: usize, width: usize) -> String {
     let mut out = String::new();
     for (i, line) in text.lines().enumerate() {
         let n = i + 1;

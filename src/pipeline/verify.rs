@@ -122,13 +122,13 @@ pub fn verify(
     let still_there: Vec<Finding> = match target.origin {
         Origin::Static => rescan
             .iter()
-            .filter(|f| f.rule_id == target.rule_id && !f.is_suppressed() && overlaps(f))
+            .filter(|&f| f.rule_id == target.rule_id && !f.is_suppressed() && overlaps(f))
             .cloned()
             .collect(),
         Origin::Model => model_view
             .unwrap_or(&[])
             .iter()
-            .filter(|f| f.rule_id == target.rule_id && overlaps(f))
+            .filter(|&f| f.rule_id == target.rule_id && overlaps(f))
             .cloned()
             .collect(),
     };
