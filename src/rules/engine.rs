@@ -48,6 +48,29 @@ pub struct Engine {
     import_patterns: Vec<(String, u32)>,
     query: Option<CombinedQuery>,
     taint: TaintEngine,
+    kinds: KindIds,
+}
+
+/// Node kind ids the walk dispatches on (integer compares instead of string compares).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KindIds {
+    call: u16,
+    comment: u16,
+    function_definition: u16,
+    import_statement: u16,
+    import_from_statement: u16,
+}
+
+impl KindIds {
+    fn new(lang: &Language) -> KindIds {
+        KindIds {
+            call: lang.id_for_node_kind("call", true),
+            comment: lang.id_for_node_kind("comment", true),
+            function_definition: lang.id_for_node_kind("function_definition", true),
+            import_statement: lang.id_for_node_kind("import_statement", true),
+            import_from_statement: lang.id_for_node_kind("import_from_statement", true),
+        }
+    }
 }
 
 /// Every `query` pattern of every rule, compiled as one tree-sitter query.
@@ -128,6 +151,7 @@ impl Engine {
         }
         let query = compile_queries(&catalog, &language, &query_parts)?;
         let taint = TaintEngine::new(&catalog)?;
+        let kinds = KindIds::new(&language);
         Ok(Engine {
             catalog,
             language,
@@ -136,6 +160,7 @@ impl Engine {
             import_patterns,
             query,
             taint,
+            kinds,
         })
     }
 
@@ -176,7 +201,7 @@ impl Engine {
     }
 
     fn scan_tree(&self, path: &str, src: &str, root: Node) -> FileScan {
-        let file = FileIndex::build(root, src);
+        let file = FileIndex::build(root, src, self.kinds);
         let mut diagnostics = Vec::new();
         if let Some(line) = file.first_error_line {
             diagnostics.push(Diagnostic {
@@ -457,7 +482,7 @@ pub(crate) struct FileIndex<'t, 's> {
 
 impl<'t, 's> FileIndex<'t, 's> {
     /// One iterative pre-order walk over the tree.
-    pub fn build(root: Node<'t>, src: &'s str) -> FileIndex<'t, 's> {
+    pub fn build(root: Node<'t>, src: &'s str, k: KindIds) -> FileIndex<'t, 's> {
         let mut idx = FileIndex {
             calls: Vec::new(),
             imported: Vec::new(),
@@ -478,13 +503,14 @@ impl<'t, 's> FileIndex<'t, 's> {
                 stack.pop();
             }
             let scope = stack.last().map_or(MODULE_SCOPE, |s| s.1);
-            match node.kind() {
-                "call" => idx.calls.push((node, scope)),
-                "comment" => {
+            let kind = node.kind_id();
+            match kind {
+                _ if kind == k.call => idx.calls.push((node, scope)),
+                _ if kind == k.comment => {
                     let line = node.start_position().row + 1;
                     idx.comments.add(line, text(node, src));
                 }
-                "function_definition" => {
+                _ if kind == k.function_definition => {
                     let id = idx.scopes.push(node.start_byte(), node.end_byte(), scope);
                     idx.funcs.push(node);
                     stack.push((depth, id));
@@ -497,7 +523,7 @@ impl<'t, 's> FileIndex<'t, 's> {
                         }
                     }
                 }
-                "import_statement" | "import_from_statement" => {
+                _ if kind == k.import_statement || kind == k.import_from_statement => {
                     let names = idx.imports.add_import(node, src, scope);
                     idx.imported.push((node, names));
                 }
@@ -507,8 +533,6 @@ impl<'t, 's> FileIndex<'t, 's> {
                 idx.first_error_line = Some(node.start_position().row + 1);
                 check_errors = false;
             }
-            // Skip subtrees without errors when only errors would be looked for? No: every
-            // node kind above may occur anywhere, so the walk visits all nodes.
             if cursor.goto_first_child() {
                 depth += 1;
                 continue;
@@ -755,6 +779,18 @@ references = ["https://cwe.mitre.org/data/definitions/1.html"]
             lines(&e, src),
             vec![("PW902".into(), 1), ("PW902".into(), 2), ("PW903".into(), 5), ("PW903".into(), 7)]
         );
+    }
+
+    #[test]
+    fn standard_query_predicates_apply() {
+        let t = rule_toml(
+            "PW911",
+            "[[patterns]]\nkind = \"query\"\nquery = '''((assignment left: (identifier) @name right: (string) @match) (#match? @name \"(?i)passw(or)?d\") (#not-eq? @name \"password_hint\"))'''\nmessage_capture = \"\"\n",
+        );
+        let t = t.replace("message_capture = \"\"\n", "");
+        let e = engine(&[("python/test/PW911.toml", &t)]);
+        let src = "PASSWORD = 'hunter2'\npassword_hint = 'x'\nname = 'bob'\npasswd = 's'\n";
+        assert_eq!(lines(&e, src), vec![("PW911".into(), 1), ("PW911".into(), 4)]);
     }
 
     #[test]
