@@ -4,10 +4,10 @@
 //! that matches this schema". The local candle runtime, a hosted OpenAI-compatible endpoint and
 //! the [`ScriptedBackend`] used by tests all implement [`Backend`].
 //!
-//! `token_logprobs` are the natural-log probabilities of the generated tokens, in order. Tokens
-//! the grammar forced (no choice was possible) are reported as exactly `0.0`; the calibration
-//! stage reads the verdict's probability from the first token that was a real choice (see
-//! [`super::calibration::verdict_probability`]).
+//! `token_logprobs` are the natural-log probabilities of the *sampled* tokens, in order, as the
+//! local runtime reports them: tokens the grammar forced (object keys, punctuation) are left
+//! out. The calibration stage's answer starts with the verdict, so its first sampled token is
+//! the verdict's (see [`super::calibration::verdict_probability`]).
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -101,7 +101,7 @@ pub struct CompletionRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CompletionResponse {
     pub value: serde_json::Value,
-    /// Log-probabilities of the generated tokens; forced tokens are `0.0`.
+    /// Log-probabilities of the sampled tokens (grammar-forced tokens left out).
     pub token_logprobs: Vec<f32>,
     pub prompt_tokens: usize,
     pub completion_tokens: usize,

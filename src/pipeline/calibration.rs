@@ -61,20 +61,11 @@ pub struct ModelOpinion {
     pub probability: Option<f64>,
 }
 
-/// The probability of the verdict: `exp` of the first log-probability that is not exactly
-/// `0.0` (forced tokens are reported as `0.0`), `1.0` when every token was forced or certain,
-/// `None` when there are none.
+/// The probability of the verdict: `exp` of the first sampled token's log-probability (the
+/// grammar forces `{"verdict":"`, so the first sampled token chooses the verdict), `None`
+/// when the backend reports none.
 pub fn verdict_probability(token_logprobs: &[f32]) -> Option<f64> {
-    if token_logprobs.is_empty() {
-        return None;
-    }
-    Some(
-        token_logprobs
-            .iter()
-            .find(|lp| **lp != 0.0)
-            .map(|lp| (*lp as f64).exp().clamp(0.0, 1.0))
-            .unwrap_or(1.0),
-    )
+    token_logprobs.first().map(|lp| (*lp as f64).exp().clamp(0.0, 1.0))
 }
 
 /// The lines shown for a finding: its span with [`CONTEXT_LINES`] around, widened to the taint
@@ -149,10 +140,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn verdict_probability_skips_forced_tokens() {
+    fn verdict_probability_is_the_first_sampled_token() {
         assert_eq!(verdict_probability(&[]), None);
-        assert_eq!(verdict_probability(&[0.0, 0.0]), Some(1.0));
-        let p = verdict_probability(&[0.0, 0.0, (0.25f32).ln(), -0.01]).unwrap();
+        assert_eq!(verdict_probability(&[0.0, -3.0]), Some(1.0));
+        let p = verdict_probability(&[(0.25f32).ln(), -0.01]).unwrap();
         assert!((p - 0.25).abs() < 1e-6);
     }
 
