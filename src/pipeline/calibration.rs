@@ -2,7 +2,7 @@
 //! (numbered, quoted as data), the finding, the rule, and the taint path if any, and answers
 //! `confirmed`, `speculative` or `rejected` with a reason and, for a rejection, the sanitizing
 //! call it relies on. The verdict is the answer's first property, so its probability is read
-//! from the first token the grammar left to the model ([`verdict_probability`]).
+//! from the first sampled token ([`verdict_probability`]).
 //!
 //! What the answer is worth is decided by [`super::fusion`], not here.
 
