@@ -2,7 +2,9 @@
 //! several candidates per round, unverified fixes, and `--write`.
 
 use pyward::finding::Finding;
-use pyward::pipeline::{fix_file, scan_file, write_fixed, Cache, FixError, PipelineOptions, ScriptedBackend, Stage};
+use pyward::pipeline::{
+    fix_file, scan_file, write_fixed, Cache, FixError, PipelineOptions, ScriptedBackend, Stage,
+};
 use pyward::rules::{parse_rule, Catalog, Engine};
 use serde_json::json;
 
@@ -44,7 +46,15 @@ fn engine() -> Engine {
 }
 
 fn static_findings(e: &Engine, label: &str, text: &str) -> Vec<Finding> {
-    scan_file(e, None, label, text, &PipelineOptions::default(), &mut Cache::disabled()).findings
+    scan_file(
+        e,
+        None,
+        label,
+        text,
+        &PipelineOptions::default(),
+        &mut Cache::disabled(),
+    )
+    .findings
 }
 
 fn fix(ans: &str) -> serde_json::Value {
@@ -61,12 +71,28 @@ fn a_template_fix_verifies_with_no_model() {
     let text = "import yaml\n\n\ndef read(data):\n    return yaml.load(data)\n";
     let findings = static_findings(&e, "r.py", text);
     assert_eq!(findings.len(), 1);
-    let r = fix_file(&e, None, "r.py", text, &findings, &PipelineOptions::default(), &mut Cache::disabled());
+    let r = fix_file(
+        &e,
+        None,
+        "r.py",
+        text,
+        &findings,
+        &PipelineOptions::default(),
+        &mut Cache::disabled(),
+    );
     assert_eq!(r.verified(), 1, "{}", r.summary());
     assert!(r.patched.contains("return yaml.safe_load(data)"));
     let x = r.findings[0].fix.as_ref().unwrap();
-    assert_eq!((x.source.as_str(), x.rounds, x.verified), ("template", 1, true));
-    assert!(r.diff.contains("-    return yaml.load(data)\n+    return yaml.safe_load(data)\n"), "{}", r.diff);
+    assert_eq!(
+        (x.source.as_str(), x.rounds, x.verified),
+        ("template", 1, true)
+    );
+    assert!(
+        r.diff
+            .contains("-    return yaml.load(data)\n+    return yaml.safe_load(data)\n"),
+        "{}",
+        r.diff
+    );
     assert!(e.scan_source("r.py", &r.patched).findings.is_empty());
 }
 
@@ -76,10 +102,21 @@ fn a_failed_model_fix_is_fed_back_and_the_second_round_verifies() {
     let findings = static_findings(&e, "app.py", APP);
     let mut m = ScriptedBackend::new();
     m.push(Stage::Fixer, fix(BAD)).push(Stage::Fixer, fix(GOOD));
-    let r = fix_file(&e, Some(&mut m), "app.py", APP, &findings, &PipelineOptions::default(), &mut Cache::disabled());
+    let r = fix_file(
+        &e,
+        Some(&mut m),
+        "app.py",
+        APP,
+        &findings,
+        &PipelineOptions::default(),
+        &mut Cache::disabled(),
+    );
     assert_eq!(m.count(Stage::Fixer), 2);
     let second = &m.requests()[1].messages[1].content;
-    assert!(second.contains("PW101 is still reported at line 5"), "{second}");
+    assert!(
+        second.contains("PW101 is still reported at line 5"),
+        "{second}"
+    );
     let x = r.findings[0].fix.as_ref().unwrap();
     assert!(x.verified);
     assert_eq!((x.rounds, x.source.as_str()), (2, "model"));
@@ -93,9 +130,20 @@ fn syntax_errors_are_rejected() {
     let e = engine();
     let findings = static_findings(&e, "app.py", APP);
     let mut m = ScriptedBackend::new();
-    m.push(Stage::Fixer, fix(BROKEN)).push(Stage::Fixer, fix(GOOD));
-    let r = fix_file(&e, Some(&mut m), "app.py", APP, &findings, &PipelineOptions::default(), &mut Cache::disabled());
-    assert!(m.requests()[1].messages[1].content.contains("does not parse"));
+    m.push(Stage::Fixer, fix(BROKEN))
+        .push(Stage::Fixer, fix(GOOD));
+    let r = fix_file(
+        &e,
+        Some(&mut m),
+        "app.py",
+        APP,
+        &findings,
+        &PipelineOptions::default(),
+        &mut Cache::disabled(),
+    );
+    assert!(m.requests()[1].messages[1]
+        .content
+        .contains("does not parse"));
     assert_eq!(r.findings[0].fix.as_ref().unwrap().rounds, 2);
 }
 
@@ -105,8 +153,19 @@ fn a_fix_that_never_verifies_is_reported_unverified_and_not_applied() {
     let findings = static_findings(&e, "app.py", APP);
     let mut m = ScriptedBackend::new();
     m.fallback(Stage::Fixer, fix(BAD));
-    let opts = PipelineOptions { max_rounds: 3, ..Default::default() };
-    let r = fix_file(&e, Some(&mut m), "app.py", APP, &findings, &opts, &mut Cache::disabled());
+    let opts = PipelineOptions {
+        max_rounds: 3,
+        ..Default::default()
+    };
+    let r = fix_file(
+        &e,
+        Some(&mut m),
+        "app.py",
+        APP,
+        &findings,
+        &opts,
+        &mut Cache::disabled(),
+    );
     assert_eq!(m.count(Stage::Fixer), 3);
     assert_eq!((r.verified(), r.unverified()), (0, 1));
     assert!(!r.findings[0].fix.as_ref().unwrap().verified);
@@ -119,9 +178,23 @@ fn several_candidates_per_round_keep_the_best_by_the_scanner() {
     let e = engine();
     let findings = static_findings(&e, "app.py", APP);
     let mut m = ScriptedBackend::new();
-    m.push(Stage::Fixer, fix(BROKEN)).push(Stage::Fixer, fix(GOOD)).push(Stage::Fixer, fix(BAD));
-    let opts = PipelineOptions { candidates: 3, seed: 7, ..Default::default() };
-    let r = fix_file(&e, Some(&mut m), "app.py", APP, &findings, &opts, &mut Cache::disabled());
+    m.push(Stage::Fixer, fix(BROKEN))
+        .push(Stage::Fixer, fix(GOOD))
+        .push(Stage::Fixer, fix(BAD));
+    let opts = PipelineOptions {
+        candidates: 3,
+        seed: 7,
+        ..Default::default()
+    };
+    let r = fix_file(
+        &e,
+        Some(&mut m),
+        "app.py",
+        APP,
+        &findings,
+        &opts,
+        &mut Cache::disabled(),
+    );
     let seeds: Vec<u64> = m.requests().iter().map(|q| q.seed).collect();
     assert_eq!(seeds, vec![1007, 1008, 1009]);
     let x = r.findings[0].fix.as_ref().unwrap();
@@ -135,7 +208,15 @@ fn template_and_model_candidates_compete_and_the_template_wins_ties() {
     let findings = static_findings(&e, "r.py", text);
     let mut m = ScriptedBackend::new();
     m.push(Stage::Fixer, json!({"replacement": "    return yaml.load(data, Loader=yaml.SafeLoader)", "why": "safe loader"}));
-    let r = fix_file(&e, Some(&mut m), "r.py", text, &findings, &PipelineOptions::default(), &mut Cache::disabled());
+    let r = fix_file(
+        &e,
+        Some(&mut m),
+        "r.py",
+        text,
+        &findings,
+        &PipelineOptions::default(),
+        &mut Cache::disabled(),
+    );
     assert_eq!(r.findings[0].fix.as_ref().unwrap().source, "template");
 }
 
@@ -148,13 +229,24 @@ fn write_applies_atomically_with_a_backup_and_refuses_changed_files() {
     let findings = static_findings(&e, "app.py", APP);
     let mut m = ScriptedBackend::new();
     m.push(Stage::Fixer, fix(GOOD));
-    let r = fix_file(&e, Some(&mut m), "app.py", APP, &findings, &PipelineOptions::default(), &mut Cache::disabled());
+    let r = fix_file(
+        &e,
+        Some(&mut m),
+        "app.py",
+        APP,
+        &findings,
+        &PipelineOptions::default(),
+        &mut Cache::disabled(),
+    );
     let backup = write_fixed(&p, &r).unwrap().unwrap();
     assert_eq!(std::fs::read_to_string(&backup).unwrap(), APP);
     assert_eq!(std::fs::read_to_string(&p).unwrap(), r.patched);
     assert_eq!(backup.file_name().unwrap(), "app.py.orig");
     // No temporary files left behind.
-    let names: Vec<String> = std::fs::read_dir(d.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> = std::fs::read_dir(d.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     assert_eq!(names.len(), 2, "{names:?}");
     // The file now differs from what was scanned: refuse.
     match write_fixed(&p, &r) {

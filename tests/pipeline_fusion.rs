@@ -12,7 +12,12 @@ fn finding(origin: Origin, confidence: Confidence) -> Finding {
         severity: Severity::High,
         confidence,
         path: "a.py".into(),
-        span: Span { start_line: 5, start_column: 5, end_line: 5, end_column: 20 },
+        span: Span {
+            start_line: 5,
+            start_column: 5,
+            end_line: 5,
+            end_column: 20,
+        },
         snippet: "    os.system(cmd)".into(),
         message: "m".into(),
         remediation: "r".into(),
@@ -28,7 +33,12 @@ fn finding(origin: Origin, confidence: Confidence) -> Finding {
 }
 
 fn op(v: ModelVerdict, p: f64) -> ModelOpinion {
-    ModelOpinion { verdict: v, reason: "because".into(), sanitizer: "shlex.quote".into(), probability: Some(p) }
+    ModelOpinion {
+        verdict: v,
+        reason: "because".into(),
+        sanitizer: "shlex.quote".into(),
+        probability: Some(p),
+    }
 }
 
 use ModelVerdict::{Confirmed as C, Rejected as R, Speculative as S};
@@ -39,7 +49,16 @@ fn policy_table() {
     use Confidence::*;
     use Origin::*;
     // (origin, static confidence, model verdict, p, tier, sanitizer verified, injection file) → status
-    let table: &[(Origin, Confidence, Option<ModelVerdict>, f64, u8, bool, bool, VerdictStatus)] = &[
+    let table: &[(
+        Origin,
+        Confidence,
+        Option<ModelVerdict>,
+        f64,
+        u8,
+        bool,
+        bool,
+        VerdictStatus,
+    )] = &[
         // Static, no opinion: stays.
         (Static, High, None, 0.5, 1, false, false, Confirmed),
         (Static, Low, None, 0.5, 3, false, false, Confirmed),
@@ -77,7 +96,15 @@ fn policy_table() {
     for (i, &(origin, conf, verdict, p, tier, san, inj, want)) in table.iter().enumerate() {
         let f = finding(origin, conf);
         let o = verdict.map(|v| op(v, p));
-        let v = fuse(&f, o.as_ref(), FusionContext { tier, injection_file: inj, sanitizer_verified: san });
+        let v = fuse(
+            &f,
+            o.as_ref(),
+            FusionContext {
+                tier,
+                injection_file: inj,
+                sanitizer_verified: san,
+            },
+        );
         assert_eq!(v.status, want, "row {i}: {:?}", table[i]);
         assert!((0.0..=1.0).contains(&v.confidence));
         assert!(!v.reason.is_empty());
@@ -87,7 +114,11 @@ fn policy_table() {
 #[test]
 fn confidence_moves_with_the_model_more_at_higher_tiers() {
     let f = finding(Origin::Static, Confidence::Medium);
-    let ctx = |tier| FusionContext { tier, injection_file: false, sanitizer_verified: false };
+    let ctx = |tier| FusionContext {
+        tier,
+        injection_file: false,
+        sanitizer_verified: false,
+    };
     let c1 = fuse(&f, Some(&op(C, 0.99)), ctx(1)).confidence;
     let c3 = fuse(&f, Some(&op(C, 0.99)), ctx(3)).confidence;
     let base = fuse(&f, None, ctx(1)).confidence;
@@ -100,7 +131,15 @@ fn confidence_moves_with_the_model_more_at_higher_tiers() {
 fn injection_findings_are_never_put_to_the_model() {
     let mut f = finding(Origin::Static, Confidence::High);
     f.rule_id = "PW900".into();
-    let v = fuse(&f, Some(&op(R, 0.99)), FusionContext { tier: 3, injection_file: true, sanitizer_verified: true });
+    let v = fuse(
+        &f,
+        Some(&op(R, 0.99)),
+        FusionContext {
+            tier: 3,
+            injection_file: true,
+            sanitizer_verified: true,
+        },
+    );
     assert_eq!(v.status, Confirmed);
 }
 
@@ -110,19 +149,44 @@ fn sanitizers_must_be_known_and_called_in_the_region() {
     let f = finding(Origin::Static, Confidence::High);
     assert!(sanitizer_present(text, &f, None, "shlex.quote"));
     assert!(sanitizer_present(text, &f, None, "`quote()`"));
-    assert!(!sanitizer_present(text, &f, None, "validate_cmd"), "not a known sanitizer");
-    assert!(!sanitizer_present(text, &f, None, "html.escape"), "known but not in the code");
+    assert!(
+        !sanitizer_present(text, &f, None, "validate_cmd"),
+        "not a known sanitizer"
+    );
+    assert!(
+        !sanitizer_present(text, &f, None, "html.escape"),
+        "known but not in the code"
+    );
     let commented = "import os\n\ndef f(cmd):\n    # shlex.quote(cmd)\n    os.system(cmd)\n";
-    assert!(!sanitizer_present(commented, &f, None, "shlex.quote"), "a comment is not a call");
+    assert!(
+        !sanitizer_present(commented, &f, None, "shlex.quote"),
+        "a comment is not a call"
+    );
 }
 
 #[test]
 fn reporting_follows_the_status() {
     let mut f = finding(Origin::Static, Confidence::High);
     assert!(is_reported(&f, false));
-    f.verdict = Some(fuse(&f, Some(&op(R, 0.99)), FusionContext { tier: 3, injection_file: false, sanitizer_verified: false }));
+    f.verdict = Some(fuse(
+        &f,
+        Some(&op(R, 0.99)),
+        FusionContext {
+            tier: 3,
+            injection_file: false,
+            sanitizer_verified: false,
+        },
+    ));
     assert!(!is_reported(&f, false));
     assert!(is_reported(&f, true));
-    f.verdict = Some(fuse(&f, Some(&op(R, 0.99)), FusionContext { tier: 3, injection_file: false, sanitizer_verified: true }));
+    f.verdict = Some(fuse(
+        &f,
+        Some(&op(R, 0.99)),
+        FusionContext {
+            tier: 3,
+            injection_file: false,
+            sanitizer_verified: true,
+        },
+    ));
     assert!(!is_reported(&f, true));
 }

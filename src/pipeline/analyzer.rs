@@ -82,9 +82,18 @@ pub fn schema_for(rules: &[&RuleSpec], chunk: &Chunk) -> serde_json::Value {
     let mut cwes: Vec<u32> = rules.iter().flat_map(|r| r.cwe.iter().copied()).collect();
     cwes.sort_unstable();
     cwes.dedup();
-    if let Some(props) = s.pointer_mut("/properties/issues/items/properties").and_then(|p| p.as_object_mut()) {
-        props.insert("rule_id".into(), serde_json::json!({ "type": "string", "enum": ids }));
-        props.insert("cwe".into(), serde_json::json!({ "type": "integer", "enum": cwes }));
+    if let Some(props) = s
+        .pointer_mut("/properties/issues/items/properties")
+        .and_then(|p| p.as_object_mut())
+    {
+        props.insert(
+            "rule_id".into(),
+            serde_json::json!({ "type": "string", "enum": ids }),
+        );
+        props.insert(
+            "cwe".into(),
+            serde_json::json!({ "type": "integer", "enum": cwes }),
+        );
         for k in ["start_line", "end_line"] {
             props.insert(
                 k.into(),
@@ -109,7 +118,11 @@ pub fn imported_roots(text: &str) -> BTreeSet<String> {
         };
         for part in rest.split(',') {
             let name = part.split_whitespace().next().unwrap_or("");
-            let root = name.split('.').next().unwrap_or("").trim_matches(|c| c == '(' || c == ')');
+            let root = name
+                .split('.')
+                .next()
+                .unwrap_or("")
+                .trim_matches(|c| c == '(' || c == ')');
             if !root.is_empty() {
                 out.insert(root.to_string());
             }
@@ -193,7 +206,9 @@ fn name_used(name: &str, body: &str, roots: &BTreeSet<String>) -> bool {
         Some((m, l)) => (m, l),
         None => ("", name),
     };
-    let module_ok = module.is_empty() || module == "*" || roots.contains(module.split('.').next().unwrap_or(module));
+    let module_ok = module.is_empty()
+        || module == "*"
+        || roots.contains(module.split('.').next().unwrap_or(module));
     if !module_ok {
         return false;
     }
@@ -202,7 +217,10 @@ fn name_used(name: &str, body: &str, roots: &BTreeSet<String>) -> bool {
     }
     let call = format!("{last}(");
     body.match_indices(&call).any(|(i, _)| {
-        body[..i].chars().next_back().is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
+        body[..i]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
     })
 }
 
@@ -233,7 +251,10 @@ pub fn analyze(
     for chunk in chunks {
         let cands: Vec<&Finding> = statics
             .iter()
-            .filter(|f| chunk.contains(f.span.start_line) && !super::guardrail::is_injection_rule(&f.rule_id))
+            .filter(|f| {
+                chunk.contains(f.span.start_line)
+                    && !super::guardrail::is_injection_rule(&f.rule_id)
+            })
             .collect();
         let rules = relevant_rules(catalog, text, chunk, &cands);
         if rules.is_empty() {
@@ -264,7 +285,12 @@ pub fn analyze(
         let resp = match super::complete_cached(backend, &req, cache, stats) {
             Ok(r) => r,
             Err(e) => {
-                diagnostics.push(super::stage_diagnostic(label, Stage::Analyzer, &e, Some(chunk.start_line)));
+                diagnostics.push(super::stage_diagnostic(
+                    label,
+                    Stage::Analyzer,
+                    &e,
+                    Some(chunk.start_line),
+                ));
                 continue;
             }
         };
@@ -275,7 +301,10 @@ pub fn analyze(
                 diagnostics.push(super::stage_diagnostic(
                     label,
                     Stage::Analyzer,
-                    &PipelineError::BadAnswer { stage: "analyzer", message: e.to_string() },
+                    &PipelineError::BadAnswer {
+                        stage: "analyzer",
+                        message: e.to_string(),
+                    },
                     Some(chunk.start_line),
                 ));
                 continue;
@@ -301,7 +330,9 @@ pub fn analyze(
                 consequence: issue.consequence.trim().to_string(),
             };
             let agrees = statics.iter().position(|f| {
-                f.rule_id == ev.rule.id && f.span.start_line <= ev.end_line + 1 && ev.line <= f.span.end_line + 1
+                f.rule_id == ev.rule.id
+                    && f.span.start_line <= ev.end_line + 1
+                    && ev.line <= f.span.end_line + 1
             });
             if let Some(i) = agrees {
                 if !out.explanations.iter().any(|(j, _)| *j == i) {
@@ -309,10 +340,22 @@ pub fn analyze(
                 }
                 continue;
             }
-            if out.model_findings.iter().any(|f: &Finding| f.rule_id == ev.rule.id && f.span.start_line == ev.line) {
+            if out
+                .model_findings
+                .iter()
+                .any(|f: &Finding| f.rule_id == ev.rule.id && f.span.start_line == ev.line)
+            {
                 continue;
             }
-            out.model_findings.push(model_finding(label, text, ev.rule, ev.line, ev.end_line, issue, explanation));
+            out.model_findings.push(model_finding(
+                label,
+                text,
+                ev.rule,
+                ev.line,
+                ev.end_line,
+                issue,
+                explanation,
+            ));
         }
     }
     Ok(out)
@@ -330,7 +373,11 @@ fn model_finding(
     let lines: Vec<&str> = text.lines().collect();
     let snippet = lines[line - 1..end_line.min(lines.len())].join("\n");
     let last = lines.get(end_line - 1).copied().unwrap_or("");
-    let first_col = lines[line - 1].chars().take_while(|c| c.is_whitespace()).count() + 1;
+    let first_col = lines[line - 1]
+        .chars()
+        .take_while(|c| c.is_whitespace())
+        .count()
+        + 1;
     let mut message = format!("{} (reported by the model)", rule.title);
     if !explanation.root_cause.is_empty() {
         message = format!("{}: {}", rule.title, one_line(&explanation.root_cause));
@@ -341,7 +388,12 @@ fn model_finding(
         severity: issue.severity.into(),
         confidence: Confidence::Low,
         path: label.to_string(),
-        span: Span { start_line: line, start_column: first_col, end_line, end_column: last.chars().count() + 1 },
+        span: Span {
+            start_line: line,
+            start_column: first_col,
+            end_line,
+            end_column: last.chars().count() + 1,
+        },
         snippet,
         message,
         remediation: rule.remediation.clone(),

@@ -24,7 +24,12 @@ pub enum Stage {
 }
 
 impl Stage {
-    pub const ALL: [Stage; 4] = [Stage::Guardrail, Stage::Analyzer, Stage::Calibration, Stage::Fixer];
+    pub const ALL: [Stage; 4] = [
+        Stage::Guardrail,
+        Stage::Analyzer,
+        Stage::Calibration,
+        Stage::Fixer,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -54,10 +59,16 @@ pub struct Message {
 
 impl Message {
     pub fn system(content: impl Into<String>) -> Message {
-        Message { role: Role::System, content: content.into() }
+        Message {
+            role: Role::System,
+            content: content.into(),
+        }
     }
     pub fn user(content: impl Into<String>) -> Message {
-        Message { role: Role::User, content: content.into() }
+        Message {
+            role: Role::User,
+            content: content.into(),
+        }
     }
 }
 
@@ -153,7 +164,10 @@ pub struct ScriptedBackend {
 
 impl ScriptedBackend {
     pub fn new() -> ScriptedBackend {
-        ScriptedBackend { model_sha256: "0".repeat(64), ..Default::default() }
+        ScriptedBackend {
+            model_sha256: "0".repeat(64),
+            ..Default::default()
+        }
     }
 
     /// Pretends to be a different model (changes every cache key).
@@ -168,32 +182,55 @@ impl ScriptedBackend {
     }
 
     /// Queues an answer with explicit token log-probabilities.
-    pub fn push_with_logprobs(&mut self, stage: Stage, value: serde_json::Value, lp: Vec<f32>) -> &mut Self {
-        self.queues.entry(stage).or_default().push_back(Scripted::Value(value, lp));
+    pub fn push_with_logprobs(
+        &mut self,
+        stage: Stage,
+        value: serde_json::Value,
+        lp: Vec<f32>,
+    ) -> &mut Self {
+        self.queues
+            .entry(stage)
+            .or_default()
+            .push_back(Scripted::Value(value, lp));
         self
     }
 
     /// Queues an error for `stage`.
     pub fn push_error(&mut self, stage: Stage, e: BackendError) -> &mut Self {
-        self.queues.entry(stage).or_default().push_back(Scripted::Error(e));
+        self.queues
+            .entry(stage)
+            .or_default()
+            .push_back(Scripted::Error(e));
         self
     }
 
     /// Answers every `stage` request whose last message contains `needle` with `value`.
     pub fn on(&mut self, stage: Stage, needle: &str, value: serde_json::Value) -> &mut Self {
-        self.keyed.push((stage, needle.to_string(), Scripted::Value(value, Vec::new())));
+        self.keyed.push((
+            stage,
+            needle.to_string(),
+            Scripted::Value(value, Vec::new()),
+        ));
         self
     }
 
     /// Like [`ScriptedBackend::on`] with token log-probabilities.
-    pub fn on_with_logprobs(&mut self, stage: Stage, needle: &str, value: serde_json::Value, lp: Vec<f32>) -> &mut Self {
-        self.keyed.push((stage, needle.to_string(), Scripted::Value(value, lp)));
+    pub fn on_with_logprobs(
+        &mut self,
+        stage: Stage,
+        needle: &str,
+        value: serde_json::Value,
+        lp: Vec<f32>,
+    ) -> &mut Self {
+        self.keyed
+            .push((stage, needle.to_string(), Scripted::Value(value, lp)));
         self
     }
 
     /// The answer for `stage` when nothing keyed or queued applies.
     pub fn fallback(&mut self, stage: Stage, value: serde_json::Value) -> &mut Self {
-        self.fallback.insert(stage, Scripted::Value(value, Vec::new()));
+        self.fallback
+            .insert(stage, Scripted::Value(value, Vec::new()));
         self
     }
 
@@ -226,7 +263,11 @@ impl Backend for ScriptedBackend {
 
     fn complete(&mut self, req: &CompletionRequest) -> Result<CompletionResponse, BackendError> {
         self.requests.push(req.clone());
-        let last = req.messages.last().map(|m| m.content.as_str()).unwrap_or("");
+        let last = req
+            .messages
+            .last()
+            .map(|m| m.content.as_str())
+            .unwrap_or("");
         let answer = self
             .keyed
             .iter()
@@ -273,9 +314,18 @@ mod tests {
         b.on(Stage::Analyzer, "needle", json!({"k": 1}))
             .push(Stage::Analyzer, json!({"q": 1}))
             .fallback(Stage::Analyzer, json!({"f": 1}));
-        assert_eq!(b.complete(&req(Stage::Analyzer, "a needle")).unwrap().value, json!({"k": 1}));
-        assert_eq!(b.complete(&req(Stage::Analyzer, "x")).unwrap().value, json!({"q": 1}));
-        assert_eq!(b.complete(&req(Stage::Analyzer, "x")).unwrap().value, json!({"f": 1}));
+        assert_eq!(
+            b.complete(&req(Stage::Analyzer, "a needle")).unwrap().value,
+            json!({"k": 1})
+        );
+        assert_eq!(
+            b.complete(&req(Stage::Analyzer, "x")).unwrap().value,
+            json!({"q": 1})
+        );
+        assert_eq!(
+            b.complete(&req(Stage::Analyzer, "x")).unwrap().value,
+            json!({"f": 1})
+        );
         assert!(b.complete(&req(Stage::Fixer, "x")).is_err());
         assert_eq!(b.count(Stage::Analyzer), 3);
         assert_eq!(b.count(Stage::Fixer), 1);

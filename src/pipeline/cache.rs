@@ -42,7 +42,13 @@ pub struct Cache {
 impl Cache {
     /// A cache in `dir` (created on first write).
     pub fn new(dir: impl Into<PathBuf>, identity: CacheIdentity) -> Cache {
-        Cache { dir: Some(dir.into()), identity, hits: 0, misses: 0, write_errors: 0 }
+        Cache {
+            dir: Some(dir.into()),
+            identity,
+            hits: 0,
+            misses: 0,
+            write_errors: 0,
+        }
     }
 
     /// A cache that never stores anything (`--no-cache`).
@@ -83,9 +89,15 @@ impl Cache {
     pub fn key(&self, kind: &str, parts: &[&[u8]]) -> String {
         let mut h = Sha256::new();
         let id = &self.identity;
-        for p in [kind.as_bytes(), id.tool_version.as_bytes(), id.model_sha256.as_bytes(), id.prompt_hash.as_bytes(), id.ruleset_hash.as_bytes()]
-            .into_iter()
-            .chain(parts.iter().copied())
+        for p in [
+            kind.as_bytes(),
+            id.tool_version.as_bytes(),
+            id.model_sha256.as_bytes(),
+            id.prompt_hash.as_bytes(),
+            id.ruleset_hash.as_bytes(),
+        ]
+        .into_iter()
+        .chain(parts.iter().copied())
         {
             h.update((p.len() as u64).to_le_bytes());
             h.update(p);
@@ -94,13 +106,17 @@ impl Cache {
     }
 
     fn path(&self, kind: &str, key: &str) -> Option<PathBuf> {
-        self.dir.as_ref().map(|d| d.join(kind).join(&key[..2]).join(format!("{key}.json")))
+        self.dir
+            .as_ref()
+            .map(|d| d.join(kind).join(&key[..2]).join(format!("{key}.json")))
     }
 
     /// Reads an entry.
     pub fn get<T: DeserializeOwned>(&mut self, kind: &str, key: &str) -> Option<T> {
         let path = self.path(kind, key)?;
-        let value = std::fs::read(&path).ok().and_then(|b| serde_json::from_slice(&b).ok());
+        let value = std::fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok());
         if value.is_some() {
             self.hits += 1;
         } else {
@@ -111,7 +127,9 @@ impl Cache {
 
     /// Writes an entry atomically; failures are counted, not fatal.
     pub fn put<T: Serialize>(&mut self, kind: &str, key: &str, value: &T) {
-        let Some(path) = self.path(kind, key) else { return };
+        let Some(path) = self.path(kind, key) else {
+            return;
+        };
         if write_atomic(&path, value).is_err() {
             self.write_errors += 1;
         }
@@ -120,7 +138,9 @@ impl Cache {
 
 fn write_atomic<T: Serialize>(path: &Path, value: &T) -> std::io::Result<()> {
     use std::io::Write;
-    let parent = path.parent().ok_or_else(|| std::io::Error::other("no parent"))?;
+    let parent = path
+        .parent()
+        .ok_or_else(|| std::io::Error::other("no parent"))?;
     std::fs::create_dir_all(parent)?;
     let bytes = serde_json::to_vec_pretty(value).map_err(std::io::Error::other)?;
     let tmp = parent.join(format!(
@@ -146,7 +166,12 @@ mod tests {
     use super::*;
 
     fn id(model: &str) -> CacheIdentity {
-        CacheIdentity { tool_version: "0.1.0".into(), model_sha256: model.into(), prompt_hash: "p".into(), ruleset_hash: "r".into() }
+        CacheIdentity {
+            tool_version: "0.1.0".into(),
+            model_sha256: model.into(),
+            prompt_hash: "p".into(),
+            ruleset_hash: "r".into(),
+        }
     }
 
     #[test]
@@ -171,7 +196,11 @@ mod tests {
         let mut c = Cache::new(d.path(), id("m"));
         let k = c.key("file", &[b"x"]);
         c.put("file", &k, &1u8);
-        let p = d.path().join("file").join(&k[..2]).join(format!("{k}.json"));
+        let p = d
+            .path()
+            .join("file")
+            .join(&k[..2])
+            .join(format!("{k}.json"));
         std::fs::write(&p, b"{not json").unwrap();
         assert_eq!(c.get::<u8>("file", &k), None);
         let mut off = Cache::disabled();

@@ -65,7 +65,9 @@ pub struct ModelOpinion {
 /// grammar forces `{"verdict":"`, so the first sampled token chooses the verdict), `None`
 /// when the backend reports none.
 pub fn verdict_probability(token_logprobs: &[f32]) -> Option<f64> {
-    token_logprobs.first().map(|lp| (*lp as f64).exp().clamp(0.0, 1.0))
+    token_logprobs
+        .first()
+        .map(|lp| (*lp as f64).exp().clamp(0.0, 1.0))
 }
 
 /// The lines shown for a finding: its span with [`CONTEXT_LINES`] around, widened to the taint
@@ -73,7 +75,11 @@ pub fn verdict_probability(token_logprobs: &[f32]) -> Option<f64> {
 pub fn region(f: &Finding, total_lines: usize) -> (usize, usize) {
     let mut start = f.span.start_line.saturating_sub(CONTEXT_LINES).max(1);
     let end = (f.span.end_line + CONTEXT_LINES).min(total_lines.max(1));
-    if let Some(src) = f.taint_path.iter().find(|s| s.kind == TaintStepKind::Source) {
+    if let Some(src) = f
+        .taint_path
+        .iter()
+        .find(|s| s.kind == TaintStepKind::Source)
+    {
         start = start.min(src.span.start_line.max(1));
     }
     if end + 1 - start.min(end) > MAX_REGION_LINES {
@@ -125,7 +131,10 @@ pub fn calibrate(
     let probability = verdict_probability(&resp.token_logprobs);
     let ans: CalibrationAnswer = serde_json::from_value(resp.value).map_err(|e| {
         stats.bad_answers += 1;
-        PipelineError::BadAnswer { stage: "calibration", message: e.to_string() }
+        PipelineError::BadAnswer {
+            stage: "calibration",
+            message: e.to_string(),
+        }
     })?;
     Ok(ModelOpinion {
         verdict: ans.verdict,
@@ -152,7 +161,10 @@ mod tests {
         let s = schema_of::<CalibrationAnswer>();
         let props = s["properties"].as_object().unwrap();
         assert_eq!(props.keys().next().map(String::as_str), Some("verdict"));
-        assert_eq!(s["properties"]["verdict"]["enum"], serde_json::json!(["confirmed", "speculative", "rejected"]));
+        assert_eq!(
+            s["properties"]["verdict"]["enum"],
+            serde_json::json!(["confirmed", "speculative", "rejected"])
+        );
         assert_eq!(s["properties"]["reason"]["maxLength"], 240);
         assert_eq!(s["additionalProperties"], false);
     }

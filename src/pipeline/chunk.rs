@@ -40,7 +40,12 @@ impl Chunk {
         if last != 0 && self.start_line > last + 1 {
             parts.push("...".to_string());
         }
-        parts.push(super::prompts::numbered_width(text, self.start_line, self.end_line, width));
+        parts.push(super::prompts::numbered_width(
+            text,
+            self.start_line,
+            self.end_line,
+            width,
+        ));
         parts.join("\n")
     }
 
@@ -95,7 +100,14 @@ pub fn chunks(text: &str, max_lines: usize) -> Vec<Chunk> {
         match def {
             Some((kind, name, inner)) => {
                 if let Some(ps) = pending_start.take() {
-                    out.extend(windows(ps, s - 1, &import_lines, "module", max_lines, &lines));
+                    out.extend(windows(
+                        ps,
+                        s - 1,
+                        &import_lines,
+                        "module",
+                        max_lines,
+                        &lines,
+                    ));
                 }
                 if kind == "class" && e - s + 1 > max_lines {
                     // Class too long: header statements and each method separately.
@@ -113,18 +125,46 @@ pub fn chunks(text: &str, max_lines: usize) -> Vec<Chunk> {
                         let me = m.end_position().row + 1;
                         if let Some((_, mname, _)) = definition(m, text) {
                             if let Some(fs) = free.take() {
-                                out.extend(windows(fs, ms - 1, &ctx, &format!("class {name}"), max_lines, &lines));
+                                out.extend(windows(
+                                    fs,
+                                    ms - 1,
+                                    &ctx,
+                                    &format!("class {name}"),
+                                    max_lines,
+                                    &lines,
+                                ));
                             }
-                            out.extend(windows(ms, me, &ctx, &format!("{name}.{mname}"), max_lines, &lines));
+                            out.extend(windows(
+                                ms,
+                                me,
+                                &ctx,
+                                &format!("{name}.{mname}"),
+                                max_lines,
+                                &lines,
+                            ));
                         } else if free.is_none() {
                             free = Some(ms);
                         }
                     }
                     if let Some(fs) = free {
-                        out.extend(windows(fs, e, &ctx, &format!("class {name}"), max_lines, &lines));
+                        out.extend(windows(
+                            fs,
+                            e,
+                            &ctx,
+                            &format!("class {name}"),
+                            max_lines,
+                            &lines,
+                        ));
                     }
                 } else {
-                    out.extend(windows(s, e, &import_lines, &format!("{kind} {name}"), max_lines, &lines));
+                    out.extend(windows(
+                        s,
+                        e,
+                        &import_lines,
+                        &format!("{kind} {name}"),
+                        max_lines,
+                        &lines,
+                    ));
                 }
             }
             None => {
@@ -133,21 +173,39 @@ pub fn chunks(text: &str, max_lines: usize) -> Vec<Chunk> {
                 }
                 if i + 1 == children.len() {
                     if let Some(ps) = pending_start.take() {
-                        out.extend(windows(ps, e.min(total), &import_lines, "module", max_lines, &lines));
+                        out.extend(windows(
+                            ps,
+                            e.min(total),
+                            &import_lines,
+                            "module",
+                            max_lines,
+                            &lines,
+                        ));
                     }
                 }
             }
         }
     }
     if let Some(ps) = pending_start {
-        out.extend(windows(ps, total, &import_lines, "module", max_lines, &lines));
+        out.extend(windows(
+            ps,
+            total,
+            &import_lines,
+            "module",
+            max_lines,
+            &lines,
+        ));
     }
     out
 }
 
 /// `(kind, name, definition node)` of a function/class (looking through decorators).
 fn definition<'t>(n: Node<'t>, src: &str) -> Option<(&'static str, String, Node<'t>)> {
-    let inner = if n.kind() == "decorated_definition" { n.child_by_field_name("definition")? } else { n };
+    let inner = if n.kind() == "decorated_definition" {
+        n.child_by_field_name("definition")?
+    } else {
+        n
+    };
     let kind = match inner.kind() {
         "function_definition" => "function",
         "class_definition" => "class",
@@ -166,7 +224,12 @@ fn import_lines(root: Node) -> Vec<usize> {
     let mut c = root.walk();
     let mut v: Vec<usize> = root
         .named_children(&mut c)
-        .filter(|n| matches!(n.kind(), "import_statement" | "import_from_statement" | "future_import_statement"))
+        .filter(|n| {
+            matches!(
+                n.kind(),
+                "import_statement" | "import_from_statement" | "future_import_statement"
+            )
+        })
         .flat_map(|n| (n.start_position().row + 1)..=(n.end_position().row + 1))
         .collect();
     v.dedup();
@@ -175,7 +238,14 @@ fn import_lines(root: Node) -> Vec<usize> {
 
 /// `start..=end` as chunks of at most `max` lines, skipping blank-only ones; context lines
 /// inside a chunk are dropped from its context.
-fn windows(start: usize, end: usize, ctx: &[usize], name: &str, max: usize, lines: &[&str]) -> Vec<Chunk> {
+fn windows(
+    start: usize,
+    end: usize,
+    ctx: &[usize],
+    name: &str,
+    max: usize,
+    lines: &[&str],
+) -> Vec<Chunk> {
     let mut out = Vec::new();
     let mut s = start;
     while s <= end {
@@ -183,7 +253,12 @@ fn windows(start: usize, end: usize, ctx: &[usize], name: &str, max: usize, line
         let blank = (s..=e).all(|l| lines.get(l - 1).is_none_or(|t| t.trim().is_empty()));
         if !blank {
             let context_lines: Vec<usize> = ctx.iter().copied().filter(|&l| l < s).collect();
-            out.push(Chunk { start_line: s, end_line: e, context_lines, name: name.to_string() });
+            out.push(Chunk {
+                start_line: s,
+                end_line: e,
+                context_lines,
+                name: name.to_string(),
+            });
         }
         s = e + 1;
     }
@@ -203,14 +278,22 @@ mod tests {
         assert_eq!(names, vec!["module", "function a", "class K", "module"]);
         assert_eq!((c[1].start_line, c[1].end_line), (6, 7));
         assert_eq!(c[1].context_lines, vec![1, 2]);
-        assert!(c[1].render(SRC).starts_with("1 | import os\n2 | import subprocess\n...\n6 | def a(x):"), "{}", c[1].render(SRC));
+        assert!(
+            c[1].render(SRC)
+                .starts_with("1 | import os\n2 | import subprocess\n...\n6 | def a(x):"),
+            "{}",
+            c[1].render(SRC)
+        );
     }
 
     #[test]
     fn big_classes_are_split_into_methods_with_the_header_as_context() {
         let c = chunks(SRC, 5);
         let names: Vec<&str> = c.iter().map(|c| c.name.as_str()).collect();
-        assert!(names.contains(&"K.m") && names.contains(&"K.n"), "{names:?}");
+        assert!(
+            names.contains(&"K.m") && names.contains(&"K.n"),
+            "{names:?}"
+        );
         let m = c.iter().find(|c| c.name == "K.m").unwrap();
         assert!(m.context_lines.contains(&10));
         assert_eq!((m.start_line, m.end_line), (13, 14));

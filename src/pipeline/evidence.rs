@@ -57,7 +57,11 @@ pub fn normalize(s: &str) -> String {
         let digits = t.chars().take_while(|c| c.is_ascii_digit()).count();
         let rest = &t[digits..];
         let rest_trim = rest.trim_start();
-        let stripped = if digits > 0 && rest_trim.starts_with('|') { &rest_trim[1..] } else { t };
+        let stripped = if digits > 0 && rest_trim.starts_with('|') {
+            &rest_trim[1..]
+        } else {
+            t
+        };
         let words: Vec<&str> = stripped.split_whitespace().collect();
         if !words.is_empty() {
             parts.push(words.join(" "));
@@ -68,12 +72,24 @@ pub fn normalize(s: &str) -> String {
 
 /// The first line in `start - slack ..= end + slack` at which the normalised `quote` occurs
 /// (possibly spanning several lines), or `None`.
-pub fn quote_near(text: &str, quote: &str, start: usize, end: usize, slack: usize) -> Option<usize> {
+pub fn quote_near(
+    text: &str,
+    quote: &str,
+    start: usize,
+    end: usize,
+    slack: usize,
+) -> Option<usize> {
     quote_span(text, quote, start, end, slack).map(|(s, _)| s)
 }
 
 /// Like [`quote_near`], with the last line the quote covers.
-pub fn quote_span(text: &str, quote: &str, start: usize, end: usize, slack: usize) -> Option<(usize, usize)> {
+pub fn quote_span(
+    text: &str,
+    quote: &str,
+    start: usize,
+    end: usize,
+    slack: usize,
+) -> Option<(usize, usize)> {
     let q = normalize(quote);
     if q.chars().filter(|c| !c.is_whitespace()).count() < MIN_QUOTE_CHARS {
         return None;
@@ -82,7 +98,11 @@ pub fn quote_span(text: &str, quote: &str, start: usize, end: usize, slack: usiz
     if lines.is_empty() || start == 0 {
         return None;
     }
-    let span_lines = quote.lines().filter(|l| !l.trim().is_empty()).count().max(1);
+    let span_lines = quote
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .count()
+        .max(1);
     let lo = start.saturating_sub(slack).max(1);
     let hi = end.max(start).saturating_add(slack).min(lines.len());
     for l in lo..=hi {
@@ -103,7 +123,12 @@ pub fn check<'c>(
     catalog: &'c Catalog,
     asked: &[&'c RuleSpec],
 ) -> Result<Evidence<'c>, DiscardReason> {
-    if normalize(claim.quote).chars().filter(|c| !c.is_whitespace()).count() < MIN_QUOTE_CHARS {
+    if normalize(claim.quote)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .count()
+        < MIN_QUOTE_CHARS
+    {
         return Err(DiscardReason::QuoteTooShort);
     }
     if !catalog.cwes().contains(&claim.cwe) {
@@ -121,8 +146,18 @@ pub fn check<'c>(
             _ => return Err(DiscardReason::RuleMismatch),
         }
     };
-    match quote_span(text, claim.quote, claim.start_line, claim.end_line, LINE_SLACK) {
-        Some((line, end_line)) => Ok(Evidence { rule, line, end_line }),
+    match quote_span(
+        text,
+        claim.quote,
+        claim.start_line,
+        claim.end_line,
+        LINE_SLACK,
+    ) {
+        Some((line, end_line)) => Ok(Evidence {
+            rule,
+            line,
+            end_line,
+        }),
         None => Err(DiscardReason::QuoteNotFound),
     }
 }
@@ -146,9 +181,16 @@ mod tests {
         assert_eq!(quote_near(SRC, "os.system(", 1, 1, 3), Some(4));
         assert_eq!(quote_near(SRC, "os.system(", 1, 1, 2), None);
         // Multi-line quote, re-indented by the model.
-        assert_eq!(quote_span(SRC, "os.system(\n 'ls ' + x)", 4, 5, 0), Some((4, 5)));
+        assert_eq!(
+            quote_span(SRC, "os.system(\n 'ls ' + x)", 4, 5, 0),
+            Some((4, 5))
+        );
         assert_eq!(quote_near(SRC, "subprocess.run(x)", 4, 4, 3), None);
-        assert_eq!(quote_near(SRC, "x", 4, 4, 3), None, "too short to prove anything");
+        assert_eq!(
+            quote_near(SRC, "x", 4, 4, 3),
+            None,
+            "too short to prove anything"
+        );
         assert_eq!(quote_near(SRC, "os.system(", 99, 99, 3), None);
     }
 }

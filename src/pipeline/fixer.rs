@@ -61,12 +61,18 @@ pub struct FixResult {
 impl FixResult {
     /// Targets with a verified fix.
     pub fn verified(&self) -> usize {
-        self.findings.iter().filter(|f| f.fix.as_ref().is_some_and(|x| x.verified)).count()
+        self.findings
+            .iter()
+            .filter(|f| f.fix.as_ref().is_some_and(|x| x.verified))
+            .count()
     }
 
     /// Targets whose best candidate never verified.
     pub fn unverified(&self) -> usize {
-        self.findings.iter().filter(|f| f.fix.as_ref().is_some_and(|x| !x.verified)).count()
+        self.findings
+            .iter()
+            .filter(|f| f.fix.as_ref().is_some_and(|x| !x.verified))
+            .count()
     }
 
     /// A one-line summary.
@@ -86,18 +92,26 @@ impl FixResult {
 #[derive(Debug, thiserror::Error)]
 pub enum FixError {
     #[error("{path}: cannot read: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{path}: the file changed since it was scanned; not writing (re-run pyward fix)")]
     Changed { path: String },
     #[error("{path}: cannot write: {source}")]
-    Write { path: String, source: std::io::Error },
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 /// Whether a finding is a repair target.
 pub fn is_target(f: &Finding) -> bool {
     !f.is_suppressed()
         && !super::guardrail::is_injection_rule(&f.rule_id)
-        && f.verdict.as_ref().is_none_or(|v| v.status == VerdictStatus::Confirmed)
+        && f.verdict
+            .as_ref()
+            .is_none_or(|v| v.status == VerdictStatus::Confirmed)
 }
 
 /// A candidate fix.
@@ -131,7 +145,13 @@ pub fn fix_file(
         }
     }
     let mut targets: Vec<Finding> = findings.iter().filter(|f| is_target(f)).cloned().collect();
-    targets.sort_by(|a, b| (b.span.start_line, b.span.start_column, &b.rule_id).cmp(&(a.span.start_line, a.span.start_column, &a.rule_id)));
+    targets.sort_by(|a, b| {
+        (b.span.start_line, b.span.start_column, &b.rule_id).cmp(&(
+            a.span.start_line,
+            a.span.start_column,
+            &a.rule_id,
+        ))
+    });
     let mut current = text.to_string();
     let mut done = Vec::new();
     for target in targets {
@@ -141,7 +161,11 @@ pub fn fix_file(
         let live: Option<Finding> = match target.origin {
             Origin::Static => before
                 .iter()
-                .find(|f| f.rule_id == target.rule_id && f.span.start_line == target.span.start_line && !f.is_suppressed())
+                .find(|f| {
+                    f.rule_id == target.rule_id
+                        && f.span.start_line == target.span.start_line
+                        && !f.is_suppressed()
+                })
                 .cloned(),
             Origin::Model => Some(target.clone()),
         };
@@ -149,7 +173,10 @@ pub fn fix_file(
             done.push(target);
             continue;
         };
-        let (start, end) = (live.span.start_line, live.span.end_line.max(live.span.start_line));
+        let (start, end) = (
+            live.span.start_line,
+            live.span.end_line.max(live.span.start_line),
+        );
         let original_region = lines(&current, start, end);
         let mut best: Option<(Verification, Candidate, usize)> = None;
         let mut feedback: Vec<String> = Vec::new();
@@ -164,10 +191,18 @@ pub fn fix_file(
             if let Some(b) = backend.as_deref_mut() {
                 for i in 0..opts.candidates.max(1) {
                     let seed = opts.seed.wrapping_add(1000 * round as u64 + i as u64);
-                    match model_candidate(b, engine, label, &current, &live, start, end, &feedback, seed, opts, cache, &mut stats) {
+                    match model_candidate(
+                        b, engine, label, &current, &live, start, end, &feedback, seed, opts,
+                        cache, &mut stats,
+                    ) {
                         Ok(Some(c)) => cands.push(c),
                         Ok(None) => {}
-                        Err(e) => diagnostics.push(super::stage_diagnostic(label, Stage::Fixer, &e, Some(start))),
+                        Err(e) => diagnostics.push(super::stage_diagnostic(
+                            label,
+                            Stage::Fixer,
+                            &e,
+                            Some(start),
+                        )),
                     }
                 }
             }
@@ -176,17 +211,30 @@ pub fn fix_file(
             }
             for c in cands {
                 let model_view = if live.origin == Origin::Model {
-                    backend.as_deref_mut().map(|b| reanalyze(b, engine, label, &c.text, c.region, opts, cache, &mut stats))
+                    backend.as_deref_mut().map(|b| {
+                        reanalyze(b, engine, label, &c.text, c.region, opts, cache, &mut stats)
+                    })
                 } else {
                     None
                 };
-                let v = verify(engine, label, &current, &before, &live, &c.text, c.region, model_view.as_deref());
+                let v = verify(
+                    engine,
+                    label,
+                    &current,
+                    &before,
+                    &live,
+                    &c.text,
+                    c.region,
+                    model_view.as_deref(),
+                );
                 let better = best.as_ref().is_none_or(|(bv, _, _)| v.rank() > bv.rank());
                 if better {
                     best = Some((v, c, round));
                 }
             }
-            let Some((bv, _, _)) = best.as_ref() else { break };
+            let Some((bv, _, _)) = best.as_ref() else {
+                break;
+            };
             if bv.ok() {
                 applied = true;
                 break;
@@ -213,8 +261,18 @@ pub fn fix_file(
         }
         done.push(target);
     }
-    done.sort_by(|a, b| (a.span.start_line, a.span.start_column, &a.rule_id).cmp(&(b.span.start_line, b.span.start_column, &b.rule_id)));
-    let diff = if current == text { String::new() } else { unified_diff(label, text, &current) };
+    done.sort_by(|a, b| {
+        (a.span.start_line, a.span.start_column, &a.rule_id).cmp(&(
+            b.span.start_line,
+            b.span.start_column,
+            &b.rule_id,
+        ))
+    });
+    let diff = if current == text {
+        String::new()
+    } else {
+        unified_diff(label, text, &current)
+    };
     FixResult {
         path: label.to_string(),
         original_sha256: content_hash(text),
@@ -229,7 +287,11 @@ pub fn fix_file(
 
 /// Lines `start..=end` of `text`, joined with `\n`.
 fn lines(text: &str, start: usize, end: usize) -> String {
-    text.lines().skip(start - 1).take(end + 1 - start).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .skip(start - 1)
+        .take(end + 1 - start)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Applies a rule's template edits (byte ranges of the current text).
@@ -239,7 +301,12 @@ fn template_candidate(text: &str, edits: &[Edit], start: usize, end: usize) -> O
     let mut out = text.to_string();
     let mut prev_start = usize::MAX;
     for e in sorted {
-        if e.end_byte > prev_start || e.start_byte > e.end_byte || !out.is_char_boundary(e.start_byte) || !out.is_char_boundary(e.end_byte) || e.end_byte > out.len() {
+        if e.end_byte > prev_start
+            || e.start_byte > e.end_byte
+            || !out.is_char_boundary(e.start_byte)
+            || !out.is_char_boundary(e.end_byte)
+            || e.end_byte > out.len()
+        {
             return None;
         }
         out.replace_range(e.start_byte..e.end_byte, &e.replacement);
@@ -249,7 +316,12 @@ fn template_candidate(text: &str, edits: &[Edit], start: usize, end: usize) -> O
     let last = edits.iter().map(|e| e.span.end_line).max()?.max(end);
     let delta = out.lines().count() as isize - text.lines().count() as isize;
     let new_last = ((last as isize) + delta).max(first as isize) as usize;
-    let why = edits.iter().map(|e| e.description.trim()).filter(|d| !d.is_empty()).collect::<Vec<_>>().join("; ");
+    let why = edits
+        .iter()
+        .map(|e| e.description.trim())
+        .filter(|d| !d.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
     Some(Candidate {
         replacement: lines(&out, first, new_last),
         region: (first, new_last),
@@ -263,10 +335,16 @@ fn template_candidate(text: &str, edits: &[Edit], start: usize, end: usize) -> O
 /// to the original region's indentation when the model dropped it.
 pub fn clean_replacement(replacement: &str, original: &str) -> String {
     let mut lines: Vec<&str> = replacement.lines().collect();
-    if lines.first().is_some_and(|l| l.trim_start().starts_with("```")) {
+    if lines
+        .first()
+        .is_some_and(|l| l.trim_start().starts_with("```"))
+    {
         lines.remove(0);
     }
-    if lines.last().is_some_and(|l| l.trim_start().starts_with("```")) {
+    if lines
+        .last()
+        .is_some_and(|l| l.trim_start().starts_with("```"))
+    {
         lines.pop();
     }
     let numbered = !lines.is_empty()
@@ -288,8 +366,18 @@ pub fn clean_replacement(replacement: &str, original: &str) -> String {
         })
         .collect();
     let indent = |s: &str| s.len() - s.trim_start().len();
-    let orig_indent = original.lines().filter(|l| !l.trim().is_empty()).map(indent).min().unwrap_or(0);
-    let rep_indent = stripped.iter().filter(|l| !l.trim().is_empty()).map(|l| indent(l)).min().unwrap_or(0);
+    let orig_indent = original
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(indent)
+        .min()
+        .unwrap_or(0);
+    let rep_indent = stripped
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| indent(l))
+        .min()
+        .unwrap_or(0);
     let prefix: String = original
         .lines()
         .find(|l| !l.trim().is_empty())
@@ -356,7 +444,10 @@ fn model_candidate(
     let resp = super::complete_cached(backend, &req, cache, stats)?;
     let ans: FixAnswer = serde_json::from_value(resp.value).map_err(|e| {
         stats.bad_answers += 1;
-        super::PipelineError::BadAnswer { stage: "fixer", message: e.to_string() }
+        super::PipelineError::BadAnswer {
+            stage: "fixer",
+            message: e.to_string(),
+        }
     })?;
     let replacement = clean_replacement(&ans.replacement, &original);
     if replacement.trim().is_empty() || replacement == original {
@@ -399,11 +490,26 @@ fn reanalyze(
         .collect();
     let statics = engine.scan_source(label, text).findings;
     let mut diags = Vec::new();
-    match super::analyzer::analyze(backend, engine.catalog(), label, text, &chunks, &statics, opts, cache, stats, &mut diags) {
+    match super::analyzer::analyze(
+        backend,
+        engine.catalog(),
+        label,
+        text,
+        &chunks,
+        &statics,
+        opts,
+        cache,
+        stats,
+        &mut diags,
+    ) {
         Ok(out) => {
             // The model agreeing with a static finding there also counts as "still there".
             let mut v = out.model_findings;
-            v.extend(out.explanations.into_iter().map(|(i, _)| statics[i].clone()));
+            v.extend(
+                out.explanations
+                    .into_iter()
+                    .map(|(i, _)| statics[i].clone()),
+            );
             v
         }
         Err(_) => Vec::new(),
@@ -426,16 +532,28 @@ pub fn unified_diff(label: &str, old: &str, new: &str) -> String {
 pub fn write_fixed(path: &Path, result: &FixResult) -> Result<Option<PathBuf>, FixError> {
     use std::io::Write;
     let shown = path.display().to_string();
-    let current = std::fs::read(path).map_err(|source| FixError::Read { path: shown.clone(), source })?;
+    let current = std::fs::read(path).map_err(|source| FixError::Read {
+        path: shown.clone(),
+        source,
+    })?;
     if hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&current)) != result.original_sha256 {
         return Err(FixError::Changed { path: shown });
     }
     if result.patched == result.original {
         return Ok(None);
     }
-    let werr = |source| FixError::Write { path: shown.clone(), source };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "file".into());
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let werr = |source| FixError::Write {
+        path: shown.clone(),
+        source,
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".into());
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let backup = dir.join(format!("{name}.orig"));
     let perms = std::fs::metadata(path).map_err(werr)?.permissions();
     {
@@ -469,9 +587,18 @@ mod tests {
     #[test]
     fn replacements_are_cleaned_and_reindented() {
         let orig = "    os.system(cmd)";
-        assert_eq!(clean_replacement("```python\nsubprocess.run(args)\n```", orig), "    subprocess.run(args)");
-        assert_eq!(clean_replacement("12 | subprocess.run(args)", orig), "    subprocess.run(args)");
-        assert_eq!(clean_replacement("    if x:\n        y()", orig), "    if x:\n        y()");
+        assert_eq!(
+            clean_replacement("```python\nsubprocess.run(args)\n```", orig),
+            "    subprocess.run(args)"
+        );
+        assert_eq!(
+            clean_replacement("12 | subprocess.run(args)", orig),
+            "    subprocess.run(args)"
+        );
+        assert_eq!(
+            clean_replacement("    if x:\n        y()", orig),
+            "    if x:\n        y()"
+        );
     }
 
     #[test]

@@ -95,7 +95,8 @@ pub fn fuse(f: &Finding, opinion: Option<&ModelOpinion>, ctx: FusionContext) -> 
         };
     }
     let p = opinion.and_then(|o| o.probability).unwrap_or(0.5);
-    let ignored = ctx.injection_file && opinion.is_some_and(|o| o.verdict == ModelVerdict::Rejected);
+    let ignored =
+        ctx.injection_file && opinion.is_some_and(|o| o.verdict == ModelVerdict::Rejected);
     let m = match opinion.map(|o| o.verdict) {
         _ if ignored => 0.5,
         Some(ModelVerdict::Confirmed) => p,
@@ -121,8 +122,15 @@ pub fn fuse(f: &Finding, opinion: Option<&ModelOpinion>, ctx: FusionContext) -> 
         (None, false) => policy,
         (None, true) => "no model opinion".into(),
     };
-    let model_verdict = opinion.map(|o| VerdictStatus::from(o.verdict)).filter(|v| *v != status);
-    Verdict { status, reason, confidence: round3(confidence), model_verdict }
+    let model_verdict = opinion
+        .map(|o| VerdictStatus::from(o.verdict))
+        .filter(|v| *v != status);
+    Verdict {
+        status,
+        reason,
+        confidence: round3(confidence),
+        model_verdict,
+    }
 }
 
 fn static_status(
@@ -146,9 +154,18 @@ fn static_status(
         ),
         ModelVerdict::Rejected if ctx.sanitizer_verified => {
             if tier == 1 {
-                (Speculative, format!("cited sanitizer `{}` is in the code; a tier-1 model cannot reject", o.sanitizer))
+                (
+                    Speculative,
+                    format!(
+                        "cited sanitizer `{}` is in the code; a tier-1 model cannot reject",
+                        o.sanitizer
+                    ),
+                )
             } else {
-                (Rejected, format!("cited sanitizer `{}` is in the code", o.sanitizer))
+                (
+                    Rejected,
+                    format!("cited sanitizer `{}` is in the code", o.sanitizer),
+                )
             }
         }
         ModelVerdict::Rejected => {
@@ -159,11 +176,19 @@ fn static_status(
             match (conf, tier) {
                 (_, 1) => keep,
                 (Confidence::High, 2) => keep,
-                (Confidence::High, _) if p >= 0.8 => (Speculative, "a capable model doubts it".into()),
+                (Confidence::High, _) if p >= 0.8 => {
+                    (Speculative, "a capable model doubts it".into())
+                }
                 (Confidence::High, _) => keep,
-                (_, 2) if p >= 0.8 => (Speculative, "a tier-2 model doubts it with high probability".into()),
+                (_, 2) if p >= 0.8 => (
+                    Speculative,
+                    "a tier-2 model doubts it with high probability".into(),
+                ),
                 (_, 2) => keep,
-                (_, _) if p >= 0.8 => (Rejected, "a capable model rejects it with high probability".into()),
+                (_, _) if p >= 0.8 => (
+                    Rejected,
+                    "a capable model rejects it with high probability".into(),
+                ),
                 (_, _) if p >= 0.5 => (Speculative, "a capable model doubts it".into()),
                 _ => keep,
             }
@@ -178,7 +203,10 @@ fn model_status(opinion: Option<&ModelOpinion>, tier: Tier, p: f64) -> (VerdictS
         Some(ModelVerdict::Rejected) => (Rejected, "the model rejected its own finding".into()),
         _ if tier < 3 => (Speculative, low),
         Some(ModelVerdict::Confirmed) if p >= 0.7 => (Confirmed, String::new()),
-        _ => (Speculative, "model-only finding without a confident confirmation".into()),
+        _ => (
+            Speculative,
+            "model-only finding without a confident confirmation".into(),
+        ),
     }
 }
 
@@ -200,7 +228,9 @@ pub fn sanitizer_present(text: &str, f: &Finding, rule: Option<&RuleSpec>, cited
     if let Some(t) = rule.and_then(|r| r.taint.as_ref()) {
         known.extend(t.sanitizers.iter().cloned());
     }
-    let is_known = known.iter().any(|k| k.rsplit('.').next().unwrap_or(k) == last);
+    let is_known = known
+        .iter()
+        .any(|k| k.rsplit('.').next().unwrap_or(k) == last);
     if !is_known {
         return false;
     }
@@ -220,7 +250,10 @@ pub fn sanitizer_present(text: &str, f: &Finding, rule: Option<&RuleSpec>, cited
         .join("\n");
     let call = format!("{last}(");
     region.match_indices(&call).any(|(i, _)| {
-        region[..i].chars().next_back().is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
+        region[..i]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
     })
 }
 

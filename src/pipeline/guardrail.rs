@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use tree_sitter::{Node, Parser};
 
 use super::backend::{Backend, CompletionRequest, Stage};
-use super::evidence::{quote_near, normalize};
+use super::evidence::{normalize, quote_near};
 use super::{prompts, schema_of, PipelineError, PipelineOptions};
 use crate::finding::{assign_fingerprints, Finding, Origin, Span, Verdict, VerdictStatus};
 use crate::rules::Catalog;
@@ -53,12 +53,24 @@ pub enum InputDecision {
 }
 
 /// Checks the raw text before anything runs.
-pub fn check_input(label: &str, text: &str, opts: &PipelineOptions) -> (InputDecision, Vec<Diagnostic>) {
-    let diag = |level, message: String| Diagnostic { path: label.to_string(), level, message, line: None };
+pub fn check_input(
+    label: &str,
+    text: &str,
+    opts: &PipelineOptions,
+) -> (InputDecision, Vec<Diagnostic>) {
+    let diag = |level, message: String| Diagnostic {
+        path: label.to_string(),
+        level,
+        message,
+        line: None,
+    };
     if let Some(offset) = text.find('\0') {
         return (
             InputDecision::Skip,
-            vec![diag(DiagnosticLevel::Error, format!("binary file (NUL byte at offset {offset}); not analysed"))],
+            vec![diag(
+                DiagnosticLevel::Error,
+                format!("binary file (NUL byte at offset {offset}); not analysed"),
+            )],
         );
     }
     if opts.max_model_bytes > 0 && text.len() > opts.max_model_bytes {
@@ -81,7 +93,11 @@ pub fn check_input(label: &str, text: &str, opts: &PipelineOptions) -> (InputDec
 /// suppression, and invisible characters outside comments and strings get a PW901 finding.
 /// Returns whether the file contains an injection attempt.
 pub fn apply_static(catalog: &Catalog, label: &str, text: &str, scan: &mut FileScan) -> bool {
-    for f in scan.findings.iter_mut().filter(|f| is_injection_rule(&f.rule_id)) {
+    for f in scan
+        .findings
+        .iter_mut()
+        .filter(|f| is_injection_rule(&f.rule_id))
+    {
         f.suppressed = None;
     }
     if let Some(rule) = catalog.get(RULE_INVISIBLE) {
@@ -94,7 +110,9 @@ pub fn apply_static(catalog: &Catalog, label: &str, text: &str, scan: &mut FileS
         let mut added = false;
         for (i, line) in text.lines().enumerate() {
             let n = i + 1;
-            if !line.chars().any(prompts::is_invisible) || covered.iter().any(|&(s, e)| (s..=e).contains(&n)) {
+            if !line.chars().any(prompts::is_invisible)
+                || covered.iter().any(|&(s, e)| (s..=e).contains(&n))
+            {
                 continue;
             }
             let col = line.chars().position(prompts::is_invisible).unwrap_or(0) + 1;
@@ -104,7 +122,12 @@ pub fn apply_static(catalog: &Catalog, label: &str, text: &str, scan: &mut FileS
                 severity: rule.severity,
                 confidence: rule.confidence,
                 path: label.to_string(),
-                span: Span { start_line: n, start_column: col, end_line: n, end_column: col + 1 },
+                span: Span {
+                    start_line: n,
+                    start_column: col,
+                    end_line: n,
+                    end_column: col + 1,
+                },
                 snippet: line.to_string(),
                 message: rule.message.clone(),
                 remediation: rule.remediation.clone(),
@@ -129,7 +152,11 @@ pub fn apply_static(catalog: &Catalog, label: &str, text: &str, scan: &mut FileS
 /// Sorts by position and rule and recomputes fingerprints (as the engine does).
 pub fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
-        (a.span.start_line, a.span.start_column, &a.rule_id).cmp(&(b.span.start_line, b.span.start_column, &b.rule_id))
+        (a.span.start_line, a.span.start_column, &a.rule_id).cmp(&(
+            b.span.start_line,
+            b.span.start_column,
+            &b.rule_id,
+        ))
     });
     assign_fingerprints(findings);
 }
@@ -143,8 +170,26 @@ pub struct TextItem {
 
 /// Words that make a comment or string worth showing to the model's injection question.
 const TRIGGERS: &[&str] = &[
-    "instruction", "prompt", "assistant", " ai ", "ai:", "ai,", "llm", "model", "scanner", "system", "ignore",
-    "disregard", "reviewer", "auditor", "vulnerab", "safe", "pretend", "you are", "chatgpt", "gpt",
+    "instruction",
+    "prompt",
+    "assistant",
+    " ai ",
+    "ai:",
+    "ai,",
+    "llm",
+    "model",
+    "scanner",
+    "system",
+    "ignore",
+    "disregard",
+    "reviewer",
+    "auditor",
+    "vulnerab",
+    "safe",
+    "pretend",
+    "you are",
+    "chatgpt",
+    "gpt",
 ];
 
 /// Comments and strings that mention one of the trigger words, at most `max` of them, each
@@ -171,14 +216,22 @@ pub fn suspicious_items(text: &str, max: usize) -> Vec<TextItem> {
     }
     found.sort_by_key(|n| n.start_byte());
     for n in found {
-        let Some(t) = text.get(n.start_byte()..n.end_byte()) else { continue };
+        let Some(t) = text.get(n.start_byte()..n.end_byte()) else {
+            continue;
+        };
         let padded = format!(" {} ", t.to_lowercase());
         if !TRIGGERS.iter().any(|w| padded.contains(w)) && !t.chars().any(prompts::is_invisible) {
             continue;
         }
         let one_line: String = t.split_whitespace().collect::<Vec<_>>().join(" ");
-        let cut: String = prompts::escape_invisible(&one_line).chars().take(200).collect();
-        out.push(TextItem { line: n.start_position().row + 1, text: cut });
+        let cut: String = prompts::escape_invisible(&one_line)
+            .chars()
+            .take(200)
+            .collect();
+        out.push(TextItem {
+            line: n.start_position().row + 1,
+            text: cut,
+        });
         if out.len() >= max {
             break;
         }
@@ -218,8 +271,13 @@ pub fn ask_model(
     if items.is_empty() {
         return Ok(None);
     }
-    let joined: String = items.iter().map(|i| i.text.as_str()).collect::<Vec<_>>().join("\n");
-    let ctx = serde_json::json!({ "path": label, "fence": prompts::fence_for(&joined), "items": items });
+    let joined: String = items
+        .iter()
+        .map(|i| i.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let ctx =
+        serde_json::json!({ "path": label, "fence": prompts::fence_for(&joined), "items": items });
     let req = CompletionRequest {
         stage: Stage::Guardrail,
         messages: prompts::messages(Stage::Guardrail, &ctx)?,
@@ -229,10 +287,11 @@ pub fn ask_model(
         seed: opts.seed,
     };
     let resp = super::complete_cached(backend, &req, cache, stats)?;
-    let ans: GuardrailAnswer = serde_json::from_value(resp.value).map_err(|e| PipelineError::BadAnswer {
-        stage: "guardrail",
-        message: e.to_string(),
-    })?;
+    let ans: GuardrailAnswer =
+        serde_json::from_value(resp.value).map_err(|e| PipelineError::BadAnswer {
+            stage: "guardrail",
+            message: e.to_string(),
+        })?;
     if !ans.injection || normalize(&ans.quote).len() < 8 {
         return Ok(None);
     }
@@ -241,19 +300,32 @@ pub fn ask_model(
         stats.discarded_quote += 1;
         return Ok(None);
     };
-    if existing.iter().any(|f| is_injection_rule(&f.rule_id) && (f.span.start_line..=f.span.end_line).contains(&found_line)) {
+    if existing.iter().any(|f| {
+        is_injection_rule(&f.rule_id) && (f.span.start_line..=f.span.end_line).contains(&found_line)
+    }) {
         return Ok(None);
     }
-    let Some(rule) = catalog.get(RULE_TEXT) else { return Ok(None) };
+    let Some(rule) = catalog.get(RULE_TEXT) else {
+        return Ok(None);
+    };
     let src_line = text.lines().nth(found_line - 1).unwrap_or("");
-    let status = if opts.tier >= 3 { VerdictStatus::Confirmed } else { VerdictStatus::Speculative };
+    let status = if opts.tier >= 3 {
+        VerdictStatus::Confirmed
+    } else {
+        VerdictStatus::Speculative
+    };
     Ok(Some(Finding {
         rule_id: rule.id.clone(),
         cwe: rule.cwe.clone(),
         severity: rule.severity,
         confidence: crate::finding::Confidence::Low,
         path: label.to_string(),
-        span: Span { start_line: found_line, start_column: 1, end_line: found_line, end_column: src_line.chars().count() + 1 },
+        span: Span {
+            start_line: found_line,
+            start_column: 1,
+            end_line: found_line,
+            end_column: src_line.chars().count() + 1,
+        },
         snippet: src_line.to_string(),
         message: rule.message.clone(),
         remediation: rule.remediation.clone(),
@@ -264,7 +336,10 @@ pub fn ask_model(
         fixes: Vec::new(),
         verdict: Some(Verdict {
             status,
-            reason: format!("the model's guardrail question flagged this text (model tier {})", opts.tier),
+            reason: format!(
+                "the model's guardrail question flagged this text (model tier {})",
+                opts.tier
+            ),
             confidence: if opts.tier >= 3 { 0.6 } else { 0.3 },
             model_verdict: None,
         }),
@@ -288,9 +363,15 @@ mod tests {
 
     #[test]
     fn binary_is_skipped_and_huge_is_static_only() {
-        let o = PipelineOptions { max_model_bytes: 10, ..PipelineOptions::default() };
+        let o = PipelineOptions {
+            max_model_bytes: 10,
+            ..PipelineOptions::default()
+        };
         assert_eq!(check_input("a.py", "a\0b", &o).0, InputDecision::Skip);
-        assert_eq!(check_input("a.py", "x = 1 # long line", &o).0, InputDecision::StaticOnly);
+        assert_eq!(
+            check_input("a.py", "x = 1 # long line", &o).0,
+            InputDecision::StaticOnly
+        );
         assert_eq!(check_input("a.py", "x = 1", &o).0, InputDecision::Analyse);
     }
 

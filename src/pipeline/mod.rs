@@ -28,7 +28,10 @@ pub mod verify;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub use backend::{Backend, BackendError, BackendInfo, CompletionRequest, CompletionResponse, ScriptedBackend, Stage};
+pub use backend::{
+    Backend, BackendError, BackendInfo, CompletionRequest, CompletionResponse, ScriptedBackend,
+    Stage,
+};
 pub use cache::{Cache, CacheIdentity};
 pub use fixer::{fix_file, write_fixed, FixError, FixResult};
 
@@ -109,11 +112,20 @@ impl PipelineOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
     #[error("{stage} prompt: {message}")]
-    Prompt { stage: &'static str, message: String },
+    Prompt {
+        stage: &'static str,
+        message: String,
+    },
     #[error("{stage} stage: {source}")]
-    Backend { stage: &'static str, source: BackendError },
+    Backend {
+        stage: &'static str,
+        source: BackendError,
+    },
     #[error("{stage} stage: the model's answer was not usable: {message}")]
-    BadAnswer { stage: &'static str, message: String },
+    BadAnswer {
+        stage: &'static str,
+        message: String,
+    },
 }
 
 /// Counters of one file's pipeline run.
@@ -189,10 +201,25 @@ pub struct FileResult {
 impl FileResult {
     /// Every finding, reported and withheld, in order.
     pub fn all_findings(&self) -> Vec<Finding> {
-        let mut v: Vec<Finding> = self.findings.iter().chain(&self.withheld).cloned().collect();
+        let mut v: Vec<Finding> = self
+            .findings
+            .iter()
+            .chain(&self.withheld)
+            .cloned()
+            .collect();
         v.sort_by(|a, b| {
-            (a.span.start_line, a.span.start_column, &a.rule_id, &a.fingerprint)
-                .cmp(&(b.span.start_line, b.span.start_column, &b.rule_id, &b.fingerprint))
+            (
+                a.span.start_line,
+                a.span.start_column,
+                &a.rule_id,
+                &a.fingerprint,
+            )
+                .cmp(&(
+                    b.span.start_line,
+                    b.span.start_column,
+                    &b.rule_id,
+                    &b.fingerprint,
+                ))
         });
         v
     }
@@ -233,7 +260,9 @@ pub fn complete_cached(
     cache: &mut Cache,
     stats: &mut StageStats,
 ) -> Result<CompletionResponse, PipelineError> {
-    let key = cache.is_enabled().then(|| cache.key("llm", &[&serde_json::to_vec(req).unwrap_or_default()]));
+    let key = cache
+        .is_enabled()
+        .then(|| cache.key("llm", &[&serde_json::to_vec(req).unwrap_or_default()]));
     if let Some(k) = &key {
         if let Some(hit) = cache.get::<CompletionResponse>("llm", k) {
             stats.cached_calls += 1;
@@ -242,7 +271,10 @@ pub fn complete_cached(
     }
     let resp = backend
         .complete(req)
-        .map_err(|source| PipelineError::Backend { stage: req.stage.as_str(), source })?;
+        .map_err(|source| PipelineError::Backend {
+            stage: req.stage.as_str(),
+            source,
+        })?;
     stats.model_calls += 1;
     stats.prompt_tokens += resp.prompt_tokens;
     stats.completion_tokens += resp.completion_tokens;
@@ -254,11 +286,19 @@ pub fn complete_cached(
 }
 
 /// A warning diagnostic for a stage that failed on part of a file.
-pub fn stage_diagnostic(label: &str, stage: Stage, e: &PipelineError, line: Option<usize>) -> Diagnostic {
+pub fn stage_diagnostic(
+    label: &str,
+    stage: Stage,
+    e: &PipelineError,
+    line: Option<usize>,
+) -> Diagnostic {
     Diagnostic {
         path: label.to_string(),
         level: DiagnosticLevel::Warning,
-        message: format!("{} stage skipped here ({e}); static findings are unaffected", stage.as_str()),
+        message: format!(
+            "{} stage skipped here ({e}); static findings are unaffected",
+            stage.as_str()
+        ),
         line,
     }
 }
@@ -267,7 +307,9 @@ pub fn stage_diagnostic(label: &str, stage: Stage, e: &PipelineError, line: Opti
 pub fn cache_identity(engine: &Engine, info: Option<&BackendInfo>) -> CacheIdentity {
     CacheIdentity {
         tool_version: crate::report::TOOL_VERSION.to_string(),
-        model_sha256: info.map(|i| i.model_sha256.clone()).unwrap_or_else(|| "static".into()),
+        model_sha256: info
+            .map(|i| i.model_sha256.clone())
+            .unwrap_or_else(|| "static".into()),
         prompt_hash: prompts::prompt_hash(),
         ruleset_hash: crate::report::ruleset_hash(engine.catalog()),
     }
@@ -324,15 +366,33 @@ pub fn scan_file_with_progress(
     let content_sha256 = cache::content_hash(text);
     let (decision, mut diagnostics) = guardrail::check_input(label, text, opts);
     if decision == guardrail::InputDecision::Skip {
-        return FileResult { path: label.to_string(), content_sha256, diagnostics, ..Default::default() };
+        return FileResult {
+            path: label.to_string(),
+            content_sha256,
+            diagnostics,
+            ..Default::default()
+        };
     }
     let catalog = engine.catalog();
-    let backend = if decision == guardrail::InputDecision::Analyse { backend } else { None };
+    let backend = if decision == guardrail::InputDecision::Analyse {
+        backend
+    } else {
+        None
+    };
     let Some(backend) = backend else {
         let mut scan = engine.scan_source(label, text);
         diagnostics.append(&mut scan.diagnostics);
         let injection = guardrail::apply_static(catalog, label, text, &mut scan);
-        return partition(label, content_sha256, scan.findings, diagnostics, injection, false, StageStats::default(), opts);
+        return partition(
+            label,
+            content_sha256,
+            scan.findings,
+            diagnostics,
+            injection,
+            false,
+            StageStats::default(),
+            opts,
+        );
     };
 
     let info = backend.describe();
@@ -341,13 +401,29 @@ pub fn scan_file_with_progress(
         cache.set_identity(identity);
     }
     let file_key = cache.is_enabled().then(|| {
-        cache.key("file", &[label.as_bytes(), content_sha256.as_bytes(), opts.scan_fingerprint().as_bytes()])
+        cache.key(
+            "file",
+            &[
+                label.as_bytes(),
+                content_sha256.as_bytes(),
+                opts.scan_fingerprint().as_bytes(),
+            ],
+        )
     });
     if let Some(k) = &file_key {
         if let Some(mut hit) = cache.get::<FileResult>("file", k) {
             // Cached with every finding in `findings`; split for this run's display options.
             let all = std::mem::take(&mut hit.findings);
-            let mut r = partition(label, content_sha256, all, hit.diagnostics, hit.injection, true, hit.stats, opts);
+            let mut r = partition(
+                label,
+                content_sha256,
+                all,
+                hit.diagnostics,
+                hit.injection,
+                true,
+                hit.stats,
+                opts,
+            );
             r.from_cache = true;
             return r;
         }
@@ -361,25 +437,47 @@ pub fn scan_file_with_progress(
 
     // Stage 1: guardrail model question.
     if opts.guardrail_model {
-        match guardrail::ask_model(backend, catalog, label, text, &findings, opts, cache, &mut stats) {
+        match guardrail::ask_model(
+            backend, catalog, label, text, &findings, opts, cache, &mut stats,
+        ) {
             Ok(Some(f)) => findings.push(f),
             Ok(None) => {}
             Err(e) => diagnostics.push(stage_diagnostic(label, Stage::Guardrail, &e, None)),
         }
         progress(Stage::Guardrail, 1, 1);
     }
-    let injection = injection || findings.iter().any(|f| guardrail::is_injection_rule(&f.rule_id) && f.suppressed.is_none());
+    let injection = injection
+        || findings
+            .iter()
+            .any(|f| guardrail::is_injection_rule(&f.rule_id) && f.suppressed.is_none());
 
     // Stages 2 and 3: analyzer and evidence check.
-    let statics: Vec<Finding> = findings.iter().filter(|f| f.origin == crate::finding::Origin::Static).cloned().collect();
+    let statics: Vec<Finding> = findings
+        .iter()
+        .filter(|f| f.origin == crate::finding::Origin::Static)
+        .cloned()
+        .collect();
     let mut model_findings = Vec::new();
     if opts.analyzer {
         let chunks = chunk::chunks(text, opts.chunk_lines);
-        match analyzer::analyze(backend, catalog, label, text, &chunks, &statics, opts, cache, &mut stats, &mut diagnostics) {
+        match analyzer::analyze(
+            backend,
+            catalog,
+            label,
+            text,
+            &chunks,
+            &statics,
+            opts,
+            cache,
+            &mut stats,
+            &mut diagnostics,
+        ) {
             Ok(out) => {
                 for (i, ex) in out.explanations {
                     let fp = &statics[i].fingerprint;
-                    if let Some(f) = findings.iter_mut().find(|f| &f.fingerprint == fp && f.origin == crate::finding::Origin::Static) {
+                    if let Some(f) = findings.iter_mut().find(|f| {
+                        &f.fingerprint == fp && f.origin == crate::finding::Origin::Static
+                    }) {
                         f.explanation = Some(ex);
                     }
                 }
@@ -397,14 +495,22 @@ pub fn scan_file_with_progress(
         if f.verdict.is_some() || f.is_suppressed() {
             continue;
         }
-        let skip_model = !opts.calibration || (guardrail::is_injection_rule(&f.rule_id) && f.origin == crate::finding::Origin::Static);
+        let skip_model = !opts.calibration
+            || (guardrail::is_injection_rule(&f.rule_id)
+                && f.origin == crate::finding::Origin::Static);
         let opinion = if skip_model {
             None
         } else {
-            match calibration::calibrate(backend, catalog, label, text, f, opts, cache, &mut stats) {
+            match calibration::calibrate(backend, catalog, label, text, f, opts, cache, &mut stats)
+            {
                 Ok(o) => Some(o),
                 Err(e) => {
-                    diagnostics.push(stage_diagnostic(label, Stage::Calibration, &e, Some(f.span.start_line)));
+                    diagnostics.push(stage_diagnostic(
+                        label,
+                        Stage::Calibration,
+                        &e,
+                        Some(f.span.start_line),
+                    ));
                     None
                 }
             }
@@ -413,7 +519,11 @@ pub fn scan_file_with_progress(
             o.verdict == calibration::ModelVerdict::Rejected
                 && fusion::sanitizer_present(text, f, catalog.get(&f.rule_id), &o.sanitizer)
         });
-        let ctx = fusion::FusionContext { tier: opts.tier, injection_file: injection, sanitizer_verified };
+        let ctx = fusion::FusionContext {
+            tier: opts.tier,
+            injection_file: injection,
+            sanitizer_verified,
+        };
         f.verdict = Some(fusion::fuse(f, opinion.as_ref(), ctx));
         progress(Stage::Calibration, i + 1, total);
     }
@@ -433,7 +543,16 @@ pub fn scan_file_with_progress(
         };
         cache.put("file", k, &stored);
     }
-    partition(label, content_sha256, findings, diagnostics, injection, true, stats, opts)
+    partition(
+        label,
+        content_sha256,
+        findings,
+        diagnostics,
+        injection,
+        true,
+        stats,
+        opts,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -447,8 +566,9 @@ fn partition(
     stats: StageStats,
     opts: &PipelineOptions,
 ) -> FileResult {
-    let (findings, withheld): (Vec<Finding>, Vec<Finding>) =
-        all.into_iter().partition(|f| fusion::is_reported(f, opts.show_speculative));
+    let (findings, withheld): (Vec<Finding>, Vec<Finding>) = all
+        .into_iter()
+        .partition(|f| fusion::is_reported(f, opts.show_speculative));
     FileResult {
         path: label.to_string(),
         content_sha256,

@@ -36,7 +36,12 @@ impl Verification {
 
     /// Sort key, best first: verified, parses, target gone, fewest new findings.
     pub fn rank(&self) -> (bool, bool, bool, std::cmp::Reverse<usize>) {
-        (self.ok(), self.parses, self.target_gone, std::cmp::Reverse(self.new_findings.len()))
+        (
+            self.ok(),
+            self.parses,
+            self.target_gone,
+            std::cmp::Reverse(self.new_findings.len()),
+        )
     }
 
     /// What to tell the model about a failed candidate.
@@ -46,13 +51,23 @@ impl Verification {
             v.push("the replacement does not parse as Python (syntax error); return complete, valid statements".to_string());
         }
         for f in self.still_there.iter().take(3) {
-            v.push(format!("{} is still reported at line {}: {}", f.rule_id, f.span.start_line, one_line(&f.message)));
+            v.push(format!(
+                "{} is still reported at line {}: {}",
+                f.rule_id,
+                f.span.start_line,
+                one_line(&f.message)
+            ));
         }
         if !self.target_gone && self.still_there.is_empty() {
             v.push("the weakness could not be shown to be gone".to_string());
         }
         for f in self.new_findings.iter().take(3) {
-            v.push(format!("the fix introduced {} at line {}: {}", f.rule_id, f.span.start_line, one_line(&f.message)));
+            v.push(format!(
+                "the fix introduced {} at line {}: {}",
+                f.rule_id,
+                f.span.start_line,
+                one_line(&f.message)
+            ));
         }
         v
     }
@@ -132,16 +147,22 @@ pub fn verify(
             .cloned()
             .collect(),
     };
-    let target_gone = still_there.is_empty() && (target.origin == Origin::Static || model_view.is_some());
+    let target_gone =
+        still_there.is_empty() && (target.origin == Origin::Static || model_view.is_some());
     let mut pool: HashMap<(String, String), usize> = HashMap::new();
     for f in before.iter().filter(|f| !f.is_suppressed()) {
-        *pool.entry((f.rule_id.clone(), norm(&f.snippet))).or_insert(0) += 1;
+        *pool
+            .entry((f.rule_id.clone(), norm(&f.snippet)))
+            .or_insert(0) += 1;
     }
     // Findings of other rules in the replaced region before the fix: if they are still there
     // (with changed text) they are not new, only not fixed by this candidate.
     let before_hi = target.span.end_line.max(region.0) + 1;
     let mut in_region: HashMap<String, usize> = HashMap::new();
-    for f in before.iter().filter(|f| !f.is_suppressed() && f.span.start_line <= before_hi && f.span.end_line >= lo) {
+    for f in before
+        .iter()
+        .filter(|f| !f.is_suppressed() && f.span.start_line <= before_hi && f.span.end_line >= lo)
+    {
         *in_region.entry(f.rule_id.clone()).or_insert(0) += 1;
     }
     let mut new_findings = Vec::new();
@@ -149,17 +170,29 @@ pub fn verify(
         if still_there.iter().any(|s| s == f) {
             continue;
         }
-        if let Some(n) = pool.get_mut(&(f.rule_id.clone(), norm(&f.snippet))).filter(|n| **n > 0) {
+        if let Some(n) = pool
+            .get_mut(&(f.rule_id.clone(), norm(&f.snippet)))
+            .filter(|n| **n > 0)
+        {
             *n -= 1;
             continue;
         }
-        if let Some(n) = in_region.get_mut(&f.rule_id).filter(|n| **n > 0 && overlaps(f)) {
+        if let Some(n) = in_region
+            .get_mut(&f.rule_id)
+            .filter(|n| **n > 0 && overlaps(f))
+        {
             *n -= 1;
             continue;
         }
         new_findings.push(f.clone());
     }
-    Verification { parses, target_gone, new_findings, still_there, rescan }
+    Verification {
+        parses,
+        target_gone,
+        new_findings,
+        still_there,
+        rescan,
+    }
 }
 
 #[cfg(test)]
