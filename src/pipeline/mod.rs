@@ -581,3 +581,43 @@ fn partition(
         stats,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every string has a `maxLength`, every array a `maxItems`, nothing is left to `$ref`:
+    /// a 135M model must be able to fill these schemas.
+    fn assert_bounded(v: &serde_json::Value, path: &str) {
+        if let Some(m) = v.as_object() {
+            assert!(!m.contains_key("$ref") && !m.contains_key("$defs"), "{path}: unresolved reference");
+            match m.get("type").and_then(|t| t.as_str()) {
+                Some("string") if !m.contains_key("enum") => {
+                    assert!(m.contains_key("maxLength"), "{path}: unbounded string")
+                }
+                Some("array") => assert!(m.contains_key("maxItems"), "{path}: unbounded array"),
+                Some("object") => assert_eq!(m.get("additionalProperties"), Some(&serde_json::Value::Bool(false)), "{path}"),
+                _ => {}
+            }
+            for (k, x) in m {
+                assert_bounded(x, &format!("{path}/{k}"));
+            }
+        } else if let Some(a) = v.as_array() {
+            for (i, x) in a.iter().enumerate() {
+                assert_bounded(x, &format!("{path}/{i}"));
+            }
+        }
+    }
+
+    #[test]
+    fn stage_schemas_are_small_and_bounded() {
+        assert_bounded(&schema_of::<guardrail::GuardrailAnswer>(), "guardrail");
+        assert_bounded(&schema_of::<analyzer::AnalyzerAnswer>(), "analyzer");
+        assert_bounded(&schema_of::<calibration::CalibrationAnswer>(), "calibration");
+        assert_bounded(&schema_of::<fixer::FixAnswer>(), "fixer");
+        let s = schema_of::<analyzer::AnalyzerAnswer>();
+        assert_eq!(s["properties"]["issues"]["maxItems"], 4);
+        assert_eq!(s["properties"]["issues"]["items"]["properties"]["severity"]["enum"], serde_json::json!(["low", "medium", "high"]));
+        assert!(s.get("$schema").is_none());
+    }
+}
