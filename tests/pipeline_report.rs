@@ -69,7 +69,7 @@ fn sarif_carries_fixes_and_verdicts_and_json_the_provenance() {
     let mut schema: Value = serde_json::from_str(include_str!("schemas/sarif-2.1.0.json")).unwrap();
     fix_language_pattern(&mut schema);
     let v = jsonschema::options().build(&schema).unwrap();
-    let errors: Vec<String> = v.iter_errors(&sarif).map(|e| format!("{e} at {}", e.instance_path)).collect();
+    let errors: Vec<String> = v.iter_errors(&sarif).map(|e| format!("{e} at {}", e.instance_path())).collect();
     assert!(errors.is_empty(), "{errors:#?}");
 }
 
