@@ -39,7 +39,7 @@ pub enum DiscardReason {
 }
 
 /// A claim that passed: the rule it is about and where the quote really is.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Evidence<'c> {
     pub rule: &'c RuleSpec,
     /// The line where the quote starts.
