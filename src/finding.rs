@@ -130,6 +130,74 @@ pub struct Finding {
     pub suppressed: Option<Suppression>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fixes: Vec<Edit>,
+    /// The LLM pipeline's calibrated verdict (absent in static-only runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
+    /// The model's explanation of the finding (absent in static-only runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<Explanation>,
+    /// A repair from `pyward fix`, verified by re-scanning or marked unverified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<FixProposal>,
+}
+
+/// What the calibration stage (fused with the static evidence) concluded about a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VerdictStatus {
+    /// Reported by default.
+    Confirmed,
+    /// Plausible but not established; reported only with `--show-speculative`.
+    Speculative,
+    /// Judged a false positive (with a reason); never reported as a finding.
+    Rejected,
+}
+
+impl VerdictStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerdictStatus::Confirmed => "confirmed",
+            VerdictStatus::Speculative => "speculative",
+            VerdictStatus::Rejected => "rejected",
+        }
+    }
+}
+
+/// A finding's calibrated verdict: the fused status, why, and a confidence in `[0, 1]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub status: VerdictStatus,
+    pub reason: String,
+    /// Calibrated confidence in `[0, 1]`, rounded to three decimals (deterministic output).
+    pub confidence: f64,
+    /// What the model itself answered, when it differs from the fused status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_verdict: Option<VerdictStatus>,
+}
+
+/// The model's explanation of a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Explanation {
+    pub root_cause: String,
+    pub consequence: String,
+}
+
+/// A repair of a finding: vulnerable code, replacement, why it works, and whether the
+/// re-scan verified it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FixProposal {
+    /// 1-based first and last line of the replaced region in the scanned file.
+    pub start_line: usize,
+    pub end_line: usize,
+    pub original: String,
+    pub replacement: String,
+    pub why: String,
+    /// True only when the patched file parses, the finding is gone and nothing new appeared.
+    pub verified: bool,
+    /// Fixer rounds used (1 = the first attempt verified).
+    pub rounds: usize,
+    /// `template` (the rule's deterministic fix) or `model`.
+    pub source: String,
 }
 
 impl Finding {

@@ -11,6 +11,7 @@ pub mod error;
 pub mod finding;
 pub mod llm;
 pub mod models;
+pub mod pipeline;
 pub mod report;
 pub mod rules;
 pub mod scan;

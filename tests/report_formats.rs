@@ -148,6 +148,9 @@ fn finding(
         origin: Origin::Static,
         suppressed: None,
         fixes: Vec::new(),
+        verdict: None,
+        explanation: None,
+        fix: None,
     }
 }
 
@@ -303,6 +306,7 @@ fn opts(show_suppressed: bool, color: bool) -> RenderOptions {
             tool_version: "0.1.0".into(),
             ruleset_hash: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef".into(),
             command_line: vec!["pyward".into(), "scan".into(), "app".into()],
+            model: None,
         },
     }
 }

@@ -125,6 +125,19 @@ fn run_line(outcome: &ScanOutcome, opts: &RenderOptions) -> String {
         let short: String = opts.meta.ruleset_hash.chars().take(12).collect();
         parts.push(format!("ruleset `{short}`"));
     }
+    if let Some(m) = &opts.meta.model {
+        let sha: String = m.model_sha256.chars().take(12).collect();
+        let prompts: String = m.prompt_hash.chars().take(12).collect();
+        parts.push(format!(
+            "model {} (sha256 `{sha}`, tier {}, {} backend `{}`{}) · prompts `{prompts}` · seed {}",
+            escape_text(&m.model),
+            m.tier,
+            m.kind,
+            escape_text(&m.backend),
+            if m.code_left_machine { ", code sent off this machine" } else { ", no code left this machine" },
+            m.seed
+        ));
+    }
     parts.push(format!(
         "{} scanned",
         plural(outcome.files_scanned, "file", "files")
@@ -196,15 +209,64 @@ fn render_finding(n: usize, f: &Finding, rule: Option<&RuleSpec>, out: &mut Stri
 pub fn finding_sections(f: &Finding, rule: Option<&RuleSpec>) -> Vec<(&'static str, String)> {
     vec![
         ("Problem", problem(f)),
+        ("Verdict", verdict(f)),
         ("Vulnerable code", vulnerable_code(f)),
         (
             "Why it is dangerous",
             rule.map(|r| r.doc.why.trim().to_string())
                 .unwrap_or_default(),
         ),
+        ("Explanation", explanation(f)),
+        ("Suggested fix", suggested_fix(f)),
         ("How to fix", how_to_fix(f, rule)),
         ("Taint path", taint_path(f)),
     ]
+}
+
+/// The calibration verdict, when the LLM pipeline ran.
+fn verdict(f: &Finding) -> String {
+    let Some(v) = &f.verdict else { return String::new() };
+    let mut s = format!(
+        "**{}** (confidence {:.2}): {}",
+        capitalize(v.status.as_str()),
+        v.confidence,
+        escape_text(&one_line(&v.reason))
+    );
+    if let Some(m) = v.model_verdict {
+        s.push_str(&format!("\n\nThe model itself answered *{}*.", m.as_str()));
+    }
+    s
+}
+
+/// The model's root cause and consequence.
+fn explanation(f: &Finding) -> String {
+    let Some(e) = &f.explanation else { return String::new() };
+    let mut parts = Vec::new();
+    if !e.root_cause.trim().is_empty() {
+        parts.push(format!("- **Root cause:** {}", escape_text(&one_line(&e.root_cause))));
+    }
+    if !e.consequence.trim().is_empty() {
+        parts.push(format!("- **Consequence:** {}", escape_text(&one_line(&e.consequence))));
+    }
+    parts.join("\n")
+}
+
+/// The fixer's repair: vulnerable code → suggested code, why, and whether it was verified.
+fn suggested_fix(f: &Finding) -> String {
+    let Some(x) = &f.fix else { return String::new() };
+    let status = if x.verified {
+        format!("Verified by re-scanning (round {}, {} fix).", x.rounds, x.source)
+    } else {
+        format!("**Unverified**: no candidate passed re-scanning in {} round(s); review before applying.", x.rounds)
+    };
+    let mut s = format!("{status}\n\nVulnerable code (lines {}–{}):\n\n", x.start_line, x.end_line);
+    s.push_str(&fenced("python", x.original.trim_end_matches('\n')));
+    s.push_str("\n\nSuggested code:\n\n");
+    s.push_str(&fenced("python", x.replacement.trim_end_matches('\n')));
+    if !x.why.trim().is_empty() {
+        s.push_str(&format!("\n\nWhy it works: {}", escape_text(&one_line(&x.why))));
+    }
+    s
 }
 
 fn problem(f: &Finding) -> String {

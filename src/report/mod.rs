@@ -128,6 +128,35 @@ pub struct RunMeta {
     pub ruleset_hash: String,
     /// The arguments pyward was started with, program name first, as the user typed them.
     pub command_line: Vec<String>,
+    /// The model that took part, when the LLM pipeline ran (absent for static-only scans).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelProvenance>,
+}
+
+/// What model produced a report's verdicts and fixes, and how: enough to reproduce and audit
+/// the run. Built by [`crate::pipeline::provenance`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelProvenance {
+    /// Backend name, e.g. `candle`.
+    pub backend: String,
+    /// `local` or `remote`.
+    pub kind: String,
+    pub model: String,
+    /// SHA-256 of the model file.
+    pub model_sha256: String,
+    /// Whether the scanned code was sent off this machine.
+    pub code_left_machine: bool,
+    /// [`crate::pipeline::prompts::prompt_hash`] of the stage prompts.
+    pub prompt_hash: String,
+    /// The model's capability tier (1 tiny … 3 capable).
+    pub tier: u8,
+    pub seed: u64,
+    /// Temperature of the analysis stages (decimal text, so the type stays `Eq`).
+    pub temperature: String,
+    /// Temperature of fix candidates.
+    pub fix_temperature: String,
+    pub max_rounds: usize,
+    pub candidates: usize,
 }
 
 impl RunMeta {
@@ -137,6 +166,7 @@ impl RunMeta {
             tool_version: TOOL_VERSION.to_string(),
             ruleset_hash: ruleset_hash(catalog),
             command_line,
+            model: None,
         }
     }
 }

@@ -95,6 +95,7 @@ pub fn build(outcome: &ScanOutcome, catalog: &Catalog, opts: &RenderOptions) -> 
             column_kind: "unicodeCodePoints",
             properties: RunProperties {
                 ruleset_hash: opts.meta.ruleset_hash.clone(),
+                model: opts.meta.model.clone(),
             },
         }],
     }
@@ -238,11 +239,13 @@ fn result(f: &Finding, catalog: &Catalog) -> SarifResult {
             }],
         }]
     };
-    let fixes = if f.fixes.is_empty() {
-        Vec::new()
-    } else {
-        vec![fix(f)]
-    };
+    let mut fixes = Vec::new();
+    if let Some(x) = f.fix.as_ref().filter(|x| x.verified) {
+        fixes.push(verified_fix(f, x));
+    }
+    if !f.fixes.is_empty() {
+        fixes.push(fix(f));
+    }
     let suppressions = f
         .suppressed
         .iter()
@@ -279,7 +282,37 @@ fn result(f: &Finding, catalog: &Catalog) -> SarifResult {
                 crate::finding::Origin::Model => "model",
             },
             cwe: f.cwe.iter().map(|c| format!("CWE-{c}")).collect(),
+            verdict: f.verdict.as_ref().map(|v| v.status.as_str()),
+            verdict_confidence: f.verdict.as_ref().map(|v| v.confidence),
+            verdict_reason: f.verdict.as_ref().map(|v| v.reason.clone()),
+            fix_verified: f.fix.as_ref().map(|x| x.verified),
         },
+    }
+}
+
+/// A SARIF fix for a verified repair from `pyward fix`: the whole replaced lines.
+fn verified_fix(f: &Finding, x: &crate::finding::FixProposal) -> SarifFix {
+    let last_len = x.original.lines().last().map(|l| l.chars().count()).unwrap_or(0);
+    let span = Span {
+        start_line: x.start_line,
+        start_column: 1,
+        end_line: x.end_line.max(x.start_line),
+        end_column: last_len + 1,
+    };
+    let why = x.why.trim();
+    SarifFix {
+        description: Message::text(&if why.is_empty() {
+            format!("Verified {} fix from pyward", x.source)
+        } else {
+            format!("Verified {} fix: {why}", x.source)
+        }),
+        artifact_changes: vec![ArtifactChange {
+            artifact_location: artifact_location(&f.path),
+            replacements: vec![Replacement {
+                deleted_region: region(span, None),
+                inserted_content: ArtifactContent { text: x.replacement.clone() },
+            }],
+        }],
     }
 }
 
@@ -496,6 +529,9 @@ pub struct Run {
 pub struct RunProperties {
     /// The catalogue's [`super::ruleset_hash`].
     pub ruleset_hash: String,
+    /// The model, prompts and decoding settings, when the LLM pipeline ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<super::ModelProvenance>,
 }
 
 #[derive(Debug, Serialize)]
@@ -618,6 +654,16 @@ pub struct ResultProperties {
     pub origin: &'static str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cwe: Vec<String>,
+    /// The LLM pipeline's calibrated verdict: `confirmed`, `speculative` or `rejected`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<&'static str>,
+    #[serde(rename = "verdictConfidence", skip_serializing_if = "Option::is_none")]
+    pub verdict_confidence: Option<f64>,
+    #[serde(rename = "verdictReason", skip_serializing_if = "Option::is_none")]
+    pub verdict_reason: Option<String>,
+    /// Whether `pyward fix` verified its repair by re-scanning.
+    #[serde(rename = "fixVerified", skip_serializing_if = "Option::is_none")]
+    pub fix_verified: Option<bool>,
 }
 
 #[derive(Debug, Serialize)]

@@ -430,6 +430,9 @@ impl Engine {
                     origin: Origin::Static,
                     suppressed: None,
                     fixes: fixes_for(rule, &r.captures, src),
+                    verdict: None,
+                    explanation: None,
+                    fix: None,
                 };
                 if !comments.is_empty() {
                     let mut lines = vec![span.start_line, span.end_line];
@@ -450,13 +453,13 @@ impl Engine {
     }
 }
 
-/// Drops findings that another, more specific rule already reports on the same node with a
-/// shared CWE (a pattern rule and a taint rule flagging the same call, say).
+/// Drops findings that another, more specific rule already reports on the same node for the
+/// same weakness (same primary CWE; a pattern rule and a taint rule flagging the same call, say).
 ///
 /// Within one node span, findings are ranked: a taint path beats none, then higher
 /// confidence, then the lower rule id. Walking that order, a finding is kept unless an
-/// already-kept finding shares one of its CWEs. Then a pattern finding (no taint path) nested
-/// inside a kept taint finding's node with a shared CWE is dropped too. Deterministic whatever
+/// already-kept finding has the same primary CWE. Then a pattern finding (no taint path) nested
+/// inside a kept taint finding's node with the same primary CWE is dropped too. Deterministic whatever
 /// the input order.
 pub(crate) fn dedupe_across_rules(raw: &mut Vec<RawFinding>, rules: &[RuleSpec]) {
     if raw.len() < 2 {
@@ -466,6 +469,9 @@ pub(crate) fn dedupe_across_rules(raw: &mut Vec<RawFinding>, rules: &[RuleSpec])
         let rule = &rules[r.rule as usize];
         (r.taint_path.is_empty(), std::cmp::Reverse(rule.confidence), rule.id.clone())
     };
+    // Same weakness = same primary (first) CWE: PW106 (CWE-426, also tagged 78) and PW107
+    // (CWE-155, also tagged 78) describe different problems of one call and both stay.
+    let primary_cwe = |i: usize| rules[raw[i].rule as usize].cwe.first().copied();
     let mut order: Vec<usize> = (0..raw.len()).collect();
     order.sort_by_cached_key(|&i| (raw[i].node.start_byte(), raw[i].node.end_byte(), rank(&raw[i])));
     let mut drop = vec![false; raw.len()];
@@ -477,10 +483,8 @@ pub(crate) fn dedupe_across_rules(raw: &mut Vec<RawFinding>, rules: &[RuleSpec])
         if (raw[first].node.start_byte(), raw[first].node.end_byte()) != span {
             group_start = k;
         }
-        let cwes = &rules[raw[i].rule as usize].cwe;
-        drop[i] = order[group_start..k].iter().any(|&j| {
-            !drop[j] && rules[raw[j].rule as usize].cwe.iter().any(|c| cwes.contains(c))
-        });
+        let cwe = primary_cwe(i);
+        drop[i] = order[group_start..k].iter().any(|&j| !drop[j] && primary_cwe(j) == cwe);
     }
     // A taint finding also covers pattern findings inside its sink call (the SQL string
     // built in `cur.execute("..." + x)`, say) that share a CWE with it.
@@ -489,14 +493,14 @@ pub(crate) fn dedupe_across_rules(raw: &mut Vec<RawFinding>, rules: &[RuleSpec])
             continue;
         }
         let (ts, te) = (raw[t].node.start_byte(), raw[t].node.end_byte());
-        let tcwe = &rules[raw[t].rule as usize].cwe;
+        let tcwe = primary_cwe(t);
         for n in 0..raw.len() {
             let r = &raw[n];
             if !drop[n]
                 && r.taint_path.is_empty()
                 && ts <= r.node.start_byte()
                 && r.node.end_byte() <= te
-                && rules[r.rule as usize].cwe.iter().any(|c| tcwe.contains(c))
+                && primary_cwe(n) == tcwe
             {
                 drop[n] = true;
             }
@@ -890,7 +894,7 @@ references = ["https://cwe.mitre.org/data/definitions/1.html"]
                 .replace("cwe = [1]", &format!("cwe = {cwe}"))
         };
         let src = "import os\nos.system(cmd)\n";
-        // Same node, shared CWE: higher confidence wins, whatever the ids.
+        // Same node, same primary CWE: higher confidence wins, whatever the ids.
         let e = engine(&[
             ("python/test/PW901.toml", &pat("PW901", "medium", "[78]")),
             ("python/test/PW902.toml", &pat("PW902", "high", "[78, 88]")),
@@ -902,10 +906,15 @@ references = ["https://cwe.mitre.org/data/definitions/1.html"]
             ("python/test/PW901.toml", &pat("PW901", "high", "[78]")),
         ]);
         assert_eq!(lines(&e, src), vec![("PW901".to_string(), 2)]);
-        // No shared CWE: both stay.
+        // Different primary CWEs: both stay, even when a secondary CWE is shared.
         let e = engine(&[
             ("python/test/PW901.toml", &pat("PW901", "high", "[78]")),
             ("python/test/PW902.toml", &pat("PW902", "high", "[89]")),
+        ]);
+        assert_eq!(lines(&e, src), vec![("PW901".to_string(), 2), ("PW902".to_string(), 2)]);
+        let e = engine(&[
+            ("python/test/PW901.toml", &pat("PW901", "high", "[426, 78]")),
+            ("python/test/PW902.toml", &pat("PW902", "high", "[155, 78]")),
         ]);
         assert_eq!(lines(&e, src), vec![("PW901".to_string(), 2), ("PW902".to_string(), 2)]);
     }

@@ -1,0 +1,333 @@
+//! The boundary between the pipeline and whatever runs the model.
+//!
+//! The pipeline only ever asks for one thing: "complete these chat messages with a JSON value
+//! that matches this schema". The local candle runtime, a hosted OpenAI-compatible endpoint and
+//! the [`ScriptedBackend`] used by tests all implement [`Backend`].
+//!
+//! `token_logprobs` are the natural-log probabilities of the *sampled* tokens, in order, as the
+//! local runtime reports them: tokens the grammar forced (object keys, punctuation) are left
+//! out. The calibration stage's answer starts with the verdict, so its first sampled token is
+//! the verdict's (see [`super::calibration::verdict_probability`]).
+
+use std::collections::{BTreeMap, VecDeque};
+
+use serde::{Deserialize, Serialize};
+
+/// Which pipeline stage is asking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    Guardrail,
+    Analyzer,
+    Calibration,
+    Fixer,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 4] = [
+        Stage::Guardrail,
+        Stage::Analyzer,
+        Stage::Calibration,
+        Stage::Fixer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Guardrail => "guardrail",
+            Stage::Analyzer => "analyzer",
+            Stage::Calibration => "calibration",
+            Stage::Fixer => "fixer",
+        }
+    }
+}
+
+/// Who speaks a chat message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    System,
+    User,
+    Assistant,
+}
+
+/// One chat message.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Message {
+    pub role: Role,
+    pub content: String,
+}
+
+impl Message {
+    pub fn system(content: impl Into<String>) -> Message {
+        Message {
+            role: Role::System,
+            content: content.into(),
+        }
+    }
+    pub fn user(content: impl Into<String>) -> Message {
+        Message {
+            role: Role::User,
+            content: content.into(),
+        }
+    }
+}
+
+/// Where the model runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    /// In this process or on this machine: no code leaves it.
+    Local,
+    /// A hosted endpoint: the scanned code is sent over the network.
+    Remote,
+}
+
+/// What a backend is, for provenance in reports and for cache keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackendInfo {
+    /// e.g. `candle`, `openai-compatible`, `scripted`.
+    pub name: String,
+    pub kind: BackendKind,
+    /// The model's name, e.g. `SmolLM2-135M-Instruct`.
+    pub model: String,
+    /// SHA-256 of the model file (local) or a stable model identifier's hash (remote).
+    pub model_sha256: String,
+    /// True when the scanned code is sent off this machine.
+    pub sends_code_off_machine: bool,
+}
+
+/// One constrained completion.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompletionRequest {
+    pub stage: Stage,
+    pub messages: Vec<Message>,
+    /// JSON Schema the answer must match (the backend constrains decoding with it).
+    pub schema: serde_json::Value,
+    pub max_tokens: usize,
+    pub temperature: f32,
+    pub seed: u64,
+}
+
+/// A completion's JSON value and what it cost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompletionResponse {
+    pub value: serde_json::Value,
+    /// Log-probabilities of the sampled tokens (grammar-forced tokens left out).
+    pub token_logprobs: Vec<f32>,
+    pub prompt_tokens: usize,
+    pub completion_tokens: usize,
+    pub elapsed_ms: f64,
+}
+
+/// Why a completion failed. The pipeline turns these into diagnostics and carries on with
+/// the static results: a failing model never hides a static finding.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum BackendError {
+    #[error("model error: {0}")]
+    Model(String),
+    #[error("the prompt does not fit the model's context window ({tokens} > {limit} tokens)")]
+    ContextOverflow { tokens: usize, limit: usize },
+    #[error("the model's answer does not match the schema: {0}")]
+    Schema(String),
+    #[error("backend unavailable: {0}")]
+    Unavailable(String),
+    #[error("scripted backend has no answer for the {0} stage")]
+    NoScriptedAnswer(&'static str),
+}
+
+/// Runs constrained completions.
+pub trait Backend: Send {
+    fn describe(&self) -> BackendInfo;
+    fn complete(&mut self, req: &CompletionRequest) -> Result<CompletionResponse, BackendError>;
+}
+
+/// A scripted answer: a JSON value, or an error to return.
+#[derive(Debug, Clone)]
+pub enum Scripted {
+    Value(serde_json::Value, Vec<f32>),
+    Error(BackendError),
+}
+
+/// A backend for tests: answers from queues and keyed rules, and records every request.
+///
+/// For each request, in order: the first keyed rule of the request's stage whose needle
+/// occurs in the last message wins (rules are not consumed); else the next queued answer of
+/// that stage (consumed); else the stage's fallback; else [`BackendError::NoScriptedAnswer`].
+#[derive(Debug, Default)]
+pub struct ScriptedBackend {
+    keyed: Vec<(Stage, String, Scripted)>,
+    queues: BTreeMap<Stage, VecDeque<Scripted>>,
+    fallback: BTreeMap<Stage, Scripted>,
+    requests: Vec<CompletionRequest>,
+    model_sha256: String,
+}
+
+impl ScriptedBackend {
+    pub fn new() -> ScriptedBackend {
+        ScriptedBackend {
+            model_sha256: "0".repeat(64),
+            ..Default::default()
+        }
+    }
+
+    /// Pretends to be a different model (changes every cache key).
+    pub fn with_model_sha256(mut self, sha: &str) -> ScriptedBackend {
+        self.model_sha256 = sha.to_string();
+        self
+    }
+
+    /// Queues an answer for `stage` with certain tokens (log-probability 0).
+    pub fn push(&mut self, stage: Stage, value: serde_json::Value) -> &mut Self {
+        self.push_with_logprobs(stage, value, Vec::new())
+    }
+
+    /// Queues an answer with explicit token log-probabilities.
+    pub fn push_with_logprobs(
+        &mut self,
+        stage: Stage,
+        value: serde_json::Value,
+        lp: Vec<f32>,
+    ) -> &mut Self {
+        self.queues
+            .entry(stage)
+            .or_default()
+            .push_back(Scripted::Value(value, lp));
+        self
+    }
+
+    /// Queues an error for `stage`.
+    pub fn push_error(&mut self, stage: Stage, e: BackendError) -> &mut Self {
+        self.queues
+            .entry(stage)
+            .or_default()
+            .push_back(Scripted::Error(e));
+        self
+    }
+
+    /// Answers every `stage` request whose last message contains `needle` with `value`.
+    pub fn on(&mut self, stage: Stage, needle: &str, value: serde_json::Value) -> &mut Self {
+        self.keyed.push((
+            stage,
+            needle.to_string(),
+            Scripted::Value(value, Vec::new()),
+        ));
+        self
+    }
+
+    /// Like [`ScriptedBackend::on`] with token log-probabilities.
+    pub fn on_with_logprobs(
+        &mut self,
+        stage: Stage,
+        needle: &str,
+        value: serde_json::Value,
+        lp: Vec<f32>,
+    ) -> &mut Self {
+        self.keyed
+            .push((stage, needle.to_string(), Scripted::Value(value, lp)));
+        self
+    }
+
+    /// The answer for `stage` when nothing keyed or queued applies.
+    pub fn fallback(&mut self, stage: Stage, value: serde_json::Value) -> &mut Self {
+        self.fallback
+            .insert(stage, Scripted::Value(value, Vec::new()));
+        self
+    }
+
+    /// Every request received, in order.
+    pub fn requests(&self) -> &[CompletionRequest] {
+        &self.requests
+    }
+
+    /// How many requests `stage` made.
+    pub fn count(&self, stage: Stage) -> usize {
+        self.requests.iter().filter(|r| r.stage == stage).count()
+    }
+
+    /// Forgets the recorded requests (answers stay).
+    pub fn clear_requests(&mut self) {
+        self.requests.clear();
+    }
+}
+
+impl Backend for ScriptedBackend {
+    fn describe(&self) -> BackendInfo {
+        BackendInfo {
+            name: "scripted".into(),
+            kind: BackendKind::Local,
+            model: "scripted".into(),
+            model_sha256: self.model_sha256.clone(),
+            sends_code_off_machine: false,
+        }
+    }
+
+    fn complete(&mut self, req: &CompletionRequest) -> Result<CompletionResponse, BackendError> {
+        self.requests.push(req.clone());
+        let last = req
+            .messages
+            .last()
+            .map(|m| m.content.as_str())
+            .unwrap_or("");
+        let answer = self
+            .keyed
+            .iter()
+            .find(|(s, needle, _)| *s == req.stage && last.contains(needle.as_str()))
+            .map(|(_, _, a)| a.clone())
+            .or_else(|| self.queues.get_mut(&req.stage).and_then(|q| q.pop_front()))
+            .or_else(|| self.fallback.get(&req.stage).cloned());
+        match answer {
+            Some(Scripted::Value(value, token_logprobs)) => {
+                let completion_tokens = value.to_string().len() / 4 + 1;
+                Ok(CompletionResponse {
+                    value,
+                    token_logprobs,
+                    prompt_tokens: req.messages.iter().map(|m| m.content.len() / 4).sum(),
+                    completion_tokens,
+                    elapsed_ms: 0.0,
+                })
+            }
+            Some(Scripted::Error(e)) => Err(e),
+            None => Err(BackendError::NoScriptedAnswer(req.stage.as_str())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn req(stage: Stage, text: &str) -> CompletionRequest {
+        CompletionRequest {
+            stage,
+            messages: vec![Message::user(text)],
+            schema: json!({}),
+            max_tokens: 10,
+            temperature: 0.0,
+            seed: 0,
+        }
+    }
+
+    #[test]
+    fn keyed_then_queued_then_fallback() {
+        let mut b = ScriptedBackend::new();
+        b.on(Stage::Analyzer, "needle", json!({"k": 1}))
+            .push(Stage::Analyzer, json!({"q": 1}))
+            .fallback(Stage::Analyzer, json!({"f": 1}));
+        assert_eq!(
+            b.complete(&req(Stage::Analyzer, "a needle")).unwrap().value,
+            json!({"k": 1})
+        );
+        assert_eq!(
+            b.complete(&req(Stage::Analyzer, "x")).unwrap().value,
+            json!({"q": 1})
+        );
+        assert_eq!(
+            b.complete(&req(Stage::Analyzer, "x")).unwrap().value,
+            json!({"f": 1})
+        );
+        assert!(b.complete(&req(Stage::Fixer, "x")).is_err());
+        assert_eq!(b.count(Stage::Analyzer), 3);
+        assert_eq!(b.count(Stage::Fixer), 1);
+    }
+}

@@ -1,0 +1,610 @@
+//! Stage 5, the fixer: repairs confirmed findings and proves each repair by re-scanning.
+//!
+//! For each target finding (reported, unsuppressed, not a prompt-injection finding), bottom
+//! of the file first so earlier line numbers stay valid:
+//!
+//! * round 1, candidate 0: the rule's deterministic fix template (`Finding.fixes`), if any;
+//! * each round: `candidates` model proposals for the affected lines (temperature > 0, seeds
+//!   `seed + 1000·round + i`), the remaining problems of the previous round fed back;
+//! * every candidate is verified ([`super::verify`]): it parses, the target is gone, nothing
+//!   new appeared. The best by the scanner's verdict wins; the first verified one is applied
+//!   and the next target is repaired on top of it;
+//! * after `max_rounds` without success, the best candidate is reported as **unverified** and
+//!   not applied.
+//!
+//! The output is a unified diff of the verified fixes ([`FixResult::diff`]) and, for
+//! `--write`, [`write_fixed`]: atomic replacement with a `.orig` backup that refuses to touch
+//! a file changed since the scan.
+
+use std::path::{Path, PathBuf};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::backend::{Backend, CompletionRequest, Stage};
+use super::cache::{content_hash, Cache};
+use super::verify::{verify, Verification};
+use super::{prompts, schema_of, PipelineOptions, StageStats};
+use crate::finding::{Edit, Finding, FixProposal, Origin, VerdictStatus};
+use crate::rules::Engine;
+use crate::scan::Diagnostic;
+
+/// The fixer's answer: replacement lines, then why they are safe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FixAnswer {
+    /// The new code for exactly the given lines.
+    #[schemars(length(max = 1500))]
+    pub replacement: String,
+    /// One sentence.
+    #[schemars(length(max = 240))]
+    pub why: String,
+}
+
+/// What fixing one file produced.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FixResult {
+    pub path: String,
+    /// SHA-256 of the text the fixes were computed on.
+    pub original_sha256: String,
+    pub original: String,
+    /// The text with every verified fix applied.
+    pub patched: String,
+    /// Unified diff from `original` to `patched` (empty when nothing verified).
+    pub diff: String,
+    /// Every target finding, with its `fix` set when a candidate existed.
+    pub findings: Vec<Finding>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub stats: StageStats,
+}
+
+impl FixResult {
+    /// Targets with a verified fix.
+    pub fn verified(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.fix.as_ref().is_some_and(|x| x.verified))
+            .count()
+    }
+
+    /// Targets whose best candidate never verified.
+    pub fn unverified(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.fix.as_ref().is_some_and(|x| !x.verified))
+            .count()
+    }
+
+    /// A one-line summary.
+    pub fn summary(&self) -> String {
+        let no_candidate = self.findings.iter().filter(|f| f.fix.is_none()).count();
+        format!(
+            "{}: {} verified fix(es), {} unverified, {} without a candidate",
+            self.path,
+            self.verified(),
+            self.unverified(),
+            no_candidate
+        )
+    }
+}
+
+/// Why `--write` refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum FixError {
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: the file changed since it was scanned; not writing (re-run pyward fix)")]
+    Changed { path: String },
+    #[error("{path}: cannot write: {source}")]
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// Whether a finding is a repair target.
+pub fn is_target(f: &Finding) -> bool {
+    !f.is_suppressed()
+        && !super::guardrail::is_injection_rule(&f.rule_id)
+        && f.verdict
+            .as_ref()
+            .is_none_or(|v| v.status == VerdictStatus::Confirmed)
+}
+
+/// A candidate fix.
+struct Candidate {
+    text: String,
+    /// Lines the replacement occupies in `text`.
+    region: (usize, usize),
+    replacement: String,
+    why: String,
+    source: &'static str,
+}
+
+/// Repairs the target findings of one file. `findings` are the file's reported findings
+/// (from [`super::scan_file`]); non-targets are ignored. Never fails: problems become
+/// diagnostics and unverified fixes.
+pub fn fix_file(
+    engine: &Engine,
+    mut backend: Option<&mut dyn Backend>,
+    label: &str,
+    text: &str,
+    findings: &[Finding],
+    opts: &PipelineOptions,
+    cache: &mut Cache,
+) -> FixResult {
+    let mut stats = StageStats::default();
+    let mut diagnostics = Vec::new();
+    if let Some(b) = backend.as_deref() {
+        let id = super::cache_identity(engine, Some(&b.describe()));
+        if cache.identity() != &id {
+            cache.set_identity(id);
+        }
+    }
+    let mut targets: Vec<Finding> = findings.iter().filter(|f| is_target(f)).cloned().collect();
+    targets.sort_by(|a, b| {
+        (b.span.start_line, b.span.start_column, &b.rule_id).cmp(&(
+            a.span.start_line,
+            a.span.start_column,
+            &a.rule_id,
+        ))
+    });
+    let mut current = text.to_string();
+    let mut done = Vec::new();
+    for target in targets {
+        let mut target = target;
+        let before = engine.scan_source(label, &current).findings;
+        // Re-locate a static target in the current text (an earlier fix may have removed it).
+        let live: Option<Finding> = match target.origin {
+            Origin::Static => before
+                .iter()
+                .find(|f| {
+                    f.rule_id == target.rule_id
+                        && f.span.start_line == target.span.start_line
+                        && !f.is_suppressed()
+                })
+                .cloned(),
+            Origin::Model => Some(target.clone()),
+        };
+        let Some(live) = live else {
+            done.push(target);
+            continue;
+        };
+        let (start, end) = (
+            live.span.start_line,
+            live.span.end_line.max(live.span.start_line),
+        );
+        let original_region = lines(&current, start, end);
+        let mut best: Option<(Verification, Candidate, usize)> = None;
+        let mut feedback: Vec<String> = Vec::new();
+        let mut applied = false;
+        for round in 1..=opts.max_rounds.max(1) {
+            let mut cands: Vec<Candidate> = Vec::new();
+            if round == 1 && !live.fixes.is_empty() {
+                if let Some(c) = template_candidate(&current, &live.fixes, start, end) {
+                    cands.push(c);
+                }
+            }
+            if let Some(b) = backend.as_deref_mut() {
+                for i in 0..opts.candidates.max(1) {
+                    let seed = opts.seed.wrapping_add(1000 * round as u64 + i as u64);
+                    match model_candidate(
+                        b, engine, label, &current, &live, start, end, &feedback, seed, opts,
+                        cache, &mut stats,
+                    ) {
+                        Ok(Some(c)) => cands.push(c),
+                        Ok(None) => {}
+                        Err(e) => diagnostics.push(super::stage_diagnostic(
+                            label,
+                            Stage::Fixer,
+                            &e,
+                            Some(start),
+                        )),
+                    }
+                }
+            }
+            if cands.is_empty() {
+                break;
+            }
+            for c in cands {
+                let model_view = if live.origin == Origin::Model {
+                    backend.as_deref_mut().map(|b| {
+                        reanalyze(b, engine, label, &c.text, c.region, opts, cache, &mut stats)
+                    })
+                } else {
+                    None
+                };
+                let v = verify(
+                    engine,
+                    label,
+                    &current,
+                    &before,
+                    &live,
+                    &c.text,
+                    c.region,
+                    model_view.as_deref(),
+                );
+                let better = best.as_ref().is_none_or(|(bv, _, _)| v.rank() > bv.rank());
+                if better {
+                    best = Some((v, c, round));
+                }
+            }
+            let Some((bv, _, _)) = best.as_ref() else {
+                break;
+            };
+            if bv.ok() {
+                applied = true;
+                break;
+            }
+            feedback = bv.feedback();
+            if backend.is_none() {
+                break;
+            }
+        }
+        if let Some((_, c, round)) = best {
+            target.fix = Some(FixProposal {
+                start_line: start,
+                end_line: end,
+                original: original_region,
+                replacement: c.replacement.clone(),
+                why: c.why.clone(),
+                verified: applied,
+                rounds: round,
+                source: c.source.to_string(),
+            });
+            if applied {
+                current = c.text;
+            }
+        }
+        done.push(target);
+    }
+    done.sort_by(|a, b| {
+        (a.span.start_line, a.span.start_column, &a.rule_id).cmp(&(
+            b.span.start_line,
+            b.span.start_column,
+            &b.rule_id,
+        ))
+    });
+    let diff = if current == text {
+        String::new()
+    } else {
+        unified_diff(label, text, &current)
+    };
+    FixResult {
+        path: label.to_string(),
+        original_sha256: content_hash(text),
+        original: text.to_string(),
+        patched: current,
+        diff,
+        findings: done,
+        diagnostics,
+        stats,
+    }
+}
+
+/// Lines `start..=end` of `text`, joined with `\n`.
+fn lines(text: &str, start: usize, end: usize) -> String {
+    text.lines()
+        .skip(start - 1)
+        .take(end + 1 - start)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Applies a rule's template edits (byte ranges of the current text).
+fn template_candidate(text: &str, edits: &[Edit], start: usize, end: usize) -> Option<Candidate> {
+    let mut sorted: Vec<&Edit> = edits.iter().collect();
+    sorted.sort_by_key(|e| std::cmp::Reverse(e.start_byte));
+    let mut out = text.to_string();
+    let mut prev_start = usize::MAX;
+    for e in sorted {
+        if e.end_byte > prev_start
+            || e.start_byte > e.end_byte
+            || !out.is_char_boundary(e.start_byte)
+            || !out.is_char_boundary(e.end_byte)
+            || e.end_byte > out.len()
+        {
+            return None;
+        }
+        out.replace_range(e.start_byte..e.end_byte, &e.replacement);
+        prev_start = e.start_byte;
+    }
+    let first = edits.iter().map(|e| e.span.start_line).min()?.min(start);
+    let last = edits.iter().map(|e| e.span.end_line).max()?.max(end);
+    let delta = out.lines().count() as isize - text.lines().count() as isize;
+    let new_last = ((last as isize) + delta).max(first as isize) as usize;
+    let why = edits
+        .iter()
+        .map(|e| e.description.trim())
+        .filter(|d| !d.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    Some(Candidate {
+        replacement: lines(&out, first, new_last),
+        region: (first, new_last),
+        text: out,
+        why,
+        source: "template",
+    })
+}
+
+/// Cleans a model replacement: strips code fences and copied line numbers, and re-indents it
+/// to the original region's indentation when the model dropped it.
+pub fn clean_replacement(replacement: &str, original: &str) -> String {
+    let mut lines: Vec<&str> = replacement.lines().collect();
+    if lines
+        .first()
+        .is_some_and(|l| l.trim_start().starts_with("```"))
+    {
+        lines.remove(0);
+    }
+    if lines
+        .last()
+        .is_some_and(|l| l.trim_start().starts_with("```"))
+    {
+        lines.pop();
+    }
+    let numbered = !lines.is_empty()
+        && lines.iter().filter(|l| !l.trim().is_empty()).all(|l| {
+            let t = l.trim_start();
+            let d = t.chars().take_while(|c| c.is_ascii_digit()).count();
+            d > 0 && t[d..].starts_with(" | ")
+        });
+    let stripped: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            if numbered {
+                let t = l.trim_start();
+                let d = t.chars().take_while(|c| c.is_ascii_digit()).count();
+                t[d + 3..].to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    let indent = |s: &str| s.len() - s.trim_start().len();
+    let orig_indent = original
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(indent)
+        .min()
+        .unwrap_or(0);
+    let rep_indent = stripped
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| indent(l))
+        .min()
+        .unwrap_or(0);
+    let prefix: String = original
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .map(|l| l.chars().take_while(|c| c.is_whitespace()).collect())
+        .unwrap_or_default();
+    stripped
+        .iter()
+        .map(|l| {
+            if l.trim().is_empty() {
+                String::new()
+            } else if rep_indent < orig_indent {
+                let pad: String = prefix.chars().take(orig_indent - rep_indent).collect();
+                format!("{pad}{l}")
+            } else {
+                l.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Asks the model for a replacement of lines `start..=end`.
+#[allow(clippy::too_many_arguments)]
+fn model_candidate(
+    backend: &mut dyn Backend,
+    engine: &Engine,
+    label: &str,
+    text: &str,
+    f: &Finding,
+    start: usize,
+    end: usize,
+    feedback: &[String],
+    seed: u64,
+    opts: &PipelineOptions,
+    cache: &mut Cache,
+    stats: &mut StageStats,
+) -> Result<Option<Candidate>, super::PipelineError> {
+    let rule = engine.catalog().get(&f.rule_id);
+    let original = lines(text, start, end);
+    let code = prompts::escape_invisible_block(&original);
+    let ctx = serde_json::json!({
+        "path": label,
+        "fence": prompts::fence_for(&format!("{code}\n{}", rule.map(|r| r.doc.use_instead.as_str()).unwrap_or(""))),
+        "rule_id": f.rule_id,
+        "cwe": f.cwe.first().copied().unwrap_or(0),
+        "title": rule.map(|r| r.title.as_str()).unwrap_or(""),
+        "line": f.span.start_line,
+        "message": f.message,
+        "remediation": f.remediation,
+        "use_instead": rule.map(|r| r.doc.use_instead.trim()).unwrap_or(""),
+        "feedback": feedback,
+        "start_line": start,
+        "end_line": end,
+        "code": code,
+    });
+    let req = CompletionRequest {
+        stage: Stage::Fixer,
+        messages: prompts::messages(Stage::Fixer, &ctx)?,
+        schema: schema_of::<FixAnswer>(),
+        max_tokens: opts.fixer_max_tokens,
+        temperature: opts.fix_temperature.max(0.05),
+        seed,
+    };
+    let resp = super::complete_cached(backend, &req, cache, stats)?;
+    let ans: FixAnswer = serde_json::from_value(resp.value).map_err(|e| {
+        stats.bad_answers += 1;
+        super::PipelineError::BadAnswer {
+            stage: "fixer",
+            message: e.to_string(),
+        }
+    })?;
+    let replacement = clean_replacement(&ans.replacement, &original);
+    if replacement.trim().is_empty() || replacement == original {
+        return Ok(None);
+    }
+    let all: Vec<&str> = text.lines().collect();
+    let mut out: Vec<&str> = Vec::with_capacity(all.len());
+    out.extend(&all[..start - 1]);
+    out.extend(replacement.lines());
+    out.extend(&all[end.min(all.len())..]);
+    let mut patched = out.join("\n");
+    if text.ends_with('\n') {
+        patched.push('\n');
+    }
+    let new_end = start + replacement.lines().count().max(1) - 1;
+    Ok(Some(Candidate {
+        text: patched,
+        region: (start, new_end),
+        replacement,
+        why: ans.why.split_whitespace().collect::<Vec<_>>().join(" "),
+        source: "model",
+    }))
+}
+
+/// The analyzer's view of the patched region, for verifying a model-found target.
+#[allow(clippy::too_many_arguments)]
+fn reanalyze(
+    backend: &mut dyn Backend,
+    engine: &Engine,
+    label: &str,
+    text: &str,
+    region: (usize, usize),
+    opts: &PipelineOptions,
+    cache: &mut Cache,
+    stats: &mut StageStats,
+) -> Vec<Finding> {
+    let chunks: Vec<_> = super::chunk::chunks(text, opts.chunk_lines)
+        .into_iter()
+        .filter(|c| c.start_line <= region.1 && c.end_line >= region.0)
+        .collect();
+    let statics = engine.scan_source(label, text).findings;
+    let mut diags = Vec::new();
+    match super::analyzer::analyze(
+        backend,
+        engine.catalog(),
+        label,
+        text,
+        &chunks,
+        &statics,
+        opts,
+        cache,
+        stats,
+        &mut diags,
+    ) {
+        Ok(out) => {
+            // The model agreeing with a static finding there also counts as "still there".
+            let mut v = out.model_findings;
+            v.extend(
+                out.explanations
+                    .into_iter()
+                    .map(|(i, _)| statics[i].clone()),
+            );
+            v
+        }
+        Err(_) => Vec::new(),
+    }
+}
+
+/// A unified diff (`a/LABEL` → `b/LABEL`, 3 lines of context).
+pub fn unified_diff(label: &str, old: &str, new: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{label}"), &format!("b/{label}"))
+        .to_string()
+}
+
+/// Writes a fix result to `path` atomically: refuses when the file's content no longer has
+/// the hash it was scanned with, saves `PATH.orig`, writes a temporary file in the same
+/// directory, fsyncs it, copies the permissions and renames it over the file. Returns the
+/// backup's path, or `None` when there was nothing to write.
+pub fn write_fixed(path: &Path, result: &FixResult) -> Result<Option<PathBuf>, FixError> {
+    use std::io::Write;
+    let shown = path.display().to_string();
+    let current = std::fs::read(path).map_err(|source| FixError::Read {
+        path: shown.clone(),
+        source,
+    })?;
+    if hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&current)) != result.original_sha256 {
+        return Err(FixError::Changed { path: shown });
+    }
+    if result.patched == result.original {
+        return Ok(None);
+    }
+    let werr = |source| FixError::Write {
+        path: shown.clone(),
+        source,
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".into());
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let backup = dir.join(format!("{name}.orig"));
+    let perms = std::fs::metadata(path).map_err(werr)?.permissions();
+    {
+        let mut b = std::fs::File::create(&backup).map_err(werr)?;
+        b.write_all(&current).map_err(werr)?;
+        b.sync_all().map_err(werr)?;
+    }
+    let tmp = dir.join(format!(".{name}.pyward-{}.tmp", std::process::id()));
+    let res = (|| -> std::io::Result<()> {
+        let mut t = std::fs::File::create(&tmp)?;
+        t.write_all(result.patched.as_bytes())?;
+        t.sync_all()?;
+        std::fs::set_permissions(&tmp, perms)?;
+        std::fs::rename(&tmp, path)?;
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if let Err(e) = res {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(werr(e));
+    }
+    Ok(Some(backup))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replacements_are_cleaned_and_reindented() {
+        let orig = "    os.system(cmd)";
+        assert_eq!(
+            clean_replacement("```python\nsubprocess.run(args)\n```", orig),
+            "    subprocess.run(args)"
+        );
+        assert_eq!(
+            clean_replacement("12 | subprocess.run(args)", orig),
+            "    subprocess.run(args)"
+        );
+        assert_eq!(
+            clean_replacement("    if x:\n        y()", orig),
+            "    if x:\n        y()"
+        );
+    }
+
+    #[test]
+    fn diff_has_headers() {
+        let d = unified_diff("a.py", "x = 1\n", "x = 2\n");
+        assert!(d.starts_with("--- a/a.py\n+++ b/a.py\n"), "{d}");
+        assert!(d.contains("-x = 1\n+x = 2\n"));
+    }
+}

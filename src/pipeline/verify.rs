@@ -1,0 +1,208 @@
+//! Verifying a candidate fix by re-scanning, deterministically:
+//!
+//! 1. the patched file parses no worse than before (no new tree-sitter ERROR or MISSING
+//!    nodes);
+//! 2. the target finding is gone: no finding of the same rule (unsuppressed) overlaps the
+//!    replaced lines; for a model-found target the caller passes the analyzer's findings on
+//!    the patched file (without them a model-found target cannot be verified);
+//! 3. nothing new appeared: every unsuppressed finding of the patched file matches a finding
+//!    of the file before the fix by rule and whitespace-normalised snippet (as a multiset).
+
+use std::collections::HashMap;
+
+use tree_sitter::Parser;
+
+use crate::finding::{Finding, Origin};
+use crate::rules::Engine;
+
+/// The outcome of checking one candidate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verification {
+    pub parses: bool,
+    pub target_gone: bool,
+    /// Findings the fix introduced.
+    pub new_findings: Vec<Finding>,
+    /// Findings of the target's rule still overlapping the replaced lines.
+    pub still_there: Vec<Finding>,
+    /// The static engine's findings on the patched text.
+    pub rescan: Vec<Finding>,
+}
+
+impl Verification {
+    /// Parses, target gone, nothing new.
+    pub fn ok(&self) -> bool {
+        self.parses && self.target_gone && self.new_findings.is_empty()
+    }
+
+    /// Sort key, best first: verified, parses, target gone, fewest new findings.
+    pub fn rank(&self) -> (bool, bool, bool, std::cmp::Reverse<usize>) {
+        (
+            self.ok(),
+            self.parses,
+            self.target_gone,
+            std::cmp::Reverse(self.new_findings.len()),
+        )
+    }
+
+    /// What to tell the model about a failed candidate.
+    pub fn feedback(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        if !self.parses {
+            v.push("the replacement does not parse as Python (syntax error); return complete, valid statements".to_string());
+        }
+        for f in self.still_there.iter().take(3) {
+            v.push(format!(
+                "{} is still reported at line {}: {}",
+                f.rule_id,
+                f.span.start_line,
+                one_line(&f.message)
+            ));
+        }
+        if !self.target_gone && self.still_there.is_empty() {
+            v.push("the weakness could not be shown to be gone".to_string());
+        }
+        for f in self.new_findings.iter().take(3) {
+            v.push(format!(
+                "the fix introduced {} at line {}: {}",
+                f.rule_id,
+                f.span.start_line,
+                one_line(&f.message)
+            ));
+        }
+        v
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Number of ERROR and MISSING nodes in the parse of `text` (`usize::MAX` if it cannot be
+/// parsed at all).
+pub fn error_count(text: &str) -> usize {
+    let mut parser = Parser::new();
+    let Some(tree) = parser
+        .set_language(&tree_sitter_python::LANGUAGE.into())
+        .ok()
+        .and_then(|_| parser.parse(text, None))
+    else {
+        return usize::MAX;
+    };
+    let mut n = 0;
+    let mut cursor = tree.walk();
+    let mut done = false;
+    while !done {
+        let node = cursor.node();
+        if node.is_error() || node.is_missing() {
+            n += 1;
+        }
+        if node.has_error() && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                done = true;
+                break;
+            }
+        }
+    }
+    n
+}
+
+fn norm(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Checks a candidate. `before` are the static findings of `before_text`; `region` the
+/// 1-based lines `(start, end)` the replacement occupies in `patched`; `model_view` the
+/// analyzer's findings on the patched text when the target was found by the model.
+#[allow(clippy::too_many_arguments)]
+pub fn verify(
+    engine: &Engine,
+    label: &str,
+    before_text: &str,
+    before: &[Finding],
+    target: &Finding,
+    patched: &str,
+    region: (usize, usize),
+    model_view: Option<&[Finding]>,
+) -> Verification {
+    let parses = error_count(patched) <= error_count(before_text);
+    let rescan = engine.scan_source(label, patched).findings;
+    let (lo, hi) = (region.0.saturating_sub(1), region.1 + 1);
+    let overlaps = |f: &Finding| f.span.start_line <= hi && f.span.end_line >= lo;
+    let still_there: Vec<Finding> = match target.origin {
+        Origin::Static => rescan
+            .iter()
+            .filter(|&f| f.rule_id == target.rule_id && !f.is_suppressed() && overlaps(f))
+            .cloned()
+            .collect(),
+        Origin::Model => model_view
+            .unwrap_or(&[])
+            .iter()
+            .filter(|&f| f.rule_id == target.rule_id && overlaps(f))
+            .cloned()
+            .collect(),
+    };
+    let target_gone =
+        still_there.is_empty() && (target.origin == Origin::Static || model_view.is_some());
+    let mut pool: HashMap<(String, String), usize> = HashMap::new();
+    for f in before.iter().filter(|f| !f.is_suppressed()) {
+        *pool
+            .entry((f.rule_id.clone(), norm(&f.snippet)))
+            .or_insert(0) += 1;
+    }
+    // Findings of other rules in the replaced region before the fix: if they are still there
+    // (with changed text) they are not new, only not fixed by this candidate.
+    let before_hi = target.span.end_line.max(region.0) + 1;
+    let mut in_region: HashMap<String, usize> = HashMap::new();
+    for f in before
+        .iter()
+        .filter(|f| !f.is_suppressed() && f.span.start_line <= before_hi && f.span.end_line >= lo)
+    {
+        *in_region.entry(f.rule_id.clone()).or_insert(0) += 1;
+    }
+    let mut new_findings = Vec::new();
+    for f in rescan.iter().filter(|f| !f.is_suppressed()) {
+        if still_there.iter().any(|s| s == f) {
+            continue;
+        }
+        if let Some(n) = pool
+            .get_mut(&(f.rule_id.clone(), norm(&f.snippet)))
+            .filter(|n| **n > 0)
+        {
+            *n -= 1;
+            continue;
+        }
+        if let Some(n) = in_region
+            .get_mut(&f.rule_id)
+            .filter(|n| **n > 0 && overlaps(f))
+        {
+            *n -= 1;
+            continue;
+        }
+        new_findings.push(f.clone());
+    }
+    Verification {
+        parses,
+        target_gone,
+        new_findings,
+        still_there,
+        rescan,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_count_sees_new_syntax_errors() {
+        assert_eq!(error_count("x = 1\n"), 0);
+        assert!(error_count("x = (1\n") > 0);
+        assert!(error_count("def f(:\n  pass\n") > 0);
+    }
+}

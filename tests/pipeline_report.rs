@@ -1,0 +1,92 @@
+//! The pipeline's results in the reports: verdict, explanation and verified fix in Markdown,
+//! SARIF `fixes` and verdict properties (schema-valid), provenance in JSON.
+
+use pyward::pipeline::{fix_file, provenance, scan_file, Backend, Cache, PipelineOptions, ScriptedBackend, Stage};
+use pyward::report::{render, Format, RenderOptions, RunMeta};
+use pyward::rules::{Catalog, Engine};
+use pyward::scan::ScanOutcome;
+use serde_json::{json, Value};
+
+const APP: &str = "import subprocess\n\n\ndef build(target):\n    subprocess.run(\"/usr/bin/make \" + target, shell=True)\n    return 0\n";
+
+fn outcome_and_meta() -> (ScanOutcome, RunMeta, Catalog) {
+    let engine = Engine::new(Catalog::embedded().unwrap()).unwrap();
+    let mut m = ScriptedBackend::new();
+    m.fallback(Stage::Guardrail, json!({"injection": false, "line": 0, "quote": ""}))
+        .fallback(Stage::Analyzer, json!({"issues": [{"rule_id": "PW101", "cwe": 78, "start_line": 5, "end_line": 5,
+            "quote": "subprocess.run(\"/usr/bin/make \" + target, shell=True)", "root_cause": "the target is pasted into a shell command",
+            "consequence": "a caller can run any command", "severity": "high"}]}))
+        .fallback(Stage::Calibration, json!({"verdict": "confirmed", "reason": "string concatenation reaches a shell", "sanitizer": ""}))
+        .fallback(Stage::Fixer, json!({"replacement": "    subprocess.run([\"/usr/bin/make\", target], check=True)", "why": "no shell parses the target"}));
+    let opts = PipelineOptions::default();
+    let r = scan_file(&engine, Some(&mut m), "app.py", APP, &opts, &mut Cache::disabled());
+    let fixed = fix_file(&engine, Some(&mut m), "app.py", APP, &r.findings, &opts, &mut Cache::disabled());
+    assert_eq!(fixed.verified(), 1);
+    let mut meta = RunMeta::new(engine.catalog(), vec!["pyward".into(), "scan".into(), "app.py".into()]);
+    meta.model = Some(provenance(&m.describe(), &opts));
+    let outcome = ScanOutcome { findings: fixed.findings.clone(), diagnostics: r.diagnostics, files_scanned: 1 };
+    (outcome, meta, engine.catalog().clone())
+}
+
+#[test]
+fn markdown_has_the_securepy_sections() {
+    let (o, meta, cat) = outcome_and_meta();
+    let md = render(Format::Markdown, &o, &cat, &RenderOptions { meta, ..Default::default() });
+    for needle in [
+        "#### Verdict",
+        "**Confirmed** (confidence",
+        "#### Explanation",
+        "**Root cause:** the target is pasted into a shell command",
+        "**Consequence:** a caller can run any command",
+        "#### Suggested fix",
+        "Verified by re-scanning (round 1, model fix)",
+        "subprocess.run([\"/usr/bin/make\", target], check=True)",
+        "Why it works: no shell parses the target",
+        "model scripted",
+        "no code left this machine",
+    ] {
+        assert!(md.contains(needle), "missing {needle:?} in\n{md}");
+    }
+}
+
+#[test]
+fn sarif_carries_fixes_and_verdicts_and_json_the_provenance() {
+    let (o, meta, cat) = outcome_and_meta();
+    let opts = RenderOptions { meta, ..Default::default() };
+    let sarif: Value = serde_json::from_str(&render(Format::Sarif, &o, &cat, &opts)).unwrap();
+    let result = &sarif["runs"][0]["results"][0];
+    assert_eq!(result["properties"]["verdict"], "confirmed");
+    assert_eq!(result["properties"]["fixVerified"], true);
+    let rep = &result["fixes"][0]["artifactChanges"][0]["replacements"][0];
+    assert_eq!(rep["insertedContent"]["text"], "    subprocess.run([\"/usr/bin/make\", target], check=True)");
+    assert_eq!(rep["deletedRegion"]["startLine"], 5);
+    assert_eq!(sarif["runs"][0]["properties"]["model"]["code_left_machine"], false);
+    let json: Value = serde_json::from_str(&render(Format::Json, &o, &cat, &opts)).unwrap();
+    assert_eq!(json["tool"]["model"]["prompt_hash"].as_str().unwrap().len(), 64);
+    assert_eq!(json["findings"][0]["verdict"]["status"], "confirmed");
+    assert_eq!(json["findings"][0]["fix"]["verified"], true);
+    // Schema-valid SARIF.
+    let mut schema: Value = serde_json::from_str(include_str!("schemas/sarif-2.1.0.json")).unwrap();
+    fix_language_pattern(&mut schema);
+    let v = jsonschema::options().build(&schema).unwrap();
+    let errors: Vec<String> = v.iter_errors(&sarif).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+/// See `tests/report_formats.rs`: the published schema's `language` pattern is broken.
+fn fix_language_pattern(v: &mut Value) {
+    const BROKEN: &str = "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$";
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map.iter_mut() {
+                if k == "pattern" && child.as_str() == Some(BROKEN) {
+                    *child = Value::from("^[a-zA-Z]{2}(-[a-zA-Z]{2})?$");
+                } else {
+                    fix_language_pattern(child);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(fix_language_pattern),
+        _ => {}
+    }
+}
