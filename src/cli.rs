@@ -15,8 +15,27 @@ Examples:
   pyward scan src --format sarif --output pyward.sarif
   pyward scan src --select command-injection,CWE-89 --ignore PW101
   pyward scan src --fail-on high             exit 1 only for high-severity findings
+  pyward scan src --model ~/models/qwen2.5-coder-1.5b-instruct-q8_0.gguf
+  pyward scan src --model-name smollm2-135m --show-speculative
+  pyward scan src --static-only              the rule engine alone, no model
+
+With a local model (--model, --model-name, or the default manifest's file in the Hugging Face
+cache) the four-stage pipeline runs: guardrail, analyzer, calibration (and `pyward fix`).
+Without one the scan is static-only and says so.
 
 Exit status: 0 no unsuppressed finding at or above --fail-on, 1 findings, 2 usage or fatal error.";
+
+const FIX_EXAMPLES: &str = "\
+Examples:
+  pyward fix app.py                          diff of the verified fixes on stdout
+  pyward fix app.py --write                  apply them (app.py.orig keeps the original)
+  pyward fix src --model model.gguf --candidates 3 --max-rounds 3
+
+Only fixes that re-scan clean (the finding is gone, nothing new appeared, the file parses) are
+applied; the others are listed as unverified. A file changed since it was read is never written.
+
+Exit status: 0 every finding has a verified fix (or none was found), 1 findings remain without
+one, 2 usage or fatal error.";
 
 const TOP_EXAMPLES: &str = "\
 Examples:
@@ -54,6 +73,9 @@ pub enum Command {
     /// Show the full documentation of one rule.
     #[command(after_help = "Example:\n  pyward explain PW101")]
     Explain(ExplainArgs),
+    /// Repair findings: print a unified diff of verified fixes (`--write` applies them).
+    #[command(after_help = FIX_EXAMPLES)]
+    Fix(FixArgs),
     /// Manage local models: list, pull, import, verify, info, bench.
     Models(crate::models::cli::ModelsArgs),
 }
@@ -139,6 +161,103 @@ pub struct ScanArgs {
     /// Follow symbolic links while walking directories.
     #[arg(long)]
     pub follow_symlinks: bool,
+
+    /// Also report findings the calibration stage rated speculative.
+    #[arg(long)]
+    pub show_speculative: bool,
+
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+/// Which model runs the pipeline, and where.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ModelArgs {
+    /// A GGUF model file to run (no download, no manifest needed: the air-gapped path).
+    #[arg(long, value_name = "FILE.gguf", conflicts_with_all = ["model_name", "static_only"])]
+    pub model: Option<PathBuf>,
+
+    /// A model by name: a manifest (`pyward models list`) or an imported model, found in the
+    /// local cache (never downloaded here). Default: the CPU default manifest, when cached.
+    #[arg(long, value_name = "NAME", conflicts_with = "static_only")]
+    pub model_name: Option<String>,
+
+    /// Run the static engine only, even when a model is available.
+    #[arg(long)]
+    pub static_only: bool,
+
+    /// Where the model runs: cpu, cuda or cuda:N (needs a build with `--features cuda`).
+    #[arg(long, value_name = "DEVICE", default_value = "cpu", value_parser = parse_device)]
+    pub device: crate::device::DeviceSpec,
+
+    /// CPU threads for the model (default: physical cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+
+    /// A Jinja chat template used instead of the model's own.
+    #[arg(long, value_name = "FILE")]
+    pub chat_template: Option<PathBuf>,
+
+    /// Seed of every model call (fix candidates use seed + i).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+
+    /// Do not read or write the result cache.
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// Result cache directory (default: the user cache dir + `/pyward`).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Offline: never touch the network (model resolution never downloads anyway; this also
+    /// sets the advice given when a model is missing).
+    #[arg(long)]
+    pub offline: bool,
+
+    /// No progress bars and no notes on standard error (errors still print).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// Options of `pyward fix`.
+#[derive(Debug, Clone, Args)]
+pub struct FixArgs {
+    /// Files or directories to repair.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Apply the verified fixes in place (atomically; `FILE.orig` keeps the original).
+    #[arg(long)]
+    pub write: bool,
+
+    /// Fix rounds per finding: a failed fix is re-scanned and fed back this many times.
+    #[arg(long, default_value_t = 3, value_name = "K", value_parser = clap::value_parser!(u16).range(1..=10))]
+    pub max_rounds: u16,
+
+    /// Model fix candidates per round (sampled with fixed seeds, ranked by the scanner).
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub candidates: u16,
+
+    /// Only repair these rules (same forms as `scan --select`).
+    #[arg(long, value_delimiter = ',', value_name = "SELECTOR")]
+    pub select: Vec<String>,
+
+    /// Do not repair these rules.
+    #[arg(long, value_delimiter = ',', value_name = "SELECTOR")]
+    pub ignore: Vec<String>,
+
+    /// Skip paths matching this glob (repeatable), on top of .gitignore.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+/// `--device` values.
+pub fn parse_device(text: &str) -> Result<crate::device::DeviceSpec, String> {
+    text.parse().map_err(|e: crate::device::DeviceError| e.to_string())
 }
 
 /// Options of `pyward rules`.

@@ -55,4 +55,8 @@ pub enum Error {
     Usage(String),
     #[error(transparent)]
     Models(#[from] crate::models::ModelsError),
+    #[error(transparent)]
+    Llm(#[from] crate::llm::error::LlmError),
+    #[error(transparent)]
+    Device(#[from] crate::device::DeviceError),
 }

@@ -97,12 +97,8 @@ pub fn scan_paths(
         out.findings.extend(fs.findings);
         diagnostics.extend(fs.diagnostics);
     }
-    out.findings.sort_by(|a, b| {
-        (&a.path, a.span.start_line, a.span.start_column, &a.rule_id)
-            .cmp(&(&b.path, b.span.start_line, b.span.start_column, &b.rule_id))
-    });
-    diagnostics.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     out.diagnostics = diagnostics;
+    sort_outcome(&mut out);
     out
 }
 
@@ -113,23 +109,36 @@ pub fn scan_input(
     input: &crate::source::Input,
     opts: &ScanOptions,
 ) -> (FileScan, bool) {
+    match read_input(input, opts.max_file_size) {
+        Ok(t) => (engine.scan_source(input.label(), &t), true),
+        Err(d) => (FileScan { findings: Vec::new(), diagnostics: vec![d] }, false),
+    }
+}
+
+/// Reads one input as text; a file that cannot be read (or is binary, not UTF-8, too large)
+/// becomes an error diagnostic naming it.
+pub fn read_input(input: &crate::source::Input, max_file_size: u64) -> Result<String, Diagnostic> {
     use crate::source::{read_source, read_stdin, Input};
     let text = match input {
-        Input::File { path, .. } => read_source(path, opts.max_file_size),
-        Input::Stdin => read_stdin(opts.max_file_size),
+        Input::File { path, .. } => read_source(path, max_file_size),
+        Input::Stdin => read_stdin(max_file_size),
     };
-    match text {
-        Ok(t) => (engine.scan_source(input.label(), &t), true),
-        Err(e) => (FileScan {
-            findings: Vec::new(),
-            diagnostics: vec![Diagnostic {
-                path: input.label().to_string(),
-                level: DiagnosticLevel::Error,
-                message: source_error_message(&e),
-                line: None,
-            }],
-        }, false),
-    }
+    text.map_err(|e| Diagnostic {
+        path: input.label().to_string(),
+        level: DiagnosticLevel::Error,
+        message: source_error_message(&e),
+        line: None,
+    })
+}
+
+/// Sorts findings by (path, line, column, rule id) and diagnostics by (path, line): the order
+/// every report uses, whatever order the files were scanned in.
+pub fn sort_outcome(out: &mut ScanOutcome) {
+    out.findings.sort_by(|a, b| {
+        (&a.path, a.span.start_line, a.span.start_column, &a.rule_id)
+            .cmp(&(&b.path, b.span.start_line, b.span.start_column, &b.rule_id))
+    });
+    out.diagnostics.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
 }
 
 /// The message of a source error without its leading `path: `.

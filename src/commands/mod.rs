@@ -1,6 +1,8 @@
 //! The subcommands. Each returns an [`Exit`] status or a fatal [`Error`] (exit code 2).
 
 pub mod explain;
+pub mod fix;
+pub mod model;
 pub mod rules;
 pub mod scan;
 
@@ -35,6 +37,7 @@ pub const EXIT_ERROR: u8 = 2;
 pub fn run(cli: Cli, command_line: Vec<String>) -> Result<Exit, Error> {
     match cli.command {
         Command::Scan(args) => scan::run(&args, command_line),
+        Command::Fix(args) => fix::run(&args),
         Command::Rules(args) => rules::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Models(args) => match crate::models::cli::run(&args)? {

@@ -12,7 +12,9 @@ use crate::finding::Severity;
 use crate::report::{self, Format, RenderOptions, RunMeta};
 use crate::rules::select::select_rules;
 use crate::rules::{Catalog, Engine};
-use crate::scan::{scan_paths, Diagnostic, DiagnosticLevel, ScanOptions, ScanOutcome};
+use crate::pipeline::run::{scan_inputs, RunProgress};
+use crate::pipeline::{provenance, Backend, PipelineOptions};
+use crate::scan::{scan_paths, sort_outcome, Diagnostic, DiagnosticLevel, ScanOptions, ScanOutcome};
 
 /// Runs `pyward scan`.
 pub fn run(args: &ScanArgs, command_line: Vec<String>) -> Result<Exit, Error> {
@@ -22,6 +24,8 @@ pub fn run(args: &ScanArgs, command_line: Vec<String>) -> Result<Exit, Error> {
         eprintln!("pyward: warning: --select/--ignore leave no rule to run");
     }
     check_exclude_globs(&args.exclude)?;
+    // Before any thread pool starts: `--threads` is applied while loading.
+    let model = super::model::open(&args.model)?;
     let engine = Engine::new(selected.clone())?;
     let options = ScanOptions {
         jobs: args.jobs.map(usize::from),
@@ -29,7 +33,37 @@ pub fn run(args: &ScanArgs, command_line: Vec<String>) -> Result<Exit, Error> {
         max_file_size: args.max_file_size,
         follow_symlinks: args.follow_symlinks,
     };
-    let mut outcome = scan_paths(&engine, &args.paths, &options);
+    let mut meta = RunMeta::new(&selected, command_line);
+    let mut outcome = match model {
+        None => scan_paths(&engine, &args.paths, &options),
+        Some(mut m) => {
+            let popts = PipelineOptions {
+                show_speculative: args.show_speculative,
+                ..super::model::pipeline_options(&args.model, m.tier)
+            };
+            let mut cache = super::model::cache(&args.model, &engine, Some(&m));
+            let (inputs, walk_diagnostics) = crate::source::discover(&args.paths, &options);
+            let progress = RunProgress::new(super::model::show_progress(&args.model), inputs.len());
+            let mut totals = scan_inputs(
+                &engine,
+                Some(&mut m.backend),
+                &inputs,
+                options.max_file_size,
+                &popts,
+                &mut cache,
+                &progress,
+                |_, _, _| {},
+            );
+            totals.outcome.diagnostics.extend(walk_diagnostics);
+            sort_outcome(&mut totals.outcome);
+            let info = m.backend.describe();
+            if !args.model.quiet {
+                eprintln!("{}", totals.summary(&info.model));
+            }
+            meta.model = Some(provenance(&info, &popts));
+            totals.outcome
+        }
+    };
     let fatal = no_input_scanned(&outcome, &args.paths);
 
     let format = args.format;
@@ -37,7 +71,7 @@ pub fn run(args: &ScanArgs, command_line: Vec<String>) -> Result<Exit, Error> {
     let render_options = RenderOptions {
         color,
         show_suppressed: args.show_suppressed,
-        meta: RunMeta::new(&selected, command_line),
+        meta,
     };
     // The text report leaves per-file problems to standard error; the other formats carry
     // them in the report itself.
@@ -102,7 +136,7 @@ fn no_input_scanned(outcome: &ScanOutcome, paths: &[PathBuf]) -> Option<Error> {
 }
 
 /// Per-file problems on standard error, one line each, naming the file.
-fn print_diagnostics(diagnostics: &[Diagnostic]) {
+pub(crate) fn print_diagnostics(diagnostics: &[Diagnostic]) {
     let mut err = std::io::stderr().lock();
     for d in diagnostics {
         let level = match d.level {
@@ -128,7 +162,7 @@ fn diagnostic_text(d: &Diagnostic) -> String {
 
 /// `--exclude` globs are checked up front (with the same parser the walker uses), so a typo
 /// is a usage error rather than a silently ignored exclusion.
-fn check_exclude_globs(globs: &[String]) -> Result<(), Error> {
+pub(crate) fn check_exclude_globs(globs: &[String]) -> Result<(), Error> {
     let mut builder = ignore::overrides::OverrideBuilder::new(".");
     for g in globs {
         builder

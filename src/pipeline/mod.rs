@@ -23,6 +23,7 @@ pub mod fixer;
 pub mod fusion;
 pub mod guardrail;
 pub mod prompts;
+pub mod run;
 pub mod verify;
 
 use schemars::JsonSchema;

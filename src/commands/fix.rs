@@ -1,0 +1,102 @@
+//! `pyward fix`: scan, repair the confirmed findings with verified fixes (templates first,
+//! then the model's candidates, each re-scanned), print a unified diff, and with `--write`
+//! apply it atomically.
+
+use crate::cli::FixArgs;
+use crate::commands::scan::{check_exclude_globs, print_diagnostics};
+use crate::commands::{print_stdout, Exit};
+use crate::error::Error;
+use crate::pipeline::run::{scan_inputs, RunProgress};
+use crate::pipeline::{fix_file, write_fixed, Backend, FixResult, PipelineOptions};
+use crate::rules::select::select_rules;
+use crate::rules::{Catalog, Engine};
+use crate::scan::{ScanOptions, DEFAULT_MAX_FILE_SIZE};
+use crate::source::Input;
+
+/// Runs `pyward fix`.
+pub fn run(args: &FixArgs) -> Result<Exit, Error> {
+    if args.write && args.paths.iter().any(|p| p.as_os_str() == "-") {
+        return Err(Error::Usage("--write needs files: standard input (`-`) cannot be rewritten".into()));
+    }
+    let catalog = Catalog::embedded()?;
+    let selected = select_rules(&catalog, &args.select, &args.ignore)?;
+    check_exclude_globs(&args.exclude)?;
+    let mut model = super::model::open(&args.model)?;
+    let engine = Engine::new(selected)?;
+    let options = ScanOptions { exclude: args.exclude.clone(), ..ScanOptions::default() };
+    let (inputs, walk_diagnostics) = crate::source::discover(&args.paths, &options);
+    let popts = PipelineOptions {
+        max_rounds: usize::from(args.max_rounds),
+        candidates: usize::from(args.candidates),
+        ..super::model::pipeline_options(&args.model, model.as_ref().map_or(1, |m| m.tier))
+    };
+    let mut cache = super::model::cache(&args.model, &engine, model.as_ref());
+    let progress = RunProgress::new(super::model::show_progress(&args.model), inputs.len());
+    let backend = model.as_mut().map(|m| &mut m.backend as &mut dyn Backend);
+    let mut fixed: Vec<(Input, FixResult)> = Vec::new();
+    let mut totals = scan_inputs(
+        &engine,
+        backend,
+        &inputs,
+        DEFAULT_MAX_FILE_SIZE,
+        &popts,
+        &mut cache,
+        &progress,
+        |run, backend, cache| {
+            if run.result.findings.iter().any(crate::pipeline::fixer::is_target) {
+                let r = fix_file(&engine, backend, run.input.label(), &run.text, &run.result.findings, &popts, cache);
+                fixed.push((run.input, r));
+            }
+        },
+    );
+    totals.outcome.diagnostics.extend(walk_diagnostics);
+    for (_, r) in &fixed {
+        totals.outcome.diagnostics.extend(r.diagnostics.iter().cloned());
+    }
+    if totals.outcome.files_scanned == 0 && totals.outcome.diagnostics.iter().any(|d| d.level == crate::scan::DiagnosticLevel::Error) {
+        print_diagnostics(&totals.outcome.diagnostics);
+        return Err(Error::Usage("nothing could be read".into()));
+    }
+    print_diagnostics(&totals.outcome.diagnostics);
+
+    let diff: String = fixed.iter().map(|(_, r)| r.diff.as_str()).collect();
+    print_stdout(&diff)?;
+    let mut remaining = 0;
+    let mut write_errors = Vec::new();
+    for (input, r) in &fixed {
+        remaining += r.findings.len() - r.verified();
+        if !args.model.quiet {
+            eprintln!("pyward: {}", r.summary());
+            for f in r.findings.iter().filter(|f| f.fix.as_ref().is_some_and(|x| !x.verified)) {
+                eprintln!(
+                    "pyward:   unverified: {}:{} {} (no candidate re-scanned clean; not applied)",
+                    f.path, f.span.start_line, f.rule_id
+                );
+            }
+        }
+        if args.write && r.verified() > 0 {
+            let Input::File { path, .. } = input else { continue };
+            match write_fixed(path, r) {
+                Ok(Some(backup)) => {
+                    if !args.model.quiet {
+                        eprintln!("pyward: wrote {} (original saved as {})", path.display(), backup.display());
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => write_errors.push(e.to_string()),
+            }
+        }
+    }
+    if !args.model.quiet {
+        let verified: usize = fixed.iter().map(|(_, r)| r.verified()).sum();
+        eprintln!(
+            "pyward: {verified} verified fix(es), {remaining} finding(s) left without one, in {} file(s){}",
+            fixed.len(),
+            if args.write || verified == 0 { "" } else { "; --write applies the diff" }
+        );
+    }
+    if !write_errors.is_empty() {
+        return Err(Error::Usage(write_errors.join("\n")));
+    }
+    Ok(if remaining > 0 { Exit::Findings } else { Exit::Clean })
+}

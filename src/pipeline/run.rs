@@ -1,0 +1,169 @@
+//! Many files through the pipeline: the totals a run reports, and its progress display.
+
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::{Backend, Cache, FileResult, PipelineOptions, Stage, StageStats};
+use crate::rules::Engine;
+use crate::scan::{read_input, sort_outcome, ScanOutcome};
+use crate::source::Input;
+
+/// One file's result with the text it was computed on (for `fix`).
+#[derive(Debug, Clone)]
+pub struct FileRun {
+    pub input: Input,
+    pub text: String,
+    pub result: FileResult,
+}
+
+/// What a multi-file run adds up to.
+#[derive(Debug, Clone, Default)]
+pub struct RunTotals {
+    /// Reported findings, diagnostics and the number of files read.
+    pub outcome: ScanOutcome,
+    /// Findings withheld under the display options (speculative, rejected).
+    pub withheld: usize,
+    /// Files with a prompt-injection attempt.
+    pub injections: usize,
+    /// Files answered from the result cache.
+    pub from_cache: usize,
+    pub stats: StageStats,
+    pub elapsed_ms: f64,
+}
+
+impl RunTotals {
+    /// Adds one file's result.
+    pub fn add(&mut self, r: &FileResult) {
+        self.outcome.findings.extend(r.findings.iter().cloned());
+        self.outcome.diagnostics.extend(r.diagnostics.iter().cloned());
+        self.withheld += r.withheld.len();
+        self.injections += usize::from(r.injection);
+        self.from_cache += usize::from(r.from_cache);
+        self.stats.add(&r.stats);
+    }
+
+    /// One line for standard error: model work, cache use, evidence-check discards.
+    pub fn summary(&self, model: &str) -> String {
+        let s = &self.stats;
+        let mut line = format!(
+            "pyward: pipeline with {model}: {} files in {:.1} s; {} model calls ({} cached), {} prompt + {} completion tokens",
+            self.outcome.files_scanned,
+            self.elapsed_ms / 1e3,
+            s.model_calls,
+            s.cached_calls,
+            s.prompt_tokens,
+            s.completion_tokens
+        );
+        if self.from_cache > 0 {
+            line.push_str(&format!("; {} files from the result cache", self.from_cache));
+        }
+        if s.discarded() > 0 {
+            line.push_str(&format!(
+                "; evidence check discarded {} model claims ({} quotes not in the file, {} unknown CWEs, {} rule mismatches)",
+                s.discarded(),
+                s.discarded_quote,
+                s.discarded_cwe,
+                s.discarded_rule
+            ));
+        }
+        if self.withheld > 0 {
+            line.push_str(&format!("; {} findings withheld as speculative or rejected (--show-speculative shows the speculative ones)", self.withheld));
+        }
+        line
+    }
+}
+
+/// Scans `inputs` one after the other (the model is one resource), calling `each` with every
+/// file that could be read. Unreadable inputs become diagnostics in the totals; findings and
+/// diagnostics come out in report order.
+pub fn scan_inputs(
+    engine: &Engine,
+    mut backend: Option<&mut dyn Backend>,
+    inputs: &[Input],
+    max_file_size: u64,
+    opts: &PipelineOptions,
+    cache: &mut Cache,
+    progress: &RunProgress,
+    mut each: impl FnMut(FileRun, Option<&mut dyn Backend>, &mut Cache),
+) -> RunTotals {
+    let t0 = Instant::now();
+    let mut totals = RunTotals::default();
+    for input in inputs {
+        progress.start_file(input.label());
+        let text = match read_input(input, max_file_size) {
+            Ok(t) => t,
+            Err(d) => {
+                totals.outcome.diagnostics.push(d);
+                progress.file_done();
+                continue;
+            }
+        };
+        let result = super::scan_file_with_progress(
+            engine,
+            reborrow(&mut backend),
+            input.label(),
+            &text,
+            opts,
+            cache,
+            &mut |stage, _, _| progress.stage(input.label(), stage),
+        );
+        totals.outcome.files_scanned += 1;
+        totals.add(&result);
+        each(FileRun { input: input.clone(), text, result }, reborrow(&mut backend), cache);
+        progress.file_done();
+    }
+    progress.finish();
+    sort_outcome(&mut totals.outcome);
+    totals.elapsed_ms = t0.elapsed().as_secs_f64() * 1e3;
+    totals
+}
+
+/// A shorter-lived `Option<&mut dyn Backend>` from a longer-lived one (`as_deref_mut` cannot
+/// shorten the trait object's lifetime bound).
+fn reborrow<'s>(b: &'s mut Option<&mut dyn Backend>) -> Option<&'s mut dyn Backend> {
+    match b {
+        Some(b) => Some(&mut **b),
+        None => None,
+    }
+}
+
+/// A progress bar over files, showing the file and stage at work; hidden when disabled.
+#[derive(Debug)]
+pub struct RunProgress {
+    bar: ProgressBar,
+}
+
+impl RunProgress {
+    /// A bar over `files` files; drawn on stderr only when `enabled`.
+    pub fn new(enabled: bool, files: usize) -> RunProgress {
+        let target = if enabled { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
+        let bar = ProgressBar::with_draw_target(Some(files as u64), target);
+        if let Ok(style) = ProgressStyle::with_template("[{elapsed_precise}] {bar:30} {pos}/{len} files  {wide_msg}") {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        RunProgress { bar }
+    }
+
+    /// A hidden bar.
+    pub fn hidden() -> RunProgress {
+        RunProgress::new(false, 0)
+    }
+
+    fn start_file(&self, label: &str) {
+        self.bar.set_message(label.to_string());
+    }
+
+    /// Shows the stage now asking the model.
+    pub fn stage(&self, label: &str, stage: Stage) {
+        self.bar.set_message(format!("{label}: {}", stage.as_str()));
+    }
+
+    fn file_done(&self) {
+        self.bar.inc(1);
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}

@@ -1,0 +1,114 @@
+//! `scan` and `fix` model selection and errors through the real binary: the static-only note,
+//! missing or broken model files, conflicting flags, and template-only fixes without a model.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+const SHELL_CALL: &str = "import subprocess\n\ndef run(cmd):\n    subprocess.run(cmd, shell=True)\n";
+const YAML_LOAD: &str = "import yaml\n\n\ndef read(data):\n    return yaml.load(data)\n";
+
+fn pyward(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_pyward"));
+    c.current_dir(dir)
+        .env("HF_HOME", dir.join("hf"))
+        .env("PYWARD_HOME", dir.join("pyward-home"))
+        .env("PYWARD_CACHE_DIR", dir.join("cache"))
+        .env_remove("HF_HUB_CACHE")
+        .env_remove("NO_COLOR");
+    c
+}
+
+fn run(c: &mut Command) -> (i32, String, String) {
+    let o: Output = c.output().expect("run pyward");
+    (
+        o.status.code().expect("pyward crashed"),
+        String::from_utf8(o.stdout).unwrap(),
+        String::from_utf8(o.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn no_model_on_the_machine_means_static_only_with_a_note() {
+    let d = tempfile::tempdir().unwrap();
+    fs::write(d.path().join("a.py"), SHELL_CALL).unwrap();
+    let (code, out, err) = run(pyward(d.path()).args(["scan", "a.py", "--format", "json"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("static analysis only"), "{err}");
+    assert!(err.contains("--model FILE.gguf"), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v["tool"].get("model").is_none(), "a static scan names no model: {}", v["tool"]);
+    assert_eq!(v["findings"][0]["rule_id"], "PW101");
+
+    let (code, _, err) = run(pyward(d.path()).args(["scan", "a.py", "--static-only"]));
+    assert_eq!(code, 1);
+    assert!(err.is_empty(), "--static-only is silent: {err}");
+    let (_, _, err) = run(pyward(d.path()).args(["scan", "a.py", "--quiet"]));
+    assert!(err.is_empty(), "--quiet is silent: {err}");
+}
+
+#[test]
+fn a_named_model_that_cannot_be_used_is_an_error_naming_it() {
+    let d = tempfile::tempdir().unwrap();
+    fs::write(d.path().join("a.py"), SHELL_CALL).unwrap();
+    fs::write(d.path().join("notes.gguf"), "version https://git-lfs.github.com/spec/v1\n").unwrap();
+
+    let (code, out, err) = run(pyward(d.path()).args(["scan", "a.py", "--model", "missing.gguf"]));
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(err.contains("missing.gguf"), "{err}");
+
+    let (code, _, err) = run(pyward(d.path()).args(["scan", "a.py", "--model", "notes.gguf"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("notes.gguf") && err.contains("not a GGUF"), "{err}");
+
+    let (code, _, err) = run(pyward(d.path()).args(["scan", "a.py", "--model-name", "no-such-model"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("no-such-model"), "{err}");
+
+    let (code, _, err) = run(pyward(d.path()).args(["scan", "a.py", "--model", "x.gguf", "--static-only"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot be used with"), "{err}");
+
+    let (code, _, err) = run(pyward(d.path()).args(["scan", "a.py", "--device", "tpu"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("tpu"), "{err}");
+}
+
+#[test]
+fn fix_without_a_model_applies_verified_template_fixes() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("r.py");
+    fs::write(&p, YAML_LOAD).unwrap();
+    let (code, out, err) = run(pyward(d.path()).args(["fix", "r.py", "--quiet"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("-    return yaml.load(data)\n+    return yaml.safe_load(data)\n"), "{out}");
+    assert_eq!(fs::read_to_string(&p).unwrap(), YAML_LOAD, "no --write: the file is untouched");
+
+    let (code, _, err) = run(pyward(d.path()).args(["fix", "r.py", "--write"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("1 verified fix"), "{err}");
+    assert!(fs::read_to_string(&p).unwrap().contains("yaml.safe_load(data)"));
+    assert_eq!(fs::read_to_string(d.path().join("r.py.orig")).unwrap(), YAML_LOAD);
+    // The fixed file scans clean, and fixing it again changes nothing.
+    let (code, _, _) = run(pyward(d.path()).args(["scan", "r.py", "--static-only"]));
+    assert_eq!(code, 0);
+    let (code, out, _) = run(pyward(d.path()).args(["fix", "r.py", "--quiet"]));
+    assert_eq!((code, out.as_str()), (0, ""));
+}
+
+#[test]
+fn fix_reports_findings_it_cannot_repair_and_refuses_stdin_writes() {
+    let d = tempfile::tempdir().unwrap();
+    fs::write(d.path().join("a.py"), SHELL_CALL).unwrap();
+    // PW101 on a `cmd` parameter has no template; without a model nothing verifies.
+    let (code, out, err) = run(pyward(d.path()).args(["fix", "a.py", "--static-only"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("left without one"), "{err}");
+    assert_eq!(fs::read_to_string(d.path().join("a.py")).unwrap(), SHELL_CALL);
+
+    let (code, _, err) = run(pyward(d.path()).args(["fix", "-", "--write"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("standard input"), "{err}");
+}
