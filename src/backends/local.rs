@@ -16,13 +16,16 @@ pub struct LocalBackend {
     name: String,
     sha256: String,
     top_p: f32,
+    /// `PYWARD_LOG_CALLS=1`: one timing line per model call on stderr.
+    log_calls: bool,
 }
 
 impl LocalBackend {
     /// Wraps a loaded runtime. `name` and `sha256` identify the model file in reports and
     /// cache keys (the sha256 must be the file's: cached results are keyed on it).
     pub fn new(runtime: Runtime, name: impl Into<String>, sha256: impl Into<String>) -> LocalBackend {
-        LocalBackend { runtime, name: name.into(), sha256: sha256.into(), top_p: 0.95 }
+        let log_calls = std::env::var("PYWARD_LOG_CALLS").is_ok_and(|v| v == "1");
+        LocalBackend { runtime, name: name.into(), sha256: sha256.into(), top_p: 0.95, log_calls }
     }
 
     /// The runtime (model facts, token counts).
@@ -66,6 +69,21 @@ impl Backend for LocalBackend {
             .runtime
             .complete_json_value(&messages, &req.schema, &gen)
             .map_err(backend_error)?;
+        if self.log_calls {
+            eprintln!(
+                "pyward: [{}] prompt {} tok ({} cached) prefill {:.0} ms; {} tok ({} forced) decode {:.0} ms; {} masks {:.0} ms; total {:.0} ms",
+                req.stage.as_str(),
+                c.prompt_tokens,
+                c.cached_prompt_tokens,
+                c.prefill_ms,
+                c.completion_tokens,
+                c.forced_tokens,
+                c.decode_ms,
+                c.masks_computed,
+                c.mask_ms,
+                t0.elapsed().as_secs_f64() * 1e3
+            );
+        }
         Ok(CompletionResponse {
             value: c.value,
             token_logprobs: c.token_logprobs,
