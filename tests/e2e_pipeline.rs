@@ -36,6 +36,9 @@ def load_config(text):
 
 fn pyward(dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_pyward"));
+    // One model thread: on a shared, busy 2-core machine two spinning worker threads decode
+    // several times slower than one (measured 2.5 vs 13 tok/s here); results do not depend on it.
+    c.env("CANDLE_NUM_THREADS", "1").env("RAYON_NUM_THREADS", "1");
     c.current_dir(dir)
         .env("HF_HOME", dir.join("hf"))
         .env("PYWARD_HOME", dir.join("pyward-home"))

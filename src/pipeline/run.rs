@@ -39,8 +39,14 @@ impl RunTotals {
         self.outcome.diagnostics.extend(r.diagnostics.iter().cloned());
         self.withheld += r.withheld.len();
         self.injections += usize::from(r.injection);
-        self.from_cache += usize::from(r.from_cache);
-        self.stats.add(&r.stats);
+        if r.from_cache {
+            // The cached result carries the counters of the run that computed it: nothing was
+            // asked of the model this time.
+            self.from_cache += 1;
+            self.stats.cached_calls += r.stats.model_calls + r.stats.cached_calls;
+        } else {
+            self.stats.add(&r.stats);
+        }
     }
 
     /// One line for standard error: model work, cache use, evidence-check discards.
