@@ -4,6 +4,7 @@
 //! local GGUF model through candle (`llm`). The binary (`main.rs`) is a thin shell over this crate.
 
 pub mod cli;
+pub mod bench;
 pub mod commands;
 pub mod error;
 pub mod finding;
