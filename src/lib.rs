@@ -6,6 +6,7 @@
 
 pub mod backends;
 pub mod cli;
+pub mod bench;
 pub mod commands;
 pub mod device;
 pub mod error;
