@@ -17,5 +17,6 @@ pub mod pipeline;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod shard;
 pub mod source;
 pub mod suppress;

@@ -28,7 +28,7 @@ pub enum MetricsError {
 }
 
 /// What a scanner said about one file.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Prediction {
     pub vulnerable: bool,
     /// CWEs of the findings that were counted (sorted, deduplicated).
@@ -49,7 +49,8 @@ impl Prediction {
 }
 
 /// One file's outcome in the confusion matrix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Outcome {
     TruePositive,
     FalsePositive,
@@ -152,7 +153,22 @@ pub fn score(dataset: &Dataset, predictions: &BTreeMap<String, Prediction>) -> R
     Ok(m)
 }
 
-fn fmt_ratio(r: Option<f64>) -> String {
+/// The `p`-th percentile (0–100) of `values` by the nearest-rank method: the smallest value
+/// with at least `p`% of the values at or below it (rank `ceil(p/100 · n)`, at least 1).
+/// Always one of the values, never interpolated; `None` for no values.
+pub fn percentile(values: &[f64], p: f64) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    let rank = ((p.clamp(0.0, 100.0) / 100.0) * n as f64).ceil() as usize;
+    Some(v[rank.clamp(1, n) - 1])
+}
+
+/// A ratio with three decimals, `n/a` when undefined.
+pub fn fmt_ratio(r: Option<f64>) -> String {
     r.map_or_else(|| "n/a".to_string(), |v| format!("{v:.3}"))
 }
 
@@ -290,6 +306,41 @@ mod tests {
         assert_eq!(Prediction::from_findings(&fs, Severity::Medium), pred(true, &[89]));
         assert_eq!(Prediction::from_findings(&fs, Severity::High), pred(false, &[]));
         assert_eq!(Prediction::from_findings(&[], Severity::Low), Prediction::default());
+    }
+
+    #[test]
+    fn percentiles_by_nearest_rank() {
+        assert_eq!(percentile(&[], 50.0), None);
+        assert_eq!(percentile(&[7.0], 50.0), Some(7.0));
+        assert_eq!(percentile(&[7.0], 95.0), Some(7.0));
+        // Unsorted input; 10 values: p50 is the 5th smallest, p95 the 10th, p10 the 1st.
+        let v = [10.0, 1.0, 9.0, 2.0, 8.0, 3.0, 7.0, 4.0, 6.0, 5.0];
+        assert_eq!(percentile(&v, 50.0), Some(5.0));
+        assert_eq!(percentile(&v, 95.0), Some(10.0));
+        assert_eq!(percentile(&v, 90.0), Some(9.0));
+        assert_eq!(percentile(&v, 10.0), Some(1.0));
+        assert_eq!(percentile(&v, 0.0), Some(1.0));
+        assert_eq!(percentile(&v, 100.0), Some(10.0));
+        // 4 values: p50 = 2nd (rank ceil(2.0)), p95 = 4th (rank ceil(3.8)).
+        assert_eq!(percentile(&[4.0, 1.0, 3.0, 2.0], 50.0), Some(2.0));
+        assert_eq!(percentile(&[4.0, 1.0, 3.0, 2.0], 95.0), Some(4.0));
+        assert_eq!(percentile(&[1.0, 1.0, 1.0], 50.0), Some(1.0));
+    }
+
+    #[test]
+    fn all_negative_predictions_on_secure_files_have_no_nan() {
+        // Every file secure and predicted secure: accuracy 1, every other ratio undefined.
+        let d = ds(&[("a", false, None), ("b", false, None)]);
+        let m = score(&d, &preds(&[("a", pred(false, &[])), ("b", pred(false, &[]))])).unwrap();
+        assert_eq!((m.tp, m.fp, m.tn, m.fn_), (0, 0, 2, 0));
+        assert_eq!((m.precision(), m.recall(), m.f1(), m.cwe_match_rate()), (None, None, None, None));
+        assert_eq!(m.accuracy(), 1.0);
+        let t = markdown_table("x", &m);
+        assert!(!t.contains("NaN") && t.contains("| precision | n/a |"), "{t}");
+        // Every file vulnerable and caught with the right CWE: everything is 1.
+        let d = ds(&[("a", true, Some(89)), ("b", true, Some(78))]);
+        let m = score(&d, &preds(&[("a", pred(true, &[89, 20])), ("b", pred(true, &[78]))])).unwrap();
+        assert_eq!((m.precision(), m.recall(), m.f1(), m.cwe_match_rate()), (Some(1.0), Some(1.0), Some(1.0), Some(1.0)));
     }
 
     #[test]
