@@ -296,6 +296,9 @@ mod tests {
             origin: Origin::Static,
             suppressed: suppressed.then(|| Suppression { kind: "nosec".into(), justification: "# nosec".into() }),
             fixes: Vec::new(),
+            verdict: None,
+            explanation: None,
+            fix: None,
         }
     }
 

@@ -44,6 +44,9 @@ pub struct FileRow {
     pub labelled_cwe: Option<u32>,
     pub reported_cwes: Vec<u32>,
     pub seconds: f64,
+    /// Problems the scan reported for the file (e.g. a model stage that was skipped).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub diagnostics: Vec<String>,
 }
 
 /// Everything measured for one backend.
@@ -140,6 +143,7 @@ impl BenchRow {
                 labelled_cwe: r.labelled_cwe,
                 reported_cwes: r.reported_cwes.iter().copied().collect(),
                 seconds: f.elapsed_us as f64 / 1e6,
+                diagnostics: f.diagnostics.clone(),
             })
             .collect();
         BenchRow {
@@ -169,7 +173,7 @@ impl BenchRow {
             completion_tokens_per_second: per_second(stats.completion_tokens, model_us),
             peak_rss_mb: w.peak_rss_mb,
             cost,
-            files_with_diagnostics: w.files.iter().filter(|f| f.diagnostics > 0).count(),
+            files_with_diagnostics: w.files.iter().filter(|f| !f.diagnostics.is_empty()).count(),
             stages,
             per_file,
         }
@@ -291,7 +295,7 @@ impl BenchReport {
             .collect();
         if !with_diags.is_empty() {
             s.push_str(&format!(
-                "\nFiles with diagnostics (a stage skipped, static findings kept): {}\n",
+                "\nFiles with diagnostics (e.g. a model stage skipped; the messages are in --json): {}\n",
                 with_diags.join(", ")
             ));
         }
@@ -334,7 +338,7 @@ mod tests {
             prediction: Prediction { vulnerable, cwes: cwes.iter().copied().collect() },
             elapsed_us: us,
             stats,
-            diagnostics: 0,
+            diagnostics: Vec::new(),
         }
     }
 

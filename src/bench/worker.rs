@@ -28,8 +28,10 @@ pub struct FileMeasure {
     pub elapsed_us: u64,
     /// Model work on this file; `calls` holds one record per completion.
     pub stats: StageStats,
-    /// Diagnostics the scan produced for the file (a model stage that failed, a parse error).
-    pub diagnostics: usize,
+    /// Diagnostics the scan produced for the file (a model stage that was skipped, a syntax
+    /// error), as messages.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub diagnostics: Vec<String>,
 }
 
 /// Everything a worker measured for one backend.
@@ -82,11 +84,11 @@ pub fn measure(
         let (findings, stats, diagnostics) = match backend.as_deref_mut() {
             None => {
                 let scan = engine.scan_source(&lf.file, &text);
-                (scan.findings, StageStats::default(), scan.diagnostics.len())
+                (scan.findings, StageStats::default(), messages(&scan.diagnostics))
             }
             Some(b) => {
                 let r = scan_file(engine, Some(b), &lf.file, &text, &opts.pipeline, &mut cache);
-                (r.findings, r.stats, r.diagnostics.len())
+                (r.findings, r.stats, messages(&r.diagnostics))
             }
         };
         let elapsed_us = t0.elapsed().as_micros() as u64;
@@ -99,6 +101,16 @@ pub fn measure(
         });
     }
     Ok(out)
+}
+
+fn messages(diagnostics: &[crate::scan::Diagnostic]) -> Vec<String> {
+    diagnostics
+        .iter()
+        .map(|d| match d.line {
+            Some(l) => format!("line {l}: {}", d.message),
+            None => d.message.clone(),
+        })
+        .collect()
 }
 
 /// What the parent passes to a worker.
@@ -222,8 +234,9 @@ mod tests {
             assert_eq!(tokens, f.stats.prompt_tokens);
         }
         let stages: Vec<Stage> = m[0].stats.calls.iter().map(|c| c.stage).collect();
-        assert_eq!(stages.first(), Some(&Stage::Guardrail));
-        assert!(stages.contains(&Stage::Calibration), "{stages:?}");
+        // In call order, which is pipeline order; the analyzer and calibration both asked.
+        assert!(stages.windows(2).all(|w| w[0] <= w[1]), "{stages:?}");
+        assert!(stages.contains(&Stage::Analyzer) && stages.contains(&Stage::Calibration), "{stages:?}");
         assert_eq!(stages.len(), b.requests().len() - m[1].stats.calls.len());
         assert!(m[0].prediction.vulnerable, "a confirmed finding is reported");
     }
