@@ -37,6 +37,28 @@ applied; the others are listed as unverified. A file changed since it was read i
 Exit status: 0 every finding has a verified fix (or none was found), 1 findings remain without
 one, 2 usage or fatal error.";
 
+const BENCH_EXAMPLES: &str = "\
+Examples:
+  pyward bench --dataset tests/bench_data --static-only
+  pyward bench --dataset data --static-only --backend local:smollm2-135m --plot bench.svg
+  pyward bench --dataset data --backend local:models/qwen.gguf --prices prices.toml --json
+
+Backends: `static` (the rule engine alone; --static-only adds it), `local:MODEL` (a .gguf path
+or a model name, see `pyward models list`), `openai:URL#MODEL` (an OpenAI-compatible
+endpoint). Each backend runs in its own process, so its peak memory is its own. The labels
+CSV has the header `file,vulnerable,cwe` (see README, \"Benchmarking backends\").";
+
+const MERGE_EXAMPLES: &str = "\
+Examples:
+  pyward scan src --shard 1/2 --format json -o s1.json
+  pyward scan src --shard 2/2 --format json -o s2.json
+  pyward merge s1.json s2.json --format sarif -o pyward.sarif
+
+Reports from different pyward versions, rule sets or models are refused. JSON inputs can be
+merged into any format; SARIF inputs into SARIF.
+
+Exit status: 0 no unsuppressed finding at or above --fail-on, 1 findings, 2 usage or fatal error.";
+
 const TOP_EXAMPLES: &str = "\
 Examples:
   pyward scan .                  scan a project
@@ -78,6 +100,13 @@ pub enum Command {
     Fix(FixArgs),
     /// Manage local models: list, pull, import, verify, info, bench.
     Models(crate::models::cli::ModelsArgs),
+    /// Score backends (static engine, local models) on a labelled dataset: quality, speed,
+    /// memory and cost.
+    #[command(after_help = BENCH_EXAMPLES)]
+    Bench(BenchArgs),
+    /// Combine JSON or SARIF reports of `scan --shard` runs into one report.
+    #[command(after_help = MERGE_EXAMPLES)]
+    Merge(MergeArgs),
 }
 
 /// When to colour the output.
@@ -166,6 +195,11 @@ pub struct ScanArgs {
     #[arg(long)]
     pub show_speculative: bool,
 
+    /// Scan only shard K of N: a stable hash of each file's path picks its shard, so N runs
+    /// with the same paths cover every file once (combine them with `pyward merge`).
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<crate::shard::Shard>,
+
     #[command(flatten)]
     pub model: ModelArgs,
 }
@@ -253,6 +287,92 @@ pub struct FixArgs {
 
     #[command(flatten)]
     pub model: ModelArgs,
+}
+
+/// Options of `pyward bench`.
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// The dataset directory: Python files and (by default) `labels.csv`.
+    #[arg(long, value_name = "DIR")]
+    pub dataset: PathBuf,
+
+    /// The labels CSV (`file,vulnerable,cwe`); default `DIR/labels.csv`.
+    #[arg(long, value_name = "FILE")]
+    pub labels: Option<PathBuf>,
+
+    /// A backend to score: `static`, `local:MODEL` or `openai:URL#MODEL` (repeatable).
+    #[arg(long = "backend", value_name = "SPEC", value_parser = parse_backend_spec)]
+    pub backends: Vec<crate::bench::BackendSpec>,
+
+    /// Add the static engine's row (the baseline).
+    #[arg(long)]
+    pub static_only: bool,
+
+    /// Print JSON instead of the Markdown tables.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Write an SVG plot of F1 against seconds per file, one point per backend.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+
+    /// Prices per million input/output tokens (TOML) for the cost estimate.
+    #[arg(long, value_name = "FILE.toml")]
+    pub prices: Option<PathBuf>,
+
+    /// The lowest severity of a finding that makes a file "predicted vulnerable".
+    #[arg(long, value_enum, default_value_t = FailOn::Low, value_name = "SEVERITY")]
+    pub threshold: FailOn,
+
+    /// Where local models run: cpu, cuda or cuda:N.
+    #[arg(long, value_name = "DEVICE", default_value = "cpu", value_parser = parse_device)]
+    pub device: crate::device::DeviceSpec,
+
+    /// CPU threads for local models (default: physical cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+
+    /// Seed of every model call.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+
+    /// No progress notes on standard error.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
+    /// Internal: measure one backend in this process and print its raw results as JSON.
+    #[arg(long, hide = true)]
+    pub worker: bool,
+}
+
+/// Options of `pyward merge`.
+#[derive(Debug, Clone, Args)]
+pub struct MergeArgs {
+    /// The reports to combine (all JSON or all SARIF, from `pyward scan`).
+    #[arg(required = true, value_name = "FILE")]
+    pub reports: Vec<PathBuf>,
+
+    /// Report format of the merged report.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Json)]
+    pub format: Format,
+
+    /// Write the merged report to FILE instead of standard output (atomically).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Exit with status 1 when an unsuppressed finding has at least this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Low, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+}
+
+/// `--backend` values.
+pub fn parse_backend_spec(text: &str) -> Result<crate::bench::BackendSpec, String> {
+    text.parse().map_err(|e: crate::bench::SpecError| e.to_string())
+}
+
+/// `--shard` values.
+pub fn parse_shard(text: &str) -> Result<crate::shard::Shard, String> {
+    text.parse().map_err(|e: crate::shard::ShardError| e.to_string())
 }
 
 /// `--device` values.

@@ -59,4 +59,8 @@ pub enum Error {
     Llm(#[from] crate::llm::error::LlmError),
     #[error(transparent)]
     Device(#[from] crate::device::DeviceError),
+    #[error(transparent)]
+    Bench(#[from] crate::bench::BenchError),
+    #[error(transparent)]
+    Merge(#[from] crate::report::merge::MergeError),
 }

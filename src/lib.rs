@@ -6,6 +6,7 @@
 
 pub mod backends;
 pub mod cli;
+pub mod bench;
 pub mod commands;
 pub mod device;
 pub mod error;
@@ -16,5 +17,6 @@ pub mod pipeline;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod shard;
 pub mod source;
 pub mod suppress;

@@ -51,6 +51,8 @@ pub struct ScanOptions {
     pub max_file_size: u64,
     /// Follow symbolic links while walking (loops are detected and reported).
     pub follow_symlinks: bool,
+    /// Scan only the files (and report only the walk problems) of this shard.
+    pub shard: Option<crate::shard::Shard>,
 }
 
 impl Default for ScanOptions {
@@ -60,6 +62,7 @@ impl Default for ScanOptions {
             exclude: Vec::new(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             follow_symlinks: false,
+            shard: None,
         }
     }
 }

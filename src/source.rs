@@ -41,7 +41,7 @@ impl Input {
 }
 
 /// Expands command-line paths into the sorted, de-duplicated list of inputs, plus diagnostics
-/// for what could not be walked.
+/// for what could not be walked; with `opts.shard`, only the shard's part of both.
 pub fn discover(paths: &[PathBuf], opts: &ScanOptions) -> (Vec<Input>, Vec<Diagnostic>) {
     let mut inputs = Vec::new();
     let mut diags = Vec::new();
@@ -65,6 +65,11 @@ pub fn discover(paths: &[PathBuf], opts: &ScanOptions) -> (Vec<Input>, Vec<Diagn
     }
     inputs.sort();
     inputs.dedup();
+    if let Some(shard) = opts.shard {
+        // Each input and each walk problem is reported by exactly one shard.
+        inputs.retain(|i| shard.contains(i.label()));
+        diags.retain(|d| shard.contains(&d.path));
+    }
     diags.sort_by(|a, b| a.path.cmp(&b.path).then(a.message.cmp(&b.message)));
     (inputs, diags)
 }

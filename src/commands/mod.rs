@@ -1,7 +1,9 @@
 //! The subcommands. Each returns an [`Exit`] status or a fatal [`Error`] (exit code 2).
 
+pub mod bench;
 pub mod explain;
 pub mod fix;
+pub mod merge;
 pub mod model;
 pub mod rules;
 pub mod scan;
@@ -40,6 +42,8 @@ pub fn run(cli: Cli, command_line: Vec<String>) -> Result<Exit, Error> {
         Command::Fix(args) => fix::run(&args),
         Command::Rules(args) => rules::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Bench(args) => bench::run(&args),
+        Command::Merge(args) => merge::run(&args, command_line),
         Command::Models(args) => match crate::models::cli::run(&args)? {
             0 => Ok(Exit::Clean),
             _ => Ok(Exit::Findings),

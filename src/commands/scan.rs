@@ -32,6 +32,7 @@ pub fn run(args: &ScanArgs, command_line: Vec<String>) -> Result<Exit, Error> {
         exclude: args.exclude.clone(),
         max_file_size: args.max_file_size,
         follow_symlinks: args.follow_symlinks,
+        shard: args.shard,
     };
     let mut meta = RunMeta::new(&selected, command_line);
     let mut outcome = match model {
@@ -64,7 +65,7 @@ pub fn run(args: &ScanArgs, command_line: Vec<String>) -> Result<Exit, Error> {
             totals.outcome
         }
     };
-    let fatal = no_input_scanned(&outcome, &args.paths);
+    let fatal = no_input_scanned(&outcome, &args.paths, args.shard);
 
     let format = args.format;
     let color = format == Format::Text && use_color(args.color, args.output.is_some());
@@ -113,7 +114,7 @@ pub fn exit_status(outcome: &ScanOutcome, threshold: Severity) -> Exit {
 
 /// A scan that could not read a single input is a fatal error naming the inputs that failed.
 /// (An empty directory, where nothing failed, is a clean scan of nothing.)
-fn no_input_scanned(outcome: &ScanOutcome, paths: &[PathBuf]) -> Option<Error> {
+fn no_input_scanned(outcome: &ScanOutcome, paths: &[PathBuf], shard: Option<crate::shard::Shard>) -> Option<Error> {
     if outcome.files_scanned > 0 {
         return None;
     }
@@ -124,8 +125,10 @@ fn no_input_scanned(outcome: &ScanOutcome, paths: &[PathBuf]) -> Option<Error> {
         .map(diagnostic_text)
         .collect();
     if errors.is_empty() {
-        if !paths.is_empty() {
-            eprintln!("pyward: warning: no Python files found");
+        match shard {
+            Some(s) => eprintln!("pyward: note: shard {s} has no Python files"),
+            None if !paths.is_empty() => eprintln!("pyward: warning: no Python files found"),
+            None => {}
         }
         return None;
     }

@@ -146,6 +146,20 @@ pub struct StageStats {
     pub discarded_rule: usize,
     /// Answers that did not deserialize.
     pub bad_answers: usize,
+    /// One record per completion the backend computed (cache hits are not calls), in call
+    /// order: the per-stage latencies `pyward bench` reports.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub calls: Vec<CallRecord>,
+}
+
+/// One completion computed by the backend: which stage asked, its tokens and its latency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallRecord {
+    pub stage: Stage,
+    pub prompt_tokens: usize,
+    pub completion_tokens: usize,
+    /// Wall time of the call as the backend measured it, microseconds.
+    pub elapsed_us: u64,
 }
 
 impl StageStats {
@@ -174,6 +188,7 @@ impl StageStats {
         self.discarded_cwe += o.discarded_cwe;
         self.discarded_rule += o.discarded_rule;
         self.bad_answers += o.bad_answers;
+        self.calls.extend_from_slice(&o.calls);
     }
 }
 
@@ -280,6 +295,12 @@ pub fn complete_cached(
     stats.prompt_tokens += resp.prompt_tokens;
     stats.completion_tokens += resp.completion_tokens;
     stats.model_ms += resp.elapsed_ms.max(0.0).round() as u64;
+    stats.calls.push(CallRecord {
+        stage: req.stage,
+        prompt_tokens: resp.prompt_tokens,
+        completion_tokens: resp.completion_tokens,
+        elapsed_us: (resp.elapsed_ms.max(0.0) * 1e3).round() as u64,
+    });
     if let Some(k) = &key {
         cache.put("llm", k, &resp);
     }

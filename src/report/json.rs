@@ -37,6 +37,10 @@ pub struct JsonTool {
     /// The model, prompts and decoding settings, when the LLM pipeline ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<super::ModelProvenance>,
+    /// In a report made by `pyward merge`: the command lines of the merged reports, in input
+    /// order (`command_line` is then the merge's own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_from: Option<Vec<Vec<String>>>,
 }
 
 impl JsonReport {
@@ -50,6 +54,7 @@ impl JsonReport {
                 ruleset_hash: opts.meta.ruleset_hash.clone(),
                 command_line: opts.meta.command_line.clone(),
                 model: opts.meta.model.clone(),
+                merged_from: None,
             },
             summary: Summary::of(outcome),
             findings: sorted_findings(&outcome.findings)

@@ -18,6 +18,7 @@
 
 pub mod json;
 pub mod markdown;
+pub mod merge;
 pub mod sarif;
 pub mod source;
 pub mod summary;

@@ -1,0 +1,129 @@
+//! `pyward bench`: score backends on a labelled dataset (the logic is in [`crate::bench`]).
+//!
+//! The parent process plans the run and starts one worker per backend (`bench --worker`, a
+//! hidden flag): the worker loads the model, scans the dataset and prints its raw
+//! measurements as JSON, so each backend's peak memory is its own.
+
+use crate::bench::plot::{self, PlotPoint};
+use crate::bench::prices::PriceTable;
+use crate::bench::worker::{measure, MeasureOptions, WorkerReport};
+use crate::bench::{self, dataset, BackendSpec, BenchError, BenchPlan};
+use crate::cli::{BenchArgs, ModelArgs};
+use crate::commands::scan::write_atomically;
+use crate::commands::{print_stdout, Exit};
+use crate::error::Error;
+use crate::pipeline::Backend;
+use crate::rules::{Catalog, Engine};
+
+/// Runs `pyward bench`.
+pub fn run(args: &BenchArgs) -> Result<Exit, Error> {
+    if args.worker {
+        return worker(args);
+    }
+    let mut specs = Vec::new();
+    if args.static_only {
+        specs.push(BackendSpec::Static);
+    }
+    specs.extend(args.backends.iter().cloned());
+    let prices = match &args.prices {
+        Some(p) => PriceTable::load(p).map_err(BenchError::from)?,
+        None => PriceTable::default(),
+    };
+    let exe = std::env::current_exe()
+        .map_err(|source| Error::Io { path: "<the pyward executable>".into(), source })?;
+    let plan = BenchPlan {
+        dataset: args.dataset.clone(),
+        labels: labels_path(args),
+        specs,
+        threshold: args.threshold.severity(),
+        device: args.device.to_string(),
+        threads: args.threads,
+        seed: args.seed,
+        prices,
+        exe,
+    };
+    let catalog = Catalog::embedded()?;
+    let quiet = args.quiet;
+    let report = bench::run(&plan, &crate::report::ruleset_hash(&catalog), &mut |spec, n| {
+        if !quiet {
+            eprintln!("pyward: bench: measuring {spec} on {n} files");
+        }
+    })?;
+    if let Some(path) = &args.plot {
+        let points: Vec<PlotPoint> = report.rows.iter().map(PlotPoint::of).collect();
+        let title = format!("pyward bench on {}: F1 vs seconds per file", report.dataset);
+        let svg = plot::render_svg(&title, &points).map_err(BenchError::from)?;
+        write_atomically(path, svg.as_bytes())?;
+    }
+    print_stdout(&if args.json { report.to_json() } else { report.to_markdown() })?;
+    Ok(Exit::Clean)
+}
+
+fn labels_path(args: &BenchArgs) -> std::path::PathBuf {
+    args.labels.clone().unwrap_or_else(|| args.dataset.join("labels.csv"))
+}
+
+/// The hidden worker mode: measure one backend, print a [`WorkerReport`] as JSON.
+fn worker(args: &BenchArgs) -> Result<Exit, Error> {
+    let [spec] = args.backends.as_slice() else {
+        return Err(Error::Usage("bench --worker measures exactly one --backend".into()));
+    };
+    bench::check_available(spec)?;
+    let ds = dataset::load(&args.dataset, &labels_path(args)).map_err(BenchError::from)?;
+    let engine = Engine::new(Catalog::embedded()?)?;
+    let threshold = args.threshold.severity();
+    let mut report = match spec {
+        BackendSpec::Static => {
+            let opts = MeasureOptions { threshold, pipeline: Default::default() };
+            WorkerReport {
+                spec: spec.to_string(),
+                kind: spec.kind().into(),
+                backend: "static".into(),
+                model: None,
+                model_sha256: None,
+                load_ms: 0.0,
+                peak_rss_mb: None,
+                files: measure(&engine, None, &ds, &opts)?,
+            }
+        }
+        BackendSpec::Local { .. } => {
+            let req = spec.model_request(true).unwrap_or_default();
+            let model_args = ModelArgs {
+                model: req.path,
+                model_name: req.name,
+                device: args.device,
+                threads: args.threads,
+                seed: args.seed,
+                no_cache: true,
+                offline: true,
+                quiet: true,
+                ..ModelArgs::default()
+            };
+            let Some(mut m) = super::model::open(&model_args)? else {
+                return Err(Error::Usage(format!("backend `{spec}`: no model to load")));
+            };
+            let opts = MeasureOptions { threshold, pipeline: super::model::pipeline_options(&model_args, m.tier) };
+            let info = m.backend.describe();
+            let files = measure(&engine, Some(&mut m.backend), &ds, &opts)?;
+            WorkerReport {
+                spec: spec.to_string(),
+                kind: spec.kind().into(),
+                backend: info.name,
+                model: Some(info.model),
+                model_sha256: Some(info.model_sha256),
+                load_ms: m.load_ms,
+                peak_rss_mb: None,
+                files,
+            }
+        }
+        // Refused by `check_available` above; the hosted backend will be opened here.
+        BackendSpec::OpenAi { .. } => {
+            return Err(Error::Usage(format!("backend `{spec}` is not available in this build yet")));
+        }
+    };
+    report.peak_rss_mb = crate::llm::bench::peak_rss_mb();
+    let mut text = serde_json::to_string(&report).unwrap_or_default();
+    text.push('\n');
+    print_stdout(&text)?;
+    Ok(Exit::Clean)
+}

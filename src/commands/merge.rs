@@ -1,0 +1,91 @@
+//! `pyward merge`: combine the reports of `scan --shard` runs (logic in
+//! [`crate::report::merge`]).
+
+use clap::Parser as _;
+
+use crate::cli::MergeArgs;
+use crate::commands::scan::{exit_status, print_diagnostics, write_atomically};
+use crate::commands::{print_stdout, Exit};
+use crate::error::Error;
+use crate::report::merge::{self, Inputs, MergeError};
+use crate::report::{self, Format, RenderOptions, RunMeta};
+use crate::rules::select::select_rules;
+use crate::rules::Catalog;
+
+/// Runs `pyward merge`.
+pub fn run(args: &MergeArgs, command_line: Vec<String>) -> Result<Exit, Error> {
+    let mut loaded = Vec::new();
+    for p in &args.reports {
+        loaded.push((p.clone(), merge::load(p)?));
+    }
+    let threshold = args.fail_on.severity();
+    let (text, exit) = match merge::split_kinds(loaded)? {
+        Inputs::Json(inputs) => {
+            let merged = merge::merge_json(&inputs)?;
+            let exit = exit_status(&merged.outcome, threshold);
+            let opts = RenderOptions {
+                color: false,
+                show_suppressed: false,
+                meta: RunMeta { command_line: command_line.clone(), ..merged.meta.clone() },
+            };
+            let text = match args.format {
+                Format::Json => merge::render_json(&merged, &command_line),
+                Format::Text => {
+                    print_diagnostics(&merged.outcome.diagnostics);
+                    report::render(Format::Text, &merged.outcome, &Catalog::embedded()?, &opts)
+                }
+                Format::Markdown => {
+                    let catalog = catalog_for(&merged.meta.ruleset_hash, &merged.merged_from, args.format)?;
+                    report::render(Format::Markdown, &merged.outcome, &catalog, &opts)
+                }
+                Format::Sarif => {
+                    let catalog = catalog_for(&merged.meta.ruleset_hash, &merged.merged_from, args.format)?;
+                    let log = report::sarif::build(&merged.outcome, &catalog, &opts);
+                    let mut v = serde_json::to_value(&log).unwrap_or_default();
+                    merge::mark_sarif_merged(&mut v, &merged.merged_from);
+                    pretty(&v)
+                }
+            };
+            (text, exit)
+        }
+        Inputs::Sarif(inputs) => {
+            if args.format != Format::Sarif {
+                return Err(MergeError::SarifOnly { format: args.format.to_string() }.into());
+            }
+            let v = merge::merge_sarif(&inputs, &command_line)?;
+            let exit = if merge::sarif_fails(&v, threshold) { Exit::Findings } else { Exit::Clean };
+            (pretty(&v), exit)
+        }
+    };
+    match &args.output {
+        Some(path) => write_atomically(path, text.as_bytes())?,
+        None => print_stdout(&text)?,
+    }
+    Ok(exit)
+}
+
+fn pretty(v: &serde_json::Value) -> String {
+    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// The rule catalogue the merged reports were made with: this pyward's, or the subset that
+/// one of the shards' `--select`/`--ignore` picks from it, whichever has the reports' hash.
+fn catalog_for(hash: &str, command_lines: &[Vec<String>], format: Format) -> Result<Catalog, Error> {
+    let full = Catalog::embedded()?;
+    if report::ruleset_hash(&full) == hash {
+        return Ok(full);
+    }
+    for line in command_lines {
+        let Ok(cli) = crate::cli::Cli::try_parse_from(line) else { continue };
+        if let crate::cli::Command::Scan(a) = cli.command {
+            if let Ok(sel) = select_rules(&full, &a.select, &a.ignore) {
+                if report::ruleset_hash(&sel) == hash {
+                    return Ok(sel);
+                }
+            }
+        }
+    }
+    Err(MergeError::UnknownRuleset { hash: hash.chars().take(12).collect(), format: format.to_string() }.into())
+}

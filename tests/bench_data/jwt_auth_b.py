@@ -1,0 +1,17 @@
+import os
+
+import jwt
+from fastapi import FastAPI, Header, HTTPException
+
+app = FastAPI()
+SECRET = os.environ["JWT_SECRET"]
+
+
+@app.get("/me")
+def me(authorization: str = Header(...)):
+    token = authorization.removeprefix("Bearer ")
+    try:
+        claims = jwt.decode(token, SECRET, algorithms=["HS256"])
+    except jwt.PyJWTError:
+        raise HTTPException(status_code=401)
+    return {"user": claims.get("sub")}
