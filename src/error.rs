@@ -59,4 +59,6 @@ pub enum Error {
     Llm(#[from] crate::llm::error::LlmError),
     #[error(transparent)]
     Device(#[from] crate::device::DeviceError),
+    #[error("--backend openai: {0}")]
+    Remote(#[from] crate::backends::OpenAiError),
 }
