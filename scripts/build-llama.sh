@@ -46,18 +46,29 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "build-llama: building ${missing[*]} (llama-cpp-python $VERSION sdist, -j$JOBS) in $DIR ..." >&2
     start=$(date +%s)
     mkdir -p "$DIR"
-    venv="$DIR/venv"
     cmake_bin=$(command -v cmake || true)
-    if [ -z "$cmake_bin" ] || [ ! -f "$DIR/sdist/llama_cpp_python-$VERSION.tar.gz" ]; then
-        [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+    if [ -z "$cmake_bin" ] && [ -x "$DIR/venv/bin/cmake" ]; then
+        cmake_bin="$DIR/venv/bin/cmake"
+    fi
+    if [ -z "$cmake_bin" ] && [ -d "$DIR/pytools" ]; then
+        cmake_bin=$(find "$DIR/pytools" -path '*/data/bin/cmake' -type f | head -n1)
     fi
     if [ -z "$cmake_bin" ]; then
-        [ -x "$venv/bin/cmake" ] || "$venv/bin/pip" install --quiet cmake
-        cmake_bin="$venv/bin/cmake"
+        # A venv when python3-venv is there; else a --target install (cmake's wheel carries
+        # the real binary under cmake/data/bin).
+        if python3 -m venv "$DIR/venv" >/dev/null 2>&1 && [ -x "$DIR/venv/bin/pip" ]; then
+            "$DIR/venv/bin/pip" install --quiet cmake
+            cmake_bin="$DIR/venv/bin/cmake"
+        else
+            rm -rf "$DIR/venv"
+            python3 -m pip install --quiet --target "$DIR/pytools" cmake
+            cmake_bin=$(find "$DIR/pytools" -path '*/data/bin/cmake' -type f | head -n1)
+        fi
+        [ -x "$cmake_bin" ] || { echo "build-llama: could not install cmake from PyPI" >&2; exit 1; }
     fi
     tarball="$DIR/sdist/llama_cpp_python-$VERSION.tar.gz"
     if [ ! -f "$tarball" ]; then
-        "$venv/bin/pip" download --quiet --no-binary llama-cpp-python --no-deps \
+        python3 -m pip download --quiet --no-binary llama-cpp-python --no-deps \
             "llama-cpp-python==$VERSION" -d "$DIR/sdist"
     fi
     src="$DIR/src/llama_cpp_python-$VERSION/vendor/llama.cpp"

@@ -171,16 +171,16 @@ fn open_remote(args: &ModelArgs) -> Result<OpenedModel, Error> {
         ..OpenAiConfig::new(base_url.as_str(), model.as_str()).with_key_from_env(&args.api_key_env)
     };
     let backend = OpenAiBackend::new(cfg).map_err(|e| Error::Usage(e.to_string()))?;
-    let rtt = backend.check()?;
-    let tier = args.model_tier.unwrap_or(REMOTE_DEFAULT_TIER);
     if !backend.is_loopback() {
-        // A warning, not a note: printed even with --quiet.
+        // A warning, not a note: printed even with --quiet, before anything is sent.
         eprintln!(
             "pyward: warning: --backend openai sends the scanned code to {} ({}); the report records it",
             backend.host(),
             backend.config().base_url
         );
     }
+    let rtt = backend.check()?;
+    let tier = args.model_tier.unwrap_or(REMOTE_DEFAULT_TIER);
     if !args.quiet {
         eprintln!(
             "pyward: model {model} at {} (openai-compatible, tier {tier}, {} file(s) at a time) answered in {:.1} s",

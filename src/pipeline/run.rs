@@ -270,3 +270,66 @@ impl RunProgress {
         self.bar.finish_and_clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::{ScriptedBackend, Stage};
+    use crate::report::{render, Format, RenderOptions, RunMeta};
+    use crate::rules::Catalog;
+    use serde_json::json;
+
+    fn backend() -> ScriptedBackend {
+        let mut b = ScriptedBackend::new();
+        b.fallback(Stage::Guardrail, json!({"injection": false, "line": 0, "quote": ""}))
+            .fallback(Stage::Analyzer, json!({"issues": []}))
+            .fallback(Stage::Calibration, json!({"verdict": "confirmed", "reason": "r", "sanitizer": ""}));
+        b
+    }
+
+    fn report(engine: &Engine, totals: &RunTotals) -> String {
+        let opts = RenderOptions { meta: RunMeta::new(engine.catalog(), vec!["pyward".into()]), ..Default::default() };
+        render(Format::Json, &totals.outcome, engine.catalog(), &opts)
+    }
+
+    #[test]
+    fn parallel_runs_report_exactly_what_sequential_runs_report() {
+        let d = tempfile::tempdir().unwrap();
+        let engine = Engine::new(Catalog::embedded().unwrap()).unwrap();
+        let mut inputs = Vec::new();
+        for i in 0..7 {
+            let label = format!("f{i}.py");
+            let body = format!("import subprocess\nimport yaml\n\n\ndef run{i}(cmd, data):\n    subprocess.run(cmd, shell=True)\n    return yaml.load(data)\n");
+            std::fs::write(d.path().join(&label), body).unwrap();
+            inputs.push(Input::File { path: d.path().join(&label), label });
+        }
+        inputs.insert(3, Input::File { label: "missing.py".into(), path: d.path().join("missing.py") });
+        let opts = PipelineOptions::default();
+        let progress = RunProgress::hidden();
+
+        let mut b = backend();
+        let mut cache = Cache::disabled();
+        let seq = scan_inputs(&engine, Some(&mut b), &inputs, 1 << 20, &opts, &mut cache, &progress, |_, _, _| {});
+        let seq_report = report(&engine, &seq);
+        assert_eq!(seq.outcome.files_scanned, 7);
+        assert_eq!(seq.outcome.diagnostics.len(), 1, "{:?}", seq.outcome.diagnostics);
+
+        for workers in [1, 3, 16] {
+            let mut cache = Cache::new(d.path().join(format!("cache{workers}")), crate::pipeline::cache_identity(&engine, None));
+            let (par, labels) = scan_inputs_parallel(&engine, &backend(), workers, &inputs, 1 << 20, &opts, &mut cache, &progress, |run, b, _| {
+                assert!(b.is_some());
+                Some(run.input.label().to_string())
+            });
+            assert_eq!(report(&engine, &par), seq_report, "{workers} workers");
+            assert_eq!(par.stats, seq.stats);
+            let expected: Vec<String> = inputs.iter().filter(|i| i.label() != "missing.py").map(|i| i.label().to_string()).collect();
+            assert_eq!(labels, expected, "collected in input order");
+            assert!(cache.misses > 0 && cache.write_errors == 0, "the workers' cache counters are added up");
+            // A second run reads every file from the shared cache directory.
+            let mut again = Cache::new(d.path().join(format!("cache{workers}")), cache.identity().clone());
+            let (hit, _) = scan_inputs_parallel(&engine, &backend(), workers, &inputs, 1 << 20, &opts, &mut again, &progress, |_, _, _| None::<()>);
+            assert_eq!(hit.from_cache, 7);
+            assert_eq!(report(&engine, &hit), seq_report);
+        }
+    }
+}

@@ -14,12 +14,22 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 const MAX_BODY: u64 = 16 << 20;
 
 /// A connection pool and what each request needs. Cheap to clone.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Transport {
     agent: ureq::Agent,
     url: Arc<str>,
     auth: Option<Arc<str>>,
     cfg: Arc<OpenAiConfig>,
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport")
+            .field("url", &self.url)
+            .field("auth", &self.auth.as_ref().map(|_| "<redacted>"))
+            .field("cfg", &self.cfg)
+            .finish_non_exhaustive()
+    }
 }
 
 /// How one attempt ended.
