@@ -1,6 +1,6 @@
 //! A real OpenAI-compatible server for tests: llama.cpp's `llama-server` serving SmolLM2 on
-//! 127.0.0.1, started on a free port and killed when the guard drops (also when a test
-//! panics).
+//! 127.0.0.1, started on a free port (`-c 4096`, one slot, no prompt cache, [`threads`] threads,
+//! no web UI, model alias `smollm2`) and killed when the guard drops (also when a test panics).
 //!
 //! The binary is `$PYWARD_LLAMA_SERVER`, else `<repo>/target/llama.cpp/build/bin/llama-server`
 //! (built by `scripts/build-llama.sh`, which `scripts/test.sh` runs). A missing binary fails
@@ -49,6 +49,13 @@ pub fn model() -> PathBuf {
     path
 }
 
+/// llama-server's threads: `$PYWARD_LLAMA_THREADS`, default 1. ggml's worker threads spin while
+/// they wait; on a 2-core machine shared with other builds, 2 threads measured 1.9 tokens/s of
+/// decode against 22 with 1 thread (SmolLM2, load average 7).
+pub fn threads() -> String {
+    std::env::var("PYWARD_LLAMA_THREADS").ok().filter(|t| t.parse::<u16>().is_ok_and(|n| n > 0)).unwrap_or_else(|| "1".into())
+}
+
 /// A port nothing listens on right now.
 pub fn free_port() -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
@@ -69,6 +76,7 @@ impl LlamaServer {
     pub fn start(extra: &[&str]) -> Option<LlamaServer> {
         let bin = binary()?;
         let model = model();
+        let threads = threads();
         let mut last = String::new();
         // A free port can be taken between the probe and the server's bind: try a few.
         for _ in 0..3 {
@@ -79,7 +87,12 @@ impl LlamaServer {
             let err = out.try_clone().unwrap();
             let child = Command::new(&bin)
                 .args(["-m", model.to_str().unwrap(), "--host", "127.0.0.1", "--port", &port.to_string()])
-                .args(["-c", "4096", "-t", "2", "-tb", "2", "-np", "1", "--no-webui", "-a", "smollm2"])
+                .args(["-c", "4096", "-t", &threads, "-tb", &threads, "-np", "1", "--no-webui", "-a", "smollm2"])
+                // Reusing a cached prompt prefix changes the numerics of the rest of the
+                // prompt, and at temperature 0 a near tie can flip: measured, the same guardrail
+                // request answered `injection: true`, then `false`. Without the prompt cache
+                // identical requests give bit-identical logprobs.
+                .arg("--no-cache-prompt")
                 .args(extra)
                 .stdin(Stdio::null())
                 .stdout(out)

@@ -121,24 +121,29 @@ pub fn parse_answer(content: &str) -> Result<Value, String> {
 /// (a string value's characters, a number, `true`/`false`/`null`). Tokens made only of
 /// punctuation, whitespace and object keys are left out, as the local runtime leaves out the
 /// tokens its grammar forces; so the first entry is the first value's first token (the
-/// calibration verdict's). Empty when the tokens do not spell out `content` exactly.
+/// calibration verdict's). Tokens outside the answer are left out too: llama-server, for one,
+/// lets the model wrap the JSON in a code fence and strips the fence from `content`. Empty when
+/// the tokens do not spell out `content`.
 pub fn value_token_logprobs(content: &str, tokens: &[TokenLogprob]) -> Vec<f32> {
-    let free = value_bytes(content.as_bytes());
+    let token_bytes = |t: &TokenLogprob| -> Vec<u8> { t.bytes.clone().unwrap_or_else(|| t.token.as_bytes().to_vec()) };
+    let spelled: Vec<u8> = tokens.iter().flat_map(token_bytes).collect();
+    let body = content.trim().as_bytes();
+    if body.is_empty() {
+        return Vec::new();
+    }
+    let Some(offset) = spelled.windows(body.len()).position(|w| w == body) else {
+        return Vec::new();
+    };
+    let mut free = vec![false; spelled.len()];
+    free[offset..offset + body.len()].copy_from_slice(&value_bytes(body));
     let mut out = Vec::new();
     let mut at = 0usize;
     for t in tokens {
-        let bytes: &[u8] = t.bytes.as_deref().unwrap_or(t.token.as_bytes());
-        let end = at + bytes.len();
-        if content.as_bytes().get(at..end) != Some(bytes) {
-            return Vec::new();
-        }
+        let end = at + token_bytes(t).len();
         if free[at..end].iter().any(|&b| b) {
             out.push(t.logprob as f32);
         }
         at = end;
-    }
-    if at != content.len() {
-        return Vec::new();
     }
     out
 }
@@ -239,6 +244,14 @@ mod tests {
         ];
         let lp = value_token_logprobs(content, &toks);
         assert_eq!(lp, vec![-0.5, -0.04, -0.8, -0.9, -1.0]);
+    }
+
+    #[test]
+    fn tokens_around_the_answer_are_left_out() {
+        // llama-server: the model wrote a fence, the server stripped it from `content`.
+        let toks = [tok("```", -1.0), tok("json\n", -2.0), tok("{\"", -0.1), tok("a", -0.2), tok("\": ", -0.3), tok("7", -0.4), tok("}", -0.5), tok("\n```", -3.0)];
+        assert_eq!(value_token_logprobs("{\"a\": 7}", &toks), vec![-0.4]);
+        assert_eq!(value_token_logprobs("\n{\"a\": 7}\n", &toks), vec![-0.4]);
     }
 
     #[test]
