@@ -3,12 +3,12 @@
 #
 # usage: scripts/bench-llm.sh [MODELS_DIR]
 #   env: THREADS (default 1), PROMPT (512), GEN (128), REPS (3),
-#        WORK (build/cache dir, default target/bench-llm), LLAMA_BENCH (use an existing binary),
+#        LLAMA_BENCH (use an existing binary; else scripts/build-llama.sh builds one under target/llama.cpp),
 #        PROFILE (cargo profile for pyward: release (default) or dev),
 #        LLAMA_ARGS (extra llama-bench arguments, e.g. "--repack 0")
 #
-# llama.cpp comes from the llama-cpp-python sdist on PyPI, which vendors it; only the
-# llama-bench target is built, CPU only. cmake comes from PyPI when it is not installed.
+# llama.cpp comes from the llama-cpp-python sdist on PyPI, which vendors it (scripts/build-llama.sh:
+# only the llama-bench target, CPU only, cmake from PyPI when it is not installed).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,59 +17,10 @@ THREADS=${THREADS:-1}
 PROMPT=${PROMPT:-512}
 GEN=${GEN:-128}
 REPS=${REPS:-3}
-WORK=${WORK:-$ROOT/target/bench-llm}
 MODEL_FILES=(SmolLM2-135M-Instruct.Q4_1.gguf gemma-3-270m-q4_k_m.gguf)
-mkdir -p "$WORK"
 
-# -march=native would also enable AMX where the CPU has it, and ggml's AMX path crashes in VMs
-# that do not grant AMX tile state; pick the SIMD levels explicitly instead.
-cpu_flags() {
-    local f=/proc/cpuinfo
-    if ! grep -q -w amx_tile "$f" 2>/dev/null; then
-        echo "-DGGML_NATIVE=ON"
-        return
-    fi
-    local flags="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
-    grep -q -w avx512f "$f" && flags="$flags -DGGML_AVX512=ON"
-    grep -q -w avx512_vnni "$f" && flags="$flags -DGGML_AVX512_VNNI=ON"
-    grep -q -w avx512vbmi "$f" && flags="$flags -DGGML_AVX512_VBMI=ON"
-    grep -q -w avx512_bf16 "$f" && flags="$flags -DGGML_AVX512_BF16=ON"
-    grep -q -w avx_vnni "$f" && flags="$flags -DGGML_AVX_VNNI=ON"
-    echo "$flags"
-}
-
-build_llama_bench() {
-    local venv="$WORK/venv"
-    if [ ! -x "$venv/bin/python" ]; then
-        python3 -m venv "$venv"
-    fi
-    local cmake_bin
-    if command -v cmake >/dev/null 2>&1; then
-        cmake_bin=$(command -v cmake)
-    else
-        "$venv/bin/pip" install --quiet cmake
-        cmake_bin="$venv/bin/cmake"
-    fi
-    if ! ls "$WORK"/sdist/llama_cpp_python-*.tar.gz >/dev/null 2>&1; then
-        "$venv/bin/pip" download --quiet --no-binary llama-cpp-python --no-deps llama-cpp-python -d "$WORK/sdist"
-    fi
-    local tarball
-    tarball=$(ls "$WORK"/sdist/llama_cpp_python-*.tar.gz | head -n1)
-    rm -rf "$WORK/src" && mkdir -p "$WORK/src"
-    tar xzf "$tarball" -C "$WORK/src"
-    local src
-    src=$(ls -d "$WORK"/src/llama_cpp_python-*/vendor/llama.cpp | head -n1)
-    "$cmake_bin" -S "$src" -B "$WORK/build" -DCMAKE_BUILD_TYPE=Release \
-        $(cpu_flags) -DGGML_CUDA=OFF -DGGML_METAL=OFF -DGGML_VULKAN=OFF \
-        -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
-        -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_TOOLS=ON -DBUILD_SHARED_LIBS=OFF >/dev/null
-    "$cmake_bin" --build "$WORK/build" --target llama-bench -j "$(nproc)" >/dev/null
-}
-
-LLAMA_BENCH=${LLAMA_BENCH:-$WORK/build/bin/llama-bench}
-if [ ! -x "$LLAMA_BENCH" ]; then
-    echo "building llama-bench (once) in $WORK ..." >&2
-    build_llama_bench
+if [ -z "${LLAMA_BENCH:-}" ]; then
+    LLAMA_BENCH=$("$ROOT/scripts/build-llama.sh" llama-bench)
 fi
 
 PROFILE=${PROFILE:-release}

@@ -18,10 +18,17 @@ Examples:
   pyward scan src --model ~/models/qwen2.5-coder-1.5b-instruct-q8_0.gguf
   pyward scan src --model-name smollm2-135m --show-speculative
   pyward scan src --static-only              the rule engine alone, no model
+  pyward scan src --backend openai --base-url http://127.0.0.1:8080/v1 --api-model qwen2.5-coder
+                                             a self-hosted OpenAI-compatible server (llama.cpp, vLLM)
+  pyward scan src --backend openai --base-url https://api.openai.com/v1 --api-model gpt-4o-mini
+                                             a hosted model: the code is sent to it (key: $OPENAI_API_KEY)
 
 With a local model (--model, --model-name, or the default manifest's file in the Hugging Face
 cache) the four-stage pipeline runs: guardrail, analyzer, calibration (and `pyward fix`).
-Without one the scan is static-only and says so.
+Without one the scan is static-only and says so. With --backend openai the same pipeline asks
+an OpenAI-compatible server instead, --max-concurrent files at a time; unless the server is on
+this machine (localhost, 127.0.0.1, ::1) the scanned code leaves it, a warning says so and the
+report's provenance records it.
 
 Exit status: 0 no unsuppressed finding at or above --fail-on, 1 findings, 2 usage or fatal error.";
 
@@ -75,7 +82,8 @@ Exit status: 0 clean, 1 findings, 2 usage or fatal error.";
     about = "Offline security scanner for Python",
     long_about = "Offline security scanner for Python.\n\nA tree-sitter static engine driven by \
                   data rules finds injection, unsafe deserialisation, weak crypto, \
-                  misconfiguration and more. Nothing leaves the machine.",
+                  misconfiguration and more. Nothing leaves the machine unless you choose \
+                  a hosted model (`--backend openai`).",
     after_help = TOP_EXAMPLES,
     propagate_version = true
 )]
@@ -204,9 +212,51 @@ pub struct ScanArgs {
     pub model: ModelArgs,
 }
 
+/// Which backend answers the pipeline's questions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum BackendArg {
+    /// The in-process candle runtime on a GGUF file: nothing leaves the machine.
+    #[default]
+    Local,
+    /// An OpenAI-compatible Chat Completions server (`--base-url`, `--api-model`).
+    Openai,
+}
+
 /// Which model runs the pipeline, and where.
-#[derive(Debug, Clone, Default, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ModelArgs {
+    /// Where the model runs: `local` (in-process) or `openai` (an OpenAI-compatible server:
+    /// OpenAI, vLLM, TGI, llama.cpp's llama-server, …; the scanned code is sent to it).
+    #[arg(long, value_enum, default_value_t = BackendArg::Local, value_name = "BACKEND")]
+    pub backend: BackendArg,
+
+    /// `--backend openai`: the API root, e.g. https://api.openai.com/v1 or
+    /// http://127.0.0.1:8080/v1 (requests go to URL/chat/completions).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+
+    /// `--backend openai`: the model name the server knows, e.g. gpt-4o-mini.
+    #[arg(long, value_name = "NAME")]
+    pub api_model: Option<String>,
+
+    /// `--backend openai`: the environment variable holding the API key (sent as a bearer
+    /// token; unset is fine for local servers without authentication).
+    #[arg(long, value_name = "VAR", default_value = "OPENAI_API_KEY")]
+    pub api_key_env: String,
+
+    /// `--backend openai`: files in flight at once (a local model runs one file at a time).
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub max_concurrent: u16,
+
+    /// `--backend openai`: seconds allowed for one HTTP request (connect and answer).
+    #[arg(long, value_name = "SECS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+
+    /// The model's capability tier, 1 (tiny) … 3 (capable), overriding the manifest's
+    /// (local; 1 for files matching no manifest) or the remote default of 3.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=3))]
+    pub model_tier: Option<u8>,
+
     /// A GGUF model file to run (no download, no manifest needed: the air-gapped path).
     #[arg(long, value_name = "FILE.gguf", conflicts_with_all = ["model_name", "static_only"])]
     pub model: Option<PathBuf>,
@@ -252,6 +302,18 @@ pub struct ModelArgs {
     /// No progress bars and no notes on standard error (errors still print).
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+impl Default for ModelArgs {
+    /// The values clap gives when no flag is passed (parsed, so they cannot drift apart).
+    fn default() -> Self {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            model: ModelArgs,
+        }
+        Only::parse_from(["pyward"]).model
+    }
 }
 
 /// Options of `pyward fix`.
@@ -474,6 +536,28 @@ mod tests {
     fn jobs_must_be_positive() {
         assert!(Cli::try_parse_from(["pyward", "scan", "x", "--jobs", "0"]).is_err());
         assert!(Cli::try_parse_from(["pyward", "scan", "x", "--jobs", "4"]).is_ok());
+    }
+
+    #[test]
+    fn backend_flags_parse_with_defaults() {
+        let cli = Cli::try_parse_from(["pyward", "scan", "x.py"]).unwrap();
+        let Command::Scan(args) = cli.command else { panic!("not scan") };
+        let m = &args.model;
+        assert_eq!(m.backend, BackendArg::Local);
+        assert_eq!((m.api_key_env.as_str(), m.max_concurrent, m.timeout, m.model_tier), ("OPENAI_API_KEY", 4, 120, None));
+        let cli = Cli::try_parse_from([
+            "pyward", "fix", "x.py", "--backend", "openai", "--base-url", "http://h/v1", "--api-model", "m",
+            "--api-key-env", "K", "--max-concurrent", "8", "--timeout", "5", "--model-tier", "2",
+        ])
+        .unwrap();
+        let Command::Fix(args) = cli.command else { panic!("not fix") };
+        let m = &args.model;
+        assert_eq!(m.backend, BackendArg::Openai);
+        assert_eq!((m.base_url.as_deref(), m.api_model.as_deref()), (Some("http://h/v1"), Some("m")));
+        assert_eq!((m.api_key_env.as_str(), m.max_concurrent, m.timeout, m.model_tier), ("K", 8, 5, Some(2)));
+        for bad in [["--max-concurrent", "0"], ["--timeout", "0"], ["--model-tier", "4"], ["--backend", "remote"]] {
+            assert!(Cli::try_parse_from(["pyward", "scan", "x"].into_iter().chain(bad)).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

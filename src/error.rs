@@ -63,4 +63,6 @@ pub enum Error {
     Bench(#[from] crate::bench::BenchError),
     #[error(transparent)]
     Merge(#[from] crate::report::merge::MergeError),
+    #[error("--backend openai: {0}")]
+    Remote(#[from] crate::backends::OpenAiError),
 }

@@ -112,3 +112,46 @@ fn fix_reports_findings_it_cannot_repair_and_refuses_stdin_writes() {
     assert_eq!(code, 2);
     assert!(err.contains("standard input"), "{err}");
 }
+
+#[test]
+fn backend_flags_that_do_not_fit_are_usage_errors() {
+    let d = tempfile::tempdir().unwrap();
+    fs::write(d.path().join("a.py"), SHELL_CALL).unwrap();
+    for (args, needle) in [
+        (&["--backend", "openai"][..], "--backend openai needs --base-url URL and --api-model NAME"),
+        (&["--backend", "openai", "--base-url", "http://127.0.0.1:9/v1"][..], "needs --api-model NAME"),
+        (&["--backend", "openai", "--api-model", "m"][..], "needs --base-url URL"),
+        (&["--backend", "openai", "--base-url", "http://h/v1", "--api-model", "m", "--model", "x.gguf"][..], "--api-model"),
+        (&["--base-url", "http://h/v1"][..], "need --backend openai"),
+        (&["--backend", "openai", "--base-url", "h:8080/v1", "--api-model", "m"][..], "invalid --base-url"),
+        (&["--backend", "openai", "--base-url", "http://h/v1", "--api-model", "m", "--max-concurrent", "0"][..], "--max-concurrent"),
+    ] {
+        let (code, out, err) = run(pyward(d.path()).args(["scan", "a.py"]).args(args));
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+    // fix takes the same flags.
+    let (code, _, err) = run(pyward(d.path()).args(["fix", "a.py", "--backend", "openai"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("--base-url"), "{err}");
+}
+
+#[test]
+fn an_off_machine_server_is_announced_before_anything_is_sent() {
+    let d = tempfile::tempdir().unwrap();
+    fs::write(d.path().join("a.py"), SHELL_CALL).unwrap();
+    // `.invalid` never resolves (RFC 2606): the warning comes first, then a clear error.
+    let (code, out, err) = run(pyward(d.path()).args([
+        "scan", "a.py", "--quiet", "--timeout", "5", "--backend", "openai", "--base-url",
+        "http://pyward-test.invalid:8000/v1", "--api-model", "m",
+    ]));
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty());
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(
+        lines[0].starts_with("pyward: warning: --backend openai sends the scanned code to pyward-test.invalid"),
+        "{err}"
+    );
+    assert!(err.contains("cannot connect to http://pyward-test.invalid:8000/v1/chat/completions"), "{err}");
+}

@@ -12,7 +12,6 @@ use crate::cli::{BenchArgs, ModelArgs};
 use crate::commands::scan::write_atomically;
 use crate::commands::{print_stdout, Exit};
 use crate::error::Error;
-use crate::pipeline::Backend;
 use crate::rules::{Catalog, Engine};
 
 /// Runs `pyward bench`.
@@ -104,7 +103,7 @@ fn worker(args: &BenchArgs) -> Result<Exit, Error> {
             };
             let opts = MeasureOptions { threshold, pipeline: super::model::pipeline_options(&model_args, m.tier) };
             let info = m.backend.describe();
-            let files = measure(&engine, Some(&mut m.backend), &ds, &opts)?;
+            let files = measure(&engine, Some(m.backend.as_dyn()), &ds, &opts)?;
             WorkerReport {
                 spec: spec.to_string(),
                 kind: spec.kind().into(),
@@ -116,9 +115,32 @@ fn worker(args: &BenchArgs) -> Result<Exit, Error> {
                 files,
             }
         }
-        // Refused by `check_available` above; the hosted backend will be opened here.
-        BackendSpec::OpenAi { .. } => {
-            return Err(Error::Usage(format!("backend `{spec}` is not available in this build yet")));
+        BackendSpec::OpenAi { base_url, model } => {
+            let model_args = ModelArgs {
+                backend: crate::cli::BackendArg::Openai,
+                base_url: Some(base_url.clone()),
+                api_model: Some(model.clone()),
+                seed: args.seed,
+                no_cache: true,
+                quiet: true,
+                ..ModelArgs::default()
+            };
+            let Some(mut m) = super::model::open(&model_args)? else {
+                return Err(Error::Usage(format!("backend `{spec}`: no server to use")));
+            };
+            let opts = MeasureOptions { threshold, pipeline: super::model::pipeline_options(&model_args, m.tier) };
+            let info = m.backend.describe();
+            let files = measure(&engine, Some(m.backend.as_dyn()), &ds, &opts)?;
+            WorkerReport {
+                spec: spec.to_string(),
+                kind: spec.kind().into(),
+                backend: info.name,
+                model: Some(info.model),
+                model_sha256: Some(info.model_sha256),
+                load_ms: m.load_ms,
+                peak_rss_mb: None,
+                files,
+            }
         }
     };
     report.peak_rss_mb = crate::llm::bench::peak_rss_mb();

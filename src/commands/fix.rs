@@ -6,8 +6,8 @@ use crate::cli::FixArgs;
 use crate::commands::scan::{check_exclude_globs, print_diagnostics};
 use crate::commands::{print_stdout, Exit};
 use crate::error::Error;
-use crate::pipeline::run::{scan_inputs, RunProgress};
-use crate::pipeline::{fix_file, write_fixed, Backend, FixResult, PipelineOptions};
+use crate::pipeline::run::{FileRun, RunProgress};
+use crate::pipeline::{fix_file, write_fixed, Backend, Cache, PipelineOptions};
 use crate::rules::select::select_rules;
 use crate::rules::{Catalog, Engine};
 use crate::scan::{ScanOptions, DEFAULT_MAX_FILE_SIZE};
@@ -32,21 +32,19 @@ pub fn run(args: &FixArgs) -> Result<Exit, Error> {
     };
     let mut cache = super::model::cache(&args.model, &engine, model.as_ref());
     let progress = RunProgress::new(super::model::show_progress(&args.model), inputs.len());
-    let backend = model.as_mut().map(|m| &mut m.backend as &mut dyn Backend);
-    let mut fixed: Vec<(Input, FixResult)> = Vec::new();
-    let mut totals = scan_inputs(
+    let (mut totals, fixed) = super::model::run_files(
         &engine,
-        backend,
+        model.as_mut(),
         &inputs,
         DEFAULT_MAX_FILE_SIZE,
         &popts,
         &mut cache,
         &progress,
-        |run, backend, cache| {
-            if run.result.findings.iter().any(crate::pipeline::fixer::is_target) {
+        |run: &FileRun, backend: Option<&mut dyn Backend>, cache: &mut Cache| {
+            run.result.findings.iter().any(crate::pipeline::fixer::is_target).then(|| {
                 let r = fix_file(&engine, backend, run.input.label(), &run.text, &run.result.findings, &popts, cache);
-                fixed.push((run.input, r));
-            }
+                (run.input.clone(), r)
+            })
         },
     );
     totals.outcome.diagnostics.extend(walk_diagnostics);

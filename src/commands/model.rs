@@ -1,34 +1,111 @@
-//! Choosing and loading the model for `scan` and `fix`: `--model`, `--model-name`, the default
-//! manifest when its file is cached, or static-only with a note saying why.
+//! Choosing and opening the model for `scan` and `fix`: a local GGUF file (`--model`,
+//! `--model-name`, or the default manifest when its file is cached; static-only with a note
+//! when there is none) or an OpenAI-compatible server (`--backend openai`); and running the
+//! files through it, one at a time locally, `--max-concurrent` at a time remotely.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use crate::backends::LocalBackend;
-use crate::cli::ModelArgs;
+use crate::backends::{LocalBackend, OpenAiBackend, OpenAiConfig};
+use crate::cli::{BackendArg, ModelArgs};
 use crate::error::Error;
 use crate::llm::{Runtime, RuntimeOptions};
 use crate::models::{resolve, ModelRequest};
-use crate::pipeline::{Cache, PipelineOptions};
+use crate::pipeline::run::{scan_inputs, scan_inputs_parallel, FileRun, RunProgress, RunTotals};
+use crate::pipeline::{Backend, BackendInfo, Cache, PipelineOptions};
+use crate::rules::Engine;
+use crate::source::Input;
 
-/// A loaded model and what the pipeline needs to know about it.
+/// The capability tier assumed for a remote model (`--model-tier` overrides it).
+pub const REMOTE_DEFAULT_TIER: u8 = 3;
+
+/// The backend behind an opened model.
+#[derive(Debug)]
+pub enum ModelBackend {
+    /// In-process: files run one at a time (the model is one resource).
+    Local(Box<LocalBackend>),
+    /// A server: files run `max_concurrent` at a time, each worker with a clone.
+    Remote { backend: OpenAiBackend, max_concurrent: usize },
+}
+
+impl ModelBackend {
+    /// The backend as the pipeline sees it.
+    pub fn as_dyn(&mut self) -> &mut dyn Backend {
+        match self {
+            ModelBackend::Local(b) => &mut **b,
+            ModelBackend::Remote { backend, .. } => backend,
+        }
+    }
+
+    pub fn describe(&self) -> BackendInfo {
+        match self {
+            ModelBackend::Local(b) => b.describe(),
+            ModelBackend::Remote { backend, .. } => backend.describe(),
+        }
+    }
+}
+
+/// An opened model and what the pipeline needs to know about it.
 #[derive(Debug)]
 pub struct OpenedModel {
-    pub backend: LocalBackend,
-    /// Capability tier from the model's manifest (1 when the file matches no manifest).
+    pub backend: ModelBackend,
+    /// Capability tier: `--model-tier`, else the local model's manifest (1 when the file
+    /// matches no manifest) or [`REMOTE_DEFAULT_TIER`].
     pub tier: u8,
+    /// Time to load the local model, or the remote server's first round trip.
     pub load_ms: f64,
 }
 
-/// Loads the model the arguments ask for. `Ok(None)` means static-only: asked for with
+/// Opens the model the arguments ask for. `Ok(None)` means static-only: asked for with
 /// `--static-only`, or no model was named and the default one is not on this machine (a note
-/// on stderr says so unless `quiet`). A model that was named but cannot be found or loaded is
-/// an error.
+/// on stderr says so unless `quiet`). A model that was named but cannot be found, loaded or
+/// reached is an error, as is a flag that does not fit the chosen backend.
 pub fn open(args: &ModelArgs) -> Result<Option<OpenedModel>, Error> {
+    check_backend_flags(args)?;
     if args.static_only {
         return Ok(None);
     }
+    match args.backend {
+        BackendArg::Local => open_local(args),
+        BackendArg::Openai => open_remote(args).map(Some),
+    }
+}
+
+/// Usage errors: `--backend openai` needs `--base-url` and `--api-model` and takes no local
+/// model; the remote-only flags need `--backend openai`.
+fn check_backend_flags(args: &ModelArgs) -> Result<(), Error> {
+    match args.backend {
+        BackendArg::Openai => {
+            let mut missing = Vec::new();
+            if args.base_url.is_none() {
+                missing.push("--base-url URL");
+            }
+            if args.api_model.is_none() {
+                missing.push("--api-model NAME");
+            }
+            if !missing.is_empty() {
+                return Err(Error::Usage(format!(
+                    "--backend openai needs {} (e.g. --base-url http://127.0.0.1:8080/v1 --api-model qwen2.5-coder)",
+                    missing.join(" and ")
+                )));
+            }
+            if args.model.is_some() || args.model_name.is_some() {
+                return Err(Error::Usage(
+                    "--model and --model-name choose a local model; with --backend openai name the server's model with --api-model".into(),
+                ));
+            }
+        }
+        BackendArg::Local => {
+            if args.base_url.is_some() || args.api_model.is_some() {
+                return Err(Error::Usage("--base-url and --api-model need --backend openai".into()));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn open_local(args: &ModelArgs) -> Result<Option<OpenedModel>, Error> {
     let explicit = args.model.is_some() || args.model_name.is_some();
     let request = ModelRequest {
         path: args.model.clone(),
@@ -42,7 +119,7 @@ pub fn open(args: &ModelArgs) -> Result<Option<OpenedModel>, Error> {
                 eprintln!(
                     "pyward: note: static analysis only, no local model: {e}\n\
                      pyward: note: to run the LLM pipeline pass --model FILE.gguf or --model-name NAME \
-                     (see `pyward models list`); --static-only silences this note"
+                     (see `pyward models list`), or --backend openai for a server; --static-only silences this note"
                 );
             }
             return Ok(None);
@@ -61,7 +138,9 @@ pub fn open(args: &ModelArgs) -> Result<Option<OpenedModel>, Error> {
     let t0 = Instant::now();
     let runtime = Runtime::load(&resolved.path, &opts)?;
     let load_ms = t0.elapsed().as_secs_f64() * 1e3;
-    let tier = resolved.manifest.as_ref().map(|m| m.tier).unwrap_or(1);
+    let tier = args
+        .model_tier
+        .unwrap_or_else(|| resolved.manifest.as_ref().map(|m| m.tier).unwrap_or(1));
     if !args.quiet {
         let info = runtime.model_info();
         eprintln!(
@@ -74,10 +153,77 @@ pub fn open(args: &ModelArgs) -> Result<Option<OpenedModel>, Error> {
         );
     }
     Ok(Some(OpenedModel {
-        backend: LocalBackend::new(runtime, resolved.name, resolved.sha256),
+        backend: ModelBackend::Local(Box::new(LocalBackend::new(runtime, resolved.name, resolved.sha256))),
         tier,
         load_ms,
     }))
+}
+
+/// Connects to the server with one tiny request (no code in it), so a wrong URL, model or key
+/// or a server that is not there is an error before the scan starts; warns when the code will
+/// leave the machine.
+fn open_remote(args: &ModelArgs) -> Result<OpenedModel, Error> {
+    let (Some(base_url), Some(model)) = (&args.base_url, &args.api_model) else {
+        return Err(Error::Usage("--backend openai needs --base-url and --api-model".into()));
+    };
+    let cfg = OpenAiConfig {
+        timeout: Duration::from_secs(args.timeout),
+        ..OpenAiConfig::new(base_url.as_str(), model.as_str()).with_key_from_env(&args.api_key_env)
+    };
+    let backend = OpenAiBackend::new(cfg).map_err(|e| Error::Usage(e.to_string()))?;
+    if !backend.is_loopback() {
+        // A warning, not a note: printed even with --quiet, before anything is sent.
+        eprintln!(
+            "pyward: warning: --backend openai sends the scanned code to {} ({}); the report records it",
+            backend.host(),
+            backend.config().base_url
+        );
+    }
+    let rtt = backend.check()?;
+    let tier = args.model_tier.unwrap_or(REMOTE_DEFAULT_TIER);
+    if !args.quiet {
+        eprintln!(
+            "pyward: model {model} at {} (openai-compatible, tier {tier}, {} file(s) at a time) answered in {:.1} s",
+            backend.config().base_url,
+            args.max_concurrent,
+            rtt.as_secs_f64()
+        );
+    }
+    Ok(OpenedModel {
+        backend: ModelBackend::Remote { backend, max_concurrent: usize::from(args.max_concurrent) },
+        tier,
+        load_ms: rtt.as_secs_f64() * 1e3,
+    })
+}
+
+/// Runs `inputs` through the pipeline with `model` (static-only when `None`): sequentially
+/// for a local model, `max_concurrent` files at a time for a remote one — the same report
+/// either way. `each` runs after each file that could be read; what it returns is collected
+/// in input order.
+#[allow(clippy::too_many_arguments)]
+pub fn run_files<T, F>(
+    engine: &Engine,
+    model: Option<&mut OpenedModel>,
+    inputs: &[Input],
+    max_file_size: u64,
+    opts: &PipelineOptions,
+    cache: &mut Cache,
+    progress: &RunProgress,
+    each: F,
+) -> (RunTotals, Vec<T>)
+where
+    T: Send,
+    F: Fn(&FileRun, Option<&mut dyn Backend>, &mut Cache) -> Option<T> + Sync,
+{
+    if let Some(OpenedModel { backend: ModelBackend::Remote { backend, max_concurrent }, .. }) = model {
+        return scan_inputs_parallel(engine, &*backend, *max_concurrent, inputs, max_file_size, opts, cache, progress, each);
+    }
+    let backend = model.map(|m| m.backend.as_dyn());
+    let mut collected = Vec::new();
+    let totals = scan_inputs(engine, backend, inputs, max_file_size, opts, cache, progress, |run, b, c| {
+        collected.extend(each(&run, b, c));
+    });
+    (totals, collected)
 }
 
 /// Pipeline options shared by `scan` and `fix`.
@@ -86,7 +232,7 @@ pub fn pipeline_options(args: &ModelArgs, tier: u8) -> PipelineOptions {
 }
 
 /// The result cache the arguments ask for: `--no-cache`, `--cache-dir`, or the user cache dir.
-pub fn cache(args: &ModelArgs, engine: &crate::rules::Engine, model: Option<&OpenedModel>) -> Cache {
+pub fn cache(args: &ModelArgs, engine: &Engine, model: Option<&OpenedModel>) -> Cache {
     if args.no_cache {
         return Cache::disabled();
     }
@@ -94,7 +240,7 @@ pub fn cache(args: &ModelArgs, engine: &crate::rules::Engine, model: Option<&Ope
     let Some(dir) = dir else {
         return Cache::disabled();
     };
-    let info = model.map(|m| crate::pipeline::Backend::describe(&m.backend));
+    let info = model.map(|m| m.backend.describe());
     Cache::new(dir, crate::pipeline::cache_identity(engine, info.as_ref()))
 }
 

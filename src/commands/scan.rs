@@ -12,8 +12,8 @@ use crate::finding::Severity;
 use crate::report::{self, Format, RenderOptions, RunMeta};
 use crate::rules::select::select_rules;
 use crate::rules::{Catalog, Engine};
-use crate::pipeline::run::{scan_inputs, RunProgress};
-use crate::pipeline::{provenance, Backend, PipelineOptions};
+use crate::pipeline::run::RunProgress;
+use crate::pipeline::{provenance, PipelineOptions};
 use crate::scan::{scan_paths, sort_outcome, Diagnostic, DiagnosticLevel, ScanOptions, ScanOutcome};
 
 /// Runs `pyward scan`.
@@ -45,15 +45,15 @@ pub fn run(args: &ScanArgs, command_line: Vec<String>) -> Result<Exit, Error> {
             let mut cache = super::model::cache(&args.model, &engine, Some(&m));
             let (inputs, walk_diagnostics) = crate::source::discover(&args.paths, &options);
             let progress = RunProgress::new(super::model::show_progress(&args.model), inputs.len());
-            let mut totals = scan_inputs(
+            let (mut totals, _) = super::model::run_files(
                 &engine,
-                Some(&mut m.backend),
+                Some(&mut m),
                 &inputs,
                 options.max_file_size,
                 &popts,
                 &mut cache,
                 &progress,
-                |_, _, _| {},
+                |_, _, _| None::<()>,
             );
             totals.outcome.diagnostics.extend(walk_diagnostics);
             sort_outcome(&mut totals.outcome);

@@ -153,7 +153,7 @@ pub enum Scripted {
 /// For each request, in order: the first keyed rule of the request's stage whose needle
 /// occurs in the last message wins (rules are not consumed); else the next queued answer of
 /// that stage (consumed); else the stage's fallback; else [`BackendError::NoScriptedAnswer`].
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct ScriptedBackend {
     keyed: Vec<(Stage, String, Scripted)>,
     queues: BTreeMap<Stage, VecDeque<Scripted>>,

@@ -67,6 +67,26 @@ impl Cache {
         }
     }
 
+    /// Another handle on the same directory and identity, with its own counters: one per
+    /// worker thread of a parallel run (entries are written atomically under unique temporary
+    /// names, so handles never see each other's half-written files).
+    pub fn handle(&self) -> Cache {
+        Cache {
+            dir: self.dir.clone(),
+            identity: self.identity.clone(),
+            hits: 0,
+            misses: 0,
+            write_errors: 0,
+        }
+    }
+
+    /// Adds a handle's counters to this cache's.
+    pub fn absorb(&mut self, other: &Cache) {
+        self.hits += other.hits;
+        self.misses += other.misses;
+        self.write_errors += other.write_errors;
+    }
+
     /// Sets the identity (model, prompts, rules) keys are made with.
     pub fn set_identity(&mut self, identity: CacheIdentity) {
         self.identity = identity;
@@ -136,24 +156,40 @@ impl Cache {
     }
 }
 
+/// Writes `value` to a temporary file unique to this process and call, then renames it over
+/// `path`: readers see the old entry or the new one, never a partial file, even when two
+/// threads or processes write the same key at once (the last rename wins; both wrote the
+/// same content for the same key).
 fn write_atomic<T: Serialize>(path: &Path, value: &T) -> std::io::Result<()> {
     use std::io::Write;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
     let parent = path
         .parent()
         .ok_or_else(|| std::io::Error::other("no parent"))?;
     std::fs::create_dir_all(parent)?;
     let bytes = serde_json::to_vec_pretty(value).map_err(std::io::Error::other)?;
-    let tmp = parent.join(format!(
-        ".{}.{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("entry"),
-        std::process::id()
-    ));
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(&bytes)?;
-        f.sync_all()?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("entry");
+    let (tmp, mut f) = loop {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let tmp = parent.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
+        match std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp) {
+            Ok(f) => break (tmp, f),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    };
+    let result = f
+        .write_all(&bytes)
+        .and_then(|()| f.sync_all())
+        .and_then(|()| {
+            drop(f);
+            std::fs::rename(&tmp, path)
+        });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
     }
-    std::fs::rename(&tmp, path)
+    result
 }
 
 /// SHA-256 of a file's content, lower-case hex.
@@ -188,6 +224,35 @@ mod tests {
         assert_ne!(c.key("llm", &[b"hello!"]), k);
         // Part boundaries matter.
         assert_ne!(c.key("llm", &[b"ab", b"c"]), c.key("llm", &[b"a", b"bc"]));
+    }
+
+    #[test]
+    fn concurrent_writers_of_one_key_leave_a_whole_entry_and_no_temp_files() {
+        let d = tempfile::tempdir().unwrap();
+        let c = Cache::new(d.path(), id("m"));
+        let k = c.key("llm", &[b"same"]);
+        let value: Vec<u32> = (0..20_000).collect();
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                let mut h = c.handle();
+                let (k, value) = (&k, &value);
+                s.spawn(move || {
+                    for _ in 0..10 {
+                        h.put("llm", k, value);
+                        assert_eq!(h.get::<Vec<u32>>("llm", k).as_ref(), Some(value));
+                    }
+                    assert_eq!(h.write_errors, 0);
+                });
+            }
+        });
+        let dir = d.path().join("llm").join(&k[..2]);
+        let names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+        let mut main = c.handle();
+        let mut h = c.handle();
+        assert!(h.get::<Vec<u32>>("llm", &k).is_some());
+        main.absorb(&h);
+        assert_eq!(main.hits, 1);
     }
 
     #[test]
