@@ -253,6 +253,23 @@ fn a_wrong_url_names_the_url_and_the_model() {
 }
 
 #[test]
+fn a_server_still_loading_its_model_is_retried_until_it_answers() {
+    // Asked the moment it starts, llama-server refuses connections, then answers 503 while it
+    // loads the model: both are retried with backoff until it answers.
+    let Some(mut server) = LlamaServer::spawn(&[]) else { return };
+    let mut cfg = OpenAiConfig::new(server.base_url(), "smollm2");
+    cfg.backoff = Duration::from_millis(300);
+    cfg.max_attempts = 9;
+    let b = OpenAiBackend::new(cfg).unwrap();
+    let req = request(Stage::Calibration, schema_of::<CalibrationAnswer>(), "Is `eval(x)` vulnerable?", 80);
+    let r = b.chat(&req);
+    let ready = server.wait_healthy(Duration::from_secs(1));
+    let r = r.unwrap_or_else(|e| panic!("{e} (server ready: {ready:?})\n{}", server.log()));
+    assert_matches_schema(&req.schema, &r.value);
+    assert!(b.retries() > 0, "the first attempt cannot have found the model loaded");
+}
+
+#[test]
 fn a_server_that_is_not_listening_fails_fast_and_clearly() {
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}/v1");

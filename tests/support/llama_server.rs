@@ -74,12 +74,25 @@ impl LlamaServer {
     /// Starts llama-server with SmolLM2 and `extra` arguments and waits until `/health`
     /// answers 200. `None` when the tests are skipped (see [`binary`]).
     pub fn start(extra: &[&str]) -> Option<LlamaServer> {
-        let bin = binary()?;
-        let model = model();
-        let threads = threads();
         let mut last = String::new();
         // A free port can be taken between the probe and the server's bind: try a few.
         for _ in 0..3 {
+            let mut server = LlamaServer::spawn(extra)?;
+            match server.wait_healthy(Duration::from_secs(180)) {
+                Ok(()) => return Some(server),
+                Err(e) => last = e,
+            }
+        }
+        panic!("llama-server did not start: {last}");
+    }
+
+    /// Starts llama-server without waiting for it: for a moment the port refuses connections,
+    /// then the server answers 503 while it loads the model.
+    pub fn spawn(extra: &[&str]) -> Option<LlamaServer> {
+        let bin = binary()?;
+        let model = model();
+        let threads = threads();
+        {
             let port = free_port();
             let dir = tempfile::tempdir().unwrap();
             let log = dir.path().join("llama-server.log");
@@ -99,13 +112,8 @@ impl LlamaServer {
                 .stderr(err)
                 .spawn()
                 .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
-            let mut server = LlamaServer { child, port, log, _dir: dir };
-            match server.wait_healthy(Duration::from_secs(180)) {
-                Ok(()) => return Some(server),
-                Err(e) => last = e,
-            }
+            Some(LlamaServer { child, port, log, _dir: dir })
         }
-        panic!("llama-server did not start: {last}");
     }
 
     /// `http://127.0.0.1:PORT/v1`.
@@ -118,7 +126,8 @@ impl LlamaServer {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    fn wait_healthy(&mut self, limit: Duration) -> Result<(), String> {
+    /// Waits until `/health` answers 200; the error says why not (with the log's tail).
+    pub fn wait_healthy(&mut self, limit: Duration) -> Result<(), String> {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(5)))

@@ -130,6 +130,11 @@ impl OpenAiBackend {
         self.loopback
     }
 
+    /// How many HTTP attempts were retried (429, 5xx, connection errors), over every clone.
+    pub fn retries(&self) -> u64 {
+        self.http.retries()
+    }
+
     /// The configuration in use (the key is redacted in its `Debug`).
     pub fn config(&self) -> &OpenAiConfig {
         &self.cfg

@@ -1,6 +1,7 @@
 //! HTTP for the OpenAI-compatible backend: one POST with timeouts, retries and typed errors.
 
 use std::io::ErrorKind;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,6 +21,8 @@ pub struct Transport {
     url: Arc<str>,
     auth: Option<Arc<str>>,
     cfg: Arc<OpenAiConfig>,
+    /// Attempts that were retried, over every clone.
+    retries: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Transport {
@@ -53,7 +56,13 @@ impl Transport {
             url: format!("{}/chat/completions", cfg.base_url).into(),
             auth: cfg.api_key.as_ref().map(|k| format!("Bearer {k}").into()),
             cfg: Arc::new(cfg.clone()),
+            retries: Arc::default(),
         }
+    }
+
+    /// How many attempts were retried (429, 5xx, connection errors), over every clone.
+    pub fn retries(&self) -> u64 {
+        self.retries.load(Ordering::Relaxed)
     }
 
     /// The endpoint URL.
@@ -71,6 +80,7 @@ impl Transport {
                 Attempt::Done(r) => return r,
                 Attempt::Retry(e, _) if attempt >= self.cfg.max_attempts => return Err(e),
                 Attempt::Retry(_, wait) => {
+                    self.retries.fetch_add(1, Ordering::Relaxed);
                     std::thread::sleep(wait.unwrap_or(delay));
                     delay = delay.saturating_mul(2);
                     attempt += 1;
@@ -89,13 +99,7 @@ impl Transport {
             Err(e) => return self.transport_error(e, attempt),
         };
         let status = resp.status().as_u16();
-        let retry_after = resp
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<f64>().ok())
-            .filter(|s| s.is_finite() && *s >= 0.0)
-            .map(|s| Duration::from_secs_f64(s).min(MAX_RETRY_AFTER));
+        let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(retry_after);
         let text = match resp.body_mut().with_config().limit(MAX_BODY).read_to_string() {
             Ok(t) => t,
             Err(e) => return self.transport_error(e, attempt),
@@ -148,5 +152,31 @@ impl Transport {
 
     fn bad(&self, message: &str) -> OpenAiError {
         OpenAiError::BadResponse { url: self.url.to_string(), message: message.into() }
+    }
+}
+
+/// A `Retry-After` value in seconds (the HTTP-date form is not used by API servers and falls
+/// back to the backoff schedule), capped at a minute.
+fn retry_after(value: &str) -> Option<Duration> {
+    value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(|s| Duration::from_secs_f64(s.min(MAX_RETRY_AFTER.as_secs_f64())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_is_seconds_capped_at_a_minute() {
+        assert_eq!(retry_after("2"), Some(Duration::from_secs(2)));
+        assert_eq!(retry_after(" 0.5 "), Some(Duration::from_millis(500)));
+        assert_eq!(retry_after("86400"), Some(MAX_RETRY_AFTER));
+        assert_eq!(retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+        assert_eq!(retry_after("-1"), None);
+        assert_eq!(retry_after("inf"), None);
     }
 }
