@@ -67,7 +67,6 @@ fn worker(args: &BenchArgs) -> Result<Exit, Error> {
     let [spec] = args.backends.as_slice() else {
         return Err(Error::Usage("bench --worker measures exactly one --backend".into()));
     };
-    bench::check_available(spec)?;
     let ds = dataset::load(&args.dataset, &labels_path(args)).map_err(BenchError::from)?;
     let engine = Engine::new(Catalog::embedded()?)?;
     let threshold = args.threshold.severity();

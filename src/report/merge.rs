@@ -103,31 +103,26 @@ fn check_sarif(v: &Value) -> Result<(), String> {
 
 /// The inputs, checked to be of one kind.
 pub fn split_kinds(inputs: Vec<(PathBuf, Loaded)>) -> Result<Inputs, MergeError> {
-    let first_kind = inputs.first().map(|(_, l)| l.kind()).unwrap_or("JSON");
-    if let Some((other, l)) = inputs.iter().find(|(_, l)| l.kind() != first_kind) {
-        return Err(MergeError::MixedFormats {
-            first: inputs[0].0.clone(),
-            first_kind,
-            other: other.clone(),
-            other_kind: l.kind(),
-        });
+    let first = inputs.first().map(|(p, l)| (p.clone(), l.kind()));
+    let mut jsons = Vec::new();
+    let mut sarifs = Vec::new();
+    for (path, loaded) in inputs {
+        if let Some((first_path, first_kind)) = &first {
+            if loaded.kind() != *first_kind {
+                return Err(MergeError::MixedFormats {
+                    first: first_path.clone(),
+                    first_kind: *first_kind,
+                    other: path,
+                    other_kind: loaded.kind(),
+                });
+            }
+        }
+        match loaded {
+            Loaded::Json(r) => jsons.push((path, *r)),
+            Loaded::Sarif(v) => sarifs.push((path, v)),
+        }
     }
-    Ok(if first_kind == "SARIF" {
-        Inputs::Sarif(inputs.into_iter().map(|(p, l)| match l {
-            Loaded::Sarif(v) => (p, v),
-            Loaded::Json(_) => unreachable_kind(),
-        }).collect())
-    } else {
-        Inputs::Json(inputs.into_iter().map(|(p, l)| match l {
-            Loaded::Json(r) => (p, *r),
-            Loaded::Sarif(_) => unreachable_kind(),
-        }).collect())
-    })
-}
-
-// `split_kinds` checked every input's kind first.
-fn unreachable_kind() -> ! {
-    unreachable!("inputs were checked to be of one kind")
+    Ok(if sarifs.is_empty() { Inputs::Json(jsons) } else { Inputs::Sarif(sarifs) })
 }
 
 /// Inputs of one kind.
@@ -227,7 +222,11 @@ pub fn render_json(merged: &MergedJson, command_line: &[String]) -> String {
 
 /// Adds `mergedFrom` to the (single) invocation of a SARIF log pyward built.
 pub fn mark_sarif_merged(log: &mut Value, merged_from: &[Vec<String>]) {
-    if let Some(inv) = log["runs"][0]["invocations"][0].as_object_mut() {
+    let inv = first_run_mut(log)
+        .and_then(|run| run.get_mut("invocations"))
+        .and_then(|i| i.get_mut(0))
+        .and_then(Value::as_object_mut);
+    if let Some(inv) = inv {
         inv.insert("properties".into(), json!({ "mergedFrom": merged_from }));
     }
 }
@@ -275,15 +274,24 @@ pub fn merge_sarif(inputs: &[(PathBuf, Value)], command_line: &[String]) -> Resu
     results.sort_by_cached_key(result_key);
     notifications.sort_by_cached_key(notification_key);
     let mut out = first.clone();
-    let run = &mut out["runs"][0];
-    run["results"] = Value::Array(results);
-    run["invocations"] = json!([{
-        "executionSuccessful": successful,
-        "arguments": command_line,
-        "toolExecutionNotifications": notifications,
-        "properties": { "mergedFrom": merged_from },
-    }]);
+    // `load` checked the log has exactly one run object.
+    if let Some(run) = first_run_mut(&mut out) {
+        run.insert("results".into(), Value::Array(results));
+        run.insert(
+            "invocations".into(),
+            json!([{
+                "executionSuccessful": successful,
+                "arguments": command_line,
+                "toolExecutionNotifications": notifications,
+                "properties": { "mergedFrom": merged_from },
+            }]),
+        );
+    }
     Ok(out)
+}
+
+fn first_run_mut(log: &mut Value) -> Option<&mut serde_json::Map<String, Value>> {
+    log.get_mut("runs")?.get_mut(0)?.as_object_mut()
 }
 
 /// Whether a merged SARIF log has an unsuppressed result at or above `threshold`.
