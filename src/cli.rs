@@ -374,6 +374,10 @@ pub struct BenchArgs {
     #[arg(long)]
     pub json: bool,
 
+    /// Also write the JSON report to this file (the Markdown tables still go to stdout).
+    #[arg(long, value_name = "FILE.json")]
+    pub json_file: Option<PathBuf>,
+
     /// Write an SVG plot of F1 against seconds per file, one point per backend.
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
@@ -399,6 +403,17 @@ pub struct BenchArgs {
     pub seed: u64,
 
     /// No progress notes on standard error.
+    /// Capability tier (1 tiny … 3 capable) for every model backend, overriding the local
+    /// manifest's and the remote default of 3: e.g. to score a small model behind a server with
+    /// the weight pyward gives it locally.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=3))]
+    pub model_tier: Option<u8>,
+
+    /// Measure only shard K of N of the dataset (the deterministic partition of `scan --shard`;
+    /// metrics cover that share).
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<crate::shard::Shard>,
+
     #[arg(long, short = 'q')]
     pub quiet: bool,
 

@@ -70,6 +70,12 @@ impl Dataset {
         self.dir.join(&f.file)
     }
 
+    /// Keeps only the files of one shard (the same partition as `scan --shard`, keyed on the
+    /// file's path relative to the dataset), so a large set can be measured a share at a time.
+    pub fn keep_shard(&mut self, shard: crate::shard::Shard) {
+        self.files.retain(|f| shard.contains(&f.file));
+    }
+
     /// Number of files labelled vulnerable.
     pub fn vulnerable_count(&self) -> usize {
         self.files.iter().filter(|f| f.vulnerable).count()
@@ -289,6 +295,23 @@ mod tests {
 
     fn parse(text: &str) -> Result<Vec<(u64, LabelledFile)>, DatasetError> {
         parse_labels(Path::new("labels.csv"), text)
+    }
+
+    #[test]
+    fn shards_of_the_bench_set_partition_it() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bench_data");
+        let all = load_dir(&dir).unwrap();
+        let mut seen: Vec<String> = Vec::new();
+        for k in 1..=4 {
+            let mut ds = load_dir(&dir).unwrap();
+            ds.keep_shard(crate::shard::Shard::new(k, 4).unwrap());
+            assert!(!ds.files.is_empty() && ds.files.len() < all.files.len(), "shard {k}/4");
+            seen.extend(ds.files.into_iter().map(|f| f.file));
+        }
+        seen.sort();
+        let mut expected: Vec<String> = all.files.into_iter().map(|f| f.file).collect();
+        expected.sort();
+        assert_eq!(seen, expected);
     }
 
     #[test]

@@ -60,6 +60,10 @@ pub struct BenchPlan {
     pub threads: Option<u16>,
     pub seed: u64,
     pub prices: PriceTable,
+    /// Tier override for model backends.
+    pub model_tier: Option<u8>,
+    /// Measure only this share of the dataset.
+    pub shard: Option<crate::shard::Shard>,
     /// The pyward binary the workers run (the current executable).
     pub exe: PathBuf,
 }
@@ -74,7 +78,10 @@ pub fn run(
     if plan.specs.is_empty() {
         return Err(BenchError::NoBackend);
     }
-    let ds = dataset::load(&plan.dataset, &plan.labels)?;
+    let mut ds = dataset::load(&plan.dataset, &plan.labels)?;
+    if let Some(shard) = plan.shard {
+        ds.keep_shard(shard);
+    }
     let mut specs: Vec<&BackendSpec> = Vec::new();
     for s in &plan.specs {
         if !specs.contains(&s) {
@@ -92,6 +99,8 @@ pub fn run(
             device: plan.device.clone(),
             threads: plan.threads,
             seed: plan.seed,
+            shard: plan.shard,
+            model_tier: plan.model_tier,
         };
         let w = worker::spawn(&plan.exe, &args)?;
         let predictions: BTreeMap<String, metrics::Prediction> =
@@ -112,6 +121,7 @@ pub fn run(
         dataset: crate::source::label_of(&plan.dataset),
         labels: crate::source::label_of(&plan.labels),
         threshold: plan.threshold.as_str().to_string(),
+        shard: plan.shard.map(|s| s.to_string()),
         files: ds.files.len(),
         vulnerable: ds.vulnerable_count(),
         currency: plan.prices.currency.clone(),
@@ -133,6 +143,8 @@ mod tests {
             threads: None,
             seed: 0,
             prices: PriceTable::default(),
+            shard: None,
+            model_tier: None,
             exe: "pyward".into(),
         }
     }

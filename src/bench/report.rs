@@ -63,6 +63,8 @@ pub struct BenchRow {
     pub model: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model_sha256: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tier: Option<u8>,
     pub files: usize,
     pub tp: usize,
     pub fp: usize,
@@ -129,9 +131,10 @@ impl BenchRow {
         let cost = prices
             .price(&w.kind, &names)
             .map(|p| p.cost(stats.prompt_tokens, stats.completion_tokens));
-        let name = match &w.model {
-            Some(model) => format!("{}:{model}", w.kind),
-            None => w.kind.clone(),
+        let name = match (&w.model, w.tier) {
+            (Some(model), Some(tier)) => format!("{}:{model} (tier {tier})", w.kind),
+            (Some(model), None) => format!("{}:{model}", w.kind),
+            (None, _) => w.kind.clone(),
         };
         let per_file = m
             .files
@@ -153,6 +156,7 @@ impl BenchRow {
             backend: w.backend.clone(),
             model: w.model.clone(),
             model_sha256: w.model_sha256.clone(),
+            tier: w.tier,
             files: n,
             tp: m.tp,
             fp: m.fp,
@@ -209,6 +213,9 @@ pub struct BenchReport {
     pub dataset: String,
     pub labels: String,
     pub threshold: String,
+    /// `K/N` when only a shard of the dataset was measured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
     pub files: usize,
     pub vulnerable: usize,
     pub currency: String,
@@ -225,8 +232,9 @@ impl BenchReport {
 
     /// The Markdown report: a quality table, a speed/cost table and a per-stage latency table.
     pub fn to_markdown(&self) -> String {
+        let share = self.shard.as_ref().map(|s| format!(", shard {s}")).unwrap_or_default();
         let mut s = format!(
-            "pyward bench: {} ({} files, {} vulnerable), a file is predicted vulnerable with a finding at severity >= {}\n\n",
+            "pyward bench: {}{share} ({} files, {} vulnerable), a file is predicted vulnerable with a finding at severity >= {}\n\n",
             self.dataset, self.files, self.vulnerable, self.threshold
         );
         s.push_str("| backend | files | TP | FP | TN | FN | precision | recall | accuracy | F1 | CWE match |\n");
@@ -356,6 +364,7 @@ mod tests {
             backend: "openai-compatible".into(),
             model: Some("gpt-x".into()),
             model_sha256: None,
+            tier: Some(3),
             load_ms: 1500.0,
             peak_rss_mb: Some(42.0),
             files: vec![
@@ -422,6 +431,7 @@ mod tests {
             dataset: "d".into(),
             labels: "d/labels.csv".into(),
             threshold: "low".into(),
+            shard: None,
             files: 2,
             vulnerable: 1,
             currency: "USD".into(),

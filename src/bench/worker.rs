@@ -48,6 +48,9 @@ pub struct WorkerReport {
     pub model: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_sha256: Option<String>,
+    /// The capability tier the pipeline weighted the model's answers with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<u8>,
     /// Time to load the model, milliseconds (0 for the static engine).
     pub load_ms: f64,
     /// The worker process's resident-set high-water mark, MiB (`None` where the platform
@@ -124,6 +127,8 @@ pub struct WorkerArgs {
     pub device: String,
     pub threads: Option<u16>,
     pub seed: u64,
+    pub shard: Option<crate::shard::Shard>,
+    pub model_tier: Option<u8>,
 }
 
 impl WorkerArgs {
@@ -146,6 +151,14 @@ impl WorkerArgs {
             self.seed.to_string(),
             "--quiet".to_string(),
         ];
+        if let Some(s) = self.shard {
+            a.push("--shard".to_string());
+            a.push(s.to_string());
+        }
+        if let Some(t) = self.model_tier {
+            a.push("--model-tier".to_string());
+            a.push(t.to_string());
+        }
         if let Some(t) = self.threads {
             a.push("--threads".to_string());
             a.push(t.to_string());
@@ -262,6 +275,8 @@ mod tests {
             device: "cpu".into(),
             threads: Some(2),
             seed: 7,
+            shard: Some("2/5".parse().unwrap()),
+            model_tier: Some(1),
         };
         let argv = std::iter::once("pyward".to_string()).chain(a.to_args());
         let cli = crate::cli::Cli::try_parse_from(argv).unwrap();
@@ -270,5 +285,7 @@ mod tests {
         assert_eq!(b.backends[0].to_string(), "local:m.gguf");
         assert_eq!((b.threads, b.seed, b.labels.as_deref()), (Some(2), 7, Some(Path::new("d/l.csv"))));
         assert_eq!(b.threshold, crate::cli::FailOn::Medium);
+        assert_eq!(b.shard.map(|s| s.to_string()).as_deref(), Some("2/5"));
+        assert_eq!(b.model_tier, Some(1));
     }
 }

@@ -39,6 +39,8 @@ pub fn run(args: &BenchArgs) -> Result<Exit, Error> {
         threads: args.threads,
         seed: args.seed,
         prices,
+        shard: args.shard,
+        model_tier: args.model_tier,
         exe,
     };
     let catalog = Catalog::embedded()?;
@@ -54,6 +56,9 @@ pub fn run(args: &BenchArgs) -> Result<Exit, Error> {
         let svg = plot::render_svg(&title, &points).map_err(BenchError::from)?;
         write_atomically(path, svg.as_bytes())?;
     }
+    if let Some(path) = &args.json_file {
+        write_atomically(path, report.to_json().as_bytes())?;
+    }
     print_stdout(&if args.json { report.to_json() } else { report.to_markdown() })?;
     Ok(Exit::Clean)
 }
@@ -67,7 +72,10 @@ fn worker(args: &BenchArgs) -> Result<Exit, Error> {
     let [spec] = args.backends.as_slice() else {
         return Err(Error::Usage("bench --worker measures exactly one --backend".into()));
     };
-    let ds = dataset::load(&args.dataset, &labels_path(args)).map_err(BenchError::from)?;
+    let mut ds = dataset::load(&args.dataset, &labels_path(args)).map_err(BenchError::from)?;
+    if let Some(shard) = args.shard {
+        ds.keep_shard(shard);
+    }
     let engine = Engine::new(Catalog::embedded()?)?;
     let threshold = args.threshold.severity();
     let mut report = match spec {
@@ -79,6 +87,7 @@ fn worker(args: &BenchArgs) -> Result<Exit, Error> {
                 backend: "static".into(),
                 model: None,
                 model_sha256: None,
+                tier: None,
                 load_ms: 0.0,
                 peak_rss_mb: None,
                 files: measure(&engine, None, &ds, &opts)?,
@@ -91,55 +100,19 @@ fn worker(args: &BenchArgs) -> Result<Exit, Error> {
                 model_name: req.name,
                 device: args.device,
                 threads: args.threads,
-                seed: args.seed,
-                no_cache: true,
                 offline: true,
-                quiet: true,
-                ..ModelArgs::default()
+                ..model_defaults(args)
             };
-            let Some(mut m) = super::model::open(&model_args)? else {
-                return Err(Error::Usage(format!("backend `{spec}`: no model to load")));
-            };
-            let opts = MeasureOptions { threshold, pipeline: super::model::pipeline_options(&model_args, m.tier) };
-            let info = m.backend.describe();
-            let files = measure(&engine, Some(m.backend.as_dyn()), &ds, &opts)?;
-            WorkerReport {
-                spec: spec.to_string(),
-                kind: spec.kind().into(),
-                backend: info.name,
-                model: Some(info.model),
-                model_sha256: Some(info.model_sha256),
-                load_ms: m.load_ms,
-                peak_rss_mb: None,
-                files,
-            }
+            measure_model(spec, &model_args, &engine, &ds, threshold)?
         }
         BackendSpec::OpenAi { base_url, model } => {
             let model_args = ModelArgs {
                 backend: crate::cli::BackendArg::Openai,
                 base_url: Some(base_url.clone()),
                 api_model: Some(model.clone()),
-                seed: args.seed,
-                no_cache: true,
-                quiet: true,
-                ..ModelArgs::default()
+                ..model_defaults(args)
             };
-            let Some(mut m) = super::model::open(&model_args)? else {
-                return Err(Error::Usage(format!("backend `{spec}`: no server to use")));
-            };
-            let opts = MeasureOptions { threshold, pipeline: super::model::pipeline_options(&model_args, m.tier) };
-            let info = m.backend.describe();
-            let files = measure(&engine, Some(m.backend.as_dyn()), &ds, &opts)?;
-            WorkerReport {
-                spec: spec.to_string(),
-                kind: spec.kind().into(),
-                backend: info.name,
-                model: Some(info.model),
-                model_sha256: Some(info.model_sha256),
-                load_ms: m.load_ms,
-                peak_rss_mb: None,
-                files,
-            }
+            measure_model(spec, &model_args, &engine, &ds, threshold)?
         }
     };
     report.peak_rss_mb = crate::llm::bench::peak_rss_mb();
@@ -147,4 +120,36 @@ fn worker(args: &BenchArgs) -> Result<Exit, Error> {
     text.push('\n');
     print_stdout(&text)?;
     Ok(Exit::Clean)
+}
+
+/// The model options every bench worker shares: no result cache, quiet, the run's seed and tier.
+fn model_defaults(args: &BenchArgs) -> ModelArgs {
+    ModelArgs { seed: args.seed, model_tier: args.model_tier, no_cache: true, quiet: true, ..ModelArgs::default() }
+}
+
+/// Opens the model backend `model_args` describe and measures it on the dataset.
+fn measure_model(
+    spec: &BackendSpec,
+    model_args: &ModelArgs,
+    engine: &Engine,
+    ds: &dataset::Dataset,
+    threshold: crate::finding::Severity,
+) -> Result<WorkerReport, Error> {
+    let Some(mut m) = super::model::open(model_args)? else {
+        return Err(Error::Usage(format!("backend `{spec}`: no model to use")));
+    };
+    let opts = MeasureOptions { threshold, pipeline: super::model::pipeline_options(model_args, m.tier) };
+    let info = m.backend.describe();
+    let files = measure(engine, Some(m.backend.as_dyn()), ds, &opts)?;
+    Ok(WorkerReport {
+        spec: spec.to_string(),
+        kind: spec.kind().into(),
+        backend: info.name,
+        model: Some(info.model),
+        model_sha256: Some(info.model_sha256),
+        tier: Some(m.tier),
+        load_ms: m.load_ms,
+        peak_rss_mb: None,
+        files,
+    })
 }
