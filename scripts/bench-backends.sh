@@ -7,7 +7,8 @@
 #   env: SHARD (e.g. 1/4: measure that share of the dataset; default all 95 files)
 #        THREADS (model threads for every backend, default 1), TIER (--model-tier, default 1: the
 #        tier SmolLM2 has locally, so the server row weighs the same model the same way),
-#        PROFILE (release (default) or dev), LLAMA_SERVER (an existing llama-server binary; else
+#        PROFILE (release (default) or dev), PYWARD_BIN (a built pyward; no cargo build),
+#        LLAMA_SERVER (an existing llama-server binary; else
 #        scripts/build-llama.sh builds one under target/llama.cpp)
 set -euo pipefail
 
@@ -22,12 +23,14 @@ scripts/fetch-models.sh >/dev/null
 SMOL=.models/SmolLM2-135M-Instruct.Q4_1.gguf
 GEMMA=.models/gemma-3-270m-q4_k_m.gguf
 
-if [ "$PROFILE" = dev ]; then
+if [ -n "${PYWARD_BIN:-}" ]; then
+    PYWARD=$PYWARD_BIN
+elif [ "$PROFILE" = dev ]; then
     cargo build --locked --quiet --bin pyward
-    PYWARD=target/debug/pyward
+    PYWARD=${CARGO_TARGET_DIR:-target}/debug/pyward
 else
     cargo build --locked --quiet --release --bin pyward
-    PYWARD=target/release/pyward
+    PYWARD=${CARGO_TARGET_DIR:-target}/release/pyward
 fi
 LLAMA_SERVER=${LLAMA_SERVER:-$(scripts/build-llama.sh llama-server)}
 
@@ -45,7 +48,8 @@ done
 
 args=(bench --dataset tests/bench_data --static-only
       --backend "local:$SMOL" --backend "local:$GEMMA" --backend "openai:http://127.0.0.1:$PORT/v1#smollm2"
-      --model-tier "$TIER" --threads "$THREADS" --plot "$OUT/bench.svg")
+      --model-tier "$TIER" --threads "$THREADS" --plot "$OUT/bench.svg"
+      --chat-template tests/fixtures/llm/gemma3-chat.jinja)
 [ -n "${SHARD:-}" ] && args+=(--shard "$SHARD")
 # The loopback server needs no key; the client sends none when the variable is unset.
 env -u OPENAI_API_KEY CANDLE_NUM_THREADS="$THREADS" RAYON_NUM_THREADS="$THREADS" \

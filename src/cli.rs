@@ -403,6 +403,11 @@ pub struct BenchArgs {
     pub seed: u64,
 
     /// No progress notes on standard error.
+    /// A Jinja chat template for local models whose GGUF has none (a base model such as
+    /// Gemma-3-270M); models with their own template keep it.
+    #[arg(long, value_name = "FILE")]
+    pub chat_template: Option<PathBuf>,
+
     /// Capability tier (1 tiny … 3 capable) for every model backend, overriding the local
     /// manifest's and the remote default of 3: e.g. to score a small model behind a server with
     /// the weight pyward gives it locally.

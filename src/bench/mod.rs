@@ -60,6 +60,8 @@ pub struct BenchPlan {
     pub threads: Option<u16>,
     pub seed: u64,
     pub prices: PriceTable,
+    /// Chat template for local models that have none.
+    pub chat_template: Option<PathBuf>,
     /// Tier override for model backends.
     pub model_tier: Option<u8>,
     /// Measure only this share of the dataset.
@@ -101,6 +103,7 @@ pub fn run(
             seed: plan.seed,
             shard: plan.shard,
             model_tier: plan.model_tier,
+            chat_template: plan.chat_template.clone(),
         };
         let w = worker::spawn(&plan.exe, &args)?;
         let predictions: BTreeMap<String, metrics::Prediction> =
@@ -145,6 +148,7 @@ mod tests {
             prices: PriceTable::default(),
             shard: None,
             model_tier: None,
+            chat_template: None,
             exe: "pyward".into(),
         }
     }

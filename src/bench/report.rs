@@ -383,7 +383,7 @@ mod tests {
         let mut prices = PriceTable::default();
         prices.openai.insert("gpt-x".into(), crate::bench::prices::Price { input_per_million: 1.0, output_per_million: 10.0 });
         let r = BenchRow::new(&w, &m, &prices);
-        assert_eq!(r.name, "openai:gpt-x");
+        assert_eq!((r.name.as_str(), r.tier), ("openai:gpt-x (tier 3)", Some(3)));
         assert_eq!((r.tp, r.fp, r.tn, r.fn_), (1, 0, 1, 0));
         assert_eq!((r.precision, r.recall, r.f1), (Some(1.0), Some(1.0), Some(1.0)));
         assert_eq!(r.seconds_per_file, 2.0);

@@ -129,6 +129,7 @@ pub struct WorkerArgs {
     pub seed: u64,
     pub shard: Option<crate::shard::Shard>,
     pub model_tier: Option<u8>,
+    pub chat_template: Option<PathBuf>,
 }
 
 impl WorkerArgs {
@@ -154,6 +155,10 @@ impl WorkerArgs {
         if let Some(s) = self.shard {
             a.push("--shard".to_string());
             a.push(s.to_string());
+        }
+        if let Some(t) = &self.chat_template {
+            a.push("--chat-template".to_string());
+            a.push(t.to_string_lossy().into_owned());
         }
         if let Some(t) = self.model_tier {
             a.push("--model-tier".to_string());
@@ -277,6 +282,7 @@ mod tests {
             seed: 7,
             shard: Some("2/5".parse().unwrap()),
             model_tier: Some(1),
+            chat_template: Some("t.jinja".into()),
         };
         let argv = std::iter::once("pyward".to_string()).chain(a.to_args());
         let cli = crate::cli::Cli::try_parse_from(argv).unwrap();
@@ -287,5 +293,6 @@ mod tests {
         assert_eq!(b.threshold, crate::cli::FailOn::Medium);
         assert_eq!(b.shard.map(|s| s.to_string()).as_deref(), Some("2/5"));
         assert_eq!(b.model_tier, Some(1));
+        assert_eq!(b.chat_template.as_deref(), Some(Path::new("t.jinja")));
     }
 }

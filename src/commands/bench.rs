@@ -12,6 +12,7 @@ use crate::cli::{BenchArgs, ModelArgs};
 use crate::commands::scan::write_atomically;
 use crate::commands::{print_stdout, Exit};
 use crate::error::Error;
+use crate::llm::error::LlmError;
 use crate::rules::{Catalog, Engine};
 
 /// Runs `pyward bench`.
@@ -41,6 +42,7 @@ pub fn run(args: &BenchArgs) -> Result<Exit, Error> {
         prices,
         shard: args.shard,
         model_tier: args.model_tier,
+        chat_template: args.chat_template.clone(),
         exe,
     };
     let catalog = Catalog::embedded()?;
@@ -103,7 +105,14 @@ fn worker(args: &BenchArgs) -> Result<Exit, Error> {
                 offline: true,
                 ..model_defaults(args)
             };
-            measure_model(spec, &model_args, &engine, &ds, threshold)?
+            match measure_model(spec, &model_args, &engine, &ds, threshold) {
+                // A base model without a chat template of its own: use --chat-template.
+                Err(Error::Llm(LlmError::NoChatTemplate { .. })) if args.chat_template.is_some() => {
+                    let with_template = ModelArgs { chat_template: args.chat_template.clone(), ..model_args };
+                    measure_model(spec, &with_template, &engine, &ds, threshold)?
+                }
+                other => other?,
+            }
         }
         BackendSpec::OpenAi { base_url, model } => {
             let model_args = ModelArgs {
