@@ -108,6 +108,16 @@ pub fn load(dir: &Path, labels: &Path) -> Result<Dataset, DatasetError> {
     Ok(Dataset { dir: dir.to_path_buf(), files: rows.into_iter().map(|(_, f)| f).collect() })
 }
 
+/// [`load`], then keeps only `shard`'s files when one is given (what both the bench
+/// coordinator and its workers measure).
+pub fn load_share(dir: &Path, labels: &Path, shard: Option<crate::shard::Shard>) -> Result<Dataset, DatasetError> {
+    let mut ds = load(dir, labels)?;
+    if let Some(shard) = shard {
+        ds.keep_shard(shard);
+    }
+    Ok(ds)
+}
+
 /// Loads `dir/labels.csv`.
 pub fn load_dir(dir: &Path) -> Result<Dataset, DatasetError> {
     load(dir, &dir.join("labels.csv"))

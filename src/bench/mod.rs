@@ -80,10 +80,7 @@ pub fn run(
     if plan.specs.is_empty() {
         return Err(BenchError::NoBackend);
     }
-    let mut ds = dataset::load(&plan.dataset, &plan.labels)?;
-    if let Some(shard) = plan.shard {
-        ds.keep_shard(shard);
-    }
+    let ds = dataset::load_share(&plan.dataset, &plan.labels, plan.shard)?;
     let mut specs: Vec<&BackendSpec> = Vec::new();
     for s in &plan.specs {
         if !specs.contains(&s) {

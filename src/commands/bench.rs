@@ -74,10 +74,7 @@ fn worker(args: &BenchArgs) -> Result<Exit, Error> {
     let [spec] = args.backends.as_slice() else {
         return Err(Error::Usage("bench --worker measures exactly one --backend".into()));
     };
-    let mut ds = dataset::load(&args.dataset, &labels_path(args)).map_err(BenchError::from)?;
-    if let Some(shard) = args.shard {
-        ds.keep_shard(shard);
-    }
+    let ds = dataset::load_share(&args.dataset, &labels_path(args), args.shard).map_err(BenchError::from)?;
     let engine = Engine::new(Catalog::embedded()?)?;
     let threshold = args.threshold.severity();
     let mut report = match spec {
