@@ -46,16 +46,26 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "build-llama: building ${missing[*]} (llama-cpp-python $VERSION sdist, -j$JOBS) in $DIR ..." >&2
     start=$(date +%s)
     mkdir -p "$DIR"
+    # A work dir copied or moved from elsewhere keeps a venv whose scripts point at the old
+    # path and a CMake cache bound to the old source dir: both are rebuilt, not reused.
+    runs() { [ -n "$1" ] && "$1" --version >/dev/null 2>&1; }
     cmake_bin=$(command -v cmake || true)
-    if [ -z "$cmake_bin" ] && [ -x "$DIR/venv/bin/cmake" ]; then
+    if [ -z "$cmake_bin" ] && runs "$DIR/venv/bin/cmake"; then
         cmake_bin="$DIR/venv/bin/cmake"
     fi
     if [ -z "$cmake_bin" ] && [ -d "$DIR/pytools" ]; then
         cmake_bin=$(find "$DIR/pytools" -path '*/data/bin/cmake' -type f | head -n1)
+        runs "$cmake_bin" || cmake_bin=
+    fi
+    if [ -f "$DIR/build/CMakeCache.txt" ] \
+        && ! grep -qx "CMAKE_CACHEFILE_DIR:INTERNAL=$DIR/build" "$DIR/build/CMakeCache.txt"; then
+        echo "build-llama: $DIR/build was configured elsewhere; configuring it again" >&2
+        rm -rf "$DIR/build"
     fi
     if [ -z "$cmake_bin" ]; then
         # A venv when python3-venv is there; else a --target install (cmake's wheel carries
         # the real binary under cmake/data/bin).
+        rm -rf "$DIR/venv" "$DIR/pytools"
         if python3 -m venv "$DIR/venv" >/dev/null 2>&1 && [ -x "$DIR/venv/bin/pip" ]; then
             "$DIR/venv/bin/pip" install --quiet cmake
             cmake_bin="$DIR/venv/bin/cmake"
