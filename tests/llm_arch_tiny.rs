@@ -4,7 +4,7 @@
 use candle_core::quantized::GgmlDType;
 use candle_core::Device;
 use pyward::llm::arch::Requantize;
-use pyward::llm::load::{load_gguf, LoadOptions};
+use pyward::llm::load::{load_gguf, load_transformer, LoadOptions};
 use pyward::llm::model::{CausalLm, ModelError};
 use pyward::llm::testing::{write_tiny_gguf, TinySpec};
 use std::path::{Path, PathBuf};
@@ -118,6 +118,59 @@ fn prefix_cache_matches_full_forward_for_every_architecture() {
         let d = max_abs_diff(&all, &last);
         let range = all.iter().fold(0f32, |a, x| a.max(x.abs()));
         assert!(d < 0.05 * range, "{arch}: token-by-token decode differs by {d} (range {range})");
+    }
+}
+
+fn top_margin(logits: &[f32]) -> f32 {
+    let mut sorted = logits.to_vec();
+    sorted.sort_by(|x, y| y.total_cmp(x));
+    sorted[0] - sorted[1]
+}
+
+/// The fused decode step (plain f32 loops and pyward's gemv kernels) computes what the tensor
+/// path computes, for every architecture and for the formats with their own kernels.
+#[test]
+fn fused_decode_step_matches_the_tensor_path() {
+    let dir = tempfile::tempdir().unwrap();
+    for arch in ARCHS {
+        for dtype in [GgmlDType::Q8_0, GgmlDType::Q4_0, GgmlDType::Q4_1] {
+            let mut spec = TinySpec::new(arch);
+            spec.dtype = dtype;
+            let path = tiny(dir.path(), &spec);
+            let opts = LoadOptions { requantize: Requantize::Never, ..Default::default() };
+            let load = || load_transformer(&path, &Device::Cpu, &opts).unwrap().0;
+            let (mut fused, mut loops, mut tensors) = (load(), load(), load());
+            // With candle's matmul, the fused step's norms, rotations, cache and attention must
+            // reproduce the tensor path bit for bit.
+            loops.set_decode_gemv(false);
+            tensors.set_fused_decode(false);
+            // 12 prompt tokens, then 20 single tokens: past gemma3's tiny sliding window (8),
+            // so the fused step's window is exercised too.
+            let p = prompt(12, spec.vocab as u32);
+            let a = fused.forward(&p).unwrap();
+            assert_eq!(a, loops.forward(&p).unwrap());
+            assert_eq!(a, tensors.forward(&p).unwrap(), "{arch} {dtype:?}: prompt chunks must not take the decode step");
+            for (i, t) in prompt(20, spec.vocab as u32 - 3).into_iter().enumerate() {
+                let want = tensors.forward(&[t]).unwrap();
+                assert_eq!(loops.forward(&[t]).unwrap(), want, "{arch} {dtype:?} token {i}: fused loops differ");
+                let got = fused.forward(&[t]).unwrap();
+                // gemv keeps the activation scales in f32 where candle rounds them to f16: close,
+                // not equal. gemma3 scales its embeddings by sqrt(hidden), which amplifies it.
+                let range = want.iter().fold(0f32, |m, x| m.max(x.abs()));
+                let d = max_abs_diff(&got, &want);
+                assert!(d <= 3e-2 * range.max(1.0), "{arch} {dtype:?} token {i}: differs by {d} (range {range})");
+                if top_margin(&want) > 2.0 * d {
+                    assert_eq!(argmax(&got), argmax(&want), "{arch} {dtype:?} token {i}: another greedy token");
+                }
+            }
+            assert_eq!(fused.cache_len(), 32);
+            // The cache the fused step wrote serves a later prompt chunk like the tensor path's.
+            let more = prompt(9, spec.vocab as u32 - 5);
+            let want = tensors.forward(&more).unwrap();
+            assert_eq!(loops.forward(&more).unwrap(), want, "{arch} {dtype:?}: chunk after fused decode differs");
+            let range = want.iter().fold(0f32, |m, x| m.max(x.abs()));
+            assert!(max_abs_diff(&fused.forward(&more).unwrap(), &want) <= 3e-2 * range.max(1.0));
+        }
     }
 }
 

@@ -8,6 +8,8 @@ use candle_core::{DType, Device, Result, Tensor};
 #[derive(Debug, Clone)]
 pub struct RmsNorm {
     weight: Tensor,
+    /// The weight in host memory, for the fused decode step.
+    host: Vec<f32>,
     eps: f32,
 }
 
@@ -16,7 +18,24 @@ impl RmsNorm {
     pub fn from_qtensor(weight: &QTensor, eps: f64) -> Result<Self> {
         let weight = weight.dequantize(&weight.device())?.to_dtype(DType::F32)?;
         weight.dims1()?;
-        Ok(Self { weight, eps: eps as f32 })
+        let host = weight.to_vec1::<f32>()?;
+        Ok(Self { weight, host, eps: eps as f32 })
+    }
+
+    /// Normalizes `x` in place, in host memory (same arithmetic as [`RmsNorm::forward`]).
+    /// `x.len()` must equal the weight length.
+    pub fn forward_host(&self, x: &mut [f32]) {
+        debug_assert_eq!(x.len(), self.host.len());
+        let sum2: f32 = x.iter().map(|v| v * v).sum();
+        let m = (sum2 / x.len() as f32 + self.eps).sqrt();
+        for (v, w) in x.iter_mut().zip(&self.host) {
+            *v = *v / m * w;
+        }
+    }
+
+    /// The normalized length.
+    pub fn dim(&self) -> usize {
+        self.host.len()
     }
 
     /// Normalizes `x` over its last dimension (must equal the weight length).
@@ -90,6 +109,32 @@ impl Rope {
         Ok(())
     }
 
+    /// Rotates `heads` consecutive heads of `x` (host memory, `heads * head_dim` values) for
+    /// position `pos`, with the same angles as the tables.
+    pub fn apply_host(&self, x: &mut [f32], pos: usize) {
+        let half = self.inv_freq.len();
+        let d = 2 * half;
+        let (cos, sin): (Vec<f32>, Vec<f32>) = self
+            .inv_freq
+            .iter()
+            .map(|&f| {
+                let a = pos as f32 * f;
+                (a.cos(), a.sin())
+            })
+            .unzip();
+        for head in x.chunks_exact_mut(d) {
+            for i in 0..half {
+                let (i1, i2) = match self.style {
+                    RopeStyle::Interleaved => (2 * i, 2 * i + 1),
+                    RopeStyle::Neox => (i, i + half),
+                };
+                let (a, b) = (head[i1], head[i2]);
+                head[i1] = a * cos[i] - b * sin[i];
+                head[i2] = a * sin[i] + b * cos[i];
+            }
+        }
+    }
+
     /// Rotates `x` of shape `(1, heads, seq, head_dim)` whose rows sit at positions
     /// `offset..offset+seq`. Call [`Rope::ensure`] first.
     pub fn apply(&self, x: &Tensor, offset: usize) -> Result<Tensor> {
@@ -104,27 +149,58 @@ impl Rope {
     }
 }
 
-/// One layer's key/value cache: preallocated buffers of shape `(1, kv_heads, capacity,
-/// head_dim)` that grow by doubling; positions `0..len` are valid.
+/// One layer's key/value cache; positions `0..len` are valid.
+///
+/// On the CPU the keys and values live in host vectors, position-major (`(pos, kv_heads,
+/// head_dim)`), which the fused decode step reads and appends to directly. On other devices
+/// they live in device buffers of shape `(1, kv_heads, capacity, head_dim)` grown by doubling.
 #[derive(Debug, Default)]
 pub struct KvCache {
-    k: Option<Tensor>,
-    v: Option<Tensor>,
+    store: KvStore,
     len: usize,
-    cap: usize,
+}
+
+#[derive(Debug, Default)]
+enum KvStore {
+    #[default]
+    Empty,
+    Host {
+        k: Vec<f32>,
+        v: Vec<f32>,
+        kv_heads: usize,
+        head_dim: usize,
+    },
+    Device {
+        k: Tensor,
+        v: Tensor,
+        cap: usize,
+    },
 }
 
 impl Clone for KvCache {
-    /// Deep copy: buffers are written in place, so clones must not share them.
+    /// Deep copy: device buffers are written in place, so clones must not share them.
     fn clone(&self) -> Self {
-        let copy = |t: &Option<Tensor>| t.as_ref().and_then(|t| t.copy().ok());
-        let (k, v) = (copy(&self.k), copy(&self.v));
-        if k.is_some() && v.is_some() {
-            Self { k, v, len: self.len, cap: self.cap }
-        } else {
-            Self::default()
-        }
+        let store = match &self.store {
+            KvStore::Empty => KvStore::Empty,
+            KvStore::Host { k, v, kv_heads, head_dim } => {
+                KvStore::Host { k: k.clone(), v: v.clone(), kv_heads: *kv_heads, head_dim: *head_dim }
+            }
+            KvStore::Device { k, v, cap } => match (k.copy(), v.copy()) {
+                (Ok(k), Ok(v)) => KvStore::Device { k, v, cap: *cap },
+                _ => return Self::default(),
+            },
+        };
+        Self { store, len: self.len }
     }
+}
+
+/// The keys and values of one layer's host cache, position-major.
+pub struct HostKv<'a> {
+    pub k: &'a [f32],
+    pub v: &'a [f32],
+    pub kv_heads: usize,
+    pub head_dim: usize,
+    pub len: usize,
 }
 
 impl KvCache {
@@ -137,37 +213,100 @@ impl KvCache {
         self.len == 0
     }
 
-    fn grow(&mut self, k: &Tensor, need: usize) -> Result<()> {
+    fn grow_device(&mut self, k: &Tensor, need: usize) -> Result<()> {
         let (_, kv_heads, _, d) = k.dims4()?;
         let cap = need.next_power_of_two().max(256);
         let kb = Tensor::zeros((1, kv_heads, cap, d), k.dtype(), k.device())?;
         let vb = Tensor::zeros((1, kv_heads, cap, d), k.dtype(), k.device())?;
-        if let (Some(ok), Some(ov)) = (&self.k, &self.v) {
+        if let KvStore::Device { k: ok, v: ov, .. } = &self.store {
             if self.len > 0 {
                 kb.slice_set(&ok.narrow(2, 0, self.len)?.contiguous()?, 2, 0)?;
                 vb.slice_set(&ov.narrow(2, 0, self.len)?.contiguous()?, 2, 0)?;
             }
         }
-        self.k = Some(kb);
-        self.v = Some(vb);
-        self.cap = cap;
+        self.store = KvStore::Device { k: kb, v: vb, cap };
         Ok(())
     }
 
-    /// Appends `k`, `v` (`(1, kv_heads, seq, head_dim)`) and returns views of the whole cache.
+    /// Appends `k`, `v` (`(1, kv_heads, seq, head_dim)`) and returns the whole cache as
+    /// `(1, kv_heads, len, head_dim)` tensors.
     pub fn append(&mut self, k: &Tensor, v: &Tensor) -> Result<(Tensor, Tensor)> {
-        let seq = k.dim(2)?;
+        let (_, kv_heads, seq, d) = k.dims4()?;
         let need = self.len + seq;
-        if need > self.cap || self.k.is_none() {
-            self.grow(k, need)?;
+        if k.device().is_cpu() {
+            // (1, kv_heads, seq, d) -> position-major rows.
+            let rows = |t: &Tensor| -> Result<Vec<f32>> {
+                t.squeeze(0)?.transpose(0, 1)?.contiguous()?.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()
+            };
+            let (kr, vr) = (rows(k)?, rows(v)?);
+            let host = self.host_mut(kv_heads, d)?;
+            host.0.extend_from_slice(&kr);
+            host.1.extend_from_slice(&vr);
+            self.len = need;
+            let view = |buf: &[f32]| -> Result<Tensor> {
+                Tensor::from_slice(buf, (need, kv_heads, d), k.device())?.transpose(0, 1)?.contiguous()?.unsqueeze(0)
+            };
+            let KvStore::Host { k: kb, v: vb, .. } = &self.store else {
+                candle_core::bail!("key/value cache buffers missing")
+            };
+            return Ok((view(kb)?, view(vb)?));
         }
-        let (Some(kb), Some(vb)) = (&self.k, &self.v) else {
+        let cap = match &self.store {
+            KvStore::Device { cap, .. } => *cap,
+            _ => 0,
+        };
+        if need > cap {
+            self.grow_device(k, need)?;
+        }
+        let KvStore::Device { k: kb, v: vb, .. } = &self.store else {
             candle_core::bail!("key/value cache buffers missing")
         };
         kb.slice_set(&k.contiguous()?, 2, self.len)?;
         vb.slice_set(&v.contiguous()?, 2, self.len)?;
         self.len = need;
         Ok((kb.narrow(2, 0, need)?, vb.narrow(2, 0, need)?))
+    }
+
+    /// The host buffers, cut to the valid positions, ready for appending `kv_heads` heads of
+    /// `head_dim` values per position. Fails when the cache holds another shape or a device store.
+    fn host_mut(&mut self, kv_heads: usize, head_dim: usize) -> Result<(&mut Vec<f32>, &mut Vec<f32>)> {
+        if matches!(self.store, KvStore::Empty) || self.len == 0 {
+            if !matches!(&self.store, KvStore::Host { kv_heads: h, head_dim: d, .. } if *h == kv_heads && *d == head_dim) {
+                self.store = KvStore::Host { k: Vec::new(), v: Vec::new(), kv_heads, head_dim };
+            }
+        }
+        let len = self.len;
+        match &mut self.store {
+            KvStore::Host { k, v, kv_heads: h, head_dim: d } if *h == kv_heads && *d == head_dim => {
+                k.truncate(len * kv_heads * head_dim);
+                v.truncate(len * kv_heads * head_dim);
+                Ok((k, v))
+            }
+            _ => candle_core::bail!("key/value cache holds another layout than {kv_heads} heads of {head_dim}"),
+        }
+    }
+
+    /// Appends one position (`kv_heads * head_dim` values each) to a host cache.
+    pub fn push_host(&mut self, k: &[f32], v: &[f32], kv_heads: usize, head_dim: usize) -> Result<()> {
+        if k.len() != kv_heads * head_dim || v.len() != k.len() {
+            candle_core::bail!("key/value row has {} values, expected {}", k.len(), kv_heads * head_dim)
+        }
+        let (kb, vb) = self.host_mut(kv_heads, head_dim)?;
+        kb.extend_from_slice(k);
+        vb.extend_from_slice(v);
+        self.len += 1;
+        Ok(())
+    }
+
+    /// The host cache, `None` when it lives on a device (or is empty).
+    pub fn host(&self) -> Option<HostKv<'_>> {
+        match &self.store {
+            KvStore::Host { k, v, kv_heads, head_dim } => {
+                let n = self.len * kv_heads * head_dim;
+                Some(HostKv { k: &k[..n], v: &v[..n], kv_heads: *kv_heads, head_dim: *head_dim, len: self.len })
+            }
+            _ => None,
+        }
     }
 
     /// Drops positions `len..` (the buffers are kept for reuse).

@@ -3,6 +3,7 @@
 //! their weights and hyper-parameters are read ([`llama`], [`qwen2`], [`qwen3`], [`gemma3`]).
 
 pub mod common;
+pub mod decode;
 pub mod gemma3;
 pub mod llama;
 pub mod qwen2;

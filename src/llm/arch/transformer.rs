@@ -46,24 +46,24 @@ pub struct LayerSpec {
 /// One transformer block.
 #[derive(Debug, Clone)]
 pub struct Layer {
-    attn_norm: RmsNorm,
-    q: QLinear,
-    k: QLinear,
-    v: QLinear,
-    o: QLinear,
-    q_norm: Option<RmsNorm>,
-    k_norm: Option<RmsNorm>,
-    post_attn_norm: Option<RmsNorm>,
-    ffn_norm: RmsNorm,
-    gate: QLinear,
-    up: QLinear,
-    down: QLinear,
-    post_ffn_norm: Option<RmsNorm>,
+    pub(super) attn_norm: RmsNorm,
+    pub(super) q: QLinear,
+    pub(super) k: QLinear,
+    pub(super) v: QLinear,
+    pub(super) o: QLinear,
+    pub(super) q_norm: Option<RmsNorm>,
+    pub(super) k_norm: Option<RmsNorm>,
+    pub(super) post_attn_norm: Option<RmsNorm>,
+    pub(super) ffn_norm: RmsNorm,
+    pub(super) gate: QLinear,
+    pub(super) up: QLinear,
+    pub(super) down: QLinear,
+    pub(super) post_ffn_norm: Option<RmsNorm>,
     /// Index into [`Transformer::ropes`].
-    rope: usize,
+    pub(super) rope: usize,
     /// Sliding attention window, `None` for global attention.
-    window: Option<usize>,
-    cache: KvCache,
+    pub(super) window: Option<usize>,
+    pub(super) cache: KvCache,
 }
 
 impl Layer {
@@ -140,14 +140,17 @@ impl Layer {
 /// A decoder-only transformer with a truncatable key/value cache.
 #[derive(Debug, Clone)]
 pub struct Transformer {
-    cfg: Config,
-    embed: Arc<QTensor>,
-    layers: Vec<Layer>,
-    norm: RmsNorm,
-    output: QLinear,
-    ropes: Vec<Rope>,
-    device: Device,
-    pos: usize,
+    pub(super) cfg: Config,
+    pub(super) embed: Arc<QTensor>,
+    pub(super) layers: Vec<Layer>,
+    pub(super) norm: RmsNorm,
+    pub(super) output: QLinear,
+    pub(super) ropes: Vec<Rope>,
+    pub(super) device: Device,
+    pub(super) pos: usize,
+    pub(super) scratch: super::decode::Scratch,
+    /// Single tokens take the fused decode step ([`super::decode`]) on the CPU.
+    fused_decode: bool,
 }
 
 impl Transformer {
@@ -161,7 +164,18 @@ impl Transformer {
         ropes: Vec<Rope>,
         device: &Device,
     ) -> Self {
-        Self { cfg, embed, layers, norm, output, ropes, device: device.clone(), pos: 0 }
+        Self {
+            cfg,
+            embed,
+            layers,
+            norm,
+            output,
+            ropes,
+            device: device.clone(),
+            pos: 0,
+            scratch: Default::default(),
+            fused_decode: true,
+        }
     }
 
     /// Loads the token embedding `token_embd.weight` and the output projection (`output.weight`,
@@ -195,6 +209,25 @@ impl Transformer {
         self.output.set_prefill_min_rows(rows);
     }
 
+    /// Whether single-token calls take the fused decode step (on by default; CPU only). Off,
+    /// they run the same tensor ops as prompt chunks: the reference the fused step is tested
+    /// against.
+    pub fn set_fused_decode(&mut self, on: bool) {
+        self.fused_decode = on;
+    }
+
+    /// Whether the fused decode step multiplies with pyward's gemv kernels (the default) or
+    /// with candle's quantized matmul; with the latter it computes exactly what the tensor
+    /// path computes, which is how its loops are tested.
+    pub fn set_decode_gemv(&mut self, on: bool) {
+        for layer in &mut self.layers {
+            for l in layer.linears_mut() {
+                l.set_row_gemv(on);
+            }
+        }
+        self.output.set_row_gemv(on);
+    }
+
     /// The model's hyper-parameters.
     pub fn config(&self) -> &Config {
         &self.cfg
@@ -211,6 +244,11 @@ impl Transformer {
     }
 
     fn run(&mut self, tokens: &[u32]) -> candle_core::Result<Vec<f32>> {
+        if let [token] = tokens {
+            if self.fused_decode && self.device.is_cpu() {
+                return self.step(*token);
+            }
+        }
         let seq = tokens.len();
         let pos = self.pos;
         for rope in &mut self.ropes {

@@ -3,8 +3,11 @@
 //! Decode (one activation row) runs on candle's quantized vec-dot kernels, the fastest choice
 //! for a single row. Prompt processing (many rows) runs on [`dequant_gemm`], which dequantizes
 //! tiles of weight rows once and multiplies them against every prompt row with an f32 GEMM.
+//! The fused decode step of the transformer uses [`gemv`] through [`QLinear::forward_row`]:
+//! plain f32 slices, no tensors, one activation quantization shared by the weights reading it.
 
 pub mod dequant_gemm;
+pub mod gemv;
 mod threads;
 
 pub use threads::{set_threads, threads, ThreadsError};
@@ -41,10 +44,14 @@ pub struct QLinear {
     weight: Arc<QTensor>,
     matmul: QMatMul,
     bias: Option<Tensor>,
+    /// The bias in host memory, for [`QLinear::forward_row`].
+    bias_host: Option<Vec<f32>>,
     out_features: usize,
     in_features: usize,
     /// Inputs with at least this many rows use the prefill kernel (`usize::MAX`: never).
     prefill_min_rows: usize,
+    /// [`QLinear::forward_row`] runs [`gemv`] (else candle's matmul on a one-row tensor).
+    row_gemv: bool,
 }
 
 impl QLinear {
@@ -57,13 +64,32 @@ impl QLinear {
             }
         }
         let matmul = QMatMul::from_arc(weight.clone())?;
-        Ok(Self { weight, matmul, bias, out_features, in_features, prefill_min_rows: DEFAULT_PREFILL_MIN_ROWS })
+        let bias_host = match &bias {
+            Some(b) if b.device().is_cpu() => Some(b.to_dtype(candle_core::DType::F32)?.to_vec1::<f32>()?),
+            _ => None,
+        };
+        Ok(Self {
+            weight,
+            matmul,
+            bias,
+            bias_host,
+            out_features,
+            in_features,
+            prefill_min_rows: DEFAULT_PREFILL_MIN_ROWS,
+            row_gemv: true,
+        })
     }
 
     /// Inputs with at least `rows` rows take the batched prefill kernel; `None` turns the
     /// kernel off (everything runs on candle's quantized matmul).
     pub fn set_prefill_min_rows(&mut self, rows: Option<usize>) {
         self.prefill_min_rows = rows.map_or(usize::MAX, |r| r.max(2));
+    }
+
+    /// Whether [`QLinear::forward_row`] uses pyward's [`gemv`] kernels (the default) or
+    /// candle's quantized matmul, which is what the tensor path computes.
+    pub fn set_row_gemv(&mut self, on: bool) {
+        self.row_gemv = on;
     }
 
     /// The quantized weight.
@@ -108,6 +134,37 @@ impl QLinear {
             Some(b) => y.broadcast_add(b),
             None => Ok(y),
         }
+    }
+
+    /// Applies the layer to one activation row in host memory, writing `out_features` values
+    /// to `dst`. Formats [`gemv`] does not read (f16/f32 weights) go through [`QLinear::forward`].
+    pub fn forward_row(&self, x: &mut gemv::ActRow, dst: &mut [f32]) -> Result<()> {
+        if x.values().len() != self.in_features || dst.len() != self.out_features {
+            candle_core::bail!(
+                "linear ({} -> {}): got {} inputs and room for {} outputs",
+                self.in_features,
+                self.out_features,
+                x.values().len(),
+                dst.len()
+            )
+        }
+        if !self.row_gemv || !gemv::gemv(&self.weight, x, dst)? {
+            let t = Tensor::from_slice(x.values(), (1, self.in_features), &candle_core::Device::Cpu)?;
+            let y = self.matmul.forward(&t)?.flatten_all()?.to_dtype(candle_core::DType::F32)?.to_vec1::<f32>()?;
+            dst.copy_from_slice(&y);
+            return match &self.bias {
+                Some(b) => {
+                    let b = b.to_dtype(candle_core::DType::F32)?.to_vec1::<f32>()?;
+                    dst.iter_mut().zip(&b).for_each(|(d, b)| *d += b);
+                    Ok(())
+                }
+                None => Ok(()),
+            };
+        }
+        if let Some(b) = &self.bias_host {
+            dst.iter_mut().zip(b).for_each(|(d, b)| *d += b);
+        }
+        Ok(())
     }
 
     /// Applies the layer with candle's quantized matmul only (the reference path).

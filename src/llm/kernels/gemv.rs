@@ -1,0 +1,471 @@
+//! Decode matrix-vector products: one activation row against a quantized `(n, k)` weight.
+//!
+//! The activation is quantized once to 8 bits per 32-value block ([`ActRow`]) and reused by
+//! every weight that reads it (q/k/v share one, gate/up share one). Q8_0, Q4_0 and Q4_1
+//! weights run on AVX2 kernels written here; they keep two independent accumulators per row
+//! and convert the f16 block scales in registers. Other formats run candle's own vec-dot for
+//! the format, still without building tensors. Rows are split over the inference thread pool
+//! when more than one thread is configured and the weight is large enough to pay for it.
+
+use candle_core::quantized::k_quants::{
+    BlockQ2K, BlockQ3K, BlockQ4K, BlockQ4_0, BlockQ4_1, BlockQ5K, BlockQ5_0, BlockQ5_1, BlockQ6K,
+    BlockQ8K, BlockQ8_0, BlockQ8_1, GgmlType,
+};
+use candle_core::quantized::{GgmlDType, QTensor};
+use rayon::prelude::*;
+
+/// Values per quantization block of the activation (and of Q8_0/Q4_0/Q4_1 weights).
+const QK: usize = 32;
+
+/// An activation row, kept as f32 and, once asked for, as 8-bit blocks: `qs[b*32..]` are the
+/// quantized values of block `b`, `d[b]` its scale and `s[b] = d[b] · Σ qs` (used by formats
+/// with an offset, Q4_0 and Q4_1).
+#[derive(Debug, Default, Clone)]
+pub struct ActRow {
+    x: Vec<f32>,
+    qs: Vec<i8>,
+    d: Vec<f32>,
+    s: Vec<f32>,
+    quantized: bool,
+}
+
+impl ActRow {
+    /// Takes `x` as the new activation (buffers are reused across calls).
+    pub fn set(&mut self, x: &[f32]) {
+        self.x.clear();
+        self.x.extend_from_slice(x);
+        self.quantized = false;
+    }
+
+    /// The f32 values.
+    pub fn values(&self) -> &[f32] {
+        &self.x
+    }
+
+    fn quantize(&mut self) {
+        if self.quantized {
+            return;
+        }
+        let k = self.x.len();
+        let nb = k / QK;
+        self.qs.resize(nb * QK, 0);
+        self.d.resize(nb, 0.0);
+        self.s.resize(nb, 0.0);
+        if simd::available() {
+            // SAFETY: AVX2/FMA/F16C were detected; the buffers hold nb blocks.
+            unsafe { simd::quantize(&self.x[..nb * QK], &mut self.qs, &mut self.d, &mut self.s) }
+        } else {
+            quantize_blocks(&self.x[..nb * QK], &mut self.qs, &mut self.d, &mut self.s)
+        }
+        self.quantized = true;
+    }
+}
+
+/// Quantizes whole 32-value blocks of `x` to i8 with one scale per block (round half to even).
+#[inline(always)]
+fn quantize_blocks(x: &[f32], qs: &mut [i8], d: &mut [f32], s: &mut [f32]) {
+    for (b, src) in x.chunks_exact(QK).enumerate() {
+        let amax = src.iter().fold(0f32, |m, v| m.max(v.abs()));
+        let scale = amax / 127.0;
+        let inv = if scale > 0.0 { 1.0 / scale } else { 0.0 };
+        let mut sum = 0i32;
+        for (q, &v) in qs[b * QK..(b + 1) * QK].iter_mut().zip(src) {
+            // The values lie in [-127, 127].
+            let r = (v * inv).round_ties_even() as i32;
+            *q = r as i8;
+            sum += r;
+        }
+        d[b] = scale;
+        s[b] = scale * sum as f32;
+    }
+}
+
+/// Whether [`gemv`] handles this weight format (others need the tensor path).
+pub fn supports(dtype: GgmlDType) -> bool {
+    super::dequant_gemm::supports(dtype)
+}
+
+/// Computes `dst[r] = weight[r, :] · x` for every row `r` of a CPU `(n, k)` quantized weight.
+///
+/// Returns `Ok(false)`, leaving `dst` untouched, when the format or the storage is not one
+/// this kernel reads (the caller then takes the tensor path).
+pub fn gemv(weight: &QTensor, x: &mut ActRow, dst: &mut [f32]) -> candle_core::Result<bool> {
+    let (n, k) = weight.shape().dims2()?;
+    if x.x.len() != k || dst.len() != n {
+        candle_core::bail!("gemv: shapes do not match (n={n}, k={k}, x={}, dst={})", x.x.len(), dst.len())
+    }
+    if !weight.device().is_cpu() || !supports(weight.dtype()) {
+        return Ok(false);
+    }
+    let data = weight.data()?;
+    let bytes: &[u8] = &data;
+    let own = matches!(weight.dtype(), GgmlDType::Q8_0 | GgmlDType::Q4_0 | GgmlDType::Q4_1)
+        && k % QK == 0
+        && simd::available();
+    if own {
+        x.quantize();
+        let kernel = match weight.dtype() {
+            GgmlDType::Q8_0 => Kernel::Q8_0,
+            GgmlDType::Q4_0 => Kernel::Q4_0,
+            _ => Kernel::Q4_1,
+        };
+        if bytes.len() != n * (k / QK) * kernel.block_bytes() {
+            return Ok(false);
+        }
+        let x = &*x;
+        split_rows(n, k, dst, |r0, out| kernel.rows(bytes, k, r0, x, out));
+        return Ok(true);
+    }
+    macro_rules! go {
+        ($t:ty) => {
+            generic::<$t>(bytes, &x.x, n, k, dst)
+        };
+    }
+    Ok(match weight.dtype() {
+        GgmlDType::Q4_0 => go!(BlockQ4_0),
+        GgmlDType::Q4_1 => go!(BlockQ4_1),
+        GgmlDType::Q5_0 => go!(BlockQ5_0),
+        GgmlDType::Q5_1 => go!(BlockQ5_1),
+        GgmlDType::Q8_0 => go!(BlockQ8_0),
+        GgmlDType::Q8_1 => go!(BlockQ8_1),
+        GgmlDType::Q2K => go!(BlockQ2K),
+        GgmlDType::Q3K => go!(BlockQ3K),
+        GgmlDType::Q4K => go!(BlockQ4K),
+        GgmlDType::Q5K => go!(BlockQ5K),
+        GgmlDType::Q6K => go!(BlockQ6K),
+        GgmlDType::Q8K => go!(BlockQ8K),
+        _ => false,
+    })
+}
+
+/// Runs `f(first_row, out_rows)` over `dst` in row chunks: inline with one thread, else in
+/// parallel on the inference pool once the weight holds enough values to pay for the fork.
+fn split_rows(n: usize, k: usize, dst: &mut [f32], f: impl Fn(usize, &mut [f32]) + Sync) {
+    let threads = super::threads();
+    if threads <= 1 || n * k < 1 << 16 {
+        f(0, dst);
+        return;
+    }
+    let chunk = n.div_ceil(threads * 4).max(16);
+    super::threads::pool().install(|| {
+        dst.par_chunks_mut(chunk).enumerate().for_each(|(i, out)| f(i * chunk, out));
+    });
+}
+
+/// candle's vec-dot for formats without a kernel here: quantize `x` to the format's
+/// activation type once, then one dot product per row.
+fn generic<T: GgmlType>(bytes: &[u8], x: &[f32], n: usize, k: usize, dst: &mut [f32]) -> bool {
+    if k % T::BLCK_SIZE != 0 || k % T::VecDotType::BLCK_SIZE != 0 {
+        return false;
+    }
+    let kb = k / T::BLCK_SIZE;
+    if bytes.len() != n * kb * std::mem::size_of::<T>() || (bytes.as_ptr() as usize) % std::mem::align_of::<T>() != 0 {
+        return false;
+    }
+    // SAFETY: candle stores CPU quantized tensors as a `Vec<T>` of the dtype's block type, so
+    // the bytes are `n * kb` properly aligned blocks (length and alignment checked above).
+    let blocks: &[T] = unsafe { std::slice::from_raw_parts(bytes.as_ptr() as *const T, n * kb) };
+    let mut xq = vec![T::VecDotType::zeros(); k / T::VecDotType::BLCK_SIZE];
+    T::VecDotType::from_float(x, &mut xq);
+    let xq = &xq;
+    split_rows(n, k, dst, |r0, out| {
+        for (i, o) in out.iter_mut().enumerate() {
+            let r = r0 + i;
+            *o = T::vec_dot(k, &blocks[r * kb..(r + 1) * kb], xq);
+        }
+    });
+    true
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Kernel {
+    Q8_0,
+    Q4_0,
+    Q4_1,
+}
+
+impl Kernel {
+    /// Bytes per 32-value block (candle's `#[repr(C)]` block structs: f16 scale first).
+    fn block_bytes(self) -> usize {
+        match self {
+            Kernel::Q8_0 => 34,
+            Kernel::Q4_0 => 18,
+            Kernel::Q4_1 => 20,
+        }
+    }
+
+    /// Fills `out[i]` with the dot product of weight row `r0 + i` and the quantized `x`.
+    fn rows(self, bytes: &[u8], k: usize, r0: usize, x: &ActRow, out: &mut [f32]) {
+        let nb = k / QK;
+        let row_bytes = nb * self.block_bytes();
+        for (i, o) in out.iter_mut().enumerate() {
+            let row = &bytes[(r0 + i) * row_bytes..(r0 + i + 1) * row_bytes];
+            // SAFETY: `simd::available()` was checked by the caller; `row` holds `nb` blocks of
+            // this format and `x` holds `nb` quantized blocks (both lengths checked above).
+            *o = unsafe {
+                match self {
+                    Kernel::Q8_0 => simd::dot_q8_0(row, &x.qs, &x.d),
+                    Kernel::Q4_0 => simd::dot_q4_0(row, &x.qs, &x.d, &x.s),
+                    Kernel::Q4_1 => simd::dot_q4_1(row, &x.qs, &x.d, &x.s),
+                }
+            };
+        }
+    }
+}
+
+/// The AVX2 kernels. Every function reads whole blocks; callers pass slices of matching
+/// lengths (`row`: nb blocks, `qs`: nb·32, `d` and `s`: nb).
+#[cfg(target_arch = "x86_64")]
+mod simd {
+    use std::arch::x86_64::*;
+
+    /// AVX2 with FMA and F16C, detected once.
+    pub fn available() -> bool {
+        use std::sync::OnceLock;
+        static OK: OnceLock<bool> = OnceLock::new();
+        *OK.get_or_init(|| {
+            std::is_x86_feature_detected!("avx2")
+                && std::is_x86_feature_detected!("fma")
+                && std::is_x86_feature_detected!("f16c")
+        })
+    }
+
+    /// [`super::quantize_blocks`] compiled for AVX2, where rounding is one vector instruction.
+    #[target_feature(enable = "avx2,fma,f16c")]
+    pub unsafe fn quantize(x: &[f32], qs: &mut [i8], d: &mut [f32], s: &mut [f32]) {
+        super::quantize_blocks(x, qs, d, s)
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2,fma,f16c")]
+    unsafe fn f16_at(p: *const u8) -> f32 {
+        let bits = unsafe { std::ptr::read_unaligned(p as *const u16) };
+        _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(bits as i32)))
+    }
+
+    /// Σ x·y over 32 signed bytes, as 8 f32 lanes.
+    #[inline]
+    #[target_feature(enable = "avx2,fma,f16c")]
+    fn mul_i8(x: __m256i, y: __m256i) -> __m256 {
+        let ax = _mm256_sign_epi8(x, x);
+        let sy = _mm256_sign_epi8(y, x);
+        mul_u8_i8(ax, sy)
+    }
+
+    /// Σ x·y over 32 unsigned × signed bytes, as 8 f32 lanes.
+    #[inline]
+    #[target_feature(enable = "avx2,fma,f16c")]
+    fn mul_u8_i8(x: __m256i, y: __m256i) -> __m256 {
+        let dot = _mm256_maddubs_epi16(x, y);
+        _mm256_cvtepi32_ps(_mm256_madd_epi16(dot, _mm256_set1_epi16(1)))
+    }
+
+    /// 32 nibbles of 16 bytes as bytes 0..16: low nibbles first, then high nibbles.
+    #[inline]
+    #[target_feature(enable = "avx2,fma,f16c")]
+    unsafe fn nibbles(p: *const u8) -> __m256i {
+        let lo = unsafe { _mm_loadu_si128(p as *const __m128i) };
+        let both = _mm256_set_m128i(_mm_srli_epi16::<4>(lo), lo);
+        _mm256_and_si256(both, _mm256_set1_epi8(0x0F))
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2,fma,f16c")]
+    fn hsum(x: __m256) -> f32 {
+        let r = _mm_add_ps(_mm256_extractf128_ps::<1>(x), _mm256_castps256_ps128(x));
+        let r = _mm_add_ps(r, _mm_movehl_ps(r, r));
+        let r = _mm_add_ss(r, _mm_movehdup_ps(r));
+        _mm_cvtss_f32(r)
+    }
+
+    #[inline]
+    unsafe fn load(p: *const u8) -> __m256i {
+        unsafe { _mm256_loadu_si256(p as *const __m256i) }
+    }
+
+    /// Runs `$block(b, acc)` over blocks `0..$nb`, alternating two accumulators so that
+    /// consecutive blocks do not wait on each other's FMA; returns their horizontal sum.
+    macro_rules! two_accumulators {
+        ($nb:expr, |$b:ident, $acc:ident| $body:expr) => {{
+            let nb = $nb;
+            let mut acc0 = _mm256_setzero_ps();
+            let mut acc1 = _mm256_setzero_ps();
+            let mut i = 0;
+            while i + 1 < nb {
+                {
+                    let $b = i;
+                    let $acc = &mut acc0;
+                    $body;
+                }
+                {
+                    let $b = i + 1;
+                    let $acc = &mut acc1;
+                    $body;
+                }
+                i += 2;
+            }
+            if i < nb {
+                let $b = i;
+                let $acc = &mut acc0;
+                $body;
+            }
+            hsum(_mm256_add_ps(acc0, acc1))
+        }};
+    }
+
+    /// Q8_0 block: f16 d, 32 × i8.
+    #[target_feature(enable = "avx2,fma,f16c")]
+    pub unsafe fn dot_q8_0(row: &[u8], qs: &[i8], d: &[f32]) -> f32 {
+        const B: usize = 34;
+        let nb = d.len();
+        debug_assert!(row.len() == nb * B && qs.len() == nb * 32);
+        let (w, x) = (row.as_ptr(), qs.as_ptr() as *const u8);
+        two_accumulators!(nb, |b, acc| unsafe {
+            let p = w.add(b * B);
+            let scale = _mm256_set1_ps(f16_at(p) * *d.get_unchecked(b));
+            let s = mul_i8(load(p.add(2)), load(x.add(b * 32)));
+            *acc = _mm256_fmadd_ps(scale, s, *acc);
+        })
+    }
+
+    /// Q4_1 block: f16 d, f16 m, 16 bytes of nibbles; value = q·d + m.
+    #[target_feature(enable = "avx2,fma,f16c")]
+    pub unsafe fn dot_q4_1(row: &[u8], qs: &[i8], d: &[f32], s: &[f32]) -> f32 {
+        const B: usize = 20;
+        let nb = d.len();
+        debug_assert!(row.len() == nb * B && qs.len() == nb * 32 && s.len() == nb);
+        let (w, x) = (row.as_ptr(), qs.as_ptr() as *const u8);
+        let mut offset = 0f32;
+        let dot = two_accumulators!(nb, |b, acc| unsafe {
+            let p = w.add(b * B);
+            let scale = _mm256_set1_ps(f16_at(p) * *d.get_unchecked(b));
+            offset += f16_at(p.add(2)) * *s.get_unchecked(b);
+            let t = mul_u8_i8(nibbles(p.add(4)), load(x.add(b * 32)));
+            *acc = _mm256_fmadd_ps(scale, t, *acc);
+        });
+        dot + offset
+    }
+
+    /// Q4_0 block: f16 d, 16 bytes of nibbles; value = (q − 8)·d.
+    #[target_feature(enable = "avx2,fma,f16c")]
+    pub unsafe fn dot_q4_0(row: &[u8], qs: &[i8], d: &[f32], s: &[f32]) -> f32 {
+        const B: usize = 18;
+        let nb = d.len();
+        debug_assert!(row.len() == nb * B && qs.len() == nb * 32 && s.len() == nb);
+        let (w, x) = (row.as_ptr(), qs.as_ptr() as *const u8);
+        let mut offset = 0f32;
+        let dot = two_accumulators!(nb, |b, acc| unsafe {
+            let p = w.add(b * B);
+            let dw = f16_at(p);
+            let scale = _mm256_set1_ps(dw * *d.get_unchecked(b));
+            offset -= 8.0 * dw * *s.get_unchecked(b);
+            let t = mul_u8_i8(nibbles(p.add(2)), load(x.add(b * 32)));
+            *acc = _mm256_fmadd_ps(scale, t, *acc);
+        });
+        dot + offset
+    }
+}
+
+/// Other targets: no own kernels, so [`gemv`] takes candle's vec-dot for every format.
+#[cfg(not(target_arch = "x86_64"))]
+mod simd {
+    pub fn available() -> bool {
+        false
+    }
+    pub unsafe fn quantize(x: &[f32], qs: &mut [i8], d: &mut [f32], s: &mut [f32]) {
+        super::quantize_blocks(x, qs, d, s)
+    }
+    pub unsafe fn dot_q8_0(_: &[u8], _: &[i8], _: &[f32]) -> f32 {
+        unreachable!("no SIMD kernels on this target")
+    }
+    pub unsafe fn dot_q4_1(_: &[u8], _: &[i8], _: &[f32], _: &[f32]) -> f32 {
+        unreachable!("no SIMD kernels on this target")
+    }
+    pub unsafe fn dot_q4_0(_: &[u8], _: &[i8], _: &[f32], _: &[f32]) -> f32 {
+        unreachable!("no SIMD kernels on this target")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::{Device, Tensor};
+
+    fn weight(dtype: GgmlDType, n: usize, k: usize) -> QTensor {
+        let vals: Vec<f32> = (0..n * k).map(|i| ((i * 7919 % 1000) as f32 / 500.0 - 1.0) * 0.3).collect();
+        let t = Tensor::from_vec(vals, (n, k), &Device::Cpu).unwrap();
+        QTensor::quantize(&t, dtype).unwrap()
+    }
+
+    fn activation(k: usize) -> Vec<f32> {
+        (0..k).map(|i| ((i * 31 % 97) as f32 / 48.0 - 1.0) * 2.0).collect()
+    }
+
+    /// The exact product of the dequantized weight and the f32 activation.
+    fn reference(w: &QTensor, x: &[f32]) -> Vec<f32> {
+        let (n, k) = w.shape().dims2().unwrap();
+        let wf = w.dequantize(&Device::Cpu).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        (0..n).map(|r| (0..k).map(|c| wf[r * k + c] * x[c]).sum()).collect()
+    }
+
+    #[test]
+    fn every_format_matches_the_dequantized_product() {
+        let (n, k) = (40, 512);
+        let x = activation(k);
+        for dtype in [
+            GgmlDType::Q8_0,
+            GgmlDType::Q4_0,
+            GgmlDType::Q4_1,
+            GgmlDType::Q5_0,
+            GgmlDType::Q4K,
+            GgmlDType::Q6K,
+        ] {
+            let w = weight(dtype, n, k);
+            let mut act = ActRow::default();
+            act.set(&x);
+            let mut dst = vec![f32::NAN; n];
+            assert!(gemv(&w, &mut act, &mut dst).unwrap(), "{dtype:?} not handled");
+            let want = reference(&w, &x);
+            let scale = want.iter().fold(0f32, |m, v| m.max(v.abs()));
+            for (r, (got, want)) in dst.iter().zip(&want).enumerate() {
+                // The activation is rounded to 8 bits per block: allow 1% of the largest output.
+                assert!((got - want).abs() <= 0.01 * scale, "{dtype:?} row {r}: {got} vs {want}");
+            }
+        }
+    }
+
+    #[test]
+    fn own_kernels_agree_with_candles_vec_dot() {
+        if !simd::available() {
+            return;
+        }
+        let (n, k) = (24, 576);
+        let x = activation(k);
+        for dtype in [GgmlDType::Q8_0, GgmlDType::Q4_0, GgmlDType::Q4_1] {
+            let w = weight(dtype, n, k);
+            let mut act = ActRow::default();
+            act.set(&x);
+            let mut own = vec![0f32; n];
+            assert!(gemv(&w, &mut act, &mut own).unwrap());
+            let data = w.data().unwrap();
+            let mut theirs = vec![0f32; n];
+            let ok = match dtype {
+                GgmlDType::Q8_0 => generic::<BlockQ8_0>(&data, &x, n, k, &mut theirs),
+                GgmlDType::Q4_0 => generic::<BlockQ4_0>(&data, &x, n, k, &mut theirs),
+                _ => generic::<BlockQ4_1>(&data, &x, n, k, &mut theirs),
+            };
+            assert!(ok);
+            for (r, (a, b)) in own.iter().zip(&theirs).enumerate() {
+                assert!((a - b).abs() <= 1e-3 * (1.0 + b.abs()), "{dtype:?} row {r}: {a} vs {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn mismatched_shapes_are_an_error_not_a_panic() {
+        let w = weight(GgmlDType::Q8_0, 8, 64);
+        let mut act = ActRow::default();
+        act.set(&activation(32));
+        assert!(gemv(&w, &mut act, &mut [0f32; 8]).is_err());
+    }
+}
