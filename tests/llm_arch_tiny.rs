@@ -218,12 +218,12 @@ fn context_overflow_and_bad_tokens_are_typed_errors() {
 fn slow_formats_are_requantized_unless_disabled() {
     let dir = tempfile::tempdir().unwrap();
     let mut spec = TinySpec::new("llama");
-    spec.dtype = GgmlDType::Q4_1;
+    spec.dtype = GgmlDType::Q5_0;
     let path = tiny(dir.path(), &spec);
     let auto = load_gguf(&path, &Device::Cpu, &LoadOptions::default()).unwrap();
     // 7 projections per layer + output
     assert_eq!(auto.requantized.len(), spec.layers * 7 + 1);
-    assert!(auto.requantized.iter().all(|(_, d)| *d == GgmlDType::Q4_1));
+    assert!(auto.requantized.iter().all(|(_, d)| *d == GgmlDType::Q5_0));
     assert!(auto.warnings.iter().any(|w| w.contains("Q8_0")), "{:?}", auto.warnings);
     let never = load_gguf(&path, &Device::Cpu, &LoadOptions { requantize: Requantize::Never, ..Default::default() }).unwrap();
     assert!(never.requantized.is_empty());

@@ -26,16 +26,19 @@ pub const SUPPORTED_ARCHITECTURES: &[&str] = &["llama", "qwen2", "qwen3", "gemma
 /// Whether slow-kernel quantization formats are converted to Q8_0 when loading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Requantize {
-    /// Convert Q4_1, Q5_0, Q5_1 and Q8_1 weights (scalar CPU kernels in candle) to Q8_0.
+    /// Convert Q5_0, Q5_1 and Q8_1 weights (scalar CPU kernels in candle) to Q8_0.
     #[default]
     Auto,
     /// Keep every tensor in the file's format.
     Never,
 }
 
-/// Quantization types whose candle CPU vec-dot kernels are scalar (5-10x slower than Q8_0).
+/// Quantization types that run on scalar CPU kernels (5-10x slower than Q8_0). Q4_1 is not one
+/// of them: candle's kernel for it is scalar, but pyward's decode and prefill kernels read it
+/// with AVX2 ([`crate::llm::kernels::gemv`]), faster than the same weights requantized to Q8_0
+/// (half the bytes per token) and without the load-time conversion.
 pub fn has_slow_cpu_kernel(dtype: GgmlDType) -> bool {
-    matches!(dtype, GgmlDType::Q4_1 | GgmlDType::Q5_0 | GgmlDType::Q5_1 | GgmlDType::Q8_1)
+    matches!(dtype, GgmlDType::Q5_0 | GgmlDType::Q5_1 | GgmlDType::Q8_1)
 }
 
 /// Reads weights and metadata of one GGUF file, mapping every failure to a typed error.

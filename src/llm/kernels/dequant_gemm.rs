@@ -52,12 +52,12 @@ pub fn matmul(weight: &QTensor, lhs: &[f32], m: usize, dst: &mut [f32]) -> candl
     let bytes: &[u8] = &data;
     macro_rules! go {
         ($t:ty) => {
-            run::<$t>(bytes, lhs, m, k, n, dst)
+            run::<$t>(bytes, lhs, m, k, n, dst, <$t>::to_float)
         };
     }
     match weight.dtype() {
         GgmlDType::Q4_0 => go!(BlockQ4_0),
-        GgmlDType::Q4_1 => go!(BlockQ4_1),
+        GgmlDType::Q4_1 => run::<BlockQ4_1>(bytes, lhs, m, k, n, dst, super::gemv::q4_1_to_float),
         GgmlDType::Q5_0 => go!(BlockQ5_0),
         GgmlDType::Q5_1 => go!(BlockQ5_1),
         GgmlDType::Q8_0 => go!(BlockQ8_0),
@@ -86,6 +86,7 @@ fn run<T: GgmlType>(
     k: usize,
     n: usize,
     dst: &mut [f32],
+    to_float: fn(&[T], &mut [f32]),
 ) -> candle_core::Result<bool> {
     if k % T::BLCK_SIZE != 0 {
         return Ok(false);
@@ -113,7 +114,7 @@ fn run<T: GgmlType>(
                 }
                 for r in 0..rows {
                     let src = &blocks[(r0 + r) * kb..(r0 + r + 1) * kb];
-                    T::to_float(src, &mut scratch[r * k..(r + 1) * k]);
+                    to_float(src, &mut scratch[r * k..(r + 1) * k]);
                 }
                 // SAFETY: each task writes only columns r0..r0+rows of the m×n row-major dst,
                 // which no other task touches; lhs is m×k row-major; the scratch tile is

@@ -138,6 +138,20 @@ pub fn gemv(weight: &QTensor, x: &mut ActRow, dst: &mut [f32]) -> candle_core::R
     })
 }
 
+/// Dequantizes Q4_1 blocks to f32 (AVX2 when available; candle's scalar loop otherwise). The
+/// prefill kernel uses it to unpack weight tiles.
+pub fn q4_1_to_float(xs: &[BlockQ4_1], ys: &mut [f32]) {
+    if !simd::available() || ys.len() != xs.len() * QK {
+        return BlockQ4_1::to_float(xs, ys);
+    }
+    // SAFETY: AVX2 was detected; `BlockQ4_1` is candle's `#[repr(C)]` 20-byte block (f16 d,
+    // f16 m, 16 bytes of nibbles) and `ys` holds 32 values per block (checked above).
+    unsafe {
+        let bytes = std::slice::from_raw_parts(xs.as_ptr() as *const u8, std::mem::size_of_val(xs));
+        simd::q4_1_to_float(bytes, ys)
+    }
+}
+
 /// Runs `f(first_row, out_rows)` over `dst` in row chunks: inline with one thread, else in
 /// parallel on the inference pool once the weight holds enough values to pay for the fork.
 fn split_rows(n: usize, k: usize, dst: &mut [f32], f: impl Fn(usize, &mut [f32]) + Sync) {
@@ -198,17 +212,35 @@ impl Kernel {
     fn rows(self, bytes: &[u8], k: usize, r0: usize, x: &ActRow, out: &mut [f32]) {
         let nb = k / QK;
         let row_bytes = nb * self.block_bytes();
-        for (i, o) in out.iter_mut().enumerate() {
-            let row = &bytes[(r0 + i) * row_bytes..(r0 + i + 1) * row_bytes];
-            // SAFETY: `simd::available()` was checked by the caller; `row` holds `nb` blocks of
-            // this format and `x` holds `nb` quantized blocks (both lengths checked above).
-            *o = unsafe {
+        let rows = &bytes[r0 * row_bytes..(r0 + out.len()) * row_bytes];
+        let done = out.len() / 4 * 4;
+        let mut quads = out.chunks_exact_mut(4);
+        for (i, quad) in quads.by_ref().enumerate() {
+            let four = &rows[i * 4 * row_bytes..(i + 1) * 4 * row_bytes];
+            // SAFETY: `simd::available()` was checked by the caller; `four` holds 4 rows of `nb`
+            // blocks of this format and `x` holds `nb` quantized blocks (lengths checked above).
+            let dots = unsafe {
                 match self {
-                    Kernel::Q8_0 => simd::dot_q8_0(row, &x.qs, &x.d),
-                    Kernel::Q4_0 => simd::dot_q4_0(row, &x.qs, &x.d, &x.s),
-                    Kernel::Q4_1 => simd::dot_q4_1(row, &x.qs, &x.d, &x.s),
+                    Kernel::Q8_0 => simd::dot4_q8_0(four, row_bytes, &x.qs, &x.d, &x.s),
+                    Kernel::Q4_0 => simd::dot4_q4_0(four, row_bytes, &x.qs, &x.d, &x.s),
+                    Kernel::Q4_1 => simd::dot4_q4_1(four, row_bytes, &x.qs, &x.d, &x.s),
                 }
             };
+            quad.copy_from_slice(&dots);
+        }
+        for (i, o) in quads.into_remainder().iter_mut().enumerate() {
+            // The last rows: the 4-row kernel over one row repeated, keeping the first result.
+            let row = &rows[(done + i) * row_bytes..(done + i + 1) * row_bytes];
+            let mut four = Vec::with_capacity(4 * row_bytes);
+            (0..4).for_each(|_| four.extend_from_slice(row));
+            // SAFETY: as above, for 4 copies of one row.
+            *o = unsafe {
+                match self {
+                    Kernel::Q8_0 => simd::dot4_q8_0(&four, row_bytes, &x.qs, &x.d, &x.s),
+                    Kernel::Q4_0 => simd::dot4_q4_0(&four, row_bytes, &x.qs, &x.d, &x.s),
+                    Kernel::Q4_1 => simd::dot4_q4_1(&four, row_bytes, &x.qs, &x.d, &x.s),
+                }
+            }[0];
         }
     }
 }
@@ -283,87 +315,99 @@ mod simd {
         unsafe { _mm256_loadu_si256(p as *const __m256i) }
     }
 
-    /// Runs `$block(b, acc)` over blocks `0..$nb`, alternating two accumulators so that
-    /// consecutive blocks do not wait on each other's FMA; returns their horizontal sum.
-    macro_rules! two_accumulators {
-        ($nb:expr, |$b:ident, $acc:ident| $body:expr) => {{
-            let nb = $nb;
-            let mut acc0 = _mm256_setzero_ps();
-            let mut acc1 = _mm256_setzero_ps();
-            let mut i = 0;
-            while i + 1 < nb {
-                {
-                    let $b = i;
-                    let $acc = &mut acc0;
-                    $body;
+    const PREFETCH: bool = true;
+
+    /// Defines a kernel computing the dot products of 4 consecutive weight rows with the
+    /// quantized activation: each activation block is loaded once for the 4 rows, and the 4
+    /// rows accumulate in 4 independent registers. `$block(p, xv, dx, sx)` returns, for the
+    /// weight block at `p`, the 8-lane partial sums already scaled and the scalar offset term.
+    macro_rules! four_rows {
+        ($name:ident, $bytes:expr, $block:ident) => {
+            #[target_feature(enable = "avx2,fma,f16c")]
+            pub unsafe fn $name(rows: &[u8], row_bytes: usize, qs: &[i8], d: &[f32], s: &[f32]) -> [f32; 4] {
+                let nb = d.len();
+                assert!(rows.len() == 4 * row_bytes && row_bytes == nb * $bytes && qs.len() == nb * 32 && s.len() == nb);
+                let (w, x) = (rows.as_ptr(), qs.as_ptr() as *const u8);
+                let mut acc = [_mm256_setzero_ps(); 4];
+                let mut off = [0f32; 4];
+                for b in 0..nb {
+                    unsafe {
+                        // The next 4 rows stream in while these are multiplied.
+                        if PREFETCH {
+                            for r in 4..8 {
+                                _mm_prefetch::<_MM_HINT_T0>(w.wrapping_add(r * row_bytes + b * $bytes) as *const i8);
+                            }
+                        }
+                        let xv = load(x.add(b * 32));
+                        let (dx, sx) = (*d.get_unchecked(b), *s.get_unchecked(b));
+                        for r in 0..4 {
+                            let (v, o) = $block(w.add(r * row_bytes + b * $bytes), xv, dx, sx, acc[r]);
+                            acc[r] = v;
+                            off[r] += o;
+                        }
+                    }
                 }
-                {
-                    let $b = i + 1;
-                    let $acc = &mut acc1;
-                    $body;
-                }
-                i += 2;
+                [hsum(acc[0]) + off[0], hsum(acc[1]) + off[1], hsum(acc[2]) + off[2], hsum(acc[3]) + off[3]]
             }
-            if i < nb {
-                let $b = i;
-                let $acc = &mut acc0;
-                $body;
-            }
-            hsum(_mm256_add_ps(acc0, acc1))
-        }};
+        };
     }
 
-    /// Q8_0 block: f16 d, 32 × i8.
+    /// Q8_0 block (34 bytes): f16 d, 32 × i8.
+    #[inline]
     #[target_feature(enable = "avx2,fma,f16c")]
-    pub unsafe fn dot_q8_0(row: &[u8], qs: &[i8], d: &[f32]) -> f32 {
-        const B: usize = 34;
-        let nb = d.len();
-        debug_assert!(row.len() == nb * B && qs.len() == nb * 32);
-        let (w, x) = (row.as_ptr(), qs.as_ptr() as *const u8);
-        two_accumulators!(nb, |b, acc| unsafe {
-            let p = w.add(b * B);
-            let scale = _mm256_set1_ps(f16_at(p) * *d.get_unchecked(b));
-            let s = mul_i8(load(p.add(2)), load(x.add(b * 32)));
-            *acc = _mm256_fmadd_ps(scale, s, *acc);
-        })
+    unsafe fn q8_0(p: *const u8, xv: __m256i, dx: f32, _sx: f32, acc: __m256) -> (__m256, f32) {
+        unsafe {
+            let scale = _mm256_set1_ps(f16_at(p) * dx);
+            (_mm256_fmadd_ps(scale, mul_i8(load(p.add(2)), xv), acc), 0.0)
+        }
     }
 
-    /// Q4_1 block: f16 d, f16 m, 16 bytes of nibbles; value = q·d + m.
+    /// Q4_1 block (20 bytes): f16 d, f16 m, 16 bytes of nibbles; value = q·d + m.
+    #[inline]
     #[target_feature(enable = "avx2,fma,f16c")]
-    pub unsafe fn dot_q4_1(row: &[u8], qs: &[i8], d: &[f32], s: &[f32]) -> f32 {
-        const B: usize = 20;
-        let nb = d.len();
-        debug_assert!(row.len() == nb * B && qs.len() == nb * 32 && s.len() == nb);
-        let (w, x) = (row.as_ptr(), qs.as_ptr() as *const u8);
-        let mut offset = 0f32;
-        let dot = two_accumulators!(nb, |b, acc| unsafe {
-            let p = w.add(b * B);
-            let scale = _mm256_set1_ps(f16_at(p) * *d.get_unchecked(b));
-            offset += f16_at(p.add(2)) * *s.get_unchecked(b);
-            let t = mul_u8_i8(nibbles(p.add(4)), load(x.add(b * 32)));
-            *acc = _mm256_fmadd_ps(scale, t, *acc);
-        });
-        dot + offset
+    unsafe fn q4_1(p: *const u8, xv: __m256i, dx: f32, sx: f32, acc: __m256) -> (__m256, f32) {
+        unsafe {
+            let scale = _mm256_set1_ps(f16_at(p) * dx);
+            let t = mul_u8_i8(nibbles(p.add(4)), xv);
+            (_mm256_fmadd_ps(scale, t, acc), f16_at(p.add(2)) * sx)
+        }
     }
 
-    /// Q4_0 block: f16 d, 16 bytes of nibbles; value = (q − 8)·d.
+    /// Q4_0 block (18 bytes): f16 d, 16 bytes of nibbles; value = (q − 8)·d.
+    #[inline]
     #[target_feature(enable = "avx2,fma,f16c")]
-    pub unsafe fn dot_q4_0(row: &[u8], qs: &[i8], d: &[f32], s: &[f32]) -> f32 {
-        const B: usize = 18;
-        let nb = d.len();
-        debug_assert!(row.len() == nb * B && qs.len() == nb * 32 && s.len() == nb);
-        let (w, x) = (row.as_ptr(), qs.as_ptr() as *const u8);
-        let mut offset = 0f32;
-        let dot = two_accumulators!(nb, |b, acc| unsafe {
-            let p = w.add(b * B);
+    unsafe fn q4_0(p: *const u8, xv: __m256i, dx: f32, sx: f32, acc: __m256) -> (__m256, f32) {
+        unsafe {
             let dw = f16_at(p);
-            let scale = _mm256_set1_ps(dw * *d.get_unchecked(b));
-            offset -= 8.0 * dw * *s.get_unchecked(b);
-            let t = mul_u8_i8(nibbles(p.add(2)), load(x.add(b * 32)));
-            *acc = _mm256_fmadd_ps(scale, t, *acc);
-        });
-        dot + offset
+            let t = mul_u8_i8(nibbles(p.add(2)), xv);
+            (_mm256_fmadd_ps(_mm256_set1_ps(dw * dx), t, acc), -8.0 * dw * sx)
+        }
     }
+
+    /// Unpacks Q4_1 blocks (`bytes`: 20 per block) into 32 f32 values each.
+    #[target_feature(enable = "avx2,fma,f16c")]
+    pub unsafe fn q4_1_to_float(bytes: &[u8], ys: &mut [f32]) {
+        assert!(bytes.len() % 20 == 0 && ys.len() == bytes.len() / 20 * 32);
+        for (b, out) in ys.chunks_exact_mut(32).enumerate() {
+            unsafe {
+                let p = bytes.as_ptr().add(b * 20);
+                let (d, m) = (_mm256_set1_ps(f16_at(p)), _mm256_set1_ps(f16_at(p.add(2))));
+                let q = nibbles(p.add(4));
+                let halves = [_mm256_castsi256_si128(q), _mm256_extracti128_si256::<1>(q)];
+                for (h, half) in halves.into_iter().enumerate() {
+                    let lo = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(half));
+                    let hi = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128::<8>(half)));
+                    let o = out.as_mut_ptr().add(h * 16);
+                    _mm256_storeu_ps(o, _mm256_fmadd_ps(lo, d, m));
+                    _mm256_storeu_ps(o.add(8), _mm256_fmadd_ps(hi, d, m));
+                }
+            }
+        }
+    }
+
+    four_rows!(dot4_q8_0, 34, q8_0);
+    four_rows!(dot4_q4_1, 20, q4_1);
+    four_rows!(dot4_q4_0, 18, q4_0);
 }
 
 /// Other targets: no own kernels, so [`gemv`] takes candle's vec-dot for every format.
@@ -375,13 +419,16 @@ mod simd {
     pub unsafe fn quantize(x: &[f32], qs: &mut [i8], d: &mut [f32], s: &mut [f32]) {
         super::quantize_blocks(x, qs, d, s)
     }
-    pub unsafe fn dot_q8_0(_: &[u8], _: &[i8], _: &[f32]) -> f32 {
+    pub unsafe fn q4_1_to_float(_: &[u8], _: &mut [f32]) {
         unreachable!("no SIMD kernels on this target")
     }
-    pub unsafe fn dot_q4_1(_: &[u8], _: &[i8], _: &[f32], _: &[f32]) -> f32 {
+    pub unsafe fn dot4_q8_0(_: &[u8], _: usize, _: &[i8], _: &[f32], _: &[f32]) -> [f32; 4] {
         unreachable!("no SIMD kernels on this target")
     }
-    pub unsafe fn dot_q4_0(_: &[u8], _: &[i8], _: &[f32], _: &[f32]) -> f32 {
+    pub unsafe fn dot4_q4_1(_: &[u8], _: usize, _: &[i8], _: &[f32], _: &[f32]) -> [f32; 4] {
+        unreachable!("no SIMD kernels on this target")
+    }
+    pub unsafe fn dot4_q4_0(_: &[u8], _: usize, _: &[i8], _: &[f32], _: &[f32]) -> [f32; 4] {
         unreachable!("no SIMD kernels on this target")
     }
 }
@@ -410,7 +457,8 @@ mod tests {
 
     #[test]
     fn every_format_matches_the_dequantized_product() {
-        let (n, k) = (40, 512);
+        // 43 rows: the 4-row kernels plus a remainder of 3.
+        let (n, k) = (43, 512);
         let x = activation(k);
         for dtype in [
             GgmlDType::Q8_0,
@@ -439,7 +487,7 @@ mod tests {
         if !simd::available() {
             return;
         }
-        let (n, k) = (24, 576);
+        let (n, k) = (25, 576);
         let x = activation(k);
         for dtype in [GgmlDType::Q8_0, GgmlDType::Q4_0, GgmlDType::Q4_1] {
             let w = weight(dtype, n, k);
@@ -458,6 +506,21 @@ mod tests {
             for (r, (a, b)) in own.iter().zip(&theirs).enumerate() {
                 assert!((a - b).abs() <= 1e-3 * (1.0 + b.abs()), "{dtype:?} row {r}: {a} vs {b}");
             }
+        }
+    }
+
+    #[test]
+    fn q4_1_unpacks_like_candle() {
+        let w = weight(GgmlDType::Q4_1, 3, 256);
+        let data = w.data().unwrap();
+        // SAFETY: a CPU Q4_1 tensor's storage is a `Vec<BlockQ4_1>`.
+        let blocks: &[BlockQ4_1] =
+            unsafe { std::slice::from_raw_parts(data.as_ptr() as *const BlockQ4_1, data.len() / 20) };
+        let (mut ours, mut theirs) = (vec![0f32; 3 * 256], vec![0f32; 3 * 256]);
+        q4_1_to_float(blocks, &mut ours);
+        BlockQ4_1::to_float(blocks, &mut theirs);
+        for (a, b) in ours.iter().zip(&theirs) {
+            assert!((a - b).abs() <= 1e-6 * (1.0 + b.abs()), "{a} vs {b}");
         }
     }
 

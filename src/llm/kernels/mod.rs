@@ -38,6 +38,12 @@ pub fn candle_has_packed_int8(dtype: GgmlDType, n: usize, k: usize) -> bool {
     }
 }
 
+/// Whether candle's repacked int8 kernel also takes a one-row product with this weight (it
+/// keeps Q6_K on its plain kernel for single rows); it then beats [`gemv`].
+pub fn candle_has_packed_gemv(dtype: GgmlDType, n: usize, k: usize) -> bool {
+    dtype != GgmlDType::Q6K && candle_has_packed_int8(dtype, n, k)
+}
+
 /// A linear layer `y = x·Wᵀ (+ b)` over a quantized weight of shape `(out, in)`.
 #[derive(Debug, Clone)]
 pub struct QLinear {
@@ -137,7 +143,8 @@ impl QLinear {
     }
 
     /// Applies the layer to one activation row in host memory, writing `out_features` values
-    /// to `dst`. Formats [`gemv`] does not read (f16/f32 weights) go through [`QLinear::forward`].
+    /// to `dst`. Weights candle's repacked int8 kernel takes, and formats [`gemv`] does not
+    /// read (f16/f32), go through candle's matmul on a one-row tensor.
     pub fn forward_row(&self, x: &mut gemv::ActRow, dst: &mut [f32]) -> Result<()> {
         if x.values().len() != self.in_features || dst.len() != self.out_features {
             candle_core::bail!(
@@ -148,7 +155,8 @@ impl QLinear {
                 dst.len()
             )
         }
-        if !self.row_gemv || !gemv::gemv(&self.weight, x, dst)? {
+        let packed = candle_has_packed_gemv(self.weight.dtype(), self.out_features, self.in_features);
+        if !self.row_gemv || packed || !gemv::gemv(&self.weight, x, dst)? {
             let t = Tensor::from_slice(x.values(), (1, self.in_features), &candle_core::Device::Cpu)?;
             let y = self.matmul.forward(&t)?.flatten_all()?.to_dtype(candle_core::DType::F32)?.to_vec1::<f32>()?;
             dst.copy_from_slice(&y);
