@@ -32,14 +32,18 @@ else
     PYWARD_BENCH="$ROOT/target/release/examples/llm_bench"
 fi
 
-printf '%-34s %7s %14s %14s %8s\n' "model (threads=$THREADS)" "phase" "llama.cpp t/s" "pyward t/s" "ratio"
+printf '%-34s %10s %14s %14s %8s\n' "model (threads=$THREADS)" "phase" "llama.cpp t/s" "pyward t/s" "ratio"
 for file in "${MODEL_FILES[@]}"; do
     model="$MODELS/$file"
     if [ ! -f "$model" ]; then
         echo "missing $model (run scripts/fetch-models.sh)" >&2
         exit 1
     fi
-    llama_json=$("$LLAMA_BENCH" -m "$model" -p "$PROMPT" -n "$GEN" -t "$THREADS" -r "$REPS" -o json ${LLAMA_ARGS:-} 2>/dev/null)
+    # pyward's decode runs after the prompt (cache depth PROMPT); llama-bench's generation test
+    # starts from an empty cache unless given that depth (-d), which must not apply to prefill.
+    llama_pp=$("$LLAMA_BENCH" -m "$model" -p "$PROMPT" -n 0 -t "$THREADS" -r "$REPS" -o json ${LLAMA_ARGS:-} 2>/dev/null)
+    llama_tg=$("$LLAMA_BENCH" -m "$model" -p 0 -n "$GEN" -d "$PROMPT" -t "$THREADS" -r "$REPS" -o json ${LLAMA_ARGS:-} 2>/dev/null)
+    llama_json=$(python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1]) + json.loads(sys.argv[2])))' "$llama_pp" "$llama_tg")
     pyward_json=$("$PYWARD_BENCH" "$model" --threads "$THREADS" --prompt "$PROMPT" --gen "$GEN")
     python3 - "$file" "$PROMPT" "$GEN" "$llama_json" "$pyward_json" <<'PY'
 import json, sys
@@ -52,8 +56,8 @@ def llama_ts(n_prompt, n_gen):
             return row["avg_ts"]
     return float("nan")
 rows = [("pp%d" % prompt, llama_ts(prompt, 0), ours["prefill_tok_s"]),
-        ("tg%d" % gen, llama_ts(0, gen), ours["decode_tok_s"])]
+        ("tg%d@%d" % (gen, prompt), llama_ts(0, gen), ours["decode_tok_s"])]
 for phase, l, p in rows:
-    print("%-34s %7s %14.1f %14.1f %7.2fx" % (name, phase, l, p, p / l if l else float("nan")))
+    print("%-34s %10s %14.1f %14.1f %7.2fx" % (name, phase, l, p, p / l if l else float("nan")))
 PY
 done
