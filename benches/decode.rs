@@ -10,19 +10,11 @@ use pyward::llm::kernels::gemv::{gemv, ActRow};
 use pyward::llm::load::{load_transformer, LoadOptions};
 use pyward::llm::model::CausalLm;
 use pyward::llm::testing::{write_tiny_gguf, TinySpec};
-use std::time::Instant;
+#[path = "support/timing.rs"]
+mod timing;
 
-fn median_us(mut f: impl FnMut(), reps: usize) -> f64 {
-    f();
-    let mut times: Vec<f64> = (0..reps)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed().as_secs_f64() * 1e6
-        })
-        .collect();
-    times.sort_by(|a, b| a.total_cmp(b));
-    times[times.len() / 2]
+fn median_us(f: impl FnMut(), reps: usize) -> f64 {
+    timing::median_secs(f, reps) * 1e6
 }
 
 fn values(n: usize) -> Vec<f32> {

@@ -9,19 +9,11 @@ use pyward::llm::kernels::QLinear;
 use pyward::llm::load::{load_gguf, LoadOptions};
 use pyward::llm::testing::{write_tiny_gguf, TinySpec};
 use std::sync::Arc;
-use std::time::Instant;
+#[path = "support/timing.rs"]
+mod timing;
 
-fn median_ms(mut f: impl FnMut(), reps: usize) -> f64 {
-    f();
-    let mut times: Vec<f64> = (0..reps)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    times.sort_by(|a, b| a.total_cmp(b));
-    times[times.len() / 2]
+fn median_ms(f: impl FnMut(), reps: usize) -> f64 {
+    timing::median_secs(f, reps) * 1e3
 }
 
 fn values(n: usize) -> Vec<f32> {

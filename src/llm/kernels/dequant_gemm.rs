@@ -5,10 +5,7 @@
 //! which makes prompt processing cost as much per token as decoding. Dequantizing a tile once
 //! and reusing it for every prompt row turns the work into a cache-friendly GEMM.
 
-use candle_core::quantized::k_quants::{
-    BlockQ2K, BlockQ3K, BlockQ4K, BlockQ4_0, BlockQ4_1, BlockQ5K, BlockQ5_0, BlockQ5_1, BlockQ6K,
-    BlockQ8K, BlockQ8_0, BlockQ8_1, GgmlType,
-};
+use candle_core::quantized::k_quants::GgmlType;
 use candle_core::quantized::{GgmlDType, QTensor};
 use rayon::prelude::*;
 use std::cell::RefCell;
@@ -52,24 +49,22 @@ pub fn matmul(weight: &QTensor, lhs: &[f32], m: usize, dst: &mut [f32]) -> candl
     let bytes: &[u8] = &data;
     macro_rules! go {
         ($t:ty) => {
-            run::<$t>(bytes, lhs, m, k, n, dst, <$t>::to_float)
+            run::<$t>(bytes, lhs, m, k, n, dst)
         };
     }
-    match weight.dtype() {
-        GgmlDType::Q4_0 => go!(BlockQ4_0),
-        GgmlDType::Q4_1 => run::<BlockQ4_1>(bytes, lhs, m, k, n, dst, super::gemv::q4_1_to_float),
-        GgmlDType::Q5_0 => go!(BlockQ5_0),
-        GgmlDType::Q5_1 => go!(BlockQ5_1),
-        GgmlDType::Q8_0 => go!(BlockQ8_0),
-        GgmlDType::Q8_1 => go!(BlockQ8_1),
-        GgmlDType::Q2K => go!(BlockQ2K),
-        GgmlDType::Q3K => go!(BlockQ3K),
-        GgmlDType::Q4K => go!(BlockQ4K),
-        GgmlDType::Q5K => go!(BlockQ5K),
-        GgmlDType::Q6K => go!(BlockQ6K),
-        GgmlDType::Q8K => go!(BlockQ8K),
-        _ => Ok(false),
+    match_block_type!(weight.dtype(), go, Ok(false))
+}
+
+/// Dequantizes blocks; Q4_1 (scalar in candle) on pyward's AVX2 unpacking when available.
+fn to_float<T: GgmlType>(src: &[T], out: &mut [f32]) {
+    if T::DTYPE == GgmlDType::Q4_1 {
+        // SAFETY: plain bytes of candle's `#[repr(C)]` blocks.
+        let bytes = unsafe { std::slice::from_raw_parts(src.as_ptr() as *const u8, std::mem::size_of_val(src)) };
+        if super::gemv::unpack_q4_1(bytes, out) {
+            return;
+        }
     }
+    T::to_float(src, out)
 }
 
 /// Rows of the weight dequantized per task: enough tasks to balance the threads, large enough
@@ -86,7 +81,6 @@ fn run<T: GgmlType>(
     k: usize,
     n: usize,
     dst: &mut [f32],
-    to_float: fn(&[T], &mut [f32]),
 ) -> candle_core::Result<bool> {
     if k % T::BLCK_SIZE != 0 {
         return Ok(false);

@@ -7,10 +7,7 @@
 //! the format, still without building tensors. Rows are split over the inference thread pool
 //! when more than one thread is configured and the weight is large enough to pay for it.
 
-use candle_core::quantized::k_quants::{
-    BlockQ2K, BlockQ3K, BlockQ4K, BlockQ4_0, BlockQ4_1, BlockQ5K, BlockQ5_0, BlockQ5_1, BlockQ6K,
-    BlockQ8K, BlockQ8_0, BlockQ8_1, GgmlType,
-};
+use candle_core::quantized::k_quants::GgmlType;
 use candle_core::quantized::{GgmlDType, QTensor};
 use rayon::prelude::*;
 
@@ -121,35 +118,19 @@ pub fn gemv(weight: &QTensor, x: &mut ActRow, dst: &mut [f32]) -> candle_core::R
             generic::<$t>(bytes, &x.x, n, k, dst)
         };
     }
-    Ok(match weight.dtype() {
-        GgmlDType::Q4_0 => go!(BlockQ4_0),
-        GgmlDType::Q4_1 => go!(BlockQ4_1),
-        GgmlDType::Q5_0 => go!(BlockQ5_0),
-        GgmlDType::Q5_1 => go!(BlockQ5_1),
-        GgmlDType::Q8_0 => go!(BlockQ8_0),
-        GgmlDType::Q8_1 => go!(BlockQ8_1),
-        GgmlDType::Q2K => go!(BlockQ2K),
-        GgmlDType::Q3K => go!(BlockQ3K),
-        GgmlDType::Q4K => go!(BlockQ4K),
-        GgmlDType::Q5K => go!(BlockQ5K),
-        GgmlDType::Q6K => go!(BlockQ6K),
-        GgmlDType::Q8K => go!(BlockQ8K),
-        _ => false,
-    })
+    Ok(match_block_type!(weight.dtype(), go, false))
 }
 
-/// Dequantizes Q4_1 blocks to f32 (AVX2 when available; candle's scalar loop otherwise). The
-/// prefill kernel uses it to unpack weight tiles.
-pub fn q4_1_to_float(xs: &[BlockQ4_1], ys: &mut [f32]) {
-    if !simd::available() || ys.len() != xs.len() * QK {
-        return BlockQ4_1::to_float(xs, ys);
+/// Unpacks Q4_1 blocks (`bytes`: candle's `#[repr(C)]` 20-byte blocks: f16 d, f16 m, 16 bytes
+/// of nibbles) into 32 f32 values each, with AVX2. Returns `false`, writing nothing, when AVX2
+/// is missing or the lengths do not match.
+pub fn unpack_q4_1(bytes: &[u8], ys: &mut [f32]) -> bool {
+    if !simd::available() || bytes.len() % 20 != 0 || ys.len() != bytes.len() / 20 * QK {
+        return false;
     }
-    // SAFETY: AVX2 was detected; `BlockQ4_1` is candle's `#[repr(C)]` 20-byte block (f16 d,
-    // f16 m, 16 bytes of nibbles) and `ys` holds 32 values per block (checked above).
-    unsafe {
-        let bytes = std::slice::from_raw_parts(xs.as_ptr() as *const u8, std::mem::size_of_val(xs));
-        simd::q4_1_to_float(bytes, ys)
-    }
+    // SAFETY: AVX2 was detected and the lengths match (checked above).
+    unsafe { simd::q4_1_to_float(bytes, ys) };
+    true
 }
 
 /// Runs `f(first_row, out_rows)` over `dst` in row chunks: inline with one thread, else in
@@ -436,6 +417,7 @@ mod simd {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use candle_core::quantized::k_quants::{BlockQ4_0, BlockQ4_1, BlockQ8_0};
     use candle_core::{Device, Tensor};
 
     fn weight(dtype: GgmlDType, n: usize, k: usize) -> QTensor {
@@ -517,7 +499,9 @@ mod tests {
         let blocks: &[BlockQ4_1] =
             unsafe { std::slice::from_raw_parts(data.as_ptr() as *const BlockQ4_1, data.len() / 20) };
         let (mut ours, mut theirs) = (vec![0f32; 3 * 256], vec![0f32; 3 * 256]);
-        q4_1_to_float(blocks, &mut ours);
+        if !unpack_q4_1(&data, &mut ours) {
+            return;
+        }
         BlockQ4_1::to_float(blocks, &mut theirs);
         for (a, b) in ours.iter().zip(&theirs) {
             assert!((a - b).abs() <= 1e-6 * (1.0 + b.abs()), "{a} vs {b}");

@@ -6,6 +6,33 @@
 //! The fused decode step of the transformer uses [`gemv`] through [`QLinear::forward_row`]:
 //! plain f32 slices, no tensors, one activation quantization shared by the weights reading it.
 
+/// Expands to a `match` on a [`GgmlDType`] calling `$go!(BlockType)` for every quantized block
+/// type the host kernels read, and evaluating `$other` for the rest.
+macro_rules! match_block_type {
+    ($dtype:expr, $go:ident, $other:expr) => {{
+        use candle_core::quantized::k_quants::{
+            BlockQ2K, BlockQ3K, BlockQ4K, BlockQ4_0, BlockQ4_1, BlockQ5K, BlockQ5_0, BlockQ5_1,
+            BlockQ6K, BlockQ8K, BlockQ8_0, BlockQ8_1,
+        };
+        use candle_core::quantized::GgmlDType;
+        match $dtype {
+            GgmlDType::Q4_0 => go!(BlockQ4_0),
+            GgmlDType::Q4_1 => go!(BlockQ4_1),
+            GgmlDType::Q5_0 => go!(BlockQ5_0),
+            GgmlDType::Q5_1 => go!(BlockQ5_1),
+            GgmlDType::Q8_0 => go!(BlockQ8_0),
+            GgmlDType::Q8_1 => go!(BlockQ8_1),
+            GgmlDType::Q2K => go!(BlockQ2K),
+            GgmlDType::Q3K => go!(BlockQ3K),
+            GgmlDType::Q4K => go!(BlockQ4K),
+            GgmlDType::Q5K => go!(BlockQ5K),
+            GgmlDType::Q6K => go!(BlockQ6K),
+            GgmlDType::Q8K => go!(BlockQ8K),
+            _ => $other,
+        }
+    }};
+}
+
 pub mod dequant_gemm;
 pub mod gemv;
 mod threads;
