@@ -38,6 +38,7 @@ pub mod gemv;
 mod threads;
 
 pub use threads::{set_threads, threads, ThreadsError};
+pub(crate) use threads::pool;
 
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
 use candle_core::{Module, Result, Tensor};
