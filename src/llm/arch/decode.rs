@@ -138,10 +138,21 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
     acc.iter().sum::<f32>() + tail
 }
 
-/// Attention of one query (all `heads`, `heads * head_dim` values) over cached positions
-/// `first..kv.len`, grouped-query: query head `h` reads key/value head `h / (heads / kv_heads)`.
-/// Heads run in parallel on the inference pool when there are threads and enough positions.
+/// What every query head of one attention call reads: the query (all `heads`, `heads *
+/// head_dim` values), the host cache and the visible positions `first..kv.len`.
+struct Attention<'a> {
+    q: &'a [f32],
+    kv: &'a HostKv<'a>,
+    heads: usize,
+    first: usize,
+    scale: f32,
+}
+
+/// Attention of one query over cached positions `first..kv.len`, grouped-query: query head `h`
+/// reads key/value head `h / (heads / kv_heads)`. Heads run in parallel on the inference pool
+/// when there are threads and enough positions.
 fn attend(q: &[f32], kv: &HostKv<'_>, heads: usize, first: usize, scale: f32, out: &mut [f32], scores: &mut Vec<f32>) {
+    let a = Attention { q, kv, heads, first, scale };
     let d = kv.head_dim;
     let threads = crate::llm::kernels::threads();
     if threads > 1 && (kv.len - first) * heads * d >= 1 << 15 {
@@ -149,86 +160,59 @@ fn attend(q: &[f32], kv: &HostKv<'_>, heads: usize, first: usize, scale: f32, ou
         crate::llm::kernels::pool().install(|| {
             out.par_chunks_mut(d).enumerate().for_each(|(h, oh)| {
                 let mut scores = Vec::with_capacity(kv.len - first);
-                attend_head(q, kv, heads, h, first, scale, oh, &mut scores)
+                a.head(h, oh, &mut scores)
             })
         });
     } else {
         for (h, oh) in out.chunks_exact_mut(d).enumerate() {
-            attend_head(q, kv, heads, h, first, scale, oh, scores);
+            a.head(h, oh, scores);
         }
     }
 }
 
-/// [`attend`] for query head `h`, writing its `head_dim` outputs to `oh`: compiled for AVX2
-/// and FMA when the CPU has them (the loops then run 8 lanes wide with fused multiply-adds).
-#[allow(clippy::too_many_arguments)]
-fn attend_head(
-    q: &[f32],
-    kv: &HostKv<'_>,
-    heads: usize,
-    h: usize,
-    first: usize,
-    scale: f32,
-    oh: &mut [f32],
-    scores: &mut Vec<f32>,
-) {
+impl Attention<'_> {
+    /// Query head `h`, writing its `head_dim` outputs to `oh`: compiled for AVX2 and FMA when
+    /// the CPU has them (the loops then run 8 lanes wide with fused multiply-adds).
+    fn head(&self, h: usize, oh: &mut [f32], scores: &mut Vec<f32>) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::sync::OnceLock;
+            static AVX2: OnceLock<bool> = OnceLock::new();
+            if *AVX2.get_or_init(|| std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")) {
+                // SAFETY: the CPU has AVX2 and FMA (checked above).
+                return unsafe { self.head_avx2(h, oh, scores) };
+            }
+        }
+        self.head_body(h, oh, scores)
+    }
+
     #[cfg(target_arch = "x86_64")]
-    {
-        use std::sync::OnceLock;
-        static AVX2: OnceLock<bool> = OnceLock::new();
-        if *AVX2.get_or_init(|| std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")) {
-            // SAFETY: the CPU has AVX2 and FMA (checked above).
-            return unsafe { attend_head_avx2(q, kv, heads, h, first, scale, oh, scores) };
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn head_avx2(&self, h: usize, oh: &mut [f32], scores: &mut Vec<f32>) {
+        self.head_body(h, oh, scores)
+    }
+
+    #[inline(always)]
+    fn head_body(&self, h: usize, oh: &mut [f32], scores: &mut Vec<f32>) {
+        let (kv, first) = (self.kv, self.first);
+        let (kh, d) = (kv.kv_heads, kv.head_dim);
+        let stride = kh * d;
+        let g = h / (self.heads / kh);
+        let qh = &self.q[h * d..(h + 1) * d];
+        scores.clear();
+        scores.extend((first..kv.len).map(|j| dot(qh, &kv.k[j * stride + g * d..][..d]) * self.scale));
+        let max = scores.iter().fold(f32::NEG_INFINITY, |m, &s| m.max(s));
+        let mut sum = 0f32;
+        for s in scores.iter_mut() {
+            *s = (*s - max).exp();
+            sum += *s;
         }
-    }
-    attend_head_body(q, kv, heads, h, first, scale, oh, scores)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn attend_head_avx2(
-    q: &[f32],
-    kv: &HostKv<'_>,
-    heads: usize,
-    h: usize,
-    first: usize,
-    scale: f32,
-    oh: &mut [f32],
-    scores: &mut Vec<f32>,
-) {
-    attend_head_body(q, kv, heads, h, first, scale, oh, scores)
-}
-
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn attend_head_body(
-    q: &[f32],
-    kv: &HostKv<'_>,
-    heads: usize,
-    h: usize,
-    first: usize,
-    scale: f32,
-    oh: &mut [f32],
-    scores: &mut Vec<f32>,
-) {
-    let (kh, d) = (kv.kv_heads, kv.head_dim);
-    let stride = kh * d;
-    let g = h / (heads / kh);
-    let qh = &q[h * d..(h + 1) * d];
-    scores.clear();
-    scores.extend((first..kv.len).map(|j| dot(qh, &kv.k[j * stride + g * d..][..d]) * scale));
-    let max = scores.iter().fold(f32::NEG_INFINITY, |m, &s| m.max(s));
-    let mut sum = 0f32;
-    for s in scores.iter_mut() {
-        *s = (*s - max).exp();
-        sum += *s;
-    }
-    oh.fill(0.0);
-    for (p, j) in scores.iter().zip(first..kv.len) {
-        let p = p / sum;
-        for (o, v) in oh.iter_mut().zip(&kv.v[j * stride + g * d..][..d]) {
-            *o += p * v;
+        oh.fill(0.0);
+        for (p, j) in scores.iter().zip(first..kv.len) {
+            let p = p / sum;
+            for (o, v) in oh.iter_mut().zip(&kv.v[j * stride + g * d..][..d]) {
+                *o += p * v;
+            }
         }
     }
 }

@@ -86,13 +86,9 @@ fn run<T: GgmlType>(
         return Ok(false);
     }
     let kb = k / T::BLCK_SIZE;
-    let size = std::mem::size_of::<T>();
-    if bytes.len() != n * kb * size || (bytes.as_ptr() as usize) % std::mem::align_of::<T>() != 0 {
+    let Some(blocks) = super::as_blocks::<T>(bytes, n * kb) else {
         return Ok(false);
-    }
-    // SAFETY: candle stores CPU quantized tensors as a `Vec<T>` of the block type named by the
-    // dtype, so the bytes are a properly aligned `[T]` of `n * kb` blocks (checked above).
-    let blocks: &[T] = unsafe { std::slice::from_raw_parts(bytes.as_ptr() as *const T, n * kb) };
+    };
     let pool = super::threads::pool();
     let tile = tile_rows(n, pool.current_num_threads());
     let tiles = n.div_ceil(tile);

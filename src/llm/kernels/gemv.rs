@@ -154,12 +154,9 @@ fn generic<T: GgmlType>(bytes: &[u8], x: &[f32], n: usize, k: usize, dst: &mut [
         return false;
     }
     let kb = k / T::BLCK_SIZE;
-    if bytes.len() != n * kb * std::mem::size_of::<T>() || (bytes.as_ptr() as usize) % std::mem::align_of::<T>() != 0 {
+    let Some(blocks) = super::as_blocks::<T>(bytes, n * kb) else {
         return false;
-    }
-    // SAFETY: candle stores CPU quantized tensors as a `Vec<T>` of the dtype's block type, so
-    // the bytes are `n * kb` properly aligned blocks (length and alignment checked above).
-    let blocks: &[T] = unsafe { std::slice::from_raw_parts(bytes.as_ptr() as *const T, n * kb) };
+    };
     let mut xq = vec![T::VecDotType::zeros(); k / T::VecDotType::BLCK_SIZE];
     T::VecDotType::from_float(x, &mut xq);
     let xq = &xq;

@@ -1,10 +1,10 @@
 //! CPU compute kernels and the [`QLinear`] layer every architecture uses for its projections.
 //!
-//! Decode (one activation row) runs on candle's quantized vec-dot kernels, the fastest choice
-//! for a single row. Prompt processing (many rows) runs on [`dequant_gemm`], which dequantizes
-//! tiles of weight rows once and multiplies them against every prompt row with an f32 GEMM.
-//! The fused decode step of the transformer uses [`gemv`] through [`QLinear::forward_row`]:
-//! plain f32 slices, no tensors, one activation quantization shared by the weights reading it.
+//! Prompt processing (many rows) runs on [`dequant_gemm`], which dequantizes tiles of weight
+//! rows once and multiplies them against every prompt row with an f32 GEMM. The fused decode
+//! step of the transformer (one row) uses [`gemv`] through [`QLinear::forward_row`]: plain f32
+//! slices, no tensors, one activation quantization shared by the weights reading it. Weights
+//! candle's repacked int8 kernels take stay on candle's quantized matmul in both cases.
 
 /// Expands to a `match` on a [`GgmlDType`] calling `$go!(BlockType)` for every quantized block
 /// type the host kernels read, and evaluating `$other` for the rest.
@@ -16,21 +16,32 @@ macro_rules! match_block_type {
         };
         use candle_core::quantized::GgmlDType;
         match $dtype {
-            GgmlDType::Q4_0 => go!(BlockQ4_0),
-            GgmlDType::Q4_1 => go!(BlockQ4_1),
-            GgmlDType::Q5_0 => go!(BlockQ5_0),
-            GgmlDType::Q5_1 => go!(BlockQ5_1),
-            GgmlDType::Q8_0 => go!(BlockQ8_0),
-            GgmlDType::Q8_1 => go!(BlockQ8_1),
-            GgmlDType::Q2K => go!(BlockQ2K),
-            GgmlDType::Q3K => go!(BlockQ3K),
-            GgmlDType::Q4K => go!(BlockQ4K),
-            GgmlDType::Q5K => go!(BlockQ5K),
-            GgmlDType::Q6K => go!(BlockQ6K),
-            GgmlDType::Q8K => go!(BlockQ8K),
+            GgmlDType::Q4_0 => $go!(BlockQ4_0),
+            GgmlDType::Q4_1 => $go!(BlockQ4_1),
+            GgmlDType::Q5_0 => $go!(BlockQ5_0),
+            GgmlDType::Q5_1 => $go!(BlockQ5_1),
+            GgmlDType::Q8_0 => $go!(BlockQ8_0),
+            GgmlDType::Q8_1 => $go!(BlockQ8_1),
+            GgmlDType::Q2K => $go!(BlockQ2K),
+            GgmlDType::Q3K => $go!(BlockQ3K),
+            GgmlDType::Q4K => $go!(BlockQ4K),
+            GgmlDType::Q5K => $go!(BlockQ5K),
+            GgmlDType::Q6K => $go!(BlockQ6K),
+            GgmlDType::Q8K => $go!(BlockQ8K),
             _ => $other,
         }
     }};
+}
+
+/// The weight's bytes as `n_blocks` blocks of `T`, when they are exactly that: candle stores a
+/// CPU quantized tensor as a `Vec` of the block type named by its dtype.
+fn as_blocks<T: candle_core::quantized::k_quants::GgmlType>(bytes: &[u8], n_blocks: usize) -> Option<&[T]> {
+    if bytes.len() != n_blocks * std::mem::size_of::<T>() || (bytes.as_ptr() as usize) % std::mem::align_of::<T>() != 0 {
+        return None;
+    }
+    // SAFETY: length and alignment checked above; every bit pattern is a valid block (integers
+    // and f16 scales).
+    Some(unsafe { std::slice::from_raw_parts(bytes.as_ptr() as *const T, n_blocks) })
 }
 
 pub mod dequant_gemm;
@@ -78,7 +89,7 @@ pub struct QLinear {
     weight: Arc<QTensor>,
     matmul: QMatMul,
     bias: Option<Tensor>,
-    /// The bias in host memory, for [`QLinear::forward_row`].
+    /// The bias copied to host memory, for [`QLinear::forward_row`].
     bias_host: Option<Vec<f32>>,
     out_features: usize,
     in_features: usize,
@@ -99,8 +110,8 @@ impl QLinear {
         }
         let matmul = QMatMul::from_arc(weight.clone())?;
         let bias_host = match &bias {
-            Some(b) if b.device().is_cpu() => Some(b.to_dtype(candle_core::DType::F32)?.to_vec1::<f32>()?),
-            _ => None,
+            Some(b) => Some(b.to_dtype(candle_core::DType::F32)?.to_vec1::<f32>()?),
+            None => None,
         };
         Ok(Self {
             weight,
@@ -188,14 +199,6 @@ impl QLinear {
             let t = Tensor::from_slice(x.values(), (1, self.in_features), &candle_core::Device::Cpu)?;
             let y = self.matmul.forward(&t)?.flatten_all()?.to_dtype(candle_core::DType::F32)?.to_vec1::<f32>()?;
             dst.copy_from_slice(&y);
-            return match &self.bias {
-                Some(b) => {
-                    let b = b.to_dtype(candle_core::DType::F32)?.to_vec1::<f32>()?;
-                    dst.iter_mut().zip(&b).for_each(|(d, b)| *d += b);
-                    Ok(())
-                }
-                None => Ok(()),
-            };
         }
         if let Some(b) = &self.bias_host {
             dst.iter_mut().zip(b).for_each(|(d, b)| *d += b);
