@@ -358,3 +358,32 @@ fn tiny_models_can_carry_a_real_tokenizer() {
         assert_eq!(m.forward(&[1, 2, 3]).unwrap().len(), 49152);
     }
 }
+
+/// `share_layers` (used for full-size speed models): the file stores every layer at full size,
+/// but each layer's bytes are layer 0's, and the model loads and runs like any other.
+#[test]
+fn shared_layer_models_store_every_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = TinySpec::new("qwen2");
+    spec.layers = 3;
+    let distinct = dir.path().join("distinct.gguf");
+    write_tiny_gguf(&distinct, &spec, None).unwrap();
+    spec.share_layers = true;
+    let shared = dir.path().join("shared.gguf");
+    write_tiny_gguf(&shared, &spec, None).unwrap();
+    assert_eq!(std::fs::metadata(&shared).unwrap().len(), std::fs::metadata(&distinct).unwrap().len());
+
+    let tensor = |path: &Path, name: &str| -> Vec<u8> {
+        let mut f = std::fs::File::open(path).unwrap();
+        let content = candle_core::quantized::gguf_file::Content::read(&mut f).unwrap();
+        content.tensor(&mut f, name, &Device::Cpu).unwrap().data().unwrap().into_owned()
+    };
+    for name in ["attn_q.weight", "ffn_down.weight", "attn_k.bias", "ffn_norm.weight"] {
+        let first = tensor(&shared, &format!("blk.0.{name}"));
+        assert_eq!(first, tensor(&shared, &format!("blk.2.{name}")), "shared {name}");
+        assert_ne!(tensor(&distinct, &format!("blk.0.{name}")), tensor(&distinct, &format!("blk.2.{name}")), "distinct {name}");
+    }
+    let mut m = load(&shared);
+    let out = greedy(m.as_mut(), &prompt(8, spec.vocab as u32), 4);
+    assert_eq!(out.len(), 4);
+}

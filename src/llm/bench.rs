@@ -4,7 +4,7 @@
 
 use crate::llm::load::{load_transformer, LoadOptions};
 use crate::llm::model::{CausalLm, ModelError};
-use candle_core::Device;
+use candle_core::{Device, DeviceLocation};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -20,11 +20,19 @@ pub struct BenchOptions {
     pub threads: Option<usize>,
     /// How to load the model (requantization, prefill kernel).
     pub load: LoadOptions,
+    /// Where the model runs (see [`crate::device::open`]).
+    pub device: Device,
 }
 
 impl Default for BenchOptions {
     fn default() -> Self {
-        Self { prompt_tokens: 512, gen_tokens: 128, threads: None, load: LoadOptions::default() }
+        Self {
+            prompt_tokens: 512,
+            gen_tokens: 128,
+            threads: None,
+            load: LoadOptions::default(),
+            device: Device::Cpu,
+        }
     }
 }
 
@@ -33,6 +41,9 @@ impl Default for BenchOptions {
 pub struct BenchReport {
     pub model: PathBuf,
     pub arch: String,
+    /// `cpu` or `cuda:N`.
+    pub device: String,
+    /// CPU threads (on a GPU they only run the sampling and the host side).
     pub threads: usize,
     pub prompt_tokens: usize,
     pub gen_tokens: usize,
@@ -72,6 +83,15 @@ fn argmax(v: &[f32]) -> u32 {
     best.0 as u32
 }
 
+/// `cpu` or `cuda:N`, as `--device` spells it.
+fn device_label(device: &Device) -> String {
+    match device.location() {
+        DeviceLocation::Cuda { gpu_id } => format!("cuda:{gpu_id}"),
+        DeviceLocation::Cpu => "cpu".to_string(),
+        other => format!("{other:?}").to_lowercase(),
+    }
+}
+
 /// Peak resident set size (`VmHWM`) in MiB on Linux.
 pub fn peak_rss_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -80,14 +100,15 @@ pub fn peak_rss_mb() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
-/// Loads the model at `model_path` on the CPU and measures prefill and decode speed.
+/// Loads the model at `model_path` on `opts.device` and measures prefill and decode speed. Every
+/// forward returns its logits to the host, so a GPU's work is finished when the clock is read.
 pub fn bench(model_path: &Path, opts: &BenchOptions) -> Result<BenchReport, ModelError> {
     let mut load = opts.load.clone();
     if opts.threads.is_some() {
         load.threads = opts.threads;
     }
     let start = Instant::now();
-    let (mut model, _content, requantized, warnings) = load_transformer(model_path, &Device::Cpu, &load)?;
+    let (mut model, _content, requantized, warnings) = load_transformer(model_path, &opts.device, &load)?;
     let load_ms = start.elapsed().as_secs_f64() * 1e3;
     let needed = opts.prompt_tokens + opts.gen_tokens;
     if needed > model.context_length() {
@@ -115,6 +136,7 @@ pub fn bench(model_path: &Path, opts: &BenchOptions) -> Result<BenchReport, Mode
     Ok(BenchReport {
         model: model_path.to_path_buf(),
         arch: model.config().arch.clone(),
+        device: device_label(&opts.device),
         threads: crate::llm::kernels::threads(),
         prompt_tokens: opts.prompt_tokens,
         gen_tokens: opts.gen_tokens,

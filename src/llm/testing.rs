@@ -7,6 +7,7 @@ use candle_core::quantized::gguf_file::{self, Content, Value};
 use candle_core::quantized::{GgmlDType, QTensor};
 use candle_core::{Device, Tensor};
 use std::path::Path;
+use std::rc::Rc;
 
 /// Shape and format of a tiny model.
 #[derive(Debug, Clone)]
@@ -30,6 +31,10 @@ pub struct TinySpec {
     pub sliding_window: usize,
     /// Metadata keys to leave out (to test error reporting).
     pub omit_metadata: Vec<String>,
+    /// Every layer reuses layer 0's weights. Full-size models for speed measurements (see
+    /// `examples/random_gguf.rs`) are then quantized in seconds instead of minutes; the file and
+    /// the work per token are those of distinct layers.
+    pub share_layers: bool,
 }
 
 impl TinySpec {
@@ -50,6 +55,7 @@ impl TinySpec {
             vocab: 320,
             sliding_window: 8,
             omit_metadata: Vec::new(),
+            share_layers: false,
         }
     }
 }
@@ -142,22 +148,32 @@ pub fn write_tiny_gguf(path: &Path, spec: &TinySpec, tokenizer: Option<&[(String
         let t = Tensor::from_vec(data, dims, &dev)?;
         Ok(QTensor::quantize(&t, dtype)?)
     };
-    let mut tensors: Vec<(String, QTensor)> = Vec::new();
+    let mut tensors: Vec<(String, Rc<QTensor>)> = Vec::new();
     let w = 0.5 / (h as f32).sqrt();
     let emb_scale = if gemma { 0.5 / (h as f32).sqrt() } else { 0.5 };
-    tensors.push(("token_embd.weight".into(), quant(rng.vec(vocab * h, emb_scale, 0.0), &[vocab, h], spec.dtype)?));
+    let embd = quant(rng.vec(vocab * h, emb_scale, 0.0), &[vocab, h], spec.dtype)?;
+    tensors.push(("token_embd.weight".into(), Rc::new(embd)));
     let norm = |rng: &mut Rng, n: usize| -> Result<QTensor, ModelError> {
         quant(rng.vec(n, 0.1, 1.0), &[n], GgmlDType::F32)
     };
-    tensors.push(("output_norm.weight".into(), norm(&mut rng, h)?));
+    tensors.push(("output_norm.weight".into(), Rc::new(norm(&mut rng, h)?)));
     if !gemma {
-        tensors.push(("output.weight".into(), quant(rng.vec(vocab * h, w, 0.0), &[vocab, h], spec.dtype)?));
+        let out = quant(rng.vec(vocab * h, w, 0.0), &[vocab, h], spec.dtype)?;
+        tensors.push(("output.weight".into(), Rc::new(out)));
     }
+    // One layer's tensors, named without the `blk.N.` prefix.
+    let mut layer0: Vec<(String, Rc<QTensor>)> = Vec::new();
     for i in 0..spec.layers {
         let p = format!("blk.{i}");
+        if spec.share_layers && i > 0 {
+            tensors.extend(layer0.iter().map(|(name, t)| (format!("{p}.{name}"), Rc::clone(t))));
+            continue;
+        }
+        let mut layer: Vec<(String, Rc<QTensor>)> = Vec::new();
         let mut lin = |name: &str, out: usize, inp: usize, rng: &mut Rng| -> Result<(), ModelError> {
             let scale = 0.5 / (inp as f32).sqrt();
-            tensors.push((format!("{p}.{name}.weight"), quant(rng.vec(out * inp, scale, 0.0), &[out, inp], spec.dtype)?));
+            let t = quant(rng.vec(out * inp, scale, 0.0), &[out, inp], spec.dtype)?;
+            layer.push((format!("{name}.weight"), Rc::new(t)));
             Ok(())
         };
         lin("attn_q", qd, h, &mut rng)?;
@@ -167,27 +183,30 @@ pub fn write_tiny_gguf(path: &Path, spec: &TinySpec, tokenizer: Option<&[(String
         lin("ffn_gate", f, h, &mut rng)?;
         lin("ffn_up", f, h, &mut rng)?;
         lin("ffn_down", h, f, &mut rng)?;
-        tensors.push((format!("{p}.attn_norm.weight"), norm(&mut rng, h)?));
-        tensors.push((format!("{p}.ffn_norm.weight"), norm(&mut rng, h)?));
+        let mut small = |name: &str, t: QTensor| layer.push((name.to_string(), Rc::new(t)));
+        small("attn_norm.weight", norm(&mut rng, h)?);
+        small("ffn_norm.weight", norm(&mut rng, h)?);
         if a == "qwen2" {
             for (name, n) in [("attn_q", qd), ("attn_k", kvd), ("attn_v", kvd)] {
-                tensors.push((format!("{p}.{name}.bias"), quant(rng.vec(n, 0.1, 0.0), &[n], GgmlDType::F32)?));
+                small(&format!("{name}.bias"), quant(rng.vec(n, 0.1, 0.0), &[n], GgmlDType::F32)?);
             }
         }
         if a == "qwen3" || gemma {
-            tensors.push((format!("{p}.attn_q_norm.weight"), norm(&mut rng, hd)?));
-            tensors.push((format!("{p}.attn_k_norm.weight"), norm(&mut rng, hd)?));
+            small("attn_q_norm.weight", norm(&mut rng, hd)?);
+            small("attn_k_norm.weight", norm(&mut rng, hd)?);
         }
         if gemma {
-            tensors.push((format!("{p}.post_attention_norm.weight"), norm(&mut rng, h)?));
-            tensors.push((format!("{p}.post_ffw_norm.weight"), norm(&mut rng, h)?));
+            small("post_attention_norm.weight", norm(&mut rng, h)?);
+            small("post_ffw_norm.weight", norm(&mut rng, h)?);
         }
+        tensors.extend(layer.iter().map(|(name, t)| (format!("{p}.{name}"), Rc::clone(t))));
+        layer0 = layer;
     }
 
     let io = |source| ModelError::Io { path: path.to_path_buf(), source };
     let mut file = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
     let meta_refs: Vec<(&str, &Value)> = meta.iter().map(|(k, v)| (k.as_str(), v)).collect();
-    let tensor_refs: Vec<(&str, &QTensor)> = tensors.iter().map(|(k, t)| (k.as_str(), t)).collect();
+    let tensor_refs: Vec<(&str, &QTensor)> = tensors.iter().map(|(k, t)| (k.as_str(), t.as_ref())).collect();
     gguf_file::write(&mut file, &meta_refs, &tensor_refs)?;
     use std::io::Write;
     file.flush().map_err(io)?;

@@ -83,6 +83,9 @@ pub enum ModelsCommand {
         /// CPU threads (default: physical cores).
         #[arg(long)]
         threads: Option<usize>,
+        /// Device: cpu, cuda or cuda:N (a GPU needs a build with `--features cuda`).
+        #[arg(long, default_value = "cpu", value_parser = crate::cli::parse_device)]
+        device: crate::device::DeviceSpec,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -257,6 +260,7 @@ pub fn run_with(
             prompt_tokens,
             gen_tokens,
             threads,
+            device,
             json,
         } => {
             let path = file_or_name(file, catalog, &cfg)?;
@@ -264,12 +268,10 @@ pub fn run_with(
                 prompt_tokens: *prompt_tokens,
                 gen_tokens: *gen_tokens,
                 threads: *threads,
+                device: crate::device::open(*device)?,
                 ..Default::default()
             };
-            let report = crate::llm::bench::bench(&path, &opts).map_err(|e| ModelsError::Gguf {
-                path: path.clone(),
-                message: e.to_string(),
-            })?;
+            let report = crate::llm::bench::bench(&path, &opts)?;
             if *json {
                 w(out, &to_json(&report)?)?;
             } else {
@@ -296,11 +298,12 @@ fn file_or_name(file: &str, catalog: &Catalog, cfg: &ModelsConfig) -> Result<Pat
 
 fn render_bench(r: &crate::llm::bench::BenchReport) -> String {
     let mut s = format!(
-        "model        {}\narch         {}\nthreads      {}\nload         {:.0} ms\n\
+        "model        {}\narch         {}\ndevice       {}\nthreads      {}\nload         {:.0} ms\n\
          prefill      {:.1} tok/s ({} tokens)\ndecode       {:.1} tok/s ({} tokens)\n\
          first token  {:.0} ms\n",
         r.model.display(),
         r.arch,
+        r.device,
         r.threads,
         r.load_ms,
         r.prefill_tok_s,

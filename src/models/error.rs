@@ -140,6 +140,14 @@ pub enum ModelsError {
     #[error("{path}: not a valid GGUF file: {message}")]
     Gguf { path: PathBuf, message: String },
 
+    /// Loading or running a model failed (`models bench`); the message names the file.
+    #[error(transparent)]
+    Model(#[from] crate::llm::model::ModelError),
+
+    /// The requested device cannot be used.
+    #[error(transparent)]
+    Device(#[from] crate::device::DeviceError),
+
     /// An I/O error on a named file.
     #[error("{path}: {source}")]
     Io {
