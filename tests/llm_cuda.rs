@@ -102,20 +102,14 @@ fn tiny_models_on_cuda_match_the_cpu() {
     }
 }
 
-/// Greedy decoding of a real chat prompt gives the same tokens on both devices, up to the first
-/// step where the CPU's choice is a near tie (where rounding may legitimately pick the other).
-#[test]
-fn smollm2_greedy_text_matches_the_cpu() {
-    let Some(path) = llm_support::model_path(llm_support::SMOLLM2) else { return };
-    let gpu = gpu();
-    let rt = Runtime::load(&path, &RuntimeOptions::default()).unwrap();
-    let prompt = rt
-        .prompt_ids(&[ChatMessage::user("Is `subprocess.call(cmd, shell=True)` safe when cmd comes from a web form?")])
-        .unwrap();
-    let (mut c, mut g) = (load(&path, &Device::Cpu), load(&path, &gpu));
-    let (mut lc, mut lg) = (c.forward(&prompt).unwrap(), g.forward(&prompt).unwrap());
+/// Greedy decoding from `prompt` gives the same tokens on both devices, up to the first step
+/// where the CPU's choice is a near tie (where rounding may legitimately pick the other).
+/// Returns how many tokens agreed.
+fn greedy_agreement(path: &Path, prompt: &[u32], steps: usize) -> usize {
+    let (mut c, mut g) = (load(path, &Device::Cpu), load(path, &gpu()));
+    let (mut lc, mut lg) = (c.forward(prompt).unwrap(), g.forward(prompt).unwrap());
     let mut agreed = 0;
-    for step in 0..48 {
+    for step in 0..steps {
         let (tc, tg) = (argmax(&lc), argmax(&lg));
         if tc != tg {
             let margin = top_margin(&lc);
@@ -126,8 +120,34 @@ fn smollm2_greedy_text_matches_the_cpu() {
         agreed += 1;
         (lc, lg) = (c.forward(&[tc]).unwrap(), g.forward(&[tc]).unwrap());
     }
-    assert!(agreed >= 8, "only {agreed} greedy tokens agree");
-    eprintln!("{agreed} greedy tokens identical on CPU and GPU");
+    eprintln!("{}: {agreed} greedy tokens identical on CPU and GPU", path.display());
+    agreed
+}
+
+#[test]
+fn smollm2_greedy_text_matches_the_cpu() {
+    let Some(path) = llm_support::model_path(llm_support::SMOLLM2) else { return };
+    let rt = Runtime::load(&path, &RuntimeOptions::default()).unwrap();
+    let prompt = rt
+        .prompt_ids(&[ChatMessage::user("Is `subprocess.call(cmd, shell=True)` safe when cmd comes from a web form?")])
+        .unwrap();
+    assert!(greedy_agreement(&path, &prompt, 48) >= 8);
+}
+
+/// Gemma 3 (a base model: plain text, no chat template) past its 512-token sliding window, so
+/// the GPU's local and global attention layers are both exercised on real weights.
+#[test]
+fn gemma3_greedy_text_matches_the_cpu() {
+    let Some(path) = llm_support::model_path(llm_support::GEMMA3) else { return };
+    let (_, content) = pyward::llm::load::open_gguf(&path).unwrap();
+    let tokenizer = pyward::llm::tokenizer::TextTokenizer::for_model(&content, &path).unwrap();
+    let code = "import os, subprocess, sqlite3, pickle\n\ndef run(cmd):\n    return subprocess.call(cmd, shell=True)\n\n\
+                def find(db, name):\n    return db.execute(\"SELECT * FROM users WHERE name = '\" + name + \"'\")\n\n\
+                def load(blob):\n    return pickle.loads(blob)\n\n";
+    let mut prompt = tokenizer.encode_prompt(&code.repeat(12)).unwrap();
+    prompt.truncate(700);
+    assert!(prompt.len() > 600, "prompt of {} tokens does not pass the window", prompt.len());
+    assert!(greedy_agreement(&path, &prompt, 32) >= 8);
 }
 
 /// The whole runtime (chat template, llguidance masks, prefix cache) on the GPU: JSON that
