@@ -3,6 +3,7 @@
 
 use crate::llm::arch::transformer::Transformer;
 use crate::llm::arch::{self, has_slow_cpu_kernel, GgufSource};
+use crate::llm::kernels::Repack;
 use crate::llm::model::{CausalLm, ModelError};
 use candle_core::quantized::gguf_file::{Content, Value};
 use candle_core::quantized::GgmlDType;
@@ -23,11 +24,14 @@ pub struct LoadOptions {
     pub threads: Option<usize>,
     /// Use the batched prefill kernel for multi-token forwards (default: on).
     pub prefill_kernel: bool,
+    /// Which of candle's repacked weight copies to allow on the CPU; `None` (the default)
+    /// chooses from the memory available (see [`crate::llm::kernels::repack`]).
+    pub repack: Option<Repack>,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        Self { requantize: Requantize::Auto, threads: None, prefill_kernel: true }
+        Self { requantize: Requantize::Auto, threads: None, prefill_kernel: true, repack: None }
     }
 }
 
@@ -110,6 +114,13 @@ pub fn load_transformer(
     if !opts.prefill_kernel {
         model.set_prefill_min_rows(None);
     }
+    if device.is_cpu() {
+        let mode = match opts.repack {
+            Some(mode) => mode,
+            None => auto_repack(path, &mut model, &mut warnings),
+        };
+        model.set_repack(mode);
+    }
     if !slow.is_empty() && device.is_cpu() {
         let names = slow.join(", ");
         if requantized.is_empty() {
@@ -126,6 +137,29 @@ pub fn load_transformer(
         }
     }
     Ok((model, content, requantized, warnings))
+}
+
+/// The fastest [`Repack`] mode whose weight copies fit the memory available, with a warning
+/// when it is not [`Repack::Full`].
+fn auto_repack(path: &Path, model: &mut Transformer, warnings: &mut Vec<String>) -> Repack {
+    let full = model.repack_bytes(Repack::Full);
+    let decode = model.repack_bytes(Repack::DecodeOnly);
+    let Some(available) = crate::llm::kernels::repack::available_memory() else { return Repack::Full };
+    let mode = Repack::choose(full, decode, available);
+    let gb = |b: usize| b as f64 / 1e9;
+    let kept = match mode {
+        Repack::Full => return mode,
+        Repack::DecodeOnly => format!("keeping only the {:.1} GB of decode tiles; prompts run on the dequantize-and-GEMM kernel", gb(decode)),
+        Repack::Off => "keeping none; every product runs on pyward's own kernels".to_string(),
+    };
+    warnings.push(format!(
+        "{}: candle's repacked int8 weight tiles would take {:.1} GB more and {:.1} GB of memory is available: \
+         {kept}, which is slower but fits",
+        path.display(),
+        gb(full),
+        gb(available)
+    ));
+    mode
 }
 
 /// `general.architecture` of an opened file.

@@ -86,6 +86,9 @@ pub enum ModelsCommand {
         /// Device: cpu, cuda or cuda:N (a GPU needs a build with `--features cuda`).
         #[arg(long, default_value = "cpu", value_parser = crate::cli::parse_device)]
         device: crate::device::DeviceSpec,
+        /// candle's repacked weight tiles on the CPU: auto (by free memory), full, decode or off.
+        #[arg(long, value_enum, default_value_t = RepackChoice::Auto)]
+        repack: RepackChoice,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -261,6 +264,7 @@ pub fn run_with(
             gen_tokens,
             threads,
             device,
+            repack,
             json,
         } => {
             let path = file_or_name(file, catalog, &cfg)?;
@@ -269,6 +273,7 @@ pub fn run_with(
                 gen_tokens: *gen_tokens,
                 threads: *threads,
                 device: crate::device::open(*device)?,
+                load: crate::llm::load::LoadOptions { repack: repack.mode(), ..Default::default() },
                 ..Default::default()
             };
             let report = crate::llm::bench::bench(&path, &opts)?;
@@ -278,6 +283,28 @@ pub fn run_with(
                 w(out, &render_bench(&report))?;
             }
             Ok(0)
+        }
+    }
+}
+
+/// `models bench --repack`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RepackChoice {
+    /// By the memory available.
+    Auto,
+    Full,
+    Decode,
+    Off,
+}
+
+impl RepackChoice {
+    fn mode(self) -> Option<crate::llm::kernels::Repack> {
+        use crate::llm::kernels::Repack;
+        match self {
+            RepackChoice::Auto => None,
+            RepackChoice::Full => Some(Repack::Full),
+            RepackChoice::Decode => Some(Repack::DecodeOnly),
+            RepackChoice::Off => Some(Repack::Off),
         }
     }
 }

@@ -5,7 +5,7 @@
 
 use super::common::{attention, causal_mask, last_row, logits_vec, Activation, KvCache, RmsNorm, Rope};
 use super::GgufSource;
-use crate::llm::kernels::QLinear;
+use crate::llm::kernels::{QLinear, Repack};
 use crate::llm::model::{CausalLm, ModelError};
 use candle_core::quantized::QTensor;
 use candle_core::{Device, Tensor};
@@ -201,12 +201,22 @@ impl Transformer {
 
     /// Sets when the batched prefill kernel is used (see [`QLinear::set_prefill_min_rows`]).
     pub fn set_prefill_min_rows(&mut self, rows: Option<usize>) {
-        for layer in &mut self.layers {
-            for l in layer.linears_mut() {
-                l.set_prefill_min_rows(rows);
-            }
-        }
-        self.output.set_prefill_min_rows(rows);
+        self.all_linears_mut().for_each(|l| l.set_prefill_min_rows(rows));
+    }
+
+    /// Every linear layer: the blocks' projections and the output.
+    fn all_linears_mut(&mut self) -> impl Iterator<Item = &mut QLinear> {
+        self.layers.iter_mut().flat_map(|l| l.linears_mut()).chain(std::iter::once(&mut self.output))
+    }
+
+    /// Limits candle's repacked weight copies (see [`crate::llm::kernels::repack`]).
+    pub fn set_repack(&mut self, mode: Repack) {
+        self.all_linears_mut().for_each(|l| l.set_repack(mode));
+    }
+
+    /// Bytes candle's repacked copies of every weight take under `mode`.
+    pub fn repack_bytes(&mut self, mode: Repack) -> usize {
+        self.all_linears_mut().map(|l| l.repack_bytes(mode)).sum()
     }
 
     /// Whether single-token calls take the fused decode step (on by default; CPU only). Off,
@@ -220,12 +230,7 @@ impl Transformer {
     /// with candle's quantized matmul; with the latter it computes exactly what the tensor
     /// path computes, which is how its loops are tested.
     pub fn set_decode_gemv(&mut self, on: bool) {
-        for layer in &mut self.layers {
-            for l in layer.linears_mut() {
-                l.set_row_gemv(on);
-            }
-        }
-        self.output.set_row_gemv(on);
+        self.all_linears_mut().for_each(|l| l.set_row_gemv(on));
     }
 
     /// The model's hyper-parameters.

@@ -46,8 +46,10 @@ fn as_blocks<T: candle_core::quantized::k_quants::GgmlType>(bytes: &[u8], n_bloc
 
 pub mod dequant_gemm;
 pub mod gemv;
+pub mod repack;
 mod threads;
 
+pub use repack::Repack;
 pub use threads::{set_threads, threads, ThreadsError};
 pub(crate) use threads::pool;
 
@@ -97,6 +99,8 @@ pub struct QLinear {
     prefill_min_rows: usize,
     /// [`QLinear::forward_row`] runs [`gemv`] (else candle's matmul on a one-row tensor).
     row_gemv: bool,
+    /// Which of candle's repacked weight copies this layer may create.
+    repack: Repack,
 }
 
 impl QLinear {
@@ -122,6 +126,7 @@ impl QLinear {
             in_features,
             prefill_min_rows: DEFAULT_PREFILL_MIN_ROWS,
             row_gemv: true,
+            repack: Repack::Full,
         })
     }
 
@@ -135,6 +140,19 @@ impl QLinear {
     /// candle's quantized matmul, which is what the tensor path computes.
     pub fn set_row_gemv(&mut self, on: bool) {
         self.row_gemv = on;
+    }
+
+    /// Limits candle's repacked copies of the weight (see [`repack`]): short of
+    /// [`Repack::Full`], products that candle would run on tiles it has not been allowed to keep
+    /// take pyward's kernels instead.
+    pub fn set_repack(&mut self, mode: Repack) {
+        self.repack = mode;
+    }
+
+    /// Bytes candle's repacked copies of this weight take under `mode`.
+    pub fn repack_bytes(&self, mode: Repack) -> usize {
+        let bytes = self.weight.storage_size_in_bytes();
+        mode.extra_bytes(self.weight.dtype(), self.out_features, self.in_features, bytes)
     }
 
     /// The quantized weight.
@@ -158,10 +176,17 @@ impl QLinear {
     /// Applies the layer to `x` of shape `(rows, in)`, returning `(rows, out)`.
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let (rows, k) = x.dims2()?;
-        let y = if rows >= self.prefill_min_rows
+        let packs = candle_has_packed_int8(self.weight.dtype(), self.out_features, k);
+        // Any multi-row product on candle would build prompt tiles: keep those weights on the
+        // prefill kernel unless the user turned it off.
+        let min_rows = match (packs, self.repack) {
+            (true, Repack::DecodeOnly | Repack::Off) if self.prefill_min_rows != usize::MAX => 2,
+            _ => self.prefill_min_rows,
+        };
+        let y = if rows >= min_rows
             && x.device().is_cpu()
             && dequant_gemm::supports(self.weight.dtype())
-            && !candle_has_packed_int8(self.weight.dtype(), self.out_features, k)
+            && (!packs || self.repack != Repack::Full)
             && k == self.in_features
         {
             let x = x.to_dtype(candle_core::DType::F32)?.contiguous()?;
@@ -194,7 +219,8 @@ impl QLinear {
                 dst.len()
             )
         }
-        let packed = candle_has_packed_gemv(self.weight.dtype(), self.out_features, self.in_features);
+        let packed = self.repack != Repack::Off
+            && candle_has_packed_gemv(self.weight.dtype(), self.out_features, self.in_features);
         if !self.row_gemv || packed || !gemv::gemv(&self.weight, x, dst)? {
             let t = Tensor::from_slice(x.values(), (1, self.in_features), &candle_core::Device::Cpu)?;
             let y = self.matmul.forward(&t)?.flatten_all()?.to_dtype(candle_core::DType::F32)?.to_vec1::<f32>()?;
