@@ -28,7 +28,7 @@ fn main() {
         let dec = t.elapsed().as_secs_f64();
         println!("round {round} candle: prefill {:.1} tok/s, decode {:.1} tok/s", prompt.len() as f64 / pre, gen as f64 / dec);
         for kernel in [false, true] {
-            let opts = LoadOptions { requantize: Requantize::Never, threads: None, prefill_kernel: kernel };
+            let opts = LoadOptions { requantize: Requantize::Never, prefill_kernel: kernel, ..LoadOptions::default() };
             let mut mine = load_transformer(&path, &Device::Cpu, &opts).unwrap().0;
             let t = Instant::now();
             mine.forward(&prompt).unwrap();

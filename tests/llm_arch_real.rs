@@ -62,7 +62,7 @@ fn argmax(v: &[f32]) -> usize {
 }
 
 fn mine(path: &PathBuf, prefill_kernel: bool) -> Transformer {
-    let opts = LoadOptions { requantize: Requantize::Never, threads: None, prefill_kernel };
+    let opts = LoadOptions { requantize: Requantize::Never, prefill_kernel, ..LoadOptions::default() };
     load_transformer(path, &Device::Cpu, &opts).unwrap().0
 }
 
