@@ -274,7 +274,6 @@ pub fn run_with(
                 threads: *threads,
                 device: crate::device::open(*device)?,
                 load: crate::llm::load::LoadOptions { repack: repack.mode(), ..Default::default() },
-                ..Default::default()
             };
             let report = crate::llm::bench::bench(&path, &opts)?;
             if *json {
