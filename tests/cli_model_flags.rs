@@ -155,3 +155,23 @@ fn an_off_machine_server_is_announced_before_anything_is_sent() {
     );
     assert!(err.contains("cannot connect to http://pyward-test.invalid:8000/v1/chat/completions"), "{err}");
 }
+
+/// `models bench --device`: a GPU this binary cannot use is a typed error (exit 2) that says how
+/// to get one, checked before the model file is even read; a bad `--repack` is a usage error.
+#[test]
+fn models_bench_device_and_repack_errors() {
+    let d = tempfile::tempdir().unwrap();
+    let model = d.path().join("m.gguf");
+    fs::write(&model, b"not read").unwrap();
+    let (code, out, err) = run(pyward(d.path()).args(["models", "bench", "m.gguf", "--device", "cuda:3"]));
+    assert_eq!(code, 2, "{out}{err}");
+    if cfg!(feature = "cuda") {
+        // With four GPUs cuda:3 opens, and the fake file is what fails.
+        assert!(err.contains("device cuda:3: no usable CUDA GPU") || err.contains("m.gguf"), "{err}");
+    } else {
+        assert!(err.contains("device cuda:3") && err.contains("--features cuda") && !err.contains("GGUF"), "{err}");
+    }
+    let (code, _, err) = run(pyward(d.path()).args(["models", "bench", "m.gguf", "--repack", "sometimes"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("auto, full, decode, off"), "{err}");
+}
