@@ -94,10 +94,8 @@ fn device_label(device: &Device) -> String {
 
 /// Peak resident set size (`VmHWM`) in MiB on Linux.
 pub fn peak_rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
+    let bytes = crate::llm::procfs::kb_field("/proc/self/status", "VmHWM")?;
+    Some(bytes as f64 / (1024.0 * 1024.0))
 }
 
 /// Loads the model at `model_path` on `opts.device` and measures prefill and decode speed. Every

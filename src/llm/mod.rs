@@ -11,6 +11,7 @@ pub mod model;
 pub mod runtime;
 pub mod sample;
 pub mod testing;
+pub mod procfs;
 pub mod tokenizer;
 
 pub use chat::{ChatMessage, ChatTemplate, Role};

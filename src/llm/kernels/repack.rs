@@ -76,10 +76,7 @@ fn amx_available() -> bool {
 
 /// `MemAvailable` from `/proc/meminfo`, in bytes (`None` off Linux).
 pub fn available_memory() -> Option<usize> {
-    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kb: usize = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
+    crate::llm::procfs::kb_field("/proc/meminfo", "MemAvailable")
 }
 
 #[cfg(test)]
