@@ -18,14 +18,21 @@ fn median_us(f: impl FnMut(), reps: usize) -> f64 {
 }
 
 fn values(n: usize) -> Vec<f32> {
-    (0..n).map(|i| ((i * 7919 % 1000) as f32 / 500.0) - 1.0).collect()
+    (0..n)
+        .map(|i| ((i * 7919 % 1000) as f32 / 500.0) - 1.0)
+        .collect()
 }
 
 fn main() {
     let dev = Device::Cpu;
     // SmolLM2's projections (cache-resident) and its output head (49152 rows: streams from memory).
     let shapes = [(1536usize, 576usize), (576, 1536), (49152, 576)];
-    for dtype in [GgmlDType::Q8_0, GgmlDType::Q4_0, GgmlDType::Q4_1, GgmlDType::Q5_0] {
+    for dtype in [
+        GgmlDType::Q8_0,
+        GgmlDType::Q4_0,
+        GgmlDType::Q4_1,
+        GgmlDType::Q5_0,
+    ] {
         for (n, k) in shapes {
             let w = Tensor::from_vec(values(n * k), (n, k), &dev).unwrap();
             let q = std::sync::Arc::new(QTensor::quantize(&w, dtype).unwrap());
@@ -64,7 +71,9 @@ fn main() {
         write_tiny_gguf(&path, &spec, None).unwrap();
         let mut times = Vec::new();
         for fused in [false, true] {
-            let mut model = load_transformer(&path, &dev, &LoadOptions::default()).unwrap().0;
+            let mut model = load_transformer(&path, &dev, &LoadOptions::default())
+                .unwrap()
+                .0;
             model.set_fused_decode(fused);
             let prompt: Vec<u32> = (0..256u32).map(|i| i * 13 % spec.vocab as u32).collect();
             model.forward(&prompt).unwrap();

@@ -59,6 +59,8 @@ fn many_file_scan(bencher: Bencher) {
     let e = Engine::new_checked(Catalog::embedded().expect("rules")).expect("engine");
     let c = corpus();
     bencher.counter(ItemsCount::new(c.len())).bench(|| {
-        c.iter().map(|(l, t)| e.scan_source(l, t).findings.len()).sum::<usize>()
+        c.iter()
+            .map(|(l, t)| e.scan_source(l, t).findings.len())
+            .sum::<usize>()
     });
 }

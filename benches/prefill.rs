@@ -17,15 +17,27 @@ fn median_ms(f: impl FnMut(), reps: usize) -> f64 {
 }
 
 fn values(n: usize) -> Vec<f32> {
-    (0..n).map(|i| ((i * 7919 % 1000) as f32 / 500.0) - 1.0).collect()
+    (0..n)
+        .map(|i| ((i * 7919 % 1000) as f32 / 500.0) - 1.0)
+        .collect()
 }
 
 fn main() {
     let dev = Device::Cpu;
     let m = 512;
-    for dtype in [GgmlDType::Q8_0, GgmlDType::Q4_0, GgmlDType::Q4K, GgmlDType::Q6K, GgmlDType::Q4_1] {
+    for dtype in [
+        GgmlDType::Q8_0,
+        GgmlDType::Q4_0,
+        GgmlDType::Q4K,
+        GgmlDType::Q6K,
+        GgmlDType::Q4_1,
+    ] {
         // SmolLM2's shapes; K-quants need rows that are a multiple of 256.
-        let shapes = if dtype.block_size() == 256 { [(1536usize, 768usize), (768, 1536)] } else { [(1536, 576), (576, 1536)] };
+        let shapes = if dtype.block_size() == 256 {
+            [(1536usize, 768usize), (768, 1536)]
+        } else {
+            [(1536, 576), (576, 1536)]
+        };
         for (n, k) in shapes {
             let w = Tensor::from_vec(values(n * k), (n, k), &dev).unwrap();
             let q = Arc::new(QTensor::quantize(&w, dtype).unwrap());
@@ -53,7 +65,10 @@ fn main() {
     let path = dir.join("tiny.gguf");
     write_tiny_gguf(&path, &spec, None).unwrap();
     for kernel in [false, true] {
-        let opts = LoadOptions { prefill_kernel: kernel, ..Default::default() };
+        let opts = LoadOptions {
+            prefill_kernel: kernel,
+            ..Default::default()
+        };
         let mut model = load_gguf(&path, &dev, &opts).unwrap().model;
         let prompt: Vec<u32> = (0..512u32).map(|i| i * 13 % spec.vocab as u32).collect();
         let t = median_ms(

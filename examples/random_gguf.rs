@@ -62,7 +62,9 @@ fn main() {
         fail("usage: random_gguf PRESET OUT.gguf [--dtype q4k|q8_0|q4_0]")
     };
     let Some(mut spec) = preset(name) else {
-        fail(&format!("unknown preset {name}: qwen2.5-coder-1.5b or qwen2.5-coder-7b"))
+        fail(&format!(
+            "unknown preset {name}: qwen2.5-coder-1.5b or qwen2.5-coder-7b"
+        ))
     };
     spec.dtype = dtype;
     let out = PathBuf::from(out);

@@ -449,17 +449,20 @@ pub struct MergeArgs {
 
 /// `--backend` values.
 pub fn parse_backend_spec(text: &str) -> Result<crate::bench::BackendSpec, String> {
-    text.parse().map_err(|e: crate::bench::SpecError| e.to_string())
+    text.parse()
+        .map_err(|e: crate::bench::SpecError| e.to_string())
 }
 
 /// `--shard` values.
 pub fn parse_shard(text: &str) -> Result<crate::shard::Shard, String> {
-    text.parse().map_err(|e: crate::shard::ShardError| e.to_string())
+    text.parse()
+        .map_err(|e: crate::shard::ShardError| e.to_string())
 }
 
 /// `--device` values.
 pub fn parse_device(text: &str) -> Result<crate::device::DeviceSpec, String> {
-    text.parse().map_err(|e: crate::device::DeviceError| e.to_string())
+    text.parse()
+        .map_err(|e: crate::device::DeviceError| e.to_string())
 }
 
 /// Options of `pyward rules`.
@@ -561,22 +564,68 @@ mod tests {
     #[test]
     fn backend_flags_parse_with_defaults() {
         let cli = Cli::try_parse_from(["pyward", "scan", "x.py"]).unwrap();
-        let Command::Scan(args) = cli.command else { panic!("not scan") };
+        let Command::Scan(args) = cli.command else {
+            panic!("not scan")
+        };
         let m = &args.model;
         assert_eq!(m.backend, BackendArg::Local);
-        assert_eq!((m.api_key_env.as_str(), m.max_concurrent, m.timeout, m.model_tier), ("OPENAI_API_KEY", 4, 120, None));
+        assert_eq!(
+            (
+                m.api_key_env.as_str(),
+                m.max_concurrent,
+                m.timeout,
+                m.model_tier
+            ),
+            ("OPENAI_API_KEY", 4, 120, None)
+        );
         let cli = Cli::try_parse_from([
-            "pyward", "fix", "x.py", "--backend", "openai", "--base-url", "http://h/v1", "--api-model", "m",
-            "--api-key-env", "K", "--max-concurrent", "8", "--timeout", "5", "--model-tier", "2",
+            "pyward",
+            "fix",
+            "x.py",
+            "--backend",
+            "openai",
+            "--base-url",
+            "http://h/v1",
+            "--api-model",
+            "m",
+            "--api-key-env",
+            "K",
+            "--max-concurrent",
+            "8",
+            "--timeout",
+            "5",
+            "--model-tier",
+            "2",
         ])
         .unwrap();
-        let Command::Fix(args) = cli.command else { panic!("not fix") };
+        let Command::Fix(args) = cli.command else {
+            panic!("not fix")
+        };
         let m = &args.model;
         assert_eq!(m.backend, BackendArg::Openai);
-        assert_eq!((m.base_url.as_deref(), m.api_model.as_deref()), (Some("http://h/v1"), Some("m")));
-        assert_eq!((m.api_key_env.as_str(), m.max_concurrent, m.timeout, m.model_tier), ("K", 8, 5, Some(2)));
-        for bad in [["--max-concurrent", "0"], ["--timeout", "0"], ["--model-tier", "4"], ["--backend", "remote"]] {
-            assert!(Cli::try_parse_from(["pyward", "scan", "x"].into_iter().chain(bad)).is_err(), "{bad:?}");
+        assert_eq!(
+            (m.base_url.as_deref(), m.api_model.as_deref()),
+            (Some("http://h/v1"), Some("m"))
+        );
+        assert_eq!(
+            (
+                m.api_key_env.as_str(),
+                m.max_concurrent,
+                m.timeout,
+                m.model_tier
+            ),
+            ("K", 8, 5, Some(2))
+        );
+        for bad in [
+            ["--max-concurrent", "0"],
+            ["--timeout", "0"],
+            ["--model-tier", "4"],
+            ["--backend", "remote"],
+        ] {
+            assert!(
+                Cli::try_parse_from(["pyward", "scan", "x"].into_iter().chain(bad)).is_err(),
+                "{bad:?}"
+            );
         }
     }
 

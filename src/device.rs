@@ -105,7 +105,13 @@ fn open_cuda(spec: DeviceSpec, ordinal: usize) -> Result<candle_core::Device, De
         // candle appends a captured backtrace to the message: keep the first line.
         Ok(Err(e)) => Err(DeviceError::CudaUnavailable {
             spec,
-            message: e.to_string().lines().next().unwrap_or_default().trim().to_string(),
+            message: e
+                .to_string()
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_string(),
         }),
         Err(panic) => {
             let message = panic

@@ -16,7 +16,11 @@ pub enum SourceError {
     #[error("{path}: binary file (NUL byte at offset {offset})")]
     Binary { path: PathBuf, offset: usize },
     #[error("{path}: file is {size} bytes, over the limit of {limit}")]
-    TooLarge { path: PathBuf, size: u64, limit: u64 },
+    TooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+    },
     #[error("{path}: tree-sitter could not parse the file")]
     Parse { path: PathBuf },
     #[error("{path}: {message}")]

@@ -5,8 +5,8 @@
 //! (`main.rs`) is a thin shell over this crate.
 
 pub mod backends;
-pub mod cli;
 pub mod bench;
+pub mod cli;
 pub mod commands;
 pub mod device;
 pub mod error;

@@ -84,7 +84,10 @@ pub fn scan_paths(
 
     let (inputs, mut diagnostics) = crate::source::discover(paths, opts);
     let scan_all = || -> Vec<(FileScan, bool)> {
-        inputs.par_iter().map(|i| scan_input(engine, i, opts)).collect()
+        inputs
+            .par_iter()
+            .map(|i| scan_input(engine, i, opts))
+            .collect()
     };
     let results = match rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs.unwrap_or(0))
@@ -114,7 +117,13 @@ pub fn scan_input(
 ) -> (FileScan, bool) {
     match read_input(input, opts.max_file_size) {
         Ok(t) => (engine.scan_source(input.label(), &t), true),
-        Err(d) => (FileScan { findings: Vec::new(), diagnostics: vec![d] }, false),
+        Err(d) => (
+            FileScan {
+                findings: Vec::new(),
+                diagnostics: vec![d],
+            },
+            false,
+        ),
     }
 }
 
@@ -138,10 +147,15 @@ pub fn read_input(input: &crate::source::Input, max_file_size: u64) -> Result<St
 /// every report uses, whatever order the files were scanned in.
 pub fn sort_outcome(out: &mut ScanOutcome) {
     out.findings.sort_by(|a, b| {
-        (&a.path, a.span.start_line, a.span.start_column, &a.rule_id)
-            .cmp(&(&b.path, b.span.start_line, b.span.start_column, &b.rule_id))
+        (&a.path, a.span.start_line, a.span.start_column, &a.rule_id).cmp(&(
+            &b.path,
+            b.span.start_line,
+            b.span.start_column,
+            &b.rule_id,
+        ))
     });
-    out.diagnostics.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+    out.diagnostics
+        .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
 }
 
 /// The message of a source error without its leading `path: `.
@@ -176,15 +190,25 @@ mod tests {
         let engine = Engine::new(Catalog::embedded().unwrap()).unwrap();
         let mut outs = Vec::new();
         for jobs in [1, 3] {
-            let opts = ScanOptions { jobs: Some(jobs), ..ScanOptions::default() };
+            let opts = ScanOptions {
+                jobs: Some(jobs),
+                ..ScanOptions::default()
+            };
             outs.push(scan_paths(&engine, &[r.to_path_buf()], &opts));
         }
         let o = &outs[0];
         assert_eq!(o.files_scanned, 3);
-        let paths: Vec<&str> = o.findings.iter().map(|f| f.path.rsplit(&*crate::source::label_of(r)).next().unwrap()).collect();
+        let paths: Vec<&str> = o
+            .findings
+            .iter()
+            .map(|f| f.path.rsplit(&*crate::source::label_of(r)).next().unwrap())
+            .collect();
         assert_eq!(paths, vec!["/a.py", "/b.py", "/c/d.py"]);
         assert_eq!(o.diagnostics.len(), 1);
         assert!(o.diagnostics[0].message.contains("binary"));
-        assert_eq!(serde_json::to_string(&outs[0]).unwrap(), serde_json::to_string(&outs[1]).unwrap());
+        assert_eq!(
+            serde_json::to_string(&outs[0]).unwrap(),
+            serde_json::to_string(&outs[1]).unwrap()
+        );
     }
 }

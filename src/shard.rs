@@ -32,7 +32,10 @@ pub struct ShardError {
 impl Shard {
     /// Shard `index` of `count` (1-based).
     pub fn new(index: u32, count: u32) -> Result<Shard, ShardError> {
-        let err = |reason| ShardError { text: format!("{index}/{count}"), reason };
+        let err = |reason| ShardError {
+            text: format!("{index}/{count}"),
+            reason,
+        };
         if count == 0 {
             return Err(err("N must be at least 1"));
         }
@@ -76,11 +79,17 @@ impl FromStr for Shard {
     type Err = ShardError;
 
     fn from_str(s: &str) -> Result<Shard, ShardError> {
-        let err = |reason| ShardError { text: s.to_string(), reason };
+        let err = |reason| ShardError {
+            text: s.to_string(),
+            reason,
+        };
         let (k, n) = s.trim().split_once('/').ok_or_else(|| err("no `/`"))?;
         let k: u32 = k.trim().parse().map_err(|_| err("K is not a number"))?;
         let n: u32 = n.trim().parse().map_err(|_| err("N is not a number"))?;
-        Shard::new(k, n).map_err(|e| ShardError { text: s.to_string(), reason: e.reason })
+        Shard::new(k, n).map_err(|e| ShardError {
+            text: s.to_string(),
+            reason: e.reason,
+        })
     }
 }
 
@@ -93,17 +102,25 @@ mod tests {
         let s: Shard = "2/3".parse().unwrap();
         assert_eq!((s.index(), s.count()), (2, 3));
         assert_eq!(s.to_string(), "2/3");
-        assert_eq!(" 1 / 1 ".parse::<Shard>().unwrap(), Shard::new(1, 1).unwrap());
+        assert_eq!(
+            " 1 / 1 ".parse::<Shard>().unwrap(),
+            Shard::new(1, 1).unwrap()
+        );
         for bad in ["0/2", "3/2", "1/0", "a/2", "1/b", "12", ""] {
             let e = bad.parse::<Shard>().unwrap_err();
             assert!(e.to_string().contains(&format!("`{bad}`")), "{e}");
         }
-        assert_eq!("3/2".parse::<Shard>().unwrap_err().reason, "K must be between 1 and N");
+        assert_eq!(
+            "3/2".parse::<Shard>().unwrap_err().reason,
+            "K must be between 1 and N"
+        );
     }
 
     #[test]
     fn every_label_is_in_exactly_one_shard() {
-        let labels: Vec<String> = (0..500).map(|i| format!("src/pkg{}/mod_{i}.py", i % 7)).collect();
+        let labels: Vec<String> = (0..500)
+            .map(|i| format!("src/pkg{}/mod_{i}.py", i % 7))
+            .collect();
         for n in 1..=5u32 {
             let shards: Vec<Shard> = (1..=n).map(|k| Shard::new(k, n).unwrap()).collect();
             let mut sizes = vec![0usize; n as usize];
@@ -114,7 +131,10 @@ mod tests {
             }
             // A hash partition is roughly even: no shard gets under half its share.
             for s in sizes {
-                assert!(s * n as usize * 2 >= labels.len(), "uneven split for n={n}: {s}");
+                assert!(
+                    s * n as usize * 2 >= labels.len(),
+                    "uneven split for n={n}: {s}"
+                );
             }
         }
     }
@@ -123,8 +143,14 @@ mod tests {
     fn assignment_depends_on_the_label_only() {
         // Fixed values: the partition is stable across versions and machines.
         assert_eq!(Shard::of("a.py", 1), 1);
-        let before: Vec<u32> = ["a.py", "b.py", "c.py"].iter().map(|l| Shard::of(l, 4)).collect();
-        let after: Vec<u32> = ["a.py", "b.py", "c.py", "aa.py"].iter().map(|l| Shard::of(l, 4)).collect();
+        let before: Vec<u32> = ["a.py", "b.py", "c.py"]
+            .iter()
+            .map(|l| Shard::of(l, 4))
+            .collect();
+        let after: Vec<u32> = ["a.py", "b.py", "c.py", "aa.py"]
+            .iter()
+            .map(|l| Shard::of(l, 4))
+            .collect();
         assert_eq!(&after[..3], &before[..]);
         let sha = Sha256::digest(b"a.py");
         let expected = (u64::from_be_bytes(sha[..8].try_into().unwrap()) % 4) as u32 + 1;

@@ -54,7 +54,10 @@ pub fn discover(paths: &[PathBuf], opts: &ScanOptions) -> (Vec<Input>, Vec<Diagn
         match meta {
             Ok(m) if m.is_dir() => walk_dir(p, opts, &mut inputs, &mut diags),
             // Named explicitly: always scanned, whatever the extension or exclusions.
-            Ok(_) => inputs.push(Input::File { label: label_of(p), path: p.clone() }),
+            Ok(_) => inputs.push(Input::File {
+                label: label_of(p),
+                path: p.clone(),
+            }),
             Err(e) => diags.push(Diagnostic {
                 path: label_of(p),
                 level: DiagnosticLevel::Error,
@@ -116,10 +119,13 @@ fn walk_dir(root: &Path, opts: &ScanOptions, inputs: &mut Vec<Input>, diags: &mu
         match entry {
             Ok(e) => {
                 let Some(ft) = e.file_type() else { continue };
-                let is_file = ft.is_file()
-                    || (ft.is_symlink() && opts.follow_symlinks && e.path().is_file());
+                let is_file =
+                    ft.is_file() || (ft.is_symlink() && opts.follow_symlinks && e.path().is_file());
                 if is_file && is_python_file(e.path()) {
-                    inputs.push(Input::File { label: label_of(e.path()), path: e.into_path() });
+                    inputs.push(Input::File {
+                        label: label_of(e.path()),
+                        path: e.into_path(),
+                    });
                 }
             }
             Err(err) => diags.push(Diagnostic {
@@ -175,7 +181,9 @@ pub fn is_python_file(path: &Path) -> bool {
 
 /// Whether the first line of the file is a `#!` line mentioning python.
 pub fn has_python_shebang(path: &Path) -> bool {
-    let Ok(f) = std::fs::File::open(path) else { return false };
+    let Ok(f) = std::fs::File::open(path) else {
+        return false;
+    };
     let mut buf = [0u8; 256];
     let mut n = 0;
     let mut f = f.take(buf.len() as u64);
@@ -193,7 +201,10 @@ pub fn has_python_shebang(path: &Path) -> bool {
 
 /// Reads a file with a size limit (`limit == 0` means none) and decodes it.
 pub fn read_source(path: &Path, limit: u64) -> Result<String, SourceError> {
-    let read_err = |source| SourceError::Read { path: path.to_path_buf(), source };
+    let read_err = |source| SourceError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
     let f = std::fs::File::open(path).map_err(read_err)?;
     let meta = f.metadata().map_err(read_err)?;
     if meta.is_dir() {
@@ -203,7 +214,11 @@ pub fn read_source(path: &Path, limit: u64) -> Result<String, SourceError> {
         });
     }
     if limit > 0 && meta.len() > limit {
-        return Err(SourceError::TooLarge { path: path.to_path_buf(), size: meta.len(), limit });
+        return Err(SourceError::TooLarge {
+            path: path.to_path_buf(),
+            size: meta.len(),
+            limit,
+        });
     }
     read_limited(f, path, limit)
 }
@@ -215,10 +230,17 @@ pub fn read_stdin(limit: u64) -> Result<String, SourceError> {
 
 fn read_limited(r: impl Read, path: &Path, limit: u64) -> Result<String, SourceError> {
     let mut bytes = Vec::new();
-    let cap = if limit == 0 { u64::MAX } else { limit.saturating_add(1) };
+    let cap = if limit == 0 {
+        u64::MAX
+    } else {
+        limit.saturating_add(1)
+    };
     r.take(cap)
         .read_to_end(&mut bytes)
-        .map_err(|source| SourceError::Read { path: path.to_path_buf(), source })?;
+        .map_err(|source| SourceError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
     if limit > 0 && bytes.len() as u64 > limit {
         return Err(SourceError::TooLarge {
             path: path.to_path_buf(),
@@ -232,7 +254,10 @@ fn read_limited(r: impl Read, path: &Path, limit: u64) -> Result<String, SourceE
 /// Checks for binary content and UTF-8, stripping a byte-order mark.
 pub fn decode(path: &Path, mut bytes: Vec<u8>) -> Result<String, SourceError> {
     if let Some(offset) = bytes.iter().position(|&b| b == 0) {
-        return Err(SourceError::Binary { path: path.to_path_buf(), offset });
+        return Err(SourceError::Binary {
+            path: path.to_path_buf(),
+            offset,
+        });
     }
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
         bytes.drain(..3);
@@ -256,7 +281,12 @@ mod tests {
         let prefix = format!("{}/", label_of(root));
         inputs
             .iter()
-            .map(|i| i.label().strip_prefix(&prefix).unwrap_or(i.label()).to_string())
+            .map(|i| {
+                i.label()
+                    .strip_prefix(&prefix)
+                    .unwrap_or(i.label())
+                    .to_string()
+            })
             .collect()
     }
 
@@ -273,7 +303,10 @@ mod tests {
         fs::write(r.join("sub/z.pyw"), "").unwrap();
         let (inputs, diags) = discover(&[r.to_path_buf()], &opts());
         assert!(diags.is_empty(), "{diags:?}");
-        assert_eq!(labels(r, &inputs), vec!["a.py", "b.pyi", "sub/z.pyw", "tool"]);
+        assert_eq!(
+            labels(r, &inputs),
+            vec!["a.py", "b.pyi", "sub/z.pyw", "tool"]
+        );
     }
 
     #[test]
@@ -295,7 +328,13 @@ mod tests {
         // Named explicitly: scanned even though excluded, ignored and not `.py`.
         let explicit = r.join("build/gen.py");
         let (inputs, _) = discover(&[explicit.clone()], &o);
-        assert_eq!(inputs, vec![Input::File { label: label_of(&explicit), path: explicit }]);
+        assert_eq!(
+            inputs,
+            vec![Input::File {
+                label: label_of(&explicit),
+                path: explicit
+            }]
+        );
     }
 
     #[test]
@@ -318,7 +357,10 @@ mod tests {
         o.follow_symlinks = true;
         let (inputs, diags) = discover(&[r.to_path_buf()], &o);
         assert_eq!(labels(r, &inputs), vec!["a/m.py"]);
-        assert!(diags.iter().any(|d| d.message.contains("loop")), "{diags:?}");
+        assert!(
+            diags.iter().any(|d| d.message.contains("loop")),
+            "{diags:?}"
+        );
     }
 
     #[test]
@@ -329,11 +371,23 @@ mod tests {
         fs::write(r.join("latin.py"), b"x = '\xe9'\n").unwrap();
         fs::write(r.join("bom.py"), b"\xEF\xBB\xBFx = 1\n").unwrap();
         fs::write(r.join("big.py"), "x = 1\n".repeat(100)).unwrap();
-        assert!(matches!(read_source(&r.join("bin.py"), 0), Err(SourceError::Binary { offset: 5, .. })));
-        assert!(matches!(read_source(&r.join("latin.py"), 0), Err(SourceError::NotUtf8 { offset: 5, .. })));
+        assert!(matches!(
+            read_source(&r.join("bin.py"), 0),
+            Err(SourceError::Binary { offset: 5, .. })
+        ));
+        assert!(matches!(
+            read_source(&r.join("latin.py"), 0),
+            Err(SourceError::NotUtf8 { offset: 5, .. })
+        ));
         assert_eq!(read_source(&r.join("bom.py"), 0).unwrap(), "x = 1\n");
-        assert!(matches!(read_source(&r.join("big.py"), 100), Err(SourceError::TooLarge { .. })));
+        assert!(matches!(
+            read_source(&r.join("big.py"), 100),
+            Err(SourceError::TooLarge { .. })
+        ));
         assert!(read_source(&r.join("big.py"), 1000).is_ok());
-        assert!(matches!(read_source(&r.join("nope.py"), 0), Err(SourceError::Read { .. })));
+        assert!(matches!(
+            read_source(&r.join("nope.py"), 0),
+            Err(SourceError::Read { .. })
+        ));
     }
 }

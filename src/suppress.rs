@@ -88,7 +88,9 @@ pub fn comment_suppresses(comment: &str, rule: &RuleSpec) -> Option<&'static str
             }
         } else if lower.starts_with("pyward") {
             let rest = seg["pyward".len()..].trim_start();
-            let Some(rest) = rest.strip_prefix(':') else { continue };
+            let Some(rest) = rest.strip_prefix(':') else {
+                continue;
+            };
             let rest = rest.trim_start();
             if !rest.to_ascii_lowercase().starts_with("ignore") {
                 continue;
@@ -127,7 +129,10 @@ fn codes_in(s: &str) -> Vec<String> {
         .filter_map(|t| {
             let t = t.trim();
             let letters = t.chars().take_while(|c| c.is_ascii_alphabetic()).count();
-            let digits = t[letters..].chars().take_while(|c| c.is_ascii_digit()).count();
+            let digits = t[letters..]
+                .chars()
+                .take_while(|c| c.is_ascii_digit())
+                .count();
             (letters > 0 && digits > 0 && letters + digits == t.len())
                 .then(|| t.to_ascii_uppercase())
         })
@@ -184,7 +189,10 @@ mod tests {
         );
         assert_eq!(comment_suppresses("# nosec PW101", &r), Some("nosec"));
         assert_eq!(comment_suppresses("# nosec B607", &r), None);
-        assert_eq!(comment_suppresses("# nosec - reviewed by security", &r), Some("nosec"));
+        assert_eq!(
+            comment_suppresses("# nosec - reviewed by security", &r),
+            Some("nosec")
+        );
         assert_eq!(comment_suppresses("# nosecurity", &r), None);
     }
 
@@ -203,8 +211,14 @@ mod tests {
     fn pyward_ignore_forms() {
         let r = rule();
         assert_eq!(comment_suppresses("# pyward: ignore", &r), Some("pyward"));
-        assert_eq!(comment_suppresses("# pyward: ignore[PW101]", &r), Some("pyward"));
-        assert_eq!(comment_suppresses("# pyward: ignore[PW102, PW101]", &r), Some("pyward"));
+        assert_eq!(
+            comment_suppresses("# pyward: ignore[PW101]", &r),
+            Some("pyward")
+        );
+        assert_eq!(
+            comment_suppresses("# pyward: ignore[PW102, PW101]", &r),
+            Some("pyward")
+        );
         assert_eq!(comment_suppresses("# pyward: ignore[PW102]", &r), None);
         assert_eq!(comment_suppresses("# pyward: ignored", &r), None);
         assert_eq!(comment_suppresses("# pyward is great", &r), None);
@@ -213,8 +227,14 @@ mod tests {
     #[test]
     fn several_markers_in_one_comment() {
         let r = rule();
-        assert_eq!(comment_suppresses("# noqa: E501  # nosec", &r), Some("nosec"));
-        assert_eq!(comment_suppresses("# type: ignore # pyward: ignore[PW101]", &r), Some("pyward"));
+        assert_eq!(
+            comment_suppresses("# noqa: E501  # nosec", &r),
+            Some("nosec")
+        );
+        assert_eq!(
+            comment_suppresses("# type: ignore # pyward: ignore[PW101]", &r),
+            Some("pyward")
+        );
     }
 
     #[test]

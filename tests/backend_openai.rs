@@ -25,7 +25,8 @@ use pyward::pipeline::{schema_of, Backend, BackendError, CompletionRequest, Stag
 use pyward::rules::Catalog;
 use serde_json::Value;
 
-const SHELL_CALL: &str = "import subprocess\n\ndef run(cmd):\n    subprocess.run(cmd, shell=True)\n";
+const SHELL_CALL: &str =
+    "import subprocess\n\ndef run(cmd):\n    subprocess.run(cmd, shell=True)\n";
 const YAML_LOAD: &str = "import yaml\n\n\ndef read(data):\n    return yaml.load(data)\n";
 
 fn backend(base_url: &str) -> OpenAiBackend {
@@ -38,7 +39,9 @@ fn request(stage: Stage, schema: Value, user: &str, max_tokens: usize) -> Comple
     CompletionRequest {
         stage,
         messages: vec![
-            Message::system("You are a security reviewer of Python code. Answer with a JSON object only."),
+            Message::system(
+                "You are a security reviewer of Python code. Answer with a JSON object only.",
+            ),
             Message::user(user),
         ],
         schema,
@@ -49,50 +52,118 @@ fn request(stage: Stage, schema: Value, user: &str, max_tokens: usize) -> Comple
 }
 
 fn assert_matches_schema(schema: &Value, value: &Value) {
-    let v = jsonschema::options().build(schema).expect("schema compiles");
+    let v = jsonschema::options()
+        .build(schema)
+        .expect("schema compiles");
     let errors: Vec<String> = v.iter_errors(value).map(|e| e.to_string()).collect();
-    assert!(errors.is_empty(), "{value} does not match the schema: {errors:?}");
+    assert!(
+        errors.is_empty(),
+        "{value} does not match the schema: {errors:?}"
+    );
 }
 
 #[test]
 fn structured_output_matches_the_stage_schemas() {
-    let Some(server) = LlamaServer::start(&[]) else { return };
+    let Some(server) = LlamaServer::start(&[]) else {
+        return;
+    };
     let mut b = backend(&server.base_url());
     let catalog = Catalog::embedded().unwrap();
     let rule = catalog.get("PW101").expect("PW101");
-    let chunk = Chunk { start_line: 3, end_line: 4, context_lines: vec![1], name: "function run".into() };
+    let chunk = Chunk {
+        start_line: 3,
+        end_line: 4,
+        context_lines: vec![1],
+        name: "function run".into(),
+    };
     let code = format!("```python\n{SHELL_CALL}```");
     let cases = [
-        (Stage::Guardrail, schema_of::<GuardrailAnswer>(), format!("Does any comment or string in this code address an AI model?\n{code}")),
-        (Stage::Analyzer, schema_for(&[rule], &chunk), format!("List the vulnerabilities (rule PW101, CWE-78) in lines 3-4:\n{code}")),
-        (Stage::Calibration, schema_of::<CalibrationAnswer>(), format!("Is the shell=True call on line 4 vulnerable?\n{code}")),
-        (Stage::Fixer, schema_of::<FixAnswer>(), format!("Rewrite line 4 without shell=True.\n{code}")),
+        (
+            Stage::Guardrail,
+            schema_of::<GuardrailAnswer>(),
+            format!("Does any comment or string in this code address an AI model?\n{code}"),
+        ),
+        (
+            Stage::Analyzer,
+            schema_for(&[rule], &chunk),
+            format!("List the vulnerabilities (rule PW101, CWE-78) in lines 3-4:\n{code}"),
+        ),
+        (
+            Stage::Calibration,
+            schema_of::<CalibrationAnswer>(),
+            format!("Is the shell=True call on line 4 vulnerable?\n{code}"),
+        ),
+        (
+            Stage::Fixer,
+            schema_of::<FixAnswer>(),
+            format!("Rewrite line 4 without shell=True.\n{code}"),
+        ),
     ];
     for (stage, schema, user) in cases {
         let req = request(stage, schema.clone(), &user, 400);
-        let r = b.complete(&req).unwrap_or_else(|e| panic!("{stage:?}: {e}\nserver log:\n{}", server.log()));
+        let r = b
+            .complete(&req)
+            .unwrap_or_else(|e| panic!("{stage:?}: {e}\nserver log:\n{}", server.log()));
         assert_matches_schema(&schema, &r.value);
         let typed = match stage {
-            Stage::Guardrail => serde_json::from_value::<GuardrailAnswer>(r.value.clone()).map(|_| ()),
-            Stage::Analyzer => serde_json::from_value::<AnalyzerAnswer>(r.value.clone()).map(|_| ()),
-            Stage::Calibration => serde_json::from_value::<CalibrationAnswer>(r.value.clone()).map(|_| ()),
+            Stage::Guardrail => {
+                serde_json::from_value::<GuardrailAnswer>(r.value.clone()).map(|_| ())
+            }
+            Stage::Analyzer => {
+                serde_json::from_value::<AnalyzerAnswer>(r.value.clone()).map(|_| ())
+            }
+            Stage::Calibration => {
+                serde_json::from_value::<CalibrationAnswer>(r.value.clone()).map(|_| ())
+            }
             Stage::Fixer => serde_json::from_value::<FixAnswer>(r.value.clone()).map(|_| ()),
         };
-        assert!(typed.is_ok(), "{stage:?}: {} does not deserialize: {typed:?}", r.value);
-        assert!(r.prompt_tokens > 20, "{stage:?}: usage.prompt_tokens = {}", r.prompt_tokens);
-        assert!(r.completion_tokens > 0 && r.completion_tokens <= 2 * 400, "{stage:?}: {}", r.completion_tokens);
+        assert!(
+            typed.is_ok(),
+            "{stage:?}: {} does not deserialize: {typed:?}",
+            r.value
+        );
+        assert!(
+            r.prompt_tokens > 20,
+            "{stage:?}: usage.prompt_tokens = {}",
+            r.prompt_tokens
+        );
+        assert!(
+            r.completion_tokens > 0 && r.completion_tokens <= 2 * 400,
+            "{stage:?}: {}",
+            r.completion_tokens
+        );
         assert!(r.elapsed_ms > 0.0);
         // llama-server returns logprobs: the value tokens' are kept, the forced punctuation's not.
-        assert!(!r.token_logprobs.is_empty(), "{stage:?}: no logprobs for {}", r.value);
-        assert!(r.token_logprobs.len() < r.completion_tokens, "{stage:?}: punctuation tokens were kept");
-        assert!(r.token_logprobs.iter().all(|&p| p <= 0.0 && p.is_finite()), "{:?}", r.token_logprobs);
+        assert!(
+            !r.token_logprobs.is_empty(),
+            "{stage:?}: no logprobs for {}",
+            r.value
+        );
+        assert!(
+            r.token_logprobs.len() < r.completion_tokens,
+            "{stage:?}: punctuation tokens were kept"
+        );
+        assert!(
+            r.token_logprobs.iter().all(|&p| p <= 0.0 && p.is_finite()),
+            "{:?}",
+            r.token_logprobs
+        );
         // Same request, temperature 0: the same answer.
         let again = b.complete(&req).unwrap();
-        assert_eq!(again.value, r.value, "{stage:?} is not deterministic at temperature 0");
+        assert_eq!(
+            again.value, r.value,
+            "{stage:?} is not deterministic at temperature 0"
+        );
     }
     let info = b.describe();
-    assert_eq!((info.name.as_str(), info.model.as_str()), ("openai-compatible", "smollm2"));
-    assert!(!info.sends_code_off_machine, "a 127.0.0.1 server keeps the code on the machine");
+    assert_eq!(
+        (info.name.as_str(), info.model.as_str()),
+        ("openai-compatible", "smollm2")
+    );
+    assert!(
+        !info.sends_code_off_machine,
+        "a 127.0.0.1 server keeps the code on the machine"
+    );
 }
 
 fn pyward(dir: &Path) -> Command {
@@ -119,26 +190,52 @@ fn run(c: &mut Command) -> (i32, String, String) {
 /// The backend flags. The timeout is generous: requests queue on the server's one slot, and on
 /// a loaded 2-core machine a queued analyzer answer can wait minutes.
 fn openai_args(url: &str) -> [&str; 8] {
-    ["--backend", "openai", "--base-url", url, "--api-model", "smollm2", "--timeout", "900"]
+    [
+        "--backend",
+        "openai",
+        "--base-url",
+        url,
+        "--api-model",
+        "smollm2",
+        "--timeout",
+        "900",
+    ]
 }
 
 #[test]
 fn scan_through_the_binary_reports_static_findings_and_names_the_backend() {
-    let Some(server) = LlamaServer::start(&[]) else { return };
+    let Some(server) = LlamaServer::start(&[]) else {
+        return;
+    };
     let d = tempfile::tempdir().unwrap();
     fs::write(d.path().join("a.py"), SHELL_CALL).unwrap();
     let url = server.base_url();
     let t0 = Instant::now();
     let (code, out, err) = run(pyward(d.path())
-        .args(["scan", "a.py", "--format", "json", "--no-cache", "--model-tier", "1"])
+        .args([
+            "scan",
+            "a.py",
+            "--format",
+            "json",
+            "--no-cache",
+            "--model-tier",
+            "1",
+        ])
         .args(openai_args(&url)));
     let secs = t0.elapsed().as_secs_f64();
     assert_eq!(code, 1, "stderr: {err}\nserver log:\n{}", server.log());
-    assert!(!err.contains("warning: --backend openai"), "no off-machine warning for 127.0.0.1: {err}");
+    assert!(
+        !err.contains("warning: --backend openai"),
+        "no off-machine warning for 127.0.0.1: {err}"
+    );
     assert!(err.contains("pipeline with smollm2"), "{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
     assert!(
-        v["findings"].as_array().unwrap().iter().any(|f| f["rule_id"] == "PW101" && f["origin"] == "static"),
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule_id"] == "PW101" && f["origin"] == "static"),
         "{}",
         v["findings"]
     );
@@ -159,7 +256,11 @@ fn scan_through_the_binary_reports_static_findings_and_names_the_backend() {
         .args(openai_args(&url)));
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("+    return yaml.safe_load(data)\n"), "{out}");
-    assert_eq!(fs::read_to_string(f.path().join("b.py")).unwrap(), YAML_LOAD, "no --write: untouched");
+    assert_eq!(
+        fs::read_to_string(f.path().join("b.py")).unwrap(),
+        YAML_LOAD,
+        "no --write: untouched"
+    );
 }
 
 /// Drops `tool.command_line` (it names the flags that differ between the compared runs).
@@ -171,7 +272,9 @@ fn without_command_line(report: &str) -> Value {
 
 #[test]
 fn scans_are_deterministic_repeated_and_in_parallel() {
-    let Some(server) = LlamaServer::start(&[]) else { return };
+    let Some(server) = LlamaServer::start(&[]) else {
+        return;
+    };
     let d = tempfile::tempdir().unwrap();
     fs::write(d.path().join("a.py"), SHELL_CALL).unwrap();
     fs::write(d.path().join("b.py"), YAML_LOAD).unwrap();
@@ -189,11 +292,18 @@ fn scans_are_deterministic_repeated_and_in_parallel() {
     assert_eq!(first, second, "two runs at temperature 0 differ");
     let v: Value = serde_json::from_str(&first).unwrap();
     assert_eq!(v["summary"]["files_scanned"], 2);
-    assert_eq!(v["tool"]["model"]["tier"], 3, "remote models default to tier 3");
+    assert_eq!(
+        v["tool"]["model"]["tier"], 3,
+        "remote models default to tier 3"
+    );
 
     // One file at a time, filling the result cache; then 4 workers reading it: the same report.
     let (sequential, _) = scan(&["--max-concurrent", "1", "--cache-dir", "rc"]);
-    assert_eq!(without_command_line(&sequential), without_command_line(&first), "1 file in flight vs 4");
+    assert_eq!(
+        without_command_line(&sequential),
+        without_command_line(&first),
+        "1 file in flight vs 4"
+    );
     let (cached, err) = scan(&["--cache-dir", "rc"]);
     assert!(err.contains("2 files from the result cache"), "{err}");
     assert_eq!(without_command_line(&cached), without_command_line(&first));
@@ -201,34 +311,72 @@ fn scans_are_deterministic_repeated_and_in_parallel() {
 
 #[test]
 fn authentication_failures_name_the_key_variable() {
-    let Some(server) = LlamaServer::start(&["--api-key", "secret"]) else { return };
+    let Some(server) = LlamaServer::start(&["--api-key", "secret"]) else {
+        return;
+    };
     let url = server.base_url();
-    let req = request(Stage::Calibration, schema_of::<CalibrationAnswer>(), "Is `eval(x)` vulnerable?", 80);
+    let req = request(
+        Stage::Calibration,
+        schema_of::<CalibrationAnswer>(),
+        "Is `eval(x)` vulnerable?",
+        80,
+    );
 
     let e = backend(&url).chat(&req).unwrap_err();
-    assert!(matches!(e, OpenAiError::Auth { status: 401, key_sent: false, .. }), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            OpenAiError::Auth {
+                status: 401,
+                key_sent: false,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
     let msg = BackendError::from(e).to_string();
-    assert!(msg.contains("authentication failed") && msg.contains("set OPENAI_API_KEY or --api-key-env"), "{msg}");
+    assert!(
+        msg.contains("authentication failed")
+            && msg.contains("set OPENAI_API_KEY or --api-key-env"),
+        "{msg}"
+    );
 
     let mut wrong = OpenAiConfig::new(url.as_str(), "smollm2");
     wrong.api_key = Some("not-the-key".into());
     let e = OpenAiBackend::new(wrong).unwrap().chat(&req).unwrap_err();
-    assert!(matches!(e, OpenAiError::Auth { key_sent: true, .. }), "{e:?}");
+    assert!(
+        matches!(e, OpenAiError::Auth { key_sent: true, .. }),
+        "{e:?}"
+    );
 
     let mut right = OpenAiConfig::new(url.as_str(), "smollm2");
     right.api_key = Some("secret".into());
-    let r = OpenAiBackend::new(right).unwrap().chat(&req).expect("the right key works");
+    let r = OpenAiBackend::new(right)
+        .unwrap()
+        .chat(&req)
+        .expect("the right key works");
     assert_matches_schema(&req.schema, &r.value);
 
     // Through the binary: no key → exit 2 before any scanning; the key from --api-key-env works.
     let d = tempfile::tempdir().unwrap();
     fs::write(d.path().join("a.py"), SHELL_CALL).unwrap();
-    let (code, out, err) = run(pyward(d.path()).args(["scan", "a.py"]).args(openai_args(&url)));
+    let (code, out, err) = run(pyward(d.path())
+        .args(["scan", "a.py"])
+        .args(openai_args(&url)));
     assert_eq!(code, 2, "{err}");
     assert!(out.is_empty(), "{out}");
-    assert!(err.contains("authentication failed") && err.contains("OPENAI_API_KEY"), "{err}");
+    assert!(
+        err.contains("authentication failed") && err.contains("OPENAI_API_KEY"),
+        "{err}"
+    );
     let (code, _, err) = run(pyward(d.path())
-        .args(["scan", "a.py", "--no-cache", "--api-key-env", "PYWARD_TEST_KEY"])
+        .args([
+            "scan",
+            "a.py",
+            "--no-cache",
+            "--api-key-env",
+            "PYWARD_TEST_KEY",
+        ])
         .args(openai_args(&url))
         .env("PYWARD_TEST_KEY", "secret"));
     assert_eq!(code, 1, "{err}");
@@ -236,37 +384,60 @@ fn authentication_failures_name_the_key_variable() {
 
 #[test]
 fn a_wrong_url_names_the_url_and_the_model() {
-    let Some(server) = LlamaServer::start(&[]) else { return };
+    let Some(server) = LlamaServer::start(&[]) else {
+        return;
+    };
     let wrong = format!("http://127.0.0.1:{}/nope/v1", server.port);
     let req = request(Stage::Guardrail, schema_of::<GuardrailAnswer>(), "hi", 40);
     let e = backend(&wrong).chat(&req).unwrap_err();
     assert!(matches!(e, OpenAiError::NotFound { .. }), "{e:?}");
     let msg = e.to_string();
-    assert!(msg.contains(&format!("{wrong}/chat/completions")) && msg.contains("`smollm2`"), "{msg}");
-    assert!(msg.contains("--api-model") && msg.contains("--base-url"), "{msg}");
+    assert!(
+        msg.contains(&format!("{wrong}/chat/completions")) && msg.contains("`smollm2`"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("--api-model") && msg.contains("--base-url"),
+        "{msg}"
+    );
 
     let d = tempfile::tempdir().unwrap();
     fs::write(d.path().join("a.py"), SHELL_CALL).unwrap();
-    let (code, _, err) = run(pyward(d.path()).args(["scan", "a.py"]).args(openai_args(&wrong)));
+    let (code, _, err) = run(pyward(d.path())
+        .args(["scan", "a.py"])
+        .args(openai_args(&wrong)));
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("not found (HTTP 404)") && err.contains("/nope/v1/chat/completions"), "{err}");
+    assert!(
+        err.contains("not found (HTTP 404)") && err.contains("/nope/v1/chat/completions"),
+        "{err}"
+    );
 }
 
 #[test]
 fn a_server_still_loading_its_model_is_retried_until_it_answers() {
     // Asked the moment it starts, llama-server refuses connections, then answers 503 while it
     // loads the model: both are retried with backoff until it answers.
-    let Some(mut server) = LlamaServer::spawn(&[]) else { return };
+    let Some(mut server) = LlamaServer::spawn(&[]) else {
+        return;
+    };
     let mut cfg = OpenAiConfig::new(server.base_url(), "smollm2");
     cfg.backoff = Duration::from_millis(300);
     cfg.max_attempts = 9;
     let b = OpenAiBackend::new(cfg).unwrap();
-    let req = request(Stage::Calibration, schema_of::<CalibrationAnswer>(), "Is `eval(x)` vulnerable?", 80);
+    let req = request(
+        Stage::Calibration,
+        schema_of::<CalibrationAnswer>(),
+        "Is `eval(x)` vulnerable?",
+        80,
+    );
     let r = b.chat(&req);
     let ready = server.wait_healthy(Duration::from_secs(1));
     let r = r.unwrap_or_else(|e| panic!("{e} (server ready: {ready:?})\n{}", server.log()));
     assert_matches_schema(&req.schema, &r.value);
-    assert!(b.retries() > 0, "the first attempt cannot have found the model loaded");
+    assert!(
+        b.retries() > 0,
+        "the first attempt cannot have found the model loaded"
+    );
 }
 
 #[test]
@@ -278,21 +449,37 @@ fn a_server_that_is_not_listening_fails_fast_and_clearly() {
     let t0 = Instant::now();
     let e = b.chat(&req).unwrap_err();
     let first = t0.elapsed();
-    assert!(matches!(e, OpenAiError::Connect { attempts: 4, .. }), "{e:?}");
-    assert!(e.to_string().contains(&format!("cannot connect to {url}/chat/completions")), "{e}");
+    assert!(
+        matches!(e, OpenAiError::Connect { attempts: 4, .. }),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string()
+            .contains(&format!("cannot connect to {url}/chat/completions")),
+        "{e}"
+    );
     assert!(first < Duration::from_secs(10), "4 attempts took {first:?}");
     // Remembered: a clone asks no more and fails at once.
     let t1 = Instant::now();
     let mut clone = b.clone();
     assert!(clone.complete(&req).is_err());
-    assert!(t1.elapsed() < Duration::from_millis(100), "{:?}", t1.elapsed());
+    assert!(
+        t1.elapsed() < Duration::from_millis(100),
+        "{:?}",
+        t1.elapsed()
+    );
 
     let d = tempfile::tempdir().unwrap();
     fs::write(d.path().join("a.py"), SHELL_CALL).unwrap();
     let t0 = Instant::now();
-    let (code, out, err) = run(pyward(d.path()).args(["scan", "a.py"]).args(openai_args(&url)));
+    let (code, out, err) = run(pyward(d.path())
+        .args(["scan", "a.py"])
+        .args(openai_args(&url)));
     assert_eq!(code, 2, "{err}");
     assert!(out.is_empty());
-    assert!(err.contains("cannot connect to") && err.contains(&port.to_string()), "{err}");
+    assert!(
+        err.contains("cannot connect to") && err.contains(&port.to_string()),
+        "{err}"
+    );
     assert!(t0.elapsed() < Duration::from_secs(15), "{:?}", t0.elapsed());
 }

@@ -31,7 +31,10 @@ fn run_static(ds: &Dataset, engine: &Engine, threshold: Severity) -> Metrics {
             lf.file,
             scan.diagnostics
         );
-        preds.insert(lf.file.clone(), Prediction::from_findings(&scan.findings, threshold));
+        preds.insert(
+            lf.file.clone(),
+            Prediction::from_findings(&scan.findings, threshold),
+        );
     }
     score(ds, &preds).expect("score")
 }
@@ -51,7 +54,10 @@ fn labels_are_consistent_with_the_directory() {
     assert_eq!(on_disk, labelled, "labels.csv and the .py files disagree");
     assert!(ds.files.len() >= 70, "set has {} files", ds.files.len());
     let vulnerable = ds.vulnerable_count();
-    assert!(vulnerable >= 40 && ds.files.len() - vulnerable >= 30, "{vulnerable} vulnerable");
+    assert!(
+        vulnerable >= 40 && ds.files.len() - vulnerable >= 30,
+        "{vulnerable} vulnerable"
+    );
 }
 
 #[test]
@@ -67,19 +73,33 @@ fn static_engine_metrics() {
         assert_eq!(m.files.len(), n);
         assert_eq!(m.tp + m.fn_, ds.vulnerable_count());
         assert_eq!(m.fp + m.tn, n - ds.vulnerable_count());
-        println!("{}", markdown_table(&format!("static, severity >= {}", threshold.as_str()), &m));
+        println!(
+            "{}",
+            markdown_table(&format!("static, severity >= {}", threshold.as_str()), &m)
+        );
         if threshold == Severity::Low {
             at_low = Some(m);
         }
     }
     let m = at_low.unwrap();
-    println!("missed vulnerable files (FN): {:?}", m.files_with(Outcome::FalseNegative));
-    println!("flagged secure files (FP): {:?}", m.files_with(Outcome::FalsePositive));
+    println!(
+        "missed vulnerable files (FN): {:?}",
+        m.files_with(Outcome::FalseNegative)
+    );
+    println!(
+        "flagged secure files (FP): {:?}",
+        m.files_with(Outcome::FalsePositive)
+    );
     let mismatched: Vec<String> = m
         .files
         .iter()
         .filter(|f| f.cwe_matched == Some(false))
-        .map(|f| format!("{} (labelled {:?}, reported {:?})", f.file, f.labelled_cwe, f.reported_cwes))
+        .map(|f| {
+            format!(
+                "{} (labelled {:?}, reported {:?})",
+                f.file, f.labelled_cwe, f.reported_cwes
+            )
+        })
         .collect();
     println!("true positives without the labelled CWE: {mismatched:?}");
 

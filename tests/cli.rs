@@ -17,9 +17,15 @@ fn pyward() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_pyward"));
     c.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
     // No model on this "machine": scans are static-only whatever the user's caches hold.
-    c.env("HF_HOME", concat!(env!("CARGO_TARGET_TMPDIR"), "/no-models/hf"))
-        .env("PYWARD_HOME", concat!(env!("CARGO_TARGET_TMPDIR"), "/no-models/pyward"))
-        .env_remove("HF_HUB_CACHE");
+    c.env(
+        "HF_HOME",
+        concat!(env!("CARGO_TARGET_TMPDIR"), "/no-models/hf"),
+    )
+    .env(
+        "PYWARD_HOME",
+        concat!(env!("CARGO_TARGET_TMPDIR"), "/no-models/pyward"),
+    )
+    .env_remove("HF_HUB_CACHE");
     c
 }
 

@@ -5,7 +5,8 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
-const SHELL_CALL: &str = "import subprocess\n\ndef run(cmd):\n    subprocess.run(cmd, shell=True)\n";
+const SHELL_CALL: &str =
+    "import subprocess\n\ndef run(cmd):\n    subprocess.run(cmd, shell=True)\n";
 const YAML_LOAD: &str = "import yaml\n\n\ndef read(data):\n    return yaml.load(data)\n";
 
 fn pyward(dir: &Path) -> Command {
@@ -37,7 +38,11 @@ fn no_model_on_the_machine_means_static_only_with_a_note() {
     assert!(err.contains("static analysis only"), "{err}");
     assert!(err.contains("--model FILE.gguf"), "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert!(v["tool"].get("model").is_none(), "a static scan names no model: {}", v["tool"]);
+    assert!(
+        v["tool"].get("model").is_none(),
+        "a static scan names no model: {}",
+        v["tool"]
+    );
     assert_eq!(v["findings"][0]["rule_id"], "PW101");
 
     let (code, _, err) = run(pyward(d.path()).args(["scan", "a.py", "--static-only"]));
@@ -51,7 +56,11 @@ fn no_model_on_the_machine_means_static_only_with_a_note() {
 fn a_named_model_that_cannot_be_used_is_an_error_naming_it() {
     let d = tempfile::tempdir().unwrap();
     fs::write(d.path().join("a.py"), SHELL_CALL).unwrap();
-    fs::write(d.path().join("notes.gguf"), "version https://git-lfs.github.com/spec/v1\n").unwrap();
+    fs::write(
+        d.path().join("notes.gguf"),
+        "version https://git-lfs.github.com/spec/v1\n",
+    )
+    .unwrap();
 
     let (code, out, err) = run(pyward(d.path()).args(["scan", "a.py", "--model", "missing.gguf"]));
     assert_eq!(code, 2);
@@ -60,13 +69,18 @@ fn a_named_model_that_cannot_be_used_is_an_error_naming_it() {
 
     let (code, _, err) = run(pyward(d.path()).args(["scan", "a.py", "--model", "notes.gguf"]));
     assert_eq!(code, 2);
-    assert!(err.contains("notes.gguf") && err.contains("not a GGUF"), "{err}");
+    assert!(
+        err.contains("notes.gguf") && err.contains("not a GGUF"),
+        "{err}"
+    );
 
-    let (code, _, err) = run(pyward(d.path()).args(["scan", "a.py", "--model-name", "no-such-model"]));
+    let (code, _, err) =
+        run(pyward(d.path()).args(["scan", "a.py", "--model-name", "no-such-model"]));
     assert_eq!(code, 2);
     assert!(err.contains("no-such-model"), "{err}");
 
-    let (code, _, err) = run(pyward(d.path()).args(["scan", "a.py", "--model", "x.gguf", "--static-only"]));
+    let (code, _, err) =
+        run(pyward(d.path()).args(["scan", "a.py", "--model", "x.gguf", "--static-only"]));
     assert_eq!(code, 2);
     assert!(err.contains("cannot be used with"), "{err}");
 
@@ -82,14 +96,26 @@ fn fix_without_a_model_applies_verified_template_fixes() {
     fs::write(&p, YAML_LOAD).unwrap();
     let (code, out, err) = run(pyward(d.path()).args(["fix", "r.py", "--quiet"]));
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("-    return yaml.load(data)\n+    return yaml.safe_load(data)\n"), "{out}");
-    assert_eq!(fs::read_to_string(&p).unwrap(), YAML_LOAD, "no --write: the file is untouched");
+    assert!(
+        out.contains("-    return yaml.load(data)\n+    return yaml.safe_load(data)\n"),
+        "{out}"
+    );
+    assert_eq!(
+        fs::read_to_string(&p).unwrap(),
+        YAML_LOAD,
+        "no --write: the file is untouched"
+    );
 
     let (code, _, err) = run(pyward(d.path()).args(["fix", "r.py", "--write"]));
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("1 verified fix"), "{err}");
-    assert!(fs::read_to_string(&p).unwrap().contains("yaml.safe_load(data)"));
-    assert_eq!(fs::read_to_string(d.path().join("r.py.orig")).unwrap(), YAML_LOAD);
+    assert!(fs::read_to_string(&p)
+        .unwrap()
+        .contains("yaml.safe_load(data)"));
+    assert_eq!(
+        fs::read_to_string(d.path().join("r.py.orig")).unwrap(),
+        YAML_LOAD
+    );
     // The fixed file scans clean, and fixing it again changes nothing.
     let (code, _, _) = run(pyward(d.path()).args(["scan", "r.py", "--static-only"]));
     assert_eq!(code, 0);
@@ -106,7 +132,10 @@ fn fix_reports_findings_it_cannot_repair_and_refuses_stdin_writes() {
     assert_eq!(code, 1, "{err}");
     assert!(out.is_empty(), "{out}");
     assert!(err.contains("left without one"), "{err}");
-    assert_eq!(fs::read_to_string(d.path().join("a.py")).unwrap(), SHELL_CALL);
+    assert_eq!(
+        fs::read_to_string(d.path().join("a.py")).unwrap(),
+        SHELL_CALL
+    );
 
     let (code, _, err) = run(pyward(d.path()).args(["fix", "-", "--write"]));
     assert_eq!(code, 2);
@@ -118,13 +147,56 @@ fn backend_flags_that_do_not_fit_are_usage_errors() {
     let d = tempfile::tempdir().unwrap();
     fs::write(d.path().join("a.py"), SHELL_CALL).unwrap();
     for (args, needle) in [
-        (&["--backend", "openai"][..], "--backend openai needs --base-url URL and --api-model NAME"),
-        (&["--backend", "openai", "--base-url", "http://127.0.0.1:9/v1"][..], "needs --api-model NAME"),
-        (&["--backend", "openai", "--api-model", "m"][..], "needs --base-url URL"),
-        (&["--backend", "openai", "--base-url", "http://h/v1", "--api-model", "m", "--model", "x.gguf"][..], "--api-model"),
+        (
+            &["--backend", "openai"][..],
+            "--backend openai needs --base-url URL and --api-model NAME",
+        ),
+        (
+            &["--backend", "openai", "--base-url", "http://127.0.0.1:9/v1"][..],
+            "needs --api-model NAME",
+        ),
+        (
+            &["--backend", "openai", "--api-model", "m"][..],
+            "needs --base-url URL",
+        ),
+        (
+            &[
+                "--backend",
+                "openai",
+                "--base-url",
+                "http://h/v1",
+                "--api-model",
+                "m",
+                "--model",
+                "x.gguf",
+            ][..],
+            "--api-model",
+        ),
         (&["--base-url", "http://h/v1"][..], "need --backend openai"),
-        (&["--backend", "openai", "--base-url", "h:8080/v1", "--api-model", "m"][..], "invalid --base-url"),
-        (&["--backend", "openai", "--base-url", "http://h/v1", "--api-model", "m", "--max-concurrent", "0"][..], "--max-concurrent"),
+        (
+            &[
+                "--backend",
+                "openai",
+                "--base-url",
+                "h:8080/v1",
+                "--api-model",
+                "m",
+            ][..],
+            "invalid --base-url",
+        ),
+        (
+            &[
+                "--backend",
+                "openai",
+                "--base-url",
+                "http://h/v1",
+                "--api-model",
+                "m",
+                "--max-concurrent",
+                "0",
+            ][..],
+            "--max-concurrent",
+        ),
     ] {
         let (code, out, err) = run(pyward(d.path()).args(["scan", "a.py"]).args(args));
         assert_eq!(code, 2, "{args:?}: {err}");
@@ -143,17 +215,31 @@ fn an_off_machine_server_is_announced_before_anything_is_sent() {
     fs::write(d.path().join("a.py"), SHELL_CALL).unwrap();
     // `.invalid` never resolves (RFC 2606): the warning comes first, then a clear error.
     let (code, out, err) = run(pyward(d.path()).args([
-        "scan", "a.py", "--quiet", "--timeout", "5", "--backend", "openai", "--base-url",
-        "http://pyward-test.invalid:8000/v1", "--api-model", "m",
+        "scan",
+        "a.py",
+        "--quiet",
+        "--timeout",
+        "5",
+        "--backend",
+        "openai",
+        "--base-url",
+        "http://pyward-test.invalid:8000/v1",
+        "--api-model",
+        "m",
     ]));
     assert_eq!(code, 2, "{err}");
     assert!(out.is_empty());
     let lines: Vec<&str> = err.lines().collect();
     assert!(
-        lines[0].starts_with("pyward: warning: --backend openai sends the scanned code to pyward-test.invalid"),
+        lines[0].starts_with(
+            "pyward: warning: --backend openai sends the scanned code to pyward-test.invalid"
+        ),
         "{err}"
     );
-    assert!(err.contains("cannot connect to http://pyward-test.invalid:8000/v1/chat/completions"), "{err}");
+    assert!(
+        err.contains("cannot connect to http://pyward-test.invalid:8000/v1/chat/completions"),
+        "{err}"
+    );
 }
 
 /// `models bench --device`: a GPU this binary cannot use is a typed error (exit 2) that says how
@@ -163,15 +249,25 @@ fn models_bench_device_and_repack_errors() {
     let d = tempfile::tempdir().unwrap();
     let model = d.path().join("m.gguf");
     fs::write(&model, b"not read").unwrap();
-    let (code, out, err) = run(pyward(d.path()).args(["models", "bench", "m.gguf", "--device", "cuda:3"]));
+    let (code, out, err) =
+        run(pyward(d.path()).args(["models", "bench", "m.gguf", "--device", "cuda:3"]));
     assert_eq!(code, 2, "{out}{err}");
     if cfg!(feature = "cuda") {
         // With four GPUs cuda:3 opens, and the fake file is what fails.
-        assert!(err.contains("device cuda:3: no usable CUDA GPU") || err.contains("m.gguf"), "{err}");
+        assert!(
+            err.contains("device cuda:3: no usable CUDA GPU") || err.contains("m.gguf"),
+            "{err}"
+        );
     } else {
-        assert!(err.contains("device cuda:3") && err.contains("--features cuda") && !err.contains("GGUF"), "{err}");
+        assert!(
+            err.contains("device cuda:3")
+                && err.contains("--features cuda")
+                && !err.contains("GGUF"),
+            "{err}"
+        );
     }
-    let (code, _, err) = run(pyward(d.path()).args(["models", "bench", "m.gguf", "--repack", "sometimes"]));
+    let (code, _, err) =
+        run(pyward(d.path()).args(["models", "bench", "m.gguf", "--repack", "sometimes"]));
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("auto, full, decode, off"), "{err}");
 }

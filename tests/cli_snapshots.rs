@@ -21,8 +21,14 @@ fn scan(format: &str) -> (i32, String) {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("NO_COLOR")
         // No model on this "machine": the scan is static-only whatever the user's caches hold.
-        .env("HF_HOME", concat!(env!("CARGO_TARGET_TMPDIR"), "/no-models/hf"))
-        .env("PYWARD_HOME", concat!(env!("CARGO_TARGET_TMPDIR"), "/no-models/pyward"))
+        .env(
+            "HF_HOME",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/no-models/hf"),
+        )
+        .env(
+            "PYWARD_HOME",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/no-models/pyward"),
+        )
         .env_remove("HF_HUB_CACHE")
         .output()
         .expect("run pyward");

@@ -38,7 +38,8 @@ fn pyward(dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_pyward"));
     // One model thread: on a shared, busy 2-core machine two spinning worker threads decode
     // several times slower than one (measured 2.5 vs 13 tok/s here); results do not depend on it.
-    c.env("CANDLE_NUM_THREADS", "1").env("RAYON_NUM_THREADS", "1");
+    c.env("CANDLE_NUM_THREADS", "1")
+        .env("RAYON_NUM_THREADS", "1");
     c.current_dir(dir)
         .env("HF_HOME", dir.join("hf"))
         .env("PYWARD_HOME", dir.join("pyward-home"))
@@ -68,7 +69,12 @@ fn rule_lines(report: &Value) -> BTreeSet<(String, u64)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["rule_id"].as_str().unwrap().to_string(), f["span"]["start_line"].as_u64().unwrap()))
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["span"]["start_line"].as_u64().unwrap(),
+            )
+        })
         .collect()
 }
 
@@ -80,7 +86,10 @@ fn without_command_line(report: &str) -> String {
 }
 
 fn unshare_available() -> bool {
-    Command::new("unshare").args(["-rn", "true"]).status().is_ok_and(|s| s.success())
+    Command::new("unshare")
+        .args(["-rn", "true"])
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// `cmd` run inside `unshare -rn`: a new user and network namespace with only a loopback
@@ -109,21 +118,31 @@ fn sha256_hex(path: &Path) -> String {
 fn scan_with_a_real_model_keeps_static_findings_and_is_reproducible() {
     let Some((d, model)) = setup() else { return };
     let m = model.to_str().unwrap();
-    let (code, out, err) = run(pyward(d.path()).args(["scan", "app.py", "--static-only", "--format", "json"]));
+    let (code, out, err) =
+        run(pyward(d.path()).args(["scan", "app.py", "--static-only", "--format", "json"]));
     assert_eq!(code, 1, "{err}");
     let statics = rule_lines(&serde_json::from_str(&out).unwrap());
     assert!(statics.len() >= 2, "{statics:?}");
 
     let scan = |extra: &[&str]| {
         let mut c = pyward(d.path());
-        c.args(["scan", "app.py", "--model", m, "--format", "json"]).args(extra);
+        c.args(["scan", "app.py", "--model", m, "--format", "json"])
+            .args(extra);
         run(&mut c)
     };
     // The first run has no network at all (a fresh network namespace) where the kernel lets
     // unprivileged users make one: a local model scan must not need it.
     let (code, first, err) = if unshare_available() {
         let mut c = offline(pyward(d.path()));
-        c.args(["scan", "app.py", "--model", m, "--format", "json", "--no-cache"]);
+        c.args([
+            "scan",
+            "app.py",
+            "--model",
+            m,
+            "--format",
+            "json",
+            "--no-cache",
+        ]);
         run(&mut c)
     } else {
         eprintln!("NOTE: `unshare -rn` is not available here; the first scan ran with the network");
@@ -133,10 +152,16 @@ fn scan_with_a_real_model_keeps_static_findings_and_is_reproducible() {
     assert!(err.contains("pipeline with"), "{err}");
     let v: Value = serde_json::from_str(&first).unwrap();
     let reported = rule_lines(&v);
-    assert!(reported.is_superset(&statics), "a tier-1 model cannot drop static findings: {statics:?} vs {reported:?}");
+    assert!(
+        reported.is_superset(&statics),
+        "a tier-1 model cannot drop static findings: {statics:?} vs {reported:?}"
+    );
     for f in v["findings"].as_array().unwrap() {
         if f["origin"] == "static" {
-            assert!(f["verdict"]["status"].is_string(), "every static finding was calibrated: {f:#}");
+            assert!(
+                f["verdict"]["status"].is_string(),
+                "every static finding was calibrated: {f:#}"
+            );
         } else {
             // Model-only findings of a tier-1 model are speculative, hence withheld by default.
             panic!("a tier-1 model's own finding was reported: {f:#}");
@@ -161,8 +186,14 @@ fn scan_with_a_real_model_keeps_static_findings_and_is_reproducible() {
     );
     let (code, warm, err) = scan(&["--cache-dir", c]);
     assert_eq!(code, 1);
-    assert_eq!(warm, cold, "same command: byte-identical report, from the cache this time");
-    assert!(err.contains("0 model calls") && err.contains("from the result cache"), "{err}");
+    assert_eq!(
+        warm, cold,
+        "same command: byte-identical report, from the cache this time"
+    );
+    assert!(
+        err.contains("0 model calls") && err.contains("from the result cache"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -170,23 +201,50 @@ fn fix_with_a_real_model_writes_only_verified_fixes() {
     let Some((d, model)) = setup() else { return };
     let app = d.path().join("app.py");
     let mut c = pyward(d.path());
-    c.args(["fix", "app.py", "--no-cache", "--write", "--max-rounds", "1", "--model"]).arg(&model);
+    c.args([
+        "fix",
+        "app.py",
+        "--no-cache",
+        "--write",
+        "--max-rounds",
+        "1",
+        "--model",
+    ])
+    .arg(&model);
     let (code, diff, err) = run(&mut c);
     assert!(code == 0 || code == 1, "{err}");
     // yaml.load has a template fix: verified whatever the model proposes.
-    assert!(diff.contains("+    return yaml.safe_load(text)"), "{diff}\n{err}");
-    assert_eq!(fs::read_to_string(d.path().join("app.py.orig")).unwrap(), APP);
+    assert!(
+        diff.contains("+    return yaml.safe_load(text)"),
+        "{diff}\n{err}"
+    );
+    assert_eq!(
+        fs::read_to_string(d.path().join("app.py.orig")).unwrap(),
+        APP
+    );
     let fixed = fs::read_to_string(&app).unwrap();
     assert_ne!(fixed, APP);
     // What was written re-scans without the repaired finding and with no new rule firing.
-    let (_, out, _) = run(pyward(d.path()).args(["scan", "app.py", "--static-only", "--format", "json"]));
+    let (_, out, _) =
+        run(pyward(d.path()).args(["scan", "app.py", "--static-only", "--format", "json"]));
     let after = rule_lines(&serde_json::from_str(&out).unwrap());
     assert!(after.iter().all(|(r, _)| r != "PW194"), "{after:?}");
     let before: BTreeSet<String> = {
         fs::write(d.path().join("orig.py"), APP).unwrap();
-        let (_, out, _) = run(pyward(d.path()).args(["scan", "orig.py", "--static-only", "--format", "json"]));
-        rule_lines(&serde_json::from_str(&out).unwrap()).into_iter().map(|(r, _)| r).collect()
+        let (_, out, _) =
+            run(pyward(d.path()).args(["scan", "orig.py", "--static-only", "--format", "json"]));
+        rule_lines(&serde_json::from_str(&out).unwrap())
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect()
     };
-    assert!(after.iter().all(|(r, _)| before.contains(r)), "a fix introduced a new finding: {after:?}");
-    assert_eq!(code == 0, after.is_empty(), "exit status says whether findings remain: {err}");
+    assert!(
+        after.iter().all(|(r, _)| before.contains(r)),
+        "a fix introduced a new finding: {after:?}"
+    );
+    assert_eq!(
+        code == 0,
+        after.is_empty(),
+        "exit status says whether findings remain: {err}"
+    );
 }

@@ -25,7 +25,9 @@ fn annotations(text: &str) -> BTreeMap<usize, LineAnnotations> {
     let mut out: BTreeMap<usize, LineAnnotations> = BTreeMap::new();
     for (i, line) in text.lines().enumerate() {
         for (marker, is_ok) in [("# ruleid:", false), ("# ok:", true)] {
-            let Some(pos) = line.find(marker) else { continue };
+            let Some(pos) = line.find(marker) else {
+                continue;
+            };
             let rest = &line[pos + marker.len()..];
             let rest = rest.split('#').next().unwrap_or("");
             let entry = out.entry(i + 1).or_default();
@@ -66,11 +68,17 @@ fn fixtures_match_their_annotations() {
         let ann = annotations(&text);
         let scan = engine.scan_source(&name, &text);
         for d in &scan.diagnostics {
-            failures.push(format!("{name}:{}: diagnostic: {}", d.line.unwrap_or(0), d.message));
+            failures.push(format!(
+                "{name}:{}: diagnostic: {}",
+                d.line.unwrap_or(0),
+                d.message
+            ));
         }
         let mut got: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
         for f in &scan.findings {
-            got.entry(f.span.start_line).or_default().insert(f.rule_id.clone());
+            got.entry(f.span.start_line)
+                .or_default()
+                .insert(f.rule_id.clone());
         }
         for (line, a) in &ann {
             let found = got.get(line).cloned().unwrap_or_default();
@@ -91,7 +99,10 @@ fn fixtures_match_their_annotations() {
             for id in &a.ok {
                 covered_ok.insert(id.clone());
                 if found.contains(id) {
-                    failures.push(format!("{name}:{line}: expected no {id} (ok), got {}", fmt_set(&found)));
+                    failures.push(format!(
+                        "{name}:{line}: expected no {id} (ok), got {}",
+                        fmt_set(&found)
+                    ));
                 }
             }
         }
@@ -105,7 +116,10 @@ fn fixtures_match_their_annotations() {
         }
         // Report each file's failures in line order.
         failures[file_start..].sort_by_key(|m| {
-            m.split(':').nth(1).and_then(|l| l.parse::<usize>().ok()).unwrap_or(0)
+            m.split(':')
+                .nth(1)
+                .and_then(|l| l.parse::<usize>().ok())
+                .unwrap_or(0)
         });
     }
     for id in &known {
@@ -116,7 +130,12 @@ fn fixtures_match_their_annotations() {
             failures.push(format!("{id}: no fixture line annotated `# ok: {id}`"));
         }
     }
-    assert!(failures.is_empty(), "{} fixture failure(s):\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} fixture failure(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 fn fmt_set(s: &BTreeSet<String>) -> String {
@@ -130,7 +149,10 @@ fn fmt_set(s: &BTreeSet<String>) -> String {
 #[test]
 fn annotation_parser_reads_lists() {
     let a = annotations("x()  # ruleid: PW101, PW102\ny()  # ok: PW103\nz()\n");
-    assert_eq!(a[&1].ruleid.iter().cloned().collect::<Vec<_>>(), vec!["PW101", "PW102"]);
+    assert_eq!(
+        a[&1].ruleid.iter().cloned().collect::<Vec<_>>(),
+        vec!["PW101", "PW102"]
+    );
     assert_eq!(a[&2].ok.iter().cloned().collect::<Vec<_>>(), vec!["PW103"]);
     assert!(!a.contains_key(&3));
 }

@@ -27,7 +27,10 @@ fn model_path(file: &str) -> Option<PathBuf> {
         return Some(path);
     }
     if std::env::var("PYWARD_SKIP_MODEL_TESTS").as_deref() == Ok("1") {
-        eprintln!("skipping: {} not found (PYWARD_SKIP_MODEL_TESTS=1)", path.display());
+        eprintln!(
+            "skipping: {} not found (PYWARD_SKIP_MODEL_TESTS=1)",
+            path.display()
+        );
         return None;
     }
     panic!(
@@ -43,26 +46,48 @@ fn prompt_ids(path: &PathBuf, words: &[&str]) -> Vec<u32> {
     let Some(Value::Array(tokens)) = content.metadata.get("tokenizer.ggml.tokens") else {
         panic!("no vocabulary in {}", path.display())
     };
-    let texts: Vec<String> = tokens.iter().map(|v| v.to_string().cloned().unwrap_or_default()).collect();
+    let texts: Vec<String> = tokens
+        .iter()
+        .map(|v| v.to_string().cloned().unwrap_or_default())
+        .collect();
     let ids: Vec<u32> = words
         .iter()
         .filter_map(|w| texts.iter().position(|t| t == w).map(|i| i as u32))
         .collect();
-    assert!(ids.len() >= words.len() * 3 / 4, "too few prompt words found in the vocabulary: {ids:?}");
+    assert!(
+        ids.len() >= words.len() * 3 / 4,
+        "too few prompt words found in the vocabulary: {ids:?}"
+    );
     ids
 }
 
 fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }
 
 fn argmax(v: &[f32]) -> usize {
-    v.iter().enumerate().fold((0, f32::NEG_INFINITY), |(bi, bv), (i, &x)| if x > bv { (i, x) } else { (bi, bv) }).0
+    v.iter()
+        .enumerate()
+        .fold((0, f32::NEG_INFINITY), |(bi, bv), (i, &x)| {
+            if x > bv {
+                (i, x)
+            } else {
+                (bi, bv)
+            }
+        })
+        .0
 }
 
 fn mine(path: &PathBuf, prefill_kernel: bool) -> Transformer {
-    let opts = LoadOptions { requantize: Requantize::Never, prefill_kernel, ..LoadOptions::default() };
+    let opts = LoadOptions {
+        requantize: Requantize::Never,
+        prefill_kernel,
+        ..LoadOptions::default()
+    };
     load_transformer(path, &Device::Cpu, &opts).unwrap().0
 }
 
@@ -71,23 +96,36 @@ fn tensor_logits(t: Tensor) -> Vec<f32> {
 }
 
 const PY_WORDS_SMOL: &[&str] = &[
-    "import", "Ġos", "Ċ", "def", "Ġrun", "(", "cmd", "):", "Ċ", "ĠĠĠ", "Ġos", ".", "system", "(", "cmd", ")",
-    "Ċ", "def", "Ġload", "(", "path", "):", "Ċ", "ĠĠĠ", "Ġreturn", "Ġopen", "(", "path", ")", ".", "read", "()",
+    "import", "Ġos", "Ċ", "def", "Ġrun", "(", "cmd", "):", "Ċ", "ĠĠĠ", "Ġos", ".", "system", "(",
+    "cmd", ")", "Ċ", "def", "Ġload", "(", "path", "):", "Ċ", "ĠĠĠ", "Ġreturn", "Ġopen", "(",
+    "path", ")", ".", "read", "()",
 ];
 
 #[test]
 fn smollm2_matches_candle_reference() {
-    let Some(path) = model_path(SMOLLM2) else { return };
+    let Some(path) = model_path(SMOLLM2) else {
+        return;
+    };
     let ids = prompt_ids(&path, PY_WORDS_SMOL);
     let next = ids[3];
 
     let (_, content) = open_gguf(&path).unwrap();
     let mut file = std::fs::File::open(&path).unwrap();
-    let mut reference =
-        candle_transformers::models::quantized_llama::ModelWeights::from_gguf(content, &mut file, &Device::Cpu).unwrap();
-    let input = Tensor::new(ids.as_slice(), &Device::Cpu).unwrap().unsqueeze(0).unwrap();
+    let mut reference = candle_transformers::models::quantized_llama::ModelWeights::from_gguf(
+        content,
+        &mut file,
+        &Device::Cpu,
+    )
+    .unwrap();
+    let input = Tensor::new(ids.as_slice(), &Device::Cpu)
+        .unwrap()
+        .unsqueeze(0)
+        .unwrap();
     let ref_prompt = tensor_logits(reference.forward(&input, 0).unwrap());
-    let input = Tensor::new(&[next], &Device::Cpu).unwrap().unsqueeze(0).unwrap();
+    let input = Tensor::new(&[next], &Device::Cpu)
+        .unwrap()
+        .unsqueeze(0)
+        .unwrap();
     let ref_next = tensor_logits(reference.forward(&input, ids.len()).unwrap());
 
     // Same kernels as the reference (candle's matmul for prompt and decode step alike): only the
@@ -99,7 +137,10 @@ fn smollm2_matches_candle_reference() {
     let d1 = max_abs_diff(&got_prompt, &ref_prompt);
     let d2 = max_abs_diff(&got_next, &ref_next);
     eprintln!("smollm2 candle kernels: prompt diff {d1}, decode diff {d2}");
-    assert!(d1 < 1e-2 && d2 < 1e-2, "logits differ from candle: {d1} / {d2}");
+    assert!(
+        d1 < 1e-2 && d2 < 1e-2,
+        "logits differ from candle: {d1} / {d2}"
+    );
     assert_eq!(argmax(&got_prompt), argmax(&ref_prompt));
     assert_eq!(argmax(&got_next), argmax(&ref_next));
 
@@ -111,7 +152,10 @@ fn smollm2_matches_candle_reference() {
     let d3 = max_abs_diff(&fast_prompt, &ref_prompt);
     let d4 = max_abs_diff(&fast_next, &ref_next);
     eprintln!("smollm2 prefill kernel: prompt diff {d3}, decode diff {d4}, logit range {range}");
-    assert!(d3 < 0.05 * range && d4 < 0.05 * range, "prefill kernel logits too far: {d3} / {d4} (range {range})");
+    assert!(
+        d3 < 0.05 * range && d4 < 0.05 * range,
+        "prefill kernel logits too far: {d3} / {d4} (range {range})"
+    );
     assert_eq!(argmax(&fast_prompt), argmax(&ref_prompt));
     // The decode step ran on pyward's gemv (f32 activation scales): same greedy token.
     assert_eq!(argmax(&fast_next), argmax(&ref_next));
@@ -119,16 +163,32 @@ fn smollm2_matches_candle_reference() {
 
 #[test]
 fn gemma3_matches_candle_reference() {
-    let Some(path) = model_path(GEMMA3) else { return };
-    let words: Vec<&str> = PY_WORDS_SMOL.iter().map(|w| w.trim_start_matches('Ġ')).filter(|w| !w.is_empty() && *w != "Ċ").collect();
+    let Some(path) = model_path(GEMMA3) else {
+        return;
+    };
+    let words: Vec<&str> = PY_WORDS_SMOL
+        .iter()
+        .map(|w| w.trim_start_matches('Ġ'))
+        .filter(|w| !w.is_empty() && *w != "Ċ")
+        .collect();
     let ids = prompt_ids(&path, &words);
     let (_, content) = open_gguf(&path).unwrap();
     let mut file = std::fs::File::open(&path).unwrap();
-    let mut reference =
-        candle_transformers::models::quantized_gemma3::ModelWeights::from_gguf(content, &mut file, &Device::Cpu).unwrap();
-    let input = Tensor::new(ids.as_slice(), &Device::Cpu).unwrap().unsqueeze(0).unwrap();
+    let mut reference = candle_transformers::models::quantized_gemma3::ModelWeights::from_gguf(
+        content,
+        &mut file,
+        &Device::Cpu,
+    )
+    .unwrap();
+    let input = Tensor::new(ids.as_slice(), &Device::Cpu)
+        .unwrap()
+        .unsqueeze(0)
+        .unwrap();
     let ref_prompt = tensor_logits(reference.forward(&input, 0).unwrap());
-    let input = Tensor::new(&[ids[2]], &Device::Cpu).unwrap().unsqueeze(0).unwrap();
+    let input = Tensor::new(&[ids[2]], &Device::Cpu)
+        .unwrap()
+        .unsqueeze(0)
+        .unwrap();
     let ref_next = tensor_logits(reference.forward(&input, ids.len()).unwrap());
 
     // candle's quantized gemma3 gates its feed-forward with SiLU; Gemma 3 (and llama.cpp) use
@@ -136,7 +196,13 @@ fn gemma3_matches_candle_reference() {
     let (_, content) = open_gguf(&path).unwrap();
     let file = std::fs::File::open(&path).unwrap();
     let mut src = GgufSource::new(&path, &content, file, &Device::Cpu, Requantize::Never);
-    let mut silu = pyward::llm::arch::gemma3::load_with(&mut src, Gemma3Options { activation: Activation::Silu }).unwrap();
+    let mut silu = pyward::llm::arch::gemma3::load_with(
+        &mut src,
+        Gemma3Options {
+            activation: Activation::Silu,
+        },
+    )
+    .unwrap();
     drop(src);
     silu.set_prefill_min_rows(None);
     silu.set_decode_gemv(false);
@@ -145,7 +211,10 @@ fn gemma3_matches_candle_reference() {
     let d1 = max_abs_diff(&got_prompt, &ref_prompt);
     let d2 = max_abs_diff(&got_next, &ref_next);
     eprintln!("gemma3 (silu) candle kernels: prompt diff {d1}, decode diff {d2}");
-    assert!(d1 < 2e-2 && d2 < 2e-2, "logits differ from candle: {d1} / {d2}");
+    assert!(
+        d1 < 2e-2 && d2 < 2e-2,
+        "logits differ from candle: {d1} / {d2}"
+    );
     assert_eq!(argmax(&got_prompt), argmax(&ref_prompt));
     assert_eq!(argmax(&got_next), argmax(&ref_next));
 
@@ -157,7 +226,10 @@ fn gemma3_matches_candle_reference() {
     let range = ref_next.iter().fold(0f32, |m, x| m.max(x.abs()));
     let d5 = max_abs_diff(&fused_next, &ref_next);
     eprintln!("gemma3 (silu) pyward gemv: decode diff {d5}, logit range {range}");
-    assert!(d5 < 0.05 * range, "gemv decode logits too far: {d5} (range {range})");
+    assert!(
+        d5 < 0.05 * range,
+        "gemv decode logits too far: {d5} (range {range})"
+    );
     assert_eq!(argmax(&fused_next), argmax(&ref_next));
 }
 
@@ -175,25 +247,44 @@ fn mean_nll(model: &mut dyn CausalLm, ids: &[u32]) -> f32 {
 
 #[test]
 fn gemma3_gelu_fits_natural_text_better_than_silu() {
-    let Some(path) = model_path(GEMMA3) else { return };
-    let words = ["<bos>", "The", "▁quick", "▁brown", "▁fox", "▁jumps", "▁over", "▁the", "▁lazy", "▁dog", "."];
+    let Some(path) = model_path(GEMMA3) else {
+        return;
+    };
+    let words = [
+        "<bos>", "The", "▁quick", "▁brown", "▁fox", "▁jumps", "▁over", "▁the", "▁lazy", "▁dog", ".",
+    ];
     let ids = prompt_ids(&path, &words);
-    assert_eq!(ids.len(), words.len(), "sentence tokens missing from the vocabulary");
+    assert_eq!(
+        ids.len(),
+        words.len(),
+        "sentence tokens missing from the vocabulary"
+    );
     let mut gelu = mine(&path, true);
     let (_, content) = open_gguf(&path).unwrap();
     let file = std::fs::File::open(&path).unwrap();
     let mut src = GgufSource::new(&path, &content, file, &Device::Cpu, Requantize::Never);
-    let mut silu = pyward::llm::arch::gemma3::load_with(&mut src, Gemma3Options { activation: Activation::Silu }).unwrap();
+    let mut silu = pyward::llm::arch::gemma3::load_with(
+        &mut src,
+        Gemma3Options {
+            activation: Activation::Silu,
+        },
+    )
+    .unwrap();
     drop(src);
     let (g, s) = (mean_nll(&mut gelu, &ids), mean_nll(&mut silu, &ids));
     eprintln!("gemma3 mean NLL: gelu {g:.3}, silu {s:.3}");
-    assert!(g < s, "GELU should model text better than SiLU (gelu {g}, silu {s})");
+    assert!(
+        g < s,
+        "GELU should model text better than SiLU (gelu {g}, silu {s})"
+    );
     assert!(g < 4.0, "mean NLL {g} too high for a well-known sentence");
 }
 
 #[test]
 fn smollm2_prefix_cache_and_truncate_reproduce_logits() {
-    let Some(path) = model_path(SMOLLM2) else { return };
+    let Some(path) = model_path(SMOLLM2) else {
+        return;
+    };
     let ids = prompt_ids(&path, PY_WORDS_SMOL);
     let mut model = mine(&path, true);
     let all = model.forward(&ids).unwrap();
@@ -226,13 +317,18 @@ fn smollm2_prefix_cache_and_truncate_reproduce_logits() {
     }
     let d = max_abs_diff(&all, &last);
     eprintln!("token-by-token vs batched: {d}");
-    assert!(d < 0.05 * all.iter().fold(0f32, |m, x| m.max(x.abs())), "token-by-token logits differ by {d}");
+    assert!(
+        d < 0.05 * all.iter().fold(0f32, |m, x| m.max(x.abs())),
+        "token-by-token logits differ by {d}"
+    );
     assert_eq!(argmax(&all), argmax(&last));
 }
 
 #[test]
 fn smollm2_context_overflow_is_a_typed_error() {
-    let Some(path) = model_path(SMOLLM2) else { return };
+    let Some(path) = model_path(SMOLLM2) else {
+        return;
+    };
     let mut model = mine(&path, true);
     let limit = model.context_length();
     let err = model.forward(&vec![1u32; limit + 1]).unwrap_err();
@@ -242,5 +338,9 @@ fn smollm2_context_overflow_is_a_typed_error() {
         }
         other => panic!("expected ContextOverflow, got {other}"),
     }
-    assert_eq!(model.cache_len(), 0, "a rejected forward must not touch the cache");
+    assert_eq!(
+        model.cache_len(),
+        0,
+        "a rejected forward must not touch the cache"
+    );
 }

@@ -18,7 +18,9 @@ fn tiny(dir: &Path, spec: &TinySpec) -> PathBuf {
 }
 
 fn load(path: &Path) -> Box<dyn CausalLm> {
-    load_gguf(path, &Device::Cpu, &LoadOptions::default()).unwrap().model
+    load_gguf(path, &Device::Cpu, &LoadOptions::default())
+        .unwrap()
+        .model
 }
 
 fn load_err(path: &Path) -> ModelError {
@@ -29,7 +31,16 @@ fn load_err(path: &Path) -> ModelError {
 }
 
 fn argmax(v: &[f32]) -> u32 {
-    v.iter().enumerate().fold((0, f32::NEG_INFINITY), |(bi, bv), (i, &x)| if x > bv { (i, x) } else { (bi, bv) }).0 as u32
+    v.iter()
+        .enumerate()
+        .fold((0, f32::NEG_INFINITY), |(bi, bv), (i, &x)| {
+            if x > bv {
+                (i, x)
+            } else {
+                (bi, bv)
+            }
+        })
+        .0 as u32
 }
 
 fn greedy(model: &mut dyn CausalLm, prompt: &[u32], n: usize) -> Vec<u32> {
@@ -44,7 +55,10 @@ fn greedy(model: &mut dyn CausalLm, prompt: &[u32], n: usize) -> Vec<u32> {
 }
 
 fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }
 
 fn prompt(n: usize, vocab: u32) -> Vec<u32> {
@@ -65,9 +79,16 @@ fn every_architecture_loads_and_generates_deterministically() {
         let p = prompt(20, spec.vocab as u32);
         let logits = m.forward(&p).unwrap();
         assert_eq!(logits.len(), spec.vocab);
-        assert!(logits.iter().all(|x| x.is_finite()), "{arch}: non-finite logits");
-        let spread = logits.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b)) - logits.iter().fold(f32::INFINITY, |a, &b| a.min(b));
-        assert!(spread > 1e-3, "{arch}: logits are flat ({spread}); the model ignores its weights");
+        assert!(
+            logits.iter().all(|x| x.is_finite()),
+            "{arch}: non-finite logits"
+        );
+        let spread = logits.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b))
+            - logits.iter().fold(f32::INFINITY, |a, &b| a.min(b));
+        assert!(
+            spread > 1e-3,
+            "{arch}: logits are flat ({spread}); the model ignores its weights"
+        );
         m.truncate_cache(0);
         let a = greedy(m.as_mut(), &p, 12);
         let mut again = load(&path);
@@ -76,7 +97,10 @@ fn every_architecture_loads_and_generates_deterministically() {
         // A different prompt gives different logits (the model reads its input).
         again.truncate_cache(0);
         let other = again.forward(&prompt(20, spec.vocab as u32 - 7)).unwrap();
-        assert!(max_abs_diff(&logits, &other) > 1e-4, "{arch}: logits do not depend on the prompt");
+        assert!(
+            max_abs_diff(&logits, &other) > 1e-4,
+            "{arch}: logits do not depend on the prompt"
+        );
     }
 }
 
@@ -99,13 +123,20 @@ fn prefix_cache_matches_full_forward_for_every_architecture() {
             // A piece shorter than the prefill kernel's threshold runs on candle's kernel, which
             // rounds activations to 8 bits: close, not equal.
             let min = pyward::llm::kernels::DEFAULT_PREFILL_MIN_ROWS;
-            let tol = if split >= min && p.len() - split >= min { 1e-3 } else { 2e-2 };
+            let tol = if split >= min && p.len() - split >= min {
+                1e-3
+            } else {
+                2e-2
+            };
             assert!(d < tol, "{arch}: split at {split} changed logits by {d}");
             // Truncating back to the split and re-running the rest reproduces the logits.
             m.truncate_cache(split);
             assert_eq!(m.cache_len(), split);
             let again = m.forward(&p[split..]).unwrap();
-            assert!(max_abs_diff(&rest, &again) < 1e-5, "{arch}: truncate + re-forward differs");
+            assert!(
+                max_abs_diff(&rest, &again) < 1e-5,
+                "{arch}: truncate + re-forward differs"
+            );
         }
         // One token at a time.
         m.truncate_cache(0);
@@ -117,7 +148,10 @@ fn prefix_cache_matches_full_forward_for_every_architecture() {
         // kernel (f32 activations): equal up to that rounding.
         let d = max_abs_diff(&all, &last);
         let range = all.iter().fold(0f32, |a, x| a.max(x.abs()));
-        assert!(d < 0.05 * range, "{arch}: token-by-token decode differs by {d} (range {range})");
+        assert!(
+            d < 0.05 * range,
+            "{arch}: token-by-token decode differs by {d} (range {range})"
+        );
     }
 }
 
@@ -137,7 +171,10 @@ fn fused_decode_step_matches_the_tensor_path() {
             let mut spec = TinySpec::new(arch);
             spec.dtype = dtype;
             let path = tiny(dir.path(), &spec);
-            let opts = LoadOptions { requantize: Requantize::Never, ..Default::default() };
+            let opts = LoadOptions {
+                requantize: Requantize::Never,
+                ..Default::default()
+            };
             let load = || load_transformer(&path, &Device::Cpu, &opts).unwrap().0;
             let (mut fused, mut loops, mut tensors) = (load(), load(), load());
             // With candle's matmul, the fused step's norms, rotations, cache and attention must
@@ -149,25 +186,44 @@ fn fused_decode_step_matches_the_tensor_path() {
             let p = prompt(12, spec.vocab as u32);
             let a = fused.forward(&p).unwrap();
             assert_eq!(a, loops.forward(&p).unwrap());
-            assert_eq!(a, tensors.forward(&p).unwrap(), "{arch} {dtype:?}: prompt chunks must not take the decode step");
+            assert_eq!(
+                a,
+                tensors.forward(&p).unwrap(),
+                "{arch} {dtype:?}: prompt chunks must not take the decode step"
+            );
             for (i, t) in prompt(20, spec.vocab as u32 - 3).into_iter().enumerate() {
                 let want = tensors.forward(&[t]).unwrap();
-                assert_eq!(loops.forward(&[t]).unwrap(), want, "{arch} {dtype:?} token {i}: fused loops differ");
+                assert_eq!(
+                    loops.forward(&[t]).unwrap(),
+                    want,
+                    "{arch} {dtype:?} token {i}: fused loops differ"
+                );
                 let got = fused.forward(&[t]).unwrap();
                 // gemv keeps the activation scales in f32 where candle rounds them to f16: close,
                 // not equal. gemma3 scales its embeddings by sqrt(hidden), which amplifies it.
                 let range = want.iter().fold(0f32, |m, x| m.max(x.abs()));
                 let d = max_abs_diff(&got, &want);
-                assert!(d <= 3e-2 * range.max(1.0), "{arch} {dtype:?} token {i}: differs by {d} (range {range})");
+                assert!(
+                    d <= 3e-2 * range.max(1.0),
+                    "{arch} {dtype:?} token {i}: differs by {d} (range {range})"
+                );
                 if top_margin(&want) > 2.0 * d {
-                    assert_eq!(argmax(&got), argmax(&want), "{arch} {dtype:?} token {i}: another greedy token");
+                    assert_eq!(
+                        argmax(&got),
+                        argmax(&want),
+                        "{arch} {dtype:?} token {i}: another greedy token"
+                    );
                 }
             }
             assert_eq!(fused.cache_len(), 32);
             // The cache the fused step wrote serves a later prompt chunk like the tensor path's.
             let more = prompt(9, spec.vocab as u32 - 5);
             let want = tensors.forward(&more).unwrap();
-            assert_eq!(loops.forward(&more).unwrap(), want, "{arch} {dtype:?}: chunk after fused decode differs");
+            assert_eq!(
+                loops.forward(&more).unwrap(),
+                want,
+                "{arch} {dtype:?}: chunk after fused decode differs"
+            );
             let range = want.iter().fold(0f32, |m, x| m.max(x.abs()));
             assert!(max_abs_diff(&fused.forward(&more).unwrap(), &want) <= 3e-2 * range.max(1.0));
         }
@@ -202,7 +258,10 @@ fn context_overflow_and_bad_tokens_are_typed_errors() {
     let mut m = load(&path);
     m.forward(&prompt(250, spec.vocab as u32)).unwrap();
     match m.forward(&prompt(7, spec.vocab as u32)) {
-        Err(ModelError::ContextOverflow { needed: 257, limit: 256 }) => {}
+        Err(ModelError::ContextOverflow {
+            needed: 257,
+            limit: 256,
+        }) => {}
         other => panic!("expected ContextOverflow, got {:?}", other.map(|v| v.len())),
     }
     assert_eq!(m.cache_len(), 250);
@@ -224,10 +283,26 @@ fn slow_formats_are_requantized_unless_disabled() {
     // 7 projections per layer + output
     assert_eq!(auto.requantized.len(), spec.layers * 7 + 1);
     assert!(auto.requantized.iter().all(|(_, d)| *d == GgmlDType::Q5_0));
-    assert!(auto.warnings.iter().any(|w| w.contains("Q8_0")), "{:?}", auto.warnings);
-    let never = load_gguf(&path, &Device::Cpu, &LoadOptions { requantize: Requantize::Never, ..Default::default() }).unwrap();
+    assert!(
+        auto.warnings.iter().any(|w| w.contains("Q8_0")),
+        "{:?}",
+        auto.warnings
+    );
+    let never = load_gguf(
+        &path,
+        &Device::Cpu,
+        &LoadOptions {
+            requantize: Requantize::Never,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     assert!(never.requantized.is_empty());
-    assert!(never.warnings.iter().any(|w| w.contains("slow")), "{:?}", never.warnings);
+    assert!(
+        never.warnings.iter().any(|w| w.contains("slow")),
+        "{:?}",
+        never.warnings
+    );
     // Both still compute nearly the same thing.
     let (mut a, mut b) = (auto.model, never.model);
     let p = prompt(12, spec.vocab as u32);
@@ -252,7 +327,11 @@ fn text_and_empty_files_are_not_gguf() {
     std::fs::write(&empty, b"").unwrap();
     assert!(matches!(load_err(&empty), ModelError::NotGguf { .. }));
     let lfs = dir.path().join("lfs.gguf");
-    std::fs::write(&lfs, "version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 12\n").unwrap();
+    std::fs::write(
+        &lfs,
+        "version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 12\n",
+    )
+    .unwrap();
     let e = load_err(&lfs);
     assert!(e.to_string().contains("Git LFS"), "{e}");
     let missing = dir.path().join("missing.gguf");
@@ -282,7 +361,9 @@ fn unsupported_architecture_lists_the_supported_ones() {
     let dir = tempfile::tempdir().unwrap();
     let path = tiny(dir.path(), &TinySpec::new("mamba"));
     match load_err(&path) {
-        ModelError::UnsupportedArchitecture { arch, supported, .. } => {
+        ModelError::UnsupportedArchitecture {
+            arch, supported, ..
+        } => {
             assert_eq!(arch, "mamba");
             for a in ARCHS {
                 assert!(supported.contains(a), "{supported}");
@@ -306,7 +387,9 @@ fn missing_metadata_names_the_key() {
     spec.omit_metadata = vec!["general.architecture".into()];
     let path = dir.path().join("noarch.gguf");
     write_tiny_gguf(&path, &spec, None).unwrap();
-    assert!(matches!(load_err(&path), ModelError::MissingMetadata { key, .. } if key == "general.architecture"));
+    assert!(
+        matches!(load_err(&path), ModelError::MissingMetadata { key, .. } if key == "general.architecture")
+    );
 }
 
 #[test]
@@ -316,7 +399,10 @@ fn iq_quantized_tensors_are_named_in_the_error() {
     let mut bytes = std::fs::read(&path).unwrap();
     // Patch the type of `blk.1.ffn_up.weight` in the tensor index to 16 (IQ2_XXS).
     let name = b"blk.1.ffn_up.weight";
-    let at = bytes.windows(name.len()).position(|w| w == name).expect("tensor name in header");
+    let at = bytes
+        .windows(name.len())
+        .position(|w| w == name)
+        .expect("tensor name in header");
     let dims_at = at + name.len();
     let n_dims = u32::from_le_bytes(bytes[dims_at..dims_at + 4].try_into().unwrap()) as usize;
     let dtype_at = dims_at + 4 + 8 * n_dims;
@@ -352,8 +438,14 @@ fn tiny_models_can_carry_a_real_tokenizer() {
         write_tiny_gguf(&path, &TinySpec::new(arch), Some(&tok)).unwrap();
         let loaded = load_gguf(&path, &Device::Cpu, &LoadOptions::default()).unwrap();
         assert_eq!(loaded.model.vocab_size(), 49152);
-        assert!(loaded.content.metadata.contains_key("tokenizer.chat_template"));
-        assert!(loaded.content.metadata.contains_key("tokenizer.ggml.merges"));
+        assert!(loaded
+            .content
+            .metadata
+            .contains_key("tokenizer.chat_template"));
+        assert!(loaded
+            .content
+            .metadata
+            .contains_key("tokenizer.ggml.merges"));
         let mut m = loaded.model;
         assert_eq!(m.forward(&[1, 2, 3]).unwrap().len(), 49152);
     }
@@ -371,17 +463,38 @@ fn shared_layer_models_store_every_layer() {
     spec.share_layers = true;
     let shared = dir.path().join("shared.gguf");
     write_tiny_gguf(&shared, &spec, None).unwrap();
-    assert_eq!(std::fs::metadata(&shared).unwrap().len(), std::fs::metadata(&distinct).unwrap().len());
+    assert_eq!(
+        std::fs::metadata(&shared).unwrap().len(),
+        std::fs::metadata(&distinct).unwrap().len()
+    );
 
     let tensor = |path: &Path, name: &str| -> Vec<u8> {
         let mut f = std::fs::File::open(path).unwrap();
         let content = candle_core::quantized::gguf_file::Content::read(&mut f).unwrap();
-        content.tensor(&mut f, name, &Device::Cpu).unwrap().data().unwrap().into_owned()
+        content
+            .tensor(&mut f, name, &Device::Cpu)
+            .unwrap()
+            .data()
+            .unwrap()
+            .into_owned()
     };
-    for name in ["attn_q.weight", "ffn_down.weight", "attn_k.bias", "ffn_norm.weight"] {
+    for name in [
+        "attn_q.weight",
+        "ffn_down.weight",
+        "attn_k.bias",
+        "ffn_norm.weight",
+    ] {
         let first = tensor(&shared, &format!("blk.0.{name}"));
-        assert_eq!(first, tensor(&shared, &format!("blk.2.{name}")), "shared {name}");
-        assert_ne!(tensor(&distinct, &format!("blk.0.{name}")), tensor(&distinct, &format!("blk.2.{name}")), "distinct {name}");
+        assert_eq!(
+            first,
+            tensor(&shared, &format!("blk.2.{name}")),
+            "shared {name}"
+        );
+        assert_ne!(
+            tensor(&distinct, &format!("blk.0.{name}")),
+            tensor(&distinct, &format!("blk.2.{name}")),
+            "distinct {name}"
+        );
     }
     let mut m = load(&shared);
     let out = greedy(m.as_mut(), &prompt(8, spec.vocab as u32), 4);
@@ -397,11 +510,20 @@ fn repack_modes_agree() {
     let dir = tempfile::tempdir().unwrap();
     for dtype in [GgmlDType::Q4K, GgmlDType::Q8_0] {
         let mut spec = TinySpec::new("qwen2");
-        (spec.hidden, spec.ffn, spec.heads, spec.kv_heads, spec.head_dim) = (256, 512, 8, 4, 32);
+        (
+            spec.hidden,
+            spec.ffn,
+            spec.heads,
+            spec.kv_heads,
+            spec.head_dim,
+        ) = (256, 512, 8, 4, 32);
         spec.dtype = dtype;
         let path = tiny(dir.path(), &spec);
         let run = |mode: Repack| {
-            let opts = LoadOptions { repack: Some(mode), ..LoadOptions::default() };
+            let opts = LoadOptions {
+                repack: Some(mode),
+                ..LoadOptions::default()
+            };
             let mut m = load_gguf(&path, &Device::Cpu, &opts).unwrap().model;
             let mut all = vec![m.forward(&prompt(40, spec.vocab as u32)).unwrap()];
             for t in [5u32, 17, 99] {
@@ -412,9 +534,13 @@ fn repack_modes_agree() {
         let full = run(Repack::Full);
         for mode in [Repack::DecodeOnly, Repack::Off] {
             for (i, (a, b)) in full.iter().zip(run(mode)).enumerate() {
-                let range = a.iter().cloned().fold(f32::MIN, f32::max) - a.iter().cloned().fold(f32::MAX, f32::min);
+                let range = a.iter().cloned().fold(f32::MIN, f32::max)
+                    - a.iter().cloned().fold(f32::MAX, f32::min);
                 let d = max_abs_diff(a, &b);
-                assert!(d <= 0.03 * range, "{dtype:?} {mode:?} step {i}: logits differ by {d} (range {range})");
+                assert!(
+                    d <= 0.03 * range,
+                    "{dtype:?} {mode:?} step {i}: logits differ by {d} (range {range})"
+                );
             }
         }
     }

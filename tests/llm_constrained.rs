@@ -37,12 +37,22 @@ struct FakeModel {
 impl FakeModel {
     fn boxed(wants: Wants, context: usize) -> (Box<dyn CausalLm>, Arc<AtomicUsize>) {
         let forwarded = Arc::new(AtomicUsize::new(0));
-        (Box::new(FakeModel { wants, cache: Vec::new(), context, forwarded: forwarded.clone() }), forwarded)
+        (
+            Box::new(FakeModel {
+                wants,
+                cache: Vec::new(),
+                context,
+                forwarded: forwarded.clone(),
+            }),
+            forwarded,
+        )
     }
 }
 
 fn history_hash(tokens: &[u32]) -> u64 {
-    tokens.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &t| (h ^ u64::from(t)).wrapping_mul(0x100_0000_01b3))
+    tokens.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &t| {
+        (h ^ u64::from(t)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 impl CausalLm for FakeModel {
@@ -121,7 +131,10 @@ fn runtime(wants: Wants, context: usize) -> Option<(Runtime, Arc<AtomicUsize>)> 
     let path = llm_support::model_path(llm_support::SMOLLM2)?;
     let content = llm_support::metadata(&path);
     let (model, forwarded) = FakeModel::boxed(wants, context);
-    Some((Runtime::from_parts(model, &content, &path, &RuntimeOptions::default()).unwrap(), forwarded))
+    Some((
+        Runtime::from_parts(model, &content, &path, &RuntimeOptions::default()).unwrap(),
+        forwarded,
+    ))
 }
 
 fn messages(code: &str) -> Vec<ChatMessage> {
@@ -138,26 +151,67 @@ fn messages(code: &str) -> Vec<ChatMessage> {
 fn check_bounds(r: &Report) {
     assert!(r.findings.len() <= 3, "{r:?}");
     for f in &r.findings {
-        assert!(f.rule_id.chars().count() <= 12 && f.explanation.chars().count() <= 40, "{f:?}");
-        assert!((1..=2000).contains(&f.cwe) && (1..=100000).contains(&f.line), "{f:?}");
+        assert!(
+            f.rule_id.chars().count() <= 12 && f.explanation.chars().count() <= 40,
+            "{f:?}"
+        );
+        assert!(
+            (1..=2000).contains(&f.cwe) && (1..=100000).contains(&f.line),
+            "{f:?}"
+        );
     }
 }
 
 #[test]
 fn adversarial_models_still_produce_valid_json() {
-    for wants in [Wants::EndOfTurn, Wants::Invalid, Wants::Random, Wants::MoreItems] {
-        let Some((mut rt, _)) = runtime(wants, 8192) else { return };
-        for (i, code) in ["eval(input())", "os.system(cmd)", "pickle.loads(data)"].iter().enumerate() {
-            let gen = GenOptions { max_tokens: 600, ..GenOptions::default() };
-            let c = rt.complete_json::<Report>(&messages(code), &gen).unwrap_or_else(|e| panic!("case {i}: {e}"));
+    for wants in [
+        Wants::EndOfTurn,
+        Wants::Invalid,
+        Wants::Random,
+        Wants::MoreItems,
+    ] {
+        let Some((mut rt, _)) = runtime(wants, 8192) else {
+            return;
+        };
+        for (i, code) in ["eval(input())", "os.system(cmd)", "pickle.loads(data)"]
+            .iter()
+            .enumerate()
+        {
+            let gen = GenOptions {
+                max_tokens: 600,
+                ..GenOptions::default()
+            };
+            let c = rt
+                .complete_json::<Report>(&messages(code), &gen)
+                .unwrap_or_else(|e| panic!("case {i}: {e}"));
             check_bounds(&c.value);
-            eprintln!("{} masks, {} forced: {}", c.masks_computed, c.forced_tokens, c.text);
-            assert!(serde_json::from_str::<serde_json::Value>(&c.text).unwrap().is_object(), "{}", c.text);
+            eprintln!(
+                "{} masks, {} forced: {}",
+                c.masks_computed, c.forced_tokens, c.text
+            );
+            assert!(
+                serde_json::from_str::<serde_json::Value>(&c.text)
+                    .unwrap()
+                    .is_object(),
+                "{}",
+                c.text
+            );
             let n = c.token_logprobs.len() + c.forced_tokens;
-            assert!(n == c.completion_tokens || n == c.completion_tokens + 1, "{n} vs {}", c.completion_tokens);
-            assert!(c.token_logprobs.iter().all(|lp| *lp <= 0.0), "{:?}", c.token_logprobs);
+            assert!(
+                n == c.completion_tokens || n == c.completion_tokens + 1,
+                "{n} vs {}",
+                c.completion_tokens
+            );
+            assert!(
+                c.token_logprobs.iter().all(|lp| *lp <= 0.0),
+                "{:?}",
+                c.token_logprobs
+            );
             if matches!(wants, Wants::Invalid | Wants::EndOfTurn) {
-                assert!(c.masks_computed > 0, "the grammar must have overridden the model");
+                assert!(
+                    c.masks_computed > 0,
+                    "the grammar must have overridden the model"
+                );
             }
         }
     }
@@ -165,14 +219,25 @@ fn adversarial_models_still_produce_valid_json() {
 
 #[test]
 fn more_items_model_is_cut_at_max_items() {
-    let Some((mut rt, _)) = runtime(Wants::MoreItems, 8192) else { return };
+    let Some((mut rt, _)) = runtime(Wants::MoreItems, 8192) else {
+        return;
+    };
     let schema = serde_json::json!({
         "type": "object",
         "properties": {"xs": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 9}, "maxItems": 4}},
         "required": ["xs"],
         "additionalProperties": false,
     });
-    let c = rt.complete_json_value(&messages("x"), &schema, &GenOptions { max_tokens: 200, ..Default::default() }).unwrap();
+    let c = rt
+        .complete_json_value(
+            &messages("x"),
+            &schema,
+            &GenOptions {
+                max_tokens: 200,
+                ..Default::default()
+            },
+        )
+        .unwrap();
     let xs = c.value["xs"].as_array().unwrap();
     assert!(xs.len() <= 4, "{}", c.text);
 }
@@ -181,8 +246,15 @@ fn more_items_model_is_cut_at_max_items() {
 fn sampling_is_seeded() {
     let run = |seed| {
         let (mut rt, _) = runtime(Wants::Random, 8192).unwrap();
-        let gen = GenOptions { max_tokens: 600, temperature: 1.0, top_p: 0.9, seed };
-        rt.complete_json::<Report>(&messages("a = 1"), &gen).unwrap().text
+        let gen = GenOptions {
+            max_tokens: 600,
+            temperature: 1.0,
+            top_p: 0.9,
+            seed,
+        };
+        rt.complete_json::<Report>(&messages("a = 1"), &gen)
+            .unwrap()
+            .text
     };
     if llm_support::model_path(llm_support::SMOLLM2).is_none() {
         return;
@@ -192,37 +264,62 @@ fn sampling_is_seeded() {
 
 #[test]
 fn prefix_cache_reuses_the_shared_prompt_and_changes_nothing() {
-    let Some((mut warm, forwarded)) = runtime(Wants::Random, 8192) else { return };
-    let gen = GenOptions { max_tokens: 600, ..Default::default() };
-    let first = warm.complete_json::<Report>(&messages("eval(x)"), &gen).unwrap();
+    let Some((mut warm, forwarded)) = runtime(Wants::Random, 8192) else {
+        return;
+    };
+    let gen = GenOptions {
+        max_tokens: 600,
+        ..Default::default()
+    };
+    let first = warm
+        .complete_json::<Report>(&messages("eval(x)"), &gen)
+        .unwrap();
     assert_eq!(first.cached_prompt_tokens, 0);
     let before = forwarded.load(Ordering::SeqCst);
-    let second = warm.complete_json::<Report>(&messages("exec(y)"), &gen).unwrap();
+    let second = warm
+        .complete_json::<Report>(&messages("exec(y)"), &gen)
+        .unwrap();
     let forwarded_second = forwarded.load(Ordering::SeqCst) - before;
-    assert!(second.cached_prompt_tokens >= pyward::llm::runtime::PREFILL_CHUNK, "system prompt should be cached: {}", second.cached_prompt_tokens);
+    assert!(
+        second.cached_prompt_tokens >= pyward::llm::runtime::PREFILL_CHUNK,
+        "system prompt should be cached: {}",
+        second.cached_prompt_tokens
+    );
     assert!(forwarded_second < second.prompt_tokens + second.completion_tokens);
 
     let (mut cold, _) = runtime(Wants::Random, 8192).unwrap();
-    let cold_second = cold.complete_json::<Report>(&messages("exec(y)"), &gen).unwrap();
+    let cold_second = cold
+        .complete_json::<Report>(&messages("exec(y)"), &gen)
+        .unwrap();
     assert_eq!(cold_second.cached_prompt_tokens, 0);
     assert_eq!(second.text, cold_second.text);
     assert_eq!(second.value, cold_second.value);
 
     // The very same prompt again: every whole prefill chunk comes from the cache.
-    let again = cold.complete_json::<Report>(&messages("exec(y)"), &gen).unwrap();
+    let again = cold
+        .complete_json::<Report>(&messages("exec(y)"), &gen)
+        .unwrap();
     let chunk = pyward::llm::runtime::PREFILL_CHUNK;
-    assert_eq!(again.cached_prompt_tokens, (again.prompt_tokens - 1) / chunk * chunk);
+    assert_eq!(
+        again.cached_prompt_tokens,
+        (again.prompt_tokens - 1) / chunk * chunk
+    );
     assert_eq!(again.text, cold_second.text);
 }
 
 #[test]
 fn context_overflow_is_typed_and_costs_nothing() {
-    let Some((mut rt, forwarded)) = runtime(Wants::Random, 64) else { return };
+    let Some((mut rt, forwarded)) = runtime(Wants::Random, 64) else {
+        return;
+    };
     let err = rt
         .complete_json::<Report>(&messages(&"x = 1\n".repeat(50)), &GenOptions::default())
         .unwrap_err();
     match err {
-        LlmError::ContextOverflow { prompt_tokens, context } => {
+        LlmError::ContextOverflow {
+            prompt_tokens,
+            context,
+        } => {
             assert_eq!(context, 64);
             assert!(prompt_tokens > 64);
         }
@@ -233,9 +330,17 @@ fn context_overflow_is_typed_and_costs_nothing() {
 
 #[test]
 fn max_tokens_cap_is_a_typed_error_with_the_text() {
-    let Some((mut rt, _)) = runtime(Wants::Random, 8192) else { return };
+    let Some((mut rt, _)) = runtime(Wants::Random, 8192) else {
+        return;
+    };
     let err = rt
-        .complete_json::<Report>(&messages("x"), &GenOptions { max_tokens: 4, ..Default::default() })
+        .complete_json::<Report>(
+            &messages("x"),
+            &GenOptions {
+                max_tokens: 4,
+                ..Default::default()
+            },
+        )
         .unwrap_err();
     match err {
         LlmError::MaxTokens { max_tokens, text } => {
@@ -245,5 +350,12 @@ fn max_tokens_cap_is_a_typed_error_with_the_text() {
         other => panic!("expected MaxTokens, got {other}"),
     }
     // The runtime stays usable and its cache consistent after the error.
-    rt.complete_json::<Report>(&messages("x"), &GenOptions { max_tokens: 600, ..Default::default() }).unwrap();
+    rt.complete_json::<Report>(
+        &messages("x"),
+        &GenOptions {
+            max_tokens: 600,
+            ..Default::default()
+        },
+    )
+    .unwrap();
 }

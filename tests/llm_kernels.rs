@@ -10,7 +10,9 @@ fn values(n: usize, seed: u64) -> Vec<f32> {
     let mut s = seed;
     (0..n)
         .map(|_| {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
         })
         .collect()
@@ -30,11 +32,20 @@ fn check(dtype: GgmlDType, m: usize, n: usize, k: usize) {
 
     let mut got = vec![0f32; m * n];
     let lhs = x.flatten_all().unwrap().to_vec1::<f32>().unwrap();
-    assert!(dequant_gemm::matmul(&q, &lhs, m, &mut got).unwrap(), "{dtype:?} not supported");
+    assert!(
+        dequant_gemm::matmul(&q, &lhs, m, &mut got).unwrap(),
+        "{dtype:?} not supported"
+    );
 
     // Exact: the same dequantized weights in f32.
     let wd = q.dequantize(&dev).unwrap();
-    let exact = x.matmul(&wd.t().unwrap()).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    let exact = x
+        .matmul(&wd.t().unwrap())
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .to_vec1::<f32>()
+        .unwrap();
     let e_exact = rel_err(&got, &exact);
 
     // candle's quantized matmul (activations rounded to 8 bits).
@@ -42,23 +53,59 @@ fn check(dtype: GgmlDType, m: usize, n: usize, k: usize) {
     let reference = reference.flatten_all().unwrap().to_vec1::<f32>().unwrap();
     let e_ref = rel_err(&got, &reference);
     eprintln!("{dtype:?} m={m} n={n} k={k}: vs f32 {e_exact:.2e}, vs candle {e_ref:.2e}");
-    assert!(e_exact < 1e-5, "{dtype:?}: differs from the dequantized f32 product by {e_exact}");
-    assert!(e_ref < 2e-2, "{dtype:?}: differs from candle's quantized matmul by {e_ref}");
+    assert!(
+        e_exact < 1e-5,
+        "{dtype:?}: differs from the dequantized f32 product by {e_exact}"
+    );
+    assert!(
+        e_ref < 2e-2,
+        "{dtype:?}: differs from candle's quantized matmul by {e_ref}"
+    );
 
     // Through QLinear (the path models use), also for a single row (candle's kernel).
     let lin = QLinear::new(q, None).unwrap();
-    let y = lin.forward(&x).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    let y = lin
+        .forward(&x)
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .to_vec1::<f32>()
+        .unwrap();
     // Where candle has its own packed int8 kernel for the shape, QLinear keeps candle's.
-    let expected = if pyward::llm::kernels::candle_has_packed_int8(dtype, n, k) { &reference } else { &exact };
-    assert!(rel_err(&y, expected) < 1e-5, "{dtype:?}: QLinear took an unexpected path");
+    let expected = if pyward::llm::kernels::candle_has_packed_int8(dtype, n, k) {
+        &reference
+    } else {
+        &exact
+    };
+    assert!(
+        rel_err(&y, expected) < 1e-5,
+        "{dtype:?}: QLinear took an unexpected path"
+    );
     let row = x.narrow(0, 0, 1).unwrap();
-    let y1 = lin.forward(&row).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
-    assert!(rel_err(&y1, &reference[..n]) < 1e-5, "single-row path must be candle's kernel");
+    let y1 = lin
+        .forward(&row)
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .to_vec1::<f32>()
+        .unwrap();
+    assert!(
+        rel_err(&y1, &reference[..n]) < 1e-5,
+        "single-row path must be candle's kernel"
+    );
 }
 
 #[test]
 fn prefill_kernel_matches_candle_for_common_quant_types() {
-    for dtype in [GgmlDType::Q4_0, GgmlDType::Q4_1, GgmlDType::Q8_0, GgmlDType::Q4K, GgmlDType::Q6K, GgmlDType::Q5K, GgmlDType::Q5_0] {
+    for dtype in [
+        GgmlDType::Q4_0,
+        GgmlDType::Q4_1,
+        GgmlDType::Q8_0,
+        GgmlDType::Q4K,
+        GgmlDType::Q6K,
+        GgmlDType::Q5K,
+        GgmlDType::Q5_0,
+    ] {
         check(dtype, 33, 200, 512);
         check(dtype, 9, 64, 256);
     }
@@ -80,7 +127,17 @@ fn bias_is_added() {
     let b = Tensor::from_vec(values(n, 6), n, &dev).unwrap();
     let x = Tensor::from_vec(values(m * k, 7), (m, k), &dev).unwrap();
     let plain = QLinear::new(q.clone(), None).unwrap().forward(&x).unwrap();
-    let biased = QLinear::new(q, Some(b.clone())).unwrap().forward(&x).unwrap();
-    let diff = (biased - plain).unwrap().broadcast_sub(&b).unwrap().abs().unwrap().max_all().unwrap();
+    let biased = QLinear::new(q, Some(b.clone()))
+        .unwrap()
+        .forward(&x)
+        .unwrap();
+    let diff = (biased - plain)
+        .unwrap()
+        .broadcast_sub(&b)
+        .unwrap()
+        .abs()
+        .unwrap()
+        .max_all()
+        .unwrap();
     assert!(diff.to_scalar::<f32>().unwrap() < 1e-5);
 }

@@ -76,11 +76,17 @@ const SNIPPETS: [&str; 20] = [
 ];
 
 fn messages(code: &str) -> Vec<ChatMessage> {
-    vec![ChatMessage::system(SYSTEM), ChatMessage::user(format!("File app.py:\n```python\n{code}```"))]
+    vec![
+        ChatMessage::system(SYSTEM),
+        ChatMessage::user(format!("File app.py:\n```python\n{code}```")),
+    ]
 }
 
 fn opts() -> RuntimeOptions {
-    RuntimeOptions { threads: Some(1), ..RuntimeOptions::default() }
+    RuntimeOptions {
+        threads: Some(1),
+        ..RuntimeOptions::default()
+    }
 }
 
 fn load(path: &Path, opts: &RuntimeOptions) -> Runtime {
@@ -90,12 +96,17 @@ fn load(path: &Path, opts: &RuntimeOptions) -> Runtime {
 /// Budgets of 800 tokens: the schema's worst case (three findings whose strings are filled to
 /// their maxLength one character per token) is about 3 × 240 tokens.
 fn greedy(max_tokens: usize) -> GenOptions {
-    GenOptions { max_tokens, ..GenOptions::default() }
+    GenOptions {
+        max_tokens,
+        ..GenOptions::default()
+    }
 }
 
 #[test]
 fn smollm2_twenty_prompts_parse_validate_and_are_deterministic() {
-    let Some(path) = llm_support::model_path(llm_support::SMOLLM2) else { return };
+    let Some(path) = llm_support::model_path(llm_support::SMOLLM2) else {
+        return;
+    };
     let mut rt = load(&path, &opts());
     let info = rt.model_info();
     assert_eq!(info.arch, "llama");
@@ -109,11 +120,20 @@ fn smollm2_twenty_prompts_parse_validate_and_are_deterministic() {
             .unwrap_or_else(|e| panic!("snippet {i}: {e}"));
         assert!(c.value.findings.len() <= 3);
         for f in &c.value.findings {
-            assert!((1..=16).contains(&f.rule_id.chars().count()) && f.quote.chars().count() <= 80, "{f:?}");
-            assert!(f.explanation.chars().count() <= 120 && (1..=2000).contains(&f.cwe), "{f:?}");
+            assert!(
+                (1..=16).contains(&f.rule_id.chars().count()) && f.quote.chars().count() <= 80,
+                "{f:?}"
+            );
+            assert!(
+                f.explanation.chars().count() <= 120 && (1..=2000).contains(&f.cwe),
+                "{f:?}"
+            );
         }
         if i > 0 {
-            assert!(c.cached_prompt_tokens > 100, "system prompt should come from the cache");
+            assert!(
+                c.cached_prompt_tokens > 100,
+                "system prompt should come from the cache"
+            );
         }
         tokens += c.completion_tokens;
         masks += c.masks_computed;
@@ -134,22 +154,32 @@ fn smollm2_twenty_prompts_parse_validate_and_are_deterministic() {
     // Greedy decoding is deterministic: a second pass (cache now warm, different order of
     // cached prefixes) gives the very same texts.
     for (i, code) in SNIPPETS.iter().enumerate().take(5) {
-        let c = rt.complete_json::<Review>(&messages(code), &greedy(800)).unwrap();
+        let c = rt
+            .complete_json::<Review>(&messages(code), &greedy(800))
+            .unwrap();
         assert_eq!(c.text, first_run[i], "snippet {i}");
     }
 }
 
 #[test]
 fn smollm2_prefix_cache_matches_cold_and_is_faster() {
-    let Some(path) = llm_support::model_path(llm_support::SMOLLM2) else { return };
+    let Some(path) = llm_support::model_path(llm_support::SMOLLM2) else {
+        return;
+    };
     let mut warm = load(&path, &opts());
-    let a = warm.complete_json::<Review>(&messages(SNIPPETS[0]), &greedy(800)).unwrap();
-    let b = warm.complete_json::<Review>(&messages(SNIPPETS[1]), &greedy(800)).unwrap();
+    let a = warm
+        .complete_json::<Review>(&messages(SNIPPETS[0]), &greedy(800))
+        .unwrap();
+    let b = warm
+        .complete_json::<Review>(&messages(SNIPPETS[1]), &greedy(800))
+        .unwrap();
     assert_eq!(a.cached_prompt_tokens, 0);
     assert!(b.cached_prompt_tokens > 100, "{}", b.cached_prompt_tokens);
 
     let mut cold = load(&path, &opts());
-    let b_cold = cold.complete_json::<Review>(&messages(SNIPPETS[1]), &greedy(800)).unwrap();
+    let b_cold = cold
+        .complete_json::<Review>(&messages(SNIPPETS[1]), &greedy(800))
+        .unwrap();
     assert_eq!(b_cold.cached_prompt_tokens, 0);
     assert_eq!(b.text, b_cold.text);
     eprintln!(
@@ -161,12 +191,19 @@ fn smollm2_prefix_cache_matches_cold_and_is_faster() {
 
 #[test]
 fn smollm2_context_overflow_is_typed() {
-    let Some(path) = llm_support::model_path(llm_support::SMOLLM2) else { return };
+    let Some(path) = llm_support::model_path(llm_support::SMOLLM2) else {
+        return;
+    };
     let mut rt = load(&path, &opts());
     let huge = "x = 1\n".repeat(5000);
-    let err = rt.complete_json::<Review>(&messages(&huge), &greedy(200)).unwrap_err();
+    let err = rt
+        .complete_json::<Review>(&messages(&huge), &greedy(200))
+        .unwrap_err();
     match err {
-        LlmError::ContextOverflow { prompt_tokens, context } => {
+        LlmError::ContextOverflow {
+            prompt_tokens,
+            context,
+        } => {
             assert_eq!(context, rt.context_length());
             assert!(prompt_tokens + 200 > context);
         }
@@ -176,23 +213,39 @@ fn smollm2_context_overflow_is_typed() {
 
 #[test]
 fn gemma3_with_a_template_file_renders_and_generates() {
-    let Some(path) = llm_support::model_path(llm_support::GEMMA3) else { return };
+    let Some(path) = llm_support::model_path(llm_support::GEMMA3) else {
+        return;
+    };
     let err = Runtime::load(&path, &opts()).unwrap_err();
     assert!(matches!(err, LlmError::NoChatTemplate { .. }), "{err}");
 
-    let template = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/llm/gemma3-chat.jinja");
-    let mut rt = load(&path, &RuntimeOptions { chat_template: Some(template), ..opts() });
+    let template =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/llm/gemma3-chat.jinja");
+    let mut rt = load(
+        &path,
+        &RuntimeOptions {
+            chat_template: Some(template),
+            ..opts()
+        },
+    );
     let prompt = rt.render_prompt(&messages(SNIPPETS[1])).unwrap();
-    assert!(prompt.starts_with("<bos><start_of_turn>user\nYou are a security reviewer"), "{prompt}");
+    assert!(
+        prompt.starts_with("<bos><start_of_turn>user\nYou are a security reviewer"),
+        "{prompt}"
+    );
     let ids = rt.prompt_ids(&messages(SNIPPETS[1])).unwrap();
     assert_eq!(ids[0], 2, "one BOS");
     assert_ne!(ids[1], 2);
-    let c = rt.complete_json::<Review>(&messages(SNIPPETS[1]), &greedy(800)).unwrap();
+    let c = rt
+        .complete_json::<Review>(&messages(SNIPPETS[1]), &greedy(800))
+        .unwrap();
     eprintln!("gemma3: {} tokens: {}", c.completion_tokens, c.text);
     // Greedy decoding from a cold cache is deterministic. (Warm-vs-cold is not compared here:
     // on Gemma 3 the model's logits still depend slightly on how the prompt is batched.)
     rt.reset_cache();
-    let again = rt.complete_json::<Review>(&messages(SNIPPETS[1]), &greedy(800)).unwrap();
+    let again = rt
+        .complete_json::<Review>(&messages(SNIPPETS[1]), &greedy(800))
+        .unwrap();
     assert_eq!(again.cached_prompt_tokens, 0);
     assert_eq!(c.text, again.text);
 }

@@ -81,25 +81,41 @@ fn gemma3_round_trips_and_special_ids() {
     assert_eq!(tok.eot_id(), tok.token_to_id("<end_of_turn>"));
     assert!(tok.adds_bos());
     let ids = tok.encode_prompt("<bos>hi").unwrap();
-    assert_eq!(ids.iter().filter(|&&i| i == 2).count(), 1, "BOS must not be doubled: {ids:?}");
+    assert_eq!(
+        ids.iter().filter(|&&i| i == 2).count(),
+        1,
+        "BOS must not be doubled: {ids:?}"
+    );
     assert_eq!(tok.encode_prompt("hi").unwrap()[0], 2);
 }
 
 #[test]
 fn smollm2_chat_template_renders_chatml() {
-    let Some(path) = llm_support::model_path(llm_support::SMOLLM2) else { return };
+    let Some(path) = llm_support::model_path(llm_support::SMOLLM2) else {
+        return;
+    };
     let content = llm_support::metadata(&path);
     let t = ChatTemplate::for_model(&content, &path, None, "<|im_start|>", "<|im_end|>").unwrap();
-    let out = t.render(&[ChatMessage::system("Be terse."), ChatMessage::user("Hi")], true).unwrap();
+    let out = t
+        .render(
+            &[ChatMessage::system("Be terse."), ChatMessage::user("Hi")],
+            true,
+        )
+        .unwrap();
     assert_eq!(out, "<|im_start|>system\nBe terse.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
     // Without a system message the template adds its own default one.
     let out = t.render(&[ChatMessage::user("Hi")], true).unwrap();
-    assert!(out.starts_with("<|im_start|>system\n") && out.contains("<|im_start|>user\nHi<|im_end|>"), "{out}");
+    assert!(
+        out.starts_with("<|im_start|>system\n") && out.contains("<|im_start|>user\nHi<|im_end|>"),
+        "{out}"
+    );
 }
 
 #[test]
 fn gemma3_gguf_has_no_template_and_says_so() {
-    let Some(path) = llm_support::model_path(llm_support::GEMMA3) else { return };
+    let Some(path) = llm_support::model_path(llm_support::GEMMA3) else {
+        return;
+    };
     let content = llm_support::metadata(&path);
     let err = ChatTemplate::for_model(&content, &path, None, "<bos>", "<eos>").unwrap_err();
     assert!(matches!(err, LlmError::NoChatTemplate { .. }));
@@ -108,12 +124,23 @@ fn gemma3_gguf_has_no_template_and_says_so() {
 
 #[test]
 fn gemma3_template_file_folds_system_into_the_first_user_turn() {
-    let Some(path) = llm_support::model_path(llm_support::GEMMA3) else { return };
+    let Some(path) = llm_support::model_path(llm_support::GEMMA3) else {
+        return;
+    };
     let content = llm_support::metadata(&path);
-    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/llm/gemma3-chat.jinja");
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/llm/gemma3-chat.jinja");
     let t = ChatTemplate::for_model(&content, &path, Some(&file), "<bos>", "<eos>").unwrap();
-    let out = t.render(&[ChatMessage::system("Be terse."), ChatMessage::user("Hi")], true).unwrap();
-    assert_eq!(out, "<bos><start_of_turn>user\nBe terse.\n\nHi<end_of_turn>\n<start_of_turn>model\n");
+    let out = t
+        .render(
+            &[ChatMessage::system("Be terse."), ChatMessage::user("Hi")],
+            true,
+        )
+        .unwrap();
+    assert_eq!(
+        out,
+        "<bos><start_of_turn>user\nBe terse.\n\nHi<end_of_turn>\n<start_of_turn>model\n"
+    );
     let err = t
         .render(&[ChatMessage::user("a"), ChatMessage::user("b")], true)
         .unwrap_err();

@@ -76,7 +76,11 @@ fn info_describes_smollm2_q4_1() {
     assert_eq!(q41.tensors, 210);
     // pyward's own AVX2 kernels read Q4_1: no slow-kernel warning.
     assert_eq!(q41.support, "fast");
-    assert!(!info.warnings.iter().any(|w| w.contains("scalar")), "{:?}", info.warnings);
+    assert!(
+        !info.warnings.iter().any(|w| w.contains("scalar")),
+        "{:?}",
+        info.warnings
+    );
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! The pipeline's results in the reports: verdict, explanation and verified fix in Markdown,
 //! SARIF `fixes` and verdict properties (schema-valid), provenance in JSON.
 
-use pyward::pipeline::{fix_file, provenance, scan_file, Backend, Cache, PipelineOptions, ScriptedBackend, Stage};
+use pyward::pipeline::{
+    fix_file, provenance, scan_file, Backend, Cache, PipelineOptions, ScriptedBackend, Stage,
+};
 use pyward::report::{render, Format, RenderOptions, RunMeta};
 use pyward::rules::{Catalog, Engine};
 use pyward::scan::ScanOutcome;
@@ -19,19 +21,49 @@ fn outcome_and_meta() -> (ScanOutcome, RunMeta, Catalog) {
         .fallback(Stage::Calibration, json!({"verdict": "confirmed", "reason": "string concatenation reaches a shell", "sanitizer": ""}))
         .fallback(Stage::Fixer, json!({"replacement": "    subprocess.run([\"/usr/bin/make\", target], check=True)", "why": "no shell parses the target"}));
     let opts = PipelineOptions::default();
-    let r = scan_file(&engine, Some(&mut m), "app.py", APP, &opts, &mut Cache::disabled());
-    let fixed = fix_file(&engine, Some(&mut m), "app.py", APP, &r.findings, &opts, &mut Cache::disabled());
+    let r = scan_file(
+        &engine,
+        Some(&mut m),
+        "app.py",
+        APP,
+        &opts,
+        &mut Cache::disabled(),
+    );
+    let fixed = fix_file(
+        &engine,
+        Some(&mut m),
+        "app.py",
+        APP,
+        &r.findings,
+        &opts,
+        &mut Cache::disabled(),
+    );
     assert_eq!(fixed.verified(), 1);
-    let mut meta = RunMeta::new(engine.catalog(), vec!["pyward".into(), "scan".into(), "app.py".into()]);
+    let mut meta = RunMeta::new(
+        engine.catalog(),
+        vec!["pyward".into(), "scan".into(), "app.py".into()],
+    );
     meta.model = Some(provenance(&m.describe(), &opts));
-    let outcome = ScanOutcome { findings: fixed.findings.clone(), diagnostics: r.diagnostics, files_scanned: 1 };
+    let outcome = ScanOutcome {
+        findings: fixed.findings.clone(),
+        diagnostics: r.diagnostics,
+        files_scanned: 1,
+    };
     (outcome, meta, engine.catalog().clone())
 }
 
 #[test]
 fn markdown_has_the_securepy_sections() {
     let (o, meta, cat) = outcome_and_meta();
-    let md = render(Format::Markdown, &o, &cat, &RenderOptions { meta, ..Default::default() });
+    let md = render(
+        Format::Markdown,
+        &o,
+        &cat,
+        &RenderOptions {
+            meta,
+            ..Default::default()
+        },
+    );
     for needle in [
         "#### Verdict",
         "**Confirmed** (confidence",
@@ -52,24 +84,39 @@ fn markdown_has_the_securepy_sections() {
 #[test]
 fn sarif_carries_fixes_and_verdicts_and_json_the_provenance() {
     let (o, meta, cat) = outcome_and_meta();
-    let opts = RenderOptions { meta, ..Default::default() };
+    let opts = RenderOptions {
+        meta,
+        ..Default::default()
+    };
     let sarif: Value = serde_json::from_str(&render(Format::Sarif, &o, &cat, &opts)).unwrap();
     let result = &sarif["runs"][0]["results"][0];
     assert_eq!(result["properties"]["verdict"], "confirmed");
     assert_eq!(result["properties"]["fixVerified"], true);
     let rep = &result["fixes"][0]["artifactChanges"][0]["replacements"][0];
-    assert_eq!(rep["insertedContent"]["text"], "    subprocess.run([\"/usr/bin/make\", target], check=True)");
+    assert_eq!(
+        rep["insertedContent"]["text"],
+        "    subprocess.run([\"/usr/bin/make\", target], check=True)"
+    );
     assert_eq!(rep["deletedRegion"]["startLine"], 5);
-    assert_eq!(sarif["runs"][0]["properties"]["model"]["code_left_machine"], false);
+    assert_eq!(
+        sarif["runs"][0]["properties"]["model"]["code_left_machine"],
+        false
+    );
     let json: Value = serde_json::from_str(&render(Format::Json, &o, &cat, &opts)).unwrap();
-    assert_eq!(json["tool"]["model"]["prompt_hash"].as_str().unwrap().len(), 64);
+    assert_eq!(
+        json["tool"]["model"]["prompt_hash"].as_str().unwrap().len(),
+        64
+    );
     assert_eq!(json["findings"][0]["verdict"]["status"], "confirmed");
     assert_eq!(json["findings"][0]["fix"]["verified"], true);
     // Schema-valid SARIF.
     let mut schema: Value = serde_json::from_str(include_str!("schemas/sarif-2.1.0.json")).unwrap();
     fix_language_pattern(&mut schema);
     let v = jsonschema::options().build(&schema).unwrap();
-    let errors: Vec<String> = v.iter_errors(&sarif).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    let errors: Vec<String> = v
+        .iter_errors(&sarif)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}");
 }
 

@@ -95,10 +95,18 @@ fn analyzer_sees_only_relevant_chunks_and_rules_and_agreement_adds_an_explanatio
     );
     // The schema restricts rule ids to the rules shown.
     let ids = &analyzer[0].schema["properties"]["issues"]["items"]["properties"]["rule_id"]["enum"];
-    let ids: Vec<&str> = ids.as_array().unwrap().iter().map(|i| i.as_str().unwrap()).collect();
+    let ids: Vec<&str> = ids
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.as_str().unwrap())
+        .collect();
     assert!(ids.contains(&"PW101") && ids.contains(&"PW103"), "{ids:?}");
     assert!(ids.iter().all(|i| !i.starts_with("PW9")), "{ids:?}");
-    assert!(ids.len() < 10, "only the rules relevant to the chunk: {ids:?}");
+    assert!(
+        ids.len() < 10,
+        "only the rules relevant to the chunk: {ids:?}"
+    );
     let f = &r.findings[0];
     assert_eq!(f.rule_id, "PW101");
     assert_eq!(f.origin, Origin::Static);

@@ -101,8 +101,14 @@ fn fixed_code_no_longer_triggers_the_rule() {
     let e = engine();
     let cases: &[(&str, &str)] = &[
         ("PW320", "import hashlib\nh = hashlib.md5(data)\n"),
-        ("PW350", "import requests\nrequests.get(u, verify=False, timeout=5)\n"),
-        ("PW360", "import ssl\nc = ssl.SSLContext(ssl.PROTOCOL_TLSv1)\n"),
+        (
+            "PW350",
+            "import requests\nrequests.get(u, verify=False, timeout=5)\n",
+        ),
+        (
+            "PW360",
+            "import ssl\nc = ssl.SSLContext(ssl.PROTOCOL_TLSv1)\n",
+        ),
         ("PW410", "app.run(debug=True)\n"),
         ("PW420", "HOST = '0.0.0.0'\n"),
         ("PW472", "SESSION_COOKIE_HTTPONLY = False\n"),
@@ -110,7 +116,10 @@ fn fixed_code_no_longer_triggers_the_rule() {
     ];
     for (id, src) in cases {
         let before = e.scan_source("fix.py", src);
-        assert!(before.findings.iter().any(|f| f.rule_id == *id), "{id} should fire on {src}");
+        assert!(
+            before.findings.iter().any(|f| f.rule_id == *id),
+            "{id} should fire on {src}"
+        );
         let fixed = apply(&e, id, src);
         let after = e.scan_source("fix.py", &fixed);
         assert!(

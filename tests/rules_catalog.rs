@@ -43,7 +43,10 @@ fn every_rule_references_its_cwe_page() {
             bad.push(format!("{}: doc.references lacks {want}", r.id));
         }
         if r.doc.references.first() != Some(&want) {
-            bad.push(format!("{}: the CWE page must be the first reference", r.id));
+            bad.push(format!(
+                "{}: the CWE page must be the first reference",
+                r.id
+            ));
         }
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));

@@ -23,9 +23,19 @@ pub struct LocalBackend {
 impl LocalBackend {
     /// Wraps a loaded runtime. `name` and `sha256` identify the model file in reports and
     /// cache keys (the sha256 must be the file's: cached results are keyed on it).
-    pub fn new(runtime: Runtime, name: impl Into<String>, sha256: impl Into<String>) -> LocalBackend {
+    pub fn new(
+        runtime: Runtime,
+        name: impl Into<String>,
+        sha256: impl Into<String>,
+    ) -> LocalBackend {
         let log_calls = std::env::var("PYWARD_LOG_CALLS").is_ok_and(|v| v == "1");
-        LocalBackend { runtime, name: name.into(), sha256: sha256.into(), top_p: 0.95, log_calls }
+        LocalBackend {
+            runtime,
+            name: name.into(),
+            sha256: sha256.into(),
+            top_p: 0.95,
+            log_calls,
+        }
     }
 
     /// The runtime (model facts, token counts).
@@ -61,7 +71,11 @@ impl Backend for LocalBackend {
         let gen = GenOptions {
             max_tokens: req.max_tokens,
             temperature: req.temperature,
-            top_p: if req.temperature > 0.0 { self.top_p } else { 1.0 },
+            top_p: if req.temperature > 0.0 {
+                self.top_p
+            } else {
+                1.0
+            },
             seed: req.seed,
         };
         let t0 = Instant::now();
@@ -97,10 +111,16 @@ impl Backend for LocalBackend {
 /// The runtime's errors in the pipeline's terms.
 fn backend_error(e: LlmError) -> BackendError {
     match e {
-        LlmError::ContextOverflow { prompt_tokens, context } => {
-            BackendError::ContextOverflow { tokens: prompt_tokens, limit: context }
+        LlmError::ContextOverflow {
+            prompt_tokens,
+            context,
+        } => BackendError::ContextOverflow {
+            tokens: prompt_tokens,
+            limit: context,
+        },
+        LlmError::MaxTokens { .. } | LlmError::InvalidOutput { .. } => {
+            BackendError::Schema(e.to_string())
         }
-        LlmError::MaxTokens { .. } | LlmError::InvalidOutput { .. } => BackendError::Schema(e.to_string()),
         other => BackendError::Model(other.to_string()),
     }
 }

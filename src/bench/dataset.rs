@@ -35,13 +35,31 @@ pub enum DatasetError {
     #[error("{}:1: header must be `file,vulnerable,cwe`, found `{found}`", path.display())]
     BadHeader { path: PathBuf, found: String },
     #[error("{}:{line}: {message}", path.display())]
-    BadRow { path: PathBuf, line: u64, message: String },
+    BadRow {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
     #[error("{}:{line}: file `{file}` is listed twice (first on line {first_line})", path.display())]
-    Duplicate { path: PathBuf, line: u64, file: String, first_line: u64 },
+    Duplicate {
+        path: PathBuf,
+        line: u64,
+        file: String,
+        first_line: u64,
+    },
     #[error("{}:{line}: listed file `{file}` does not exist in {}", path.display(), dir.display())]
-    MissingFile { path: PathBuf, line: u64, file: String, dir: PathBuf },
+    MissingFile {
+        path: PathBuf,
+        line: u64,
+        file: String,
+        dir: PathBuf,
+    },
     #[error("{}: Python file `{file}` in {} is not listed (label it or move it out of the dataset)", path.display(), dir.display())]
-    Unlisted { path: PathBuf, file: String, dir: PathBuf },
+    Unlisted {
+        path: PathBuf,
+        file: String,
+        dir: PathBuf,
+    },
     #[error("{}: the dataset has no rows", path.display())]
     Empty { path: PathBuf },
 }
@@ -85,8 +103,10 @@ impl Dataset {
 /// Loads `labels` (CSV), checks every listed file exists under `dir` and every `.py` file
 /// under `dir` is listed.
 pub fn load(dir: &Path, labels: &Path) -> Result<Dataset, DatasetError> {
-    let text = std::fs::read_to_string(labels)
-        .map_err(|source| DatasetError::ReadLabels { path: labels.to_path_buf(), source })?;
+    let text = std::fs::read_to_string(labels).map_err(|source| DatasetError::ReadLabels {
+        path: labels.to_path_buf(),
+        source,
+    })?;
     let rows = parse_labels(labels, &text)?;
     for (line, f) in &rows {
         if !dir.join(&f.file).is_file() {
@@ -103,14 +123,25 @@ pub fn load(dir: &Path, labels: &Path) -> Result<Dataset, DatasetError> {
     python_files(dir, "", &mut on_disk)?;
     on_disk.sort();
     if let Some(file) = on_disk.into_iter().find(|f| !listed.contains(f.as_str())) {
-        return Err(DatasetError::Unlisted { path: labels.to_path_buf(), file, dir: dir.to_path_buf() });
+        return Err(DatasetError::Unlisted {
+            path: labels.to_path_buf(),
+            file,
+            dir: dir.to_path_buf(),
+        });
     }
-    Ok(Dataset { dir: dir.to_path_buf(), files: rows.into_iter().map(|(_, f)| f).collect() })
+    Ok(Dataset {
+        dir: dir.to_path_buf(),
+        files: rows.into_iter().map(|(_, f)| f).collect(),
+    })
 }
 
 /// [`load`], then keeps only `shard`'s files when one is given (what both the bench
 /// coordinator and its workers measure).
-pub fn load_share(dir: &Path, labels: &Path, shard: Option<crate::shard::Shard>) -> Result<Dataset, DatasetError> {
+pub fn load_share(
+    dir: &Path,
+    labels: &Path,
+    shard: Option<crate::shard::Shard>,
+) -> Result<Dataset, DatasetError> {
     let mut ds = load(dir, labels)?;
     if let Some(shard) = shard {
         ds.keep_shard(shard);
@@ -126,14 +157,21 @@ pub fn load_dir(dir: &Path) -> Result<Dataset, DatasetError> {
 /// The `.py` files under `dir`, recursively, as `/`-separated paths relative to it.
 /// Hidden entries (a name starting with `.`) are skipped.
 fn python_files(dir: &Path, prefix: &str, out: &mut Vec<String>) -> Result<(), DatasetError> {
-    let read_err = |source| DatasetError::ReadDir { path: dir.to_path_buf(), source };
+    let read_err = |source| DatasetError::ReadDir {
+        path: dir.to_path_buf(),
+        source,
+    };
     for entry in std::fs::read_dir(dir).map_err(read_err)? {
         let entry = entry.map_err(read_err)?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.starts_with('.') {
             continue;
         }
-        let rel = if prefix.is_empty() { name.clone() } else { format!("{prefix}/{name}") };
+        let rel = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}/{name}")
+        };
         let ty = entry.file_type().map_err(read_err)?;
         let path = entry.path();
         if ty.is_dir() || (ty.is_symlink() && path.is_dir()) {
@@ -238,14 +276,23 @@ fn take_field(field: &mut String, quoted: bool) -> String {
 /// Parses labels CSV text; `path` is only used in errors. Returns each row with its 1-based
 /// line number. Does not touch the file system.
 pub fn parse_labels(path: &Path, text: &str) -> Result<Vec<(u64, LabelledFile)>, DatasetError> {
-    let bad = |line: u64, message: String| DatasetError::BadRow { path: path.to_path_buf(), line, message };
+    let bad = |line: u64, message: String| DatasetError::BadRow {
+        path: path.to_path_buf(),
+        line,
+        message,
+    };
     let records = parse_csv(text).map_err(|(line, m)| bad(line, m))?;
     let mut records = records.into_iter();
     let Some((_, header)) = records.next() else {
-        return Err(DatasetError::Empty { path: path.to_path_buf() });
+        return Err(DatasetError::Empty {
+            path: path.to_path_buf(),
+        });
     };
     if header != ["file", "vulnerable", "cwe"] {
-        return Err(DatasetError::BadHeader { path: path.to_path_buf(), found: header.join(",") });
+        return Err(DatasetError::BadHeader {
+            path: path.to_path_buf(),
+            found: header.join(","),
+        });
     }
     let mut out: Vec<(u64, LabelledFile)> = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
@@ -266,7 +313,9 @@ pub fn parse_labels(path: &Path, text: &str) -> Result<Vec<(u64, LabelledFile)>,
         out.push((line, row));
     }
     if out.is_empty() {
-        return Err(DatasetError::Empty { path: path.to_path_buf() });
+        return Err(DatasetError::Empty {
+            path: path.to_path_buf(),
+        });
     }
     Ok(out)
 }
@@ -276,7 +325,9 @@ fn to_labelled(file: String, vulnerable: &str, cwe: &str) -> Result<LabelledFile
         return Err("empty `file` field".into());
     }
     if file.starts_with('/') || file.contains('\\') || file.split('/').any(|c| c == "..") {
-        return Err(format!("`file` must be a relative path inside the dataset, got `{file}`"));
+        return Err(format!(
+            "`file` must be a relative path inside the dataset, got `{file}`"
+        ));
     }
     let vulnerable = match vulnerable.to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" => true,
@@ -290,12 +341,22 @@ fn to_labelled(file: String, vulnerable: &str, cwe: &str) -> Result<LabelledFile
     let cwe = if cwe_text.is_empty() {
         None
     } else {
-        Some(cwe_text.parse::<u32>().map_err(|_| format!("`cwe` must be a number, got `{cwe}`"))?)
+        Some(
+            cwe_text
+                .parse::<u32>()
+                .map_err(|_| format!("`cwe` must be a number, got `{cwe}`"))?,
+        )
     };
     match (vulnerable, cwe) {
         (true, None) => Err(format!("vulnerable file `{file}` needs a CWE")),
-        (false, Some(c)) => Err(format!("secure file `{file}` must have a blank CWE, got {c}")),
-        _ => Ok(LabelledFile { file, vulnerable, cwe }),
+        (false, Some(c)) => Err(format!(
+            "secure file `{file}` must have a blank CWE, got {c}"
+        )),
+        _ => Ok(LabelledFile {
+            file,
+            vulnerable,
+            cwe,
+        }),
     }
 }
 
@@ -315,7 +376,10 @@ mod tests {
         for k in 1..=4 {
             let mut ds = load_dir(&dir).unwrap();
             ds.keep_shard(crate::shard::Shard::new(k, 4).unwrap());
-            assert!(!ds.files.is_empty() && ds.files.len() < all.files.len(), "shard {k}/4");
+            assert!(
+                !ds.files.is_empty() && ds.files.len() < all.files.len(),
+                "shard {k}/4"
+            );
             seen.extend(ds.files.into_iter().map(|f| f.file));
         }
         seen.sort();
@@ -326,10 +390,28 @@ mod tests {
 
     #[test]
     fn parses_rows_with_line_numbers_and_cwe_forms() {
-        let rows = parse("file,vulnerable,cwe\na.py,true,78\nb.py,false,\nc/d.py, yes ,CWE-89\n").unwrap();
+        let rows =
+            parse("file,vulnerable,cwe\na.py,true,78\nb.py,false,\nc/d.py, yes ,CWE-89\n").unwrap();
         assert_eq!(rows.len(), 3);
-        assert_eq!(rows[0], (2, LabelledFile { file: "a.py".into(), vulnerable: true, cwe: Some(78) }));
-        assert_eq!(rows[1].1, LabelledFile { file: "b.py".into(), vulnerable: false, cwe: None });
+        assert_eq!(
+            rows[0],
+            (
+                2,
+                LabelledFile {
+                    file: "a.py".into(),
+                    vulnerable: true,
+                    cwe: Some(78)
+                }
+            )
+        );
+        assert_eq!(
+            rows[1].1,
+            LabelledFile {
+                file: "b.py".into(),
+                vulnerable: false,
+                cwe: None
+            }
+        );
         assert_eq!(rows[2].0, 4);
         assert_eq!(rows[2].1.cwe, Some(89));
     }
@@ -338,14 +420,33 @@ mod tests {
     fn csv_quoting_crlf_bom_and_blank_lines() {
         let text = "\u{feff}file,vulnerable,cwe\r\n\"a,b.py\",1,\"CWE-22\"\r\n\r\n\"say \"\"hi\"\".py\",0,\n";
         let rows = parse(text).unwrap();
-        assert_eq!(rows[0], (2, LabelledFile { file: "a,b.py".into(), vulnerable: true, cwe: Some(22) }));
+        assert_eq!(
+            rows[0],
+            (
+                2,
+                LabelledFile {
+                    file: "a,b.py".into(),
+                    vulnerable: true,
+                    cwe: Some(22)
+                }
+            )
+        );
         assert_eq!(rows[1].0, 4);
         assert_eq!(rows[1].1.file, "say \"hi\".py");
         // A quoted field spanning lines: the next record's line number accounts for it.
         let recs = parse_csv("x,\"two\nlines\"\ny,z").unwrap();
-        assert_eq!(recs, vec![(1, vec!["x".into(), "two\nlines".into()]), (3, vec!["y".into(), "z".into()])]);
+        assert_eq!(
+            recs,
+            vec![
+                (1, vec!["x".into(), "two\nlines".into()]),
+                (3, vec!["y".into(), "z".into()])
+            ]
+        );
         // No final newline, empty last field.
-        assert_eq!(parse_csv("a,").unwrap(), vec![(1, vec!["a".into(), String::new()])]);
+        assert_eq!(
+            parse_csv("a,").unwrap(),
+            vec![(1, vec!["a".into(), String::new()])]
+        );
         assert_eq!(parse_csv("").unwrap(), Vec::<CsvRecord>::new());
     }
 
@@ -354,21 +455,35 @@ mod tests {
         let e = parse("file,vulnerable,cwe\na.py,true,78\n\"b.py,false,\n").unwrap_err();
         assert_eq!(e.to_string(), "labels.csv:3: unterminated quoted field");
         let e = parse("file,vulnerable,cwe\n\"a.py\"x,true,78\n").unwrap_err();
-        assert_eq!(e.to_string(), "labels.csv:2: unexpected `x` after a closing quote");
+        assert_eq!(
+            e.to_string(),
+            "labels.csv:2: unexpected `x` after a closing quote"
+        );
     }
 
     #[test]
     fn bad_rows_name_file_and_line() {
         let e = parse("file,vulnerable,cwe\na.py,true,78\nb.py,maybe,\n").unwrap_err();
-        assert_eq!(e.to_string(), "labels.csv:3: `vulnerable` must be true or false, got `maybe`");
+        assert_eq!(
+            e.to_string(),
+            "labels.csv:3: `vulnerable` must be true or false, got `maybe`"
+        );
         let e = parse("file,vulnerable,cwe\na.py,true,seventy\n").unwrap_err();
-        assert!(e.to_string().starts_with("labels.csv:2: `cwe` must be a number"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("labels.csv:2: `cwe` must be a number"),
+            "{e}"
+        );
         let e = parse("file,vulnerable,cwe\na.py,true\n").unwrap_err();
         assert_eq!(e.to_string(), "labels.csv:2: expected 3 fields, found 2");
         let e = parse("file,vulnerable,cwe\na.py,true,1,2\n").unwrap_err();
         assert_eq!(e.to_string(), "labels.csv:2: expected 3 fields, found 4");
         let e = parse("file,vulnerable,cwe\na.py,true,\n").unwrap_err();
-        assert!(e.to_string().contains("labels.csv:2: vulnerable file `a.py` needs a CWE"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("labels.csv:2: vulnerable file `a.py` needs a CWE"),
+            "{e}"
+        );
         let e = parse("file,vulnerable,cwe\na.py,false,79\n").unwrap_err();
         assert!(e.to_string().contains("must have a blank CWE"), "{e}");
         let e = parse("file,vulnerable,cwe\n../x.py,false,\n").unwrap_err();
@@ -381,21 +496,44 @@ mod tests {
     fn header_duplicates_and_empty_are_errors() {
         let e = parse("path,label\na.py,1\n").unwrap_err();
         assert!(matches!(e, DatasetError::BadHeader { .. }), "{e}");
-        assert_eq!(e.to_string(), "labels.csv:1: header must be `file,vulnerable,cwe`, found `path,label`");
+        assert_eq!(
+            e.to_string(),
+            "labels.csv:1: header must be `file,vulnerable,cwe`, found `path,label`"
+        );
         let e = parse("file,vulnerable,cwe\na.py,true,78\na.py,false,\n").unwrap_err();
-        assert_eq!(e.to_string(), "labels.csv:3: file `a.py` is listed twice (first on line 2)");
-        assert!(matches!(parse("file,vulnerable,cwe\n").unwrap_err(), DatasetError::Empty { .. }));
-        assert!(matches!(parse("\n\n").unwrap_err(), DatasetError::Empty { .. }));
+        assert_eq!(
+            e.to_string(),
+            "labels.csv:3: file `a.py` is listed twice (first on line 2)"
+        );
+        assert!(matches!(
+            parse("file,vulnerable,cwe\n").unwrap_err(),
+            DatasetError::Empty { .. }
+        ));
+        assert!(matches!(
+            parse("\n\n").unwrap_err(),
+            DatasetError::Empty { .. }
+        ));
     }
 
     #[test]
     fn load_reports_missing_and_unlisted_files() {
         let d = tempfile::tempdir().unwrap();
         std::fs::write(d.path().join("a.py"), "x = 1\n").unwrap();
-        std::fs::write(d.path().join("labels.csv"), "file,vulnerable,cwe\na.py,false,\nb.py,true,89\n").unwrap();
+        std::fs::write(
+            d.path().join("labels.csv"),
+            "file,vulnerable,cwe\na.py,false,\nb.py,true,89\n",
+        )
+        .unwrap();
         let e = load_dir(d.path()).unwrap_err();
-        assert!(matches!(&e, DatasetError::MissingFile { line: 3, file, .. } if file == "b.py"), "{e}");
-        assert!(e.to_string().contains("labels.csv:3: listed file `b.py` does not exist"), "{e}");
+        assert!(
+            matches!(&e, DatasetError::MissingFile { line: 3, file, .. } if file == "b.py"),
+            "{e}"
+        );
+        assert!(
+            e.to_string()
+                .contains("labels.csv:3: listed file `b.py` does not exist"),
+            "{e}"
+        );
         std::fs::write(d.path().join("b.py"), "x = 2\n").unwrap();
         let ds = load_dir(d.path()).unwrap();
         assert_eq!(ds.files.len(), 2);
@@ -406,7 +544,10 @@ mod tests {
         std::fs::write(d.path().join("sub/c.py"), "x = 3\n").unwrap();
         std::fs::write(d.path().join("notes.txt"), "not python\n").unwrap();
         let e = load_dir(d.path()).unwrap_err();
-        assert!(matches!(&e, DatasetError::Unlisted { file, .. } if file == "sub/c.py"), "{e}");
+        assert!(
+            matches!(&e, DatasetError::Unlisted { file, .. } if file == "sub/c.py"),
+            "{e}"
+        );
         assert!(e.to_string().contains("`sub/c.py`"), "{e}");
         let e = load(d.path(), &d.path().join("nope.csv")).unwrap_err();
         assert!(matches!(e, DatasetError::ReadLabels { .. }));

@@ -38,9 +38,15 @@ pub struct Prediction {
 impl Prediction {
     /// The prediction for one file's findings: unsuppressed findings with severity at or above
     /// `threshold` count.
-    pub fn from_findings<'a>(findings: impl IntoIterator<Item = &'a Finding>, threshold: Severity) -> Prediction {
+    pub fn from_findings<'a>(
+        findings: impl IntoIterator<Item = &'a Finding>,
+        threshold: Severity,
+    ) -> Prediction {
         let mut p = Prediction::default();
-        for f in findings.into_iter().filter(|f| !f.is_suppressed() && f.severity >= threshold) {
+        for f in findings
+            .into_iter()
+            .filter(|f| !f.is_suppressed() && f.severity >= threshold)
+        {
             p.vulnerable = true;
             p.cwes.extend(f.cwe.iter().copied());
         }
@@ -106,7 +112,11 @@ impl Metrics {
     /// Harmonic mean of precision and recall; `None` when either is undefined, 0 when both are 0.
     pub fn f1(&self) -> Option<f64> {
         let (p, r) = (self.precision()?, self.recall()?);
-        Some(if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) })
+        Some(if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        })
     }
     /// Of the true positives, the fraction whose labelled CWE was reported; `None` without TPs.
     pub fn cwe_match_rate(&self) -> Option<f64> {
@@ -114,27 +124,43 @@ impl Metrics {
     }
     /// Files with the given outcome, in dataset order.
     pub fn files_with(&self, outcome: Outcome) -> Vec<&str> {
-        self.files.iter().filter(|f| f.outcome == outcome).map(|f| f.file.as_str()).collect()
+        self.files
+            .iter()
+            .filter(|f| f.outcome == outcome)
+            .map(|f| f.file.as_str())
+            .collect()
     }
 }
 
 /// Scores predictions (keyed by the dataset's relative file paths) against the labels. Every
 /// labelled file needs a prediction; extra predictions are ignored.
-pub fn score(dataset: &Dataset, predictions: &BTreeMap<String, Prediction>) -> Result<Metrics, MetricsError> {
+pub fn score(
+    dataset: &Dataset,
+    predictions: &BTreeMap<String, Prediction>,
+) -> Result<Metrics, MetricsError> {
     if dataset.files.is_empty() {
         return Err(MetricsError::EmptyDataset);
     }
-    let mut m = Metrics { tp: 0, fp: 0, tn: 0, fn_: 0, cwe_matches: 0, files: Vec::new() };
+    let mut m = Metrics {
+        tp: 0,
+        fp: 0,
+        tn: 0,
+        fn_: 0,
+        cwe_matches: 0,
+        files: Vec::new(),
+    };
     for lf in &dataset.files {
-        let p = predictions.get(&lf.file).ok_or_else(|| MetricsError::MissingPrediction(lf.file.clone()))?;
+        let p = predictions
+            .get(&lf.file)
+            .ok_or_else(|| MetricsError::MissingPrediction(lf.file.clone()))?;
         let outcome = match (lf.vulnerable, p.vulnerable) {
             (true, true) => Outcome::TruePositive,
             (false, true) => Outcome::FalsePositive,
             (false, false) => Outcome::TrueNegative,
             (true, false) => Outcome::FalseNegative,
         };
-        let cwe_matched = (outcome == Outcome::TruePositive)
-            .then(|| lf.cwe.is_some_and(|c| p.cwes.contains(&c)));
+        let cwe_matched =
+            (outcome == Outcome::TruePositive).then(|| lf.cwe.is_some_and(|c| p.cwes.contains(&c)));
         match outcome {
             Outcome::TruePositive => m.tp += 1,
             Outcome::FalsePositive => m.fp += 1,
@@ -205,17 +231,27 @@ mod tests {
             dir: "d".into(),
             files: rows
                 .iter()
-                .map(|(f, v, c)| LabelledFile { file: f.to_string(), vulnerable: *v, cwe: *c })
+                .map(|(f, v, c)| LabelledFile {
+                    file: f.to_string(),
+                    vulnerable: *v,
+                    cwe: *c,
+                })
                 .collect(),
         }
     }
 
     fn pred(v: bool, cwes: &[u32]) -> Prediction {
-        Prediction { vulnerable: v, cwes: cwes.iter().copied().collect() }
+        Prediction {
+            vulnerable: v,
+            cwes: cwes.iter().copied().collect(),
+        }
     }
 
     fn preds(items: &[(&str, Prediction)]) -> BTreeMap<String, Prediction> {
-        items.iter().map(|(k, p)| (k.to_string(), p.clone())).collect()
+        items
+            .iter()
+            .map(|(k, p)| (k.to_string(), p.clone()))
+            .collect()
     }
 
     #[test]
@@ -254,7 +290,11 @@ mod tests {
     fn undefined_ratios_are_none() {
         // Nothing predicted vulnerable: precision and F1 undefined, CWE match undefined.
         let d = ds(&[("a", true, Some(78)), ("b", false, None)]);
-        let m = score(&d, &preds(&[("a", pred(false, &[])), ("b", pred(false, &[]))])).unwrap();
+        let m = score(
+            &d,
+            &preds(&[("a", pred(false, &[])), ("b", pred(false, &[]))]),
+        )
+        .unwrap();
         assert_eq!(m.precision(), None);
         assert_eq!(m.recall(), Some(0.0));
         assert_eq!(m.f1(), None);
@@ -266,7 +306,11 @@ mod tests {
         assert_eq!((m.precision(), m.recall()), (Some(0.0), None));
         // Precision and recall both 0 gives F1 = 0.
         let d = ds(&[("a", true, Some(78)), ("b", false, None)]);
-        let m = score(&d, &preds(&[("a", pred(false, &[])), ("b", pred(true, &[]))])).unwrap();
+        let m = score(
+            &d,
+            &preds(&[("a", pred(false, &[])), ("b", pred(true, &[]))]),
+        )
+        .unwrap();
         assert_eq!(m.f1(), Some(0.0));
         let t = markdown_table("x", &m);
         assert!(t.contains("| recall | 0.000 |"), "{t}");
@@ -274,13 +318,21 @@ mod tests {
 
     #[test]
     fn errors_for_empty_dataset_and_missing_prediction() {
-        assert_eq!(score(&ds(&[]), &BTreeMap::new()).unwrap_err(), MetricsError::EmptyDataset);
+        assert_eq!(
+            score(&ds(&[]), &BTreeMap::new()).unwrap_err(),
+            MetricsError::EmptyDataset
+        );
         let e = score(&ds(&[("a", false, None)]), &BTreeMap::new()).unwrap_err();
         assert_eq!(e, MetricsError::MissingPrediction("a".into()));
     }
 
     fn finding(sev: Severity, cwe: u32, suppressed: bool) -> Finding {
-        let span = Span { start_line: 1, start_column: 1, end_line: 1, end_column: 2 };
+        let span = Span {
+            start_line: 1,
+            start_column: 1,
+            end_line: 1,
+            end_column: 2,
+        };
         Finding {
             rule_id: "r".into(),
             cwe: vec![cwe],
@@ -294,7 +346,10 @@ mod tests {
             taint_path: Vec::new(),
             fingerprint: String::new(),
             origin: Origin::Static,
-            suppressed: suppressed.then(|| Suppression { kind: "nosec".into(), justification: "# nosec".into() }),
+            suppressed: suppressed.then(|| Suppression {
+                kind: "nosec".into(),
+                justification: "# nosec".into(),
+            }),
             fixes: Vec::new(),
             verdict: None,
             explanation: None,
@@ -304,11 +359,27 @@ mod tests {
 
     #[test]
     fn prediction_respects_threshold_and_suppression() {
-        let fs = [finding(Severity::Low, 330, false), finding(Severity::High, 78, true), finding(Severity::Medium, 89, false)];
-        assert_eq!(Prediction::from_findings(&fs, Severity::Low), pred(true, &[89, 330]));
-        assert_eq!(Prediction::from_findings(&fs, Severity::Medium), pred(true, &[89]));
-        assert_eq!(Prediction::from_findings(&fs, Severity::High), pred(false, &[]));
-        assert_eq!(Prediction::from_findings(&[], Severity::Low), Prediction::default());
+        let fs = [
+            finding(Severity::Low, 330, false),
+            finding(Severity::High, 78, true),
+            finding(Severity::Medium, 89, false),
+        ];
+        assert_eq!(
+            Prediction::from_findings(&fs, Severity::Low),
+            pred(true, &[89, 330])
+        );
+        assert_eq!(
+            Prediction::from_findings(&fs, Severity::Medium),
+            pred(true, &[89])
+        );
+        assert_eq!(
+            Prediction::from_findings(&fs, Severity::High),
+            pred(false, &[])
+        );
+        assert_eq!(
+            Prediction::from_findings(&[], Severity::Low),
+            Prediction::default()
+        );
     }
 
     #[test]
@@ -334,22 +405,43 @@ mod tests {
     fn all_negative_predictions_on_secure_files_have_no_nan() {
         // Every file secure and predicted secure: accuracy 1, every other ratio undefined.
         let d = ds(&[("a", false, None), ("b", false, None)]);
-        let m = score(&d, &preds(&[("a", pred(false, &[])), ("b", pred(false, &[]))])).unwrap();
+        let m = score(
+            &d,
+            &preds(&[("a", pred(false, &[])), ("b", pred(false, &[]))]),
+        )
+        .unwrap();
         assert_eq!((m.tp, m.fp, m.tn, m.fn_), (0, 0, 2, 0));
-        assert_eq!((m.precision(), m.recall(), m.f1(), m.cwe_match_rate()), (None, None, None, None));
+        assert_eq!(
+            (m.precision(), m.recall(), m.f1(), m.cwe_match_rate()),
+            (None, None, None, None)
+        );
         assert_eq!(m.accuracy(), 1.0);
         let t = markdown_table("x", &m);
-        assert!(!t.contains("NaN") && t.contains("| precision | n/a |"), "{t}");
+        assert!(
+            !t.contains("NaN") && t.contains("| precision | n/a |"),
+            "{t}"
+        );
         // Every file vulnerable and caught with the right CWE: everything is 1.
         let d = ds(&[("a", true, Some(89)), ("b", true, Some(78))]);
-        let m = score(&d, &preds(&[("a", pred(true, &[89, 20])), ("b", pred(true, &[78]))])).unwrap();
-        assert_eq!((m.precision(), m.recall(), m.f1(), m.cwe_match_rate()), (Some(1.0), Some(1.0), Some(1.0), Some(1.0)));
+        let m = score(
+            &d,
+            &preds(&[("a", pred(true, &[89, 20])), ("b", pred(true, &[78]))]),
+        )
+        .unwrap();
+        assert_eq!(
+            (m.precision(), m.recall(), m.f1(), m.cwe_match_rate()),
+            (Some(1.0), Some(1.0), Some(1.0), Some(1.0))
+        );
     }
 
     #[test]
     fn table_lists_every_metric() {
         let d = ds(&[("a", true, Some(78)), ("b", false, None)]);
-        let m = score(&d, &preds(&[("a", pred(true, &[78])), ("b", pred(false, &[]))])).unwrap();
+        let m = score(
+            &d,
+            &preds(&[("a", pred(true, &[78])), ("b", pred(false, &[]))]),
+        )
+        .unwrap();
         let t = markdown_table("static, severity >= low", &m);
         let expected = "| static, severity >= low | value |\n|---|---:|\n| files | 2 |\n| true positives | 1 |\n| false positives | 0 |\n| true negatives | 1 |\n| false negatives | 0 |\n| precision | 1.000 |\n| recall | 1.000 |\n| accuracy | 1.000 |\n| F1 | 1.000 |\n| CWE match (of TP) | 1.000 |\n";
         assert_eq!(t, expected);

@@ -103,12 +103,19 @@ pub fn run(
             chat_template: plan.chat_template.clone(),
         };
         let w = worker::spawn(&plan.exe, &args)?;
-        let predictions: BTreeMap<String, metrics::Prediction> =
-            w.files.iter().map(|f| (f.file.clone(), f.prediction.clone())).collect();
+        let predictions: BTreeMap<String, metrics::Prediction> = w
+            .files
+            .iter()
+            .map(|f| (f.file.clone(), f.prediction.clone()))
+            .collect();
         if w.files.len() != ds.files.len() {
             return Err(BenchError::Worker {
                 spec: spec.to_string(),
-                message: format!("measured {} files, the dataset has {}", w.files.len(), ds.files.len()),
+                message: format!(
+                    "measured {} files, the dataset has {}",
+                    w.files.len(),
+                    ds.files.len()
+                ),
             });
         }
         let m = metrics::score(&ds, &predictions)?;
@@ -153,12 +160,18 @@ mod tests {
     #[test]
     fn refuses_empty_plans_and_bad_datasets_before_any_worker() {
         let mut never = |_: &BackendSpec, _: usize| panic!("no worker may start");
-        assert!(matches!(run(&plan(vec![]), "h", &mut never), Err(BenchError::NoBackend)));
+        assert!(matches!(
+            run(&plan(vec![]), "h", &mut never),
+            Err(BenchError::NoBackend)
+        ));
         // A bad dataset is refused before any backend (even an unreachable server) starts.
         let openai: BackendSpec = "openai:http://127.0.0.1:1/v1#m".parse().unwrap();
         for specs in [vec![BackendSpec::Static], vec![BackendSpec::Static, openai]] {
             let e = run(&plan(specs), "h", &mut never).unwrap_err();
-            assert!(matches!(e, BenchError::Dataset(DatasetError::ReadLabels { .. })), "{e}");
+            assert!(
+                matches!(e, BenchError::Dataset(DatasetError::ReadLabels { .. })),
+                "{e}"
+            );
         }
     }
 }

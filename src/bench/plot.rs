@@ -27,7 +27,11 @@ pub struct PlotPoint {
 impl PlotPoint {
     /// The point of a bench row.
     pub fn of(row: &BenchRow) -> PlotPoint {
-        PlotPoint { label: row.name.clone(), seconds_per_file: row.seconds_per_file, f1: row.f1 }
+        PlotPoint {
+            label: row.name.clone(),
+            seconds_per_file: row.seconds_per_file,
+            f1: row.f1,
+        }
     }
 }
 
@@ -36,7 +40,10 @@ const MIN_SECONDS: f64 = 1e-5;
 
 /// The x range: whole decades around the points.
 fn x_range(points: &[PlotPoint]) -> (f64, f64) {
-    let xs: Vec<f64> = points.iter().map(|p| p.seconds_per_file.max(MIN_SECONDS)).collect();
+    let xs: Vec<f64> = points
+        .iter()
+        .map(|p| p.seconds_per_file.max(MIN_SECONDS))
+        .collect();
     let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = xs.iter().copied().fold(0.0, f64::max);
     if !lo.is_finite() {
@@ -77,12 +84,24 @@ pub fn render_svg(title: &str, points: &[PlotPoint]) -> Result<String, PlotError
             let x = p.seconds_per_file.max(MIN_SECONDS);
             let y = p.f1.unwrap_or(0.0);
             let label = match p.f1 {
-                Some(f1) => format!("{} (F1 {f1:.3}, {} s/file)", p.label, format_seconds(p.seconds_per_file)),
-                None => format!("{} (F1 n/a, {} s/file)", p.label, format_seconds(p.seconds_per_file)),
+                Some(f1) => format!(
+                    "{} (F1 {f1:.3}, {} s/file)",
+                    p.label,
+                    format_seconds(p.seconds_per_file)
+                ),
+                None => format!(
+                    "{} (F1 n/a, {} s/file)",
+                    p.label,
+                    format_seconds(p.seconds_per_file)
+                ),
             };
             let element = EmptyElement::at((x, y))
                 + Circle::new((0, 0), 6, color.filled())
-                + Text::new(label, (10, -16), ("sans-serif", 15).into_font().color(&BLACK));
+                + Text::new(
+                    label,
+                    (10, -16),
+                    ("sans-serif", 15).into_font().color(&BLACK),
+                );
             chart.plotting_area().draw(&element).map_err(plot_err)?;
         }
         root.present().map_err(plot_err)?;
@@ -109,22 +128,40 @@ mod tests {
     #[test]
     fn one_circle_and_label_per_point() {
         let points = vec![
-            PlotPoint { label: "static".into(), seconds_per_file: 0.0004, f1: Some(0.828) },
-            PlotPoint { label: "local:<tiny & fast>".into(), seconds_per_file: 12.5, f1: None },
+            PlotPoint {
+                label: "static".into(),
+                seconds_per_file: 0.0004,
+                f1: Some(0.828),
+            },
+            PlotPoint {
+                label: "local:<tiny & fast>".into(),
+                seconds_per_file: 12.5,
+                f1: None,
+            },
         ];
         let svg = render_svg("quality vs speed", &points).unwrap();
         assert!(svg.starts_with("<svg"), "{}", &svg[..80.min(svg.len())]);
         assert_eq!(svg.matches("<circle").count(), 2, "{svg}");
         assert!(svg.contains("static (F1 0.828, 4e-4 s/file)"), "{svg}");
-        assert!(svg.contains("local:&lt;tiny &amp; fast&gt; (F1 n/a, 12.5 s/file)"), "{svg}");
+        assert!(
+            svg.contains("local:&lt;tiny &amp; fast&gt; (F1 n/a, 12.5 s/file)"),
+            "{svg}"
+        );
         assert!(svg.contains("seconds per file (log scale)"));
     }
 
     #[test]
     fn ranges_are_whole_decades() {
-        let p = |s| PlotPoint { label: String::new(), seconds_per_file: s, f1: None };
+        let p = |s| PlotPoint {
+            label: String::new(),
+            seconds_per_file: s,
+            f1: None,
+        };
         let close = |(a, b): (f64, f64), (x, y): (f64, f64)| {
-            assert!((a / x - 1.0).abs() < 1e-9 && (b / y - 1.0).abs() < 1e-9, "({a}, {b}) != ({x}, {y})")
+            assert!(
+                (a / x - 1.0).abs() < 1e-9 && (b / y - 1.0).abs() < 1e-9,
+                "({a}, {b}) != ({x}, {y})"
+            )
         };
         close(x_range(&[p(0.0004), p(12.5)]), (1e-4, 100.0));
         close(x_range(&[p(1.0)]), (1.0, 10.0));

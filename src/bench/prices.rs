@@ -73,27 +73,42 @@ fn usd() -> String {
 
 impl Default for PriceTable {
     fn default() -> Self {
-        PriceTable { currency: usd(), local: BTreeMap::new(), openai: BTreeMap::new() }
+        PriceTable {
+            currency: usd(),
+            local: BTreeMap::new(),
+            openai: BTreeMap::new(),
+        }
     }
 }
 
 impl PriceTable {
     /// Reads and checks a TOML price table.
     pub fn load(path: &Path) -> Result<PriceTable, PriceError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| PriceError::Read { path: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| PriceError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         PriceTable::parse(path, &text)
     }
 
     /// Parses TOML text; `path` names the file in errors.
     pub fn parse(path: &Path, text: &str) -> Result<PriceTable, PriceError> {
-        let invalid = |message: String| PriceError::Invalid { path: path.to_path_buf(), message };
-        let table: PriceTable = toml::from_str(text).map_err(|e| invalid(e.to_string().trim().to_string()))?;
+        let invalid = |message: String| PriceError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        let table: PriceTable =
+            toml::from_str(text).map_err(|e| invalid(e.to_string().trim().to_string()))?;
         for (kind, map) in [("local", &table.local), ("openai", &table.openai)] {
             for (model, p) in map {
-                for (field, v) in [("input_per_million", p.input_per_million), ("output_per_million", p.output_per_million)] {
+                for (field, v) in [
+                    ("input_per_million", p.input_per_million),
+                    ("output_per_million", p.output_per_million),
+                ] {
                     if !v.is_finite() || v < 0.0 {
-                        return Err(invalid(format!("{kind}.\"{model}\".{field} must be a non-negative number, got {v}")));
+                        return Err(invalid(format!(
+                            "{kind}.\"{model}\".{field} must be a non-negative number, got {v}"
+                        )));
                     }
                 }
             }
@@ -104,13 +119,20 @@ impl PriceTable {
     /// The price of a model of `kind` (`static`, `local`, `openai`), tried under each of
     /// `names` and then `"*"`. `None`: unknown (a hosted model without an entry).
     pub fn price(&self, kind: &str, names: &[&str]) -> Option<Price> {
-        let free = Price { input_per_million: 0.0, output_per_million: 0.0 };
+        let free = Price {
+            input_per_million: 0.0,
+            output_per_million: 0.0,
+        };
         let map = match kind {
             "local" => &self.local,
             "openai" => &self.openai,
             _ => return Some(free),
         };
-        let found = names.iter().chain(std::iter::once(&"*")).find_map(|n| map.get(*n)).copied();
+        let found = names
+            .iter()
+            .chain(std::iter::once(&"*"))
+            .find_map(|n| map.get(*n))
+            .copied();
         match (found, kind) {
             (Some(p), _) => Some(p),
             (None, "local") => Some(free),
@@ -142,8 +164,16 @@ output_per_million = 0.5
         assert_eq!(t.currency, "EUR");
         let p = t.price("openai", &["gpt-4o-mini"]).unwrap();
         assert!((p.cost(1_000_000, 500_000) - 0.45).abs() < 1e-12);
-        assert_eq!(t.price("openai", &["other"]).unwrap().input_per_million, 1.0);
-        assert_eq!(t.price("local", &["x", "big.gguf"]).unwrap().output_per_million, 0.5);
+        assert_eq!(
+            t.price("openai", &["other"]).unwrap().input_per_million,
+            1.0
+        );
+        assert_eq!(
+            t.price("local", &["x", "big.gguf"])
+                .unwrap()
+                .output_per_million,
+            0.5
+        );
         assert_eq!(t.price("local", &["small.gguf"]).unwrap().cost(10, 10), 0.0);
         assert_eq!(t.price("static", &[]).unwrap().cost(10, 10), 0.0);
         let d = PriceTable::default();
@@ -154,10 +184,26 @@ output_per_million = 0.5
 
     #[test]
     fn rejects_typos_negative_prices_and_bad_toml_naming_the_file() {
-        let e = PriceTable::parse(Path::new("p.toml"), "[openai.m]\ninput_per_milion = 1\noutput_per_million = 1\n").unwrap_err();
-        assert!(e.to_string().starts_with("p.toml: invalid price table:") && e.to_string().contains("input_per_milion"), "{e}");
-        let e = PriceTable::parse(Path::new("p.toml"), "[local.m]\ninput_per_million = -1\noutput_per_million = 1\n").unwrap_err();
-        assert!(e.to_string().contains("local.\"m\".input_per_million must be a non-negative number"), "{e}");
+        let e = PriceTable::parse(
+            Path::new("p.toml"),
+            "[openai.m]\ninput_per_milion = 1\noutput_per_million = 1\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().starts_with("p.toml: invalid price table:")
+                && e.to_string().contains("input_per_milion"),
+            "{e}"
+        );
+        let e = PriceTable::parse(
+            Path::new("p.toml"),
+            "[local.m]\ninput_per_million = -1\noutput_per_million = 1\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("local.\"m\".input_per_million must be a non-negative number"),
+            "{e}"
+        );
         let e = PriceTable::parse(Path::new("p.toml"), "[anthropic.m]\n").unwrap_err();
         assert!(e.to_string().contains("anthropic"), "{e}");
         let e = PriceTable::parse(Path::new("p.toml"), "= nope").unwrap_err();

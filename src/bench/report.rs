@@ -104,7 +104,8 @@ impl BenchRow {
             stats.add(&f.stats);
         }
         let model_us: u64 = stats.calls.iter().map(|c| c.elapsed_us).sum();
-        let per_second = |tokens: usize, us: u64| (us > 0).then(|| tokens as f64 / (us as f64 / 1e6));
+        let per_second =
+            |tokens: usize, us: u64| (us > 0).then(|| tokens as f64 / (us as f64 / 1e6));
         let stages = Stage::ALL
             .iter()
             .filter_map(|&stage| {
@@ -127,7 +128,12 @@ impl BenchRow {
                 })
             })
             .collect();
-        let names: Vec<&str> = w.model.iter().map(String::as_str).chain(model_of_spec(&w.spec)).collect();
+        let names: Vec<&str> = w
+            .model
+            .iter()
+            .map(String::as_str)
+            .chain(model_of_spec(&w.spec))
+            .collect();
         let cost = prices
             .price(&w.kind, &names)
             .map(|p| p.cost(stats.prompt_tokens, stats.completion_tokens));
@@ -167,7 +173,11 @@ impl BenchRow {
             accuracy: m.accuracy(),
             f1: m.f1(),
             cwe_match_rate: m.cwe_match_rate(),
-            seconds_per_file: if n == 0 { 0.0 } else { total_us as f64 / 1e6 / n as f64 },
+            seconds_per_file: if n == 0 {
+                0.0
+            } else {
+                total_us as f64 / 1e6 / n as f64
+            },
             total_seconds: total_us as f64 / 1e6,
             load_seconds: w.load_ms / 1e3,
             model_calls: stats.model_calls,
@@ -232,7 +242,11 @@ impl BenchReport {
 
     /// The Markdown report: a quality table, a speed/cost table and a per-stage latency table.
     pub fn to_markdown(&self) -> String {
-        let share = self.shard.as_ref().map(|s| format!(", shard {s}")).unwrap_or_default();
+        let share = self
+            .shard
+            .as_ref()
+            .map(|s| format!(", shard {s}"))
+            .unwrap_or_default();
         let mut s = format!(
             "pyward bench: {}{share} ({} files, {} vulnerable), a file is predicted vulnerable with a finding at severity >= {}\n\n",
             self.dataset, self.files, self.vulnerable, self.threshold
@@ -276,8 +290,11 @@ impl BenchReport {
                 fmt_opt(r.cost, 4)
             ));
         }
-        let stage_rows: Vec<(&BenchRow, &StageRow)> =
-            self.rows.iter().flat_map(|r| r.stages.iter().map(move |st| (r, st))).collect();
+        let stage_rows: Vec<(&BenchRow, &StageRow)> = self
+            .rows
+            .iter()
+            .flat_map(|r| r.stages.iter().map(move |st| (r, st)))
+            .collect();
         if !stage_rows.is_empty() {
             s.push_str("\n| backend | stage | calls | p50 ms | p95 ms | prompt tok | completion tok | tok/s |\n");
             s.push_str("|---|---|---:|---:|---:|---:|---:|---:|\n");
@@ -330,10 +347,21 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn call(stage: Stage, ms: u64, p: usize, c: usize) -> CallRecord {
-        CallRecord { stage, prompt_tokens: p, completion_tokens: c, elapsed_us: ms * 1000 }
+        CallRecord {
+            stage,
+            prompt_tokens: p,
+            completion_tokens: c,
+            elapsed_us: ms * 1000,
+        }
     }
 
-    fn file(name: &str, vulnerable: bool, cwes: &[u32], us: u64, calls: Vec<CallRecord>) -> FileMeasure {
+    fn file(
+        name: &str,
+        vulnerable: bool,
+        cwes: &[u32],
+        us: u64,
+        calls: Vec<CallRecord>,
+    ) -> FileMeasure {
         let mut stats = StageStats::default();
         for c in &calls {
             stats.model_calls += 1;
@@ -343,7 +371,10 @@ mod tests {
         stats.calls = calls;
         FileMeasure {
             file: name.into(),
-            prediction: Prediction { vulnerable, cwes: cwes.iter().copied().collect() },
+            prediction: Prediction {
+                vulnerable,
+                cwes: cwes.iter().copied().collect(),
+            },
             elapsed_us: us,
             stats,
             diagnostics: Vec::new(),
@@ -354,8 +385,16 @@ mod tests {
         let ds = Dataset {
             dir: "d".into(),
             files: vec![
-                LabelledFile { file: "a.py".into(), vulnerable: true, cwe: Some(78) },
-                LabelledFile { file: "b.py".into(), vulnerable: false, cwe: None },
+                LabelledFile {
+                    file: "a.py".into(),
+                    vulnerable: true,
+                    cwe: Some(78),
+                },
+                LabelledFile {
+                    file: "b.py".into(),
+                    vulnerable: false,
+                    cwe: None,
+                },
             ],
         };
         let w = WorkerReport {
@@ -368,11 +407,34 @@ mod tests {
             load_ms: 1500.0,
             peak_rss_mb: Some(42.0),
             files: vec![
-                file("a.py", true, &[78], 3_000_000, vec![call(Stage::Guardrail, 100, 100, 10), call(Stage::Analyzer, 2000, 1000, 100), call(Stage::Calibration, 300, 200, 20)]),
-                file("b.py", false, &[], 1_000_000, vec![call(Stage::Guardrail, 200, 100, 10), call(Stage::Analyzer, 600, 600, 60)]),
+                file(
+                    "a.py",
+                    true,
+                    &[78],
+                    3_000_000,
+                    vec![
+                        call(Stage::Guardrail, 100, 100, 10),
+                        call(Stage::Analyzer, 2000, 1000, 100),
+                        call(Stage::Calibration, 300, 200, 20),
+                    ],
+                ),
+                file(
+                    "b.py",
+                    false,
+                    &[],
+                    1_000_000,
+                    vec![
+                        call(Stage::Guardrail, 200, 100, 10),
+                        call(Stage::Analyzer, 600, 600, 60),
+                    ],
+                ),
             ],
         };
-        let preds: BTreeMap<String, Prediction> = w.files.iter().map(|f| (f.file.clone(), f.prediction.clone())).collect();
+        let preds: BTreeMap<String, Prediction> = w
+            .files
+            .iter()
+            .map(|f| (f.file.clone(), f.prediction.clone()))
+            .collect();
         let m = score(&ds, &preds).unwrap();
         (w, m)
     }
@@ -381,22 +443,40 @@ mod tests {
     fn row_sums_tokens_times_and_stage_percentiles() {
         let (w, m) = fixture();
         let mut prices = PriceTable::default();
-        prices.openai.insert("gpt-x".into(), crate::bench::prices::Price { input_per_million: 1.0, output_per_million: 10.0 });
+        prices.openai.insert(
+            "gpt-x".into(),
+            crate::bench::prices::Price {
+                input_per_million: 1.0,
+                output_per_million: 10.0,
+            },
+        );
         let r = BenchRow::new(&w, &m, &prices);
-        assert_eq!((r.name.as_str(), r.tier), ("openai:gpt-x (tier 3)", Some(3)));
+        assert_eq!(
+            (r.name.as_str(), r.tier),
+            ("openai:gpt-x (tier 3)", Some(3))
+        );
         assert_eq!((r.tp, r.fp, r.tn, r.fn_), (1, 0, 1, 0));
-        assert_eq!((r.precision, r.recall, r.f1), (Some(1.0), Some(1.0), Some(1.0)));
+        assert_eq!(
+            (r.precision, r.recall, r.f1),
+            (Some(1.0), Some(1.0), Some(1.0))
+        );
         assert_eq!(r.seconds_per_file, 2.0);
         assert_eq!(r.total_seconds, 4.0);
         assert_eq!(r.load_seconds, 1.5);
-        assert_eq!((r.model_calls, r.prompt_tokens, r.completion_tokens), (5, 2000, 200));
+        assert_eq!(
+            (r.model_calls, r.prompt_tokens, r.completion_tokens),
+            (5, 2000, 200)
+        );
         // 2200 tokens over 3.2 s of model time; 200 completion tokens over the same.
         assert!((r.tokens_per_second.unwrap() - 2200.0 / 3.2).abs() < 1e-9);
         assert!((r.completion_tokens_per_second.unwrap() - 200.0 / 3.2).abs() < 1e-9);
         // 2000 input at 1/M + 200 output at 10/M.
         assert!((r.cost.unwrap() - 0.004).abs() < 1e-12);
-        let stages: Vec<(Stage, usize, Option<f64>, Option<f64>)> =
-            r.stages.iter().map(|s| (s.stage, s.calls, s.p50_ms, s.p95_ms)).collect();
+        let stages: Vec<(Stage, usize, Option<f64>, Option<f64>)> = r
+            .stages
+            .iter()
+            .map(|s| (s.stage, s.calls, s.p50_ms, s.p95_ms))
+            .collect();
         assert_eq!(
             stages,
             vec![
@@ -438,9 +518,20 @@ mod tests {
             rows: vec![r],
         };
         let md = report.to_markdown();
-        assert!(md.contains("| static | 2 | 1 | 0 | 1 | 0 | 1.000 | 1.000 | 1.000 | 1.000 | 1.000 |"), "{md}");
-        assert!(md.contains("| static | 2.0000 | 4.00 | 1.50 | 0 | 0 | 0 | n/a | n/a | 42.0 | 0.0000 |"), "{md}");
-        assert!(!md.contains("| stage |"), "no stage table without model calls: {md}");
+        assert!(
+            md.contains("| static | 2 | 1 | 0 | 1 | 0 | 1.000 | 1.000 | 1.000 | 1.000 | 1.000 |"),
+            "{md}"
+        );
+        assert!(
+            md.contains(
+                "| static | 2.0000 | 4.00 | 1.50 | 0 | 0 | 0 | n/a | n/a | 42.0 | 0.0000 |"
+            ),
+            "{md}"
+        );
+        assert!(
+            !md.contains("| stage |"),
+            "no stage table without model calls: {md}"
+        );
         let v: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
         assert_eq!(v["rows"][0]["fn"], 0);
         assert_eq!(v["rows"][0]["tokens_per_second"], serde_json::Value::Null);

@@ -47,15 +47,25 @@ impl BackendSpec {
     /// separator or exists on disk; a manifest or imported name otherwise. `None` for the
     /// other backends.
     pub fn model_request(&self, offline: bool) -> Option<ModelRequest> {
-        let BackendSpec::Local { model } = self else { return None };
+        let BackendSpec::Local { model } = self else {
+            return None;
+        };
         let as_path = model.ends_with(".gguf")
             || model.contains('/')
             || model.contains(std::path::MAIN_SEPARATOR)
             || std::path::Path::new(model).is_file();
         Some(if as_path {
-            ModelRequest { path: Some(PathBuf::from(model)), name: None, offline }
+            ModelRequest {
+                path: Some(PathBuf::from(model)),
+                name: None,
+                offline,
+            }
         } else {
-            ModelRequest { path: None, name: Some(model.clone()), offline }
+            ModelRequest {
+                path: None,
+                name: Some(model.clone()),
+                offline,
+            }
         })
     }
 }
@@ -75,18 +85,25 @@ impl FromStr for BackendSpec {
     type Err = SpecError;
 
     fn from_str(s: &str) -> Result<BackendSpec, SpecError> {
-        let err = |reason: &str| SpecError::Invalid { text: s.to_string(), reason: reason.to_string() };
+        let err = |reason: &str| SpecError::Invalid {
+            text: s.to_string(),
+            reason: reason.to_string(),
+        };
         let t = s.trim();
         if t == "static" {
             return Ok(BackendSpec::Static);
         }
-        let (kind, rest) = t.split_once(':').ok_or_else(|| err("no backend kind before `:`"))?;
+        let (kind, rest) = t
+            .split_once(':')
+            .ok_or_else(|| err("no backend kind before `:`"))?;
         match kind {
             "local" => {
                 if rest.is_empty() {
                     return Err(err("`local:` needs a model file or name"));
                 }
-                Ok(BackendSpec::Local { model: rest.to_string() })
+                Ok(BackendSpec::Local {
+                    model: rest.to_string(),
+                })
             }
             "openai" => {
                 let (url, model) = rest
@@ -98,7 +115,10 @@ impl FromStr for BackendSpec {
                 if model.is_empty() {
                     return Err(err("no model name after `#`"));
                 }
-                Ok(BackendSpec::OpenAi { base_url: url.to_string(), model: model.to_string() })
+                Ok(BackendSpec::OpenAi {
+                    base_url: url.to_string(),
+                    model: model.to_string(),
+                })
             }
             other => Err(err(&format!("unknown backend kind `{other}`"))),
         }
@@ -113,15 +133,31 @@ mod tests {
     fn parses_every_form_and_round_trips() {
         for (text, spec) in [
             ("static", BackendSpec::Static),
-            ("local:smollm2-135m", BackendSpec::Local { model: "smollm2-135m".into() }),
-            ("local:/m/x.gguf", BackendSpec::Local { model: "/m/x.gguf".into() }),
+            (
+                "local:smollm2-135m",
+                BackendSpec::Local {
+                    model: "smollm2-135m".into(),
+                },
+            ),
+            (
+                "local:/m/x.gguf",
+                BackendSpec::Local {
+                    model: "/m/x.gguf".into(),
+                },
+            ),
             (
                 "openai:http://127.0.0.1:8080/v1#qwen#2",
-                BackendSpec::OpenAi { base_url: "http://127.0.0.1:8080/v1#qwen".into(), model: "2".into() },
+                BackendSpec::OpenAi {
+                    base_url: "http://127.0.0.1:8080/v1#qwen".into(),
+                    model: "2".into(),
+                },
             ),
             (
                 "openai:https://api.example.com/v1#gpt-4o-mini",
-                BackendSpec::OpenAi { base_url: "https://api.example.com/v1".into(), model: "gpt-4o-mini".into() },
+                BackendSpec::OpenAi {
+                    base_url: "https://api.example.com/v1".into(),
+                    model: "gpt-4o-mini".into(),
+                },
             ),
         ] {
             let parsed: BackendSpec = text.parse().unwrap();
@@ -143,17 +179,34 @@ mod tests {
             ("llama:x", "unknown backend kind `llama`"),
         ] {
             let e = text.parse::<BackendSpec>().unwrap_err().to_string();
-            assert!(e.contains(reason) && e.contains(&format!("`{text}`")), "{text}: {e}");
+            assert!(
+                e.contains(reason) && e.contains(&format!("`{text}`")),
+                "{text}: {e}"
+            );
         }
     }
 
     #[test]
     fn local_models_are_paths_or_names() {
-        let path = BackendSpec::Local { model: "dir/m.gguf".into() }.model_request(true).unwrap();
-        assert_eq!(path.path.as_deref(), Some(std::path::Path::new("dir/m.gguf")));
+        let path = BackendSpec::Local {
+            model: "dir/m.gguf".into(),
+        }
+        .model_request(true)
+        .unwrap();
+        assert_eq!(
+            path.path.as_deref(),
+            Some(std::path::Path::new("dir/m.gguf"))
+        );
         assert!(path.offline);
-        let name = BackendSpec::Local { model: "smollm2-135m".into() }.model_request(false).unwrap();
-        assert_eq!((name.path, name.name.as_deref()), (None, Some("smollm2-135m")));
+        let name = BackendSpec::Local {
+            model: "smollm2-135m".into(),
+        }
+        .model_request(false)
+        .unwrap();
+        assert_eq!(
+            (name.path, name.name.as_deref()),
+            (None, Some("smollm2-135m"))
+        );
         assert!(BackendSpec::Static.model_request(false).is_none());
     }
 }

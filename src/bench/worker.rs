@@ -81,13 +81,19 @@ pub fn measure(
     let mut cache = Cache::disabled();
     for lf in &dataset.files {
         let path = dataset.path_of(lf);
-        let text = crate::source::read_source(&path, 0)
-            .map_err(|e| BenchError::ReadFile { path: path.clone(), message: e.to_string() })?;
+        let text = crate::source::read_source(&path, 0).map_err(|e| BenchError::ReadFile {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
         let t0 = Instant::now();
         let (findings, stats, diagnostics) = match backend.as_deref_mut() {
             None => {
                 let scan = engine.scan_source(&lf.file, &text);
-                (scan.findings, StageStats::default(), messages(&scan.diagnostics))
+                (
+                    scan.findings,
+                    StageStats::default(),
+                    messages(&scan.diagnostics),
+                )
             }
             Some(b) => {
                 let r = scan_file(engine, Some(b), &lf.file, &text, &opts.pipeline, &mut cache);
@@ -181,10 +187,20 @@ pub fn spawn(exe: &Path, args: &WorkerArgs) -> Result<WorkerReport, BenchError> 
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .output()
-        .map_err(|e| BenchError::Worker { spec: args.spec.clone(), message: format!("cannot start {}: {e}", exe.display()) })?;
+        .map_err(|e| BenchError::Worker {
+            spec: args.spec.clone(),
+            message: format!("cannot start {}: {e}", exe.display()),
+        })?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        let tail: Vec<&str> = stderr.lines().rev().take(10).collect::<Vec<_>>().into_iter().rev().collect();
+        let tail: Vec<&str> = stderr
+            .lines()
+            .rev()
+            .take(10)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
         return Err(BenchError::Worker {
             spec: args.spec.clone(),
             message: format!("{}: {}", output.status, tail.join("\n")),
@@ -205,19 +221,34 @@ mod tests {
     use serde_json::json;
 
     fn dataset(dir: &Path) -> Dataset {
-        std::fs::write(dir.join("bad.py"), "import subprocess\n\ndef run(cmd):\n    subprocess.run(cmd, shell=True)\n").unwrap();
+        std::fs::write(
+            dir.join("bad.py"),
+            "import subprocess\n\ndef run(cmd):\n    subprocess.run(cmd, shell=True)\n",
+        )
+        .unwrap();
         std::fs::write(dir.join("good.py"), "def add(a, b):\n    return a + b\n").unwrap();
         Dataset {
             dir: dir.to_path_buf(),
             files: vec![
-                LabelledFile { file: "bad.py".into(), vulnerable: true, cwe: Some(78) },
-                LabelledFile { file: "good.py".into(), vulnerable: false, cwe: None },
+                LabelledFile {
+                    file: "bad.py".into(),
+                    vulnerable: true,
+                    cwe: Some(78),
+                },
+                LabelledFile {
+                    file: "good.py".into(),
+                    vulnerable: false,
+                    cwe: None,
+                },
             ],
         }
     }
 
     fn opts() -> MeasureOptions {
-        MeasureOptions { threshold: Severity::Low, pipeline: PipelineOptions::default() }
+        MeasureOptions {
+            threshold: Severity::Low,
+            pipeline: PipelineOptions::default(),
+        }
     }
 
     #[test]
@@ -227,13 +258,25 @@ mod tests {
         let engine = Engine::new(Catalog::embedded().unwrap()).unwrap();
         let m = measure(&engine, None, &ds, &opts()).unwrap();
         assert_eq!(m.len(), 2);
-        assert_eq!((m[0].file.as_str(), m[0].prediction.vulnerable), ("bad.py", true));
+        assert_eq!(
+            (m[0].file.as_str(), m[0].prediction.vulnerable),
+            ("bad.py", true)
+        );
         assert!(m[0].prediction.cwes.contains(&78));
         assert!(!m[1].prediction.vulnerable);
-        assert!(m.iter().all(|f| f.stats.calls.is_empty() && f.stats.model_calls == 0));
+        assert!(m
+            .iter()
+            .all(|f| f.stats.calls.is_empty() && f.stats.model_calls == 0));
         // A high threshold keeps only high-severity findings.
-        let high = MeasureOptions { threshold: Severity::High, ..opts() };
-        assert!(measure(&engine, None, &ds, &high).unwrap()[0].prediction.vulnerable);
+        let high = MeasureOptions {
+            threshold: Severity::High,
+            ..opts()
+        };
+        assert!(
+            measure(&engine, None, &ds, &high).unwrap()[0]
+                .prediction
+                .vulnerable
+        );
     }
 
     #[test]
@@ -254,16 +297,26 @@ mod tests {
         let stages: Vec<Stage> = m[0].stats.calls.iter().map(|c| c.stage).collect();
         // In call order, which is pipeline order; the analyzer and calibration both asked.
         assert!(stages.windows(2).all(|w| w[0] <= w[1]), "{stages:?}");
-        assert!(stages.contains(&Stage::Analyzer) && stages.contains(&Stage::Calibration), "{stages:?}");
+        assert!(
+            stages.contains(&Stage::Analyzer) && stages.contains(&Stage::Calibration),
+            "{stages:?}"
+        );
         assert_eq!(stages.len(), b.requests().len() - m[1].stats.calls.len());
-        assert!(m[0].prediction.vulnerable, "a confirmed finding is reported");
+        assert!(
+            m[0].prediction.vulnerable,
+            "a confirmed finding is reported"
+        );
     }
 
     #[test]
     fn unreadable_files_are_errors_naming_them() {
         let d = tempfile::tempdir().unwrap();
         let mut ds = dataset(d.path());
-        ds.files.push(LabelledFile { file: "gone.py".into(), vulnerable: false, cwe: None });
+        ds.files.push(LabelledFile {
+            file: "gone.py".into(),
+            vulnerable: false,
+            cwe: None,
+        });
         let engine = Engine::new(Catalog::embedded().unwrap()).unwrap();
         let e = measure(&engine, None, &ds, &opts()).unwrap_err();
         assert!(e.to_string().contains("gone.py"), "{e}");
@@ -286,10 +339,15 @@ mod tests {
         };
         let argv = std::iter::once("pyward".to_string()).chain(a.to_args());
         let cli = crate::cli::Cli::try_parse_from(argv).unwrap();
-        let crate::cli::Command::Bench(b) = cli.command else { panic!("not bench") };
+        let crate::cli::Command::Bench(b) = cli.command else {
+            panic!("not bench")
+        };
         assert!(b.worker && b.quiet);
         assert_eq!(b.backends[0].to_string(), "local:m.gguf");
-        assert_eq!((b.threads, b.seed, b.labels.as_deref()), (Some(2), 7, Some(Path::new("d/l.csv"))));
+        assert_eq!(
+            (b.threads, b.seed, b.labels.as_deref()),
+            (Some(2), 7, Some(Path::new("d/l.csv")))
+        );
         assert_eq!(b.threshold, crate::cli::FailOn::Medium);
         assert_eq!(b.shard.map(|s| s.to_string()).as_deref(), Some("2/5"));
         assert_eq!(b.model_tier, Some(1));

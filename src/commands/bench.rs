@@ -29,8 +29,10 @@ pub fn run(args: &BenchArgs) -> Result<Exit, Error> {
         Some(p) => PriceTable::load(p).map_err(BenchError::from)?,
         None => PriceTable::default(),
     };
-    let exe = std::env::current_exe()
-        .map_err(|source| Error::Io { path: "<the pyward executable>".into(), source })?;
+    let exe = std::env::current_exe().map_err(|source| Error::Io {
+        path: "<the pyward executable>".into(),
+        source,
+    })?;
     let plan = BenchPlan {
         dataset: args.dataset.clone(),
         labels: labels_path(args),
@@ -47,11 +49,15 @@ pub fn run(args: &BenchArgs) -> Result<Exit, Error> {
     };
     let catalog = Catalog::embedded()?;
     let quiet = args.quiet;
-    let report = bench::run(&plan, &crate::report::ruleset_hash(&catalog), &mut |spec, n| {
-        if !quiet {
-            eprintln!("pyward: bench: measuring {spec} on {n} files");
-        }
-    })?;
+    let report = bench::run(
+        &plan,
+        &crate::report::ruleset_hash(&catalog),
+        &mut |spec, n| {
+            if !quiet {
+                eprintln!("pyward: bench: measuring {spec} on {n} files");
+            }
+        },
+    )?;
     if let Some(path) = &args.plot {
         let points: Vec<PlotPoint> = report.rows.iter().map(PlotPoint::of).collect();
         let title = format!("pyward bench on {}: F1 vs seconds per file", report.dataset);
@@ -61,25 +67,37 @@ pub fn run(args: &BenchArgs) -> Result<Exit, Error> {
     if let Some(path) = &args.json_file {
         write_atomically(path, report.to_json().as_bytes())?;
     }
-    print_stdout(&if args.json { report.to_json() } else { report.to_markdown() })?;
+    print_stdout(&if args.json {
+        report.to_json()
+    } else {
+        report.to_markdown()
+    })?;
     Ok(Exit::Clean)
 }
 
 fn labels_path(args: &BenchArgs) -> std::path::PathBuf {
-    args.labels.clone().unwrap_or_else(|| args.dataset.join("labels.csv"))
+    args.labels
+        .clone()
+        .unwrap_or_else(|| args.dataset.join("labels.csv"))
 }
 
 /// The hidden worker mode: measure one backend, print a [`WorkerReport`] as JSON.
 fn worker(args: &BenchArgs) -> Result<Exit, Error> {
     let [spec] = args.backends.as_slice() else {
-        return Err(Error::Usage("bench --worker measures exactly one --backend".into()));
+        return Err(Error::Usage(
+            "bench --worker measures exactly one --backend".into(),
+        ));
     };
-    let ds = dataset::load_share(&args.dataset, &labels_path(args), args.shard).map_err(BenchError::from)?;
+    let ds = dataset::load_share(&args.dataset, &labels_path(args), args.shard)
+        .map_err(BenchError::from)?;
     let engine = Engine::new(Catalog::embedded()?)?;
     let threshold = args.threshold.severity();
     let mut report = match spec {
         BackendSpec::Static => {
-            let opts = MeasureOptions { threshold, pipeline: Default::default() };
+            let opts = MeasureOptions {
+                threshold,
+                pipeline: Default::default(),
+            };
             WorkerReport {
                 spec: spec.to_string(),
                 kind: spec.kind().into(),
@@ -104,8 +122,13 @@ fn worker(args: &BenchArgs) -> Result<Exit, Error> {
             };
             match measure_model(spec, &model_args, &engine, &ds, threshold) {
                 // A base model without a chat template of its own: use --chat-template.
-                Err(Error::Llm(LlmError::NoChatTemplate { .. })) if args.chat_template.is_some() => {
-                    let with_template = ModelArgs { chat_template: args.chat_template.clone(), ..model_args };
+                Err(Error::Llm(LlmError::NoChatTemplate { .. }))
+                    if args.chat_template.is_some() =>
+                {
+                    let with_template = ModelArgs {
+                        chat_template: args.chat_template.clone(),
+                        ..model_args
+                    };
                     measure_model(spec, &with_template, &engine, &ds, threshold)?
                 }
                 other => other?,
@@ -130,7 +153,13 @@ fn worker(args: &BenchArgs) -> Result<Exit, Error> {
 
 /// The model options every bench worker shares: no result cache, quiet, the run's seed and tier.
 fn model_defaults(args: &BenchArgs) -> ModelArgs {
-    ModelArgs { seed: args.seed, model_tier: args.model_tier, no_cache: true, quiet: true, ..ModelArgs::default() }
+    ModelArgs {
+        seed: args.seed,
+        model_tier: args.model_tier,
+        no_cache: true,
+        quiet: true,
+        ..ModelArgs::default()
+    }
 }
 
 /// Opens the model backend `model_args` describe and measures it on the dataset.
@@ -144,7 +173,10 @@ fn measure_model(
     let Some(mut m) = super::model::open(model_args)? else {
         return Err(Error::Usage(format!("backend `{spec}`: no model to use")));
     };
-    let opts = MeasureOptions { threshold, pipeline: super::model::pipeline_options(model_args, m.tier) };
+    let opts = MeasureOptions {
+        threshold,
+        pipeline: super::model::pipeline_options(model_args, m.tier),
+    };
     let info = m.backend.describe();
     let files = measure(engine, Some(m.backend.as_dyn()), ds, &opts)?;
     Ok(WorkerReport {

@@ -16,14 +16,19 @@ use crate::source::Input;
 /// Runs `pyward fix`.
 pub fn run(args: &FixArgs) -> Result<Exit, Error> {
     if args.write && args.paths.iter().any(|p| p.as_os_str() == "-") {
-        return Err(Error::Usage("--write needs files: standard input (`-`) cannot be rewritten".into()));
+        return Err(Error::Usage(
+            "--write needs files: standard input (`-`) cannot be rewritten".into(),
+        ));
     }
     let catalog = Catalog::embedded()?;
     let selected = select_rules(&catalog, &args.select, &args.ignore)?;
     check_exclude_globs(&args.exclude)?;
     let mut model = super::model::open(&args.model)?;
     let engine = Engine::new(selected)?;
-    let options = ScanOptions { exclude: args.exclude.clone(), ..ScanOptions::default() };
+    let options = ScanOptions {
+        exclude: args.exclude.clone(),
+        ..ScanOptions::default()
+    };
     let (inputs, walk_diagnostics) = crate::source::discover(&args.paths, &options);
     let popts = PipelineOptions {
         max_rounds: usize::from(args.max_rounds),
@@ -41,17 +46,38 @@ pub fn run(args: &FixArgs) -> Result<Exit, Error> {
         &mut cache,
         &progress,
         |run: &FileRun, backend: Option<&mut dyn Backend>, cache: &mut Cache| {
-            run.result.findings.iter().any(crate::pipeline::fixer::is_target).then(|| {
-                let r = fix_file(&engine, backend, run.input.label(), &run.text, &run.result.findings, &popts, cache);
-                (run.input.clone(), r)
-            })
+            run.result
+                .findings
+                .iter()
+                .any(crate::pipeline::fixer::is_target)
+                .then(|| {
+                    let r = fix_file(
+                        &engine,
+                        backend,
+                        run.input.label(),
+                        &run.text,
+                        &run.result.findings,
+                        &popts,
+                        cache,
+                    );
+                    (run.input.clone(), r)
+                })
         },
     );
     totals.outcome.diagnostics.extend(walk_diagnostics);
     for (_, r) in &fixed {
-        totals.outcome.diagnostics.extend(r.diagnostics.iter().cloned());
+        totals
+            .outcome
+            .diagnostics
+            .extend(r.diagnostics.iter().cloned());
     }
-    if totals.outcome.files_scanned == 0 && totals.outcome.diagnostics.iter().any(|d| d.level == crate::scan::DiagnosticLevel::Error) {
+    if totals.outcome.files_scanned == 0
+        && totals
+            .outcome
+            .diagnostics
+            .iter()
+            .any(|d| d.level == crate::scan::DiagnosticLevel::Error)
+    {
         print_diagnostics(&totals.outcome.diagnostics);
         return Err(Error::Usage("nothing could be read".into()));
     }
@@ -65,7 +91,11 @@ pub fn run(args: &FixArgs) -> Result<Exit, Error> {
         remaining += r.findings.len() - r.verified();
         if !args.model.quiet {
             eprintln!("pyward: {}", r.summary());
-            for f in r.findings.iter().filter(|f| f.fix.as_ref().is_some_and(|x| !x.verified)) {
+            for f in r
+                .findings
+                .iter()
+                .filter(|f| f.fix.as_ref().is_some_and(|x| !x.verified))
+            {
                 eprintln!(
                     "pyward:   unverified: {}:{} {} (no candidate re-scanned clean; not applied)",
                     f.path, f.span.start_line, f.rule_id
@@ -73,11 +103,17 @@ pub fn run(args: &FixArgs) -> Result<Exit, Error> {
             }
         }
         if args.write && r.verified() > 0 {
-            let Input::File { path, .. } = input else { continue };
+            let Input::File { path, .. } = input else {
+                continue;
+            };
             match write_fixed(path, r) {
                 Ok(Some(backup)) => {
                     if !args.model.quiet {
-                        eprintln!("pyward: wrote {} (original saved as {})", path.display(), backup.display());
+                        eprintln!(
+                            "pyward: wrote {} (original saved as {})",
+                            path.display(),
+                            backup.display()
+                        );
                     }
                 }
                 Ok(None) => {}
@@ -96,5 +132,9 @@ pub fn run(args: &FixArgs) -> Result<Exit, Error> {
     if !write_errors.is_empty() {
         return Err(Error::Usage(write_errors.join("\n")));
     }
-    Ok(if remaining > 0 { Exit::Findings } else { Exit::Clean })
+    Ok(if remaining > 0 {
+        Exit::Findings
+    } else {
+        Exit::Clean
+    })
 }

@@ -26,7 +26,10 @@ pub fn run(args: &MergeArgs, command_line: Vec<String>) -> Result<Exit, Error> {
             let opts = RenderOptions {
                 color: false,
                 show_suppressed: false,
-                meta: RunMeta { command_line: command_line.clone(), ..merged.meta.clone() },
+                meta: RunMeta {
+                    command_line: command_line.clone(),
+                    ..merged.meta.clone()
+                },
             };
             let text = match args.format {
                 Format::Json => merge::render_json(&merged, &command_line),
@@ -35,11 +38,13 @@ pub fn run(args: &MergeArgs, command_line: Vec<String>) -> Result<Exit, Error> {
                     report::render(Format::Text, &merged.outcome, &Catalog::embedded()?, &opts)
                 }
                 Format::Markdown => {
-                    let catalog = catalog_for(&merged.meta.ruleset_hash, &merged.merged_from, args.format)?;
+                    let catalog =
+                        catalog_for(&merged.meta.ruleset_hash, &merged.merged_from, args.format)?;
                     report::render(Format::Markdown, &merged.outcome, &catalog, &opts)
                 }
                 Format::Sarif => {
-                    let catalog = catalog_for(&merged.meta.ruleset_hash, &merged.merged_from, args.format)?;
+                    let catalog =
+                        catalog_for(&merged.meta.ruleset_hash, &merged.merged_from, args.format)?;
                     let log = report::sarif::build(&merged.outcome, &catalog, &opts);
                     let mut v = serde_json::to_value(&log).unwrap_or_default();
                     merge::mark_sarif_merged(&mut v, &merged.merged_from);
@@ -50,10 +55,17 @@ pub fn run(args: &MergeArgs, command_line: Vec<String>) -> Result<Exit, Error> {
         }
         Inputs::Sarif(inputs) => {
             if args.format != Format::Sarif {
-                return Err(MergeError::SarifOnly { format: args.format.to_string() }.into());
+                return Err(MergeError::SarifOnly {
+                    format: args.format.to_string(),
+                }
+                .into());
             }
             let v = merge::merge_sarif(&inputs, &command_line)?;
-            let exit = if merge::sarif_fails(&v, threshold) { Exit::Findings } else { Exit::Clean };
+            let exit = if merge::sarif_fails(&v, threshold) {
+                Exit::Findings
+            } else {
+                Exit::Clean
+            };
             (pretty(&v), exit)
         }
     };
@@ -72,13 +84,19 @@ fn pretty(v: &serde_json::Value) -> String {
 
 /// The rule catalogue the merged reports were made with: this pyward's, or the subset that
 /// one of the shards' `--select`/`--ignore` picks from it, whichever has the reports' hash.
-fn catalog_for(hash: &str, command_lines: &[Vec<String>], format: Format) -> Result<Catalog, Error> {
+fn catalog_for(
+    hash: &str,
+    command_lines: &[Vec<String>],
+    format: Format,
+) -> Result<Catalog, Error> {
     let full = Catalog::embedded()?;
     if report::ruleset_hash(&full) == hash {
         return Ok(full);
     }
     for line in command_lines {
-        let Ok(cli) = crate::cli::Cli::try_parse_from(line) else { continue };
+        let Ok(cli) = crate::cli::Cli::try_parse_from(line) else {
+            continue;
+        };
         if let crate::cli::Command::Scan(a) = cli.command {
             if let Ok(sel) = select_rules(&full, &a.select, &a.ignore) {
                 if report::ruleset_hash(&sel) == hash {
@@ -87,5 +105,9 @@ fn catalog_for(hash: &str, command_lines: &[Vec<String>], format: Format) -> Res
             }
         }
     }
-    Err(MergeError::UnknownRuleset { hash: hash.chars().take(12).collect(), format: format.to_string() }.into())
+    Err(MergeError::UnknownRuleset {
+        hash: hash.chars().take(12).collect(),
+        format: format.to_string(),
+    }
+    .into())
 }

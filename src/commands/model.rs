@@ -26,7 +26,10 @@ pub enum ModelBackend {
     /// In-process: files run one at a time (the model is one resource).
     Local(Box<LocalBackend>),
     /// A server: files run `max_concurrent` at a time, each worker with a clone.
-    Remote { backend: OpenAiBackend, max_concurrent: usize },
+    Remote {
+        backend: OpenAiBackend,
+        max_concurrent: usize,
+    },
 }
 
 impl ModelBackend {
@@ -98,7 +101,9 @@ fn check_backend_flags(args: &ModelArgs) -> Result<(), Error> {
         }
         BackendArg::Local => {
             if args.base_url.is_some() || args.api_model.is_some() {
-                return Err(Error::Usage("--base-url and --api-model need --backend openai".into()));
+                return Err(Error::Usage(
+                    "--base-url and --api-model need --backend openai".into(),
+                ));
             }
         }
     }
@@ -153,7 +158,11 @@ fn open_local(args: &ModelArgs) -> Result<Option<OpenedModel>, Error> {
         );
     }
     Ok(Some(OpenedModel {
-        backend: ModelBackend::Local(Box::new(LocalBackend::new(runtime, resolved.name, resolved.sha256))),
+        backend: ModelBackend::Local(Box::new(LocalBackend::new(
+            runtime,
+            resolved.name,
+            resolved.sha256,
+        ))),
         tier,
         load_ms,
     }))
@@ -164,7 +173,9 @@ fn open_local(args: &ModelArgs) -> Result<Option<OpenedModel>, Error> {
 /// leave the machine.
 fn open_remote(args: &ModelArgs) -> Result<OpenedModel, Error> {
     let (Some(base_url), Some(model)) = (&args.base_url, &args.api_model) else {
-        return Err(Error::Usage("--backend openai needs --base-url and --api-model".into()));
+        return Err(Error::Usage(
+            "--backend openai needs --base-url and --api-model".into(),
+        ));
     };
     let cfg = OpenAiConfig {
         timeout: Duration::from_secs(args.timeout),
@@ -190,7 +201,10 @@ fn open_remote(args: &ModelArgs) -> Result<OpenedModel, Error> {
         );
     }
     Ok(OpenedModel {
-        backend: ModelBackend::Remote { backend, max_concurrent: usize::from(args.max_concurrent) },
+        backend: ModelBackend::Remote {
+            backend,
+            max_concurrent: usize::from(args.max_concurrent),
+        },
         tier,
         load_ms: rtt.as_secs_f64() * 1e3,
     })
@@ -215,20 +229,50 @@ where
     T: Send,
     F: Fn(&FileRun, Option<&mut dyn Backend>, &mut Cache) -> Option<T> + Sync,
 {
-    if let Some(OpenedModel { backend: ModelBackend::Remote { backend, max_concurrent }, .. }) = model {
-        return scan_inputs_parallel(engine, &*backend, *max_concurrent, inputs, max_file_size, opts, cache, progress, each);
+    if let Some(OpenedModel {
+        backend: ModelBackend::Remote {
+            backend,
+            max_concurrent,
+        },
+        ..
+    }) = model
+    {
+        return scan_inputs_parallel(
+            engine,
+            &*backend,
+            *max_concurrent,
+            inputs,
+            max_file_size,
+            opts,
+            cache,
+            progress,
+            each,
+        );
     }
     let backend = model.map(|m| m.backend.as_dyn());
     let mut collected = Vec::new();
-    let totals = scan_inputs(engine, backend, inputs, max_file_size, opts, cache, progress, |run, b, c| {
-        collected.extend(each(&run, b, c));
-    });
+    let totals = scan_inputs(
+        engine,
+        backend,
+        inputs,
+        max_file_size,
+        opts,
+        cache,
+        progress,
+        |run, b, c| {
+            collected.extend(each(&run, b, c));
+        },
+    );
     (totals, collected)
 }
 
 /// Pipeline options shared by `scan` and `fix`.
 pub fn pipeline_options(args: &ModelArgs, tier: u8) -> PipelineOptions {
-    PipelineOptions { tier, seed: args.seed, ..PipelineOptions::default() }
+    PipelineOptions {
+        tier,
+        seed: args.seed,
+        ..PipelineOptions::default()
+    }
 }
 
 /// The result cache the arguments ask for: `--no-cache`, `--cache-dir`, or the user cache dir.

@@ -9,12 +9,14 @@ use crate::cli::{ColorArg, ScanArgs};
 use crate::commands::{print_stdout, Exit};
 use crate::error::Error;
 use crate::finding::Severity;
+use crate::pipeline::run::RunProgress;
+use crate::pipeline::{provenance, PipelineOptions};
 use crate::report::{self, Format, RenderOptions, RunMeta};
 use crate::rules::select::select_rules;
 use crate::rules::{Catalog, Engine};
-use crate::pipeline::run::RunProgress;
-use crate::pipeline::{provenance, PipelineOptions};
-use crate::scan::{scan_paths, sort_outcome, Diagnostic, DiagnosticLevel, ScanOptions, ScanOutcome};
+use crate::scan::{
+    scan_paths, sort_outcome, Diagnostic, DiagnosticLevel, ScanOptions, ScanOutcome,
+};
 
 /// Runs `pyward scan`.
 pub fn run(args: &ScanArgs, command_line: Vec<String>) -> Result<Exit, Error> {
@@ -114,7 +116,11 @@ pub fn exit_status(outcome: &ScanOutcome, threshold: Severity) -> Exit {
 
 /// A scan that could not read a single input is a fatal error naming the inputs that failed.
 /// (An empty directory, where nothing failed, is a clean scan of nothing.)
-fn no_input_scanned(outcome: &ScanOutcome, paths: &[PathBuf], shard: Option<crate::shard::Shard>) -> Option<Error> {
+fn no_input_scanned(
+    outcome: &ScanOutcome,
+    paths: &[PathBuf],
+    shard: Option<crate::shard::Shard>,
+) -> Option<Error> {
     if outcome.files_scanned > 0 {
         return None;
     }

@@ -67,7 +67,9 @@ fn synthetic_prompt(n: usize, vocab: usize) -> Vec<u32> {
     let mut s: u64 = 0x5eed;
     (0..n)
         .map(|_| {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             ((s >> 33) % (vocab as u64).max(1)) as u32
         })
         .collect()
@@ -106,14 +108,20 @@ pub fn bench(model_path: &Path, opts: &BenchOptions) -> Result<BenchReport, Mode
         load.threads = opts.threads;
     }
     let start = Instant::now();
-    let (mut model, _content, requantized, warnings) = load_transformer(model_path, &opts.device, &load)?;
+    let (mut model, _content, requantized, warnings) =
+        load_transformer(model_path, &opts.device, &load)?;
     let load_ms = start.elapsed().as_secs_f64() * 1e3;
     let needed = opts.prompt_tokens + opts.gen_tokens;
     if needed > model.context_length() {
-        return Err(ModelError::ContextOverflow { needed, limit: model.context_length() });
+        return Err(ModelError::ContextOverflow {
+            needed,
+            limit: model.context_length(),
+        });
     }
     if opts.prompt_tokens == 0 {
-        return Err(ModelError::Message("bench needs at least one prompt token".into()));
+        return Err(ModelError::Message(
+            "bench needs at least one prompt token".into(),
+        ));
     }
     let prompt = synthetic_prompt(opts.prompt_tokens, model.vocab_size());
     // Warm up thread pools and weight repacking on a short forward, then start clean.
@@ -140,7 +148,11 @@ pub fn bench(model_path: &Path, opts: &BenchOptions) -> Result<BenchReport, Mode
         gen_tokens: opts.gen_tokens,
         load_ms,
         prefill_tok_s: opts.prompt_tokens as f64 / prefill.max(1e-9),
-        decode_tok_s: if opts.gen_tokens == 0 { 0.0 } else { opts.gen_tokens as f64 / decode.max(1e-9) },
+        decode_tok_s: if opts.gen_tokens == 0 {
+            0.0
+        } else {
+            opts.gen_tokens as f64 / decode.max(1e-9)
+        },
         ttft_ms: prefill * 1e3,
         peak_rss_mb: peak_rss_mb(),
         requantized_tensors: requantized.len(),

@@ -32,15 +32,24 @@ pub struct ChatMessage {
 impl ChatMessage {
     /// A system message.
     pub fn system(content: impl Into<String>) -> Self {
-        ChatMessage { role: Role::System, content: content.into() }
+        ChatMessage {
+            role: Role::System,
+            content: content.into(),
+        }
     }
     /// A user message.
     pub fn user(content: impl Into<String>) -> Self {
-        ChatMessage { role: Role::User, content: content.into() }
+        ChatMessage {
+            role: Role::User,
+            content: content.into(),
+        }
     }
     /// An assistant message.
     pub fn assistant(content: impl Into<String>) -> Self {
-        ChatMessage { role: Role::Assistant, content: content.into() }
+        ChatMessage {
+            role: Role::Assistant,
+            content: content.into(),
+        }
     }
 }
 
@@ -56,30 +65,48 @@ pub struct ChatTemplate {
 
 impl std::fmt::Debug for ChatTemplate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ChatTemplate").field("origin", &self.origin).finish()
+        f.debug_struct("ChatTemplate")
+            .field("origin", &self.origin)
+            .finish()
     }
 }
 
 impl ChatTemplate {
     /// Compiles `source`. `origin` names where it came from (a file, or a model's metadata) and
     /// appears in every error.
-    pub fn new(source: &str, origin: impl Into<String>, bos_token: &str, eos_token: &str) -> Result<Self, LlmError> {
+    pub fn new(
+        source: &str,
+        origin: impl Into<String>,
+        bos_token: &str,
+        eos_token: &str,
+    ) -> Result<Self, LlmError> {
         let origin = origin.into();
         let mut env = Environment::new();
         // Hugging Face renders chat templates with trim_blocks and lstrip_blocks.
         env.set_trim_blocks(true);
         env.set_lstrip_blocks(true);
         env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
-        env.add_function("raise_exception", |message: String| -> Result<String, Error> {
-            Err(Error::new(ErrorKind::InvalidOperation, message))
-        });
+        env.add_function(
+            "raise_exception",
+            |message: String| -> Result<String, Error> {
+                Err(Error::new(ErrorKind::InvalidOperation, message))
+            },
+        );
         env.add_function("strftime_now", |_format: String| -> String {
             // Output must be deterministic; templates use this for a "today is" line.
             String::new()
         });
         env.add_template_owned(TEMPLATE_NAME, source.to_string())
-            .map_err(|e| LlmError::Template { origin: origin.clone(), message: describe(&e) })?;
-        Ok(ChatTemplate { env, origin, bos_token: bos_token.to_string(), eos_token: eos_token.to_string() })
+            .map_err(|e| LlmError::Template {
+                origin: origin.clone(),
+                message: describe(&e),
+            })?;
+        Ok(ChatTemplate {
+            env,
+            origin,
+            bos_token: bos_token.to_string(),
+            eos_token: eos_token.to_string(),
+        })
     }
 
     /// The template for a model: `override_file` when given, else the GGUF's
@@ -92,36 +119,55 @@ impl ChatTemplate {
         eos_token: &str,
     ) -> Result<Self, LlmError> {
         if let Some(file) = override_file {
-            let source = std::fs::read_to_string(file)
-                .map_err(|source| LlmError::Io { path: file.to_path_buf(), source })?;
+            let source = std::fs::read_to_string(file).map_err(|source| LlmError::Io {
+                path: file.to_path_buf(),
+                source,
+            })?;
             return Self::new(&source, file.display().to_string(), bos_token, eos_token);
         }
         match content.metadata.get("tokenizer.chat_template") {
-            None => Err(LlmError::NoChatTemplate { path: model_path.to_path_buf() }),
+            None => Err(LlmError::NoChatTemplate {
+                path: model_path.to_path_buf(),
+            }),
             Some(v) => {
                 let source = v.to_string().map_err(|_| LlmError::Metadata {
                     path: model_path.to_path_buf(),
                     message: "`tokenizer.chat_template` is not a string".into(),
                 })?;
-                Self::new(source, format!("of {}", model_path.display()), bos_token, eos_token)
+                Self::new(
+                    source,
+                    format!("of {}", model_path.display()),
+                    bos_token,
+                    eos_token,
+                )
             }
         }
     }
 
     /// Renders `messages`; with `add_generation_prompt` the text ends where the assistant's
     /// reply begins.
-    pub fn render(&self, messages: &[ChatMessage], add_generation_prompt: bool) -> Result<String, LlmError> {
+    pub fn render(
+        &self,
+        messages: &[ChatMessage],
+        add_generation_prompt: bool,
+    ) -> Result<String, LlmError> {
         let tmpl = self
             .env
             .get_template(TEMPLATE_NAME)
-            .map_err(|e| LlmError::Template { origin: self.origin.clone(), message: describe(&e) })?;
+            .map_err(|e| LlmError::Template {
+                origin: self.origin.clone(),
+                message: describe(&e),
+            })?;
         tmpl.render(context! {
             messages => messages,
             add_generation_prompt => add_generation_prompt,
             bos_token => self.bos_token,
             eos_token => self.eos_token,
         })
-        .map_err(|e| LlmError::Template { origin: self.origin.clone(), message: describe(&e) })
+        .map_err(|e| LlmError::Template {
+            origin: self.origin.clone(),
+            message: describe(&e),
+        })
     }
 
     /// Where the template came from.
@@ -133,7 +179,10 @@ impl ChatTemplate {
 /// The error with its causes and, for template errors, the line it happened on.
 fn describe(e: &Error) -> String {
     let mut msg = match e.kind() {
-        ErrorKind::InvalidOperation => e.detail().map(str::to_string).unwrap_or_else(|| e.to_string()),
+        ErrorKind::InvalidOperation => e
+            .detail()
+            .map(str::to_string)
+            .unwrap_or_else(|| e.to_string()),
         _ => e.to_string(),
     };
     if let Some(line) = e.line() {
@@ -158,7 +207,12 @@ mod tests {
     #[test]
     fn renders_messages_and_generation_prompt() {
         let t = ChatTemplate::new(CHATML, "test", "<s>", "</s>").unwrap();
-        let out = t.render(&[ChatMessage::system("sys"), ChatMessage::user(" hi ")], true).unwrap();
+        let out = t
+            .render(
+                &[ChatMessage::system("sys"), ChatMessage::user(" hi ")],
+                true,
+            )
+            .unwrap();
         assert_eq!(out, "<|im_start|>system\nsys<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
         let out = t.render(&[ChatMessage::user("x")], false).unwrap();
         assert!(!out.ends_with("assistant\n"));
@@ -166,8 +220,17 @@ mod tests {
 
     #[test]
     fn python_string_methods_work() {
-        let t = ChatTemplate::new("{{ messages[0].content.strip() }}|{{ messages[0].content.startswith(' a') }}", "t", "", "").unwrap();
-        assert_eq!(t.render(&[ChatMessage::user(" ab ")], false).unwrap(), "ab|True");
+        let t = ChatTemplate::new(
+            "{{ messages[0].content.strip() }}|{{ messages[0].content.startswith(' a') }}",
+            "t",
+            "",
+            "",
+        )
+        .unwrap();
+        assert_eq!(
+            t.render(&[ChatMessage::user(" ab ")], false).unwrap(),
+            "ab|True"
+        );
     }
 
     #[test]
@@ -176,7 +239,10 @@ mod tests {
         let t = ChatTemplate::new(src, "strict.jinja", "", "").unwrap();
         let err = t.render(&[ChatMessage::system("s")], true).unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("strict.jinja") && text.contains("System role not supported"), "{text}");
+        assert!(
+            text.contains("strict.jinja") && text.contains("System role not supported"),
+            "{text}"
+        );
         assert_eq!(t.render(&[ChatMessage::user("u")], true).unwrap(), "ok");
     }
 
@@ -188,7 +254,16 @@ mod tests {
 
     #[test]
     fn bos_token_is_available() {
-        let t = ChatTemplate::new("{{ bos_token }}{{ messages[0]['content'] }}{{ eos_token }}", "t", "<bos>", "<eos>").unwrap();
-        assert_eq!(t.render(&[ChatMessage::user("x")], false).unwrap(), "<bos>x<eos>");
+        let t = ChatTemplate::new(
+            "{{ bos_token }}{{ messages[0]['content'] }}{{ eos_token }}",
+            "t",
+            "<bos>",
+            "<eos>",
+        )
+        .unwrap();
+        assert_eq!(
+            t.render(&[ChatMessage::user("x")], false).unwrap(),
+            "<bos>x<eos>"
+        );
     }
 }

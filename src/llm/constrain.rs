@@ -54,19 +54,29 @@ pub struct GrammarFactory {
 
 impl std::fmt::Debug for GrammarFactory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GrammarFactory").field("stop_ids", &self.stop_ids).field("vocab_size", &self.vocab_size).finish()
+        f.debug_struct("GrammarFactory")
+            .field("stop_ids", &self.stop_ids)
+            .field("vocab_size", &self.vocab_size)
+            .finish()
     }
 }
 
 impl GrammarFactory {
     /// Builds the trie from the tokenizer. `stop_ids` end a generation (end of turn first).
     pub fn new(tokenizer: &TextTokenizer) -> Result<Self, LlmError> {
-        let tok_err = |message: String| LlmError::Tokenizer { path: tokenizer.source().to_path_buf(), message };
+        let tok_err = |message: String| LlmError::Tokenizer {
+            path: tokenizer.source().to_path_buf(),
+            message,
+        };
         let mut words = llguidance::token_bytes_from_tokenizer_json(tokenizer.json())
             .map_err(|e| tok_err(format!("token bytes for the grammar engine: {e}")))?;
         let vocab_size = words.len().max(tokenizer.vocab_size());
         words.resize(vocab_size, Vec::new());
-        let stop_ids: Vec<u32> = tokenizer.stop_ids().into_iter().filter(|&id| (id as usize) < vocab_size).collect();
+        let stop_ids: Vec<u32> = tokenizer
+            .stop_ids()
+            .into_iter()
+            .filter(|&id| (id as usize) < vocab_size)
+            .collect();
         let Some(&first_stop) = stop_ids.first() else {
             return Err(tok_err("no end-of-turn or end-of-sequence token id".into()));
         };
@@ -74,10 +84,18 @@ impl GrammarFactory {
         info.tok_bos = tokenizer.bos_id();
         info.tok_end_of_turn = tokenizer.eot_id();
         let trie = TokTrie::from(&info, &words).with_eos_tokens(&stop_ids);
-        let env: TokEnv = Arc::new(TokenizerForGrammar { trie, tokenizer: tokenizer.inner().clone() });
-        let mut factory = ParserFactory::new_simple(&env).map_err(|e| LlmError::Grammar(e.to_string()))?;
+        let env: TokEnv = Arc::new(TokenizerForGrammar {
+            trie,
+            tokenizer: tokenizer.inner().clone(),
+        });
+        let mut factory =
+            ParserFactory::new_simple(&env).map_err(|e| LlmError::Grammar(e.to_string()))?;
         factory.quiet();
-        Ok(GrammarFactory { factory: Arc::new(factory), stop_ids, vocab_size })
+        Ok(GrammarFactory {
+            factory: Arc::new(factory),
+            stop_ids,
+            vocab_size,
+        })
     }
 
     /// A constraint for one generation whose output must be JSON valid against `schema`.
@@ -97,12 +115,20 @@ impl GrammarFactory {
             });
         }
         let grammar = TopLevelGrammar::from_json_schema(schema);
-        let parser = self.factory.create_parser(grammar).map_err(|e| LlmError::Grammar(e.to_string()))?;
+        let parser = self
+            .factory
+            .create_parser(grammar)
+            .map_err(|e| LlmError::Grammar(e.to_string()))?;
         let matcher = Matcher::new(Ok(parser));
         if let Some(e) = matcher.get_error() {
             return Err(LlmError::Grammar(e));
         }
-        Ok(JsonConstraint { matcher, stop_ids: self.stop_ids.clone(), vocab_size: self.vocab_size, stats: MaskStats::default() })
+        Ok(JsonConstraint {
+            matcher,
+            stop_ids: self.stop_ids.clone(),
+            vocab_size: self.vocab_size,
+            stats: MaskStats::default(),
+        })
     }
 
     /// Number of token ids the grammar knows (ids at or past this are never allowed).
@@ -142,7 +168,10 @@ impl JsonConstraint {
         } else if self.stop_ids.contains(&token) {
             self.matcher.is_accepting().map_err(grammar_err)
         } else {
-            self.matcher.validate_tokens(&[token]).map(|n| n == 1).map_err(grammar_err)
+            self.matcher
+                .validate_tokens(&[token])
+                .map(|n| n == 1)
+                .map_err(grammar_err)
         };
         self.stats.check_ms += t0.elapsed().as_secs_f64() * 1e3;
         r

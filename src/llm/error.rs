@@ -49,7 +49,10 @@ pub enum LlmError {
     /// The prompt plus the generation budget does not fit the model's context. Raised before any
     /// work, so the caller can split its input.
     #[error("prompt of {prompt_tokens} tokens plus the generation budget does not fit the model context of {context} tokens")]
-    ContextOverflow { prompt_tokens: usize, context: usize },
+    ContextOverflow {
+        prompt_tokens: usize,
+        context: usize,
+    },
     /// Generation reached `max_tokens` before the grammar was complete.
     #[error("generation stopped at max_tokens = {max_tokens} before the JSON was complete; text so far: {text:?}")]
     MaxTokens { max_tokens: usize, text: String },

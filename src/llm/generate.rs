@@ -56,7 +56,11 @@ pub fn generate_constrained(
                 let known = mask.len();
                 sampler
                     .sample(&logits, |id| (id as usize) < known && mask.is_allowed(id))
-                    .ok_or_else(|| LlmError::Grammar("no token allowed by the grammar has a finite logit".into()))?
+                    .ok_or_else(|| {
+                        LlmError::Grammar(
+                            "no token allowed by the grammar has a finite logit".into(),
+                        )
+                    })?
             }
         };
         logprobs.push(log_prob(&logits, token, |_| true));

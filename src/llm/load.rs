@@ -31,7 +31,12 @@ pub struct LoadOptions {
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        Self { requantize: Requantize::Auto, threads: None, prefill_kernel: true, repack: None }
+        Self {
+            requantize: Requantize::Auto,
+            threads: None,
+            prefill_kernel: true,
+            repack: None,
+        }
     }
 }
 
@@ -62,10 +67,21 @@ impl std::fmt::Debug for LoadedModel {
 }
 
 /// Loads the model in the GGUF file at `path` onto `device`.
-pub fn load_gguf(path: &Path, device: &Device, opts: &LoadOptions) -> Result<LoadedModel, ModelError> {
+pub fn load_gguf(
+    path: &Path,
+    device: &Device,
+    opts: &LoadOptions,
+) -> Result<LoadedModel, ModelError> {
     let (model, content, requantized, warnings) = load_transformer(path, device, opts)?;
     let arch = model.config().arch.clone();
-    Ok(LoadedModel { model: Box::new(model), content, arch, path: path.to_path_buf(), requantized, warnings })
+    Ok(LoadedModel {
+        model: Box::new(model),
+        content,
+        arch,
+        path: path.to_path_buf(),
+        requantized,
+        warnings,
+    })
 }
 
 /// Tensors converted while loading: (name, original type).
@@ -144,7 +160,9 @@ pub fn load_transformer(
 fn auto_repack(path: &Path, model: &mut Transformer, warnings: &mut Vec<String>) -> Repack {
     let full = model.repack_bytes(Repack::Full);
     let decode = model.repack_bytes(Repack::DecodeOnly);
-    let Some(available) = crate::llm::kernels::repack::available_memory() else { return Repack::Full };
+    let Some(available) = crate::llm::kernels::repack::available_memory() else {
+        return Repack::Full;
+    };
     let mode = Repack::choose(full, decode, available);
     let gb = |b: usize| b as f64 / 1e9;
     let kept = match mode {
@@ -176,14 +194,20 @@ pub fn architecture(path: &Path, content: &Content) -> Result<String, ModelError
 /// Opens and validates a GGUF file: magic bytes, header, quantization types and that every
 /// tensor's data lies inside the file. Returns the file (for reading tensors) and the header.
 pub fn open_gguf(path: &Path) -> Result<(File, Content), ModelError> {
-    let io = |source| ModelError::Io { path: path.to_path_buf(), source };
+    let io = |source| ModelError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut file = File::open(path).map_err(io)?;
     let file_len = file.metadata().map_err(io)?.len();
     let mut head = [0u8; 64];
     let got = read_up_to(&mut file, &mut head).map_err(io)?;
     let head = &head[..got];
     if head.len() < 4 || &head[..4] != b"GGUF" {
-        return Err(ModelError::NotGguf { path: path.to_path_buf(), reason: describe_non_gguf(head, file_len) });
+        return Err(ModelError::NotGguf {
+            path: path.to_path_buf(),
+            reason: describe_non_gguf(head, file_len),
+        });
     }
     file.seek(SeekFrom::Start(0)).map_err(io)?;
     let content = {
@@ -198,7 +222,10 @@ pub fn open_gguf(path: &Path) -> Result<(File, Content), ModelError> {
                         dtype: ggml_type_name(dtype),
                     });
                 }
-                return Err(ModelError::Corrupt { path: path.to_path_buf(), reason: format!("bad header: {e}") });
+                return Err(ModelError::Corrupt {
+                    path: path.to_path_buf(),
+                    reason: format!("bad header: {e}"),
+                });
             }
         }
     };
@@ -227,16 +254,24 @@ fn describe_non_gguf(head: &[u8], len: u64) -> String {
     if head.starts_with(b"<") {
         return "it looks like an HTML or XML page (a failed download?)".into();
     }
-    let text = head.iter().all(|&b| b.is_ascii_graphic() || b.is_ascii_whitespace());
+    let text = head
+        .iter()
+        .all(|&b| b.is_ascii_graphic() || b.is_ascii_whitespace());
     if text {
         return format!("it looks like a text file ({len} bytes) instead of GGUF model weights");
     }
     let shown: Vec<String> = head.iter().take(4).map(|b| format!("{b:02x}")).collect();
-    format!("the first bytes are {} instead of the magic `GGUF`", shown.join(" "))
+    format!(
+        "the first bytes are {} instead of the magic `GGUF`",
+        shown.join(" ")
+    )
 }
 
 fn check_extents(path: &Path, content: &Content, file_len: u64) -> Result<(), ModelError> {
-    let corrupt = |reason: String| ModelError::Corrupt { path: path.to_path_buf(), reason };
+    let corrupt = |reason: String| ModelError::Corrupt {
+        path: path.to_path_buf(),
+        reason,
+    };
     let mut names: Vec<&String> = content.tensor_infos.keys().collect();
     names.sort();
     for name in names {
@@ -317,7 +352,11 @@ fn supported_type_id(id: u32) -> bool {
 pub fn find_unsupported_tensor(path: &Path) -> Option<(String, u32)> {
     let file = File::open(path).ok()?;
     let len = file.metadata().ok()?.len();
-    let mut r = HeaderReader { r: BufReader::new(file), len, v1: false };
+    let mut r = HeaderReader {
+        r: BufReader::new(file),
+        len,
+        v1: false,
+    };
     let mut magic = [0u8; 4];
     r.r.read_exact(&mut magic).ok()?;
     if &magic != b"GGUF" {

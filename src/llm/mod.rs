@@ -8,10 +8,10 @@ pub mod generate;
 pub mod kernels;
 pub mod load;
 pub mod model;
+pub mod procfs;
 pub mod runtime;
 pub mod sample;
 pub mod testing;
-pub mod procfs;
 pub mod tokenizer;
 
 pub use chat::{ChatMessage, ChatTemplate, Role};

@@ -66,10 +66,17 @@ pub enum ModelError {
 impl ModelError {
     /// Maps a candle error raised on `device` to [`ModelError::OutOfMemory`] when its text says
     /// the device ran out of memory, otherwise to [`ModelError::Candle`].
-    pub fn from_candle_on(err: candle_core::Error, device: &candle_core::Device, during: &str) -> Self {
+    pub fn from_candle_on(
+        err: candle_core::Error,
+        device: &candle_core::Device,
+        during: &str,
+    ) -> Self {
         let text = err.to_string();
         let lower = text.to_ascii_lowercase();
-        if lower.contains("out of memory") || lower.contains("out_of_memory") || lower.contains("memory allocation") {
+        if lower.contains("out of memory")
+            || lower.contains("out_of_memory")
+            || lower.contains("memory allocation")
+        {
             ModelError::OutOfMemory {
                 device: format!("{device:?}"),
                 during: during.to_string(),

@@ -42,7 +42,12 @@ pub struct RuntimeOptions {
 
 impl Default for RuntimeOptions {
     fn default() -> Self {
-        RuntimeOptions { device: candle_core::Device::Cpu, threads: None, chat_template: None, hash_model: false }
+        RuntimeOptions {
+            device: candle_core::Device::Cpu,
+            threads: None,
+            chat_template: None,
+            hash_model: false,
+        }
     }
 }
 
@@ -61,7 +66,12 @@ pub struct GenOptions {
 
 impl Default for GenOptions {
     fn default() -> Self {
-        GenOptions { max_tokens: 512, temperature: 0.0, top_p: 1.0, seed: 0 }
+        GenOptions {
+            max_tokens: 512,
+            temperature: 0.0,
+            top_p: 1.0,
+            seed: 0,
+        }
     }
 }
 
@@ -131,18 +141,27 @@ pub struct Runtime {
 
 impl std::fmt::Debug for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Runtime").field("info", &self.info).field("cached", &self.cached.len()).finish()
+        f.debug_struct("Runtime")
+            .field("info", &self.info)
+            .field("cached", &self.cached.len())
+            .finish()
     }
 }
 
 impl Runtime {
     /// Loads the GGUF model at `path` with its tokenizer and chat template.
     pub fn load(path: &Path, opts: &RuntimeOptions) -> Result<Runtime, LlmError> {
-        let load_opts = crate::llm::load::LoadOptions { threads: opts.threads, ..Default::default() };
+        let load_opts = crate::llm::load::LoadOptions {
+            threads: opts.threads,
+            ..Default::default()
+        };
         let loaded = crate::llm::load::load_gguf(path, &opts.device, &load_opts)?;
         let mut rt = Self::from_parts(loaded.model, &loaded.content, path, opts)?;
         if !loaded.requantized.is_empty() {
-            rt.info.quant.push_str(&format!(" ({} tensors requantized to Q8_0 at load)", loaded.requantized.len()));
+            rt.info.quant.push_str(&format!(
+                " ({} tensors requantized to Q8_0 at load)",
+                loaded.requantized.len()
+            ));
         }
         Ok(rt)
     }
@@ -156,7 +175,10 @@ impl Runtime {
         opts: &RuntimeOptions,
     ) -> Result<Runtime, LlmError> {
         let tokenizer = TextTokenizer::for_model(content, path)?;
-        let token_text = |id: Option<u32>| id.and_then(|i| tokenizer.id_to_token(i)).unwrap_or_default();
+        let token_text = |id: Option<u32>| {
+            id.and_then(|i| tokenizer.id_to_token(i))
+                .unwrap_or_default()
+        };
         let template = ChatTemplate::for_model(
             content,
             path,
@@ -165,12 +187,25 @@ impl Runtime {
             &token_text(tokenizer.eos_id()),
         )?;
         let grammar = GrammarFactory::new(&tokenizer)?;
-        let meta_str = |k: &str| content.metadata.get(k).and_then(|v| v.to_string().ok()).cloned();
-        let sha256 = if opts.hash_model { Some(sha256_file(path)?) } else { None };
+        let meta_str = |k: &str| {
+            content
+                .metadata
+                .get(k)
+                .and_then(|v| v.to_string().ok())
+                .cloned()
+        };
+        let sha256 = if opts.hash_model {
+            Some(sha256_file(path)?)
+        } else {
+            None
+        };
         let info = ModelInfo {
             arch: meta_str("general.architecture").unwrap_or_default(),
             name: meta_str("general.name"),
-            file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            file_name: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
             sha256,
             quant: quant_summary(content),
             context_length: model.context_length(),
@@ -178,7 +213,14 @@ impl Runtime {
             tokenizer: tokenizer.source().display().to_string(),
             chat_template: template.origin().to_string(),
         };
-        Ok(Runtime { model, tokenizer, template, grammar, cached: Vec::new(), info })
+        Ok(Runtime {
+            model,
+            tokenizer,
+            template,
+            grammar,
+            cached: Vec::new(),
+            info,
+        })
     }
 
     /// Answers `messages` with JSON matching `T`'s schema (from schemars), deserialized into `T`.
@@ -217,15 +259,22 @@ impl Runtime {
         gen: &GenOptions,
     ) -> Result<Completion<serde_json::Value>, LlmError> {
         if gen.max_tokens == 0 {
-            return Err(LlmError::InvalidOption("max_tokens must be at least 1".into()));
+            return Err(LlmError::InvalidOption(
+                "max_tokens must be at least 1".into(),
+            ));
         }
         let prompt = self.prompt_ids(messages)?;
         if prompt.is_empty() {
-            return Err(LlmError::InvalidOption("the rendered prompt is empty".into()));
+            return Err(LlmError::InvalidOption(
+                "the rendered prompt is empty".into(),
+            ));
         }
         let context = self.model.context_length();
         if prompt.len().saturating_add(gen.max_tokens) > context {
-            return Err(LlmError::ContextOverflow { prompt_tokens: prompt.len(), context });
+            return Err(LlmError::ContextOverflow {
+                prompt_tokens: prompt.len(),
+                context,
+            });
         }
         let mut constraint = self.grammar.json_schema(schema)?;
         let mut sampler = Sampler::new(gen.temperature, gen.top_p, gen.seed);
@@ -259,7 +308,13 @@ impl Runtime {
         }
         let prefill_ms = t0.elapsed().as_secs_f64() * 1e3;
 
-        let generated = match generate_constrained(self.model.as_mut(), logits, &mut constraint, &mut sampler, gen.max_tokens) {
+        let generated = match generate_constrained(
+            self.model.as_mut(),
+            logits,
+            &mut constraint,
+            &mut sampler,
+            gen.max_tokens,
+        ) {
             Ok(g) => g,
             Err(e) => {
                 self.reset_cache();
@@ -269,10 +324,16 @@ impl Runtime {
         self.cached.extend_from_slice(&generated.forwarded);
         let text = self.tokenizer.decode(&generated.tokens)?;
         if !generated.complete {
-            return Err(LlmError::MaxTokens { max_tokens: gen.max_tokens, text });
+            return Err(LlmError::MaxTokens {
+                max_tokens: gen.max_tokens,
+                text,
+            });
         }
-        let value: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| LlmError::InvalidOutput { message: format!("not JSON: {e}"), text: text.clone() })?;
+        let value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| LlmError::InvalidOutput {
+                message: format!("not JSON: {e}"),
+                text: text.clone(),
+            })?;
         Ok(Completion {
             value,
             text,
@@ -342,12 +403,19 @@ fn quant_summary(content: &Content) -> String {
     }
     let mut counts: Vec<(String, usize)> = counts.into_iter().collect();
     counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    counts.iter().map(|(t, n)| format!("{t}×{n}")).collect::<Vec<_>>().join(", ")
+    counts
+        .iter()
+        .map(|(t, n)| format!("{t}×{n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn sha256_file(path: &Path) -> Result<String, LlmError> {
     use std::io::Read;
-    let io = |source| LlmError::Io { path: path.to_path_buf(), source };
+    let io = |source| LlmError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut f = std::fs::File::open(path).map_err(io)?;
     let mut h = sha2::Sha256::new();
     let mut buf = vec![0u8; 1 << 20];

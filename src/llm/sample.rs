@@ -37,7 +37,11 @@ pub struct Sampler {
 impl Sampler {
     /// `temperature <= 0` means greedy; `top_p` outside `(0, 1)` means no nucleus cut.
     pub fn new(temperature: f32, top_p: f32, seed: u64) -> Self {
-        Sampler { temperature, top_p, rng: SplitMix64::new(seed) }
+        Sampler {
+            temperature,
+            top_p,
+            rng: SplitMix64::new(seed),
+        }
     }
 
     /// Whether this sampler always picks the most likely token.
@@ -110,7 +114,9 @@ pub fn argmax(logits: &[f32], allowed: impl Fn(u32) -> bool) -> Option<u32> {
 
 /// `log softmax(logits)[id]` over the ids for which `allowed` holds (all ids: `|_| true`).
 pub fn log_prob(logits: &[f32], id: u32, allowed: impl Fn(u32) -> bool) -> f32 {
-    let Some(&x) = logits.get(id as usize) else { return f32::NEG_INFINITY };
+    let Some(&x) = logits.get(id as usize) else {
+        return f32::NEG_INFINITY;
+    };
     let max = logits
         .iter()
         .enumerate()
@@ -147,7 +153,9 @@ mod tests {
         let logits = [0.0f32, (3.0f32).ln(), f32::NEG_INFINITY];
         let draw = |seed| {
             let mut s = Sampler::new(1.0, 1.0, seed);
-            (0..4000).map(|_| s.sample(&logits, |_| true).unwrap()).collect::<Vec<_>>()
+            (0..4000)
+                .map(|_| s.sample(&logits, |_| true).unwrap())
+                .collect::<Vec<_>>()
         };
         let a = draw(42);
         assert_eq!(a, draw(42));

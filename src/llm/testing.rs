@@ -100,15 +100,22 @@ pub fn tokenizer_metadata_from(path: &Path) -> Result<Vec<(String, Value)>, Mode
 }
 
 fn vocab_of(tokenizer: &[(String, Value)]) -> Option<usize> {
-    tokenizer.iter().find(|(k, _)| k == "tokenizer.ggml.tokens").and_then(|(_, v)| match v {
-        Value::Array(a) => Some(a.len()),
-        _ => None,
-    })
+    tokenizer
+        .iter()
+        .find(|(k, _)| k == "tokenizer.ggml.tokens")
+        .and_then(|(_, v)| match v {
+            Value::Array(a) => Some(a.len()),
+            _ => None,
+        })
 }
 
 /// Writes a random model described by `spec` to `path`. With `tokenizer` (see
 /// [`tokenizer_metadata`]) the vocabulary size follows the tokenizer.
-pub fn write_tiny_gguf(path: &Path, spec: &TinySpec, tokenizer: Option<&[(String, Value)]>) -> Result<(), ModelError> {
+pub fn write_tiny_gguf(
+    path: &Path,
+    spec: &TinySpec,
+    tokenizer: Option<&[(String, Value)]>,
+) -> Result<(), ModelError> {
     let dev = Device::Cpu;
     let mut rng = Rng(spec.seed);
     let vocab = tokenizer.and_then(vocab_of).unwrap_or(spec.vocab);
@@ -120,21 +127,42 @@ pub fn write_tiny_gguf(path: &Path, spec: &TinySpec, tokenizer: Option<&[(String
 
     let mut meta: Vec<(String, Value)> = vec![
         ("general.architecture".into(), Value::String(a.to_string())),
-        ("general.name".into(), Value::String(format!("pyward-tiny-{a}"))),
-        (format!("{a}.context_length"), Value::U32(spec.context_length as u32)),
+        (
+            "general.name".into(),
+            Value::String(format!("pyward-tiny-{a}")),
+        ),
+        (
+            format!("{a}.context_length"),
+            Value::U32(spec.context_length as u32),
+        ),
         (format!("{a}.embedding_length"), Value::U32(h as u32)),
         (format!("{a}.block_count"), Value::U32(spec.layers as u32)),
         (format!("{a}.feed_forward_length"), Value::U32(f as u32)),
-        (format!("{a}.attention.head_count"), Value::U32(spec.heads as u32)),
-        (format!("{a}.attention.head_count_kv"), Value::U32(spec.kv_heads as u32)),
+        (
+            format!("{a}.attention.head_count"),
+            Value::U32(spec.heads as u32),
+        ),
+        (
+            format!("{a}.attention.head_count_kv"),
+            Value::U32(spec.kv_heads as u32),
+        ),
         (format!("{a}.attention.key_length"), Value::U32(hd as u32)),
         (format!("{a}.attention.value_length"), Value::U32(hd as u32)),
-        (format!("{a}.attention.layer_norm_rms_epsilon"), Value::F32(1e-6)),
+        (
+            format!("{a}.attention.layer_norm_rms_epsilon"),
+            Value::F32(1e-6),
+        ),
         (format!("{a}.rope.dimension_count"), Value::U32(hd as u32)),
-        (format!("{a}.rope.freq_base"), Value::F32(if gemma { 1_000_000.0 } else { 10_000.0 })),
+        (
+            format!("{a}.rope.freq_base"),
+            Value::F32(if gemma { 1_000_000.0 } else { 10_000.0 }),
+        ),
     ];
     if gemma {
-        meta.push((format!("{a}.attention.sliding_window"), Value::U32(spec.sliding_window as u32)));
+        meta.push((
+            format!("{a}.attention.sliding_window"),
+            Value::U32(spec.sliding_window as u32),
+        ));
         meta.push((format!("{a}.attention.sliding_window_type"), Value::U32(2)));
         meta.push((format!("{a}.rope.local_freq_base"), Value::F32(10_000.0)));
     }
@@ -166,16 +194,21 @@ pub fn write_tiny_gguf(path: &Path, spec: &TinySpec, tokenizer: Option<&[(String
     for i in 0..spec.layers {
         let p = format!("blk.{i}");
         if spec.share_layers && i > 0 {
-            tensors.extend(layer0.iter().map(|(name, t)| (format!("{p}.{name}"), Rc::clone(t))));
+            tensors.extend(
+                layer0
+                    .iter()
+                    .map(|(name, t)| (format!("{p}.{name}"), Rc::clone(t))),
+            );
             continue;
         }
         let mut layer: Vec<(String, Rc<QTensor>)> = Vec::new();
-        let mut lin = |name: &str, out: usize, inp: usize, rng: &mut Rng| -> Result<(), ModelError> {
-            let scale = 0.5 / (inp as f32).sqrt();
-            let t = quant(rng.vec(out * inp, scale, 0.0), &[out, inp], spec.dtype)?;
-            layer.push((format!("{name}.weight"), Rc::new(t)));
-            Ok(())
-        };
+        let mut lin =
+            |name: &str, out: usize, inp: usize, rng: &mut Rng| -> Result<(), ModelError> {
+                let scale = 0.5 / (inp as f32).sqrt();
+                let t = quant(rng.vec(out * inp, scale, 0.0), &[out, inp], spec.dtype)?;
+                layer.push((format!("{name}.weight"), Rc::new(t)));
+                Ok(())
+            };
         lin("attn_q", qd, h, &mut rng)?;
         lin("attn_k", kvd, h, &mut rng)?;
         lin("attn_v", kvd, h, &mut rng)?;
@@ -188,7 +221,10 @@ pub fn write_tiny_gguf(path: &Path, spec: &TinySpec, tokenizer: Option<&[(String
         small("ffn_norm.weight", norm(&mut rng, h)?);
         if a == "qwen2" {
             for (name, n) in [("attn_q", qd), ("attn_k", kvd), ("attn_v", kvd)] {
-                small(&format!("{name}.bias"), quant(rng.vec(n, 0.1, 0.0), &[n], GgmlDType::F32)?);
+                small(
+                    &format!("{name}.bias"),
+                    quant(rng.vec(n, 0.1, 0.0), &[n], GgmlDType::F32)?,
+                );
             }
         }
         if a == "qwen3" || gemma {
@@ -199,14 +235,24 @@ pub fn write_tiny_gguf(path: &Path, spec: &TinySpec, tokenizer: Option<&[(String
             small("post_attention_norm.weight", norm(&mut rng, h)?);
             small("post_ffw_norm.weight", norm(&mut rng, h)?);
         }
-        tensors.extend(layer.iter().map(|(name, t)| (format!("{p}.{name}"), Rc::clone(t))));
+        tensors.extend(
+            layer
+                .iter()
+                .map(|(name, t)| (format!("{p}.{name}"), Rc::clone(t))),
+        );
         layer0 = layer;
     }
 
-    let io = |source| ModelError::Io { path: path.to_path_buf(), source };
+    let io = |source| ModelError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut file = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
     let meta_refs: Vec<(&str, &Value)> = meta.iter().map(|(k, v)| (k.as_str(), v)).collect();
-    let tensor_refs: Vec<(&str, &QTensor)> = tensors.iter().map(|(k, t)| (k.as_str(), t.as_ref())).collect();
+    let tensor_refs: Vec<(&str, &QTensor)> = tensors
+        .iter()
+        .map(|(k, t)| (k.as_str(), t.as_ref()))
+        .collect();
     gguf_file::write(&mut file, &meta_refs, &tensor_refs)?;
     use std::io::Write;
     file.flush().map_err(io)?;

@@ -60,7 +60,10 @@ impl TextTokenizer {
             .parent()
             .map(|dir| dir.join("tokenizer.json"))
             .filter(|p| p.is_file());
-        let meta = Meta { content, path: model_path };
+        let meta = Meta {
+            content,
+            path: model_path,
+        };
         let json = match &sibling {
             Some(p) => {
                 let text = std::fs::read_to_string(p).map_err(|source| LlmError::Io {
@@ -80,15 +83,20 @@ impl TextTokenizer {
 
     /// Rebuilds the tokenizer from GGUF metadata only (ignores any `tokenizer.json`).
     pub fn from_gguf(content: &Content, model_path: &Path) -> Result<Self, LlmError> {
-        let meta = Meta { content, path: model_path };
+        let meta = Meta {
+            content,
+            path: model_path,
+        };
         let json = tokenizer_json_from_gguf(&meta)?;
         Self::from_json(json, model_path.to_path_buf(), &meta)
     }
 
     fn from_json(json: Json, source: PathBuf, meta: &Meta) -> Result<Self, LlmError> {
-        let inner = tokenizers::Tokenizer::from_str(&json.to_string()).map_err(|e| LlmError::Tokenizer {
-            path: source.clone(),
-            message: format!("cannot build: {e}"),
+        let inner = tokenizers::Tokenizer::from_str(&json.to_string()).map_err(|e| {
+            LlmError::Tokenizer {
+                path: source.clone(),
+                message: format!("cannot build: {e}"),
+            }
         })?;
         let bos = meta.opt_u32("tokenizer.ggml.bos_token_id")?;
         let eos = meta.opt_u32("tokenizer.ggml.eos_token_id")?;
@@ -98,14 +106,27 @@ impl TextTokenizer {
         };
         // llama.cpp adds BOS for sentencepiece vocabularies unless the file says otherwise.
         let default_add_bos = meta.opt_str("tokenizer.ggml.model")?.as_deref() == Some("llama");
-        let add_bos = meta.opt_bool("tokenizer.ggml.add_bos_token")?.unwrap_or(default_add_bos);
-        Ok(TextTokenizer { inner, json, source, bos, eos, eot, add_bos })
+        let add_bos = meta
+            .opt_bool("tokenizer.ggml.add_bos_token")?
+            .unwrap_or(default_add_bos);
+        Ok(TextTokenizer {
+            inner,
+            json,
+            source,
+            bos,
+            eos,
+            eot,
+            add_bos,
+        })
     }
 
     /// Encodes `text`. Special tokens written in the text (`<|im_start|>`) become their ids; no
     /// BOS is added (chat templates write it themselves, see [`Self::encode_prompt`]).
     pub fn encode(&self, text: &str) -> Result<Vec<u32>, LlmError> {
-        let enc = self.inner.encode(text, false).map_err(|e| self.err(format!("encode: {e}")))?;
+        let enc = self
+            .inner
+            .encode(text, false)
+            .map_err(|e| self.err(format!("encode: {e}")))?;
         Ok(enc.get_ids().to_vec())
     }
 
@@ -123,7 +144,9 @@ impl TextTokenizer {
 
     /// Decodes ids to text, keeping special tokens out.
     pub fn decode(&self, ids: &[u32]) -> Result<String, LlmError> {
-        self.inner.decode(ids, true).map_err(|e| self.err(format!("decode: {e}")))
+        self.inner
+            .decode(ids, true)
+            .map_err(|e| self.err(format!("decode: {e}")))
     }
 
     /// The text of one token id as the vocabulary spells it.
@@ -184,7 +207,10 @@ impl TextTokenizer {
     }
 
     fn err(&self, message: String) -> LlmError {
-        LlmError::Tokenizer { path: self.source.clone(), message }
+        LlmError::Tokenizer {
+            path: self.source.clone(),
+            message,
+        }
     }
 }
 
@@ -196,11 +222,17 @@ struct Meta<'a> {
 
 impl Meta<'_> {
     fn err(&self, message: String) -> LlmError {
-        LlmError::Metadata { path: self.path.to_path_buf(), message }
+        LlmError::Metadata {
+            path: self.path.to_path_buf(),
+            message,
+        }
     }
 
     fn get(&self, key: &str) -> Result<&Value, LlmError> {
-        self.content.metadata.get(key).ok_or_else(|| self.err(format!("missing key `{key}`")))
+        self.content
+            .metadata
+            .get(key)
+            .ok_or_else(|| self.err(format!("missing key `{key}`")))
     }
 
     fn opt_u32(&self, key: &str) -> Result<Option<u32>, LlmError> {
@@ -216,7 +248,10 @@ impl Meta<'_> {
     fn opt_bool(&self, key: &str) -> Result<Option<bool>, LlmError> {
         match self.content.metadata.get(key) {
             None => Ok(None),
-            Some(v) => v.to_bool().map(Some).map_err(|_| self.err(format!("`{key}` is not a boolean"))),
+            Some(v) => v
+                .to_bool()
+                .map(Some)
+                .map_err(|_| self.err(format!("`{key}` is not a boolean"))),
         }
     }
 
@@ -231,15 +266,26 @@ impl Meta<'_> {
     }
 
     fn strings(&self, key: &str) -> Result<Vec<String>, LlmError> {
-        let arr = self.get(key)?.to_vec().map_err(|_| self.err(format!("`{key}` is not an array")))?;
+        let arr = self
+            .get(key)?
+            .to_vec()
+            .map_err(|_| self.err(format!("`{key}` is not an array")))?;
         arr.iter()
-            .map(|v| v.to_string().cloned().map_err(|_| self.err(format!("`{key}` holds a non-string"))))
+            .map(|v| {
+                v.to_string()
+                    .cloned()
+                    .map_err(|_| self.err(format!("`{key}` holds a non-string")))
+            })
             .collect()
     }
 
     fn opt_i32s(&self, key: &str) -> Result<Option<Vec<i32>>, LlmError> {
-        let Some(v) = self.content.metadata.get(key) else { return Ok(None) };
-        let arr = v.to_vec().map_err(|_| self.err(format!("`{key}` is not an array")))?;
+        let Some(v) = self.content.metadata.get(key) else {
+            return Ok(None);
+        };
+        let arr = v
+            .to_vec()
+            .map_err(|_| self.err(format!("`{key}` is not an array")))?;
         arr.iter()
             .map(|v| {
                 value_to_u64(v)
@@ -251,10 +297,17 @@ impl Meta<'_> {
     }
 
     fn opt_f32s(&self, key: &str) -> Result<Option<Vec<f32>>, LlmError> {
-        let Some(v) = self.content.metadata.get(key) else { return Ok(None) };
-        let arr = v.to_vec().map_err(|_| self.err(format!("`{key}` is not an array")))?;
+        let Some(v) = self.content.metadata.get(key) else {
+            return Ok(None);
+        };
+        let arr = v
+            .to_vec()
+            .map_err(|_| self.err(format!("`{key}` is not an array")))?;
         arr.iter()
-            .map(|v| v.to_f32().map_err(|_| self.err(format!("`{key}` holds a non-float"))))
+            .map(|v| {
+                v.to_f32()
+                    .map_err(|_| self.err(format!("`{key}` holds a non-float")))
+            })
             .collect::<Result<Vec<_>, _>>()
             .map(Some)
     }
@@ -279,7 +332,9 @@ fn tokenizer_json_from_gguf(meta: &Meta) -> Result<Json, LlmError> {
     let model = meta
         .opt_str("tokenizer.ggml.model")?
         .ok_or_else(|| meta.err("missing key `tokenizer.ggml.model`".into()))?;
-    let pre = meta.opt_str("tokenizer.ggml.pre")?.unwrap_or_else(|| "default".into());
+    let pre = meta
+        .opt_str("tokenizer.ggml.pre")?
+        .unwrap_or_else(|| "default".into());
     let tokens = meta.strings("tokenizer.ggml.tokens")?;
     let types = meta
         .opt_i32s("tokenizer.ggml.token_type")?
@@ -308,7 +363,11 @@ fn tokenizer_json_from_gguf(meta: &Meta) -> Result<Json, LlmError> {
                 "llama-bpe" | "llama3" | "llama-v3" => split_then_bytelevel(LLAMA3_SPLIT),
                 _ => return Err(unsupported()),
             };
-            let normalizer = if pre == "qwen2" { json!({"type": "NFC"}) } else { Json::Null };
+            let normalizer = if pre == "qwen2" {
+                json!({"type": "NFC"})
+            } else {
+                Json::Null
+            };
             let merges = meta.strings("tokenizer.ggml.merges")?;
             let merges: Vec<Json> = merges
                 .iter()
@@ -317,8 +376,11 @@ fn tokenizer_json_from_gguf(meta: &Meta) -> Result<Json, LlmError> {
                     None => Err(meta.err(format!("merge `{m}` has no space"))),
                 })
                 .collect::<Result<_, _>>()?;
-            let vocab: serde_json::Map<String, Json> =
-                tokens.iter().enumerate().map(|(i, t)| (t.clone(), json!(i))).collect();
+            let vocab: serde_json::Map<String, Json> = tokens
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.clone(), json!(i)))
+                .collect();
             Ok(json!({
                 "version": "1.0",
                 "truncation": null,
@@ -337,17 +399,29 @@ fn tokenizer_json_from_gguf(meta: &Meta) -> Result<Json, LlmError> {
             }))
         }
         "llama" => {
-            let scores = meta
-                .opt_f32s("tokenizer.ggml.scores")?
-                .ok_or_else(|| meta.err("sentencepiece vocabulary without `tokenizer.ggml.scores`".into()))?;
+            let scores = meta.opt_f32s("tokenizer.ggml.scores")?.ok_or_else(|| {
+                meta.err("sentencepiece vocabulary without `tokenizer.ggml.scores`".into())
+            })?;
             if scores.len() != tokens.len() {
-                return Err(meta.err(format!("{} tokens but {} scores", tokens.len(), scores.len())));
+                return Err(meta.err(format!(
+                    "{} tokens but {} scores",
+                    tokens.len(),
+                    scores.len()
+                )));
             }
-            let add_space_prefix = meta.opt_bool("tokenizer.ggml.add_space_prefix")?.unwrap_or(true);
+            let add_space_prefix = meta
+                .opt_bool("tokenizer.ggml.add_space_prefix")?
+                .unwrap_or(true);
             let unk = meta
                 .opt_u32("tokenizer.ggml.unknown_token_id")?
                 .and_then(|id| tokens.get(id as usize).cloned());
-            Ok(sentencepiece_json(&tokens, &types, &scores, add_space_prefix, unk))
+            Ok(sentencepiece_json(
+                &tokens,
+                &types,
+                &scores,
+                add_space_prefix,
+                unk,
+            ))
         }
         _ => Err(unsupported()),
     }
@@ -392,7 +466,11 @@ fn sentencepiece_json(
     unk: Option<String>,
 ) -> Json {
     const SPACE: char = '\u{2581}';
-    let index: HashMap<&str, usize> = tokens.iter().enumerate().map(|(i, t)| (t.as_str(), i)).collect();
+    let index: HashMap<&str, usize> = tokens
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.as_str(), i))
+        .collect();
     let mut mergeable: Vec<usize> = (0..tokens.len())
         .filter(|&i| types[i] == TOKEN_TYPE_NORMAL && tokens[i].chars().nth(1).is_some())
         .collect();
@@ -402,14 +480,21 @@ fn sentencepiece_json(
         let tok = tokens[id].as_str();
         for (cut, _) in tok.char_indices().skip(1) {
             let (left, right) = tok.split_at(cut);
-            let usable = |s: &str| index.get(s).is_some_and(|&i| types[i] == TOKEN_TYPE_NORMAL || types[i] == TOKEN_TYPE_USER_DEFINED);
+            let usable = |s: &str| {
+                index.get(s).is_some_and(|&i| {
+                    types[i] == TOKEN_TYPE_NORMAL || types[i] == TOKEN_TYPE_USER_DEFINED
+                })
+            };
             if usable(left) && usable(right) {
                 merges.push(json!([left, right]));
             }
         }
     }
-    let vocab: serde_json::Map<String, Json> =
-        tokens.iter().enumerate().map(|(i, t)| (t.clone(), json!(i))).collect();
+    let vocab: serde_json::Map<String, Json> = tokens
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.clone(), json!(i)))
+        .collect();
     let space = SPACE.to_string();
     let normalizer = if add_space_prefix {
         json!({"type": "Sequence", "normalizers": [
@@ -453,7 +538,10 @@ mod tests {
     fn content(entries: Vec<(&str, Value)>) -> Content {
         Content {
             magic: VersionedMagic::GgufV3,
-            metadata: entries.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            metadata: entries
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
             tensor_infos: HashMap::new(),
             tensor_data_offset: 0,
         }
@@ -472,7 +560,10 @@ mod tests {
             ("tokenizer.ggml.merges", strs(&["a b"])),
         ]);
         let err = TextTokenizer::from_gguf(&c, Path::new("m.gguf")).unwrap_err();
-        assert!(matches!(&err, LlmError::UnsupportedTokenizer { pre, .. } if pre == "mystery-bpe"), "{err}");
+        assert!(
+            matches!(&err, LlmError::UnsupportedTokenizer { pre, .. } if pre == "mystery-bpe"),
+            "{err}"
+        );
         assert!(err.to_string().contains("mystery-bpe") && err.to_string().contains("m.gguf"));
     }
 
@@ -490,8 +581,21 @@ mod tests {
     fn sentencepiece_merges_follow_scores() {
         // "ab" outranks "bc", so "abc" splits as "ab" + "c" even though "bc" also exists.
         let toks = ["<unk>", "a", "b", "c", "ab", "bc", "\u{2581}"];
-        let types = Value::Array(vec![Value::I32(2), Value::I32(1), Value::I32(1), Value::I32(1), Value::I32(1), Value::I32(1), Value::I32(1)]);
-        let scores = Value::Array([0.0f32, -1.0, -2.0, -3.0, -4.0, -5.0, -6.0].iter().map(|s| Value::F32(*s)).collect());
+        let types = Value::Array(vec![
+            Value::I32(2),
+            Value::I32(1),
+            Value::I32(1),
+            Value::I32(1),
+            Value::I32(1),
+            Value::I32(1),
+            Value::I32(1),
+        ]);
+        let scores = Value::Array(
+            [0.0f32, -1.0, -2.0, -3.0, -4.0, -5.0, -6.0]
+                .iter()
+                .map(|s| Value::F32(*s))
+                .collect(),
+        );
         let c = content(vec![
             ("tokenizer.ggml.model", Value::String("llama".into())),
             ("tokenizer.ggml.tokens", strs(&toks)),

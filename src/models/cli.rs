@@ -273,7 +273,10 @@ pub fn run_with(
                 gen_tokens: *gen_tokens,
                 threads: *threads,
                 device: crate::device::open(*device)?,
-                load: crate::llm::load::LoadOptions { repack: repack.mode(), ..Default::default() },
+                load: crate::llm::load::LoadOptions {
+                    repack: repack.mode(),
+                    ..Default::default()
+                },
             };
             let report = crate::llm::bench::bench(&path, &opts)?;
             if *json {

@@ -612,13 +612,20 @@ mod tests {
     /// a 135M model must be able to fill these schemas.
     fn assert_bounded(v: &serde_json::Value, path: &str) {
         if let Some(m) = v.as_object() {
-            assert!(!m.contains_key("$ref") && !m.contains_key("$defs"), "{path}: unresolved reference");
+            assert!(
+                !m.contains_key("$ref") && !m.contains_key("$defs"),
+                "{path}: unresolved reference"
+            );
             match m.get("type").and_then(|t| t.as_str()) {
                 Some("string") if !m.contains_key("enum") => {
                     assert!(m.contains_key("maxLength"), "{path}: unbounded string")
                 }
                 Some("array") => assert!(m.contains_key("maxItems"), "{path}: unbounded array"),
-                Some("object") => assert_eq!(m.get("additionalProperties"), Some(&serde_json::Value::Bool(false)), "{path}"),
+                Some("object") => assert_eq!(
+                    m.get("additionalProperties"),
+                    Some(&serde_json::Value::Bool(false)),
+                    "{path}"
+                ),
                 _ => {}
             }
             for (k, x) in m {
@@ -635,11 +642,17 @@ mod tests {
     fn stage_schemas_are_small_and_bounded() {
         assert_bounded(&schema_of::<guardrail::GuardrailAnswer>(), "guardrail");
         assert_bounded(&schema_of::<analyzer::AnalyzerAnswer>(), "analyzer");
-        assert_bounded(&schema_of::<calibration::CalibrationAnswer>(), "calibration");
+        assert_bounded(
+            &schema_of::<calibration::CalibrationAnswer>(),
+            "calibration",
+        );
         assert_bounded(&schema_of::<fixer::FixAnswer>(), "fixer");
         let s = schema_of::<analyzer::AnalyzerAnswer>();
         assert_eq!(s["properties"]["issues"]["maxItems"], 4);
-        assert_eq!(s["properties"]["issues"]["items"]["properties"]["severity"]["enum"], serde_json::json!(["low", "medium", "high"]));
+        assert_eq!(
+            s["properties"]["issues"]["items"]["properties"]["severity"]["enum"],
+            serde_json::json!(["low", "medium", "high"])
+        );
         assert!(s.get("$schema").is_none());
     }
 }

@@ -37,7 +37,9 @@ impl RunTotals {
     /// Adds one file's result.
     pub fn add(&mut self, r: &FileResult) {
         self.outcome.findings.extend(r.findings.iter().cloned());
-        self.outcome.diagnostics.extend(r.diagnostics.iter().cloned());
+        self.outcome
+            .diagnostics
+            .extend(r.diagnostics.iter().cloned());
         self.withheld += r.withheld.len();
         self.injections += usize::from(r.injection);
         if r.from_cache {
@@ -63,7 +65,10 @@ impl RunTotals {
             s.completion_tokens
         );
         if self.from_cache > 0 {
-            line.push_str(&format!("; {} files from the result cache", self.from_cache));
+            line.push_str(&format!(
+                "; {} files from the result cache",
+                self.from_cache
+            ));
         }
         if s.discarded() > 0 {
             line.push_str(&format!(
@@ -117,7 +122,15 @@ pub fn scan_inputs(
         );
         totals.outcome.files_scanned += 1;
         totals.add(&result);
-        each(FileRun { input: input.clone(), text, result }, reborrow(&mut backend), cache);
+        each(
+            FileRun {
+                input: input.clone(),
+                text,
+                result,
+            },
+            reborrow(&mut backend),
+            cache,
+        );
         progress.file_done();
     }
     progress.finish();
@@ -184,7 +197,11 @@ where
                                     &mut cache,
                                     &mut |stage, _, _| progress.stage(input.label(), stage),
                                 );
-                                let run = FileRun { input: input.clone(), text, result };
+                                let run = FileRun {
+                                    input: input.clone(),
+                                    text,
+                                    result,
+                                };
                                 let extra = each(&run, Some(&mut backend), &mut cache);
                                 Slot::Scanned(Box::new(run.result), extra)
                             }
@@ -246,9 +263,15 @@ pub struct RunProgress {
 impl RunProgress {
     /// A bar over `files` files; drawn on stderr only when `enabled`.
     pub fn new(enabled: bool, files: usize) -> RunProgress {
-        let target = if enabled { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
+        let target = if enabled {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
         let bar = ProgressBar::with_draw_target(Some(files as u64), target);
-        if let Ok(style) = ProgressStyle::with_template("[{elapsed_precise}] {bar:30} {pos}/{len} files  {wide_msg}") {
+        if let Ok(style) = ProgressStyle::with_template(
+            "[{elapsed_precise}] {bar:30} {pos}/{len} files  {wide_msg}",
+        ) {
             bar.set_style(style.progress_chars("=> "));
         }
         RunProgress { bar }
@@ -287,14 +310,23 @@ mod tests {
 
     fn backend() -> ScriptedBackend {
         let mut b = ScriptedBackend::new();
-        b.fallback(Stage::Guardrail, json!({"injection": false, "line": 0, "quote": ""}))
-            .fallback(Stage::Analyzer, json!({"issues": []}))
-            .fallback(Stage::Calibration, json!({"verdict": "confirmed", "reason": "r", "sanitizer": ""}));
+        b.fallback(
+            Stage::Guardrail,
+            json!({"injection": false, "line": 0, "quote": ""}),
+        )
+        .fallback(Stage::Analyzer, json!({"issues": []}))
+        .fallback(
+            Stage::Calibration,
+            json!({"verdict": "confirmed", "reason": "r", "sanitizer": ""}),
+        );
         b
     }
 
     fn report(engine: &Engine, totals: &RunTotals) -> String {
-        let opts = RenderOptions { meta: RunMeta::new(engine.catalog(), vec!["pyward".into()]), ..Default::default() };
+        let opts = RenderOptions {
+            meta: RunMeta::new(engine.catalog(), vec!["pyward".into()]),
+            ..Default::default()
+        };
         render(Format::Json, &totals.outcome, engine.catalog(), &opts)
     }
 
@@ -307,33 +339,89 @@ mod tests {
             let label = format!("f{i}.py");
             let body = format!("import subprocess\nimport yaml\n\n\ndef run{i}(cmd, data):\n    subprocess.run(cmd, shell=True)\n    return yaml.load(data)\n");
             std::fs::write(d.path().join(&label), body).unwrap();
-            inputs.push(Input::File { path: d.path().join(&label), label });
+            inputs.push(Input::File {
+                path: d.path().join(&label),
+                label,
+            });
         }
-        inputs.insert(3, Input::File { label: "missing.py".into(), path: d.path().join("missing.py") });
+        inputs.insert(
+            3,
+            Input::File {
+                label: "missing.py".into(),
+                path: d.path().join("missing.py"),
+            },
+        );
         let opts = PipelineOptions::default();
         let progress = RunProgress::hidden();
 
         let mut b = backend();
         let mut cache = Cache::disabled();
-        let seq = scan_inputs(&engine, Some(&mut b), &inputs, 1 << 20, &opts, &mut cache, &progress, |_, _, _| {});
+        let seq = scan_inputs(
+            &engine,
+            Some(&mut b),
+            &inputs,
+            1 << 20,
+            &opts,
+            &mut cache,
+            &progress,
+            |_, _, _| {},
+        );
         let seq_report = report(&engine, &seq);
         assert_eq!(seq.outcome.files_scanned, 7);
-        assert_eq!(seq.outcome.diagnostics.len(), 1, "{:?}", seq.outcome.diagnostics);
+        assert_eq!(
+            seq.outcome.diagnostics.len(),
+            1,
+            "{:?}",
+            seq.outcome.diagnostics
+        );
 
         for workers in [1, 3, 16] {
-            let mut cache = Cache::new(d.path().join(format!("cache{workers}")), crate::pipeline::cache_identity(&engine, None));
-            let (par, labels) = scan_inputs_parallel(&engine, &backend(), workers, &inputs, 1 << 20, &opts, &mut cache, &progress, |run, b, _| {
-                assert!(b.is_some());
-                Some(run.input.label().to_string())
-            });
+            let mut cache = Cache::new(
+                d.path().join(format!("cache{workers}")),
+                crate::pipeline::cache_identity(&engine, None),
+            );
+            let (par, labels) = scan_inputs_parallel(
+                &engine,
+                &backend(),
+                workers,
+                &inputs,
+                1 << 20,
+                &opts,
+                &mut cache,
+                &progress,
+                |run, b, _| {
+                    assert!(b.is_some());
+                    Some(run.input.label().to_string())
+                },
+            );
             assert_eq!(report(&engine, &par), seq_report, "{workers} workers");
             assert_eq!(par.stats, seq.stats);
-            let expected: Vec<String> = inputs.iter().filter(|i| i.label() != "missing.py").map(|i| i.label().to_string()).collect();
+            let expected: Vec<String> = inputs
+                .iter()
+                .filter(|i| i.label() != "missing.py")
+                .map(|i| i.label().to_string())
+                .collect();
             assert_eq!(labels, expected, "collected in input order");
-            assert!(cache.misses > 0 && cache.write_errors == 0, "the workers' cache counters are added up");
+            assert!(
+                cache.misses > 0 && cache.write_errors == 0,
+                "the workers' cache counters are added up"
+            );
             // A second run reads every file from the shared cache directory.
-            let mut again = Cache::new(d.path().join(format!("cache{workers}")), cache.identity().clone());
-            let (hit, _) = scan_inputs_parallel(&engine, &backend(), workers, &inputs, 1 << 20, &opts, &mut again, &progress, |_, _, _| None::<()>);
+            let mut again = Cache::new(
+                d.path().join(format!("cache{workers}")),
+                cache.identity().clone(),
+            );
+            let (hit, _) = scan_inputs_parallel(
+                &engine,
+                &backend(),
+                workers,
+                &inputs,
+                1 << 20,
+                &opts,
+                &mut again,
+                &progress,
+                |_, _, _| None::<()>,
+            );
             assert_eq!(hit.from_cache, 7);
             assert_eq!(report(&engine, &hit), seq_report);
         }

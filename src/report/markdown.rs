@@ -134,7 +134,11 @@ fn run_line(outcome: &ScanOutcome, opts: &RenderOptions) -> String {
             m.tier,
             m.kind,
             escape_text(&m.backend),
-            if m.code_left_machine { ", code sent off this machine" } else { ", no code left this machine" },
+            if m.code_left_machine {
+                ", code sent off this machine"
+            } else {
+                ", no code left this machine"
+            },
             m.seed
         ));
     }
@@ -225,7 +229,9 @@ pub fn finding_sections(f: &Finding, rule: Option<&RuleSpec>) -> Vec<(&'static s
 
 /// The calibration verdict, when the LLM pipeline ran.
 fn verdict(f: &Finding) -> String {
-    let Some(v) = &f.verdict else { return String::new() };
+    let Some(v) = &f.verdict else {
+        return String::new();
+    };
     let mut s = format!(
         "**{}** (confidence {:.2}): {}",
         capitalize(v.status.as_str()),
@@ -240,31 +246,50 @@ fn verdict(f: &Finding) -> String {
 
 /// The model's root cause and consequence.
 fn explanation(f: &Finding) -> String {
-    let Some(e) = &f.explanation else { return String::new() };
+    let Some(e) = &f.explanation else {
+        return String::new();
+    };
     let mut parts = Vec::new();
     if !e.root_cause.trim().is_empty() {
-        parts.push(format!("- **Root cause:** {}", escape_text(&one_line(&e.root_cause))));
+        parts.push(format!(
+            "- **Root cause:** {}",
+            escape_text(&one_line(&e.root_cause))
+        ));
     }
     if !e.consequence.trim().is_empty() {
-        parts.push(format!("- **Consequence:** {}", escape_text(&one_line(&e.consequence))));
+        parts.push(format!(
+            "- **Consequence:** {}",
+            escape_text(&one_line(&e.consequence))
+        ));
     }
     parts.join("\n")
 }
 
 /// The fixer's repair: vulnerable code → suggested code, why, and whether it was verified.
 fn suggested_fix(f: &Finding) -> String {
-    let Some(x) = &f.fix else { return String::new() };
+    let Some(x) = &f.fix else {
+        return String::new();
+    };
     let status = if x.verified {
-        format!("Verified by re-scanning (round {}, {} fix).", x.rounds, x.source)
+        format!(
+            "Verified by re-scanning (round {}, {} fix).",
+            x.rounds, x.source
+        )
     } else {
         format!("**Unverified**: no candidate passed re-scanning in {} round(s); review before applying.", x.rounds)
     };
-    let mut s = format!("{status}\n\nVulnerable code (lines {}–{}):\n\n", x.start_line, x.end_line);
+    let mut s = format!(
+        "{status}\n\nVulnerable code (lines {}–{}):\n\n",
+        x.start_line, x.end_line
+    );
     s.push_str(&fenced("python", x.original.trim_end_matches('\n')));
     s.push_str("\n\nSuggested code:\n\n");
     s.push_str(&fenced("python", x.replacement.trim_end_matches('\n')));
     if !x.why.trim().is_empty() {
-        s.push_str(&format!("\n\nWhy it works: {}", escape_text(&one_line(&x.why))));
+        s.push_str(&format!(
+            "\n\nWhy it works: {}",
+            escape_text(&one_line(&x.why))
+        ));
     }
     s
 }

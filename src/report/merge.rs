@@ -37,9 +37,20 @@ pub enum MergeError {
     #[error("{}: JSON report format version {found} is not supported (this pyward reads version {JSON_FORMAT_VERSION})", path.display())]
     JsonVersion { path: PathBuf, found: u64 },
     #[error("cannot merge {} ({first_kind}) with {} ({other_kind}): all reports must be JSON or all SARIF", first.display(), other.display())]
-    MixedFormats { first: PathBuf, first_kind: &'static str, other: PathBuf, other_kind: &'static str },
+    MixedFormats {
+        first: PathBuf,
+        first_kind: &'static str,
+        other: PathBuf,
+        other_kind: &'static str,
+    },
     #[error("cannot merge {} and {}: they come from different {what} ({left} vs {right})", first.display(), other.display())]
-    Mismatch { first: PathBuf, other: PathBuf, what: &'static str, left: String, right: String },
+    Mismatch {
+        first: PathBuf,
+        other: PathBuf,
+        what: &'static str,
+        left: String,
+        right: String,
+    },
     #[error("cannot write {format}: the reports' rule set ({hash}…) is neither this pyward's nor a --select/--ignore subset of it named on their command lines; merge into json instead")]
     UnknownRuleset { hash: String, format: String },
     #[error("SARIF inputs can only be merged into SARIF, not {format}: scan the shards with --format json to merge into any format")]
@@ -64,19 +75,36 @@ impl Loaded {
 
 /// Reads a pyward JSON report or SARIF log; which one it is comes from its content.
 pub fn load(path: &Path) -> Result<Loaded, MergeError> {
-    let text = std::fs::read_to_string(path).map_err(|source| MergeError::Read { path: path.to_path_buf(), source })?;
-    let not = |message: String| MergeError::NotAReport { path: path.to_path_buf(), message };
+    let text = std::fs::read_to_string(path).map_err(|source| MergeError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let not = |message: String| MergeError::NotAReport {
+        path: path.to_path_buf(),
+        message,
+    };
     let v: Value = serde_json::from_str(&text).map_err(|e| not(format!("invalid JSON: {e}")))?;
     if v.get("runs").is_some() {
         check_sarif(&v).map_err(not)?;
         return Ok(Loaded::Sarif(v));
     }
-    if v.get("tool").and_then(|t| t.get("name")).and_then(Value::as_str) != Some(super::TOOL_NAME) {
-        return Err(not("expected a JSON report with `tool.name` \"pyward\" or a SARIF log".into()));
+    if v.get("tool")
+        .and_then(|t| t.get("name"))
+        .and_then(Value::as_str)
+        != Some(super::TOOL_NAME)
+    {
+        return Err(not(
+            "expected a JSON report with `tool.name` \"pyward\" or a SARIF log".into(),
+        ));
     }
     match v.get("version").and_then(Value::as_u64) {
         Some(n) if n == u64::from(JSON_FORMAT_VERSION) => {}
-        Some(found) => return Err(MergeError::JsonVersion { path: path.to_path_buf(), found }),
+        Some(found) => {
+            return Err(MergeError::JsonVersion {
+                path: path.to_path_buf(),
+                found,
+            })
+        }
         None => return Err(not("no `version` number".into())),
     }
     let report: JsonReport = serde_json::from_value(v).map_err(|e| not(e.to_string()))?;
@@ -122,7 +150,11 @@ pub fn split_kinds(inputs: Vec<(PathBuf, Loaded)>) -> Result<Inputs, MergeError>
             Loaded::Sarif(v) => sarifs.push((path, v)),
         }
     }
-    Ok(if sarifs.is_empty() { Inputs::Json(jsons) } else { Inputs::Sarif(sarifs) })
+    Ok(if sarifs.is_empty() {
+        Inputs::Json(jsons)
+    } else {
+        Inputs::Sarif(sarifs)
+    })
 }
 
 /// Inputs of one kind.
@@ -154,13 +186,26 @@ fn same<T: PartialEq>(
     if left == right {
         return Ok(());
     }
-    Err(MergeError::Mismatch { first: first.to_path_buf(), other: other.to_path_buf(), what, left: show(left), right: show(right) })
+    Err(MergeError::Mismatch {
+        first: first.to_path_buf(),
+        other: other.to_path_buf(),
+        what,
+        left: show(left),
+        right: show(right),
+    })
 }
 
 fn show_model(m: &Option<ModelProvenance>) -> String {
     match m {
         None => "no model (static only)".into(),
-        Some(m) => format!("{} {} sha256 {}, seed {}, tier {}", m.backend, m.model, short(&m.model_sha256), m.seed, m.tier),
+        Some(m) => format!(
+            "{} {} sha256 {}, seed {}, tier {}",
+            m.backend,
+            m.model,
+            short(&m.model_sha256),
+            m.seed,
+            m.tier
+        ),
     }
 }
 
@@ -171,15 +216,40 @@ fn short(hash: &str) -> String {
 /// Merges JSON reports (at least one).
 pub fn merge_json(inputs: &[(PathBuf, JsonReport)]) -> Result<MergedJson, MergeError> {
     let Some((first_path, first)) = inputs.first() else {
-        return Ok(MergedJson { outcome: ScanOutcome::default(), meta: RunMeta::default(), merged_from: Vec::new() });
+        return Ok(MergedJson {
+            outcome: ScanOutcome::default(),
+            meta: RunMeta::default(),
+            merged_from: Vec::new(),
+        });
     };
     let mut outcome = ScanOutcome::default();
     let mut merged_from = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for (path, r) in inputs {
-        same(first_path, path, "pyward versions", &first.tool.version, &r.tool.version, |v| v.clone())?;
-        same(first_path, path, "rule sets (ruleset_hash)", &first.tool.ruleset_hash, &r.tool.ruleset_hash, |h| short(h))?;
-        same(first_path, path, "models", &first.tool.model, &r.tool.model, show_model)?;
+        same(
+            first_path,
+            path,
+            "pyward versions",
+            &first.tool.version,
+            &r.tool.version,
+            |v| v.clone(),
+        )?;
+        same(
+            first_path,
+            path,
+            "rule sets (ruleset_hash)",
+            &first.tool.ruleset_hash,
+            &r.tool.ruleset_hash,
+            |h| short(h),
+        )?;
+        same(
+            first_path,
+            path,
+            "models",
+            &first.tool.model,
+            &r.tool.model,
+            show_model,
+        )?;
         match &r.tool.merged_from {
             Some(lines) => merged_from.extend(lines.iter().cloned()),
             None => merged_from.push(r.tool.command_line.clone()),
@@ -203,7 +273,11 @@ pub fn merge_json(inputs: &[(PathBuf, JsonReport)]) -> Result<MergedJson, MergeE
         command_line: Vec::new(),
         model: first.tool.model.clone(),
     };
-    Ok(MergedJson { outcome, meta, merged_from })
+    Ok(MergedJson {
+        outcome,
+        meta,
+        merged_from,
+    })
 }
 
 /// Renders merged JSON reports as pyward's JSON format, with `merged_from`.
@@ -211,7 +285,10 @@ pub fn render_json(merged: &MergedJson, command_line: &[String]) -> String {
     let opts = super::RenderOptions {
         color: false,
         show_suppressed: true,
-        meta: RunMeta { command_line: command_line.to_vec(), ..merged.meta.clone() },
+        meta: RunMeta {
+            command_line: command_line.to_vec(),
+            ..merged.meta.clone()
+        },
     };
     let mut report = JsonReport::new(&merged.outcome, &opts);
     report.tool.merged_from = Some(merged.merged_from.clone());
@@ -235,7 +312,10 @@ pub fn mark_sarif_merged(log: &mut Value, merged_from: &[Vec<String>]) {
 /// with every input's results (deduplicated by pyward's fingerprint, sorted as a scan sorts
 /// them) and one invocation carrying the merge's command line, every input's notifications
 /// and `properties.mergedFrom`.
-pub fn merge_sarif(inputs: &[(PathBuf, Value)], command_line: &[String]) -> Result<Value, MergeError> {
+pub fn merge_sarif(
+    inputs: &[(PathBuf, Value)],
+    command_line: &[String],
+) -> Result<Value, MergeError> {
     let Some((first_path, first)) = inputs.first() else {
         return Ok(Value::Null);
     };
@@ -247,11 +327,36 @@ pub fn merge_sarif(inputs: &[(PathBuf, Value)], command_line: &[String]) -> Resu
     let mut seen = std::collections::HashSet::new();
     for (path, log) in inputs {
         let run = &log["runs"][0];
-        same(first_path, path, "pyward versions", &run0["tool"]["driver"]["version"], &run["tool"]["driver"]["version"], Value::to_string)?;
-        same(first_path, path, "rule sets (ruleset_hash)", &run0["properties"]["rulesetHash"], &run["properties"]["rulesetHash"], |h| short(h.as_str().unwrap_or("none")))?;
-        same(first_path, path, "models", &run0["properties"]["model"], &run["properties"]["model"], |m| {
-            if m.is_null() { "no model (static only)".into() } else { m.to_string() }
-        })?;
+        same(
+            first_path,
+            path,
+            "pyward versions",
+            &run0["tool"]["driver"]["version"],
+            &run["tool"]["driver"]["version"],
+            Value::to_string,
+        )?;
+        same(
+            first_path,
+            path,
+            "rule sets (ruleset_hash)",
+            &run0["properties"]["rulesetHash"],
+            &run["properties"]["rulesetHash"],
+            |h| short(h.as_str().unwrap_or("none")),
+        )?;
+        same(
+            first_path,
+            path,
+            "models",
+            &run0["properties"]["model"],
+            &run["properties"]["model"],
+            |m| {
+                if m.is_null() {
+                    "no model (static only)".into()
+                } else {
+                    m.to_string()
+                }
+            },
+        )?;
         for r in run["results"].as_array().into_iter().flatten() {
             match r["partialFingerprints"][FINGERPRINT_KEY].as_str() {
                 Some(fp) if !seen.insert(fp.to_string()) => {}
@@ -264,7 +369,11 @@ pub fn merge_sarif(inputs: &[(PathBuf, Value)], command_line: &[String]) -> Resu
                 Some(lines) => merged_from.extend(lines.iter().cloned()),
                 None => merged_from.push(inv["arguments"].clone()),
             }
-            for n in inv["toolExecutionNotifications"].as_array().into_iter().flatten() {
+            for n in inv["toolExecutionNotifications"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
                 if !notifications.contains(n) {
                     notifications.push(n.clone());
                 }
@@ -296,15 +405,19 @@ fn first_run_mut(log: &mut Value) -> Option<&mut serde_json::Map<String, Value>>
 
 /// Whether a merged SARIF log has an unsuppressed result at or above `threshold`.
 pub fn sarif_fails(log: &Value, threshold: Severity) -> bool {
-    log["runs"][0]["results"].as_array().into_iter().flatten().any(|r| {
-        let suppressed = r["suppressions"].as_array().is_some_and(|s| !s.is_empty());
-        let severity = match r["properties"]["severity"].as_str() {
-            Some("high") => Severity::High,
-            Some("medium") => Severity::Medium,
-            _ => Severity::Low,
-        };
-        !suppressed && severity >= threshold
-    })
+    log["runs"][0]["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|r| {
+            let suppressed = r["suppressions"].as_array().is_some_and(|s| !s.is_empty());
+            let severity = match r["properties"]["severity"].as_str() {
+                Some("high") => Severity::High,
+                Some("medium") => Severity::Medium,
+                _ => Severity::Low,
+            };
+            !suppressed && severity >= threshold
+        })
 }
 
 /// The path of a SARIF artifact location as pyward wrote it (see
@@ -316,7 +429,12 @@ fn location_path(loc: &Value) -> String {
             let decoded = percent_decode(abs);
             // `/C:/x` is how a drive path is written.
             let b = decoded.as_bytes();
-            if b.len() >= 4 && b[0] == b'/' && b[1].is_ascii_alphabetic() && b[2] == b':' && b[3] == b'/' {
+            if b.len() >= 4
+                && b[0] == b'/'
+                && b[1].is_ascii_alphabetic()
+                && b[2] == b':'
+                && b[3] == b'/'
+            {
                 decoded[1..].to_string()
             } else {
                 decoded
@@ -354,9 +472,17 @@ fn result_key(r: &Value) -> ResultKey {
     let n = |k: &str| region[k].as_u64().unwrap_or(0);
     (
         location_path(&loc["artifactLocation"]),
-        [n("startLine"), n("startColumn"), n("endLine"), n("endColumn")],
+        [
+            n("startLine"),
+            n("startColumn"),
+            n("endLine"),
+            n("endColumn"),
+        ],
         r["ruleId"].as_str().unwrap_or("").to_string(),
-        r["partialFingerprints"][FINGERPRINT_KEY].as_str().unwrap_or("").to_string(),
+        r["partialFingerprints"][FINGERPRINT_KEY]
+            .as_str()
+            .unwrap_or("")
+            .to_string(),
         r["message"]["text"].as_str().unwrap_or("").to_string(),
     )
 }
@@ -382,7 +508,9 @@ mod tests {
 
     fn write_app(dir: &Path) {
         let bad = "import subprocess\nimport yaml\n\ndef run(cmd):\n    subprocess.run(cmd, shell=True)\n\ndef load(s):\n    return yaml.load(s)\n";
-        for name in ["a.py", "b.py", "c d.py", "pkg/e.py", "pkg/f.py", "g.py", "h.py"] {
+        for name in [
+            "a.py", "b.py", "c d.py", "pkg/e.py", "pkg/f.py", "g.py", "h.py",
+        ] {
             let p = dir.join(name);
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(p, bad).unwrap();
@@ -391,7 +519,11 @@ mod tests {
     }
 
     fn meta(catalog: &Catalog, cl: &[&str]) -> RenderOptions {
-        RenderOptions { color: false, show_suppressed: false, meta: RunMeta::new(catalog, cl.iter().map(|s| s.to_string()).collect()) }
+        RenderOptions {
+            color: false,
+            show_suppressed: false,
+            meta: RunMeta::new(catalog, cl.iter().map(|s| s.to_string()).collect()),
+        }
     }
 
     fn shard_outcomes(dir: &Path, n: u32) -> (ScanOutcome, Vec<ScanOutcome>, Catalog) {
@@ -400,7 +532,16 @@ mod tests {
         let paths = vec![dir.to_path_buf()];
         let whole = scan_paths(&engine, &paths, &ScanOptions::default());
         let shards = (1..=n)
-            .map(|k| scan_paths(&engine, &paths, &ScanOptions { shard: Some(Shard::new(k, n).unwrap()), ..ScanOptions::default() }))
+            .map(|k| {
+                scan_paths(
+                    &engine,
+                    &paths,
+                    &ScanOptions {
+                        shard: Some(Shard::new(k, n).unwrap()),
+                        ..ScanOptions::default()
+                    },
+                )
+            })
             .collect();
         (whole, shards, catalog)
     }
@@ -410,13 +551,19 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         write_app(d.path());
         let (whole, shards, catalog) = shard_outcomes(d.path(), 3);
-        assert_eq!(shards.iter().map(|s| s.files_scanned).sum::<usize>(), whole.files_scanned);
+        assert_eq!(
+            shards.iter().map(|s| s.files_scanned).sum::<usize>(),
+            whole.files_scanned
+        );
         let inputs: Vec<(PathBuf, JsonReport)> = shards
             .iter()
             .enumerate()
             .map(|(i, o)| {
                 let cl = ["pyward", "scan", "x", "--shard"];
-                (PathBuf::from(format!("s{i}.json")), JsonReport::new(o, &meta(&catalog, &cl)))
+                (
+                    PathBuf::from(format!("s{i}.json")),
+                    JsonReport::new(o, &meta(&catalog, &cl)),
+                )
             })
             .collect();
         // Feeding a shard twice changes nothing but files_scanned: findings dedupe.
@@ -426,7 +573,12 @@ mod tests {
         assert_eq!(merged.merged_from.len(), 3);
         let cl: Vec<String> = vec!["pyward".into(), "merge".into()];
         let text = render_json(&merged, &cl);
-        let expected = render(Format::Json, &whole, &catalog, &meta(&catalog, &["pyward", "merge"]));
+        let expected = render(
+            Format::Json,
+            &whole,
+            &catalog,
+            &meta(&catalog, &["pyward", "merge"]),
+        );
         let mut v: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["tool"]["merged_from"].as_array().unwrap().len(), 3);
         v["tool"].as_object_mut().unwrap().remove("merged_from");
@@ -434,9 +586,15 @@ mod tests {
         let m2 = merge_json(&twice).unwrap();
         assert_eq!(m2.outcome.findings, merged.outcome.findings);
         assert_eq!(m2.outcome.diagnostics, merged.outcome.diagnostics);
-        assert_eq!(m2.outcome.files_scanned, merged.outcome.files_scanned + inputs[0].1.summary.files_scanned);
+        assert_eq!(
+            m2.outcome.files_scanned,
+            merged.outcome.files_scanned + inputs[0].1.summary.files_scanned
+        );
         // A merge of merges keeps the shards' command lines.
-        let again = vec![(PathBuf::from("m.json"), serde_json::from_str::<JsonReport>(&text).unwrap())];
+        let again = vec![(
+            PathBuf::from("m.json"),
+            serde_json::from_str::<JsonReport>(&text).unwrap(),
+        )];
         assert_eq!(merge_json(&again).unwrap().merged_from, merged.merged_from);
     }
 
@@ -447,16 +605,32 @@ mod tests {
         let base = JsonReport::new(&o, &meta(&catalog, &["pyward"]));
         let mut other = base.clone();
         other.tool.ruleset_hash = "f".repeat(64);
-        let e = merge_json(&[("a.json".into(), base.clone()), ("b.json".into(), other)]).unwrap_err();
-        assert!(e.to_string().starts_with("cannot merge a.json and b.json: they come from different rule sets"), "{e}");
+        let e =
+            merge_json(&[("a.json".into(), base.clone()), ("b.json".into(), other)]).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("cannot merge a.json and b.json: they come from different rule sets"),
+            "{e}"
+        );
         let mut other = base.clone();
         other.tool.version = "9.9.9".into();
-        let e = merge_json(&[("a.json".into(), base.clone()), ("b.json".into(), other)]).unwrap_err();
-        assert!(e.to_string().contains("different pyward versions") && e.to_string().contains("9.9.9"), "{e}");
+        let e =
+            merge_json(&[("a.json".into(), base.clone()), ("b.json".into(), other)]).unwrap_err();
+        assert!(
+            e.to_string().contains("different pyward versions") && e.to_string().contains("9.9.9"),
+            "{e}"
+        );
         let mut other = base.clone();
-        other.tool.model = Some(ModelProvenance { model: "SmolLM2".into(), ..Default::default() });
+        other.tool.model = Some(ModelProvenance {
+            model: "SmolLM2".into(),
+            ..Default::default()
+        });
         let e = merge_json(&[("a.json".into(), base), ("b.json".into(), other)]).unwrap_err();
-        assert!(e.to_string().contains("different models") && e.to_string().contains("no model (static only)"), "{e}");
+        assert!(
+            e.to_string().contains("different models")
+                && e.to_string().contains("no model (static only)"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -470,20 +644,40 @@ mod tests {
         let inputs: Vec<(PathBuf, Value)> = shards
             .iter()
             .enumerate()
-            .map(|(i, o)| (PathBuf::from(format!("s{i}.sarif")), to_value(o, &["pyward", "scan", &format!("{}/2", i + 1)])))
+            .map(|(i, o)| {
+                (
+                    PathBuf::from(format!("s{i}.sarif")),
+                    to_value(o, &["pyward", "scan", &format!("{}/2", i + 1)]),
+                )
+            })
             .collect();
         let cl: Vec<String> = vec!["pyward".into(), "merge".into()];
         let merged = merge_sarif(&inputs, &cl).unwrap();
         let mut expected = to_value(&whole, &["pyward", "merge"]);
-        mark_sarif_merged(&mut expected, &[vec!["pyward".into(), "scan".into(), "1/2".into()], vec!["pyward".into(), "scan".into(), "2/2".into()]]);
-        assert_eq!(serde_json::to_string_pretty(&merged).unwrap(), serde_json::to_string_pretty(&expected).unwrap());
-        assert!(!whole.diagnostics.is_empty(), "the binary file gives a notification");
+        mark_sarif_merged(
+            &mut expected,
+            &[
+                vec!["pyward".into(), "scan".into(), "1/2".into()],
+                vec!["pyward".into(), "scan".into(), "2/2".into()],
+            ],
+        );
+        assert_eq!(
+            serde_json::to_string_pretty(&merged).unwrap(),
+            serde_json::to_string_pretty(&expected).unwrap()
+        );
+        assert!(
+            !whole.diagnostics.is_empty(),
+            "the binary file gives a notification"
+        );
         assert!(sarif_fails(&merged, Severity::High));
         // SARIF of a different rule set is refused.
         let mut other = inputs[1].1.clone();
         other["runs"][0]["properties"]["rulesetHash"] = json!("0".repeat(64));
         let e = merge_sarif(&[inputs[0].clone(), ("o.sarif".into(), other)], &cl).unwrap_err();
-        assert!(e.to_string().contains("s0.sarif and o.sarif") && e.to_string().contains("rule sets"), "{e}");
+        assert!(
+            e.to_string().contains("s0.sarif and o.sarif") && e.to_string().contains("rule sets"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -492,27 +686,58 @@ mod tests {
         let catalog = Catalog::embedded().unwrap();
         let o = ScanOutcome::default();
         let j = d.path().join("r.json");
-        std::fs::write(&j, render(Format::Json, &o, &catalog, &meta(&catalog, &["pyward"]))).unwrap();
+        std::fs::write(
+            &j,
+            render(Format::Json, &o, &catalog, &meta(&catalog, &["pyward"])),
+        )
+        .unwrap();
         let s = d.path().join("r.sarif");
-        std::fs::write(&s, render(Format::Sarif, &o, &catalog, &meta(&catalog, &["pyward"]))).unwrap();
+        std::fs::write(
+            &s,
+            render(Format::Sarif, &o, &catalog, &meta(&catalog, &["pyward"])),
+        )
+        .unwrap();
         assert!(matches!(load(&j).unwrap(), Loaded::Json(_)));
         assert!(matches!(load(&s).unwrap(), Loaded::Sarif(_)));
-        let e = split_kinds(vec![(j.clone(), load(&j).unwrap()), (s.clone(), load(&s).unwrap())]).unwrap_err();
-        assert!(e.to_string().contains("all reports must be JSON or all SARIF"), "{e}");
+        let e = split_kinds(vec![
+            (j.clone(), load(&j).unwrap()),
+            (s.clone(), load(&s).unwrap()),
+        ])
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("all reports must be JSON or all SARIF"),
+            "{e}"
+        );
         let bad = d.path().join("bad.json");
         std::fs::write(&bad, "{\"version\": 1}").unwrap();
-        assert!(load(&bad).unwrap_err().to_string().contains("not a pyward report"));
+        assert!(load(&bad)
+            .unwrap_err()
+            .to_string()
+            .contains("not a pyward report"));
         std::fs::write(&bad, "{\"version\": 2, \"tool\": {\"name\": \"pyward\"}}").unwrap();
-        assert!(matches!(load(&bad).unwrap_err(), MergeError::JsonVersion { found: 2, .. }));
+        assert!(matches!(
+            load(&bad).unwrap_err(),
+            MergeError::JsonVersion { found: 2, .. }
+        ));
         std::fs::write(&bad, "not json").unwrap();
         assert!(load(&bad).unwrap_err().to_string().contains("invalid JSON"));
-        assert!(matches!(load(&d.path().join("none.json")).unwrap_err(), MergeError::Read { .. }));
+        assert!(matches!(
+            load(&d.path().join("none.json")).unwrap_err(),
+            MergeError::Read { .. }
+        ));
     }
 
     #[test]
     fn uris_decode_back_to_paths() {
-        assert_eq!(location_path(&json!({"uri": "c%20d.py", "uriBaseId": "%SRCROOT%"})), "c d.py");
-        assert_eq!(location_path(&json!({"uri": "file:///tmp/a%25b.py"})), "/tmp/a%b.py");
+        assert_eq!(
+            location_path(&json!({"uri": "c%20d.py", "uriBaseId": "%SRCROOT%"})),
+            "c d.py"
+        );
+        assert_eq!(
+            location_path(&json!({"uri": "file:///tmp/a%25b.py"})),
+            "/tmp/a%b.py"
+        );
         assert_eq!(location_path(&json!({"uri": "file:///C:/x.py"})), "C:/x.py");
         assert_eq!(percent_decode("%zz%4"), "%zz%4");
         assert_eq!(percent_decode("%é%41"), "%éA");

@@ -292,7 +292,12 @@ fn result(f: &Finding, catalog: &Catalog) -> SarifResult {
 
 /// A SARIF fix for a verified repair from `pyward fix`: the whole replaced lines.
 fn verified_fix(f: &Finding, x: &crate::finding::FixProposal) -> SarifFix {
-    let last_len = x.original.lines().last().map(|l| l.chars().count()).unwrap_or(0);
+    let last_len = x
+        .original
+        .lines()
+        .last()
+        .map(|l| l.chars().count())
+        .unwrap_or(0);
     let span = Span {
         start_line: x.start_line,
         start_column: 1,
@@ -310,7 +315,9 @@ fn verified_fix(f: &Finding, x: &crate::finding::FixProposal) -> SarifFix {
             artifact_location: artifact_location(&f.path),
             replacements: vec![Replacement {
                 deleted_region: region(span, None),
-                inserted_content: ArtifactContent { text: x.replacement.clone() },
+                inserted_content: ArtifactContent {
+                    text: x.replacement.clone(),
+                },
             }],
         }],
     }

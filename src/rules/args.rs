@@ -60,7 +60,10 @@ impl CompiledArg {
                 ArgIs::LiteralString => is_literal_string(v, src),
                 ArgIs::NonLiteral => !is_plain_literal(v, src),
                 ArgIs::IntBelow => int_value(v, src).is_some_and(|i| i < self.below),
-                ArgIs::Matches => self.regex.as_ref().is_some_and(|r| r.is_match(text(v, src))),
+                ArgIs::Matches => self
+                    .regex
+                    .as_ref()
+                    .is_some_and(|r| r.is_match(text(v, src))),
                 ArgIs::OneOf => {
                     let t = strip_ws(text(v, src));
                     self.values.iter().any(|x| *x == t)
@@ -115,9 +118,10 @@ impl<'t> CallArgs<'t> {
             match a.kind() {
                 "comment" => {}
                 "keyword_argument" => {
-                    if let (Some(n), Some(v)) =
-                        (a.child_by_field_name("name"), a.child_by_field_name("value"))
-                    {
+                    if let (Some(n), Some(v)) = (
+                        a.child_by_field_name("name"),
+                        a.child_by_field_name("value"),
+                    ) {
                         out.keywords.push((text(n, src), v));
                     }
                 }
@@ -173,7 +177,11 @@ pub fn literal_truth(n: Node, src: &str) -> Option<bool> {
         "true" => Some(true),
         "false" | "none" => Some(false),
         "integer" => int_value(n, src).map(|v| v != 0).or(Some(true)),
-        "float" => text(n, src).replace('_', "").parse::<f64>().ok().map(|f| f != 0.0),
+        "float" => text(n, src)
+            .replace('_', "")
+            .parse::<f64>()
+            .ok()
+            .map(|f| f != 0.0),
         "string" | "concatenated_string" => {
             if !is_literal_string(n, src) {
                 return None;
@@ -216,7 +224,9 @@ pub fn is_literal_string(n: Node, _src: &str) -> bool {
         match s.kind() {
             "string" => {
                 let mut c = s.walk();
-                if s.named_children(&mut c).any(|ch| ch.kind() == "interpolation") {
+                if s.named_children(&mut c)
+                    .any(|ch| ch.kind() == "interpolation")
+                {
                     return false;
                 }
             }
@@ -246,8 +256,13 @@ pub fn is_plain_literal(n: Node, src: &str) -> bool {
                     return false;
                 }
             }
-            "unary_operator" | "parenthesized_expression" | "list" | "tuple" | "set"
-            | "dictionary" | "pair" => {
+            "unary_operator"
+            | "parenthesized_expression"
+            | "list"
+            | "tuple"
+            | "set"
+            | "dictionary"
+            | "pair" => {
                 let mut c = s.walk();
                 for ch in s.named_children(&mut c) {
                     stack.push(ch);
@@ -309,7 +324,8 @@ mod tests {
     /// Evaluates `c` against the single call in `call_src`.
     fn holds(c: ArgCondition, call_src: &str) -> bool {
         let mut p = tree_sitter::Parser::new();
-        p.set_language(&tree_sitter_python::LANGUAGE.into()).unwrap();
+        p.set_language(&tree_sitter_python::LANGUAGE.into())
+            .unwrap();
         let tree = p.parse(call_src, None).unwrap();
         let call = tree.root_node().child(0).unwrap().child(0).unwrap();
         assert_eq!(call.kind(), "call", "{call_src}");
@@ -319,24 +335,48 @@ mod tests {
 
     #[test]
     fn present_and_absent() {
-        assert!(holds(cond(Some("shell"), None, ArgIs::Present), "f(x, shell=True)"));
+        assert!(holds(
+            cond(Some("shell"), None, ArgIs::Present),
+            "f(x, shell=True)"
+        ));
         assert!(!holds(cond(Some("shell"), None, ArgIs::Present), "f(x)"));
         assert!(holds(cond(Some("shell"), None, ArgIs::Absent), "f(x)"));
-        assert!(!holds(cond(Some("shell"), None, ArgIs::Absent), "f(x, shell=False)"));
+        assert!(!holds(
+            cond(Some("shell"), None, ArgIs::Absent),
+            "f(x, shell=False)"
+        ));
         // **kwargs may hide it: neither present nor absent.
-        assert!(!holds(cond(Some("shell"), None, ArgIs::Absent), "f(x, **kw)"));
-        assert!(!holds(cond(Some("shell"), None, ArgIs::Present), "f(x, **kw)"));
+        assert!(!holds(
+            cond(Some("shell"), None, ArgIs::Absent),
+            "f(x, **kw)"
+        ));
+        assert!(!holds(
+            cond(Some("shell"), None, ArgIs::Present),
+            "f(x, **kw)"
+        ));
         assert!(holds(cond(None, Some(1), ArgIs::Present), "f(x, y)"));
         assert!(!holds(cond(None, Some(1), ArgIs::Absent), "f(x, *rest)"));
     }
 
     #[test]
     fn true_and_false_literals() {
-        assert!(holds(cond(Some("shell"), None, ArgIs::True), "f(shell=True)"));
+        assert!(holds(
+            cond(Some("shell"), None, ArgIs::True),
+            "f(shell=True)"
+        ));
         assert!(holds(cond(Some("shell"), None, ArgIs::True), "f(shell=1)"));
-        assert!(holds(cond(Some("shell"), None, ArgIs::True), "f(shell='yes')"));
-        assert!(!holds(cond(Some("shell"), None, ArgIs::True), "f(shell=flag)"));
-        assert!(!holds(cond(Some("shell"), None, ArgIs::True), "f(shell=False)"));
+        assert!(holds(
+            cond(Some("shell"), None, ArgIs::True),
+            "f(shell='yes')"
+        ));
+        assert!(!holds(
+            cond(Some("shell"), None, ArgIs::True),
+            "f(shell=flag)"
+        ));
+        assert!(!holds(
+            cond(Some("shell"), None, ArgIs::True),
+            "f(shell=False)"
+        ));
         assert!(holds(cond(Some("v"), None, ArgIs::False), "f(v=False)"));
         assert!(holds(cond(Some("v"), None, ArgIs::False), "f(v=None)"));
         assert!(holds(cond(Some("v"), None, ArgIs::False), "f(v=0)"));

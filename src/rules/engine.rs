@@ -20,12 +20,12 @@ use streaming_iterator::StreamingIterator;
 use tree_sitter::{Language, Node, Parser, Query, QueryCursor, QueryPredicateArg, TreeCursor};
 
 use super::args::{CallArgs, CompiledArg};
+use super::query_gate::Gates;
 use super::resolve::{
     text, ImportTable, NamePattern, NameTable, Resolver, ScopeId, Scopes, MODULE_SCOPE,
     SHADOWABLE_BUILTINS,
 };
 use super::schema::{Pattern, RuleSpec};
-use super::query_gate::Gates;
 use super::taint::TaintEngine;
 use super::Catalog;
 use crate::error::RuleError;
@@ -87,12 +87,20 @@ struct LazyQuery {
 
 impl LazyQuery {
     fn new(parts: Vec<(u32, String)>) -> LazyQuery {
-        LazyQuery { parts, compiled: OnceLock::new() }
+        LazyQuery {
+            parts,
+            compiled: OnceLock::new(),
+        }
     }
 
-    fn get(&self, catalog: &Catalog, language: &Language) -> &Result<Option<CombinedQuery>, RuleError> {
+    fn get(
+        &self,
+        catalog: &Catalog,
+        language: &Language,
+    ) -> &Result<Option<CombinedQuery>, RuleError> {
         self.compiled.get_or_init(|| {
-            let parts: Vec<(u32, &str)> = self.parts.iter().map(|(r, q)| (*r, q.as_str())).collect();
+            let parts: Vec<(u32, &str)> =
+                self.parts.iter().map(|(r, q)| (*r, q.as_str())).collect();
             compile_queries(catalog, language, &parts)
         })
     }
@@ -135,7 +143,10 @@ impl Engine {
         let mut gated = Vec::new();
         let mut gate_lits = Vec::new();
         for (ri, rule) in catalog.rules().iter().enumerate() {
-            let invalid = |message: String| RuleError::Invalid { file: rule_file(rule), message };
+            let invalid = |message: String| RuleError::Invalid {
+                file: rule_file(rule),
+                message,
+            };
             let mut per_pattern = Vec::new();
             for (pi, pat) in rule.patterns.iter().enumerate() {
                 let mut compiled = Vec::new();
@@ -159,7 +170,9 @@ impl Engine {
                         for m in modules {
                             let np = NamePattern::parse(m).map_err(invalid)?;
                             let NamePattern::Exact(m) = np else {
-                                return Err(invalid(format!("import module `{m}` must be a plain dotted name")));
+                                return Err(invalid(format!(
+                                    "import module `{m}` must be a plain dotted name"
+                                )));
                             };
                             import_patterns.push((m, ri as u32));
                         }
@@ -168,7 +181,8 @@ impl Engine {
                         if !query.contains("@match") {
                             return Err(RuleError::Query {
                                 file: rule_file(rule),
-                                message: "the query must capture the reported node as `@match`".into(),
+                                message: "the query must capture the reported node as `@match`"
+                                    .into(),
                             });
                         }
                         match super::query_gate::required_literals(query) {
@@ -214,10 +228,14 @@ impl Engine {
         for q in std::iter::once(&self.ungated).chain(&self.gated) {
             if let Err(e) = q.get(&self.catalog, &self.language) {
                 return Err(match e {
-                    RuleError::Query { file, message } => {
-                        RuleError::Query { file: file.clone(), message: message.clone() }
-                    }
-                    other => RuleError::Invalid { file: "python".into(), message: other.to_string() },
+                    RuleError::Query { file, message } => RuleError::Query {
+                        file: file.clone(),
+                        message: message.clone(),
+                    },
+                    other => RuleError::Invalid {
+                        file: "python".into(),
+                        message: other.to_string(),
+                    },
                 });
             }
         }
@@ -273,14 +291,22 @@ impl Engine {
                 line: Some(line),
             });
         }
-        let resolver = Resolver { src, imports: &file.imports, scopes: &file.scopes };
+        let resolver = Resolver {
+            src,
+            imports: &file.imports,
+            scopes: &file.scopes,
+        };
         let mut raw: Vec<RawFinding> = Vec::new();
         let mut sink_calls: Vec<(Node, ScopeId)> = Vec::new();
         let mut buf = String::new();
         let want_sinks = !self.taint.is_empty();
         for &(call, scope) in &file.calls {
-            let Some(func) = call.child_by_field_name("function") else { continue };
-            let qual = resolver.resolve_into(func, scope, &mut buf).then_some(buf.as_str());
+            let Some(func) = call.child_by_field_name("function") else {
+                continue;
+            };
+            let qual = resolver
+                .resolve_into(func, scope, &mut buf)
+                .then_some(buf.as_str());
             let method = resolver.method_name(func, qual);
             let mut args: Option<CallArgs> = None;
             self.call_table.lookup(qual, method, |&(ri, pi)| {
@@ -290,7 +316,10 @@ impl Engine {
                     raw.push(RawFinding {
                         rule: ri,
                         node: call,
-                        captures: vec![("callee".into(), Cap::Node(func)), ("call".into(), Cap::Node(call))],
+                        captures: vec![
+                            ("callee".into(), Cap::Node(func)),
+                            ("call".into(), Cap::Node(call)),
+                        ],
                         taint_path: Vec::new(),
                     });
                 }
@@ -317,12 +346,23 @@ impl Engine {
             }
         }
         let mut cursor = QueryCursor::new();
-        let open = if self.gated.is_empty() { Vec::new() } else { self.gates.open_for(src) };
-        let lazies = std::iter::once(&self.ungated)
-            .chain(self.gated.iter().zip(&open).filter(|(_, o)| **o).map(|(q, _)| q));
+        let open = if self.gated.is_empty() {
+            Vec::new()
+        } else {
+            self.gates.open_for(src)
+        };
+        let lazies = std::iter::once(&self.ungated).chain(
+            self.gated
+                .iter()
+                .zip(&open)
+                .filter(|(_, o)| **o)
+                .map(|(q, _)| q),
+        );
         for lq in lazies {
             match lq.get(&self.catalog, &self.language) {
-                Ok(Some(q)) => self.run_query(q, &mut cursor, root, src, &resolver, &file.scopes, &mut raw),
+                Ok(Some(q)) => {
+                    self.run_query(q, &mut cursor, root, src, &resolver, &file.scopes, &mut raw)
+                }
                 Ok(None) => {}
                 Err(e) => diagnostics.push(Diagnostic {
                     path: path.to_string(),
@@ -343,7 +383,10 @@ impl Engine {
             self.taint.analyze(&ctx, &mut raw);
         }
         let findings = self.finish(path, src, raw, &file.comments);
-        FileScan { findings, diagnostics }
+        FileScan {
+            findings,
+            diagnostics,
+        }
     }
 
     fn run_query<'t>(
@@ -370,7 +413,9 @@ impl Engine {
                         n
                     };
                     let scope = scopes.scope_at(n.start_byte());
-                    let qual = resolver.resolve_into(n, scope, &mut buf).then_some(buf.as_str());
+                    let qual = resolver
+                        .resolve_into(n, scope, &mut buf)
+                        .then_some(buf.as_str());
                     let method = resolver.method_name(n, qual);
                     pats.iter().any(|p| p.matches(qual, method))
                 })
@@ -445,8 +490,20 @@ impl Engine {
             })
             .collect();
         findings.sort_by(|a, b| {
-            (a.span.start_line, a.span.start_column, &a.rule_id, a.span.end_line, a.span.end_column)
-                .cmp(&(b.span.start_line, b.span.start_column, &b.rule_id, b.span.end_line, b.span.end_column))
+            (
+                a.span.start_line,
+                a.span.start_column,
+                &a.rule_id,
+                a.span.end_line,
+                a.span.end_column,
+            )
+                .cmp(&(
+                    b.span.start_line,
+                    b.span.start_column,
+                    &b.rule_id,
+                    b.span.end_line,
+                    b.span.end_column,
+                ))
         });
         assign_fingerprints(&mut findings);
         findings
@@ -467,13 +524,23 @@ pub(crate) fn dedupe_across_rules(raw: &mut Vec<RawFinding>, rules: &[RuleSpec])
     }
     let rank = |r: &RawFinding| {
         let rule = &rules[r.rule as usize];
-        (r.taint_path.is_empty(), std::cmp::Reverse(rule.confidence), rule.id.clone())
+        (
+            r.taint_path.is_empty(),
+            std::cmp::Reverse(rule.confidence),
+            rule.id.clone(),
+        )
     };
     // Same weakness = same primary (first) CWE: PW106 (CWE-426, also tagged 78) and PW107
     // (CWE-155, also tagged 78) describe different problems of one call and both stay.
     let primary_cwe = |i: usize| rules[raw[i].rule as usize].cwe.first().copied();
     let mut order: Vec<usize> = (0..raw.len()).collect();
-    order.sort_by_cached_key(|&i| (raw[i].node.start_byte(), raw[i].node.end_byte(), rank(&raw[i])));
+    order.sort_by_cached_key(|&i| {
+        (
+            raw[i].node.start_byte(),
+            raw[i].node.end_byte(),
+            rank(&raw[i]),
+        )
+    });
     let mut drop = vec![false; raw.len()];
     let mut group_start = 0;
     for k in 0..order.len() {
@@ -484,7 +551,9 @@ pub(crate) fn dedupe_across_rules(raw: &mut Vec<RawFinding>, rules: &[RuleSpec])
             group_start = k;
         }
         let cwe = primary_cwe(i);
-        drop[i] = order[group_start..k].iter().any(|&j| !drop[j] && primary_cwe(j) == cwe);
+        drop[i] = order[group_start..k]
+            .iter()
+            .any(|&j| !drop[j] && primary_cwe(j) == cwe);
     }
     // A taint finding also covers pattern findings inside its sink call (the SQL string
     // built in `cur.execute("..." + x)`, say) that share a CWE with it.
@@ -552,13 +621,18 @@ fn compile_queries(
     let mut qualname = Vec::new();
     for pi in 0..query.pattern_count() {
         let start = query.start_byte_for_pattern(pi);
-        let idx = bounds.partition_point(|(s, _)| *s <= start).saturating_sub(1);
+        let idx = bounds
+            .partition_point(|(s, _)| *s <= start)
+            .saturating_sub(1);
         let ri = bounds[idx].1;
         let rule = &catalog.rules()[ri as usize];
         pattern_rule.push(ri);
         let mut preds = Vec::new();
         for p in query.general_predicates(pi) {
-            let bad = |message: String| RuleError::Query { file: rule_file(rule), message };
+            let bad = |message: String| RuleError::Query {
+                file: rule_file(rule),
+                message,
+            };
             if p.operator.as_ref() != "qualname?" {
                 return Err(bad(format!("unknown predicate `#{}`", p.operator)));
             }
@@ -577,13 +651,22 @@ fn compile_queries(
             }
             match cap {
                 Some(c) if !names.is_empty() => preds.push((c, names)),
-                _ => return Err(bad("`#qualname?` needs a capture and at least one name".into())),
+                _ => {
+                    return Err(bad(
+                        "`#qualname?` needs a capture and at least one name".into()
+                    ))
+                }
             }
         }
         qualname.push(preds);
     }
     let match_capture = query.capture_index_for_name("match");
-    Ok(Some(CombinedQuery { query, pattern_rule, match_capture, qualname }))
+    Ok(Some(CombinedQuery {
+        query,
+        pattern_rule,
+        match_capture,
+        qualname,
+    }))
 }
 
 /// A capture usable in messages and fixes.
@@ -712,7 +795,10 @@ pub(crate) fn snippet_lines(src: &str, start: usize, end: usize) -> String {
     let bytes = src.as_bytes();
     let start = start.min(bytes.len());
     let end = end.clamp(start, bytes.len());
-    let line_start = bytes[..start].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let line_start = bytes[..start]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
     let mut line_end = start;
     let mut lines = 1;
     loop {
@@ -747,10 +833,17 @@ fn statement_end_line(node: Node) -> Option<usize> {
     let mut cur = Some(node);
     while let Some(n) = cur {
         match n.kind() {
-            "expression_statement" | "return_statement" | "assert_statement"
-            | "delete_statement" | "raise_statement" | "import_statement"
-            | "import_from_statement" | "global_statement" | "print_statement"
-            | "exec_statement" | "type_alias_statement" => {
+            "expression_statement"
+            | "return_statement"
+            | "assert_statement"
+            | "delete_statement"
+            | "raise_statement"
+            | "import_statement"
+            | "import_from_statement"
+            | "global_statement"
+            | "print_statement"
+            | "exec_statement"
+            | "type_alias_statement" => {
                 return Some(n.end_position().row + 1);
             }
             "block" | "module" | "function_definition" | "class_definition" => return None,
@@ -821,15 +914,19 @@ fn fixes_for(rule: &RuleSpec, caps: &[(String, Cap)], src: &str) -> Vec<Edit> {
                     Cap::Node(call) => Some(*call),
                     Cap::Text(_) => None,
                 })
-                .and_then(|call| match CallArgs::of_call(call, src).find(Some(kw), None) {
-                    super::args::ArgLookup::Found(v) => Some(v),
-                    _ => None,
-                })
+                .and_then(
+                    |call| match CallArgs::of_call(call, src).find(Some(kw), None) {
+                        super::args::ArgLookup::Found(v) => Some(v),
+                        _ => None,
+                    },
+                )
         } else {
-            caps.iter().find(|(n, _)| *n == t.capture).and_then(|(_, c)| match c {
-                Cap::Node(n) => Some(*n),
-                Cap::Text(_) => None,
-            })
+            caps.iter()
+                .find(|(n, _)| *n == t.capture)
+                .and_then(|(_, c)| match c {
+                    Cap::Node(n) => Some(*n),
+                    Cap::Text(_) => None,
+                })
         };
         if let Some(n) = node {
             out.push(Edit {
@@ -883,15 +980,21 @@ references = ["https://cwe.mitre.org/data/definitions/1.html"]
 
     fn lines(e: &Engine, src: &str) -> Vec<(String, usize)> {
         let s = e.scan_source("t.py", src);
-        s.findings.iter().map(|f| (f.rule_id.clone(), f.span.start_line)).collect()
+        s.findings
+            .iter()
+            .map(|f| (f.rule_id.clone(), f.span.start_line))
+            .collect()
     }
 
     #[test]
     fn findings_sharing_node_and_cwe_keep_the_most_specific() {
         let pat = |id: &str, conf: &str, cwe: &str| {
-            rule_toml(id, "[[patterns]]\nkind = \"call\"\ncallee = [\"os.system\"]\n")
-                .replace("confidence = \"high\"", &format!("confidence = \"{conf}\""))
-                .replace("cwe = [1]", &format!("cwe = {cwe}"))
+            rule_toml(
+                id,
+                "[[patterns]]\nkind = \"call\"\ncallee = [\"os.system\"]\n",
+            )
+            .replace("confidence = \"high\"", &format!("confidence = \"{conf}\""))
+            .replace("cwe = [1]", &format!("cwe = {cwe}"))
         };
         let src = "import os\nos.system(cmd)\n";
         // Same node, same primary CWE: higher confidence wins, whatever the ids.
@@ -911,12 +1014,18 @@ references = ["https://cwe.mitre.org/data/definitions/1.html"]
             ("python/test/PW901.toml", &pat("PW901", "high", "[78]")),
             ("python/test/PW902.toml", &pat("PW902", "high", "[89]")),
         ]);
-        assert_eq!(lines(&e, src), vec![("PW901".to_string(), 2), ("PW902".to_string(), 2)]);
+        assert_eq!(
+            lines(&e, src),
+            vec![("PW901".to_string(), 2), ("PW902".to_string(), 2)]
+        );
         let e = engine(&[
             ("python/test/PW901.toml", &pat("PW901", "high", "[426, 78]")),
             ("python/test/PW902.toml", &pat("PW902", "high", "[155, 78]")),
         ]);
-        assert_eq!(lines(&e, src), vec![("PW901".to_string(), 2), ("PW902".to_string(), 2)]);
+        assert_eq!(
+            lines(&e, src),
+            vec![("PW901".to_string(), 2), ("PW902".to_string(), 2)]
+        );
     }
 
     #[test]
@@ -924,22 +1033,47 @@ references = ["https://cwe.mitre.org/data/definitions/1.html"]
         let catalog = Catalog::embedded().unwrap();
         let e = Engine::new(catalog).unwrap();
         let src = "import os\ndef handler(request):\n    host = request.args.get('h')\n    os.system('ping ' + host)\n";
-        let ids: Vec<String> = e.scan_source("t.py", src).findings.into_iter().map(|f| f.rule_id).collect();
+        let ids: Vec<String> = e
+            .scan_source("t.py", src)
+            .findings
+            .into_iter()
+            .map(|f| f.rule_id)
+            .collect();
         assert!(ids.contains(&"PW102".to_string()), "{ids:?}");
         assert!(!ids.contains(&"PW104".to_string()), "{ids:?}");
         // The SQL string built inside a tainted `execute` call: the taint rule covers it.
         let src = "def handler(request, cur):\n    uid = request.args.get('id')\n    cur.execute(\"SELECT name FROM users WHERE id = \" + uid)\n";
-        let ids: Vec<String> = e.scan_source("t.py", src).findings.into_iter().map(|f| f.rule_id).collect();
-        assert!(ids.contains(&"PW110".to_string()) && !ids.contains(&"PW111".to_string()), "{ids:?}");
+        let ids: Vec<String> = e
+            .scan_source("t.py", src)
+            .findings
+            .into_iter()
+            .map(|f| f.rule_id)
+            .collect();
+        assert!(
+            ids.contains(&"PW110".to_string()) && !ids.contains(&"PW111".to_string()),
+            "{ids:?}"
+        );
         // Without a tainted source the pattern rule still reports it.
-        let src = "def f(cur, uid):\n    cur.execute(\"SELECT name FROM users WHERE id = \" + uid)\n";
-        let ids: Vec<String> = e.scan_source("t.py", src).findings.into_iter().map(|f| f.rule_id).collect();
-        assert!(ids.contains(&"PW111".to_string()) && !ids.contains(&"PW110".to_string()), "{ids:?}");
+        let src =
+            "def f(cur, uid):\n    cur.execute(\"SELECT name FROM users WHERE id = \" + uid)\n";
+        let ids: Vec<String> = e
+            .scan_source("t.py", src)
+            .findings
+            .into_iter()
+            .map(|f| f.rule_id)
+            .collect();
+        assert!(
+            ids.contains(&"PW111".to_string()) && !ids.contains(&"PW110".to_string()),
+            "{ids:?}"
+        );
     }
 
     #[test]
     fn call_pattern_with_message_and_snippet() {
-        let t = rule_toml("PW901", "[[patterns]]\nkind = \"call\"\ncallee = [\"os.system\"]\n");
+        let t = rule_toml(
+            "PW901",
+            "[[patterns]]\nkind = \"call\"\ncallee = [\"os.system\"]\n",
+        );
         let e = engine(&[("python/test/PW901.toml", &t)]);
         let src = "import os as o\nx = 1\no.system(\n  cmd)\n";
         let s = e.scan_source("a/t.py", src);
@@ -947,23 +1081,42 @@ references = ["https://cwe.mitre.org/data/definitions/1.html"]
         let f = &s.findings[0];
         assert_eq!(f.message, "call to o.system in o.system(…");
         assert_eq!(f.snippet, "o.system(\n  cmd)");
-        assert_eq!(f.span, Span { start_line: 3, start_column: 1, end_line: 4, end_column: 7 });
+        assert_eq!(
+            f.span,
+            Span {
+                start_line: 3,
+                start_column: 1,
+                end_line: 4,
+                end_column: 7
+            }
+        );
         assert_eq!(f.origin, Origin::Static);
         assert_eq!(f.fingerprint.len(), 32);
     }
 
     #[test]
     fn import_and_query_patterns() {
-        let t1 = rule_toml("PW902", "[[patterns]]\nkind = \"import\"\nmodules = [\"telnetlib\", \"xml.etree\"]\n");
+        let t1 = rule_toml(
+            "PW902",
+            "[[patterns]]\nkind = \"import\"\nmodules = [\"telnetlib\", \"xml.etree\"]\n",
+        );
         let t2 = rule_toml(
             "PW903",
             "[[patterns]]\nkind = \"query\"\nquery = '''((call function: (_) @f arguments: (argument_list (string) @s)) @match (#qualname? @f \"pickle.loads\" \"*.unsafe\"))'''\n",
         );
-        let e = engine(&[("python/test/PW902.toml", &t1), ("python/test/PW903.toml", &t2)]);
+        let e = engine(&[
+            ("python/test/PW902.toml", &t1),
+            ("python/test/PW903.toml", &t2),
+        ]);
         let src = "import telnetlib\nfrom xml.etree import ElementTree\nimport xmlx\nimport pickle as p\np.loads('x')\nloads('x')\no.unsafe('y')\n";
         assert_eq!(
             lines(&e, src),
-            vec![("PW902".into(), 1), ("PW902".into(), 2), ("PW903".into(), 5), ("PW903".into(), 7)]
+            vec![
+                ("PW902".into(), 1),
+                ("PW902".into(), 2),
+                ("PW903".into(), 5),
+                ("PW903".into(), 7)
+            ]
         );
     }
 
@@ -976,16 +1129,25 @@ references = ["https://cwe.mitre.org/data/definitions/1.html"]
         let t = t.replace("message_capture = \"\"\n", "");
         let e = engine(&[("python/test/PW911.toml", &t)]);
         let src = "PASSWORD = 'hunter2'\npassword_hint = 'x'\nname = 'bob'\npasswd = 's'\n";
-        assert_eq!(lines(&e, src), vec![("PW911".into(), 1), ("PW911".into(), 4)]);
+        assert_eq!(
+            lines(&e, src),
+            vec![("PW911".into(), 1), ("PW911".into(), 4)]
+        );
     }
 
     #[test]
     fn bad_query_names_its_rule() {
-        let t = rule_toml("PW904", "[[patterns]]\nkind = \"query\"\nquery = '(call (nonsense) @match)'\n");
+        let t = rule_toml(
+            "PW904",
+            "[[patterns]]\nkind = \"query\"\nquery = '(call (nonsense) @match)'\n",
+        );
         let specs = vec![parse_rule("python/test/PW904.toml", &t).unwrap()];
         let err = Engine::new_checked(Catalog::from_specs(specs).unwrap()).unwrap_err();
         assert!(err.to_string().contains("PW904"), "{err}");
-        let t = rule_toml("PW905", "[[patterns]]\nkind = \"query\"\nquery = '((call) @match (#frobnicate? @match))'\n");
+        let t = rule_toml(
+            "PW905",
+            "[[patterns]]\nkind = \"query\"\nquery = '((call) @match (#frobnicate? @match))'\n",
+        );
         let specs = vec![parse_rule("python/test/PW905.toml", &t).unwrap()];
         let err = Engine::new_checked(Catalog::from_specs(specs).unwrap()).unwrap_err();
         assert!(err.to_string().contains("frobnicate"), "{err}");
@@ -993,14 +1155,22 @@ references = ["https://cwe.mitre.org/data/definitions/1.html"]
 
     #[test]
     fn suppression_is_marked_not_dropped() {
-        let t = rule_toml("PW906", "[[patterns]]\nkind = \"call\"\ncallee = [\"eval\"]\n");
+        let t = rule_toml(
+            "PW906",
+            "[[patterns]]\nkind = \"call\"\ncallee = [\"eval\"]\n",
+        );
         let e = engine(&[("python/test/PW906.toml", &t)]);
         let src = "eval(a)  # nosec\neval(b)  # noqa\neval(c)  # noqa: S999\nx = '# nosec'; eval(d)\neval(\n  e,\n)  # pyward: ignore[PW906]\n";
         let s = e.scan_source("t.py", src);
         let got: Vec<(usize, Option<String>)> = s
             .findings
             .iter()
-            .map(|f| (f.span.start_line, f.suppressed.as_ref().map(|x| x.kind.clone())))
+            .map(|f| {
+                (
+                    f.span.start_line,
+                    f.suppressed.as_ref().map(|x| x.kind.clone()),
+                )
+            })
             .collect();
         assert_eq!(
             got,
@@ -1024,14 +1194,20 @@ references = ["https://cwe.mitre.org/data/definitions/1.html"]
         let src = "import yaml\nyaml.load(s, verify=False)\n";
         let f = &e.scan_source("t.py", src).findings[0];
         assert_eq!(f.fixes.len(), 2);
-        assert_eq!(&src[f.fixes[0].start_byte..f.fixes[0].end_byte], "yaml.load");
+        assert_eq!(
+            &src[f.fixes[0].start_byte..f.fixes[0].end_byte],
+            "yaml.load"
+        );
         assert_eq!(f.fixes[0].replacement, "yaml.safe_load");
         assert_eq!(&src[f.fixes[1].start_byte..f.fixes[1].end_byte], "False");
     }
 
     #[test]
     fn syntax_errors_warn_and_scan_continues() {
-        let t = rule_toml("PW908", "[[patterns]]\nkind = \"call\"\ncallee = [\"eval\"]\n");
+        let t = rule_toml(
+            "PW908",
+            "[[patterns]]\nkind = \"call\"\ncallee = [\"eval\"]\n",
+        );
         let e = engine(&[("python/test/PW908.toml", &t)]);
         let s = e.scan_source("t.py", "x = 1\ndef f(:\n    pass\neval(x)\n");
         assert_eq!(s.diagnostics.len(), 1);
@@ -1053,7 +1229,10 @@ references = ["https://cwe.mitre.org/data/definitions/1.html"]
             .join()
             .unwrap();
         assert_eq!(s, 1);
-        let t = rule_toml("PW910", "[[patterns]]\nkind = \"call\"\ncallee = [\"eval\"]\n");
+        let t = rule_toml(
+            "PW910",
+            "[[patterns]]\nkind = \"call\"\ncallee = [\"eval\"]\n",
+        );
         let e = engine(&[("python/test/PW910.toml", &t)]);
         let src = format!("x = {}{}\n", "[".repeat(n), "]".repeat(n));
         let s = e.scan_source("t.py", &src);
@@ -1063,7 +1242,9 @@ references = ["https://cwe.mitre.org/data/definitions/1.html"]
     #[test]
     fn pathological_inputs_never_panic_with_the_full_catalogue() {
         let e = Engine::new(Catalog::embedded().unwrap()).unwrap();
-        let mut nested_ifs = String::from("import os\nfrom flask import request\ndef f():\n    x = request.args['a']\n");
+        let mut nested_ifs = String::from(
+            "import os\nfrom flask import request\ndef f():\n    x = request.args['a']\n",
+        );
         for d in 1..300 {
             nested_ifs.push_str(&"    ".repeat(d));
             nested_ifs.push_str("if x:\n");

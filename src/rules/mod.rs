@@ -67,7 +67,11 @@ impl Catalog {
 
     /// Every CWE id any rule carries, sorted.
     pub fn cwes(&self) -> Vec<u32> {
-        let mut v: Vec<u32> = self.rules.iter().flat_map(|r| r.cwe.iter().copied()).collect();
+        let mut v: Vec<u32> = self
+            .rules
+            .iter()
+            .flat_map(|r| r.cwe.iter().copied())
+            .collect();
         v.sort_unstable();
         v.dedup();
         v
@@ -107,7 +111,10 @@ pub fn parse_rule(path: &str, text: &str) -> Result<RuleSpec, RuleError> {
         && spec.id.starts_with("PW")
         && spec.id[2..].chars().all(|c| c.is_ascii_digit());
     if !id_ok {
-        return Err(invalid(format!("id `{}` is not PW + three digits", spec.id)));
+        return Err(invalid(format!(
+            "id `{}` is not PW + three digits",
+            spec.id
+        )));
     }
     let file_name = path.rsplit('/').next().unwrap_or(path);
     if file_name != format!("{}.toml", spec.id) {
@@ -127,7 +134,9 @@ pub fn parse_rule(path: &str, text: &str) -> Result<RuleSpec, RuleError> {
         return Err(invalid("a rule needs `patterns` or `taint`".into()));
     }
     if spec.doc.references.is_empty() {
-        return Err(invalid("doc.references must list at least the CWE page".into()));
+        return Err(invalid(
+            "doc.references must list at least the CWE page".into(),
+        ));
     }
     Ok(spec)
 }

@@ -67,7 +67,9 @@ fn top_level_patterns(q: &str) -> Vec<&str> {
     if let Some(s) = start {
         out.push((s, b.len()));
     }
-    out.into_iter().map(|(s, e)| &q[s..e.min(q.len())]).collect()
+    out.into_iter()
+        .map(|(s, e)| &q[s..e.min(q.len())])
+        .collect()
 }
 
 /// The literals of the first positive literal predicate of one pattern.
@@ -76,7 +78,9 @@ fn pattern_literals(p: &str) -> Option<Vec<String>> {
     let mut i = 0;
     while let Some(off) = p[i..].find("(#") {
         let at = i + off + 2;
-        let name_end = p[at..].find(|c: char| c.is_whitespace() || c == ')').map_or(p.len(), |e| at + e);
+        let name_end = p[at..]
+            .find(|c: char| c.is_whitespace() || c == ')')
+            .map_or(p.len(), |e| at + e);
         let op = &p[at..name_end];
         i = name_end;
         if !matches!(op, "eq?" | "any-of?" | "qualname?") {
@@ -172,9 +176,17 @@ impl Gates {
                 }
             }
         }
-        let ac = if lits.is_empty() { None } else { AhoCorasick::new(&lits).ok() };
+        let ac = if lits.is_empty() {
+            None
+        } else {
+            AhoCorasick::new(&lits).ok()
+        };
         // Without an automaton (cannot happen with plain literals), every query stays open.
-        Gates { ac, opens, count: gates.len() }
+        Gates {
+            ac,
+            opens,
+            count: gates.len(),
+        }
     }
 
     /// Which gated queries may match `text`, as a flag per query.
@@ -213,7 +225,10 @@ mod tests {
         let q = r#"((call function: (_) @f) @match (#qualname? @f "os.system" "subprocess.*"))"#;
         assert_eq!(required_literals(q), None, "a member wildcard cannot gate");
         let q = r#"((call function: (_) @f) @match (#not-eq? @f "x") (#qualname? @f "pickle.loads" "*.execute"))"#;
-        assert_eq!(required_literals(q), Some(vec!["execute".to_string(), "loads".to_string()]));
+        assert_eq!(
+            required_literals(q),
+            Some(vec!["execute".to_string(), "loads".to_string()])
+        );
         let q = r#"((string) @match (#match? @match "AKIA"))"#;
         assert_eq!(required_literals(q), None);
         let q = r#"((identifier) @match (#eq? @match @match))"#;
@@ -222,15 +237,23 @@ mod tests {
 
     #[test]
     fn every_top_level_pattern_must_be_gated() {
-        let q = "((identifier) @match (#eq? @match \"a\"))\n; comment with ( \"x\"\n((string) @match)";
+        let q =
+            "((identifier) @match (#eq? @match \"a\"))\n; comment with ( \"x\"\n((string) @match)";
         assert_eq!(required_literals(q), None);
         let q = "((identifier) @match (#eq? @match \"a\"))\n[(integer) (float)] @match (#any-of? @match \"1\" \"2\")";
-        assert_eq!(required_literals(q), Some(vec!["1".into(), "2".into(), "a".into()]));
+        assert_eq!(
+            required_literals(q),
+            Some(vec!["1".into(), "2".into(), "a".into()])
+        );
     }
 
     #[test]
     fn gates_open_only_on_files_with_a_literal() {
-        let g = Gates::new(&[vec!["eval".into()], vec!["loads".into(), "eval".into()], vec!["zzz".into()]]);
+        let g = Gates::new(&[
+            vec!["eval".into()],
+            vec!["loads".into(), "eval".into()],
+            vec!["zzz".into()],
+        ]);
         assert_eq!(g.open_for("x = eval(y)"), vec![true, true, false]);
         assert_eq!(g.open_for("pickle.loads(b)"), vec![false, true, false]);
         assert_eq!(g.open_for("print(1)"), vec![false, false, false]);

@@ -28,7 +28,15 @@ pub const MODULE_SCOPE: ScopeId = 0;
 
 /// Python builtins that rules commonly name; a module-level `def` of one of these shadows it.
 pub const SHADOWABLE_BUILTINS: &[&str] = &[
-    "eval", "exec", "open", "input", "compile", "__import__", "getattr", "setattr", "print",
+    "eval",
+    "exec",
+    "open",
+    "input",
+    "compile",
+    "__import__",
+    "getattr",
+    "setattr",
+    "print",
 ];
 
 /// The function scopes of one file, in document order.
@@ -131,9 +139,10 @@ impl ImportTable {
                             imported.push(full);
                         }
                         "aliased_import" => {
-                            let (Some(target), Some(alias)) =
-                                (name.child_by_field_name("name"), name.child_by_field_name("alias"))
-                            else {
+                            let (Some(target), Some(alias)) = (
+                                name.child_by_field_name("name"),
+                                name.child_by_field_name("alias"),
+                            ) else {
                                 continue;
                             };
                             let full = dotted_text(target, src);
@@ -252,9 +261,10 @@ impl<'a> Resolver<'a> {
             match cur.kind() {
                 "identifier" => break,
                 "attribute" => {
-                    let (Some(obj), Some(attr)) =
-                        (cur.child_by_field_name("object"), cur.child_by_field_name("attribute"))
-                    else {
+                    let (Some(obj), Some(attr)) = (
+                        cur.child_by_field_name("object"),
+                        cur.child_by_field_name("attribute"),
+                    ) else {
                         return false;
                     };
                     parts.push(text(attr, self.src));
@@ -301,7 +311,9 @@ impl<'a> Resolver<'a> {
             return None;
         }
         if node.kind() == "attribute" {
-            return node.child_by_field_name("attribute").map(|a| text(a, self.src));
+            return node
+                .child_by_field_name("attribute")
+                .map(|a| text(a, self.src));
         }
         None
     }
@@ -349,7 +361,9 @@ pub fn text<'s>(node: Node, src: &'s str) -> &'s str {
 /// Text of a `dotted_name` with any whitespace or comments between parts removed.
 fn dotted_text(node: Node, src: &str) -> String {
     let t = text(node, src);
-    if t.bytes().all(|b| b == b'.' || b == b'_' || b.is_ascii_alphanumeric()) {
+    if t.bytes()
+        .all(|b| b == b'.' || b == b'_' || b.is_ascii_alphanumeric())
+    {
         return t.to_string();
     }
     let mut s = String::new();
@@ -379,9 +393,8 @@ impl NamePattern {
         let s = s.trim();
         let valid = |t: &str| {
             !t.is_empty()
-                && t.split('.').all(|p| {
-                    !p.is_empty() && p.chars().all(|c| c == '_' || c.is_alphanumeric())
-                })
+                && t.split('.')
+                    .all(|p| !p.is_empty() && p.chars().all(|c| c == '_' || c.is_alphanumeric()))
         };
         if let Some(m) = s.strip_prefix("*.") {
             if valid(m) && !m.contains('.') {
@@ -488,7 +501,8 @@ mod tests {
 
     fn parse(src: &str) -> tree_sitter::Tree {
         let mut p = tree_sitter::Parser::new();
-        p.set_language(&tree_sitter_python::LANGUAGE.into()).unwrap();
+        p.set_language(&tree_sitter_python::LANGUAGE.into())
+            .unwrap();
         p.parse(src, None).unwrap()
     }
 
@@ -525,7 +539,11 @@ mod tests {
                 stack.push((k, child_scope));
             }
         }
-        let r = Resolver { src, imports: &imports, scopes: &scopes };
+        let r = Resolver {
+            src,
+            imports: &imports,
+            scopes: &scopes,
+        };
         let mut buf = String::new();
         calls
             .into_iter()
@@ -542,18 +560,42 @@ mod tests {
 
     #[test]
     fn plain_and_aliased_imports() {
-        assert_eq!(one("import subprocess\nsubprocess.run(x)"), Some("subprocess.run".into()));
-        assert_eq!(one("import subprocess as sp\nsp.run(x)"), Some("subprocess.run".into()));
-        assert_eq!(one("import os.path\nos.path.join(a)"), Some("os.path.join".into()));
-        assert_eq!(one("import xml.etree.ElementTree as ET\nET.parse(a)"), Some("xml.etree.ElementTree.parse".into()));
-        assert_eq!(one("from subprocess import Popen\nPopen(x)"), Some("subprocess.Popen".into()));
-        assert_eq!(one("from subprocess import Popen as P\nP(x)"), Some("subprocess.Popen".into()));
-        assert_eq!(one("from os import path\npath.join(a)"), Some("os.path.join".into()));
+        assert_eq!(
+            one("import subprocess\nsubprocess.run(x)"),
+            Some("subprocess.run".into())
+        );
+        assert_eq!(
+            one("import subprocess as sp\nsp.run(x)"),
+            Some("subprocess.run".into())
+        );
+        assert_eq!(
+            one("import os.path\nos.path.join(a)"),
+            Some("os.path.join".into())
+        );
+        assert_eq!(
+            one("import xml.etree.ElementTree as ET\nET.parse(a)"),
+            Some("xml.etree.ElementTree.parse".into())
+        );
+        assert_eq!(
+            one("from subprocess import Popen\nPopen(x)"),
+            Some("subprocess.Popen".into())
+        );
+        assert_eq!(
+            one("from subprocess import Popen as P\nP(x)"),
+            Some("subprocess.Popen".into())
+        );
+        assert_eq!(
+            one("from os import path\npath.join(a)"),
+            Some("os.path.join".into())
+        );
     }
 
     #[test]
     fn relative_and_star_imports() {
-        assert_eq!(one("from .utils import run\nrun(x)"), Some(".utils.run".into()));
+        assert_eq!(
+            one("from .utils import run\nrun(x)"),
+            Some(".utils.run".into())
+        );
         assert_eq!(one("from .. import run\nrun(x)"), Some("..run".into()));
         // A star import binds nothing: the name stays bare.
         assert_eq!(one("from subprocess import *\nrun(x)"), Some("run".into()));
@@ -562,9 +604,18 @@ mod tests {
     #[test]
     fn builtins_and_shadowing() {
         assert_eq!(one("eval(x)"), Some("eval".into()));
-        assert_eq!(one("from evil import eval\neval(x)"), Some("evil.eval".into()));
-        assert_eq!(one("def eval(x):\n    pass\neval(x)"), Some("<local>.eval".into()));
-        assert_eq!(one("import builtins\nbuiltins.eval(x)"), Some("eval".into()));
+        assert_eq!(
+            one("from evil import eval\neval(x)"),
+            Some("evil.eval".into())
+        );
+        assert_eq!(
+            one("def eval(x):\n    pass\neval(x)"),
+            Some("<local>.eval".into())
+        );
+        assert_eq!(
+            one("import builtins\nbuiltins.eval(x)"),
+            Some("eval".into())
+        );
     }
 
     #[test]

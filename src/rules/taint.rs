@@ -151,7 +151,10 @@ pub(crate) struct TaintFile<'a, 't> {
 }
 
 fn data_error(file: &str, message: String) -> RuleError {
-    RuleError::Invalid { file: file.to_string(), message }
+    RuleError::Invalid {
+        file: file.to_string(),
+        message,
+    }
 }
 
 impl TaintEngine {
@@ -171,11 +174,11 @@ impl TaintEngine {
         sanitizers_text: &str,
     ) -> Result<TaintEngine, RuleError> {
         let mut eng = TaintEngine::default();
-        let name = |file: &str, s: &str| {
-            NamePattern::parse(s).map_err(|m| data_error(file, m))
-        };
-        let sf: SourcesFile = toml::from_str(sources_text)
-            .map_err(|source| RuleError::Toml { file: SOURCES_FILE.into(), source })?;
+        let name = |file: &str, s: &str| NamePattern::parse(s).map_err(|m| data_error(file, m));
+        let sf: SourcesFile = toml::from_str(sources_text).map_err(|source| RuleError::Toml {
+            file: SOURCES_FILE.into(),
+            source,
+        })?;
         let mut kind_bits: HashMap<String, u64> = HashMap::new();
         for (si, s) in sf.source.iter().enumerate() {
             let next = kind_bits.len();
@@ -196,7 +199,10 @@ impl TaintEngine {
                 match name(SOURCES_FILE, v)? {
                     NamePattern::Exact(v) => eng.source_values.entry(v).or_default().push(si),
                     _ => {
-                        return Err(data_error(SOURCES_FILE, format!("value `{v}` must be an exact name")))
+                        return Err(data_error(
+                            SOURCES_FILE,
+                            format!("value `{v}` must be an exact name"),
+                        ))
                     }
                 }
             }
@@ -211,8 +217,11 @@ impl TaintEngine {
             eng.route_decorators.insert(&name(SOURCES_FILE, d)?, ());
         }
         eng.view_first_params = sf.handlers.view_first_params;
-        let san: SanitizersFile = toml::from_str(sanitizers_text)
-            .map_err(|source| RuleError::Toml { file: SANITIZERS_FILE.into(), source })?;
+        let san: SanitizersFile =
+            toml::from_str(sanitizers_text).map_err(|source| RuleError::Toml {
+                file: SANITIZERS_FILE.into(),
+                source,
+            })?;
         for s in &san.names {
             eng.global_sanitizers.insert(&name(SANITIZERS_FILE, s)?, ());
         }
@@ -235,7 +244,10 @@ impl TaintEngine {
                 let mut k = 0;
                 for s in &t.sources {
                     k |= kind_bits.get(s).copied().ok_or_else(|| {
-                        data_error(&file, format!("unknown taint source kind `{s}` (see rules/{SOURCES_FILE})"))
+                        data_error(
+                            &file,
+                            format!("unknown taint source kind `{s}` (see rules/{SOURCES_FILE})"),
+                        )
                     })?;
                 }
                 k
@@ -342,7 +354,11 @@ impl<'t> Taint<'t> {
             path.remove(1);
         }
         path.push(Step { kind, node, note });
-        Taint { kinds: self.kinds, cleared: self.cleared, path: Rc::new(path) }
+        Taint {
+            kinds: self.kinds,
+            cleared: self.cleared,
+            path: Rc::new(path),
+        }
     }
 }
 
@@ -402,7 +418,9 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
 
     /// Taints the parameters of handler functions (routes and Django-style views).
     fn bind_params(&mut self, func: Node<'t>, st: &mut State<'t>) {
-        let Some(params) = func.child_by_field_name("parameters") else { return };
+        let Some(params) = func.child_by_field_name("parameters") else {
+            return;
+        };
         let mut names: Vec<(String, Node<'t>)> = Vec::new();
         let mut c = params.walk();
         for p in params.named_children(&mut c) {
@@ -413,9 +431,9 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     let found = p.named_children(&mut c2).find(|x| x.kind() == "identifier");
                     found
                 }
-                "default_parameter" | "typed_default_parameter" => {
-                    p.child_by_field_name("name").filter(|n| n.kind() == "identifier")
-                }
+                "default_parameter" | "typed_default_parameter" => p
+                    .child_by_field_name("name")
+                    .filter(|n| n.kind() == "identifier"),
                 _ => None,
             };
             if let Some(id) = ident {
@@ -423,14 +441,16 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             }
         }
         let is_route = self.is_route_handler(func);
-        let first = names
-            .iter()
-            .position(|(n, _)| n != "self" && n != "cls");
+        let first = names.iter().position(|(n, _)| n != "self" && n != "cls");
         let is_view = first.is_some_and(|i| self.eng.view_first_params.contains(&names[i].0));
         if !is_route && !is_view {
             return;
         }
-        let start = if is_view && !is_route { first.map_or(0, |i| i + 1) } else { 0 };
+        let start = if is_view && !is_route {
+            first.map_or(0, |i| i + 1)
+        } else {
+            0
+        };
         for (i, (name, node)) in names.iter().enumerate() {
             if name == "self" || name == "cls" {
                 continue;
@@ -458,10 +478,14 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             return false;
         };
         let mut c = parent.walk();
-        let decorators: Vec<Node<'t>> =
-            parent.named_children(&mut c).filter(|d| d.kind() == "decorator").collect();
+        let decorators: Vec<Node<'t>> = parent
+            .named_children(&mut c)
+            .filter(|d| d.kind() == "decorator")
+            .collect();
         for d in decorators {
-            let Some(mut e) = d.named_child(0) else { continue };
+            let Some(mut e) = d.named_child(0) else {
+                continue;
+            };
             if e.kind() == "call" {
                 match e.child_by_field_name("function") {
                     Some(f) => e = f,
@@ -469,7 +493,11 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 }
             }
             let (q, m) = self.resolve(e);
-            if self.eng.route_decorators.contains(q.as_deref(), m.as_deref()) {
+            if self
+                .eng
+                .route_decorators
+                .contains(q.as_deref(), m.as_deref())
+            {
                 return true;
             }
         }
@@ -553,14 +581,20 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     let mut c2 = clause.walk();
                     let items: Vec<Node<'t>> = clause.named_children(&mut c2).collect();
                     for item in items {
-                        let Some(v) = item.child_by_field_name("value") else { continue };
+                        let Some(v) = item.child_by_field_name("value") else {
+                            continue;
+                        };
                         if v.kind() == "as_pattern" {
                             let expr = v.named_child(0);
                             let target = v
                                 .child_by_field_name("alias")
                                 .or_else(|| v.named_child(1))
                                 .and_then(|t| {
-                                    if t.kind() == "as_pattern_target" { t.named_child(0) } else { Some(t) }
+                                    if t.kind() == "as_pattern_target" {
+                                        t.named_child(0)
+                                    } else {
+                                        Some(t)
+                                    }
                                 });
                             if let (Some(expr), Some(target)) = (expr, target) {
                                 let t = self.eval(expr, st);
@@ -618,7 +652,10 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         let mut rest = before;
         let mut has_else = false;
         let mut clauses: Vec<(Option<Node<'t>>, Option<Node<'t>>)> = Vec::new();
-        clauses.push((s.child_by_field_name("condition"), s.child_by_field_name("consequence")));
+        clauses.push((
+            s.child_by_field_name("condition"),
+            s.child_by_field_name("consequence"),
+        ));
         let mut c = s.walk();
         for alt in s.children_by_field_name("alternative", &mut c) {
             match alt.kind() {
@@ -700,9 +737,10 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             },
             "boolean_operator" => {
                 let op = cond.child_by_field_name("operator").map(|o| o.kind());
-                let (Some(l), Some(r)) =
-                    (cond.child_by_field_name("left"), cond.child_by_field_name("right"))
-                else {
+                let (Some(l), Some(r)) = (
+                    cond.child_by_field_name("left"),
+                    cond.child_by_field_name("right"),
+                ) else {
                     return (vec![], vec![]);
                 };
                 let (lt, lf) = self.condition_facts(l, depth + 1);
@@ -715,14 +753,27 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             }
             "call" => {
                 // `x.isdigit()` and friends.
-                let Some(f) = cond.child_by_field_name("function") else { return (vec![], vec![]) };
+                let Some(f) = cond.child_by_field_name("function") else {
+                    return (vec![], vec![]);
+                };
                 if f.kind() == "attribute" {
-                    let m = f.child_by_field_name("attribute").map(|a| text(a, self.src()));
+                    let m = f
+                        .child_by_field_name("attribute")
+                        .map(|a| text(a, self.src()));
                     if matches!(
                         m,
-                        Some("isdigit" | "isalnum" | "isnumeric" | "isdecimal" | "isidentifier" | "isalpha")
+                        Some(
+                            "isdigit"
+                                | "isalnum"
+                                | "isnumeric"
+                                | "isdecimal"
+                                | "isidentifier"
+                                | "isalpha"
+                        )
                     ) {
-                        if let Some(key) = f.child_by_field_name("object").and_then(|o| self.key_of(o)) {
+                        if let Some(key) =
+                            f.child_by_field_name("object").and_then(|o| self.key_of(o))
+                        {
                             return (vec![key], vec![]);
                         }
                     }
@@ -741,9 +792,10 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         for _ in 0..MAX_LOOP_PASSES {
             let tainted_before = cur.vars.len();
             if is_for {
-                if let (Some(left), Some(right)) =
-                    (s.child_by_field_name("left"), s.child_by_field_name("right"))
-                {
+                if let (Some(left), Some(right)) = (
+                    s.child_by_field_name("left"),
+                    s.child_by_field_name("right"),
+                ) {
                     let t = self.eval(right, &cur);
                     self.bind_target(left, None, t, s, &mut cur);
                 }
@@ -837,10 +889,14 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
 
     /// `abort(...)`, `sys.exit(...)`, `exit()`: control does not continue.
     fn is_exit_call(&mut self, call: Node<'t>) -> bool {
-        let Some(f) = call.child_by_field_name("function") else { return false };
+        let Some(f) = call.child_by_field_name("function") else {
+            return false;
+        };
         let (q, m) = self.resolve(f);
-        matches!(q.as_deref(), Some("sys.exit" | "exit" | "quit" | "os._exit" | "abort"))
-            || m.as_deref() == Some("abort")
+        matches!(
+            q.as_deref(),
+            Some("sys.exit" | "exit" | "quit" | "os._exit" | "abort")
+        ) || m.as_deref() == Some("abort")
     }
 
     // ----- assignments ----------------------------------------------------------------
@@ -868,8 +924,10 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     }
 
     fn augment(&mut self, a: Node<'t>, st: &mut State<'t>) {
-        let (Some(left), Some(right)) = (a.child_by_field_name("left"), a.child_by_field_name("right"))
-        else {
+        let (Some(left), Some(right)) = (
+            a.child_by_field_name("left"),
+            a.child_by_field_name("right"),
+        ) else {
             return;
         };
         let t = self.eval(right, st);
@@ -907,7 +965,8 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 match t {
                     Some(t) => {
                         let note = format!("assigned to `{key}`");
-                        st.vars.insert(key, t.with_step(TaintStepKind::Propagation, stmt, note));
+                        st.vars
+                            .insert(key, t.with_step(TaintStepKind::Propagation, stmt, note));
                     }
                     None => {
                         st.vars.remove(&key);
@@ -921,13 +980,17 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             }
             "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "list" => {
                 let mut c = target.walk();
-                let elems: Vec<Node<'t>> =
-                    target.named_children(&mut c).filter(|n| n.kind() != "comment").collect();
+                let elems: Vec<Node<'t>> = target
+                    .named_children(&mut c)
+                    .filter(|n| n.kind() != "comment")
+                    .collect();
                 let values: Option<Vec<Node<'t>>> = value.map(super::args::unparen).and_then(|v| {
                     if matches!(v.kind(), "expression_list" | "tuple" | "list") {
                         let mut c2 = v.walk();
-                        let vs: Vec<Node<'t>> =
-                            v.named_children(&mut c2).filter(|n| n.kind() != "comment").collect();
+                        let vs: Vec<Node<'t>> = v
+                            .named_children(&mut c2)
+                            .filter(|n| n.kind() != "comment")
+                            .collect();
                         let splat = vs.iter().any(|n| n.kind() == "list_splat");
                         (vs.len() == elems.len() && !splat).then_some(vs)
                     } else {
@@ -952,7 +1015,13 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     }
 
     /// `d[k] = tainted` / `d[k] += tainted`: the container `d` becomes tainted.
-    fn taint_container(&mut self, target: Node<'t>, t: Taint<'t>, stmt: Node<'t>, st: &mut State<'t>) {
+    fn taint_container(
+        &mut self,
+        target: Node<'t>,
+        t: Taint<'t>,
+        stmt: Node<'t>,
+        st: &mut State<'t>,
+    ) {
         let mut base = target;
         while base.kind() == "subscript" {
             match base.child_by_field_name("value") {
@@ -1032,7 +1101,9 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     }
                 }
                 "call" => {
-                    let Some(f) = n.child_by_field_name("function") else { continue };
+                    let Some(f) = n.child_by_field_name("function") else {
+                        continue;
+                    };
                     let (q, m) = self.resolve(f);
                     let (q, m) = (q.as_deref(), m.as_deref());
                     if self.eng.global_sanitizers.contains(q, m) {
@@ -1058,7 +1129,9 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                         continue;
                     }
                     // `request.args.get(...)`: the call on a source value is the source.
-                    if f.kind() == "attribute" && self.key_of(f).is_some_and(|k| !st.vars.contains_key(&k)) {
+                    if f.kind() == "attribute"
+                        && self.key_of(f).is_some_and(|k| !st.vars.contains_key(&k))
+                    {
                         if let Some(mut t) = self.value_source(f, st) {
                             if let Some(step) = Rc::make_mut(&mut t.path).first_mut() {
                                 step.node = n;
@@ -1100,9 +1173,22 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                         stack.push(v);
                     }
                 }
-                "comparison_operator" | "not_operator" | "lambda" | "integer" | "float"
-                | "true" | "false" | "none" | "comment" | "string_content" | "escape_sequence"
-                | "string_start" | "string_end" | "format_specifier" | "type" | "ellipsis" => {}
+                "comparison_operator"
+                | "not_operator"
+                | "lambda"
+                | "integer"
+                | "float"
+                | "true"
+                | "false"
+                | "none"
+                | "comment"
+                | "string_content"
+                | "escape_sequence"
+                | "string_start"
+                | "string_end"
+                | "format_specifier"
+                | "type"
+                | "ellipsis" => {}
                 "interpolation" => {
                     if let Some(e) = n.child_by_field_name("expression") {
                         stack.push(e);
@@ -1144,7 +1230,9 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         let bytes = q.as_bytes();
         for end in (0..=q.len()).filter(|&i| i == q.len() || bytes[i] == b'.') {
             let prefix = &q[..end];
-            let Some(sources) = self.eng.source_values.get(prefix) else { continue };
+            let Some(sources) = self.eng.source_values.get(prefix) else {
+                continue;
+            };
             for &si in sources {
                 let s = &self.eng.sources[si as usize];
                 if s.attributes.is_empty() {
@@ -1179,10 +1267,14 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     }
 
     fn check_sink_call(&mut self, call: Node<'t>, st: &State<'t>) {
-        let Some(f) = call.child_by_field_name("function") else { return };
+        let Some(f) = call.child_by_field_name("function") else {
+            return;
+        };
         let (q, m) = self.resolve(f);
         let mut sinks = Vec::new();
-        self.eng.sink_table.lookup(q.as_deref(), m.as_deref(), |i| sinks.push(*i));
+        self.eng
+            .sink_table
+            .lookup(q.as_deref(), m.as_deref(), |i| sinks.push(*i));
         if sinks.is_empty() {
             return;
         }
@@ -1226,7 +1318,9 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 }
             }
             for (label, arg) in candidates {
-                let Some(t) = self.eval(arg, st) else { continue };
+                let Some(t) = self.eval(arg, st) else {
+                    continue;
+                };
                 if t.kinds & sink.kinds == 0 || t.cleared & sink.rule_bit != 0 {
                     continue;
                 }
@@ -1319,12 +1413,20 @@ references = ["https://cwe.mitre.org/data/definitions/89.html"]
 
     fn body(stmts: &str) -> String {
         // Line 4 is the first statement of the function body.
-        format!("{PRELUDE}def view():\n{}", stmts.lines().map(|l| format!("    {l}\n")).collect::<String>())
+        format!(
+            "{PRELUDE}def view():\n{}",
+            stmts
+                .lines()
+                .map(|l| format!("    {l}\n"))
+                .collect::<String>()
+        )
     }
 
     #[test]
     fn path_lists_source_propagation_and_sink() {
-        let src = body("q = request.args.get('q')\nsql = 'SELECT * FROM t WHERE a = ' + q\ncur.execute(sql)");
+        let src = body(
+            "q = request.args.get('q')\nsql = 'SELECT * FROM t WHERE a = ' + q\ncur.execute(sql)",
+        );
         let f = scan(&sql(), &src);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].message, "cur.execute gets request.args.get('q')");
@@ -1350,9 +1452,23 @@ references = ["https://cwe.mitre.org/data/definitions/89.html"]
     #[test]
     fn parameterized_queries_do_not_fire() {
         let e = sql();
-        assert!(lines(&e, &body("q = request.args['q']\ncur.execute('SELECT * FROM t WHERE a = %s', (q,))")).is_empty());
-        assert!(lines(&e, &body("q = request.args['q']\nsql = 'SELECT 1 WHERE a = ?'\ncur.execute(sql, [q])")).is_empty());
-        assert_eq!(lines(&e, &body("q = request.args['q']\ncur.execute(sql=f'SELECT {q}')")), vec![5]);
+        assert!(lines(
+            &e,
+            &body("q = request.args['q']\ncur.execute('SELECT * FROM t WHERE a = %s', (q,))")
+        )
+        .is_empty());
+        assert!(lines(
+            &e,
+            &body("q = request.args['q']\nsql = 'SELECT 1 WHERE a = ?'\ncur.execute(sql, [q])")
+        )
+        .is_empty());
+        assert_eq!(
+            lines(
+                &e,
+                &body("q = request.args['q']\ncur.execute(sql=f'SELECT {q}')")
+            ),
+            vec![5]
+        );
     }
 
     #[test]
@@ -1395,7 +1511,13 @@ references = ["https://cwe.mitre.org/data/definitions/89.html"]
         // A rule-specific sanitizer clears only that rule; mixing with unsanitised data
         // keeps the taint.
         assert_eq!(
-            lines(&e, &body("a = mydb.escape(request.args['x'])\nb = request.args['y']\ncur.execute(a + b)")).len(),
+            lines(
+                &e,
+                &body(
+                    "a = mydb.escape(request.args['x'])\nb = request.args['y']\ncur.execute(a + b)"
+                )
+            )
+            .len(),
             1
         );
     }
@@ -1404,11 +1526,22 @@ references = ["https://cwe.mitre.org/data/definitions/89.html"]
     fn branches_merge_and_exits_stop_flow() {
         let e = sql();
         assert_eq!(
-            lines(&e, &body("if c:\n    a = request.args['x']\nelse:\n    a = 'k'\ncur.execute(a)")),
+            lines(
+                &e,
+                &body("if c:\n    a = request.args['x']\nelse:\n    a = 'k'\ncur.execute(a)")
+            ),
             vec![8]
         );
-        assert!(lines(&e, &body("a = request.args['x']\nif c:\n    a = 'k'\nelse:\n    a = 'j'\ncur.execute(a)")).is_empty());
-        assert!(lines(&e, &body("a = request.args['x']\nif c:\n    a = 'k'\nelse:\n    return\ncur.execute(a)")).is_empty());
+        assert!(lines(
+            &e,
+            &body("a = request.args['x']\nif c:\n    a = 'k'\nelse:\n    a = 'j'\ncur.execute(a)")
+        )
+        .is_empty());
+        assert!(lines(
+            &e,
+            &body("a = request.args['x']\nif c:\n    a = 'k'\nelse:\n    return\ncur.execute(a)")
+        )
+        .is_empty());
         assert!(lines(&e, &body("a = request.args['x']\ntry:\n    a = str(int(a))\nexcept ValueError:\n    raise\ncur.execute(a)")).is_empty());
         assert_eq!(
             lines(&e, &body("a = request.args['x']\ntry:\n    a = str(int(a))\nexcept ValueError:\n    pass\ncur.execute(a)")),
@@ -1429,18 +1562,46 @@ references = ["https://cwe.mitre.org/data/definitions/89.html"]
     #[test]
     fn allow_lists_untaint_in_scope() {
         let e = sql();
-        assert!(lines(&e, &body("a = request.args['x']\nif a in OK:\n    cur.execute(a)")).is_empty());
-        assert!(lines(&e, &body("a = request.args['x']\nif a not in OK:\n    raise ValueError()\ncur.execute(a)")).is_empty());
-        assert!(lines(&e, &body("a = request.args['x']\nif not a in OK:\n    return\ncur.execute(a)")).is_empty());
-        assert!(lines(&e, &body("a = request.args['x']\nif a not in OK:\n    pass\nelse:\n    cur.execute(a)")).is_empty());
+        assert!(lines(
+            &e,
+            &body("a = request.args['x']\nif a in OK:\n    cur.execute(a)")
+        )
+        .is_empty());
+        assert!(lines(
+            &e,
+            &body("a = request.args['x']\nif a not in OK:\n    raise ValueError()\ncur.execute(a)")
+        )
+        .is_empty());
+        assert!(lines(
+            &e,
+            &body("a = request.args['x']\nif not a in OK:\n    return\ncur.execute(a)")
+        )
+        .is_empty());
+        assert!(lines(
+            &e,
+            &body("a = request.args['x']\nif a not in OK:\n    pass\nelse:\n    cur.execute(a)")
+        )
+        .is_empty());
         // Without an exit the check does not protect the code after it.
-        assert_eq!(lines(&e, &body("a = request.args['x']\nif a not in OK:\n    log(a)\ncur.execute(a)")), vec![7]);
-        assert!(lines(&e, &body("a = request.args['x']\nif a.isdigit() and a in OK:\n    cur.execute(a)")).is_empty());
+        assert_eq!(
+            lines(
+                &e,
+                &body("a = request.args['x']\nif a not in OK:\n    log(a)\ncur.execute(a)")
+            ),
+            vec![7]
+        );
+        assert!(lines(
+            &e,
+            &body("a = request.args['x']\nif a.isdigit() and a in OK:\n    cur.execute(a)")
+        )
+        .is_empty());
     }
 
     #[test]
     fn source_kinds_filter_rules() {
-        let e = engine("[taint]\nsources = [\"environment\"]\n[[taint.sinks]]\ncallee = [\"*.execute\"]\n");
+        let e = engine(
+            "[taint]\nsources = [\"environment\"]\n[[taint.sinks]]\ncallee = [\"*.execute\"]\n",
+        );
         let src = "import os\nfrom flask import request\ncur.execute(os.getenv('Q'))\ncur.execute(request.args['q'])\ncur.execute(os.environ['X'])\n";
         assert_eq!(lines(&e, src), vec![3, 5]);
         let bad = parse_rule(
@@ -1449,7 +1610,10 @@ references = ["https://cwe.mitre.org/data/definitions/89.html"]
         )
         .unwrap();
         let err = Engine::new(Catalog::from_specs(vec![bad]).unwrap()).unwrap_err();
-        assert!(err.to_string().contains("unknown taint source kind `nope`"), "{err}");
+        assert!(
+            err.to_string().contains("unknown taint source kind `nope`"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -1465,7 +1629,11 @@ references = ["https://cwe.mitre.org/data/definitions/89.html"]
     fn deep_expressions_in_analysed_functions_do_not_overflow() {
         let e = sql();
         let n = 5_000;
-        let src = body(&format!("a = request.args['x']\nb = {}a{}\ncur.execute(b)", "(".repeat(n), ")".repeat(n)));
+        let src = body(&format!(
+            "a = request.args['x']\nb = {}a{}\ncur.execute(b)",
+            "(".repeat(n),
+            ")".repeat(n)
+        ));
         let got = std::thread::Builder::new()
             .stack_size(1 << 20)
             .spawn(move || lines(&e, &src))

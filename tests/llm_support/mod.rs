@@ -19,7 +19,10 @@ pub fn model_path(file: &str) -> Option<PathBuf> {
         return Some(path);
     }
     if std::env::var("PYWARD_SKIP_MODEL_TESTS").as_deref() == Ok("1") {
-        eprintln!("skipping: {} not found and PYWARD_SKIP_MODEL_TESTS=1", path.display());
+        eprintln!(
+            "skipping: {} not found and PYWARD_SKIP_MODEL_TESTS=1",
+            path.display()
+        );
         return None;
     }
     panic!(

@@ -20,12 +20,18 @@ pub fn binary() -> Option<PathBuf> {
     let path = std::env::var_os("PYWARD_LLAMA_SERVER")
         .filter(|p| !p.is_empty())
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/llama.cpp/build/bin/llama-server"));
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("target/llama.cpp/build/bin/llama-server")
+        });
     if path.is_file() {
         return Some(path);
     }
     if std::env::var("PYWARD_SKIP_LLAMA_SERVER").as_deref() == Ok("1") {
-        eprintln!("skipping: llama-server not found at {} and PYWARD_SKIP_LLAMA_SERVER=1", path.display());
+        eprintln!(
+            "skipping: llama-server not found at {} and PYWARD_SKIP_LLAMA_SERVER=1",
+            path.display()
+        );
         return None;
     }
     panic!(
@@ -53,7 +59,10 @@ pub fn model() -> PathBuf {
 /// they wait; on a 2-core machine shared with other builds, 2 threads measured 1.9 tokens/s of
 /// decode against 22 with 1 thread (SmolLM2, load average 7).
 pub fn threads() -> String {
-    std::env::var("PYWARD_LLAMA_THREADS").ok().filter(|t| t.parse::<u16>().is_ok_and(|n| n > 0)).unwrap_or_else(|| "1".into())
+    std::env::var("PYWARD_LLAMA_THREADS")
+        .ok()
+        .filter(|t| t.parse::<u16>().is_ok_and(|n| n > 0))
+        .unwrap_or_else(|| "1".into())
 }
 
 /// A port nothing listens on right now.
@@ -99,8 +108,27 @@ impl LlamaServer {
             let out = std::fs::File::create(&log).unwrap();
             let err = out.try_clone().unwrap();
             let child = Command::new(&bin)
-                .args(["-m", model.to_str().unwrap(), "--host", "127.0.0.1", "--port", &port.to_string()])
-                .args(["-c", "4096", "-t", &threads, "-tb", &threads, "-np", "1", "--no-webui", "-a", "smollm2"])
+                .args([
+                    "-m",
+                    model.to_str().unwrap(),
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    &port.to_string(),
+                ])
+                .args([
+                    "-c",
+                    "4096",
+                    "-t",
+                    &threads,
+                    "-tb",
+                    &threads,
+                    "-np",
+                    "1",
+                    "--no-webui",
+                    "-a",
+                    "smollm2",
+                ])
                 // Reusing a cached prompt prefix changes the numerics of the rest of the
                 // prompt, and at temperature 0 a near tie can flip: measured, the same guardrail
                 // request answered `injection: true`, then `false`. Without the prompt cache
@@ -112,7 +140,12 @@ impl LlamaServer {
                 .stderr(err)
                 .spawn()
                 .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
-            Some(LlamaServer { child, port, log, _dir: dir })
+            Some(LlamaServer {
+                child,
+                port,
+                log,
+                _dir: dir,
+            })
         }
     }
 
@@ -139,7 +172,10 @@ impl LlamaServer {
         while t0.elapsed() < limit {
             if let Ok(Some(status)) = self.child.try_wait() {
                 let log = self.log();
-                return Err(format!("exited with {status}; log tail:\n{}", tail(&log, 3000)));
+                return Err(format!(
+                    "exited with {status}; log tail:\n{}",
+                    tail(&log, 3000)
+                ));
             }
             if let Ok(r) = agent.get(&url).call() {
                 if r.status() == 200 {
@@ -148,7 +184,10 @@ impl LlamaServer {
             }
             std::thread::sleep(Duration::from_millis(200));
         }
-        Err(format!("no healthy /health within {limit:?}; log tail:\n{}", tail(&self.log(), 3000)))
+        Err(format!(
+            "no healthy /health within {limit:?}; log tail:\n{}",
+            tail(&self.log(), 3000)
+        ))
     }
 }
 

@@ -21,10 +21,18 @@ pub enum OpenAiError {
     },
 
     #[error("model `{model}` or URL {url} not found (HTTP 404): check --api-model and --base-url; the server said: {body}")]
-    NotFound { url: String, model: String, body: String },
+    NotFound {
+        url: String,
+        model: String,
+        body: String,
+    },
 
     #[error("HTTP {status} from {url}: {body}")]
-    Http { url: String, status: u16, body: String },
+    Http {
+        url: String,
+        status: u16,
+        body: String,
+    },
 
     #[error("cannot connect to {url} ({reason}); gave up after {attempts} attempt(s)")]
     Connect {
@@ -99,7 +107,10 @@ mod tests {
         assert!(m.contains("set OPENAI_API_KEY or --api-key-env"), "{m}");
         assert!(m.contains("$OPENAI_API_KEY is not set"), "{m}");
         assert!(e.is_fatal());
-        assert!(matches!(BackendError::from(e), BackendError::Unavailable(_)));
+        assert!(matches!(
+            BackendError::from(e),
+            BackendError::Unavailable(_)
+        ));
     }
 
     #[test]

@@ -117,7 +117,13 @@ impl OpenAiBackend {
         cfg.max_attempts = cfg.max_attempts.max(1);
         let (host, loopback) = parse_host(&cfg.base_url)?;
         let http = transport::Transport::new(&cfg, loopback);
-        Ok(OpenAiBackend { cfg: Arc::new(cfg), http, host, loopback, fatal: Arc::default() })
+        Ok(OpenAiBackend {
+            cfg: Arc::new(cfg),
+            http,
+            host,
+            loopback,
+            fatal: Arc::default(),
+        })
     }
 
     /// The base URL's host (`api.openai.com`, `127.0.0.1`, `::1`).
@@ -167,13 +173,23 @@ impl OpenAiBackend {
             let usage = answer.usage.unwrap_or_default();
             prompt_tokens += usage.prompt_tokens;
             completion_tokens += usage.completion_tokens;
-            let choice = answer.choices.into_iter().next().ok_or_else(|| self.bad("no choices in the answer"))?;
+            let choice = answer
+                .choices
+                .into_iter()
+                .next()
+                .ok_or_else(|| self.bad("no choices in the answer"))?;
             let content = match (choice.message.content, choice.message.refusal) {
                 (Some(c), _) => c,
-                (None, Some(r)) => return Err(OpenAiError::Schema(format!("the model refused: {}", error::snippet(&r, 200)))),
+                (None, Some(r)) => {
+                    return Err(OpenAiError::Schema(format!(
+                        "the model refused: {}",
+                        error::snippet(&r, 200)
+                    )))
+                }
                 (None, None) => String::new(),
             };
-            let checked = wire::parse_answer(&content).and_then(|v| schema::check(&req.schema, &v).map(|()| v));
+            let checked = wire::parse_answer(&content)
+                .and_then(|v| schema::check(&req.schema, &v).map(|()| v));
             match checked {
                 Ok(value) => {
                     let token_logprobs = choice
@@ -197,7 +213,10 @@ impl OpenAiBackend {
                         problem
                     };
                     if attempt == 0 {
-                        messages.push(WireMessage { role: "assistant", content });
+                        messages.push(WireMessage {
+                            role: "assistant",
+                            content,
+                        });
                         messages.push(WireMessage {
                             role: "user",
                             content: format!(
@@ -209,7 +228,9 @@ impl OpenAiBackend {
                 }
             }
         }
-        Err(OpenAiError::Schema(format!("the answer does not match the schema after a retry: {last_problem}")))
+        Err(OpenAiError::Schema(format!(
+            "the answer does not match the schema after a retry: {last_problem}"
+        )))
     }
 
     /// POSTs `body` to `/chat/completions`, unless an earlier fatal error says not to.
@@ -229,7 +250,10 @@ impl OpenAiBackend {
     }
 
     fn bad(&self, message: &str) -> OpenAiError {
-        OpenAiError::BadResponse { url: self.http.url().to_string(), message: message.into() }
+        OpenAiError::BadResponse {
+            url: self.http.url().to_string(),
+            message: message.into(),
+        }
     }
 }
 
@@ -256,16 +280,27 @@ pub fn stable_id(base_url: &str, model: &str) -> String {
 
 /// The host of an `http(s)` URL and whether it is loopback.
 fn parse_host(url: &str) -> Result<(String, bool), OpenAiError> {
-    let invalid = |reason: &str| OpenAiError::InvalidUrl { url: url.to_string(), reason: reason.into() };
+    let invalid = |reason: &str| OpenAiError::InvalidUrl {
+        url: url.to_string(),
+        reason: reason.into(),
+    };
     let uri: ureq::http::Uri = url.parse().map_err(|e| invalid(&format!("{e}")))?;
     match uri.scheme_str() {
         Some("http") | Some("https") => {}
         _ => return Err(invalid("it must start with http:// or https://")),
     }
-    let host = uri.host().filter(|h| !h.is_empty()).ok_or_else(|| invalid("it has no host"))?;
-    let host = host.trim_start_matches('[').trim_end_matches(']').to_string();
+    let host = uri
+        .host()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| invalid("it has no host"))?;
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
     let loopback = host.eq_ignore_ascii_case("localhost")
-        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
     Ok((host, loopback))
 }
 
@@ -282,7 +317,11 @@ mod tests {
             ("http://127.0.0.2/v1", "127.0.0.2", true),
             ("https://api.openai.com/v1", "api.openai.com", false),
             ("http://192.168.1.5:8000/v1", "192.168.1.5", false),
-            ("http://localhost.example.com/v1", "localhost.example.com", false),
+            (
+                "http://localhost.example.com/v1",
+                "localhost.example.com",
+                false,
+            ),
         ] {
             let b = OpenAiBackend::new(OpenAiConfig::new(url, "m")).unwrap();
             assert_eq!((b.host(), b.is_loopback()), (host, lo), "{url}");

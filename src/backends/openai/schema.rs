@@ -41,14 +41,32 @@ mod tests {
     #[test]
     fn stage_answers_are_checked_with_pointers() {
         let s = schema_of::<CalibrationAnswer>();
-        assert_eq!(check(&s, &json!({"verdict": "confirmed", "reason": "r", "sanitizer": ""})), Ok(()));
-        let e = check(&s, &json!({"verdict": "maybe", "reason": "r", "sanitizer": ""})).unwrap_err();
+        assert_eq!(
+            check(
+                &s,
+                &json!({"verdict": "confirmed", "reason": "r", "sanitizer": ""})
+            ),
+            Ok(())
+        );
+        let e = check(
+            &s,
+            &json!({"verdict": "maybe", "reason": "r", "sanitizer": ""}),
+        )
+        .unwrap_err();
         assert!(e.contains("/verdict"), "{e}");
         let e = check(&s, &json!({"verdict": "confirmed", "reason": "r"})).unwrap_err();
         assert!(e.contains("sanitizer"), "{e}");
-        let e = check(&s, &json!({"verdict": "confirmed", "reason": "r", "sanitizer": "", "x": 1})).unwrap_err();
+        let e = check(
+            &s,
+            &json!({"verdict": "confirmed", "reason": "r", "sanitizer": "", "x": 1}),
+        )
+        .unwrap_err();
         assert!(e.contains('x'), "{e}");
-        let e = check(&s, &json!({"verdict": "confirmed", "reason": "r".repeat(241), "sanitizer": ""})).unwrap_err();
+        let e = check(
+            &s,
+            &json!({"verdict": "confirmed", "reason": "r".repeat(241), "sanitizer": ""}),
+        )
+        .unwrap_err();
         assert!(e.contains("/reason"), "{e}");
     }
 }

@@ -72,7 +72,8 @@ impl Transport {
 
     /// POSTs `body`, retrying 429, 5xx and connection failures with exponential backoff.
     pub fn post_chat(&self, body: &serde_json::Value) -> Result<ChatResponse, OpenAiError> {
-        let bytes = serde_json::to_vec(body).map_err(|e| self.bad(&format!("cannot encode the request: {e}")))?;
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| self.bad(&format!("cannot encode the request: {e}")))?;
         let mut delay = self.cfg.backoff;
         let mut attempt = 1;
         loop {
@@ -90,7 +91,10 @@ impl Transport {
     }
 
     fn attempt(&self, bytes: &[u8], attempt: u32) -> Attempt {
-        let mut req = self.agent.post(&*self.url).header("Content-Type", "application/json");
+        let mut req = self
+            .agent
+            .post(&*self.url)
+            .header("Content-Type", "application/json");
         if let Some(a) = &self.auth {
             req = req.header("Authorization", &**a);
         }
@@ -99,17 +103,28 @@ impl Transport {
             Err(e) => return self.transport_error(e, attempt),
         };
         let status = resp.status().as_u16();
-        let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(retry_after);
-        let text = match resp.body_mut().with_config().limit(MAX_BODY).read_to_string() {
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(retry_after);
+        let text = match resp
+            .body_mut()
+            .with_config()
+            .limit(MAX_BODY)
+            .read_to_string()
+        {
             Ok(t) => t,
             Err(e) => return self.transport_error(e, attempt),
         };
         let url = self.url.to_string();
         match status {
-            200..=299 => Attempt::Done(
-                serde_json::from_str::<ChatResponse>(&text)
-                    .map_err(|e| self.bad(&format!("not a chat completion ({e}): {}", snippet(&text, 200)))),
-            ),
+            200..=299 => Attempt::Done(serde_json::from_str::<ChatResponse>(&text).map_err(|e| {
+                self.bad(&format!(
+                    "not a chat completion ({e}): {}",
+                    snippet(&text, 200)
+                ))
+            })),
             401 | 403 => Attempt::Done(Err(OpenAiError::Auth {
                 url,
                 status,
@@ -121,22 +136,47 @@ impl Transport {
                 model: self.cfg.model.clone(),
                 body: snippet(&text, 200),
             })),
-            429 | 500..=599 => Attempt::Retry(OpenAiError::Http { url, status, body: snippet(&text, 200) }, retry_after),
-            _ => Attempt::Done(Err(OpenAiError::Http { url, status, body: snippet(&text, 200) })),
+            429 | 500..=599 => Attempt::Retry(
+                OpenAiError::Http {
+                    url,
+                    status,
+                    body: snippet(&text, 200),
+                },
+                retry_after,
+            ),
+            _ => Attempt::Done(Err(OpenAiError::Http {
+                url,
+                status,
+                body: snippet(&text, 200),
+            })),
         }
     }
 
     /// A ureq error as an attempt's outcome: connection failures are retried, the rest not.
     fn transport_error(&self, e: ureq::Error, attempts: u32) -> Attempt {
         let url = self.url.to_string();
-        let connect = |reason: String| OpenAiError::Connect { url: url.clone(), reason, attempts };
+        let connect = |reason: String| OpenAiError::Connect {
+            url: url.clone(),
+            reason,
+            attempts,
+        };
         match e {
-            ureq::Error::Timeout(ureq::Timeout::Connect) => Attempt::Retry(connect("connect timed out".into()), None),
-            ureq::Error::Timeout(_) => Attempt::Done(Err(OpenAiError::Timeout { url, secs: self.cfg.timeout.as_secs() })),
-            ureq::Error::ConnectionFailed => Attempt::Retry(connect("connection failed".into()), None),
+            ureq::Error::Timeout(ureq::Timeout::Connect) => {
+                Attempt::Retry(connect("connect timed out".into()), None)
+            }
+            ureq::Error::Timeout(_) => Attempt::Done(Err(OpenAiError::Timeout {
+                url,
+                secs: self.cfg.timeout.as_secs(),
+            })),
+            ureq::Error::ConnectionFailed => {
+                Attempt::Retry(connect("connection failed".into()), None)
+            }
             ureq::Error::HostNotFound => Attempt::Done(Err(connect("host not found".into()))),
             ureq::Error::Io(io) => match io.kind() {
-                ErrorKind::TimedOut => Attempt::Done(Err(OpenAiError::Timeout { url, secs: self.cfg.timeout.as_secs() })),
+                ErrorKind::TimedOut => Attempt::Done(Err(OpenAiError::Timeout {
+                    url,
+                    secs: self.cfg.timeout.as_secs(),
+                })),
                 ErrorKind::ConnectionRefused
                 | ErrorKind::ConnectionReset
                 | ErrorKind::ConnectionAborted
@@ -151,7 +191,10 @@ impl Transport {
     }
 
     fn bad(&self, message: &str) -> OpenAiError {
-        OpenAiError::BadResponse { url: self.url.to_string(), message: message.into() }
+        OpenAiError::BadResponse {
+            url: self.url.to_string(),
+            message: message.into(),
+        }
     }
 }
 

@@ -125,7 +125,11 @@ pub fn parse_answer(content: &str) -> Result<Value, String> {
 /// lets the model wrap the JSON in a code fence and strips the fence from `content`. Empty when
 /// the tokens do not spell out `content`.
 pub fn value_token_logprobs(content: &str, tokens: &[TokenLogprob]) -> Vec<f32> {
-    let token_bytes = |t: &TokenLogprob| -> Vec<u8> { t.bytes.clone().unwrap_or_else(|| t.token.as_bytes().to_vec()) };
+    let token_bytes = |t: &TokenLogprob| -> Vec<u8> {
+        t.bytes
+            .clone()
+            .unwrap_or_else(|| t.token.as_bytes().to_vec())
+    };
     let spelled: Vec<u8> = tokens.iter().flat_map(token_bytes).collect();
     let body = content.trim().as_bytes();
     if body.is_empty() {
@@ -184,7 +188,9 @@ fn value_bytes(s: &[u8]) -> Vec<bool> {
                 let end = string_end(s, i);
                 if !expect_key {
                     // The characters between the quotes.
-                    free[i + 1..end.saturating_sub(1).max(i + 1)].iter_mut().for_each(|b| *b = true);
+                    free[i + 1..end.saturating_sub(1).max(i + 1)]
+                        .iter_mut()
+                        .for_each(|b| *b = true);
                 }
                 i = end;
             }
@@ -220,7 +226,11 @@ mod tests {
     use crate::pipeline::Stage;
 
     fn tok(t: &str, lp: f64) -> TokenLogprob {
-        TokenLogprob { token: t.into(), logprob: lp, bytes: None }
+        TokenLogprob {
+            token: t.into(),
+            logprob: lp,
+            bytes: None,
+        }
     }
 
     #[test]
@@ -249,7 +259,16 @@ mod tests {
     #[test]
     fn tokens_around_the_answer_are_left_out() {
         // llama-server: the model wrote a fence, the server stripped it from `content`.
-        let toks = [tok("```", -1.0), tok("json\n", -2.0), tok("{\"", -0.1), tok("a", -0.2), tok("\": ", -0.3), tok("7", -0.4), tok("}", -0.5), tok("\n```", -3.0)];
+        let toks = [
+            tok("```", -1.0),
+            tok("json\n", -2.0),
+            tok("{\"", -0.1),
+            tok("a", -0.2),
+            tok("\": ", -0.3),
+            tok("7", -0.4),
+            tok("}", -0.5),
+            tok("\n```", -3.0),
+        ];
         assert_eq!(value_token_logprobs("{\"a\": 7}", &toks), vec![-0.4]);
         assert_eq!(value_token_logprobs("\n{\"a\": 7}\n", &toks), vec![-0.4]);
     }
@@ -258,15 +277,27 @@ mod tests {
     fn tokens_that_do_not_spell_the_content_give_nothing() {
         assert!(value_token_logprobs("{\"a\": 1}", &[tok("{\"b\": 1}", -0.1)]).is_empty());
         assert!(value_token_logprobs("{\"a\": 1}", &[tok("{", -0.1)]).is_empty());
-        let with_bytes = TokenLogprob { token: "?".into(), logprob: -0.3, bytes: Some(b"{\"a\": 1}".to_vec()) };
-        assert_eq!(value_token_logprobs("{\"a\": 1}", &[with_bytes]), vec![-0.3]);
+        let with_bytes = TokenLogprob {
+            token: "?".into(),
+            logprob: -0.3,
+            bytes: Some(b"{\"a\": 1}".to_vec()),
+        };
+        assert_eq!(
+            value_token_logprobs("{\"a\": 1}", &[with_bytes]),
+            vec![-0.3]
+        );
     }
 
     #[test]
     fn answers_in_fences_are_unwrapped_and_prose_is_an_error() {
         assert_eq!(parse_answer(" {\"a\": 1}\n").unwrap(), json!({"a": 1}));
-        assert_eq!(parse_answer("```json\n{\"a\": [1]}\n```").unwrap(), json!({"a": [1]}));
-        assert!(parse_answer("I cannot help").unwrap_err().contains("not JSON"));
+        assert_eq!(
+            parse_answer("```json\n{\"a\": [1]}\n```").unwrap(),
+            json!({"a": [1]})
+        );
+        assert!(parse_answer("I cannot help")
+            .unwrap_err()
+            .contains("not JSON"));
     }
 
     #[test]
@@ -283,10 +314,22 @@ mod tests {
         let b = request_body("m", &req, &msgs);
         assert_eq!(b["model"], "m");
         assert_eq!(b["messages"][1], json!({"role": "user", "content": "u"}));
-        assert_eq!(b["temperature"].as_f64().map(|t| (t * 10.0).round()), Some(7.0));
-        assert_eq!((b["seed"].as_u64(), b["max_tokens"].as_u64()), (Some(3), Some(96)));
-        assert_eq!(b["response_format"]["json_schema"]["name"], "pyward_calibration");
-        assert_eq!(b["response_format"]["json_schema"]["schema"], json!({"type": "object"}));
+        assert_eq!(
+            b["temperature"].as_f64().map(|t| (t * 10.0).round()),
+            Some(7.0)
+        );
+        assert_eq!(
+            (b["seed"].as_u64(), b["max_tokens"].as_u64()),
+            (Some(3), Some(96))
+        );
+        assert_eq!(
+            b["response_format"]["json_schema"]["name"],
+            "pyward_calibration"
+        );
+        assert_eq!(
+            b["response_format"]["json_schema"]["schema"],
+            json!({"type": "object"})
+        );
         assert_eq!(b["response_format"]["json_schema"]["strict"], true);
         assert_eq!(b["logprobs"], true);
     }

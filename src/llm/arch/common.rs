@@ -19,7 +19,11 @@ impl RmsNorm {
         let weight = weight.dequantize(&weight.device())?.to_dtype(DType::F32)?;
         weight.dims1()?;
         let host = weight.to_vec1::<f32>()?;
-        Ok(Self { weight, host, eps: eps as f32 })
+        Ok(Self {
+            weight,
+            host,
+            eps: eps as f32,
+        })
     }
 
     /// Normalizes `x` in place, in host memory (same arithmetic as [`RmsNorm::forward`]).
@@ -182,15 +186,26 @@ impl Clone for KvCache {
     fn clone(&self) -> Self {
         let store = match &self.store {
             KvStore::Empty => KvStore::Empty,
-            KvStore::Host { k, v, kv_heads, head_dim } => {
-                KvStore::Host { k: k.clone(), v: v.clone(), kv_heads: *kv_heads, head_dim: *head_dim }
-            }
+            KvStore::Host {
+                k,
+                v,
+                kv_heads,
+                head_dim,
+            } => KvStore::Host {
+                k: k.clone(),
+                v: v.clone(),
+                kv_heads: *kv_heads,
+                head_dim: *head_dim,
+            },
             KvStore::Device { k, v, cap } => match (k.copy(), v.copy()) {
                 (Ok(k), Ok(v)) => KvStore::Device { k, v, cap: *cap },
                 _ => return Self::default(),
             },
         };
-        Self { store, len: self.len }
+        Self {
+            store,
+            len: self.len,
+        }
     }
 }
 
@@ -236,7 +251,12 @@ impl KvCache {
         if k.device().is_cpu() {
             // (1, kv_heads, seq, d) -> position-major rows.
             let rows = |t: &Tensor| -> Result<Vec<f32>> {
-                t.squeeze(0)?.transpose(0, 1)?.contiguous()?.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()
+                t.squeeze(0)?
+                    .transpose(0, 1)?
+                    .contiguous()?
+                    .to_dtype(DType::F32)?
+                    .flatten_all()?
+                    .to_vec1::<f32>()
             };
             let (kr, vr) = (rows(k)?, rows(v)?);
             let host = self.host_mut(kv_heads, d)?;
@@ -244,7 +264,10 @@ impl KvCache {
             host.1.extend_from_slice(&vr);
             self.len = need;
             let view = |buf: &[f32]| -> Result<Tensor> {
-                Tensor::from_slice(buf, (need, kv_heads, d), k.device())?.transpose(0, 1)?.contiguous()?.unsqueeze(0)
+                Tensor::from_slice(buf, (need, kv_heads, d), k.device())?
+                    .transpose(0, 1)?
+                    .contiguous()?
+                    .unsqueeze(0)
             };
             let KvStore::Host { k: kb, v: vb, .. } = &self.store else {
                 candle_core::bail!("key/value cache buffers missing")
@@ -269,27 +292,54 @@ impl KvCache {
 
     /// The host buffers, cut to the valid positions, ready for appending `kv_heads` heads of
     /// `head_dim` values per position. Fails when the cache holds another shape or a device store.
-    fn host_mut(&mut self, kv_heads: usize, head_dim: usize) -> Result<(&mut Vec<f32>, &mut Vec<f32>)> {
+    fn host_mut(
+        &mut self,
+        kv_heads: usize,
+        head_dim: usize,
+    ) -> Result<(&mut Vec<f32>, &mut Vec<f32>)> {
         if matches!(self.store, KvStore::Empty) || self.len == 0 {
-            if !matches!(&self.store, KvStore::Host { kv_heads: h, head_dim: d, .. } if *h == kv_heads && *d == head_dim) {
-                self.store = KvStore::Host { k: Vec::new(), v: Vec::new(), kv_heads, head_dim };
+            if !matches!(&self.store, KvStore::Host { kv_heads: h, head_dim: d, .. } if *h == kv_heads && *d == head_dim)
+            {
+                self.store = KvStore::Host {
+                    k: Vec::new(),
+                    v: Vec::new(),
+                    kv_heads,
+                    head_dim,
+                };
             }
         }
         let len = self.len;
         match &mut self.store {
-            KvStore::Host { k, v, kv_heads: h, head_dim: d } if *h == kv_heads && *d == head_dim => {
+            KvStore::Host {
+                k,
+                v,
+                kv_heads: h,
+                head_dim: d,
+            } if *h == kv_heads && *d == head_dim => {
                 k.truncate(len * kv_heads * head_dim);
                 v.truncate(len * kv_heads * head_dim);
                 Ok((k, v))
             }
-            _ => candle_core::bail!("key/value cache holds another layout than {kv_heads} heads of {head_dim}"),
+            _ => candle_core::bail!(
+                "key/value cache holds another layout than {kv_heads} heads of {head_dim}"
+            ),
         }
     }
 
     /// Appends one position (`kv_heads * head_dim` values each) to a host cache.
-    pub fn push_host(&mut self, k: &[f32], v: &[f32], kv_heads: usize, head_dim: usize) -> Result<()> {
+    pub fn push_host(
+        &mut self,
+        k: &[f32],
+        v: &[f32],
+        kv_heads: usize,
+        head_dim: usize,
+    ) -> Result<()> {
         if k.len() != kv_heads * head_dim || v.len() != k.len() {
-            candle_core::bail!("key/value row has {} values, expected {}", k.len(), kv_heads * head_dim)
+            candle_core::bail!(
+                "key/value row has {} values, expected {}",
+                k.len(),
+                kv_heads * head_dim
+            )
         }
         let (kb, vb) = self.host_mut(kv_heads, head_dim)?;
         kb.extend_from_slice(k);
@@ -301,9 +351,20 @@ impl KvCache {
     /// The host cache, `None` when it lives on a device (or is empty).
     pub fn host(&self) -> Option<HostKv<'_>> {
         match &self.store {
-            KvStore::Host { k, v, kv_heads, head_dim } => {
+            KvStore::Host {
+                k,
+                v,
+                kv_heads,
+                head_dim,
+            } => {
                 let n = self.len * kv_heads * head_dim;
-                Some(HostKv { k: &k[..n], v: &v[..n], kv_heads: *kv_heads, head_dim: *head_dim, len: self.len })
+                Some(HostKv {
+                    k: &k[..n],
+                    v: &v[..n],
+                    kv_heads: *kv_heads,
+                    head_dim: *head_dim,
+                    len: self.len,
+                })
             }
             _ => None,
         }
@@ -347,7 +408,13 @@ pub fn causal_mask(
 ///
 /// `q`: `(1, heads, seq, d)`, `k`/`v`: `(1, kv_heads, kv_len, d)` (may be strided views of the
 /// cache), `mask`: `(seq, kv_len)`. Returns `(seq, heads * d)`.
-pub fn attention(q: &Tensor, k: &Tensor, v: &Tensor, mask: Option<&Tensor>, scale: f64) -> Result<Tensor> {
+pub fn attention(
+    q: &Tensor,
+    k: &Tensor,
+    v: &Tensor,
+    mask: Option<&Tensor>,
+    scale: f64,
+) -> Result<Tensor> {
     let (_, heads, seq, d) = q.dims4()?;
     let (_, kv_heads, kv_len, _) = k.dims4()?;
     if heads % kv_heads != 0 {

@@ -39,7 +39,12 @@ impl Transformer {
     pub(super) fn step(&mut self, token: u32) -> Result<Vec<f32>> {
         let pos = self.pos;
         let ids = Tensor::new(&[token], &self.device)?;
-        let mut x = self.embed.embedding(&ids)?.flatten_all()?.to_dtype(DType::F32)?.to_vec1::<f32>()?;
+        let mut x = self
+            .embed
+            .embedding(&ids)?
+            .flatten_all()?
+            .to_dtype(DType::F32)?
+            .to_vec1::<f32>()?;
         let cfg = &self.cfg;
         if let Some(s) = cfg.embed_scale {
             let s = s as f32;
@@ -50,7 +55,10 @@ impl Transformer {
         let sc = &mut self.scratch;
         for layer in &mut self.layers {
             if layer.cache.len() != pos {
-                candle_core::bail!("key/value cache holds {} positions, expected {pos}", layer.cache.len())
+                candle_core::bail!(
+                    "key/value cache holds {} positions, expected {pos}",
+                    layer.cache.len()
+                )
             }
             let h = sized(&mut sc.h, x.len());
             h.copy_from_slice(&x);
@@ -118,8 +126,9 @@ fn activate(act: Activation, x: &mut [f32]) {
         Activation::Silu => x.iter_mut().for_each(|v| *v = *v / (1.0 + (-*v).exp())),
         Activation::GeluTanh => {
             const SQRT_TWO_OVER_PI: f32 = 0.797_884_6;
-            x.iter_mut()
-                .for_each(|v| *v = 0.5 * *v * (1.0 + (SQRT_TWO_OVER_PI * *v * (1.0 + 0.044715 * *v * *v)).tanh()));
+            x.iter_mut().for_each(|v| {
+                *v = 0.5 * *v * (1.0 + (SQRT_TWO_OVER_PI * *v * (1.0 + 0.044715 * *v * *v)).tanh())
+            });
         }
     }
 }
@@ -129,7 +138,12 @@ fn activate(act: Activation, x: &mut [f32]) {
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut acc = [0f32; 8];
     let (ac, bc) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ac.remainder().iter().zip(bc.remainder()).map(|(x, y)| x * y).sum();
+    let tail: f32 = ac
+        .remainder()
+        .iter()
+        .zip(bc.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
     for (x, y) in ac.zip(bc) {
         for i in 0..8 {
             acc[i] += x[i] * y[i];
@@ -151,8 +165,22 @@ struct Attention<'a> {
 /// Attention of one query over cached positions `first..kv.len`, grouped-query: query head `h`
 /// reads key/value head `h / (heads / kv_heads)`. Heads run in parallel on the inference pool
 /// when there are threads and enough positions.
-fn attend(q: &[f32], kv: &HostKv<'_>, heads: usize, first: usize, scale: f32, out: &mut [f32], scores: &mut Vec<f32>) {
-    let a = Attention { q, kv, heads, first, scale };
+fn attend(
+    q: &[f32],
+    kv: &HostKv<'_>,
+    heads: usize,
+    first: usize,
+    scale: f32,
+    out: &mut [f32],
+    scores: &mut Vec<f32>,
+) {
+    let a = Attention {
+        q,
+        kv,
+        heads,
+        first,
+        scale,
+    };
     let d = kv.head_dim;
     let threads = crate::llm::kernels::threads();
     if threads > 1 && (kv.len - first) * heads * d >= 1 << 15 {
@@ -178,7 +206,9 @@ impl Attention<'_> {
         {
             use std::sync::OnceLock;
             static AVX2: OnceLock<bool> = OnceLock::new();
-            if *AVX2.get_or_init(|| std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")) {
+            if *AVX2.get_or_init(|| {
+                std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
+            }) {
                 // SAFETY: the CPU has AVX2 and FMA (checked above).
                 return unsafe { self.head_avx2(h, oh, scores) };
             }
@@ -200,7 +230,9 @@ impl Attention<'_> {
         let g = h / (self.heads / kh);
         let qh = &self.q[h * d..(h + 1) * d];
         scores.clear();
-        scores.extend((first..kv.len).map(|j| dot(qh, &kv.k[j * stride + g * d..][..d]) * self.scale));
+        scores.extend(
+            (first..kv.len).map(|j| dot(qh, &kv.k[j * stride + g * d..][..d]) * self.scale),
+        );
         let max = scores.iter().fold(f32::NEG_INFINITY, |m, &s| m.max(s));
         let mut sum = 0f32;
         for s in scores.iter_mut() {

@@ -23,7 +23,9 @@ pub struct Gemma3Options {
 
 impl Default for Gemma3Options {
     fn default() -> Self {
-        Self { activation: Activation::GeluTanh }
+        Self {
+            activation: Activation::GeluTanh,
+        }
     }
 }
 
@@ -36,7 +38,9 @@ pub fn load(src: &mut GgufSource<'_>) -> Result<Transformer, ModelError> {
 pub fn load_with(src: &mut GgufSource<'_>, opts: Gemma3Options) -> Result<Transformer, ModelError> {
     let a = "gemma3";
     let heads = src.u32(&format!("{a}.attention.head_count"))?;
-    let kv_heads = src.u32_opt(&format!("{a}.attention.head_count_kv"))?.unwrap_or(heads);
+    let kv_heads = src
+        .u32_opt(&format!("{a}.attention.head_count_kv"))?
+        .unwrap_or(heads);
     let hidden = src.u32(&format!("{a}.embedding_length"))?;
     let head_dim = src.u32(&format!("{a}.attention.key_length"))?;
     let window = src.u32(&format!("{a}.attention.sliding_window"))?;
@@ -66,7 +70,11 @@ pub fn load_with(src: &mut GgufSource<'_>, opts: Gemma3Options) -> Result<Transf
         Rope::new(head_dim, local_base, RopeStyle::Neox, src.device())?,
         Rope::new(head_dim, global_base, RopeStyle::Neox, src.device())?,
     ];
-    let spec = LayerSpec { qk_norm: true, post_norms: true, ..Default::default() };
+    let spec = LayerSpec {
+        qk_norm: true,
+        post_norms: true,
+        ..Default::default()
+    };
     super::llama::build(src, cfg, spec, ropes, move |i| {
         if (i + 1) % pattern == 0 {
             (1, None)

@@ -17,7 +17,9 @@ pub fn load(src: &mut GgufSource<'_>) -> Result<Transformer, ModelError> {
         });
     }
     let heads = src.u32(&format!("{a}.attention.head_count"))?;
-    let kv_heads = src.u32_opt(&format!("{a}.attention.head_count_kv"))?.unwrap_or(heads);
+    let kv_heads = src
+        .u32_opt(&format!("{a}.attention.head_count_kv"))?
+        .unwrap_or(heads);
     let hidden = src.u32(&format!("{a}.embedding_length"))?;
     let head_dim = match src.u32_opt(&format!("{a}.attention.key_length"))? {
         Some(d) => d,
@@ -79,5 +81,7 @@ pub(crate) fn build(
     }
     let norm = src.norm("output_norm.weight", cfg.hidden, cfg.eps)?;
     let device = src.device().clone();
-    Ok(Transformer::new(cfg, embed, layers, norm, output, ropes, &device))
+    Ok(Transformer::new(
+        cfg, embed, layers, norm, output, ropes, &device,
+    ))
 }

@@ -54,7 +54,13 @@ pub struct GgufSource<'a> {
 
 impl<'a> GgufSource<'a> {
     /// Wraps an opened, header-validated GGUF file.
-    pub fn new(path: &Path, content: &'a Content, file: File, device: &Device, requantize: Requantize) -> Self {
+    pub fn new(
+        path: &Path,
+        content: &'a Content,
+        file: File,
+        device: &Device,
+        requantize: Requantize,
+    ) -> Self {
         Self {
             path: path.to_path_buf(),
             content,
@@ -78,7 +84,10 @@ impl<'a> GgufSource<'a> {
     }
 
     fn missing(&self, key: &str) -> ModelError {
-        ModelError::MissingMetadata { path: self.path.clone(), key: key.to_string() }
+        ModelError::MissingMetadata {
+            path: self.path.clone(),
+            key: key.to_string(),
+        }
     }
 
     /// A metadata value, if present.
@@ -134,7 +143,11 @@ impl<'a> GgufSource<'a> {
     }
 
     fn tensor_err(&self, name: &str, reason: impl Into<String>) -> ModelError {
-        ModelError::MissingTensor { path: self.path.clone(), name: name.to_string(), reason: reason.into() }
+        ModelError::MissingTensor {
+            path: self.path.clone(),
+            name: name.to_string(),
+            reason: reason.into(),
+        }
     }
 
     /// Reads tensor `name` as stored, checking its shape against `dims` (candle order: rows first).
@@ -145,9 +158,14 @@ impl<'a> GgufSource<'a> {
         let t = self
             .content
             .tensor(&mut self.file, name, &self.device)
-            .map_err(|e| ModelError::from_candle_on(e, &self.device, &format!("loading tensor `{name}`")))?;
+            .map_err(|e| {
+                ModelError::from_candle_on(e, &self.device, &format!("loading tensor `{name}`"))
+            })?;
         if t.shape().dims() != dims {
-            return Err(self.tensor_err(name, format!("shape {:?}, expected {:?}", t.shape().dims(), dims)));
+            return Err(self.tensor_err(
+                name,
+                format!("shape {:?}, expected {:?}", t.shape().dims(), dims),
+            ));
         }
         Ok(t)
     }
@@ -181,10 +199,19 @@ impl<'a> GgufSource<'a> {
     }
 
     /// A linear layer with an f32 bias `bias` of shape `(out,)`.
-    pub fn linear_bias(&mut self, name: &str, bias: &str, out: usize, inp: usize) -> Result<QLinear, ModelError> {
+    pub fn linear_bias(
+        &mut self,
+        name: &str,
+        bias: &str,
+        out: usize,
+        inp: usize,
+    ) -> Result<QLinear, ModelError> {
         let t = self.qtensor(name, &[out, inp])?;
         let t = self.maybe_requantize(name, t)?;
-        let b = self.qtensor(bias, &[out])?.dequantize(&self.device)?.to_dtype(DType::F32)?;
+        let b = self
+            .qtensor(bias, &[out])?
+            .dequantize(&self.device)?
+            .to_dtype(DType::F32)?;
         Ok(QLinear::new(Arc::new(t), Some(b))?)
     }
 
@@ -202,6 +229,9 @@ impl<'a> GgufSource<'a> {
 
     /// The shape of tensor `name` in the file (candle order), if present.
     pub fn tensor_dims(&self, name: &str) -> Option<Vec<usize>> {
-        self.content.tensor_infos.get(name).map(|i| i.shape.dims().to_vec())
+        self.content
+            .tensor_infos
+            .get(name)
+            .map(|i| i.shape.dims().to_vec())
     }
 }

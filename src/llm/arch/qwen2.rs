@@ -10,7 +10,9 @@ use crate::llm::model::ModelError;
 pub fn load(src: &mut GgufSource<'_>) -> Result<Transformer, ModelError> {
     let a = "qwen2";
     let heads = src.u32(&format!("{a}.attention.head_count"))?;
-    let kv_heads = src.u32_opt(&format!("{a}.attention.head_count_kv"))?.unwrap_or(heads);
+    let kv_heads = src
+        .u32_opt(&format!("{a}.attention.head_count_kv"))?
+        .unwrap_or(heads);
     let hidden = src.u32(&format!("{a}.embedding_length"))?;
     let head_dim = if heads > 0 { hidden / heads } else { 0 };
     let cfg = Config {
@@ -31,6 +33,9 @@ pub fn load(src: &mut GgufSource<'_>) -> Result<Transformer, ModelError> {
     super::transformer::check_config(src, &cfg)?;
     let base = src.f32_or(&format!("{a}.rope.freq_base"), 10_000.0)?;
     let rope = Rope::new(head_dim, base, RopeStyle::Neox, src.device())?;
-    let spec = LayerSpec { qkv_bias: true, ..Default::default() };
+    let spec = LayerSpec {
+        qkv_bias: true,
+        ..Default::default()
+    };
     super::llama::build(src, cfg, spec, vec![rope], |_| (0, None))
 }

@@ -10,7 +10,9 @@ use crate::llm::model::ModelError;
 pub fn load(src: &mut GgufSource<'_>) -> Result<Transformer, ModelError> {
     let a = "qwen3";
     let heads = src.u32(&format!("{a}.attention.head_count"))?;
-    let kv_heads = src.u32_opt(&format!("{a}.attention.head_count_kv"))?.unwrap_or(heads);
+    let kv_heads = src
+        .u32_opt(&format!("{a}.attention.head_count_kv"))?
+        .unwrap_or(heads);
     let hidden = src.u32(&format!("{a}.embedding_length"))?;
     let head_dim = match src.u32_opt(&format!("{a}.attention.key_length"))? {
         Some(d) => d,
@@ -35,6 +37,9 @@ pub fn load(src: &mut GgufSource<'_>) -> Result<Transformer, ModelError> {
     super::transformer::check_config(src, &cfg)?;
     let base = src.f32_or(&format!("{a}.rope.freq_base"), 1_000_000.0)?;
     let rope = Rope::new(head_dim, base, RopeStyle::Neox, src.device())?;
-    let spec = LayerSpec { qk_norm: true, ..Default::default() };
+    let spec = LayerSpec {
+        qk_norm: true,
+        ..Default::default()
+    };
     super::llama::build(src, cfg, spec, vec![rope], |_| (0, None))
 }

@@ -3,7 +3,9 @@
 //! projection biases, query/key norms, post-norms, sliding-window layers), final norm and
 //! output projection. The key/value cache lives here and can be truncated (prefix cache).
 
-use super::common::{attention, causal_mask, last_row, logits_vec, Activation, KvCache, RmsNorm, Rope};
+use super::common::{
+    attention, causal_mask, last_row, logits_vec, Activation, KvCache, RmsNorm, Rope,
+};
 use super::GgufSource;
 use crate::llm::kernels::{QLinear, Repack};
 use crate::llm::model::{CausalLm, ModelError};
@@ -77,12 +79,32 @@ impl Layer {
         window: Option<usize>,
     ) -> Result<Self, ModelError> {
         let p = format!("blk.{i}");
-        let (h, qd, kvd, f) = (cfg.hidden, cfg.heads * cfg.head_dim, cfg.kv_heads * cfg.head_dim, cfg.ffn);
+        let (h, qd, kvd, f) = (
+            cfg.hidden,
+            cfg.heads * cfg.head_dim,
+            cfg.kv_heads * cfg.head_dim,
+            cfg.ffn,
+        );
         let (q, k, v) = if spec.qkv_bias {
             (
-                src.linear_bias(&format!("{p}.attn_q.weight"), &format!("{p}.attn_q.bias"), qd, h)?,
-                src.linear_bias(&format!("{p}.attn_k.weight"), &format!("{p}.attn_k.bias"), kvd, h)?,
-                src.linear_bias(&format!("{p}.attn_v.weight"), &format!("{p}.attn_v.bias"), kvd, h)?,
+                src.linear_bias(
+                    &format!("{p}.attn_q.weight"),
+                    &format!("{p}.attn_q.bias"),
+                    qd,
+                    h,
+                )?,
+                src.linear_bias(
+                    &format!("{p}.attn_k.weight"),
+                    &format!("{p}.attn_k.bias"),
+                    kvd,
+                    h,
+                )?,
+                src.linear_bias(
+                    &format!("{p}.attn_v.weight"),
+                    &format!("{p}.attn_v.bias"),
+                    kvd,
+                    h,
+                )?,
             )
         } else {
             (
@@ -129,11 +151,21 @@ impl Layer {
 
     /// Every linear layer of the block, for inspection (benchmarks, tests).
     pub fn linears(&self) -> [&QLinear; 7] {
-        [&self.q, &self.k, &self.v, &self.o, &self.gate, &self.up, &self.down]
+        [
+            &self.q, &self.k, &self.v, &self.o, &self.gate, &self.up, &self.down,
+        ]
     }
 
     fn linears_mut(&mut self) -> [&mut QLinear; 7] {
-        [&mut self.q, &mut self.k, &mut self.v, &mut self.o, &mut self.gate, &mut self.up, &mut self.down]
+        [
+            &mut self.q,
+            &mut self.k,
+            &mut self.v,
+            &mut self.o,
+            &mut self.gate,
+            &mut self.up,
+            &mut self.down,
+        ]
     }
 }
 
@@ -201,12 +233,16 @@ impl Transformer {
 
     /// Sets when the batched prefill kernel is used (see [`QLinear::set_prefill_min_rows`]).
     pub fn set_prefill_min_rows(&mut self, rows: Option<usize>) {
-        self.all_linears_mut().for_each(|l| l.set_prefill_min_rows(rows));
+        self.all_linears_mut()
+            .for_each(|l| l.set_prefill_min_rows(rows));
     }
 
     /// Every linear layer: the blocks' projections and the output.
     fn all_linears_mut(&mut self) -> impl Iterator<Item = &mut QLinear> {
-        self.layers.iter_mut().flat_map(|l| l.linears_mut()).chain(std::iter::once(&mut self.output))
+        self.layers
+            .iter_mut()
+            .flat_map(|l| l.linears_mut())
+            .chain(std::iter::once(&mut self.output))
     }
 
     /// Limits candle's repacked weight copies (see [`crate::llm::kernels::repack`]).
@@ -276,9 +312,24 @@ impl Transformer {
                 }
             };
             let h = layer.attn_norm.forward(&x)?;
-            let q = layer.q.forward(&h)?.reshape((1, seq, heads, hd))?.transpose(1, 2)?.contiguous()?;
-            let k = layer.k.forward(&h)?.reshape((1, seq, kv_heads, hd))?.transpose(1, 2)?.contiguous()?;
-            let v = layer.v.forward(&h)?.reshape((1, seq, kv_heads, hd))?.transpose(1, 2)?.contiguous()?;
+            let q = layer
+                .q
+                .forward(&h)?
+                .reshape((1, seq, heads, hd))?
+                .transpose(1, 2)?
+                .contiguous()?;
+            let k = layer
+                .k
+                .forward(&h)?
+                .reshape((1, seq, kv_heads, hd))?
+                .transpose(1, 2)?
+                .contiguous()?;
+            let v = layer
+                .v
+                .forward(&h)?
+                .reshape((1, seq, kv_heads, hd))?
+                .transpose(1, 2)?
+                .contiguous()?;
             let q = match &layer.q_norm {
                 Some(n) => n.forward(&q)?,
                 None => q,
@@ -330,14 +381,22 @@ impl Transformer {
 impl CausalLm for Transformer {
     fn forward(&mut self, tokens: &[u32]) -> Result<Vec<f32>, ModelError> {
         if tokens.is_empty() {
-            return Err(ModelError::Message("forward needs at least one token".into()));
+            return Err(ModelError::Message(
+                "forward needs at least one token".into(),
+            ));
         }
         if let Some(&bad) = tokens.iter().find(|&&t| t as usize >= self.cfg.vocab_size) {
-            return Err(ModelError::InvalidToken { token: bad, vocab_size: self.cfg.vocab_size });
+            return Err(ModelError::InvalidToken {
+                token: bad,
+                vocab_size: self.cfg.vocab_size,
+            });
         }
         let needed = self.pos + tokens.len();
         if needed > self.cfg.context_length {
-            return Err(ModelError::ContextOverflow { needed, limit: self.cfg.context_length });
+            return Err(ModelError::ContextOverflow {
+                needed,
+                limit: self.cfg.context_length,
+            });
         }
         let start = self.pos;
         match self.run(tokens) {
@@ -348,7 +407,11 @@ impl CausalLm for Transformer {
             Err(e) => {
                 // Leave the cache as it was before the failed call.
                 self.reset_caches_to(start);
-                Err(ModelError::from_candle_on(e, &self.device, "running the model"))
+                Err(ModelError::from_candle_on(
+                    e,
+                    &self.device,
+                    "running the model",
+                ))
             }
         }
     }

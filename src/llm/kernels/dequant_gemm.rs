@@ -37,7 +37,12 @@ thread_local! {
 ///
 /// Returns `Ok(false)` (and leaves `dst` untouched) when the weight type is not supported or
 /// the weight is not in CPU memory.
-pub fn matmul(weight: &QTensor, lhs: &[f32], m: usize, dst: &mut [f32]) -> candle_core::Result<bool> {
+pub fn matmul(
+    weight: &QTensor,
+    lhs: &[f32],
+    m: usize,
+    dst: &mut [f32],
+) -> candle_core::Result<bool> {
     let (n, k) = weight.shape().dims2()?;
     if lhs.len() != m * k || dst.len() != m * n {
         candle_core::bail!("prefill matmul: shapes do not match (m={m}, k={k}, n={n})")
@@ -59,7 +64,9 @@ pub fn matmul(weight: &QTensor, lhs: &[f32], m: usize, dst: &mut [f32]) -> candl
 fn to_float<T: GgmlType>(src: &[T], out: &mut [f32]) {
     if T::DTYPE == GgmlDType::Q4_1 {
         // SAFETY: plain bytes of candle's `#[repr(C)]` blocks.
-        let bytes = unsafe { std::slice::from_raw_parts(src.as_ptr() as *const u8, std::mem::size_of_val(src)) };
+        let bytes = unsafe {
+            std::slice::from_raw_parts(src.as_ptr() as *const u8, std::mem::size_of_val(src))
+        };
         if super::gemv::unpack_q4_1(bytes, out) {
             return;
         }

@@ -89,15 +89,21 @@ pub fn supports(dtype: GgmlDType) -> bool {
 pub fn gemv(weight: &QTensor, x: &mut ActRow, dst: &mut [f32]) -> candle_core::Result<bool> {
     let (n, k) = weight.shape().dims2()?;
     if x.x.len() != k || dst.len() != n {
-        candle_core::bail!("gemv: shapes do not match (n={n}, k={k}, x={}, dst={})", x.x.len(), dst.len())
+        candle_core::bail!(
+            "gemv: shapes do not match (n={n}, k={k}, x={}, dst={})",
+            x.x.len(),
+            dst.len()
+        )
     }
     if !weight.device().is_cpu() || !supports(weight.dtype()) {
         return Ok(false);
     }
     let data = weight.data()?;
     let bytes: &[u8] = &data;
-    let own = matches!(weight.dtype(), GgmlDType::Q8_0 | GgmlDType::Q4_0 | GgmlDType::Q4_1)
-        && k % QK == 0
+    let own = matches!(
+        weight.dtype(),
+        GgmlDType::Q8_0 | GgmlDType::Q4_0 | GgmlDType::Q4_1
+    ) && k % QK == 0
         && simd::available();
     if own {
         x.quantize();
@@ -143,7 +149,9 @@ fn split_rows(n: usize, k: usize, dst: &mut [f32], f: impl Fn(usize, &mut [f32])
     }
     let chunk = n.div_ceil(threads * 4).max(16);
     super::threads::pool().install(|| {
-        dst.par_chunks_mut(chunk).enumerate().for_each(|(i, out)| f(i * chunk, out));
+        dst.par_chunks_mut(chunk)
+            .enumerate()
+            .for_each(|(i, out)| f(i * chunk, out));
     });
 }
 
@@ -302,9 +310,20 @@ mod simd {
     macro_rules! four_rows {
         ($name:ident, $bytes:expr, $block:ident) => {
             #[target_feature(enable = "avx2,fma,f16c")]
-            pub unsafe fn $name(rows: &[u8], row_bytes: usize, qs: &[i8], d: &[f32], s: &[f32]) -> [f32; 4] {
+            pub unsafe fn $name(
+                rows: &[u8],
+                row_bytes: usize,
+                qs: &[i8],
+                d: &[f32],
+                s: &[f32],
+            ) -> [f32; 4] {
                 let nb = d.len();
-                assert!(rows.len() == 4 * row_bytes && row_bytes == nb * $bytes && qs.len() == nb * 32 && s.len() == nb);
+                assert!(
+                    rows.len() == 4 * row_bytes
+                        && row_bytes == nb * $bytes
+                        && qs.len() == nb * 32
+                        && s.len() == nb
+                );
                 let (w, x) = (rows.as_ptr(), qs.as_ptr() as *const u8);
                 let mut acc = [_mm256_setzero_ps(); 4];
                 let mut off = [0f32; 4];
@@ -313,19 +332,27 @@ mod simd {
                         // The next 4 rows stream in while these are multiplied.
                         if PREFETCH {
                             for r in 4..8 {
-                                _mm_prefetch::<_MM_HINT_T0>(w.wrapping_add(r * row_bytes + b * $bytes) as *const i8);
+                                _mm_prefetch::<_MM_HINT_T0>(
+                                    w.wrapping_add(r * row_bytes + b * $bytes) as *const i8,
+                                );
                             }
                         }
                         let xv = load(x.add(b * 32));
                         let (dx, sx) = (*d.get_unchecked(b), *s.get_unchecked(b));
                         for r in 0..4 {
-                            let (v, o) = $block(w.add(r * row_bytes + b * $bytes), xv, dx, sx, acc[r]);
+                            let (v, o) =
+                                $block(w.add(r * row_bytes + b * $bytes), xv, dx, sx, acc[r]);
                             acc[r] = v;
                             off[r] += o;
                         }
                     }
                 }
-                [hsum(acc[0]) + off[0], hsum(acc[1]) + off[1], hsum(acc[2]) + off[2], hsum(acc[3]) + off[3]]
+                [
+                    hsum(acc[0]) + off[0],
+                    hsum(acc[1]) + off[1],
+                    hsum(acc[2]) + off[2],
+                    hsum(acc[3]) + off[3],
+                ]
             }
         };
     }
@@ -358,7 +385,10 @@ mod simd {
         unsafe {
             let dw = f16_at(p);
             let t = mul_u8_i8(nibbles(p.add(2)), xv);
-            (_mm256_fmadd_ps(_mm256_set1_ps(dw * dx), t, acc), -8.0 * dw * sx)
+            (
+                _mm256_fmadd_ps(_mm256_set1_ps(dw * dx), t, acc),
+                -8.0 * dw * sx,
+            )
         }
     }
 
@@ -418,20 +448,32 @@ mod tests {
     use candle_core::{Device, Tensor};
 
     fn weight(dtype: GgmlDType, n: usize, k: usize) -> QTensor {
-        let vals: Vec<f32> = (0..n * k).map(|i| ((i * 7919 % 1000) as f32 / 500.0 - 1.0) * 0.3).collect();
+        let vals: Vec<f32> = (0..n * k)
+            .map(|i| ((i * 7919 % 1000) as f32 / 500.0 - 1.0) * 0.3)
+            .collect();
         let t = Tensor::from_vec(vals, (n, k), &Device::Cpu).unwrap();
         QTensor::quantize(&t, dtype).unwrap()
     }
 
     fn activation(k: usize) -> Vec<f32> {
-        (0..k).map(|i| ((i * 31 % 97) as f32 / 48.0 - 1.0) * 2.0).collect()
+        (0..k)
+            .map(|i| ((i * 31 % 97) as f32 / 48.0 - 1.0) * 2.0)
+            .collect()
     }
 
     /// The exact product of the dequantized weight and the f32 activation.
     fn reference(w: &QTensor, x: &[f32]) -> Vec<f32> {
         let (n, k) = w.shape().dims2().unwrap();
-        let wf = w.dequantize(&Device::Cpu).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
-        (0..n).map(|r| (0..k).map(|c| wf[r * k + c] * x[c]).sum()).collect()
+        let wf = w
+            .dequantize(&Device::Cpu)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
+        (0..n)
+            .map(|r| (0..k).map(|c| wf[r * k + c] * x[c]).sum())
+            .collect()
     }
 
     #[test]
@@ -451,12 +493,18 @@ mod tests {
             let mut act = ActRow::default();
             act.set(&x);
             let mut dst = vec![f32::NAN; n];
-            assert!(gemv(&w, &mut act, &mut dst).unwrap(), "{dtype:?} not handled");
+            assert!(
+                gemv(&w, &mut act, &mut dst).unwrap(),
+                "{dtype:?} not handled"
+            );
             let want = reference(&w, &x);
             let scale = want.iter().fold(0f32, |m, v| m.max(v.abs()));
             for (r, (got, want)) in dst.iter().zip(&want).enumerate() {
                 // The activation is rounded to 8 bits per block: allow 1% of the largest output.
-                assert!((got - want).abs() <= 0.01 * scale, "{dtype:?} row {r}: {got} vs {want}");
+                assert!(
+                    (got - want).abs() <= 0.01 * scale,
+                    "{dtype:?} row {r}: {got} vs {want}"
+                );
             }
         }
     }
@@ -483,7 +531,10 @@ mod tests {
             };
             assert!(ok);
             for (r, (a, b)) in own.iter().zip(&theirs).enumerate() {
-                assert!((a - b).abs() <= 1e-3 * (1.0 + b.abs()), "{dtype:?} row {r}: {a} vs {b}");
+                assert!(
+                    (a - b).abs() <= 1e-3 * (1.0 + b.abs()),
+                    "{dtype:?} row {r}: {a} vs {b}"
+                );
             }
         }
     }
@@ -493,8 +544,9 @@ mod tests {
         let w = weight(GgmlDType::Q4_1, 3, 256);
         let data = w.data().unwrap();
         // SAFETY: a CPU Q4_1 tensor's storage is a `Vec<BlockQ4_1>`.
-        let blocks: &[BlockQ4_1] =
-            unsafe { std::slice::from_raw_parts(data.as_ptr() as *const BlockQ4_1, data.len() / 20) };
+        let blocks: &[BlockQ4_1] = unsafe {
+            std::slice::from_raw_parts(data.as_ptr() as *const BlockQ4_1, data.len() / 20)
+        };
         let (mut ours, mut theirs) = (vec![0f32; 3 * 256], vec![0f32; 3 * 256]);
         if !unpack_q4_1(&data, &mut ours) {
             return;

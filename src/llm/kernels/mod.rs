@@ -35,8 +35,13 @@ macro_rules! match_block_type {
 
 /// The weight's bytes as `n_blocks` blocks of `T`, when they are exactly that: candle stores a
 /// CPU quantized tensor as a `Vec` of the block type named by its dtype.
-fn as_blocks<T: candle_core::quantized::k_quants::GgmlType>(bytes: &[u8], n_blocks: usize) -> Option<&[T]> {
-    if bytes.len() != n_blocks * std::mem::size_of::<T>() || (bytes.as_ptr() as usize) % std::mem::align_of::<T>() != 0 {
+fn as_blocks<T: candle_core::quantized::k_quants::GgmlType>(
+    bytes: &[u8],
+    n_blocks: usize,
+) -> Option<&[T]> {
+    if bytes.len() != n_blocks * std::mem::size_of::<T>()
+        || (bytes.as_ptr() as usize) % std::mem::align_of::<T>() != 0
+    {
         return None;
     }
     // SAFETY: length and alignment checked above; every bit pattern is a valid block (integers
@@ -50,8 +55,8 @@ pub mod repack;
 mod threads;
 
 pub use repack::Repack;
-pub use threads::{set_threads, threads, ThreadsError};
 pub(crate) use threads::pool;
+pub use threads::{set_threads, threads, ThreadsError};
 
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
 use candle_core::{Module, Result, Tensor};
@@ -70,7 +75,9 @@ pub fn candle_has_packed_int8(dtype: GgmlDType, n: usize, k: usize) -> bool {
         let vnni = *VNNI.get_or_init(|| {
             std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512vnni")
         });
-        vnni && matches!(dtype, GgmlDType::Q8_0 | GgmlDType::Q4K | GgmlDType::Q6K) && k % 256 == 0 && n % 16 == 0
+        vnni && matches!(dtype, GgmlDType::Q8_0 | GgmlDType::Q4K | GgmlDType::Q6K)
+            && k % 256 == 0
+            && n % 16 == 0
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -109,7 +116,10 @@ impl QLinear {
         let (out_features, in_features) = weight.shape().dims2()?;
         if let Some(b) = &bias {
             if b.dims1()? != out_features {
-                candle_core::bail!("bias has {} elements, weight has {out_features} rows", b.dims1()?)
+                candle_core::bail!(
+                    "bias has {} elements, weight has {out_features} rows",
+                    b.dims1()?
+                )
             }
         }
         let matmul = QMatMul::from_arc(weight.clone())?;
@@ -152,7 +162,12 @@ impl QLinear {
     /// Bytes candle's repacked copies of this weight take under `mode`.
     pub fn repack_bytes(&self, mode: Repack) -> usize {
         let bytes = self.weight.storage_size_in_bytes();
-        mode.extra_bytes(self.weight.dtype(), self.out_features, self.in_features, bytes)
+        mode.extra_bytes(
+            self.weight.dtype(),
+            self.out_features,
+            self.in_features,
+            bytes,
+        )
     }
 
     /// The quantized weight.
@@ -222,8 +237,14 @@ impl QLinear {
         let packed = self.repack != Repack::Off
             && candle_has_packed_gemv(self.weight.dtype(), self.out_features, self.in_features);
         if !self.row_gemv || packed || !gemv::gemv(&self.weight, x, dst)? {
-            let t = Tensor::from_slice(x.values(), (1, self.in_features), &candle_core::Device::Cpu)?;
-            let y = self.matmul.forward(&t)?.flatten_all()?.to_dtype(candle_core::DType::F32)?.to_vec1::<f32>()?;
+            let t =
+                Tensor::from_slice(x.values(), (1, self.in_features), &candle_core::Device::Cpu)?;
+            let y = self
+                .matmul
+                .forward(&t)?
+                .flatten_all()?
+                .to_dtype(candle_core::DType::F32)?
+                .to_vec1::<f32>()?;
             dst.copy_from_slice(&y);
         }
         if let Some(b) = &self.bias_host {

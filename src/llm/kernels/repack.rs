@@ -89,7 +89,11 @@ mod tests {
         assert_eq!(Repack::choose(3 * GB, GB, 8 * GB), Repack::Full);
         assert_eq!(Repack::choose(15 * GB, 6 * GB, 16 * GB), Repack::DecodeOnly);
         assert_eq!(Repack::choose(15 * GB, 6 * GB, 8 * GB), Repack::Off);
-        assert_eq!(Repack::choose(0, 0, 0), Repack::Full, "nothing to copy is always allowed");
+        assert_eq!(
+            Repack::choose(0, 0, 0),
+            Repack::Full,
+            "nothing to copy is always allowed"
+        );
     }
 
     #[test]
@@ -103,7 +107,10 @@ mod tests {
             let decode = Repack::DecodeOnly.extra_bytes(GgmlDType::Q4K, 256, 256, 9000);
             assert_eq!(decode, 12000);
             assert!(full == decode || full == 32000, "{full}");
-            assert_eq!(Repack::DecodeOnly.extra_bytes(GgmlDType::Q6K, 256, 256, 3360), 0);
+            assert_eq!(
+                Repack::DecodeOnly.extra_bytes(GgmlDType::Q6K, 256, 256, 3360),
+                0
+            );
         }
     }
 }

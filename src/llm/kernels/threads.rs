@@ -45,13 +45,18 @@ pub fn threads() -> usize {
         return n;
     }
     for var in ["CANDLE_NUM_THREADS", "RAYON_NUM_THREADS"] {
-        if let Some(n) = std::env::var(var).ok().and_then(|s| s.trim().parse::<usize>().ok()) {
+        if let Some(n) = std::env::var(var)
+            .ok()
+            .and_then(|s| s.trim().parse::<usize>().ok())
+        {
             if n > 0 {
                 return n;
             }
         }
     }
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
 }
 
 /// The rayon pool the prefill kernel runs on (started on first use).
