@@ -184,12 +184,9 @@ fn attend(
     let d = kv.head_dim;
     let threads = crate::llm::kernels::threads();
     if threads > 1 && (kv.len - first) * heads * d >= 1 << 15 {
-        use rayon::prelude::*;
-        crate::llm::kernels::pool().install(|| {
-            out.par_chunks_mut(d).enumerate().for_each(|(h, oh)| {
-                let mut scores = Vec::with_capacity(kv.len - first);
-                a.head(h, oh, &mut scores)
-            })
+        crate::llm::kernels::for_each_chunk_mut(out, d, |h, oh| {
+            let mut scores = Vec::with_capacity(kv.len - first);
+            a.head(h, oh, &mut scores)
         });
     } else {
         for (h, oh) in out.chunks_exact_mut(d).enumerate() {

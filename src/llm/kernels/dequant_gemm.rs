@@ -7,7 +7,6 @@
 
 use candle_core::quantized::k_quants::GgmlType;
 use candle_core::quantized::{GgmlDType, QTensor};
-use rayon::prelude::*;
 use std::cell::RefCell;
 
 /// Whether [`matmul`] supports weights of this type.
@@ -96,12 +95,11 @@ fn run<T: GgmlType>(
     let Some(blocks) = super::as_blocks::<T>(bytes, n * kb) else {
         return Ok(false);
     };
-    let pool = super::threads::pool();
-    let tile = tile_rows(n, pool.current_num_threads());
+    let tile = tile_rows(n, super::threads());
     let tiles = n.div_ceil(tile);
     let dst_addr = dst.as_mut_ptr() as usize;
-    pool.install(|| {
-        (0..tiles).into_par_iter().for_each(|t| {
+    super::threads::for_each_range(tiles, |range| {
+        for t in range {
             let r0 = t * tile;
             let rows = tile.min(n - r0);
             SCRATCH.with(|cell| {
@@ -140,7 +138,7 @@ fn run<T: GgmlType>(
                     );
                 }
             });
-        });
+        }
     });
     Ok(true)
 }

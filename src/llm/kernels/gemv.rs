@@ -9,7 +9,6 @@
 
 use candle_core::quantized::k_quants::GgmlType;
 use candle_core::quantized::{GgmlDType, QTensor};
-use rayon::prelude::*;
 
 /// Values per quantization block of the activation (and of Q8_0/Q4_0/Q4_1 weights).
 const QK: usize = 32;
@@ -147,12 +146,9 @@ fn split_rows(n: usize, k: usize, dst: &mut [f32], f: impl Fn(usize, &mut [f32])
         f(0, dst);
         return;
     }
-    let chunk = n.div_ceil(threads * 4).max(16);
-    super::threads::pool().install(|| {
-        dst.par_chunks_mut(chunk)
-            .enumerate()
-            .for_each(|(i, out)| f(i * chunk, out));
-    });
+    // Pieces of 16 rows (whole 4-row groups); idle threads take the next piece.
+    const PIECE: usize = 16;
+    super::threads::for_each_chunk_mut(dst, PIECE, |i, out| f(i * PIECE, out));
 }
 
 /// candle's vec-dot for formats without a kernel here: quantize `x` to the format's

@@ -55,7 +55,7 @@ pub mod repack;
 mod threads;
 
 pub use repack::Repack;
-pub(crate) use threads::pool;
+pub(crate) use threads::for_each_chunk_mut;
 pub use threads::{set_threads, threads, ThreadsError};
 
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
