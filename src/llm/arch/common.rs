@@ -450,10 +450,27 @@ pub enum Activation {
 }
 
 impl Activation {
+    /// Applies the activation; CPU f32 tensors take [`Activation::apply_host`], so the prompt
+    /// path and the fused decode step compute the same values.
     pub fn apply(self, x: &Tensor) -> Result<Tensor> {
+        if x.device().is_cpu() && x.dtype() == DType::F32 {
+            let mut v = x.flatten_all()?.to_vec1::<f32>()?;
+            self.apply_host(&mut v);
+            return Tensor::from_vec(v, x.shape(), x.device());
+        }
         match self {
             Activation::Silu => candle_nn::ops::silu(x),
             Activation::GeluTanh => x.gelu(),
+        }
+    }
+
+    /// Applies the activation in place to host values (vectorized, see
+    /// [`crate::llm::kernels::vmath`]).
+    pub fn apply_host(self, x: &mut [f32]) {
+        use crate::llm::kernels::vmath;
+        match self {
+            Activation::Silu => vmath::silu_inplace(x),
+            Activation::GeluTanh => vmath::gelu_tanh_inplace(x),
         }
     }
 }

@@ -53,6 +53,7 @@ pub mod dequant_gemm;
 pub mod gemv;
 pub mod repack;
 mod threads;
+pub mod vmath;
 
 pub use repack::Repack;
 pub(crate) use threads::for_each_chunk_mut;
