@@ -155,7 +155,10 @@ fn smollm2_matches_candle_reference() {
     let range = ref_next.iter().fold(0f32, |m, x| m.max(x.abs()));
     let d6 = max_abs_diff(&loops_next, &ref_next);
     eprintln!("smollm2 fused decode step: diff {d6}, logit range {range}");
-    assert!(d6 < 0.05 * range, "fused decode step too far: {d6} (range {range})");
+    assert!(
+        d6 < 0.05 * range,
+        "fused decode step too far: {d6} (range {range})"
+    );
     assert_eq!(argmax(&loops_next), argmax(&ref_next));
 
     // The prefill kernel skips quantizing activations to 8 bits, so it is close, not equal.

@@ -155,28 +155,24 @@ pub fn load_transformer(
     Ok((model, content, requantized, warnings))
 }
 
-/// The fastest [`Repack`] mode whose weight copies fit the memory available, with a warning
-/// when it is not [`Repack::Full`].
+/// The default [`Repack`] mode (see [`Repack::choose`]), with a warning when the decode tiles
+/// do not fit the memory available.
 fn auto_repack(path: &Path, model: &mut Transformer, warnings: &mut Vec<String>) -> Repack {
-    let full = model.repack_bytes(Repack::Full);
     let decode = model.repack_bytes(Repack::DecodeOnly);
     let Some(available) = crate::llm::kernels::repack::available_memory() else {
-        return Repack::Full;
+        return Repack::DecodeOnly;
     };
-    let mode = Repack::choose(full, decode, available);
-    let gb = |b: usize| b as f64 / 1e9;
-    let kept = match mode {
-        Repack::Full => return mode,
-        Repack::DecodeOnly => format!("keeping only the {:.1} GB of decode tiles; prompts run on the dequantize-and-GEMM kernel", gb(decode)),
-        Repack::Off => "keeping none; every product runs on pyward's own kernels".to_string(),
-    };
-    warnings.push(format!(
-        "{}: candle's repacked int8 weight tiles would take {:.1} GB more and {:.1} GB of memory is available: \
-         {kept}, which is slower but fits",
-        path.display(),
-        gb(full),
-        gb(available)
-    ));
+    let mode = Repack::choose(decode, available);
+    if mode == Repack::Off {
+        let gb = |b: usize| b as f64 / 1e9;
+        warnings.push(format!(
+            "{}: candle's repacked int8 decode tiles would take {:.1} GB more and {:.1} GB of memory is available: \
+             keeping none; every product runs on pyward's own kernels, which is slower but fits",
+            path.display(),
+            gb(decode),
+            gb(available)
+        ));
+    }
     mode
 }
 

@@ -86,7 +86,8 @@ pub enum ModelsCommand {
         /// Device: cpu, cuda or cuda:N (a GPU needs a build with `--features cuda`).
         #[arg(long, default_value = "cpu", value_parser = crate::cli::parse_device)]
         device: crate::device::DeviceSpec,
-        /// candle's repacked weight tiles on the CPU: auto (by free memory), full, decode or off.
+        /// candle's repacked weight tiles on the CPU: auto (decode tiles if they fit in memory, else
+        /// none), full (also the prompt tiles), decode or off.
         #[arg(long, value_enum, default_value_t = RepackChoice::Auto)]
         repack: RepackChoice,
         /// Print JSON.
@@ -292,7 +293,7 @@ pub fn run_with(
 /// `models bench --repack`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum RepackChoice {
-    /// By the memory available.
+    /// Decode tiles when they fit in half the available memory, else none.
     Auto,
     Full,
     Decode,
