@@ -6,17 +6,8 @@ use candle_core::{Device, Module, Tensor};
 use pyward::llm::kernels::{dequant_gemm, QLinear};
 use std::sync::Arc;
 
-fn values(n: usize, seed: u64) -> Vec<f32> {
-    let mut s = seed;
-    (0..n)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-        })
-        .collect()
-}
+mod llm_support;
+use llm_support::values;
 
 fn rel_err(a: &[f32], b: &[f32]) -> f32 {
     let num: f32 = a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum();

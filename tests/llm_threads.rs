@@ -13,17 +13,8 @@ use pyward::llm::load::{load_transformer, LoadOptions};
 use pyward::llm::model::CausalLm;
 use pyward::llm::testing::{write_tiny_gguf, TinySpec};
 
-fn values(n: usize, seed: u64) -> Vec<f32> {
-    let mut s = seed;
-    (0..n)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-        })
-        .collect()
-}
+mod llm_support;
+use llm_support::values;
 
 fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     a.iter()

@@ -37,3 +37,16 @@ pub fn metadata(path: &std::path::Path) -> Content {
     let mut f = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     Content::read(&mut f).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// `n` pseudo-random values in [-1, 1) from `seed` (a 64-bit LCG): test weights and inputs.
+pub fn values(n: usize, seed: u64) -> Vec<f32> {
+    let mut s = seed;
+    (0..n)
+        .map(|_| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+        })
+        .collect()
+}
