@@ -104,6 +104,7 @@ impl Attention<'_> {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
     unsafe fn head_avx2(&self, h: usize, oh: &mut [f32], scores: &mut Vec<f32>) {
+        use crate::llm::kernels::vmath::avx2::hsum;
         use std::arch::x86_64::*;
         let (qh, k, v, stride) = self.parts(h);
         let (n, d) = (self.kv.len - self.first, self.kv.head_dim);
@@ -171,17 +172,6 @@ impl Attention<'_> {
             }
         }
     }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[inline]
-#[target_feature(enable = "avx2,fma")]
-fn hsum(x: std::arch::x86_64::__m256) -> f32 {
-    use std::arch::x86_64::*;
-    let r = _mm_add_ps(_mm256_extractf128_ps::<1>(x), _mm256_castps256_ps128(x));
-    let r = _mm_add_ps(r, _mm_movehl_ps(r, r));
-    let r = _mm_add_ss(r, _mm_movehdup_ps(r));
-    _mm_cvtss_f32(r)
 }
 
 #[cfg(test)]

@@ -231,6 +231,7 @@ impl Kernel {
 /// lengths (`row`: nb blocks, `qs`: nb·32, `d` and `s`: nb).
 #[cfg(target_arch = "x86_64")]
 mod simd {
+    use crate::llm::kernels::vmath::avx2::hsum;
     use std::arch::x86_64::*;
 
     /// AVX2 with FMA and F16C, detected once.
@@ -281,15 +282,6 @@ mod simd {
         let lo = unsafe { _mm_loadu_si128(p as *const __m128i) };
         let both = _mm256_set_m128i(_mm_srli_epi16::<4>(lo), lo);
         _mm256_and_si256(both, _mm256_set1_epi8(0x0F))
-    }
-
-    #[inline]
-    #[target_feature(enable = "avx2,fma,f16c")]
-    fn hsum(x: __m256) -> f32 {
-        let r = _mm_add_ps(_mm256_extractf128_ps::<1>(x), _mm256_castps256_ps128(x));
-        let r = _mm_add_ps(r, _mm_movehl_ps(r, r));
-        let r = _mm_add_ss(r, _mm_movehdup_ps(r));
-        _mm_cvtss_f32(r)
     }
 
     #[inline]

@@ -20,7 +20,8 @@ use candle_core::quantized::GgmlDType;
 /// Which of candle's repacked copies a layer may create.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Repack {
-    /// Every copy candle makes (fastest prefill and decode).
+    /// Every copy candle makes, prompt tiles included (only on request: they no longer prefill
+    /// faster than pyward's kernel, see the module docs).
     #[default]
     Full,
     /// Only the single-row (decode) tiles; prompts run on pyward's prefill kernel.

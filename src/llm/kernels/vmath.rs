@@ -104,6 +104,16 @@ pub(crate) mod avx2 {
         chunks.into_remainder().iter_mut().for_each(|v| *v = f1(*v));
     }
 
+    /// The sum of the 8 lanes.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    pub fn hsum(x: __m256) -> f32 {
+        let r = _mm_add_ps(_mm256_extractf128_ps::<1>(x), _mm256_castps256_ps128(x));
+        let r = _mm_add_ps(r, _mm_movehl_ps(r, r));
+        let r = _mm_add_ss(r, _mm_movehdup_ps(r));
+        _mm_cvtss_f32(r)
+    }
+
     /// `e^x` on 8 lanes ([`super::exp`] lane by lane).
     #[inline]
     #[target_feature(enable = "avx2,fma")]
