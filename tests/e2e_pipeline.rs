@@ -135,35 +135,23 @@ fn scan_with_a_real_model_keeps_static_findings_and_is_reproducible() {
     };
     // The first run has no network at all (a fresh network namespace) where the kernel lets
     // unprivileged users make one: a local model scan must not need it.
+    let mut first_scan = pyward(d.path());
+    first_scan.env("PYWARD_LOG_CALLS", "1").args([
+        "scan",
+        "app.py",
+        "--model",
+        m,
+        "--format",
+        "json",
+        "--stages",
+        "all",
+        "--no-cache",
+    ]);
     let (code, first, err) = if unshare_available() {
-        let mut c = pyward(d.path());
-        c.env("PYWARD_LOG_CALLS", "1").args([
-            "scan",
-            "app.py",
-            "--model",
-            m,
-            "--format",
-            "json",
-            "--stages",
-            "all",
-            "--no-cache",
-        ]);
-        run(&mut offline(c))
+        run(&mut offline(first_scan))
     } else {
         eprintln!("NOTE: `unshare -rn` is not available here; the first scan ran with the network");
-        let mut c = pyward(d.path());
-        c.env("PYWARD_LOG_CALLS", "1").args([
-            "scan",
-            "app.py",
-            "--model",
-            m,
-            "--format",
-            "json",
-            "--stages",
-            "all",
-            "--no-cache",
-        ]);
-        run(&mut c)
+        run(&mut first_scan)
     };
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("pipeline with"), "{err}");

@@ -30,14 +30,7 @@ fn engine() -> Engine {
 }
 
 fn quiet_model() -> ScriptedBackend {
-    let mut b = ScriptedBackend::new();
-    b.fallback(
-        Stage::Guardrail,
-        json!({"injection": false, "line": 0, "quote": ""}),
-    )
-    .fallback(Stage::Analyzer, json!({"issues": []}))
-    .verdicts("confirmed");
-    b
+    ScriptedBackend::quiet()
 }
 
 /// Every stage on, whatever the tier's plan says.

@@ -279,13 +279,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let ds = dataset(d.path());
         let engine = Engine::new(Catalog::embedded().unwrap()).unwrap();
-        let mut b = ScriptedBackend::new();
-        b.fallback(
-            Stage::Guardrail,
-            json!({"injection": false, "line": 0, "quote": ""}),
-        )
-        .fallback(Stage::Analyzer, json!({"issues": []}))
-        .verdicts("confirmed");
+        let mut b = ScriptedBackend::quiet();
         let m = measure(&scanner(&engine), Some(&mut b), &ds, Severity::Low).unwrap();
         for f in &m {
             assert_eq!(f.stats.calls.len(), f.stats.model_calls, "{}", f.file);

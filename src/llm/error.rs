@@ -55,7 +55,7 @@ pub enum LlmError {
     },
     /// Generation reached `max_tokens` before the grammar was complete. `text` is what was
     /// generated (shown cut short by `Display`), `usage` what the attempt cost.
-    #[error("generation stopped at max_tokens = {max_tokens} before the JSON was complete (text so far begins {})", preview(text))]
+    #[error("generation stopped at max_tokens = {max_tokens} before the JSON was complete ({} bytes written)", text.len())]
     MaxTokens {
         max_tokens: usize,
         text: String,
@@ -63,7 +63,7 @@ pub enum LlmError {
     },
     /// Generation was stopped because the model started repeating itself: the last `ngram`
     /// tokens had already been generated in that order.
-    #[error("generation stopped after {} tokens: the model repeated a run of {ngram} tokens (text begins {})", usage.completion_tokens, preview(text))]
+    #[error("generation stopped after {} tokens: the model repeated a run of {ngram} tokens", usage.completion_tokens)]
     Repetition {
         ngram: usize,
         text: String,
@@ -90,14 +90,4 @@ pub struct Usage {
     pub prefill_ms: f64,
     /// Time of the decoding loop.
     pub decode_ms: f64,
-}
-
-/// The first 60 characters of a generated text, quoted, for one-line error messages.
-fn preview(text: &str) -> String {
-    let cut: String = text.chars().take(60).collect();
-    if cut.len() < text.len() {
-        format!("{cut:?}…")
-    } else {
-        format!("{cut:?}")
-    }
 }

@@ -282,6 +282,19 @@ impl ScriptedBackend {
         }
     }
 
+    /// A model with nothing to say: no injection attempt, no issue, every finding confirmed.
+    /// Tests start from it and script what they are about.
+    pub fn quiet() -> ScriptedBackend {
+        let mut b = ScriptedBackend::new();
+        b.fallback(
+            Stage::Guardrail,
+            serde_json::json!({"injection": false, "line": 0, "quote": ""}),
+        )
+        .fallback(Stage::Analyzer, serde_json::json!({"issues": []}))
+        .verdicts("confirmed");
+        b
+    }
+
     /// Pretends to be a different model (changes every cache key).
     pub fn with_model_sha256(mut self, sha: &str) -> ScriptedBackend {
         self.model_sha256 = sha.to_string();

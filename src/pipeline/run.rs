@@ -393,14 +393,7 @@ mod tests {
     use serde_json::json;
 
     fn backend() -> ScriptedBackend {
-        let mut b = ScriptedBackend::new();
-        b.fallback(
-            Stage::Guardrail,
-            json!({"injection": false, "line": 0, "quote": ""}),
-        )
-        .fallback(Stage::Analyzer, json!({"issues": []}))
-        .verdicts("confirmed");
-        b
+        ScriptedBackend::quiet()
     }
 
     fn report(engine: &Engine, totals: &RunTotals) -> String {
