@@ -22,6 +22,7 @@ pub mod evidence;
 pub mod fixer;
 pub mod fusion;
 pub mod guardrail;
+pub mod names;
 pub mod prompts;
 pub mod run;
 pub mod verify;
