@@ -14,7 +14,8 @@
 //! anywhere in a scope counts as bound in the whole scope (no flow analysis: a use before the
 //! assignment, or after a `del`, is not flagged); a file with syntax errors or a
 //! `from m import *` is not judged at all; names declared `global` anywhere count as module
-//! names; unknown pattern forms bind rather than read.
+//! names; a read in a `try` body that catches `NameError` is a deliberate probe; unknown
+//! pattern forms bind rather than read.
 
 mod builtins;
 mod walk;
@@ -97,6 +98,8 @@ pub struct Read {
     pub line: usize,
     pub byte: usize,
     pub resolved: Resolution,
+    /// Inside the body of a `try` that catches `NameError`: probing for the name on purpose.
+    pub guarded: bool,
 }
 
 /// A name read where no scope binds it.
@@ -306,7 +309,7 @@ impl Analysis {
         Some(
             self.reads
                 .iter()
-                .filter(|r| r.resolved == Resolution::Unresolved)
+                .filter(|r| r.resolved == Resolution::Unresolved && !r.guarded)
                 .filter(|r| seen.insert(r.name.clone()))
                 .map(|r| NameUse {
                     name: r.name.clone(),

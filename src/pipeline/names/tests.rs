@@ -195,6 +195,14 @@ async def f():
         item
 ";
     assert_eq!(undef(src), names(&["lock", "stream"]));
+    // Probing for a name inside `try: ... except NameError` is deliberate; the handlers and
+    // `else` are not covered.
+    let src = "try:\n    text = unicode\nexcept NameError:\n    text = str\n";
+    assert_eq!(undef(src), none());
+    let src = "try:\n    x = long\nexcept (ImportError, NameError):\n    x = int\nelse:\n    y = gone\n";
+    assert_eq!(undef(src), names(&["gone"]));
+    let src = "try:\n    x = long\nexcept ImportError:\n    x = missing\n";
+    assert_eq!(undef(src), names(&["long", "missing"]));
 }
 
 #[test]

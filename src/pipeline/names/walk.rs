@@ -52,6 +52,8 @@ pub(super) struct Walker<'a> {
     pub star_import: bool,
     /// The walk gave up (too deep, or an ERROR node it ran into).
     pub gave_up: bool,
+    /// How many `try` bodies that catch `NameError` enclose the current node.
+    guarded: usize,
 }
 
 impl<'a> Walker<'a> {
@@ -106,6 +108,7 @@ impl<'a> Walker<'a> {
                 line: ident.start_position().row + 1,
                 byte: ident.start_byte(),
                 resolved: super::Resolution::Unresolved,
+                guarded: self.guarded > 0,
             },
             scope,
         ));
@@ -191,6 +194,19 @@ impl<'a> Walker<'a> {
                     }
                 }
             }
+            // `try: unicode except NameError: ...` probes for a name on purpose.
+            "try_statement" => {
+                let guards = named(node).any(|c| c.kind() == "except_clause" && self.catches_name_error(c));
+                for (field, c) in fields(node) {
+                    if field == Some("body") && guards {
+                        self.guarded += 1;
+                        self.expr(c, scope, d);
+                        self.guarded -= 1;
+                    } else {
+                        self.expr(c, scope, d);
+                    }
+                }
+            }
             "import_statement" => self.import(node, scope),
             "import_from_statement" => self.import_from(node, scope),
             "future_import_statement" => {
@@ -267,6 +283,22 @@ impl<'a> Walker<'a> {
                 }
             }
         }
+    }
+
+    /// Whether an `except` clause catches `NameError`: bare, or naming `NameError`,
+    /// `Exception` or `BaseException` (alone or in a tuple).
+    fn catches_name_error(&self, clause: Node) -> bool {
+        let types: Vec<Node> = fields(clause)
+            .into_iter()
+            .filter(|(f, _)| *f == Some("value"))
+            .map(|(_, n)| n)
+            .collect();
+        types.is_empty()
+            || types.iter().any(|t| {
+                self.text(*t)
+                    .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .any(|w| matches!(w, "NameError" | "Exception" | "BaseException"))
+            })
     }
 
     /// An assignment target: names bind, attributes and subscripts read their object.
