@@ -103,6 +103,10 @@ pub struct Edit {
     pub end_byte: usize,
     pub replacement: String,
     pub description: String,
+    /// Import statements the replacement needs (`import secrets`); `pyward fix` adds the ones
+    /// the file lacks next to its other imports.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub imports: Vec<String>,
 }
 
 /// A reported vulnerability.

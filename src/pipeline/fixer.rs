@@ -3,12 +3,14 @@
 //! For each target finding (reported, unsuppressed, not a prompt-injection finding), bottom
 //! of the file first so earlier line numbers stay valid:
 //!
-//! * round 1, candidate 0: the rule's deterministic fix template (`Finding.fixes`), if any;
+//! * round 1, candidate 0: the rule's deterministic fix template (`Finding.fixes`), if any,
+//!   with the imports it declares added to the file ([`super::template`]);
 //! * each round: `candidates` model proposals for the affected lines (temperature > 0, seeds
 //!   `seed + 1000·round + i`), the remaining problems of the previous round fed back;
 //! * every candidate is verified ([`super::verify`]): it parses, the target is gone, nothing
-//!   new appeared. The best by the scanner's verdict wins; the first verified one is applied
-//!   and the next target is repaired on top of it;
+//!   new appeared, no name is newly undefined and no binding it replaced is lost. The best by
+//!   the scanner's verdict wins; the first verified one is applied and the next target is
+//!   repaired on top of it;
 //! * after `max_rounds` without success, the best candidate is reported as **unverified** and
 //!   not applied.
 //!
@@ -154,20 +156,35 @@ pub fn fix_file(
     });
     let mut current = text.to_string();
     let mut done = Vec::new();
+    // Imports added by applied template fixes: (1-based line, lines inserted), in order. They
+    // move the targets still to do (above the fixed one, below the imports) down.
+    let mut inserted: Vec<(usize, usize)> = Vec::new();
     for target in targets {
         let mut target = target;
         let before = engine.scan_source(label, &current).findings;
+        let moved = inserted.iter().fold(0, |m, &(line, n)| {
+            if line <= target.span.start_line + m {
+                m + n
+            } else {
+                m
+            }
+        });
         // Re-locate a static target in the current text (an earlier fix may have removed it).
         let live: Option<Finding> = match target.origin {
             Origin::Static => before
                 .iter()
                 .find(|f| {
                     f.rule_id == target.rule_id
-                        && f.span.start_line == target.span.start_line
+                        && f.span.start_line == target.span.start_line + moved
                         && !f.is_suppressed()
                 })
                 .cloned(),
-            Origin::Model => Some(target.clone()),
+            Origin::Model => {
+                let mut f = target.clone();
+                f.span.start_line += moved;
+                f.span.end_line += moved;
+                Some(f)
+            }
         };
         let Some(live) = live else {
             done.push(target);
@@ -181,11 +198,13 @@ pub fn fix_file(
         let mut best: Option<(Verification, Candidate, usize)> = None;
         let mut feedback: Vec<String> = Vec::new();
         let mut applied = false;
+        let mut template_insertions: Vec<(usize, usize)> = Vec::new();
         for round in 1..=opts.max_rounds.max(1) {
             let mut cands: Vec<Candidate> = Vec::new();
             if round == 1 && !live.fixes.is_empty() {
-                if let Some(c) = template_candidate(&current, &live.fixes, start, end) {
+                if let Some((c, ins)) = template_candidate(&current, &live.fixes, start, end) {
                     cands.push(c);
+                    template_insertions = ins;
                 }
             }
             if let Some(b) = backend.as_deref_mut() {
@@ -246,8 +265,8 @@ pub fn fix_file(
         }
         if let Some((_, c, round)) = best {
             target.fix = Some(FixProposal {
-                start_line: start,
-                end_line: end,
+                start_line: start - moved,
+                end_line: end - moved,
                 original: original_region,
                 replacement: c.replacement.clone(),
                 why: c.why.clone(),
@@ -256,6 +275,9 @@ pub fn fix_file(
                 source: c.source.to_string(),
             });
             if applied {
+                if c.source == "template" {
+                    inserted.extend(template_insertions);
+                }
                 current = c.text;
             }
         }
@@ -294,41 +316,30 @@ fn lines(text: &str, start: usize, end: usize) -> String {
         .join("\n")
 }
 
-/// Applies a rule's template edits (byte ranges of the current text).
-fn template_candidate(text: &str, edits: &[Edit], start: usize, end: usize) -> Option<Candidate> {
-    let mut sorted: Vec<&Edit> = edits.iter().collect();
-    sorted.sort_by_key(|e| std::cmp::Reverse(e.start_byte));
-    let mut out = text.to_string();
-    let mut prev_start = usize::MAX;
-    for e in sorted {
-        if e.end_byte > prev_start
-            || e.start_byte > e.end_byte
-            || !out.is_char_boundary(e.start_byte)
-            || !out.is_char_boundary(e.end_byte)
-            || e.end_byte > out.len()
-        {
-            return None;
-        }
-        out.replace_range(e.start_byte..e.end_byte, &e.replacement);
-        prev_start = e.start_byte;
-    }
-    let first = edits.iter().map(|e| e.span.start_line).min()?.min(start);
-    let last = edits.iter().map(|e| e.span.end_line).max()?.max(end);
-    let delta = out.lines().count() as isize - text.lines().count() as isize;
-    let new_last = ((last as isize) + delta).max(first as isize) as usize;
-    let why = edits
+/// Applies a rule's template edits (byte ranges of the current text) and the imports they
+/// declare ([`super::template`]); also returns where imports were inserted.
+fn template_candidate(
+    text: &str,
+    edits: &[Edit],
+    start: usize,
+    end: usize,
+) -> Option<(Candidate, Vec<(usize, usize)>)> {
+    let p = super::template::apply_template(text, edits, start, end).ok()?;
+    let mut why: Vec<String> = edits
         .iter()
         .map(|e| e.description.trim())
         .filter(|d| !d.is_empty())
-        .collect::<Vec<_>>()
-        .join("; ");
-    Some(Candidate {
-        replacement: lines(&out, first, new_last),
-        region: (first, new_last),
-        text: out,
-        why,
+        .map(str::to_string)
+        .collect();
+    why.extend(p.added_imports.iter().map(|i| format!("adds `{i}`")));
+    let c = Candidate {
+        replacement: lines(&p.text, p.region.0, p.region.1),
+        region: p.region,
+        text: p.text,
+        why: why.join("; "),
         source: "template",
-    })
+    };
+    Some((c, p.insertions))
 }
 
 /// Cleans a model replacement: strips code fences and copied line numbers, and re-indents it

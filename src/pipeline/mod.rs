@@ -25,6 +25,7 @@ pub mod guardrail;
 pub mod names;
 pub mod prompts;
 pub mod run;
+pub mod template;
 pub mod verify;
 
 use schemars::JsonSchema;
