@@ -254,3 +254,159 @@ fn write_applies_atomically_with_a_backup_and_refuses_changed_files() {
         other => panic!("expected Changed, got {other:?}"),
     }
 }
+
+/// The held-out Flask handler from issue 18: a small model "fixed" the pickle finding by
+/// replacing the assignment with the bare expression `UserProfile`.
+const HANDLER: &str = r#"import pickle
+
+from flask import Flask, render_template, request
+
+app = Flask(__name__)
+
+
+@app.route("/profile", methods=["POST"])
+def load_profile():
+    serialized_data = request.form["data"]
+    user_profile = pickle.loads(serialized_data)
+    return render_template("profile.html", name=user_profile.name)
+"#;
+
+/// The handler's finding on `pickle.loads` (line 11).
+fn pickle_finding(e: &Engine) -> Vec<Finding> {
+    let v: Vec<Finding> = static_findings(e, "profile.py", HANDLER)
+        .into_iter()
+        .filter(|f| f.span.start_line == 11)
+        .collect();
+    assert!(!v.is_empty(), "no finding on pickle.loads");
+    v
+}
+
+#[test]
+fn the_destructive_fix_from_the_issue_is_refused_and_never_written() {
+    let e = engine();
+    let findings = pickle_finding(&e);
+    let mut m = ScriptedBackend::new();
+    m.fallback(
+        Stage::Fixer,
+        json!({"replacement": "    UserProfile", "why": "no pickle"}),
+    );
+    let r = fix_file(
+        &e,
+        Some(&mut m),
+        "profile.py",
+        HANDLER,
+        &findings,
+        &PipelineOptions::default(),
+        &mut Cache::disabled(),
+    );
+    // The candidate parses and removes the finding, but deletes what line 11 defined.
+    assert_eq!(r.verified(), 0, "{}", r.summary());
+    let x = r.findings[0].fix.as_ref().expect("the candidate is shown");
+    assert!(!x.verified);
+    assert_eq!((x.source.as_str(), x.replacement.as_str()), ("model", "    UserProfile"));
+    assert_eq!(r.patched, HANDLER);
+    assert!(r.diff.is_empty());
+    // The model was told why, in the next round.
+    assert!(m.count(Stage::Fixer) >= 2);
+    let second = &m.requests()[1].messages[1].content;
+    assert!(
+        second.contains("the replacement no longer assigns `user_profile`, which line 12 uses"),
+        "{second}"
+    );
+    assert!(
+        second.contains("the replacement leaves `UserProfile` undefined"),
+        "{second}"
+    );
+    // --write leaves the file alone.
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("profile.py");
+    std::fs::write(&p, HANDLER).unwrap();
+    assert!(write_fixed(&p, &r).unwrap().is_none());
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), HANDLER);
+    assert!(!d.path().join("profile.py.orig").exists());
+}
+
+#[test]
+fn a_fix_that_keeps_the_assignment_but_forgets_its_import_is_refused_until_it_imports() {
+    let e = engine();
+    let findings = pickle_finding(&e);
+    let keeps = "    user_profile = json.loads(serialized_data)";
+    let mut m = ScriptedBackend::new();
+    m.fallback(Stage::Fixer, json!({"replacement": keeps, "why": "JSON only"}));
+    let r = fix_file(
+        &e,
+        Some(&mut m),
+        "profile.py",
+        HANDLER,
+        &findings,
+        &PipelineOptions::default(),
+        &mut Cache::disabled(),
+    );
+    assert_eq!(r.verified(), 0, "{}", r.summary());
+    assert!(m.requests()[1].messages[1]
+        .content
+        .contains("the replacement leaves `json` undefined (line 11)"));
+    // The same fix in a file that imports json is good, and applied.
+    let text = HANDLER.replace("import pickle\n", "import json\nimport pickle\n");
+    let findings: Vec<Finding> = static_findings(&e, "profile.py", &text)
+        .into_iter()
+        .filter(|f| f.span.start_line == 12)
+        .collect();
+    let mut m = ScriptedBackend::new();
+    m.fallback(Stage::Fixer, json!({"replacement": keeps, "why": "JSON only"}));
+    let r = fix_file(
+        &e,
+        Some(&mut m),
+        "profile.py",
+        &text,
+        &findings,
+        &PipelineOptions::default(),
+        &mut Cache::disabled(),
+    );
+    assert_eq!(r.verified(), 1, "{}", r.summary());
+    assert!(r.patched.contains(keeps));
+}
+
+const TOKENS: &str = "import random\n\n\ndef api_key(abc):\n    return \"\".join(random.choice(abc) for _ in range(40))\n\n\ndef reset_token(abc):\n    return \"\".join(random.choice(abc) for _ in range(40))\n";
+
+#[test]
+fn template_fixes_add_their_import_once_and_keep_the_other_targets_in_place() {
+    let e = engine();
+    let findings: Vec<Finding> = static_findings(&e, "tokens.py", TOKENS)
+        .into_iter()
+        .filter(|f| f.rule_id == "PW340")
+        .collect();
+    assert_eq!(findings.len(), 2, "{findings:#?}");
+    let r = fix_file(
+        &e,
+        None,
+        "tokens.py",
+        TOKENS,
+        &findings,
+        &PipelineOptions::default(),
+        &mut Cache::disabled(),
+    );
+    assert_eq!(r.verified(), 2, "{}", r.summary());
+    assert_eq!(
+        r.patched,
+        TOKENS
+            .replace("import random\n", "import random\nimport secrets\n")
+            .replace("random.choice", "secrets.choice")
+    );
+    // Lines are reported in the scanned file's numbering.
+    let lines: Vec<usize> = r
+        .findings
+        .iter()
+        .map(|f| f.fix.as_ref().unwrap().start_line)
+        .collect();
+    assert_eq!(lines, [5, 9]);
+    let why: Vec<&str> = r
+        .findings
+        .iter()
+        .map(|f| f.fix.as_ref().unwrap().why.as_str())
+        .collect();
+    // The bottom target was fixed first and added the import.
+    assert!(why[1].ends_with("adds `import secrets`"), "{why:?}");
+    assert!(!why[0].contains("adds"), "{why:?}");
+    assert!(e.scan_source("tokens.py", &r.patched).findings.iter().all(|f| f.rule_id != "PW340"));
+}
