@@ -410,3 +410,26 @@ fn template_fixes_add_their_import_once_and_keep_the_other_targets_in_place() {
     assert!(!why[0].contains("adds"), "{why:?}");
     assert!(e.scan_source("tokens.py", &r.patched).findings.iter().all(|f| f.rule_id != "PW340"));
 }
+
+#[test]
+fn findings_on_adjacent_lines_do_not_block_each_others_fixes() {
+    let e = engine();
+    let text = "import hashlib\n\n\ndef digests(data):\n    a = hashlib.md5(data)\n    b = hashlib.md5(data)\n    c = hashlib.sha1(data)\n    return a, b, c\n";
+    let findings = static_findings(&e, "h.py", text);
+    assert_eq!(findings.len(), 3, "{findings:#?}");
+    let r = fix_file(
+        &e,
+        None,
+        "h.py",
+        text,
+        &findings,
+        &PipelineOptions::default(),
+        &mut Cache::disabled(),
+    );
+    assert_eq!(r.verified(), 3, "{}", r.summary());
+    assert_eq!(
+        r.patched,
+        text.replace("hashlib.md5", "hashlib.sha256")
+            .replace("hashlib.sha1", "hashlib.sha256")
+    );
+}

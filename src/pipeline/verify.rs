@@ -3,8 +3,10 @@
 //! 1. the patched file parses no worse than before (no new tree-sitter ERROR or MISSING
 //!    nodes);
 //! 2. the target finding is gone: no finding of the same rule (unsuppressed) overlaps the
-//!    replaced lines; for a model-found target the caller passes the analyzer's findings on
-//!    the patched file (without them a model-found target cannot be verified);
+//!    replaced lines, or the line just above or below them unless it is an untouched
+//!    neighbour reported before the fix on other code; for a model-found target the caller
+//!    passes the analyzer's findings on the patched file (without them a model-found target
+//!    cannot be verified);
 //! 3. nothing new appeared: every unsuppressed finding of the patched file matches a finding
 //!    of the file before the fix by rule and whitespace-normalised snippet (as a multiset);
 //! 4. no name is newly undefined: the patched file reads no name that no scope binds, beyond
@@ -175,10 +177,24 @@ pub fn verify(
     let rescan = engine.scan_source(label, patched).findings;
     let (lo, hi) = (region.0.saturating_sub(1), region.1 + 1);
     let overlaps = |f: &Finding| f.span.start_line <= hi && f.span.end_line >= lo;
+    let in_region = |f: &Finding| f.span.start_line <= region.1 && f.span.end_line >= region.0;
+    // A finding of the same rule on the line just above or below the replacement, whose code
+    // the fix did not touch (it was reported before, on other code than the target), is a
+    // neighbour still waiting for its own fix, not the target.
+    let neighbour = |f: &Finding| {
+        !in_region(f)
+            && before.iter().any(|b| {
+                b.rule_id == f.rule_id
+                    && b.span != target.span
+                    && norm(&b.snippet) == norm(&f.snippet)
+            })
+    };
     let still_there: Vec<Finding> = match target.origin {
         Origin::Static => rescan
             .iter()
-            .filter(|&f| f.rule_id == target.rule_id && !f.is_suppressed() && overlaps(f))
+            .filter(|&f| {
+                f.rule_id == target.rule_id && !f.is_suppressed() && overlaps(f) && !neighbour(f)
+            })
             .cloned()
             .collect(),
         Origin::Model => model_view
