@@ -202,6 +202,18 @@ pub struct FixProposal {
     pub rounds: usize,
     /// `template` (the rule's deterministic fix) or `model`.
     pub source: String,
+    /// Imports a template fix adds elsewhere in the file, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub imports: Vec<AddedImport>,
+}
+
+/// An import a template fix adds to the file, outside the replaced lines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddedImport {
+    /// 1-based line of the scanned file that `text` is inserted before.
+    pub before_line: usize,
+    /// The inserted text, whole lines (e.g. `"import secrets\n"`).
+    pub text: String,
 }
 
 impl Finding {

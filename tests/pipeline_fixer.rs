@@ -405,9 +405,14 @@ fn template_fixes_add_their_import_once_and_keep_the_other_targets_in_place() {
         .iter()
         .map(|f| f.fix.as_ref().unwrap().why.as_str())
         .collect();
-    // The bottom target was fixed first and added the import.
+    // The bottom target was fixed first and added the import, before line 2 of the scanned
+    // file.
     assert!(why[1].ends_with("adds `import secrets`"), "{why:?}");
     assert!(!why[0].contains("adds"), "{why:?}");
+    let imports = &r.findings[1].fix.as_ref().unwrap().imports;
+    assert_eq!(imports.len(), 1);
+    assert_eq!((imports[0].before_line, imports[0].text.as_str()), (2, "import secrets\n"));
+    assert!(r.findings[0].fix.as_ref().unwrap().imports.is_empty());
     assert!(e.scan_source("tokens.py", &r.patched).findings.iter().all(|f| f.rule_id != "PW340"));
 }
 

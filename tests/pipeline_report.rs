@@ -137,3 +137,48 @@ fn fix_language_pattern(v: &mut Value) {
         _ => {}
     }
 }
+
+/// A verified template fix that adds an import carries it in SARIF as a second replacement,
+/// so applying the SARIF fix gives the same file as `pyward fix`.
+#[test]
+fn sarif_fixes_include_the_imports_a_template_adds() {
+    let engine = Engine::new(Catalog::embedded().unwrap()).unwrap();
+    let text = "import random\n\n\ndef api_key(abc):\n    return \"\".join(random.choice(abc) for _ in range(40))\n";
+    let opts = PipelineOptions::default();
+    let r = scan_file(&engine, None, "k.py", text, &opts, &mut Cache::disabled());
+    let fixed = fix_file(
+        &engine,
+        None,
+        "k.py",
+        text,
+        &r.findings,
+        &opts,
+        &mut Cache::disabled(),
+    );
+    assert_eq!(fixed.verified(), 1, "{}", fixed.summary());
+    let x = fixed.findings[0].fix.as_ref().unwrap();
+    assert_eq!((x.start_line, x.end_line), (5, 5));
+    assert_eq!(x.imports.len(), 1);
+    assert_eq!((x.imports[0].before_line, x.imports[0].text.as_str()), (2, "import secrets\n"));
+    let o = ScanOutcome {
+        findings: fixed.findings.clone(),
+        diagnostics: Vec::new(),
+        files_scanned: 1,
+    };
+    let cat = engine.catalog().clone();
+    let sarif: Value =
+        serde_json::from_str(&render(Format::Sarif, &o, &cat, &RenderOptions::default())).unwrap();
+    let reps = &sarif["runs"][0]["results"][0]["fixes"][0]["artifactChanges"][0]["replacements"];
+    assert_eq!(reps[0]["insertedContent"]["text"], "import secrets\n");
+    assert_eq!(reps[0]["deletedRegion"]["startLine"], 2);
+    assert_eq!(reps[0]["deletedRegion"]["endColumn"], 1);
+    assert_eq!(
+        reps[1]["insertedContent"]["text"],
+        "    return \"\".join(secrets.choice(abc) for _ in range(40))"
+    );
+    assert_eq!(reps[1]["deletedRegion"]["startLine"], 5);
+    let mut schema: Value = serde_json::from_str(include_str!("schemas/sarif-2.1.0.json")).unwrap();
+    fix_language_pattern(&mut schema);
+    let v = jsonschema::options().build(&schema).unwrap();
+    assert!(v.iter_errors(&sarif).next().is_none());
+}

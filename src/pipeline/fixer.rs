@@ -27,7 +27,7 @@ use super::backend::{Backend, CompletionRequest, Stage};
 use super::cache::{content_hash, Cache};
 use super::verify::{verify, Verification};
 use super::{prompts, schema_of, PipelineOptions, StageStats};
-use crate::finding::{Edit, Finding, FixProposal, Origin, VerdictStatus};
+use crate::finding::{AddedImport, Edit, Finding, FixProposal, Origin, VerdictStatus};
 use crate::rules::Engine;
 use crate::scan::Diagnostic;
 
@@ -198,7 +198,7 @@ pub fn fix_file(
         let mut best: Option<(Verification, Candidate, usize)> = None;
         let mut feedback: Vec<String> = Vec::new();
         let mut applied = false;
-        let mut template_insertions: Vec<(usize, usize)> = Vec::new();
+        let mut template_insertions: Vec<super::template::Inserted> = Vec::new();
         for round in 1..=opts.max_rounds.max(1) {
             let mut cands: Vec<Candidate> = Vec::new();
             if round == 1 && !live.fixes.is_empty() {
@@ -264,6 +264,17 @@ pub fn fix_file(
             }
         }
         if let Some((_, c, round)) = best {
+            let mut imports = Vec::new();
+            if c.source == "template" {
+                let mut all = inserted.clone();
+                for i in &template_insertions {
+                    imports.push(AddedImport {
+                        before_line: to_scanned(i.before_line, &all),
+                        text: i.text.clone(),
+                    });
+                    all.push((i.before_line, i.lines));
+                }
+            }
             target.fix = Some(FixProposal {
                 start_line: start - moved,
                 end_line: end - moved,
@@ -273,10 +284,11 @@ pub fn fix_file(
                 verified: applied,
                 rounds: round,
                 source: c.source.to_string(),
+                imports,
             });
             if applied {
                 if c.source == "template" {
-                    inserted.extend(template_insertions);
+                    inserted.extend(template_insertions.iter().map(|i| (i.before_line, i.lines)));
                 }
                 current = c.text;
             }
@@ -307,6 +319,19 @@ pub fn fix_file(
     }
 }
 
+/// Maps a line of the current text back to the scanned file, undoing `inserted` (lines added
+/// in front of a line, in order); a line inside inserted text maps to where it was inserted.
+fn to_scanned(mut line: usize, inserted: &[(usize, usize)]) -> usize {
+    for &(at, n) in inserted.iter().rev() {
+        if line >= at + n {
+            line -= n;
+        } else if line >= at {
+            line = at;
+        }
+    }
+    line
+}
+
 /// Lines `start..=end` of `text`, joined with `\n`.
 fn lines(text: &str, start: usize, end: usize) -> String {
     text.lines()
@@ -323,7 +348,7 @@ fn template_candidate(
     edits: &[Edit],
     start: usize,
     end: usize,
-) -> Option<(Candidate, Vec<(usize, usize)>)> {
+) -> Option<(Candidate, Vec<super::template::Inserted>)> {
     let p = super::template::apply_template(text, edits, start, end).ok()?;
     let mut why: Vec<String> = edits
         .iter()

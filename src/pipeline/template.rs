@@ -28,9 +28,20 @@ pub struct TemplatePatch {
     pub region: (usize, usize),
     /// The import statements added, in order.
     pub added_imports: Vec<String>,
-    /// Where imports were added: the 1-based line of the insertion in the text as it was at
-    /// that point, and how many lines were inserted there.
-    pub insertions: Vec<(usize, usize)>,
+    /// Where and what was inserted for them, in order.
+    pub insertions: Vec<Inserted>,
+}
+
+/// Text inserted for an import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inserted {
+    /// The 1-based line, in the text as it was just before this insertion, that the text went
+    /// in front of (one past the last line when appended at the end).
+    pub before_line: usize,
+    /// The inserted text.
+    pub text: String,
+    /// How many lines it added.
+    pub lines: usize,
 }
 
 /// Why a template does not apply.
@@ -118,14 +129,15 @@ pub fn apply_template(
                 *u += ins.len;
             }
         }
-        if ins.line <= region.0 {
-            region = (region.0 + ins.lines, region.1 + ins.lines);
-        } else if ins.line <= region.1 {
-            region.1 += ins.lines;
+        let done = ins.done;
+        if done.before_line <= region.0 {
+            region = (region.0 + done.lines, region.1 + done.lines);
+        } else if done.before_line <= region.1 {
+            region.1 += done.lines;
         }
         out = ins.text;
         added_imports.push(specs[k].0.statement.clone());
-        insertions.push((ins.line, ins.lines));
+        insertions.push(done);
     }
     Ok(TemplatePatch {
         text: out,
@@ -140,9 +152,8 @@ struct Insertion {
     /// Byte offset and length of the inserted text.
     at: usize,
     len: usize,
-    /// 1-based line of the import in the new text, and the number of lines inserted.
-    line: usize,
-    lines: usize,
+    done: Inserted,
+    /// The new text.
     text: String,
 }
 
@@ -199,8 +210,11 @@ fn add_import(
     Ok(Some(Insertion {
         at,
         len: insert.len(),
-        line: text[..at].matches('\n').count() + 1 + lead,
-        lines: insert.matches('\n').count() - lead,
+        done: Inserted {
+            before_line: text[..at].matches('\n').count() + 1 + lead,
+            lines: insert.matches('\n').count() - lead,
+            text: insert,
+        },
         text: new_text,
     }))
 }

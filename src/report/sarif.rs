@@ -305,6 +305,21 @@ fn verified_fix(f: &Finding, x: &crate::finding::FixProposal) -> SarifFix {
         end_column: last_len + 1,
     };
     let why = x.why.trim();
+    // Imports the fix adds elsewhere: empty regions at the start of the line they go before.
+    let imports = x.imports.iter().map(|i| Replacement {
+        deleted_region: region(
+            Span {
+                start_line: i.before_line,
+                start_column: 1,
+                end_line: i.before_line,
+                end_column: 1,
+            },
+            None,
+        ),
+        inserted_content: ArtifactContent {
+            text: i.text.clone(),
+        },
+    });
     SarifFix {
         description: Message::text(&if why.is_empty() {
             format!("Verified {} fix from pyward", x.source)
@@ -313,12 +328,14 @@ fn verified_fix(f: &Finding, x: &crate::finding::FixProposal) -> SarifFix {
         }),
         artifact_changes: vec![ArtifactChange {
             artifact_location: artifact_location(&f.path),
-            replacements: vec![Replacement {
-                deleted_region: region(span, None),
-                inserted_content: ArtifactContent {
-                    text: x.replacement.clone(),
-                },
-            }],
+            replacements: imports
+                .chain(std::iter::once(Replacement {
+                    deleted_region: region(span, None),
+                    inserted_content: ArtifactContent {
+                        text: x.replacement.clone(),
+                    },
+                }))
+                .collect(),
         }],
     }
 }

@@ -47,7 +47,14 @@ fn the_import_joins_the_existing_imports_once() {
         "import os\nimport random\nimport secrets\n\n\ndef token(abc):\n    return secrets.choice(abc)\n"
     );
     assert_eq!(p.added_imports, ["import secrets"]);
-    assert_eq!(p.insertions, [(3, 1)]);
+    assert_eq!(
+        p.insertions,
+        [Inserted {
+            before_line: 3,
+            text: "import secrets\n".into(),
+            lines: 1
+        }]
+    );
     // The finding's line moved down with the inserted import.
     assert_eq!(p.region, (7, 7));
     // Already imported: nothing added.
