@@ -7,10 +7,10 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use pyward::finding::Finding;
 use pyward::pipeline::names;
 use pyward::pipeline::template::apply_template;
 use pyward::pipeline::verify::{error_count, verify};
-use pyward::finding::Finding;
 use pyward::rules::{Catalog, Engine};
 
 /// Rules whose template matches no `# ruleid:` line of the fixtures, and why.
@@ -46,7 +46,16 @@ fn check(
     if !diff.is_clean() {
         failures.push(format!("{at}: {diff:?}"));
     }
-    let v = verify(engine, "t.py", text, before, f, &patch.text, patch.region, None);
+    let v = verify(
+        engine,
+        "t.py",
+        text,
+        before,
+        f,
+        &patch.text,
+        patch.region,
+        None,
+    );
     if !v.ok() {
         unverified.push(format!("{at}: {}", v.feedback().join("; ")));
     }

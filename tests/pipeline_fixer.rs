@@ -303,7 +303,10 @@ fn the_destructive_fix_from_the_issue_is_refused_and_never_written() {
     assert_eq!(r.verified(), 0, "{}", r.summary());
     let x = r.findings[0].fix.as_ref().expect("the candidate is shown");
     assert!(!x.verified);
-    assert_eq!((x.source.as_str(), x.replacement.as_str()), ("model", "    UserProfile"));
+    assert_eq!(
+        (x.source.as_str(), x.replacement.as_str()),
+        ("model", "    UserProfile")
+    );
     assert_eq!(r.patched, HANDLER);
     assert!(r.diff.is_empty());
     // The model was told why, in the next round.
@@ -332,7 +335,10 @@ fn a_fix_that_keeps_the_assignment_but_forgets_its_import_is_refused_until_it_im
     let findings = pickle_finding(&e);
     let keeps = "    user_profile = json.loads(serialized_data)";
     let mut m = ScriptedBackend::new();
-    m.fallback(Stage::Fixer, json!({"replacement": keeps, "why": "JSON only"}));
+    m.fallback(
+        Stage::Fixer,
+        json!({"replacement": keeps, "why": "JSON only"}),
+    );
     let r = fix_file(
         &e,
         Some(&mut m),
@@ -353,7 +359,10 @@ fn a_fix_that_keeps_the_assignment_but_forgets_its_import_is_refused_until_it_im
         .filter(|f| f.span.start_line == 12)
         .collect();
     let mut m = ScriptedBackend::new();
-    m.fallback(Stage::Fixer, json!({"replacement": keeps, "why": "JSON only"}));
+    m.fallback(
+        Stage::Fixer,
+        json!({"replacement": keeps, "why": "JSON only"}),
+    );
     let r = fix_file(
         &e,
         Some(&mut m),
@@ -411,9 +420,16 @@ fn template_fixes_add_their_import_once_and_keep_the_other_targets_in_place() {
     assert!(!why[0].contains("adds"), "{why:?}");
     let imports = &r.findings[1].fix.as_ref().unwrap().imports;
     assert_eq!(imports.len(), 1);
-    assert_eq!((imports[0].before_line, imports[0].text.as_str()), (2, "import secrets\n"));
+    assert_eq!(
+        (imports[0].before_line, imports[0].text.as_str()),
+        (2, "import secrets\n")
+    );
     assert!(r.findings[0].fix.as_ref().unwrap().imports.is_empty());
-    assert!(e.scan_source("tokens.py", &r.patched).findings.iter().all(|f| f.rule_id != "PW340"));
+    assert!(e
+        .scan_source("tokens.py", &r.patched)
+        .findings
+        .iter()
+        .all(|f| f.rule_id != "PW340"));
 }
 
 #[test]

@@ -159,7 +159,10 @@ fn sarif_fixes_include_the_imports_a_template_adds() {
     let x = fixed.findings[0].fix.as_ref().unwrap();
     assert_eq!((x.start_line, x.end_line), (5, 5));
     assert_eq!(x.imports.len(), 1);
-    assert_eq!((x.imports[0].before_line, x.imports[0].text.as_str()), (2, "import secrets\n"));
+    assert_eq!(
+        (x.imports[0].before_line, x.imports[0].text.as_str()),
+        (2, "import secrets\n")
+    );
     let o = ScanOutcome {
         findings: fixed.findings.clone(),
         diagnostics: Vec::new(),

@@ -94,7 +94,10 @@ pub fn apply_template(
         .unwrap_or(end)
         .max(end);
     let delta = out.lines().count() as isize - text.lines().count() as isize;
-    let mut region = (first, ((last as isize) + delta).max(first as isize) as usize);
+    let mut region = (
+        first,
+        ((last as isize) + delta).max(first as isize) as usize,
+    );
 
     // Where each edit's replacement now starts: edits before it shifted it by their length
     // change (edits never overlap).
@@ -111,7 +114,10 @@ pub fn apply_template(
         for i in &e.imports {
             let spec = ImportSpec::parse(i).map_err(TemplateError::BadImport)?;
             let at = new_start(e);
-            match specs.iter_mut().find(|(s, _)| s.statement == spec.statement) {
+            match specs
+                .iter_mut()
+                .find(|(s, _)| s.statement == spec.statement)
+            {
                 Some((_, uses)) => uses.push(at),
                 None => specs.push((spec, vec![at])),
             }
@@ -243,7 +249,10 @@ fn placement(text: &str, root: Node, statement: &str, first_use: usize) -> (usiz
             i = 1;
         }
     }
-    while let Some(s) = stmts.get(i).filter(|s| s.kind() == "future_import_statement") {
+    while let Some(s) = stmts
+        .get(i)
+        .filter(|s| s.kind() == "future_import_statement")
+    {
         header = Some(*s);
         i += 1;
     }
@@ -289,7 +298,10 @@ fn placement(text: &str, root: Node, statement: &str, first_use: usize) -> (usiz
             }
         }
     }
-    let next_blank = text[at..].lines().next().is_none_or(|l| l.trim().is_empty());
+    let next_blank = text[at..]
+        .lines()
+        .next()
+        .is_none_or(|l| l.trim().is_empty());
     if next_blank {
         (at, format!("{statement}\n"))
     } else {

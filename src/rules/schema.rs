@@ -212,7 +212,10 @@ impl ImportSpec {
             ))
         };
         let (binds, target) = match words.as_slice() {
-            ["import", m] if dotted_ok(m) => (m.split('.').next().unwrap_or(m), m.split('.').next().unwrap_or(m).to_string()),
+            ["import", m] if dotted_ok(m) => (
+                m.split('.').next().unwrap_or(m),
+                m.split('.').next().unwrap_or(m).to_string(),
+            ),
             ["import", m, "as", a] if dotted_ok(m) && ident_ok(a) => (*a, m.to_string()),
             ["from", m, "import", x] if dotted_ok(m) && ident_ok(x) => (*x, format!("{m}.{x}")),
             ["from", m, "import", x, "as", a] if dotted_ok(m) && ident_ok(x) && ident_ok(a) => {
@@ -239,12 +242,38 @@ mod tests {
     fn import_specs_parse_to_the_name_they_bind() {
         let p = |s: &str| ImportSpec::parse(s).map(|i| (i.statement, i.binds, i.target));
         let ok = |a: &str, b: &str, c: &str| Ok((a.to_string(), b.to_string(), c.to_string()));
-        assert_eq!(p("import secrets"), ok("import secrets", "secrets", "secrets"));
+        assert_eq!(
+            p("import secrets"),
+            ok("import secrets", "secrets", "secrets")
+        );
         assert_eq!(p(" import  os.path "), ok("import os.path", "os", "os"));
-        assert_eq!(p("import xml.etree.ElementTree as ET"), ok("import xml.etree.ElementTree as ET", "ET", "xml.etree.ElementTree"));
-        assert_eq!(p("from OpenSSL import SSL"), ok("from OpenSSL import SSL", "SSL", "OpenSSL.SSL"));
-        assert_eq!(p("from a.b import c as d"), ok("from a.b import c as d", "d", "a.b.c"));
-        for bad in ["", "import", "from m import *", "from . import x", "import a, b", "from m import (x)", "import 1a", "from __future__ import annotations", "import os; import sys"] {
+        assert_eq!(
+            p("import xml.etree.ElementTree as ET"),
+            ok(
+                "import xml.etree.ElementTree as ET",
+                "ET",
+                "xml.etree.ElementTree"
+            )
+        );
+        assert_eq!(
+            p("from OpenSSL import SSL"),
+            ok("from OpenSSL import SSL", "SSL", "OpenSSL.SSL")
+        );
+        assert_eq!(
+            p("from a.b import c as d"),
+            ok("from a.b import c as d", "d", "a.b.c")
+        );
+        for bad in [
+            "",
+            "import",
+            "from m import *",
+            "from . import x",
+            "import a, b",
+            "from m import (x)",
+            "import 1a",
+            "from __future__ import annotations",
+            "import os; import sys",
+        ] {
             assert!(ImportSpec::parse(bad).is_err(), "{bad}");
         }
     }

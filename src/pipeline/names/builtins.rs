@@ -194,7 +194,14 @@ mod tests {
     fn the_lists_are_sorted_for_binary_search() {
         assert!(BUILTINS.windows(2).all(|w| w[0] < w[1]));
         assert!(IMPLICIT.windows(2).all(|w| w[0] < w[1]));
-        for n in ["print", "len", "__name__", "__file__", "True", "ExceptionGroup"] {
+        for n in [
+            "print",
+            "len",
+            "__name__",
+            "__file__",
+            "True",
+            "ExceptionGroup",
+        ] {
             assert!(is_builtin(n), "{n}");
         }
         for n in ["secrets", "md5", "unicode", "xrange"] {

@@ -18,9 +18,9 @@
 //! pattern forms bind rather than read.
 
 mod builtins;
-mod walk;
 #[cfg(test)]
 mod tests;
+mod walk;
 
 use std::collections::{HashMap, HashSet};
 

@@ -23,7 +23,10 @@ fn names(v: &[&str]) -> Vec<String> {
 
 #[test]
 fn module_names_builtins_and_dunders() {
-    assert_eq!(undef("x = 1\nprint(x, len([]), __name__, __file__, __doc__)\n"), none());
+    assert_eq!(
+        undef("x = 1\nprint(x, len([]), __name__, __file__, __doc__)\n"),
+        none()
+    );
     assert_eq!(undef("print(y)\n"), names(&["y"]));
     assert_eq!(undef("raise ValueError(ExceptionGroup)\n"), none());
     // Attribute names and keyword argument names are not reads.
@@ -33,8 +36,14 @@ fn module_names_builtins_and_dunders() {
     assert_eq!(
         u,
         vec![
-            NameUse { name: "a".into(), line: 1 },
-            NameUse { name: "b".into(), line: 2 }
+            NameUse {
+                name: "a".into(),
+                line: 1
+            },
+            NameUse {
+                name: "b".into(),
+                line: 2
+            }
         ]
     );
 }
@@ -42,7 +51,10 @@ fn module_names_builtins_and_dunders() {
 #[test]
 fn function_scopes_and_shadowing() {
     // A parameter shadows nothing outside; a local is not visible outside its function.
-    assert_eq!(undef("def f(a):\n    b = a\n    return b\nprint(b)\n"), names(&["b"]));
+    assert_eq!(
+        undef("def f(a):\n    b = a\n    return b\nprint(b)\n"),
+        names(&["b"])
+    );
     // A local shadowing a module name is fine; so is a use before a later assignment in the
     // same function (conservative: no flow analysis).
     assert_eq!(
@@ -62,7 +74,10 @@ fn function_scopes_and_shadowing() {
     );
     // Defaults and annotations are evaluated outside the function.
     assert_eq!(undef("def f(a=a):\n    pass\n"), names(&["a"]));
-    assert_eq!(undef("def f(a: a) -> b:\n    return a\n"), names(&["a", "b"]));
+    assert_eq!(
+        undef("def f(a: a) -> b:\n    return a\n"),
+        names(&["a", "b"])
+    );
     // Decorators read the enclosing scope.
     assert_eq!(
         undef("@app.route('/')\ndef index():\n    return index\n"),
@@ -83,19 +98,31 @@ fn imports_inside_functions_and_aliases() {
     );
     // `import a.b` binds `a`; `as` binds the alias only.
     assert_eq!(undef("import os.path\nos.getcwd()\n"), none());
-    assert_eq!(undef("import numpy as np\nnp.zeros(1)\nnumpy.ones(1)\n"), names(&["numpy"]));
+    assert_eq!(
+        undef("import numpy as np\nnp.zeros(1)\nnumpy.ones(1)\n"),
+        names(&["numpy"])
+    );
     // The issue's case: only `md5` is imported, `hashlib` is not.
     assert_eq!(
         undef("from hashlib import md5\nh = hashlib.sha256(data)\ndata = b''\n"),
         names(&["hashlib"])
     );
-    assert_eq!(undef("from . import views as v\nfrom .models import User\nv, User\n"), none());
-    assert_eq!(undef("from __future__ import annotations\nannotations\n"), none());
+    assert_eq!(
+        undef("from . import views as v\nfrom .models import User\nv, User\n"),
+        none()
+    );
+    assert_eq!(
+        undef("from __future__ import annotations\nannotations\n"),
+        none()
+    );
 }
 
 #[test]
 fn a_star_import_makes_the_file_unjudgeable() {
-    assert_eq!(undefined_names("from os import *\nprint(getcwd(), anything)\n"), None);
+    assert_eq!(
+        undefined_names("from os import *\nprint(getcwd(), anything)\n"),
+        None
+    );
     // Syntax errors too.
     assert_eq!(undefined_names("def f(:\n    pass\n"), None);
 }
@@ -114,7 +141,8 @@ fn global_and_nonlocal() {
         undef("def counter():\n    n = 0\n    def inc():\n        nonlocal n\n        n += 1\n        return n\n    return inc\n"),
         none()
     );
-    let a = analyze("def f():\n    n = 0\n    def g():\n        nonlocal n\n        n = 1\n").unwrap();
+    let a =
+        analyze("def f():\n    n = 0\n    def g():\n        nonlocal n\n        n = 1\n").unwrap();
     let n: Vec<&Binding> = a.bindings.iter().filter(|b| b.name == "n").collect();
     assert_eq!(n.len(), 2);
     assert_eq!(n[0].scope, n[1].scope, "the nonlocal assignment binds in f");
@@ -124,8 +152,14 @@ fn global_and_nonlocal() {
 fn comprehensions_have_their_own_scope() {
     assert_eq!(undef("xs = [1]\nys = [x * 2 for x in xs if x]\n"), none());
     // The loop variable does not leak.
-    assert_eq!(undef("ys = [x for x in range(3)]\nprint(x)\n"), names(&["x"]));
-    assert_eq!(undef("g = (k for k in range(3))\nprint(k)\n"), names(&["k"]));
+    assert_eq!(
+        undef("ys = [x for x in range(3)]\nprint(x)\n"),
+        names(&["x"])
+    );
+    assert_eq!(
+        undef("g = (k for k in range(3))\nprint(k)\n"),
+        names(&["k"])
+    );
     // Nested clauses see the earlier targets; dict and set comprehensions too.
     assert_eq!(
         undef("m = [[1]]\nflat = {v: i for row in m for i, v in enumerate(row)}\ns = {c for c in 'ab'}\n"),
@@ -199,7 +233,8 @@ async def f():
     // `else` are not covered.
     let src = "try:\n    text = unicode\nexcept NameError:\n    text = str\n";
     assert_eq!(undef(src), none());
-    let src = "try:\n    x = long\nexcept (ImportError, NameError):\n    x = int\nelse:\n    y = gone\n";
+    let src =
+        "try:\n    x = long\nexcept (ImportError, NameError):\n    x = int\nelse:\n    y = gone\n";
     assert_eq!(undef(src), names(&["gone"]));
     let src = "try:\n    x = long\nexcept ImportError:\n    x = missing\n";
     assert_eq!(undef(src), names(&["long", "missing"]));
@@ -237,9 +272,15 @@ def where(cmd):
             return None
 ";
     assert_eq!(undef(src), names(&["Point", "_"]));
-    assert_eq!(undef("a, (b, *c) = 1, (2, 3)\n[d, e] = a, b\nprint(a, b, c, d, e)\n"), none());
+    assert_eq!(
+        undef("a, (b, *c) = 1, (2, 3)\n[d, e] = a, b\nprint(a, b, c, d, e)\n"),
+        none()
+    );
     // Attribute and subscript targets read their object.
-    assert_eq!(undef("obj.attr = 1\nitems[0] = 2\n"), names(&["items", "obj"]));
+    assert_eq!(
+        undef("obj.attr = 1\nitems[0] = 2\n"),
+        names(&["items", "obj"])
+    );
     // Augmented assignment binds (and reads).
     assert_eq!(undef("total = 0\ntotal += 1\n"), none());
 }
@@ -247,8 +288,14 @@ def where(cmd):
 #[test]
 fn annotations_fstrings_and_type_parameters() {
     assert_eq!(undef("x: int = 1\ny: List[int]\n"), names(&["List"]));
-    assert_eq!(undef("name = 'a'\nprint(f'{name!r:>{width}}')\n"), names(&["width"]));
-    assert_eq!(undef("def first[T](xs: list[T]) -> T:\n    return xs[0]\n"), none());
+    assert_eq!(
+        undef("name = 'a'\nprint(f'{name!r:>{width}}')\n"),
+        names(&["width"])
+    );
+    assert_eq!(
+        undef("def first[T](xs: list[T]) -> T:\n    return xs[0]\n"),
+        none()
+    );
     assert_eq!(undef("type Pair[T] = tuple[T, T]\np: Pair[int]\n"), none());
 }
 
@@ -300,9 +347,19 @@ fn a_fix_that_keeps_the_binding_is_clean() {
     let d = compare(HANDLER, &after);
     assert!(d.lost.is_empty());
     // ... but `json` is not imported.
-    assert_eq!(d.new_undefined, vec![NameUse { name: "json".into(), line: 7 }]);
+    assert_eq!(
+        d.new_undefined,
+        vec![NameUse {
+            name: "json".into(),
+            line: 7
+        }]
+    );
     let fixed = after.replace("import pickle\n", "import json\nimport pickle\n");
-    assert!(compare(HANDLER, &fixed).is_clean(), "{:?}", compare(HANDLER, &fixed));
+    assert!(
+        compare(HANDLER, &fixed).is_clean(),
+        "{:?}",
+        compare(HANDLER, &fixed)
+    );
 }
 
 #[test]
@@ -360,7 +417,11 @@ fn module_bindings_read_by_later_functions_are_lost() {
     // A deleted import that later code uses.
     let before = "import hashlib\nfrom hashlib import md5\nh = md5(b'')\n";
     let after = "import hashlib\nh = hashlib.sha256(b'')\n";
-    assert!(compare(before, after).is_clean(), "{:?}", compare(before, after));
+    assert!(
+        compare(before, after).is_clean(),
+        "{:?}",
+        compare(before, after)
+    );
     let after = "import hashlib\n\nh = md5(b'')\n";
     let d = compare(before, after);
     assert_eq!(d.lost.len(), 1);
@@ -385,7 +446,10 @@ fn pre_existing_problems_and_unjudgeable_files_do_not_count() {
     // A file that does not parse before is not judged.
     assert!(compare("def f(:\n", "def f():\n    return nope\n").is_clean());
     // A fix that adds a star import is flagged: its names can no longer be checked.
-    let d = compare("x = md5(b'')\nfrom hashlib import md5\n", "from hashlib import *\nx = md5(b'')\n");
+    let d = compare(
+        "x = md5(b'')\nfrom hashlib import md5\n",
+        "from hashlib import *\nx = md5(b'')\n",
+    );
     assert!(d.star_import_added);
 }
 
@@ -407,7 +471,17 @@ fn resolve_at_finds_the_innermost_binding() {
     );
     let a = analyze("from OpenSSL import SSL\nimport a.b as c\nimport x.y\n").unwrap();
     let kinds = |n: &str| a.scopes[0].names[n].clone();
-    assert_eq!(kinds("SSL"), vec![BindingKind::Import { target: "OpenSSL.SSL".into() }]);
-    assert_eq!(kinds("c"), vec![BindingKind::Import { target: "a.b".into() }]);
+    assert_eq!(
+        kinds("SSL"),
+        vec![BindingKind::Import {
+            target: "OpenSSL.SSL".into()
+        }]
+    );
+    assert_eq!(
+        kinds("c"),
+        vec![BindingKind::Import {
+            target: "a.b".into()
+        }]
+    );
     assert_eq!(kinds("x"), vec![BindingKind::Import { target: "x".into() }]);
 }

@@ -196,7 +196,8 @@ impl<'a> Walker<'a> {
             }
             // `try: unicode except NameError: ...` probes for a name on purpose.
             "try_statement" => {
-                let guards = named(node).any(|c| c.kind() == "except_clause" && self.catches_name_error(c));
+                let guards =
+                    named(node).any(|c| c.kind() == "except_clause" && self.catches_name_error(c));
                 for (field, c) in fields(node) {
                     if field == Some("body") && guards {
                         self.guarded += 1;
@@ -312,9 +313,17 @@ impl<'a> Walker<'a> {
             "identifier" => self.bind(node, scope, BindingKind::Other),
             "attribute" | "subscript" => self.expr(node, scope, d),
             "comment" => {}
-            "tuple_pattern" | "list_pattern" | "pattern_list" | "tuple" | "list"
-            | "expression_list" | "parenthesized_expression" | "list_splat_pattern"
-            | "list_splat" | "dictionary_splat_pattern" | "as_pattern_target" => {
+            "tuple_pattern"
+            | "list_pattern"
+            | "pattern_list"
+            | "tuple"
+            | "list"
+            | "expression_list"
+            | "parenthesized_expression"
+            | "list_splat_pattern"
+            | "list_splat"
+            | "dictionary_splat_pattern"
+            | "as_pattern_target" => {
                 for c in named(node) {
                     self.target(c, scope, d);
                 }
@@ -553,8 +562,15 @@ impl<'a> Walker<'a> {
                     }
                 }
             }
-            "string" | "concatenated_string" | "integer" | "float" | "true" | "false"
-            | "none" | "complex_pattern" | "comment" => {}
+            "string"
+            | "concatenated_string"
+            | "integer"
+            | "float"
+            | "true"
+            | "false"
+            | "none"
+            | "complex_pattern"
+            | "comment" => {}
             _ => self.bind_all(node, scope, d),
         }
     }

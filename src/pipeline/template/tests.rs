@@ -26,7 +26,12 @@ fn edit(text: &str, needle: &str, replacement: &str, imports: &[&str]) -> Edit {
 
 /// Applies one edit of `needle` → `replacement` needing `imports`; the finding is on the
 /// edit's line.
-fn apply(text: &str, needle: &str, replacement: &str, imports: &[&str]) -> Result<TemplatePatch, TemplateError> {
+fn apply(
+    text: &str,
+    needle: &str,
+    replacement: &str,
+    imports: &[&str],
+) -> Result<TemplatePatch, TemplateError> {
     let e = edit(text, needle, replacement, imports);
     let line = e.span.start_line;
     apply_template(text, &[e], line, line)
@@ -60,12 +65,18 @@ fn the_import_joins_the_existing_imports_once() {
     // Already imported: nothing added.
     let src = "import secrets\nimport random\nx = random.choice(a)\n";
     let p = apply(src, "random.choice", "secrets.choice", &["import secrets"]).unwrap();
-    assert_eq!(p.text, "import secrets\nimport random\nx = secrets.choice(a)\n");
+    assert_eq!(
+        p.text,
+        "import secrets\nimport random\nx = secrets.choice(a)\n"
+    );
     assert!(p.added_imports.is_empty() && p.insertions.is_empty());
     assert_eq!(p.region, (3, 3));
     // `import hashlib.x` binds `hashlib` too.
     let src = "import hashlib.sub\nh = md5(b'')\n";
-    assert_eq!(fixed(src, "md5", "hashlib.sha256", &["import hashlib"]), "import hashlib.sub\nh = hashlib.sha256(b'')\n");
+    assert_eq!(
+        fixed(src, "md5", "hashlib.sha256", &["import hashlib"]),
+        "import hashlib.sub\nh = hashlib.sha256(b'')\n"
+    );
 }
 
 #[test]
@@ -79,14 +90,20 @@ fn a_from_import_of_another_name_does_not_count() {
     let src = "from OpenSSL import SSL as S\nc = S.Context(S.TLSv1_METHOD)\n";
     // `SSL` is not bound: added, even though `S` is the same module.
     assert_eq!(
-        fixed(src, "S.TLSv1_METHOD", "SSL.TLS_METHOD", &["from OpenSSL import SSL"]),
+        fixed(
+            src,
+            "S.TLSv1_METHOD",
+            "SSL.TLS_METHOD",
+            &["from OpenSSL import SSL"]
+        ),
         "from OpenSSL import SSL as S\nfrom OpenSSL import SSL\nc = S.Context(SSL.TLS_METHOD)\n"
     );
 }
 
 #[test]
 fn with_no_imports_the_new_one_goes_after_docstring_and_future_imports() {
-    let src = "\"\"\"Tokens.\"\"\"\nfrom __future__ import annotations\n\nTOKEN = random.choice(ABC)\n";
+    let src =
+        "\"\"\"Tokens.\"\"\"\nfrom __future__ import annotations\n\nTOKEN = random.choice(ABC)\n";
     assert_eq!(
         fixed(src, "random.choice", "secrets.choice", &["import secrets"]),
         "\"\"\"Tokens.\"\"\"\nfrom __future__ import annotations\n\nimport secrets\n\nTOKEN = secrets.choice(ABC)\n"
@@ -102,7 +119,12 @@ fn with_no_imports_the_new_one_goes_after_docstring_and_future_imports() {
         "#!/usr/bin/env python\n# -*- coding: utf-8 -*-\nimport secrets\n\nx = secrets.choice(a)\n"
     );
     assert_eq!(
-        fixed("x = random.choice(a)", "random.choice", "secrets.choice", &["import secrets"]),
+        fixed(
+            "x = random.choice(a)",
+            "random.choice",
+            "secrets.choice",
+            &["import secrets"]
+        ),
         "import secrets\n\nx = secrets.choice(a)"
     );
 }
@@ -149,8 +171,18 @@ fn a_local_name_or_another_import_is_a_conflict() {
 #[test]
 fn several_edits_and_imports_are_each_added_once_in_order() {
     let src = "import ssl\nfrom x import y\nA = f(ssl.PROTOCOL_TLSv1)\nB = g(SSL.TLSv1_METHOD)\n";
-    let a = edit(src, "ssl.PROTOCOL_TLSv1", "ssl.PROTOCOL_TLS_CLIENT", &["import ssl"]);
-    let b = edit(src, "SSL.TLSv1_METHOD", "SSL.TLS_METHOD", &["from OpenSSL import SSL", "import hmac"]);
+    let a = edit(
+        src,
+        "ssl.PROTOCOL_TLSv1",
+        "ssl.PROTOCOL_TLS_CLIENT",
+        &["import ssl"],
+    );
+    let b = edit(
+        src,
+        "SSL.TLSv1_METHOD",
+        "SSL.TLS_METHOD",
+        &["from OpenSSL import SSL", "import hmac"],
+    );
     let c = edit(src, "f(", "hmac.f(", &["import hmac"]);
     let p = apply_template(src, &[a, b, c], 3, 4).unwrap();
     assert_eq!(
@@ -166,14 +198,27 @@ fn bad_edits_bad_imports_and_broken_files_do_not_apply() {
     let src = "import random\nx = random.choice(a)\n";
     let a = edit(src, "random.choice", "secrets.choice", &[]);
     let b = edit(src, "choice(a)", "x", &[]);
-    assert_eq!(apply_template(src, &[a, b], 2, 2), Err(TemplateError::BadEdits));
+    assert_eq!(
+        apply_template(src, &[a, b], 2, 2),
+        Err(TemplateError::BadEdits)
+    );
     assert!(matches!(
-        apply(src, "random.choice", "secrets.choice", &["from secrets import *"]),
+        apply(
+            src,
+            "random.choice",
+            "secrets.choice",
+            &["from secrets import *"]
+        ),
         Err(TemplateError::BadImport(_))
     ));
     let broken = "import random\nx = random.choice(a\n";
     assert!(matches!(
-        apply(broken, "random.choice", "secrets.choice", &["import secrets"]),
+        apply(
+            broken,
+            "random.choice",
+            "secrets.choice",
+            &["import secrets"]
+        ),
         Err(TemplateError::Unparsable(_))
     ));
     // Without imports, a template still applies to a file that does not parse.
