@@ -19,7 +19,7 @@ fn apply(engine: &Engine, id: &str, src: &str) -> String {
         .filter(|f| f.rule_id == id)
         .flat_map(|f| f.fixes.iter().cloned())
         .collect();
-    edits.sort_by(|a, b| b.start_byte.cmp(&a.start_byte));
+    edits.sort_by_key(|e| std::cmp::Reverse(e.start_byte));
     edits.dedup_by(|a, b| a.start_byte == b.start_byte && a.end_byte == b.end_byte);
     let Some(line) = edits.iter().map(|e| e.span.start_line).min() else {
         return src.to_string();
