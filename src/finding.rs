@@ -202,17 +202,20 @@ pub struct FixProposal {
     pub rounds: usize,
     /// `template` (the rule's deterministic fix) or `model`.
     pub source: String,
-    /// Imports a template fix adds elsewhere in the file, in order.
+    /// The import lines a template fix adds or removes outside the replaced lines, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub imports: Vec<AddedImport>,
+    pub imports: Vec<ImportEdit>,
 }
 
-/// An import a template fix adds to the file, outside the replaced lines.
+/// A whole-line change a template fix makes outside the replaced lines: adding an import it
+/// needs, or removing one it made unused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AddedImport {
-    /// 1-based line of the scanned file that `text` is inserted before.
-    pub before_line: usize,
-    /// The inserted text, whole lines (e.g. `"import secrets\n"`).
+pub struct ImportEdit {
+    /// 1-based first line of the scanned file it replaces, or inserts before.
+    pub line: usize,
+    /// How many lines it replaces (0: an insertion).
+    pub deleted_lines: usize,
+    /// The new lines, each ending in a newline (empty: a deletion).
     pub text: String,
 }
 

@@ -396,10 +396,12 @@ fn template_fixes_add_their_import_once_and_keep_the_other_targets_in_place() {
         &mut Cache::disabled(),
     );
     assert_eq!(r.verified(), 2, "{}", r.summary());
+    // `random` was still used when the bottom target was fixed, not any more after the top
+    // one: its import goes.
     assert_eq!(
         r.patched,
         TOKENS
-            .replace("import random\n", "import random\nimport secrets\n")
+            .replace("import random\n", "import secrets\n")
             .replace("random.choice", "secrets.choice")
     );
     // Lines are reported in the scanned file's numbering.
@@ -414,17 +416,23 @@ fn template_fixes_add_their_import_once_and_keep_the_other_targets_in_place() {
         .iter()
         .map(|f| f.fix.as_ref().unwrap().why.as_str())
         .collect();
-    // The bottom target was fixed first and added the import, before line 2 of the scanned
-    // file.
     assert!(why[1].ends_with("adds `import secrets`"), "{why:?}");
-    assert!(!why[0].contains("adds"), "{why:?}");
-    let imports = &r.findings[1].fix.as_ref().unwrap().imports;
-    assert_eq!(imports.len(), 1);
-    assert_eq!(
-        (imports[0].before_line, imports[0].text.as_str()),
-        (2, "import secrets\n")
+    assert!(
+        why[0].ends_with("removes `import random`, now unused"),
+        "{why:?}"
     );
-    assert!(r.findings[0].fix.as_ref().unwrap().imports.is_empty());
+    let edits = |i: usize| {
+        r.findings[i]
+            .fix
+            .as_ref()
+            .unwrap()
+            .imports
+            .iter()
+            .map(|e| (e.line, e.deleted_lines, e.text.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(edits(1), [(2, 0, "import secrets\n".to_string())]);
+    assert_eq!(edits(0), [(1, 1, String::new())]);
     assert!(e
         .scan_source("tokens.py", &r.patched)
         .findings

@@ -35,22 +35,23 @@ fn fix_templates_rewrite_as_documented() {
     let e = engine();
     let cases: &[(&str, &str, &str)] = &[
         ("PW320", "import hashlib\nh = hashlib.md5(data)\n", "import hashlib\nh = hashlib.sha256(data)\n"),
-        // A file that imports only `md5` gets `import hashlib` for the rewritten call.
+        // A file that imports only `md5` gets `import hashlib` for the rewritten call, and
+        // loses the import of `md5`, now unused.
         (
             "PW320",
             "from hashlib import md5\n\nh = md5(data)\n",
-            "from hashlib import md5\nimport hashlib\n\nh = hashlib.sha256(data)\n",
+            "import hashlib\n\nh = hashlib.sha256(data)\n",
         ),
-        // `secrets` is imported once, with the other imports.
+        // `secrets` is imported once, with the other imports; `random` goes when unused.
         (
             "PW340",
             "import random\ntoken = ''.join(random.choice(abc) for _ in range(8))\n",
-            "import random\nimport secrets\ntoken = ''.join(secrets.choice(abc) for _ in range(8))\n",
+            "import secrets\ntoken = ''.join(secrets.choice(abc) for _ in range(8))\n",
         ),
         (
             "PW340",
-            "import random\nimport secrets\napi_key = random.choice(abc)\nreset_token = random.choice(abc)\n",
-            "import random\nimport secrets\napi_key = secrets.choice(abc)\nreset_token = secrets.choice(abc)\n",
+            "import random\nimport secrets\napi_key = random.choice(abc)\nreset_token = random.choice(abc)\nseed = random.random()\n",
+            "import random\nimport secrets\napi_key = secrets.choice(abc)\nreset_token = secrets.choice(abc)\nseed = random.random()\n",
         ),
         // Only `random.choice` has a mechanical `secrets` equivalent; other calls get no edit.
         ("PW340", "import random\ntoken = random.getrandbits(64)\n", "import random\ntoken = random.getrandbits(64)\n"),
@@ -75,7 +76,7 @@ fn fix_templates_rewrite_as_documented() {
         (
             "PW381",
             "from ftplib import FTP\nf = FTP(host)\n",
-            "from ftplib import FTP\nimport ftplib\nf = ftplib.FTP_TLS(host)\n",
+            "import ftplib\nf = ftplib.FTP_TLS(host)\n",
         ),
         ("PW401", "import os\nos.umask(mask=0)\n", "import os\nos.umask(mask=0o077)\n"),
         ("PW410", "app.run(port=5000, debug=True)\n", "app.run(port=5000, debug=False)\n"),

@@ -25,9 +25,10 @@ use serde::{Deserialize, Serialize};
 
 use super::backend::{Backend, CompletionRequest, Stage};
 use super::cache::{content_hash, Cache};
+use super::template::LineChange;
 use super::verify::{verify, Verification};
 use super::{prompts, schema_of, PipelineOptions, StageStats};
-use crate::finding::{AddedImport, Edit, Finding, FixProposal, Origin, VerdictStatus};
+use crate::finding::{Edit, Finding, FixProposal, ImportEdit, Origin, VerdictStatus};
 use crate::rules::Engine;
 use crate::scan::Diagnostic;
 
@@ -156,33 +157,27 @@ pub fn fix_file(
     });
     let mut current = text.to_string();
     let mut done = Vec::new();
-    // Imports added by applied template fixes: (1-based line, lines inserted), in order. They
-    // move the targets still to do (above the fixed one, below the imports) down.
-    let mut inserted: Vec<(usize, usize)> = Vec::new();
+    // Import lines added or removed by applied template fixes, in order. They move the
+    // targets still to do (above the fixed one, below the imports).
+    let mut changes: Vec<LineChange> = Vec::new();
     for target in targets {
         let mut target = target;
         let before = engine.scan_source(label, &current).findings;
-        let moved = inserted.iter().fold(0, |m, &(line, n)| {
-            if line <= target.span.start_line + m {
-                m + n
-            } else {
-                m
-            }
-        });
+        let now = |line: usize| changes.iter().fold(line, |l, c| c.forward(l));
         // Re-locate a static target in the current text (an earlier fix may have removed it).
         let live: Option<Finding> = match target.origin {
             Origin::Static => before
                 .iter()
                 .find(|f| {
                     f.rule_id == target.rule_id
-                        && f.span.start_line == target.span.start_line + moved
+                        && f.span.start_line == now(target.span.start_line)
                         && !f.is_suppressed()
                 })
                 .cloned(),
             Origin::Model => {
                 let mut f = target.clone();
-                f.span.start_line += moved;
-                f.span.end_line += moved;
+                f.span.start_line = now(f.span.start_line);
+                f.span.end_line = now(f.span.end_line);
                 Some(f)
             }
         };
@@ -198,13 +193,13 @@ pub fn fix_file(
         let mut best: Option<(Verification, Candidate, usize)> = None;
         let mut feedback: Vec<String> = Vec::new();
         let mut applied = false;
-        let mut template_insertions: Vec<super::template::Inserted> = Vec::new();
+        let mut template_changes: Vec<LineChange> = Vec::new();
         for round in 1..=opts.max_rounds.max(1) {
             let mut cands: Vec<Candidate> = Vec::new();
             if round == 1 && !live.fixes.is_empty() {
-                if let Some((c, ins)) = template_candidate(&current, &live.fixes, start, end) {
+                if let Some((c, ch)) = template_candidate(&current, &live.fixes, start, end) {
                     cands.push(c);
-                    template_insertions = ins;
+                    template_changes = ch;
                 }
             }
             if let Some(b) = backend.as_deref_mut() {
@@ -264,20 +259,24 @@ pub fn fix_file(
             }
         }
         if let Some((_, c, round)) = best {
+            // In the scanned file's lines: undo the changes made before this one.
+            let scanned =
+                |line: usize, upto: &[LineChange]| upto.iter().rev().fold(line, |l, ch| ch.back(l));
             let mut imports = Vec::new();
             if c.source == "template" {
-                let mut all = inserted.clone();
-                for i in &template_insertions {
-                    imports.push(AddedImport {
-                        before_line: to_scanned(i.before_line, &all),
-                        text: i.text.clone(),
+                let mut all = changes.clone();
+                for ch in &template_changes {
+                    imports.push(ImportEdit {
+                        line: scanned(ch.line, &all),
+                        deleted_lines: ch.deleted,
+                        text: ch.text.clone(),
                     });
-                    all.push((i.before_line, i.lines));
+                    all.push(ch.clone());
                 }
             }
             target.fix = Some(FixProposal {
-                start_line: start - moved,
-                end_line: end - moved,
+                start_line: scanned(start, &changes),
+                end_line: scanned(end, &changes),
                 original: original_region,
                 replacement: c.replacement.clone(),
                 why: c.why.clone(),
@@ -288,7 +287,7 @@ pub fn fix_file(
             });
             if applied {
                 if c.source == "template" {
-                    inserted.extend(template_insertions.iter().map(|i| (i.before_line, i.lines)));
+                    changes.extend(template_changes);
                 }
                 current = c.text;
             }
@@ -319,19 +318,6 @@ pub fn fix_file(
     }
 }
 
-/// Maps a line of the current text back to the scanned file, undoing `inserted` (lines added
-/// in front of a line, in order); a line inside inserted text maps to where it was inserted.
-fn to_scanned(mut line: usize, inserted: &[(usize, usize)]) -> usize {
-    for &(at, n) in inserted.iter().rev() {
-        if line >= at + n {
-            line -= n;
-        } else if line >= at {
-            line = at;
-        }
-    }
-    line
-}
-
 /// Lines `start..=end` of `text`, joined with `\n`.
 fn lines(text: &str, start: usize, end: usize) -> String {
     text.lines()
@@ -342,13 +328,13 @@ fn lines(text: &str, start: usize, end: usize) -> String {
 }
 
 /// Applies a rule's template edits (byte ranges of the current text) and the imports they
-/// declare ([`super::template`]); also returns where imports were inserted.
+/// declare ([`super::template`]); also returns the import lines it changed.
 fn template_candidate(
     text: &str,
     edits: &[Edit],
     start: usize,
     end: usize,
-) -> Option<(Candidate, Vec<super::template::Inserted>)> {
+) -> Option<(Candidate, Vec<LineChange>)> {
     let p = super::template::apply_template(text, edits, start, end).ok()?;
     let mut why: Vec<String> = edits
         .iter()
@@ -357,6 +343,11 @@ fn template_candidate(
         .map(str::to_string)
         .collect();
     why.extend(p.added_imports.iter().map(|i| format!("adds `{i}`")));
+    why.extend(
+        p.removed_imports
+            .iter()
+            .map(|i| format!("removes `{i}`, now unused")),
+    );
     let c = Candidate {
         replacement: lines(&p.text, p.region.0, p.region.1),
         region: p.region,
@@ -364,7 +355,7 @@ fn template_candidate(
         why: why.join("; "),
         source: "template",
     };
-    Some((c, p.insertions))
+    Some((c, p.line_changes))
 }
 
 /// Cleans a model replacement: strips code fences and copied line numbers, and re-indents it

@@ -11,6 +11,9 @@
 //! with no such block, after the module docstring and `from __future__` imports (or leading
 //! comments such as a shebang), followed by a blank line. It never goes below code that uses
 //! it at module level.
+//!
+//! An import the edits made unused is removed (see [`unused`]): `from hashlib import md5` once
+//! `md5(data)` became `hashlib.sha256(data)` and nothing else mentions `md5`.
 
 use tree_sitter::{Node, Parser};
 
@@ -28,20 +31,47 @@ pub struct TemplatePatch {
     pub region: (usize, usize),
     /// The import statements added, in order.
     pub added_imports: Vec<String>,
-    /// Where and what was inserted for them, in order.
-    pub insertions: Vec<Inserted>,
+    /// The import statements removed because the edits made them unused, in order.
+    pub removed_imports: Vec<String>,
+    /// The whole-line changes made outside the edits for those imports, in order.
+    pub line_changes: Vec<LineChange>,
 }
 
-/// Text inserted for an import.
+/// A whole-line change: lines `line..line + deleted` of the text as it was just before this
+/// change (1-based) replaced by `text` (whole lines, each ending in `\n`; empty to delete).
+/// An insertion deletes nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Inserted {
-    /// The 1-based line, in the text as it was just before this insertion, that the text went
-    /// in front of (one past the last line when appended at the end).
-    pub before_line: usize,
-    /// The inserted text.
+pub struct LineChange {
+    pub line: usize,
+    pub deleted: usize,
     pub text: String,
-    /// How many lines it added.
-    pub lines: usize,
+}
+
+impl LineChange {
+    /// How many lines `text` holds.
+    pub fn inserted(&self) -> usize {
+        self.text.matches('\n').count()
+    }
+
+    /// Where 1-based `line` of the text before the change is after it (a line the change
+    /// replaced maps to where the change is).
+    pub fn forward(&self, line: usize) -> usize {
+        if line >= self.line + self.deleted {
+            line + self.inserted() - self.deleted
+        } else {
+            line.min(self.line)
+        }
+    }
+
+    /// Where 1-based `line` of the text after the change was before it (a line the change
+    /// inserted maps to where the change is).
+    pub fn back(&self, line: usize) -> usize {
+        if line >= self.line + self.inserted() {
+            line + self.deleted - self.inserted()
+        } else {
+            line.min(self.line)
+        }
+    }
 }
 
 /// Why a template does not apply.
@@ -124,7 +154,7 @@ pub fn apply_template(
         }
     }
     let mut added_imports = Vec::new();
-    let mut insertions = Vec::new();
+    let mut line_changes: Vec<LineChange> = Vec::new();
     for k in 0..specs.len() {
         let Some(ins) = add_import(&out, &specs[k].0, &specs[k].1)? else {
             continue;
@@ -135,22 +165,62 @@ pub fn apply_template(
                 *u += ins.len;
             }
         }
-        let done = ins.done;
-        if done.before_line <= region.0 {
-            region = (region.0 + done.lines, region.1 + done.lines);
-        } else if done.before_line <= region.1 {
-            region.1 += done.lines;
+        let change = ins.change;
+        if change.line <= region.0 {
+            region = (change.forward(region.0), change.forward(region.1));
+        } else if change.line <= region.1 {
+            region.1 += change.inserted();
         }
         out = ins.text;
         added_imports.push(specs[k].0.statement.clone());
-        insertions.push(done);
+        line_changes.push(change);
+    }
+    // Imports whose only use the edits replaced.
+    let mut removed_imports = Vec::new();
+    for (name, at) in replaced_names(text, edits) {
+        let Some(r) = unused::remove(text, at, &name, &out) else {
+            continue;
+        };
+        if r.change.line + r.change.deleted > region.0 {
+            continue;
+        }
+        region = (r.change.forward(region.0), r.change.forward(region.1));
+        out = r.text;
+        removed_imports.push(r.statement);
+        line_changes.push(r.change);
     }
     Ok(TemplatePatch {
         text: out,
         region,
         added_imports,
-        insertions,
+        removed_imports,
+        line_changes,
     })
+}
+
+/// The names the edits replaced a read of, with the byte where that read starts in `text`:
+/// `md5` for `md5(` → `hashlib.sha256(`, `random` for `random.choice` → `secrets.choice`.
+fn replaced_names(text: &str, edits: &[Edit]) -> Vec<(String, usize)> {
+    let mut out: Vec<(String, usize)> = Vec::new();
+    for e in edits {
+        let Some(old) = text.get(e.start_byte..e.end_byte) else {
+            continue;
+        };
+        let name: String = old
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let is_name = name.chars().next().is_some_and(|c| !c.is_ascii_digit());
+        let kept: String = e
+            .replacement
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        if is_name && kept != name && !out.iter().any(|(n, _)| *n == name) {
+            out.push((name, e.start_byte));
+        }
+    }
+    out
 }
 
 /// One import added to a text.
@@ -158,7 +228,7 @@ struct Insertion {
     /// Byte offset and length of the inserted text.
     at: usize,
     len: usize,
-    done: Inserted,
+    change: LineChange,
     /// The new text.
     text: String,
 }
@@ -212,15 +282,26 @@ fn add_import(
     new_text.push_str(&text[..at]);
     new_text.push_str(&insert);
     new_text.push_str(&text[at..]);
-    let lead = usize::from(insert.starts_with('\n'));
+    // `at` is a line start, or the end of a text whose last line has no newline: then the
+    // change rewrites that last line with its newline added.
+    let change = if at == text.len() && insert.starts_with('\n') {
+        let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+        LineChange {
+            line: text[..at].matches('\n').count() + 1,
+            deleted: 1,
+            text: format!("{}{insert}", &text[line_start..]),
+        }
+    } else {
+        LineChange {
+            line: text[..at].matches('\n').count() + 1,
+            deleted: 0,
+            text: insert.clone(),
+        }
+    };
     Ok(Some(Insertion {
         at,
         len: insert.len(),
-        done: Inserted {
-            before_line: text[..at].matches('\n').count() + 1 + lead,
-            lines: insert.matches('\n').count() - lead,
-            text: insert,
-        },
+        change,
         text: new_text,
     }))
 }
@@ -320,3 +401,4 @@ fn after_line(text: &str, end: usize) -> usize {
 
 #[cfg(test)]
 mod tests;
+mod unused;

@@ -305,13 +305,16 @@ fn verified_fix(f: &Finding, x: &crate::finding::FixProposal) -> SarifFix {
         end_column: last_len + 1,
     };
     let why = x.why.trim();
-    // Imports the fix adds elsewhere: empty regions at the start of the line they go before.
-    let imports = x.imports.iter().map(|i| Replacement {
+    // Import lines the fix adds or removes elsewhere: whole lines (an empty region at the
+    // start of the line an insertion goes before).
+    let mut by_line: Vec<&crate::finding::ImportEdit> = x.imports.iter().collect();
+    by_line.sort_by_key(|i| i.line);
+    let imports = by_line.into_iter().map(|i| Replacement {
         deleted_region: region(
             Span {
-                start_line: i.before_line,
+                start_line: i.line,
                 start_column: 1,
-                end_line: i.before_line,
+                end_line: i.line + i.deleted_lines,
                 end_column: 1,
             },
             None,

@@ -45,31 +45,49 @@ fn fixed(text: &str, needle: &str, replacement: &str, imports: &[&str]) -> Strin
 
 #[test]
 fn the_import_joins_the_existing_imports_once() {
-    let src = "import os\nimport random\n\n\ndef token(abc):\n    return random.choice(abc)\n";
+    let src =
+        "import os\nimport random\n\n\ndef token(abc):\n    return random.choice(abc) + os.sep\n";
     let p = apply(src, "random.choice", "secrets.choice", &["import secrets"]).unwrap();
+    // `random` is no longer used: its import goes.
     assert_eq!(
         p.text,
-        "import os\nimport random\nimport secrets\n\n\ndef token(abc):\n    return secrets.choice(abc)\n"
+        "import os\nimport secrets\n\n\ndef token(abc):\n    return secrets.choice(abc) + os.sep\n"
     );
     assert_eq!(p.added_imports, ["import secrets"]);
+    assert_eq!(p.removed_imports, ["import random"]);
     assert_eq!(
-        p.insertions,
-        [Inserted {
-            before_line: 3,
-            text: "import secrets\n".into(),
-            lines: 1
-        }]
+        p.line_changes,
+        [
+            LineChange {
+                line: 3,
+                deleted: 0,
+                text: "import secrets\n".into(),
+            },
+            LineChange {
+                line: 2,
+                deleted: 1,
+                text: String::new(),
+            }
+        ]
     );
-    // The finding's line moved down with the inserted import.
-    assert_eq!(p.region, (7, 7));
-    // Already imported: nothing added.
-    let src = "import secrets\nimport random\nx = random.choice(a)\n";
+    assert_eq!(p.region, (6, 6));
+    // Still used elsewhere: kept, and the finding's line moved down with the new import.
+    let src =
+        "import random\n\n\ndef token(abc):\n    return random.choice(abc), random.random()\n";
     let p = apply(src, "random.choice", "secrets.choice", &["import secrets"]).unwrap();
     assert_eq!(
         p.text,
-        "import secrets\nimport random\nx = secrets.choice(a)\n"
+        "import random\nimport secrets\n\n\ndef token(abc):\n    return secrets.choice(abc), random.random()\n"
     );
-    assert!(p.added_imports.is_empty() && p.insertions.is_empty());
+    assert_eq!(p.region, (6, 6));
+    // Already imported: nothing added.
+    let src = "import secrets\nimport random\nx = random.choice(a) + random.random()\n";
+    let p = apply(src, "random.choice", "secrets.choice", &["import secrets"]).unwrap();
+    assert_eq!(
+        p.text,
+        "import secrets\nimport random\nx = secrets.choice(a) + random.random()\n"
+    );
+    assert!(p.added_imports.is_empty() && p.line_changes.is_empty());
     assert_eq!(p.region, (3, 3));
     // `import hashlib.x` binds `hashlib` too.
     let src = "import hashlib.sub\nh = md5(b'')\n";
@@ -81,14 +99,14 @@ fn the_import_joins_the_existing_imports_once() {
 
 #[test]
 fn a_from_import_of_another_name_does_not_count() {
-    // The case: only `md5` is imported.
+    // The case: only `md5` is imported; it is unused after the fix.
     let src = "from hashlib import md5\n\nh = md5(data).hexdigest()\n";
     assert_eq!(
         fixed(src, "md5(", "hashlib.sha256(", &["import hashlib"]),
-        "from hashlib import md5\nimport hashlib\n\nh = hashlib.sha256(data).hexdigest()\n"
+        "import hashlib\n\nh = hashlib.sha256(data).hexdigest()\n"
     );
     let src = "from OpenSSL import SSL as S\nc = S.Context(S.TLSv1_METHOD)\n";
-    // `SSL` is not bound: added, even though `S` is the same module.
+    // `SSL` is not bound: added, even though `S` is the same module (and still used).
     assert_eq!(
         fixed(
             src,
@@ -143,7 +161,12 @@ fn a_file_without_a_final_newline_keeps_its_last_line() {
     let src = "import random\nx = random.choice(a)";
     assert_eq!(
         fixed(src, "random.choice", "secrets.choice", &["import secrets"]),
-        "import random\nimport secrets\nx = secrets.choice(a)"
+        "import secrets\nx = secrets.choice(a)"
+    );
+    let src = "import random\nx = random.choice(a) + random.random()";
+    assert_eq!(
+        fixed(src, "random.choice", "secrets.choice", &["import secrets"]),
+        "import random\nimport secrets\nx = secrets.choice(a) + random.random()"
     );
 }
 
@@ -226,4 +249,51 @@ fn bad_edits_bad_imports_and_broken_files_do_not_apply() {
         fixed(broken, "random.choice", "secrets.choice", &[]),
         "import random\nx = secrets.choice(a\n"
     );
+}
+
+#[test]
+fn an_import_is_removed_only_when_certainly_unused() {
+    let fix = |src: &str| fixed(src, "md5(", "hashlib.sha256(", &["import hashlib"]);
+    // One name of several goes.
+    assert_eq!(
+        fix("from hashlib import md5, sha1\nh = md5(d), sha1(d)\n"),
+        "from hashlib import sha1\nimport hashlib\nh = hashlib.sha256(d), sha1(d)\n"
+    );
+    assert_eq!(
+        fix("from hashlib import sha1, md5  # legacy\nh = md5(d), sha1(d)\n"),
+        "from hashlib import sha1  # legacy\nimport hashlib\nh = hashlib.sha256(d), sha1(d)\n"
+    );
+    assert_eq!(
+        fixed(
+            "from hashlib import md5 as weak\nh = weak(d)\n",
+            "weak(",
+            "hashlib.sha256(",
+            &["import hashlib"]
+        ),
+        "import hashlib\nh = hashlib.sha256(d)\n"
+    );
+    // Mentioned elsewhere (a re-export, a comment), read again, bound twice, not a plain
+    // one-line top-level import: kept.
+    for src in [
+        "from hashlib import md5\n__all__ = ['md5']\nh = md5(d)\n",
+        "from hashlib import md5\nh = md5(d)  # was md5\n",
+        "from hashlib import md5\nh = md5(d)\ng = md5\n",
+        "from hashlib import md5\nh = md5(d)\nmd5 = None\n",
+        "try:\n    from hashlib import md5\nexcept ImportError:\n    pass\nh = md5(d)\n",
+        "from hashlib import (md5,\n    sha1)\nh = md5(d), sha1(d)\n",
+        "from hashlib import md5; import os\nh = md5(d), os\n",
+        // `md5 as md5` names it twice: not certain enough.
+        "from hashlib import md5 as md5\nh = md5(d)\n",
+    ] {
+        let out = fix(src);
+        assert!(out.contains("md5"), "{src}\n->\n{out}");
+        assert_eq!(
+            out.matches("md5").count(),
+            src.matches("md5").count() - 1,
+            "{src}\n->\n{out}"
+        );
+    }
+    // A function's own import is not touched.
+    let src = "def f(d):\n    from hashlib import md5\n    return md5(d)\n";
+    assert!(fix(src).contains("from hashlib import md5"));
 }
