@@ -25,10 +25,10 @@ use serde::{Deserialize, Serialize};
 
 use super::backend::{Backend, CompletionRequest, Stage};
 use super::cache::{content_hash, Cache};
-use super::template::LineChange;
+use super::template::{self, LineChange};
 use super::verify::{verify, Verification};
 use super::{prompts, schema_of, PipelineOptions, StageStats};
-use crate::finding::{Edit, Finding, FixProposal, ImportEdit, Origin, VerdictStatus};
+use crate::finding::{Edit, Finding, FixProposal, Origin, VerdictStatus};
 use crate::rules::Engine;
 use crate::scan::Diagnostic;
 
@@ -259,24 +259,14 @@ pub fn fix_file(
             }
         }
         if let Some((_, c, round)) = best {
-            // In the scanned file's lines: undo the changes made before this one.
-            let scanned =
-                |line: usize, upto: &[LineChange]| upto.iter().rev().fold(line, |l, ch| ch.back(l));
-            let mut imports = Vec::new();
-            if c.source == "template" {
-                let mut all = changes.clone();
-                for ch in &template_changes {
-                    imports.push(ImportEdit {
-                        line: scanned(ch.line, &all),
-                        deleted_lines: ch.deleted,
-                        text: ch.text.clone(),
-                    });
-                    all.push(ch.clone());
-                }
-            }
+            let imports = if c.source == "template" {
+                template::import_edits(&changes, &template_changes)
+            } else {
+                Vec::new()
+            };
             target.fix = Some(FixProposal {
-                start_line: scanned(start, &changes),
-                end_line: scanned(end, &changes),
+                start_line: template::line_before(start, &changes),
+                end_line: template::line_before(end, &changes),
                 original: original_region,
                 replacement: c.replacement.clone(),
                 why: c.why.clone(),
@@ -328,14 +318,14 @@ fn lines(text: &str, start: usize, end: usize) -> String {
 }
 
 /// Applies a rule's template edits (byte ranges of the current text) and the imports they
-/// declare ([`super::template`]); also returns the import lines it changed.
+/// declare ([`template`]); also returns the import lines it changed.
 fn template_candidate(
     text: &str,
     edits: &[Edit],
     start: usize,
     end: usize,
 ) -> Option<(Candidate, Vec<LineChange>)> {
-    let p = super::template::apply_template(text, edits, start, end).ok()?;
+    let p = template::apply_template(text, edits, start, end).ok()?;
     let mut why: Vec<String> = edits
         .iter()
         .map(|e| e.description.trim())

@@ -18,7 +18,7 @@
 use tree_sitter::{Node, Parser};
 
 use super::names::{self, BindingKind, Resolution};
-use crate::finding::Edit;
+use crate::finding::{Edit, ImportEdit};
 use crate::rules::schema::ImportSpec;
 
 /// A template applied to a text.
@@ -85,6 +85,27 @@ pub enum TemplateError {
     Unparsable(String),
     #[error("`{name}` already means something else where the fix uses it; `{statement}` would change it")]
     Conflict { name: String, statement: String },
+}
+
+/// Where 1-based `line` of the text after `changes` (applied in order) was before them.
+pub fn line_before(line: usize, changes: &[LineChange]) -> usize {
+    changes.iter().rev().fold(line, |l, c| c.back(l))
+}
+
+/// The changes `made` after `earlier` ones, as import edits in the lines of the text before
+/// `earlier` (the scanned file, for the fixer).
+pub fn import_edits(earlier: &[LineChange], made: &[LineChange]) -> Vec<ImportEdit> {
+    let mut all = earlier.to_vec();
+    let mut out = Vec::new();
+    for c in made {
+        out.push(ImportEdit {
+            line: line_before(c.line, &all),
+            deleted_lines: c.deleted,
+            text: c.text.clone(),
+        });
+        all.push(c.clone());
+    }
+    out
 }
 
 /// Applies `edits` (byte ranges of `text`, non-overlapping) and adds the imports they
