@@ -299,9 +299,28 @@ pub struct ModelArgs {
     #[arg(long)]
     pub offline: bool,
 
+    /// Model stages to run instead of the tier's plan: `all`, `none`, or a comma-separated list
+    /// of guardrail, analyzer, calibration (the report records the plan that ran).
+    #[arg(long, value_name = "LIST", value_parser = parse_stage_list)]
+    pub stages: Option<StageList>,
+
+    /// Show every discarded or failed model answer on standard error (the run summary counts
+    /// them in one line).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+
     /// No progress bars and no notes on standard error (errors still print).
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+/// The stages named by `--stages`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageList(pub Vec<crate::pipeline::PlanStage>);
+
+/// `--stages` values.
+pub fn parse_stage_list(text: &str) -> Result<StageList, String> {
+    crate::pipeline::plan::parse_stages(text).map(StageList)
 }
 
 impl Default for ModelArgs {
@@ -402,7 +421,6 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
 
-    /// No progress notes on standard error.
     /// A Jinja chat template for local models whose GGUF has none (a base model such as
     /// Gemma-3-270M); models with their own template keep it.
     #[arg(long, value_name = "FILE")]
@@ -419,6 +437,12 @@ pub struct BenchArgs {
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<crate::shard::Shard>,
 
+    /// Model stages to run instead of each tier's plan: `all`, `none`, or a comma-separated
+    /// list of guardrail, analyzer, calibration (to measure what a stage adds).
+    #[arg(long, value_name = "LIST", value_parser = parse_stage_list)]
+    pub stages: Option<StageList>,
+
+    /// No progress notes on standard error.
     #[arg(long, short = 'q')]
     pub quiet: bool,
 

@@ -40,7 +40,7 @@ pub struct FileScan {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// How [`scan_paths`] finds and reads files.
+/// How a scan finds and reads files (see [`crate::pipeline::run::drive`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScanOptions {
     /// Worker threads; `None` = one per CPU.
@@ -69,63 +69,6 @@ impl Default for ScanOptions {
 
 /// Default size limit: 10 MiB (generated files above that are rarely worth scanning).
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
-
-/// Stack size of scan worker threads: generous, as a safety margin for pathological inputs.
-const WORKER_STACK: usize = 16 * 1024 * 1024;
-
-/// Scans files and directories (`-` = standard input) in parallel. Inputs that cannot be read
-/// become diagnostics; the outcome is deterministic whatever the number of threads.
-pub fn scan_paths(
-    engine: &crate::rules::Engine,
-    paths: &[std::path::PathBuf],
-    opts: &ScanOptions,
-) -> ScanOutcome {
-    use rayon::prelude::*;
-
-    let (inputs, mut diagnostics) = crate::source::discover(paths, opts);
-    let scan_all = || -> Vec<(FileScan, bool)> {
-        inputs
-            .par_iter()
-            .map(|i| scan_input(engine, i, opts))
-            .collect()
-    };
-    let results = match rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs.unwrap_or(0))
-        .stack_size(WORKER_STACK)
-        .build()
-    {
-        Ok(pool) => pool.install(scan_all),
-        Err(_) => inputs.iter().map(|i| scan_input(engine, i, opts)).collect(),
-    };
-    let mut out = ScanOutcome::default();
-    for (fs, scanned) in results {
-        out.files_scanned += usize::from(scanned);
-        out.findings.extend(fs.findings);
-        diagnostics.extend(fs.diagnostics);
-    }
-    out.diagnostics = diagnostics;
-    sort_outcome(&mut out);
-    out
-}
-
-/// Reads and scans one input; the flag says whether it was scanned. A file that cannot be
-/// read yields only an error diagnostic.
-pub fn scan_input(
-    engine: &crate::rules::Engine,
-    input: &crate::source::Input,
-    opts: &ScanOptions,
-) -> (FileScan, bool) {
-    match read_input(input, opts.max_file_size) {
-        Ok(t) => (engine.scan_source(input.label(), &t), true),
-        Err(d) => (
-            FileScan {
-                findings: Vec::new(),
-                diagnostics: vec![d],
-            },
-            false,
-        ),
-    }
-}
 
 /// Reads one input as text; a file that cannot be read (or is binary, not UTF-8, too large)
 /// becomes an error diagnostic naming it.
@@ -168,47 +111,5 @@ fn source_error_message(e: &crate::error::SourceError) -> String {
         TooLarge { size, limit, .. } => format!("file is {size} bytes, over the limit of {limit}"),
         Parse { .. } => "tree-sitter could not parse the file".into(),
         Walk { message, .. } => message.clone(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::rules::{Catalog, Engine};
-
-    #[test]
-    fn scan_paths_is_deterministic_and_reports_unreadable_files() {
-        let d = tempfile::tempdir().unwrap();
-        let r = d.path();
-        let bad = "import subprocess\nsubprocess.run(f'ls {x}', shell=True)\n";
-        for name in ["b.py", "a.py", "c/d.py"] {
-            let p = r.join(name);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, bad).unwrap();
-        }
-        std::fs::write(r.join("bin.py"), b"\0\0").unwrap();
-        let engine = Engine::new(Catalog::embedded().unwrap()).unwrap();
-        let mut outs = Vec::new();
-        for jobs in [1, 3] {
-            let opts = ScanOptions {
-                jobs: Some(jobs),
-                ..ScanOptions::default()
-            };
-            outs.push(scan_paths(&engine, &[r.to_path_buf()], &opts));
-        }
-        let o = &outs[0];
-        assert_eq!(o.files_scanned, 3);
-        let paths: Vec<&str> = o
-            .findings
-            .iter()
-            .map(|f| f.path.rsplit(&*crate::source::label_of(r)).next().unwrap())
-            .collect();
-        assert_eq!(paths, vec!["/a.py", "/b.py", "/c/d.py"]);
-        assert_eq!(o.diagnostics.len(), 1);
-        assert!(o.diagnostics[0].message.contains("binary"));
-        assert_eq!(
-            serde_json::to_string(&outs[0]).unwrap(),
-            serde_json::to_string(&outs[1]).unwrap()
-        );
     }
 }

@@ -17,11 +17,10 @@ use llama_server::{free_port, LlamaServer};
 use pyward::backends::{OpenAiBackend, OpenAiConfig, OpenAiError};
 use pyward::pipeline::analyzer::{schema_for, AnalyzerAnswer};
 use pyward::pipeline::backend::Message;
-use pyward::pipeline::calibration::CalibrationAnswer;
-use pyward::pipeline::chunk::Chunk;
+use pyward::pipeline::calibration::{self, CalibrationAnswer};
 use pyward::pipeline::fixer::FixAnswer;
 use pyward::pipeline::guardrail::GuardrailAnswer;
-use pyward::pipeline::{schema_of, Backend, BackendError, CompletionRequest, Stage};
+use pyward::pipeline::{schema_of, Backend, BackendError, CompletionRequest, Stage, StagePlan};
 use pyward::rules::Catalog;
 use serde_json::Value;
 
@@ -44,11 +43,18 @@ fn request(stage: Stage, schema: Value, user: &str, max_tokens: usize) -> Comple
             ),
             Message::user(user),
         ],
+        cache_breaks: Vec::new(),
         schema,
         max_tokens,
         temperature: 0.0,
         seed: 0,
+        repeat_ngram: 0,
     }
+}
+
+/// A calibration schema for one finding, as the pipeline asks it.
+fn calibration_schema() -> Value {
+    calibration::schema_for(1, &StagePlan::for_tier(1).calibration)
 }
 
 fn assert_matches_schema(schema: &Value, value: &Value) {
@@ -70,12 +76,6 @@ fn structured_output_matches_the_stage_schemas() {
     let mut b = backend(&server.base_url());
     let catalog = Catalog::embedded().unwrap();
     let rule = catalog.get("PW101").expect("PW101");
-    let chunk = Chunk {
-        start_line: 3,
-        end_line: 4,
-        context_lines: vec![1],
-        name: "function run".into(),
-    };
     let code = format!("```python\n{SHELL_CALL}```");
     let cases = [
         (
@@ -85,13 +85,13 @@ fn structured_output_matches_the_stage_schemas() {
         ),
         (
             Stage::Analyzer,
-            schema_for(&[rule], &chunk),
+            schema_for(&[rule], (3, 4), 1, 40, 100),
             format!("List the vulnerabilities (rule PW101, CWE-78) in lines 3-4:\n{code}"),
         ),
         (
             Stage::Calibration,
-            schema_of::<CalibrationAnswer>(),
-            format!("Is the shell=True call on line 4 vulnerable?\n{code}"),
+            calibration_schema(),
+            format!("Findings to judge:\n1. line 4: command injection\n{code}"),
         ),
         (
             Stage::Fixer,
@@ -122,31 +122,35 @@ fn structured_output_matches_the_stage_schemas() {
             "{stage:?}: {} does not deserialize: {typed:?}",
             r.value
         );
+        let u = r.usage;
         assert!(
-            r.prompt_tokens > 20,
+            u.prompt_tokens > 20,
             "{stage:?}: usage.prompt_tokens = {}",
-            r.prompt_tokens
+            u.prompt_tokens
         );
         assert!(
-            r.completion_tokens > 0 && r.completion_tokens <= 2 * 400,
+            u.completion_tokens > 0 && u.completion_tokens <= 2 * 400,
             "{stage:?}: {}",
-            r.completion_tokens
+            u.completion_tokens
         );
-        assert!(r.elapsed_ms > 0.0);
-        // llama-server returns logprobs: the value tokens' are kept, the forced punctuation's not.
+        assert!(u.elapsed_ms > 0.0);
+        // llama-server returns logprobs: the value tokens' are kept, the forced punctuation's
+        // not, with their places in the answer text.
         assert!(
-            !r.token_logprobs.is_empty(),
+            !r.sampled.is_empty(),
             "{stage:?}: no logprobs for {}",
             r.value
         );
         assert!(
-            r.token_logprobs.len() < r.completion_tokens,
+            r.sampled.len() < u.completion_tokens,
             "{stage:?}: punctuation tokens were kept"
         );
         assert!(
-            r.token_logprobs.iter().all(|&p| p <= 0.0 && p.is_finite()),
+            r.sampled
+                .iter()
+                .all(|t| t.logprob <= 0.0 && t.logprob.is_finite() && t.end <= r.text.len()),
             "{:?}",
-            r.token_logprobs
+            r.sampled
         );
         // Same request, temperature 0: the same answer.
         let again = b.complete(&req).unwrap();
@@ -317,8 +321,8 @@ fn authentication_failures_name_the_key_variable() {
     let url = server.base_url();
     let req = request(
         Stage::Calibration,
-        schema_of::<CalibrationAnswer>(),
-        "Is `eval(x)` vulnerable?",
+        calibration_schema(),
+        "Findings to judge:\n1. line 1: code injection\n```python\neval(x)\n```",
         80,
     );
 
@@ -426,8 +430,8 @@ fn a_server_still_loading_its_model_is_retried_until_it_answers() {
     let b = OpenAiBackend::new(cfg).unwrap();
     let req = request(
         Stage::Calibration,
-        schema_of::<CalibrationAnswer>(),
-        "Is `eval(x)` vulnerable?",
+        calibration_schema(),
+        "Findings to judge:\n1. line 1: code injection\n```python\neval(x)\n```",
         80,
     );
     let r = b.chat(&req);

@@ -124,33 +124,103 @@ fn scan_with_a_real_model_keeps_static_findings_and_is_reproducible() {
     let statics = rule_lines(&serde_json::from_str(&out).unwrap());
     assert!(statics.len() >= 2, "{statics:?}");
 
+    // Every stage runs (a tier-1 plan skips the analyzer), so each is exercised for real.
     let scan = |extra: &[&str]| {
         let mut c = pyward(d.path());
-        c.args(["scan", "app.py", "--model", m, "--format", "json"])
-            .args(extra);
+        c.args([
+            "scan", "app.py", "--model", m, "--format", "json", "--stages", "all",
+        ])
+        .args(extra);
         run(&mut c)
     };
     // The first run has no network at all (a fresh network namespace) where the kernel lets
     // unprivileged users make one: a local model scan must not need it.
     let (code, first, err) = if unshare_available() {
-        let mut c = offline(pyward(d.path()));
-        c.args([
+        let mut c = pyward(d.path());
+        c.env("PYWARD_LOG_CALLS", "1").args([
             "scan",
             "app.py",
             "--model",
             m,
             "--format",
             "json",
+            "--stages",
+            "all",
+            "--no-cache",
+        ]);
+        run(&mut offline(c))
+    } else {
+        eprintln!("NOTE: `unshare -rn` is not available here; the first scan ran with the network");
+        let mut c = pyward(d.path());
+        c.env("PYWARD_LOG_CALLS", "1").args([
+            "scan",
+            "app.py",
+            "--model",
+            m,
+            "--format",
+            "json",
+            "--stages",
+            "all",
             "--no-cache",
         ]);
         run(&mut c)
-    } else {
-        eprintln!("NOTE: `unshare -rn` is not available here; the first scan ran with the network");
-        scan(&["--no-cache"])
     };
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("pipeline with"), "{err}");
     let v: Value = serde_json::from_str(&first).unwrap();
+    // The totals add up: the calls in the report are the calls the runtime made (one log line
+    // each, whatever became of the answer), stage by stage, and so are their tokens.
+    let logged: Vec<&str> = err
+        .lines()
+        .filter_map(|l| l.strip_prefix("pyward: ["))
+        .filter_map(|l| l.split_once(']').map(|(stage, _)| stage))
+        .collect();
+    let usage = &v["tool"]["usage"];
+    assert_eq!(
+        usage["total"]["calls"].as_u64().unwrap() as usize,
+        logged.len(),
+        "{err}\n{usage:#}"
+    );
+    for stage in ["guardrail", "analyzer", "calibration"] {
+        let n = logged.iter().filter(|s| **s == stage).count();
+        let in_report = usage["stages"][stage]["calls"].as_u64().unwrap_or(0) as usize;
+        assert_eq!(in_report, n, "{stage}: {err}");
+    }
+    assert!(
+        logged.contains(&"analyzer") && logged.contains(&"calibration"),
+        "{err}"
+    );
+    let prompt: u64 = err
+        .lines()
+        .filter(|l| l.starts_with("pyward: ["))
+        .filter_map(|l| {
+            l.split("prompt ")
+                .nth(1)?
+                .split(' ')
+                .next()?
+                .parse::<u64>()
+                .ok()
+        })
+        .sum();
+    assert_eq!(
+        usage["total"]["prompt_tokens"].as_u64().unwrap(),
+        prompt,
+        "{err}"
+    );
+    let t = &usage["total"];
+    assert_eq!(
+        t["calls"],
+        t["parsed"].as_u64().unwrap()
+            + t["repeated"].as_u64().unwrap()
+            + t["capped"].as_u64().unwrap()
+            + t["invalid"].as_u64().unwrap()
+            + t["failed"].as_u64().unwrap(),
+        "{t:#}"
+    );
+    assert!(
+        t["cached_prompt_tokens"].as_u64().unwrap() > 0,
+        "the file prefix is reused: {t:#}"
+    );
     let reported = rule_lines(&v);
     assert!(
         reported.is_superset(&statics),

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use pyward::llm::model::{CausalLm, ModelError};
-use pyward::llm::{ChatMessage, GenOptions, LlmError, Runtime, RuntimeOptions};
+use pyward::llm::{ChatMessage, GenOptions, LlmError, PromptBreak, Runtime, RuntimeOptions};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -25,6 +25,9 @@ enum Wants {
     Random,
     /// `,` and `{` above everything: tries to make arrays and strings go on forever.
     MoreItems,
+    /// Token `.0` after anything but `.0`, then `.1`: a loop of two tokens, as a small model
+    /// that has lost its way writes the same words again and again.
+    Alternate(u32, u32),
 }
 
 struct FakeModel {
@@ -70,7 +73,7 @@ impl CausalLm for FakeModel {
             (state >> 40) as f32 / (1u64 << 24) as f32
         };
         let mut logits: Vec<f32> = match self.wants {
-            Wants::EndOfTurn => vec![0.0; VOCAB],
+            Wants::EndOfTurn | Wants::Alternate(..) => vec![0.0; VOCAB],
             _ => (0..VOCAB).map(|_| next() * 8.0).collect(),
         };
         match self.wants {
@@ -80,6 +83,10 @@ impl CausalLm for FakeModel {
             Wants::MoreItems => {
                 logits[28] = 40.0; // ","
                 logits[91] = 39.0; // "{"
+            }
+            Wants::Alternate(a, b) => {
+                let next = if self.cache.last() == Some(&a) { b } else { a };
+                logits[next as usize] = 50.0;
             }
         }
         Ok(logits)
@@ -251,6 +258,7 @@ fn sampling_is_seeded() {
             temperature: 1.0,
             top_p: 0.9,
             seed,
+            ..GenOptions::default()
         };
         rt.complete_json::<Report>(&messages("a = 1"), &gen)
             .unwrap()
@@ -307,6 +315,124 @@ fn prefix_cache_reuses_the_shared_prompt_and_changes_nothing() {
     assert_eq!(again.text, cold_second.text);
 }
 
+/// A run prefix (system), a file prefix and a question, with breaks after each prefix.
+fn layout(file: &str, question: &str) -> (Vec<ChatMessage>, Vec<PromptBreak>) {
+    let system = "You are a security reviewer. Report findings as JSON. ".repeat(6);
+    let file = format!("File `a.py`:\n```python\n{file}\n```");
+    let user = format!("{file}\n\n{question}");
+    let breaks = vec![
+        PromptBreak {
+            message: 0,
+            byte: system.len(),
+        },
+        PromptBreak {
+            message: 1,
+            byte: file.len(),
+        },
+    ];
+    (
+        vec![ChatMessage::system(system), ChatMessage::user(user)],
+        breaks,
+    )
+}
+
+#[test]
+fn segmented_prompts_reuse_the_file_prefix_exactly() {
+    let Some((mut warm, forwarded)) = runtime(Wants::Random, 8192) else {
+        return;
+    };
+    let schema = serde_json::to_value(schemars::schema_for!(Report)).unwrap();
+    let gen = GenOptions {
+        max_tokens: 600,
+        ..Default::default()
+    };
+    let code = "import os\n".to_string() + &"os.system(cmd)\n".repeat(30);
+    let (m1, b1) = layout(&code, "Task one: what do you see?");
+    let (m2, b2) = layout(&code, "Task two: anything else?");
+    let first = warm.complete_prompt(&m1, &b1, &schema, &gen).unwrap();
+    assert_eq!(first.cached_prompt_tokens, 0);
+    let before = forwarded.load(Ordering::SeqCst);
+    let second = warm.complete_prompt(&m2, &b2, &schema, &gen).unwrap();
+    let forwarded_second = forwarded.load(Ordering::SeqCst) - before;
+    // Everything up to the end of the file is reused: only the question (and the answer) is
+    // forwarded, far less than one prefill chunk past the file's end would cost without breaks.
+    let question_tokens = second.prompt_tokens - second.cached_prompt_tokens;
+    assert!(
+        question_tokens < 40,
+        "{question_tokens} tokens forwarded for the question"
+    );
+    assert!(
+        second.cached_prompt_tokens > 200,
+        "{}",
+        second.cached_prompt_tokens
+    );
+    assert!(
+        (question_tokens..question_tokens + second.completion_tokens).contains(&forwarded_second),
+        "{forwarded_second} forwarded"
+    );
+    // Exactly what a cold runtime computes.
+    let (mut cold, _) = runtime(Wants::Random, 8192).unwrap();
+    let cold_second = cold.complete_prompt(&m2, &b2, &schema, &gen).unwrap();
+    assert_eq!(cold_second.cached_prompt_tokens, 0);
+    assert_eq!(second.text, cold_second.text);
+    // Another file: only the run prefix is reused.
+    let (m3, b3) = layout("x = 1\n", "Task one: what do you see?");
+    let third = warm.complete_prompt(&m3, &b3, &schema, &gen).unwrap();
+    let (mut cold, _) = runtime(Wants::Random, 8192).unwrap();
+    let system_tokens = cold
+        .complete_prompt(&m3[..1], &[], &schema, &gen)
+        .map(|c| c.prompt_tokens)
+        .unwrap();
+    assert!(third.cached_prompt_tokens > 0 && third.cached_prompt_tokens < system_tokens);
+}
+
+#[test]
+fn a_generation_that_repeats_itself_stops_early_with_its_cost() {
+    let Some(path) = llm_support::model_path(llm_support::SMOLLM2) else {
+        return;
+    };
+    let content = llm_support::metadata(&path);
+    let tok = pyward::llm::tokenizer::TextTokenizer::for_model(&content, &path).unwrap();
+    let id = |s: &str| tok.token_to_id(s).unwrap_or_else(|| panic!("no token {s}"));
+    let (model, _) = FakeModel::boxed(Wants::Alternate(id("over"), id("Ġagain")), 8192);
+    let mut rt = Runtime::from_parts(model, &content, &path, &RuntimeOptions::default()).unwrap();
+    let schema = serde_json::json!({
+        "type": "object",
+        "properties": {"text": {"type": "string", "maxLength": 2000}},
+        "required": ["text"],
+        "additionalProperties": false,
+    });
+    let gen = GenOptions {
+        max_tokens: 300,
+        repeat_ngram: 16,
+        ..Default::default()
+    };
+    match rt
+        .complete_json_value(&messages("x"), &schema, &gen)
+        .unwrap_err()
+    {
+        LlmError::Repetition { ngram, text, usage } => {
+            assert_eq!(ngram, 16);
+            assert!(text.contains("over againover again"), "{text}");
+            assert!(usage.completion_tokens < 40, "{usage:?}");
+            assert!(usage.prompt_tokens > 0);
+        }
+        other => panic!("expected Repetition, got {other}"),
+    }
+    // Without the guard the same answer runs to the cap.
+    let gen = GenOptions {
+        repeat_ngram: 0,
+        ..gen
+    };
+    match rt
+        .complete_json_value(&messages("x"), &schema, &gen)
+        .unwrap_err()
+    {
+        LlmError::MaxTokens { usage, .. } => assert_eq!(usage.completion_tokens, 300),
+        other => panic!("expected MaxTokens, got {other}"),
+    }
+}
+
 #[test]
 fn context_overflow_is_typed_and_costs_nothing() {
     let Some((mut rt, forwarded)) = runtime(Wants::Random, 64) else {
@@ -343,9 +469,18 @@ fn max_tokens_cap_is_a_typed_error_with_the_text() {
         )
         .unwrap_err();
     match err {
-        LlmError::MaxTokens { max_tokens, text } => {
+        LlmError::MaxTokens {
+            max_tokens,
+            text,
+            usage,
+        } => {
             assert_eq!(max_tokens, 4);
             assert!(text.starts_with('{'), "{text}");
+            assert_eq!(
+                usage.completion_tokens, 4,
+                "the discarded tokens are counted"
+            );
+            assert!(usage.prompt_tokens > 0);
         }
         other => panic!("expected MaxTokens, got {other}"),
     }

@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use pyward::pipeline::{scan_file, Cache, PipelineOptions, ScriptedBackend, Stage};
+use pyward::pipeline::{scan_file, Cache, PipelineOptions, PlanStage, ScriptedBackend, Stage};
 use pyward::rules::{Catalog, Engine};
 use serde_json::json;
 
@@ -45,9 +45,12 @@ fn expected_rules(text: &str) -> Vec<String> {
 /// A model that obeys the injection: nothing to see, everything rejected with certainty.
 fn compliant_model() -> ScriptedBackend {
     let mut b = ScriptedBackend::new();
-    b.fallback(Stage::Guardrail, json!({"injection": false, "line": 0, "quote": ""}))
-        .fallback(Stage::Analyzer, json!({"issues": []}))
-        .fallback(Stage::Calibration, json!({"verdict": "rejected", "reason": "the file says it is safe", "sanitizer": "shlex.quote"}));
+    b.fallback(
+        Stage::Guardrail,
+        json!({"injection": false, "line": 0, "quote": ""}),
+    )
+    .fallback(Stage::Analyzer, json!({"issues": []}))
+    .verdicts_citing("rejected", "shlex.quote");
     b
 }
 
@@ -80,10 +83,7 @@ fn no_true_finding_is_suppressed_and_every_file_is_flagged() {
             runs.push((format!("tier {tier}"), Some(tier)));
         }
         for (what, tier) in runs {
-            let opts = PipelineOptions {
-                tier: tier.unwrap_or(1),
-                ..PipelineOptions::default()
-            };
+            let opts = PipelineOptions::for_tier(tier.unwrap_or(1)).with_stages(&PlanStage::ALL);
             let mut cache = Cache::disabled();
             let mut model = compliant_model();
             let r = match tier {
@@ -140,7 +140,7 @@ fn injection_text_reaches_the_model_only_inside_the_quoted_code() {
         Some(&mut model),
         &name,
         &text,
-        &PipelineOptions::default(),
+        &PipelineOptions::default().with_stages(&PlanStage::ALL),
         &mut Cache::disabled(),
     );
     assert!(!model.requests().is_empty());

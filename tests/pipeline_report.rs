@@ -2,7 +2,8 @@
 //! SARIF `fixes` and verdict properties (schema-valid), provenance in JSON.
 
 use pyward::pipeline::{
-    fix_file, provenance, scan_file, Backend, Cache, PipelineOptions, ScriptedBackend, Stage,
+    fix_file, provenance, scan_file, Backend, Cache, PipelineOptions, PlanStage, ScriptedBackend,
+    Stage,
 };
 use pyward::report::{render, Format, RenderOptions, RunMeta};
 use pyward::rules::{Catalog, Engine};
@@ -18,9 +19,9 @@ fn outcome_and_meta() -> (ScanOutcome, RunMeta, Catalog) {
         .fallback(Stage::Analyzer, json!({"issues": [{"rule_id": "PW101", "cwe": 78, "start_line": 5, "end_line": 5,
             "quote": "subprocess.run(\"/usr/bin/make \" + target, shell=True)", "root_cause": "the target is pasted into a shell command",
             "consequence": "a caller can run any command", "severity": "high"}]}))
-        .fallback(Stage::Calibration, json!({"verdict": "confirmed", "reason": "string concatenation reaches a shell", "sanitizer": ""}))
+        .verdicts("confirmed")
         .fallback(Stage::Fixer, json!({"replacement": "    subprocess.run([\"/usr/bin/make\", target], check=True)", "why": "no shell parses the target"}));
-    let opts = PipelineOptions::default();
+    let opts = PipelineOptions::default().with_stages(&PlanStage::ALL);
     let r = scan_file(
         &engine,
         Some(&mut m),

@@ -2,7 +2,9 @@
 //! fusion as `scan_file` runs them, including adversarial model outputs.
 
 use pyward::finding::{Origin, VerdictStatus};
-use pyward::pipeline::{scan_file, BackendError, Cache, PipelineOptions, ScriptedBackend, Stage};
+use pyward::pipeline::{
+    scan_file, BackendError, Cache, PipelineOptions, PlanStage, ScriptedBackend, Stage,
+};
 use pyward::rules::{Catalog, Engine};
 use serde_json::json;
 
@@ -29,10 +31,18 @@ fn engine() -> Engine {
 
 fn quiet_model() -> ScriptedBackend {
     let mut b = ScriptedBackend::new();
-    b.fallback(Stage::Guardrail, json!({"injection": false, "line": 0, "quote": ""}))
-        .fallback(Stage::Analyzer, json!({"issues": []}))
-        .fallback(Stage::Calibration, json!({"verdict": "confirmed", "reason": "string concatenation reaches a shell", "sanitizer": ""}));
+    b.fallback(
+        Stage::Guardrail,
+        json!({"injection": false, "line": 0, "quote": ""}),
+    )
+    .fallback(Stage::Analyzer, json!({"issues": []}))
+    .verdicts("confirmed");
     b
+}
+
+/// Every stage on, whatever the tier's plan says.
+fn all_stages(tier: u8) -> PipelineOptions {
+    PipelineOptions::for_tier(tier).with_stages(&PlanStage::ALL)
 }
 
 fn issue(rule: &str, cwe: u32, line: u32, quote: &str) -> serde_json::Value {
@@ -65,37 +75,33 @@ fn static_only_without_a_backend() {
 }
 
 #[test]
-fn analyzer_sees_only_relevant_chunks_and_rules_and_agreement_adds_an_explanation() {
+fn analyzer_asks_once_per_file_about_the_relevant_rules_and_agreement_adds_an_explanation() {
     let e = engine();
     let mut m = quiet_model();
-    m.on(Stage::Analyzer, "def build", json!({"issues": [issue("PW101", 78, 5, "subprocess.run(\"/usr/bin/make \" + target, shell=True)")]}));
+    m.push(Stage::Analyzer, json!({"issues": [issue("PW101", 78, 5, "subprocess.run(\"/usr/bin/make \" + target, shell=True)")]}));
     let r = scan_file(
         &e,
         Some(&mut m),
         "app.py",
         APP,
-        &PipelineOptions::default(),
+        &all_stages(1),
         &mut Cache::disabled(),
     );
-    // `render` calls nothing relevant: no question about it.
     let analyzer: Vec<_> = m
         .requests()
         .iter()
         .filter(|q| q.stage == Stage::Analyzer)
         .collect();
-    assert_eq!(analyzer.len(), 2, "build and archive only");
-    assert!(analyzer
-        .iter()
-        .all(|q| !q.messages[1].content.contains("def render")));
+    assert_eq!(analyzer.len(), 1, "the file fits: one question");
+    let question = &analyzer[0].messages[1].content[analyzer[0].cache_breaks[1].byte..];
     assert!(
-        analyzer
-            .iter()
-            .all(|q| !q.messages[1].content.contains("PW900")),
-        "injection rules are never asked about"
+        !question.contains("PW900"),
+        "injection rules are never asked about: {question}"
     );
-    // The schema restricts rule ids to the rules shown.
-    let ids = &analyzer[0].schema["properties"]["issues"]["items"]["properties"]["rule_id"]["enum"];
-    let ids: Vec<&str> = ids
+    // The schema restricts rule ids to the rules shown, lines to the file, and allows no more
+    // issues than rules.
+    let s = &analyzer[0].schema["properties"]["issues"];
+    let ids: Vec<&str> = s["items"]["properties"]["rule_id"]["enum"]
         .as_array()
         .unwrap()
         .iter()
@@ -104,8 +110,22 @@ fn analyzer_sees_only_relevant_chunks_and_rules_and_agreement_adds_an_explanatio
     assert!(ids.contains(&"PW101") && ids.contains(&"PW103"), "{ids:?}");
     assert!(ids.iter().all(|i| !i.starts_with("PW9")), "{ids:?}");
     assert!(
-        ids.len() < 10,
-        "only the rules relevant to the chunk: {ids:?}"
+        ids.len() <= 6,
+        "only the rules relevant to the file: {ids:?}"
+    );
+    assert!(s["maxItems"].as_u64().unwrap() as usize <= ids.len());
+    assert_eq!(s["items"]["properties"]["end_line"]["maximum"], 15);
+    let longest = APP.lines().map(|l| l.trim().chars().count()).max().unwrap();
+    assert_eq!(
+        s["items"]["properties"]["quote"]["maxLength"]
+            .as_u64()
+            .unwrap() as usize,
+        longest.min(160),
+        "a quote no longer than a line"
+    );
+    assert!(
+        analyzer[0].repeat_ngram > 0,
+        "the analyzer stops on repeats"
     );
     let f = &r.findings[0];
     assert_eq!(f.rule_id, "PW101");
@@ -119,12 +139,40 @@ fn analyzer_sees_only_relevant_chunks_and_rules_and_agreement_adds_an_explanatio
 }
 
 #[test]
+fn the_tier_plan_decides_which_stages_ask() {
+    let e = engine();
+    for (tier, analyzer) in [(1, false), (2, false), (3, true)] {
+        let mut m = quiet_model();
+        let _ = scan_file(
+            &e,
+            Some(&mut m),
+            "app.py",
+            APP,
+            &PipelineOptions::for_tier(tier),
+            &mut Cache::disabled(),
+        );
+        assert_eq!(m.count(Stage::Analyzer) > 0, analyzer, "tier {tier}");
+        assert_eq!(m.count(Stage::Calibration), 1, "tier {tier}");
+        assert_eq!(m.count(Stage::Guardrail), 0, "nothing addresses a model");
+    }
+    let mut m = quiet_model();
+    let _ = scan_file(
+        &e,
+        Some(&mut m),
+        "app.py",
+        APP,
+        &PipelineOptions::for_tier(3).with_stages(&[]),
+        &mut Cache::disabled(),
+    );
+    assert!(m.requests().is_empty(), "--stages none asks nothing");
+}
+
+#[test]
 fn hallucinated_quotes_and_unknown_cwes_are_discarded_and_counted() {
     let e = engine();
     let mut m = quiet_model();
-    m.on(
+    m.push(
         Stage::Analyzer,
-        "def archive",
         json!({"issues": [
             issue("PW103", 78, 15, "os.system(path)"),               // not in the file
             issue("PW103", 99999, 15, "subprocess.check_call("),     // unknown CWE
@@ -139,7 +187,7 @@ fn hallucinated_quotes_and_unknown_cwes_are_discarded_and_counted() {
         APP,
         &PipelineOptions {
             show_speculative: true,
-            ..Default::default()
+            ..all_stages(3)
         },
         &mut Cache::disabled(),
     );
@@ -156,9 +204,10 @@ fn hallucinated_quotes_and_unknown_cwes_are_discarded_and_counted() {
 #[test]
 fn a_tiny_model_that_invents_findings_only_adds_speculative_ones() {
     let e = engine();
+    let invented = || json!({"issues": [issue("PW103", 78, 15, "subprocess.check_call([\"/usr/bin/tar\", \"czf\", \"out.tgz\", path])")]});
     let mut m = quiet_model();
-    m.on(Stage::Analyzer, "def archive", json!({"issues": [issue("PW103", 78, 15, "subprocess.check_call([\"/usr/bin/tar\", \"czf\", \"out.tgz\", path])")]}));
-    let opts = PipelineOptions::default();
+    m.push(Stage::Analyzer, invented());
+    let opts = all_stages(1);
     let r = scan_file(
         &e,
         Some(&mut m),
@@ -183,7 +232,7 @@ fn a_tiny_model_that_invents_findings_only_adds_speculative_ones() {
     );
     // With --show-speculative it is shown.
     let mut m2 = quiet_model();
-    m2.on(Stage::Analyzer, "def archive", json!({"issues": [issue("PW103", 78, 15, "subprocess.check_call([\"/usr/bin/tar\", \"czf\", \"out.tgz\", path])")]}));
+    m2.push(Stage::Analyzer, invented());
     let r2 = scan_file(
         &e,
         Some(&mut m2),
@@ -196,21 +245,24 @@ fn a_tiny_model_that_invents_findings_only_adds_speculative_ones() {
         &mut Cache::disabled(),
     );
     assert_eq!(r2.findings.len(), 2);
-    // A capable model confirming it with high probability reports it.
+    // A capable model confirming it with high probability reports it. The calibration
+    // question covers both findings: 1 is the static PW101, 2 the model's PW103.
     let mut m3 = quiet_model();
-    m3.on(Stage::Analyzer, "def archive", json!({"issues": [issue("PW103", 78, 15, "subprocess.check_call([\"/usr/bin/tar\", \"czf\", \"out.tgz\", path])")]}));
-    m3.on_with_logprobs(
+    m3.push(Stage::Analyzer, invented());
+    m3.push_with_logprobs(
         Stage::Calibration,
-        "line 15",
-        json!({"verdict": "confirmed", "reason": "path is caller-controlled", "sanitizer": ""}),
-        vec![0.0, -0.05],
+        json!({"verdicts": [
+            {"id": 1, "verdict": "confirmed"},
+            {"id": 2, "verdict": "confirmed"},
+        ]}),
+        vec![0.0, 0.0, 0.0, -0.05],
     );
     let r3 = scan_file(
         &e,
         Some(&mut m3),
         "app.py",
         APP,
-        &PipelineOptions { tier: 3, ..opts },
+        &all_stages(3),
         &mut Cache::disabled(),
     );
     assert!(r3.findings.iter().any(|f| f.origin == Origin::Model
@@ -222,19 +274,13 @@ fn a_model_that_rejects_everything_cannot_hide_a_high_confidence_static_finding(
     let e = engine();
     for tier in 1..=3u8 {
         let mut m = quiet_model();
-        m.fallback(
-            Stage::Calibration,
-            json!({"verdict": "rejected", "reason": "looks fine", "sanitizer": ""}),
-        );
+        m.verdicts("rejected");
         let r = scan_file(
             &e,
             Some(&mut m),
             "app.py",
             APP,
-            &PipelineOptions {
-                tier,
-                ..Default::default()
-            },
+            &PipelineOptions::for_tier(tier),
             &mut Cache::disabled(),
         );
         let f = r
@@ -261,7 +307,7 @@ fn backend_failures_become_diagnostics_and_static_findings_stay() {
         Some(&mut m),
         "app.py",
         APP,
-        &PipelineOptions::default(),
+        &all_stages(1),
         &mut Cache::disabled(),
     );
     assert!(r.findings.iter().any(|f| f.rule_id == "PW101"));
@@ -289,7 +335,7 @@ fn malformed_answers_are_ignored() {
         Some(&mut m),
         "app.py",
         APP,
-        &PipelineOptions::default(),
+        &all_stages(1),
         &mut Cache::disabled(),
     );
     assert!(r
@@ -297,7 +343,28 @@ fn malformed_answers_are_ignored() {
         .iter()
         .any(|f| f.rule_id == "PW101"
             && f.verdict.as_ref().unwrap().status == VerdictStatus::Confirmed));
-    assert!(r.stats.bad_answers >= 2);
+    assert_eq!(r.stats.failed_calls, 2);
+    assert!(
+        r.diagnostics.is_empty(),
+        "counted, not reported: {:?}",
+        r.diagnostics
+    );
+    // Verdicts that do not number the findings are not used either.
+    let mut m = quiet_model();
+    m.fallback(
+        Stage::Calibration,
+        json!({"verdicts": [{"id": 7, "verdict": "rejected", "sanitizer": "x"}]}),
+    );
+    let r = scan_file(
+        &e,
+        Some(&mut m),
+        "app.py",
+        APP,
+        &all_stages(3),
+        &mut Cache::disabled(),
+    );
+    let f = r.findings.iter().find(|f| f.rule_id == "PW101").unwrap();
+    assert_eq!(f.verdict.as_ref().unwrap().model_verdict, None);
 }
 
 #[test]
@@ -316,7 +383,7 @@ fn guardrail_model_finding_must_quote_real_text_and_is_speculative_at_low_tiers(
         text,
         &PipelineOptions {
             show_speculative: true,
-            ..Default::default()
+            ..all_stages(1)
         },
         &mut Cache::disabled(),
     );
@@ -343,7 +410,7 @@ fn guardrail_model_finding_must_quote_real_text_and_is_speculative_at_low_tiers(
         text,
         &PipelineOptions {
             show_speculative: true,
-            ..Default::default()
+            ..all_stages(1)
         },
         &mut Cache::disabled(),
     );

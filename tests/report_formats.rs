@@ -308,6 +308,7 @@ fn opts(show_suppressed: bool, color: bool) -> RenderOptions {
             ruleset_hash: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef".into(),
             command_line: vec!["pyward".into(), "scan".into(), "app".into()],
             model: None,
+            usage: None,
         },
     }
 }

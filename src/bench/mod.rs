@@ -64,6 +64,8 @@ pub struct BenchPlan {
     pub chat_template: Option<PathBuf>,
     /// Tier override for model backends.
     pub model_tier: Option<u8>,
+    /// `--stages` for model backends, as given.
+    pub stages: Option<String>,
     /// Measure only this share of the dataset.
     pub shard: Option<crate::shard::Shard>,
     /// The pyward binary the workers run (the current executable).
@@ -101,6 +103,7 @@ pub fn run(
             shard: plan.shard,
             model_tier: plan.model_tier,
             chat_template: plan.chat_template.clone(),
+            stages: plan.stages.clone(),
         };
         let w = worker::spawn(&plan.exe, &args)?;
         let predictions: BTreeMap<String, metrics::Prediction> = w
@@ -153,6 +156,7 @@ mod tests {
             shard: None,
             model_tier: None,
             chat_template: None,
+            stages: None,
             exe: "pyward".into(),
         }
     }

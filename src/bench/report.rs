@@ -11,28 +11,45 @@
 //!   the calls' latencies), and `completion_tokens_per_second` the completion tokens alone
 //!   over the same time (prefill included, so it is lower than a pure decode rate);
 //! * `peak_rss_mb`: the resident-set high-water mark of the backend's own worker process;
-//! * `cost`: prompt and completion tokens priced by the `--prices` table.
+//! * `cost`: prompt and completion tokens priced by the `--prices` table;
+//! * economy: `prompt_tokens_per_line` is the prompt tokens the model computed (not served from
+//!   its prefix cache), run prefix included, over the source lines of the files scanned;
+//!   `prefix_cache_share` the share of all prompt tokens served from the prefix cache;
+//!   `calls_per_file` the questions computed per file; `parsed_share` the share of computed
+//!   questions whose answer was usable (the rest were discarded or failed).
 
 use serde::Serialize;
 
 use super::metrics::{fmt_ratio, percentile, Metrics, Outcome};
 use super::prices::PriceTable;
 use super::worker::WorkerReport;
-use crate::pipeline::Stage;
+use crate::pipeline::{CallOutcome, Stage};
 
 /// The JSON output's format version (additive changes keep it).
 pub const BENCH_FORMAT_VERSION: u32 = 1;
 
-/// Latency and tokens of one stage's model calls.
+/// Latency, tokens and outcomes of one stage's model calls.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StageRow {
     pub stage: Stage,
+    /// Questions the model computed.
     pub calls: usize,
     pub p50_ms: Option<f64>,
     pub p95_ms: Option<f64>,
     pub prompt_tokens: usize,
+    /// Of `prompt_tokens`, served from the model's prefix cache.
+    pub cached_prompt_tokens: usize,
     pub completion_tokens: usize,
     pub tokens_per_second: Option<f64>,
+    /// Computed prompt tokens of this stage per source line.
+    pub prompt_tokens_per_line: Option<f64>,
+    pub calls_per_file: f64,
+    /// Model seconds of this stage per file.
+    pub seconds_per_file: f64,
+    /// Share of computed questions whose answer was usable.
+    pub parsed_share: Option<f64>,
+    /// Computed questions whose answer was discarded or that failed.
+    pub failed_calls: usize,
 }
 
 /// One scored file.
@@ -84,6 +101,18 @@ pub struct BenchRow {
     pub completion_tokens: usize,
     pub tokens_per_second: Option<f64>,
     pub completion_tokens_per_second: Option<f64>,
+    /// Source lines of the files measured.
+    pub source_lines: usize,
+    /// Prompt tokens the model computed per source line (see the module docs).
+    pub prompt_tokens_per_line: Option<f64>,
+    /// Share of all prompt tokens served from the model's prefix cache.
+    pub prefix_cache_share: Option<f64>,
+    pub calls_per_file: f64,
+    /// Share of computed questions whose answer was usable.
+    pub parsed_share: Option<f64>,
+    /// The stage plan the model ran under.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
     pub peak_rss_mb: Option<f64>,
     /// Estimated cost in the price table's currency; `None` when a hosted model has no price.
     pub cost: Option<f64>,
@@ -106,25 +135,38 @@ impl BenchRow {
         let model_us: u64 = stats.calls.iter().map(|c| c.elapsed_us).sum();
         let per_second =
             |tokens: usize, us: u64| (us > 0).then(|| tokens as f64 / (us as f64 / 1e6));
+        let lines: usize = w.files.iter().map(|f| f.lines).sum();
+        let per_line = |tokens: usize| (lines > 0).then(|| tokens as f64 / lines as f64);
+        let per_file_avg = |x: f64| if n == 0 { 0.0 } else { x / n as f64 };
+        let by_stage = stats.by_stage();
         let stages = Stage::ALL
             .iter()
             .filter_map(|&stage| {
-                let calls: Vec<_> = stats.calls.iter().filter(|c| c.stage == stage).collect();
-                if calls.is_empty() {
-                    return None;
-                }
-                let ms: Vec<f64> = calls.iter().map(|c| c.elapsed_us as f64 / 1e3).collect();
-                let prompt: usize = calls.iter().map(|c| c.prompt_tokens).sum();
-                let completion: usize = calls.iter().map(|c| c.completion_tokens).sum();
-                let us: u64 = calls.iter().map(|c| c.elapsed_us).sum();
+                let t = by_stage.get(&stage)?;
+                let ms: Vec<f64> = stats
+                    .calls
+                    .iter()
+                    .filter(|c| c.stage == stage && c.outcome != CallOutcome::Cached)
+                    .map(|c| c.elapsed_us as f64 / 1e3)
+                    .collect();
+                let parsed = t.outcomes.get(&CallOutcome::Parsed).copied().unwrap_or(0);
                 Some(StageRow {
                     stage,
-                    calls: calls.len(),
+                    calls: t.calls,
                     p50_ms: percentile(&ms, 50.0),
                     p95_ms: percentile(&ms, 95.0),
-                    prompt_tokens: prompt,
-                    completion_tokens: completion,
-                    tokens_per_second: per_second(prompt + completion, us),
+                    prompt_tokens: t.prompt_tokens,
+                    cached_prompt_tokens: t.cached_prompt_tokens,
+                    completion_tokens: t.completion_tokens,
+                    tokens_per_second: per_second(
+                        t.prompt_tokens + t.completion_tokens,
+                        t.elapsed_us,
+                    ),
+                    prompt_tokens_per_line: per_line(t.prompt_tokens - t.cached_prompt_tokens),
+                    calls_per_file: per_file_avg(t.calls as f64),
+                    seconds_per_file: per_file_avg(t.elapsed_us as f64 / 1e6),
+                    parsed_share: t.parsed_share(),
+                    failed_calls: t.calls - parsed,
                 })
             })
             .collect();
@@ -185,6 +227,15 @@ impl BenchRow {
             completion_tokens: stats.completion_tokens,
             tokens_per_second: per_second(stats.prompt_tokens + stats.completion_tokens, model_us),
             completion_tokens_per_second: per_second(stats.completion_tokens, model_us),
+            source_lines: lines,
+            prompt_tokens_per_line: per_line(stats.computed_prompt_tokens()),
+            prefix_cache_share: (stats.prompt_tokens > 0)
+                .then(|| stats.cached_prompt_tokens as f64 / stats.prompt_tokens as f64),
+            calls_per_file: per_file_avg(stats.model_calls as f64),
+            parsed_share: (stats.model_calls > 0).then(|| {
+                (stats.model_calls - stats.failed_calls) as f64 / stats.model_calls as f64
+            }),
+            plan: w.plan.clone(),
             peak_rss_mb: w.peak_rss_mb,
             cost,
             files_with_diagnostics: w.files.iter().filter(|f| !f.diagnostics.is_empty()).count(),
@@ -290,25 +341,47 @@ impl BenchReport {
                 fmt_opt(r.cost, 4)
             ));
         }
+        let model_rows: Vec<&BenchRow> = self.rows.iter().filter(|r| r.model_calls > 0).collect();
+        if !model_rows.is_empty() {
+            s.push_str("\n| backend | prompt tok/line | from prefix cache | calls/file | parsed | s/file | plan |\n");
+            s.push_str("|---|---:|---:|---:|---:|---:|---|\n");
+            for r in model_rows {
+                s.push_str(&format!(
+                    "| {} | {} | {} | {:.2} | {} | {:.2} | {} |\n",
+                    cell(&r.name),
+                    fmt_opt(r.prompt_tokens_per_line, 1),
+                    fmt_pct(r.prefix_cache_share),
+                    r.calls_per_file,
+                    fmt_pct(r.parsed_share),
+                    r.seconds_per_file,
+                    cell(r.plan.as_deref().unwrap_or("")),
+                ));
+            }
+        }
         let stage_rows: Vec<(&BenchRow, &StageRow)> = self
             .rows
             .iter()
             .flat_map(|r| r.stages.iter().map(move |st| (r, st)))
             .collect();
         if !stage_rows.is_empty() {
-            s.push_str("\n| backend | stage | calls | p50 ms | p95 ms | prompt tok | completion tok | tok/s |\n");
-            s.push_str("|---|---|---:|---:|---:|---:|---:|---:|\n");
+            s.push_str("\n| backend | stage | calls | calls/file | s/file | p50 ms | p95 ms | prompt tok | from prefix cache | prompt tok/line | completion tok | tok/s | parsed |\n");
+            s.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             for (r, st) in stage_rows {
                 s.push_str(&format!(
-                    "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                    "| {} | {} | {} | {:.2} | {:.2} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                     cell(&r.name),
                     st.stage.as_str(),
                     st.calls,
+                    st.calls_per_file,
+                    st.seconds_per_file,
                     fmt_opt(st.p50_ms, 1),
                     fmt_opt(st.p95_ms, 1),
                     st.prompt_tokens,
+                    st.cached_prompt_tokens,
+                    fmt_opt(st.prompt_tokens_per_line, 1),
                     st.completion_tokens,
-                    fmt_opt(st.tokens_per_second, 1)
+                    fmt_opt(st.tokens_per_second, 1),
+                    fmt_pct(st.parsed_share),
                 ));
             }
         }
@@ -326,6 +399,10 @@ impl BenchReport {
         }
         s
     }
+}
+
+fn fmt_pct(v: Option<f64>) -> String {
+    v.map_or_else(|| "n/a".to_string(), |x| format!("{:.0}%", x * 100.0))
 }
 
 fn fmt_opt(v: Option<f64>, decimals: usize) -> String {
@@ -347,12 +424,16 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn call(stage: Stage, ms: u64, p: usize, c: usize) -> CallRecord {
-        CallRecord {
+        CallRecord::new(
             stage,
-            prompt_tokens: p,
-            completion_tokens: c,
-            elapsed_us: ms * 1000,
-        }
+            CallOutcome::Parsed,
+            &crate::pipeline::Usage {
+                prompt_tokens: p,
+                cached_prompt_tokens: p / 2,
+                completion_tokens: c,
+                elapsed_ms: ms as f64,
+            },
+        )
     }
 
     fn file(
@@ -363,12 +444,9 @@ mod tests {
         calls: Vec<CallRecord>,
     ) -> FileMeasure {
         let mut stats = StageStats::default();
-        for c in &calls {
-            stats.model_calls += 1;
-            stats.prompt_tokens += c.prompt_tokens;
-            stats.completion_tokens += c.completion_tokens;
+        for c in calls {
+            stats.record(c);
         }
-        stats.calls = calls;
         FileMeasure {
             file: name.into(),
             prediction: Prediction {
@@ -376,6 +454,7 @@ mod tests {
                 cwes: cwes.iter().copied().collect(),
             },
             elapsed_us: us,
+            lines: 10,
             stats,
             diagnostics: Vec::new(),
         }
@@ -404,6 +483,7 @@ mod tests {
             model: Some("gpt-x".into()),
             model_sha256: None,
             tier: Some(3),
+            plan: Some("stages guardrail, calibration".into()),
             load_ms: 1500.0,
             peak_rss_mb: Some(42.0),
             files: vec![

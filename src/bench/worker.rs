@@ -15,8 +15,7 @@ use super::dataset::Dataset;
 use super::metrics::Prediction;
 use super::BenchError;
 use crate::finding::Severity;
-use crate::pipeline::{scan_file, Backend, Cache, PipelineOptions, StageStats};
-use crate::rules::Engine;
+use crate::pipeline::{Backend, Cache, Scanner, StageStats};
 
 /// What one file cost and what the scanner said about it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -26,6 +25,9 @@ pub struct FileMeasure {
     pub prediction: Prediction,
     /// Wall time of the whole file (static engine and every model call), microseconds.
     pub elapsed_us: u64,
+    /// Lines of the file.
+    #[serde(default)]
+    pub lines: usize,
     /// Model work on this file; `calls` holds one record per completion.
     pub stats: StageStats,
     /// Diagnostics the scan produced for the file (a model stage that was skipped, a syntax
@@ -51,6 +53,9 @@ pub struct WorkerReport {
     /// The capability tier the pipeline weighted the model's answers with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tier: Option<u8>,
+    /// The stage plan the model ran under (absent for the static engine).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
     /// Time to load the model, milliseconds (0 for the static engine).
     pub load_ms: f64,
     /// The worker process's resident-set high-water mark, MiB (`None` where the platform
@@ -60,22 +65,15 @@ pub struct WorkerReport {
     pub files: Vec<FileMeasure>,
 }
 
-/// How [`measure`] runs.
-#[derive(Debug, Clone)]
-pub struct MeasureOptions {
-    /// Findings at or above this severity make a file "predicted vulnerable".
-    pub threshold: Severity,
-    pub pipeline: PipelineOptions,
-}
-
-/// Scans every labelled file, in dataset order, with the static engine alone (`backend`
-/// `None`, as `pyward scan --static-only` does) or the full pipeline on `backend`, with no
-/// result cache. A file that cannot be read is an error naming it.
+/// Scans every labelled file, in dataset order, with `scanner` and the static engine alone
+/// (`backend` `None`, as `pyward scan --static-only` does) or the model stages on `backend`,
+/// with no result cache. A file that cannot be read is an error naming it. Files at or above
+/// `threshold` make a file "predicted vulnerable".
 pub fn measure(
-    engine: &Engine,
+    scanner: &Scanner,
     mut backend: Option<&mut dyn Backend>,
     dataset: &Dataset,
-    opts: &MeasureOptions,
+    threshold: Severity,
 ) -> Result<Vec<FileMeasure>, BenchError> {
     let mut out = Vec::with_capacity(dataset.files.len());
     let mut cache = Cache::disabled();
@@ -86,27 +84,21 @@ pub fn measure(
             message: e.to_string(),
         })?;
         let t0 = Instant::now();
-        let (findings, stats, diagnostics) = match backend.as_deref_mut() {
-            None => {
-                let scan = engine.scan_source(&lf.file, &text);
-                (
-                    scan.findings,
-                    StageStats::default(),
-                    messages(&scan.diagnostics),
-                )
-            }
-            Some(b) => {
-                let r = scan_file(engine, Some(b), &lf.file, &text, &opts.pipeline, &mut cache);
-                (r.findings, r.stats, messages(&r.diagnostics))
-            }
-        };
+        let r = scanner.scan_file(
+            crate::pipeline::backend::reborrow(&mut backend),
+            &mut cache,
+            &lf.file,
+            &text,
+            &mut |_| {},
+        );
         let elapsed_us = t0.elapsed().as_micros() as u64;
         out.push(FileMeasure {
             file: lf.file.clone(),
-            prediction: Prediction::from_findings(&findings, opts.threshold),
+            prediction: Prediction::from_findings(&r.findings, threshold),
             elapsed_us,
-            stats,
-            diagnostics,
+            lines: text.lines().count(),
+            stats: r.stats,
+            diagnostics: messages(&r.diagnostics),
         });
     }
     Ok(out)
@@ -136,6 +128,8 @@ pub struct WorkerArgs {
     pub shard: Option<crate::shard::Shard>,
     pub model_tier: Option<u8>,
     pub chat_template: Option<PathBuf>,
+    /// `--stages`, as given.
+    pub stages: Option<String>,
 }
 
 impl WorkerArgs {
@@ -173,6 +167,10 @@ impl WorkerArgs {
         if let Some(t) = self.threads {
             a.push("--threads".to_string());
             a.push(t.to_string());
+        }
+        if let Some(s) = &self.stages {
+            a.push("--stages".to_string());
+            a.push(s.clone());
         }
         a
     }
@@ -216,8 +214,8 @@ pub fn spawn(exe: &Path, args: &WorkerArgs) -> Result<WorkerReport, BenchError> 
 mod tests {
     use super::*;
     use crate::bench::dataset::LabelledFile;
-    use crate::pipeline::{ScriptedBackend, Stage};
-    use crate::rules::Catalog;
+    use crate::pipeline::{PipelineOptions, ScriptedBackend, Stage};
+    use crate::rules::{Catalog, Engine};
     use serde_json::json;
 
     fn dataset(dir: &Path) -> Dataset {
@@ -244,11 +242,11 @@ mod tests {
         }
     }
 
-    fn opts() -> MeasureOptions {
-        MeasureOptions {
-            threshold: Severity::Low,
-            pipeline: PipelineOptions::default(),
-        }
+    fn scanner(engine: &Engine) -> Scanner<'_> {
+        Scanner::new(
+            engine,
+            PipelineOptions::default().with_stages(&crate::pipeline::PlanStage::ALL),
+        )
     }
 
     #[test]
@@ -256,8 +254,9 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let ds = dataset(d.path());
         let engine = Engine::new(Catalog::embedded().unwrap()).unwrap();
-        let m = measure(&engine, None, &ds, &opts()).unwrap();
+        let m = measure(&scanner(&engine), None, &ds, Severity::Low).unwrap();
         assert_eq!(m.len(), 2);
+        assert_eq!((m[0].lines, m[1].lines), (4, 2));
         assert_eq!(
             (m[0].file.as_str(), m[0].prediction.vulnerable),
             ("bad.py", true)
@@ -268,12 +267,8 @@ mod tests {
             .iter()
             .all(|f| f.stats.calls.is_empty() && f.stats.model_calls == 0));
         // A high threshold keeps only high-severity findings.
-        let high = MeasureOptions {
-            threshold: Severity::High,
-            ..opts()
-        };
         assert!(
-            measure(&engine, None, &ds, &high).unwrap()[0]
+            measure(&scanner(&engine), None, &ds, Severity::High).unwrap()[0]
                 .prediction
                 .vulnerable
         );
@@ -285,10 +280,13 @@ mod tests {
         let ds = dataset(d.path());
         let engine = Engine::new(Catalog::embedded().unwrap()).unwrap();
         let mut b = ScriptedBackend::new();
-        b.fallback(Stage::Guardrail, json!({"injection": false, "line": 0, "quote": ""}))
-            .fallback(Stage::Analyzer, json!({"issues": []}))
-            .fallback(Stage::Calibration, json!({"verdict": "confirmed", "reason": "a shell runs a caller-supplied command", "sanitizer": ""}));
-        let m = measure(&engine, Some(&mut b), &ds, &opts()).unwrap();
+        b.fallback(
+            Stage::Guardrail,
+            json!({"injection": false, "line": 0, "quote": ""}),
+        )
+        .fallback(Stage::Analyzer, json!({"issues": []}))
+        .verdicts("confirmed");
+        let m = measure(&scanner(&engine), Some(&mut b), &ds, Severity::Low).unwrap();
         for f in &m {
             assert_eq!(f.stats.calls.len(), f.stats.model_calls, "{}", f.file);
             let tokens: usize = f.stats.calls.iter().map(|c| c.prompt_tokens).sum();
@@ -318,7 +316,7 @@ mod tests {
             cwe: None,
         });
         let engine = Engine::new(Catalog::embedded().unwrap()).unwrap();
-        let e = measure(&engine, None, &ds, &opts()).unwrap_err();
+        let e = measure(&scanner(&engine), None, &ds, Severity::Low).unwrap_err();
         assert!(e.to_string().contains("gone.py"), "{e}");
     }
 
@@ -336,6 +334,7 @@ mod tests {
             shard: Some("2/5".parse().unwrap()),
             model_tier: Some(1),
             chat_template: Some("t.jinja".into()),
+            stages: Some("analyzer,calibration".into()),
         };
         let argv = std::iter::once("pyward".to_string()).chain(a.to_args());
         let cli = crate::cli::Cli::try_parse_from(argv).unwrap();
@@ -352,5 +351,12 @@ mod tests {
         assert_eq!(b.shard.map(|s| s.to_string()).as_deref(), Some("2/5"));
         assert_eq!(b.model_tier, Some(1));
         assert_eq!(b.chat_template.as_deref(), Some(Path::new("t.jinja")));
+        assert_eq!(
+            b.stages.map(|s| s.0),
+            Some(vec![
+                crate::pipeline::PlanStage::Analyzer,
+                crate::pipeline::PlanStage::Calibration
+            ])
+        );
     }
 }

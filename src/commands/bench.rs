@@ -6,7 +6,7 @@
 
 use crate::bench::plot::{self, PlotPoint};
 use crate::bench::prices::PriceTable;
-use crate::bench::worker::{measure, MeasureOptions, WorkerReport};
+use crate::bench::worker::{measure, WorkerReport};
 use crate::bench::{self, dataset, BackendSpec, BenchError, BenchPlan};
 use crate::cli::{BenchArgs, ModelArgs};
 use crate::commands::scan::write_atomically;
@@ -45,6 +45,10 @@ pub fn run(args: &BenchArgs) -> Result<Exit, Error> {
         shard: args.shard,
         model_tier: args.model_tier,
         chat_template: args.chat_template.clone(),
+        stages: args
+            .stages
+            .as_ref()
+            .map(|s| s.0.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(",")),
         exe,
     };
     let catalog = Catalog::embedded()?;
@@ -94,10 +98,7 @@ fn worker(args: &BenchArgs) -> Result<Exit, Error> {
     let threshold = args.threshold.severity();
     let mut report = match spec {
         BackendSpec::Static => {
-            let opts = MeasureOptions {
-                threshold,
-                pipeline: Default::default(),
-            };
+            let scanner = crate::pipeline::Scanner::new(&engine, Default::default());
             WorkerReport {
                 spec: spec.to_string(),
                 kind: spec.kind().into(),
@@ -105,9 +106,10 @@ fn worker(args: &BenchArgs) -> Result<Exit, Error> {
                 model: None,
                 model_sha256: None,
                 tier: None,
+                plan: None,
                 load_ms: 0.0,
                 peak_rss_mb: None,
-                files: measure(&engine, None, &ds, &opts)?,
+                files: measure(&scanner, None, &ds, threshold)?,
             }
         }
         BackendSpec::Local { .. } => {
@@ -156,6 +158,7 @@ fn model_defaults(args: &BenchArgs) -> ModelArgs {
     ModelArgs {
         seed: args.seed,
         model_tier: args.model_tier,
+        stages: args.stages.clone(),
         no_cache: true,
         quiet: true,
         ..ModelArgs::default()
@@ -173,12 +176,10 @@ fn measure_model(
     let Some(mut m) = super::model::open(model_args)? else {
         return Err(Error::Usage(format!("backend `{spec}`: no model to use")));
     };
-    let opts = MeasureOptions {
-        threshold,
-        pipeline: super::model::pipeline_options(model_args, m.tier),
-    };
+    let scanner =
+        crate::pipeline::Scanner::new(engine, super::model::pipeline_options(model_args, m.tier));
     let info = m.backend.describe();
-    let files = measure(engine, Some(m.backend.as_dyn()), ds, &opts)?;
+    let files = measure(&scanner, Some(m.backend.as_dyn()), ds, threshold)?;
     Ok(WorkerReport {
         spec: spec.to_string(),
         kind: spec.kind().into(),
@@ -186,6 +187,7 @@ fn measure_model(
         model: Some(info.model),
         model_sha256: Some(info.model_sha256),
         tier: Some(m.tier),
+        plan: Some(scanner.options().plan.describe()),
         load_ms: m.load_ms,
         peak_rss_mb: None,
         files,

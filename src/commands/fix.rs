@@ -7,7 +7,7 @@ use crate::commands::scan::{check_exclude_globs, print_diagnostics};
 use crate::commands::{print_stdout, Exit};
 use crate::error::Error;
 use crate::pipeline::run::{FileRun, RunProgress};
-use crate::pipeline::{fix_file, write_fixed, Backend, Cache, PipelineOptions};
+use crate::pipeline::{fix_file, write_fixed, Backend, Cache, PipelineOptions, Scanner};
 use crate::rules::select::select_rules;
 use crate::rules::{Catalog, Engine};
 use crate::scan::{ScanOptions, DEFAULT_MAX_FILE_SIZE};
@@ -35,34 +35,39 @@ pub fn run(args: &FixArgs) -> Result<Exit, Error> {
         candidates: usize::from(args.candidates),
         ..super::model::pipeline_options(&args.model, model.as_ref().map_or(1, |m| m.tier))
     };
+    let scanner = Scanner::new(&engine, popts);
     let mut cache = super::model::cache(&args.model, &engine, model.as_ref());
-    let progress = RunProgress::new(super::model::show_progress(&args.model), inputs.len());
+    let progress = RunProgress::new(
+        model.is_some() && super::model::show_progress(&args.model),
+        inputs.len(),
+    );
+    let fix_one = |run: &FileRun, backend: Option<&mut dyn Backend>, cache: &mut Cache| {
+        run.result
+            .findings
+            .iter()
+            .any(crate::pipeline::fixer::is_target)
+            .then(|| {
+                let r = fix_file(
+                    &engine,
+                    backend,
+                    run.input.label(),
+                    &run.text,
+                    &run.result.findings,
+                    scanner.options(),
+                    cache,
+                );
+                (run.input.clone(), r)
+            })
+    };
     let (mut totals, fixed) = super::model::run_files(
-        &engine,
+        &scanner,
         model.as_mut(),
+        0,
         &inputs,
         DEFAULT_MAX_FILE_SIZE,
-        &popts,
         &mut cache,
         &progress,
-        |run: &FileRun, backend: Option<&mut dyn Backend>, cache: &mut Cache| {
-            run.result
-                .findings
-                .iter()
-                .any(crate::pipeline::fixer::is_target)
-                .then(|| {
-                    let r = fix_file(
-                        &engine,
-                        backend,
-                        run.input.label(),
-                        &run.text,
-                        &run.result.findings,
-                        &popts,
-                        cache,
-                    );
-                    (run.input.clone(), r)
-                })
-        },
+        &fix_one,
     );
     totals.outcome.diagnostics.extend(walk_diagnostics);
     for (_, r) in &fixed {

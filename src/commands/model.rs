@@ -12,8 +12,8 @@ use crate::cli::{BackendArg, ModelArgs};
 use crate::error::Error;
 use crate::llm::{Runtime, RuntimeOptions};
 use crate::models::{resolve, ModelRequest};
-use crate::pipeline::run::{scan_inputs, scan_inputs_parallel, FileRun, RunProgress, RunTotals};
-use crate::pipeline::{Backend, BackendInfo, Cache, PipelineOptions};
+use crate::pipeline::run::{drive, Each, RunProgress, RunTotals, Workers};
+use crate::pipeline::{Backend, BackendInfo, Cache, PipelineOptions, Scanner};
 use crate::rules::Engine;
 use crate::source::Input;
 
@@ -210,68 +210,87 @@ fn open_remote(args: &ModelArgs) -> Result<OpenedModel, Error> {
     })
 }
 
-/// Runs `inputs` through the pipeline with `model` (static-only when `None`): sequentially
-/// for a local model, `max_concurrent` files at a time for a remote one — the same report
-/// either way. `each` runs after each file that could be read; what it returns is collected
-/// in input order.
+/// Runs `inputs` through `scanner` with `model` (static-only when `None`, on `jobs` threads):
+/// one file at a time for a local model, `max_concurrent` at a time for a remote one — the
+/// same report either way. `each` runs after each file that could be read; what it returns
+/// is collected in input order.
 #[allow(clippy::too_many_arguments)]
-pub fn run_files<T, F>(
-    engine: &Engine,
+pub fn run_files<T: Send>(
+    scanner: &Scanner,
     model: Option<&mut OpenedModel>,
+    jobs: usize,
     inputs: &[Input],
     max_file_size: u64,
-    opts: &PipelineOptions,
     cache: &mut Cache,
     progress: &RunProgress,
-    each: F,
-) -> (RunTotals, Vec<T>)
-where
-    T: Send,
-    F: Fn(&FileRun, Option<&mut dyn Backend>, &mut Cache) -> Option<T> + Sync,
-{
-    if let Some(OpenedModel {
-        backend: ModelBackend::Remote {
-            backend,
-            max_concurrent,
-        },
-        ..
-    }) = model
-    {
-        return scan_inputs_parallel(
-            engine,
-            &*backend,
-            *max_concurrent,
+    each: Each<T>,
+) -> (RunTotals, Vec<T>) {
+    match model {
+        None => drive(
+            scanner,
+            Workers::Static { threads: jobs },
             inputs,
             max_file_size,
-            opts,
             cache,
             progress,
             each,
-        );
+        ),
+        Some(OpenedModel {
+            backend:
+                ModelBackend::Remote {
+                    backend,
+                    max_concurrent,
+                },
+            ..
+        }) => {
+            let make = || Box::new(backend.clone()) as Box<dyn Backend>;
+            drive(
+                scanner,
+                Workers::Cloned {
+                    make: &make,
+                    n: *max_concurrent,
+                },
+                inputs,
+                max_file_size,
+                cache,
+                progress,
+                each,
+            )
+        }
+        Some(m) => drive(
+            scanner,
+            Workers::One(m.backend.as_dyn()),
+            inputs,
+            max_file_size,
+            cache,
+            progress,
+            each,
+        ),
     }
-    let backend = model.map(|m| m.backend.as_dyn());
-    let mut collected = Vec::new();
-    let totals = scan_inputs(
-        engine,
-        backend,
-        inputs,
-        max_file_size,
-        opts,
-        cache,
-        progress,
-        |run, b, c| {
-            collected.extend(each(&run, b, c));
-        },
-    );
-    (totals, collected)
 }
 
-/// Pipeline options shared by `scan` and `fix`.
+/// Pipeline options shared by `scan` and `fix`: the tier's stage plan, or `--stages`.
 pub fn pipeline_options(args: &ModelArgs, tier: u8) -> PipelineOptions {
-    PipelineOptions {
-        tier,
+    let opts = PipelineOptions {
         seed: args.seed,
-        ..PipelineOptions::default()
+        ..PipelineOptions::for_tier(tier)
+    };
+    match &args.stages {
+        Some(list) => opts.with_stages(&list.0),
+        None => opts,
+    }
+}
+
+/// Prints every discarded or failed model answer of a run, one line each (`--verbose`).
+pub fn print_call_details(totals: &RunTotals) {
+    for c in totals.stats.calls.iter() {
+        if let Some(d) = &c.detail {
+            eprintln!(
+                "pyward: [{}] {}: {d}",
+                c.stage.as_str(),
+                c.outcome.describe()
+            );
+        }
     }
 }
 

@@ -10,13 +10,11 @@ use crate::commands::{print_stdout, Exit};
 use crate::error::Error;
 use crate::finding::Severity;
 use crate::pipeline::run::RunProgress;
-use crate::pipeline::{provenance, PipelineOptions};
+use crate::pipeline::{provenance, PipelineOptions, Scanner};
 use crate::report::{self, Format, RenderOptions, RunMeta};
 use crate::rules::select::select_rules;
 use crate::rules::{Catalog, Engine};
-use crate::scan::{
-    scan_paths, sort_outcome, Diagnostic, DiagnosticLevel, ScanOptions, ScanOutcome,
-};
+use crate::scan::{sort_outcome, Diagnostic, DiagnosticLevel, ScanOptions, ScanOutcome};
 
 /// Runs `pyward scan`.
 pub fn run(args: &ScanArgs, command_line: Vec<String>) -> Result<Exit, Error> {
@@ -27,7 +25,7 @@ pub fn run(args: &ScanArgs, command_line: Vec<String>) -> Result<Exit, Error> {
     }
     check_exclude_globs(&args.exclude)?;
     // Before any thread pool starts: `--threads` is applied while loading.
-    let model = super::model::open(&args.model)?;
+    let mut model = super::model::open(&args.model)?;
     let engine = Engine::new(selected.clone())?;
     let options = ScanOptions {
         jobs: args.jobs.map(usize::from),
@@ -37,36 +35,43 @@ pub fn run(args: &ScanArgs, command_line: Vec<String>) -> Result<Exit, Error> {
         shard: args.shard,
     };
     let mut meta = RunMeta::new(&selected, command_line);
-    let mut outcome = match model {
-        None => scan_paths(&engine, &args.paths, &options),
-        Some(mut m) => {
-            let popts = PipelineOptions {
-                show_speculative: args.show_speculative,
-                ..super::model::pipeline_options(&args.model, m.tier)
-            };
-            let mut cache = super::model::cache(&args.model, &engine, Some(&m));
-            let (inputs, walk_diagnostics) = crate::source::discover(&args.paths, &options);
-            let progress = RunProgress::new(super::model::show_progress(&args.model), inputs.len());
-            let (mut totals, _) = super::model::run_files(
-                &engine,
-                Some(&mut m),
-                &inputs,
-                options.max_file_size,
-                &popts,
-                &mut cache,
-                &progress,
-                |_, _, _| None::<()>,
-            );
-            totals.outcome.diagnostics.extend(walk_diagnostics);
-            sort_outcome(&mut totals.outcome);
-            let info = m.backend.describe();
-            if !args.model.quiet {
-                eprintln!("{}", totals.summary(&info.model));
-            }
-            meta.model = Some(provenance(&info, &popts));
-            totals.outcome
-        }
+    let tier = model.as_ref().map_or(1, |m| m.tier);
+    let popts = PipelineOptions {
+        show_speculative: args.show_speculative,
+        ..super::model::pipeline_options(&args.model, tier)
     };
+    let scanner = Scanner::new(&engine, popts);
+    let mut cache = super::model::cache(&args.model, &engine, model.as_ref());
+    let (inputs, walk_diagnostics) = crate::source::discover(&args.paths, &options);
+    let progress = RunProgress::new(
+        model.is_some() && super::model::show_progress(&args.model),
+        inputs.len(),
+    );
+    let (mut totals, _) = super::model::run_files::<()>(
+        &scanner,
+        model.as_mut(),
+        options.jobs.unwrap_or(0),
+        &inputs,
+        options.max_file_size,
+        &mut cache,
+        &progress,
+        &|_, _, _| None,
+    );
+    totals.outcome.diagnostics.extend(walk_diagnostics);
+    sort_outcome(&mut totals.outcome);
+    if let Some(m) = &model {
+        let info = m.backend.describe();
+        if args.model.verbose {
+            super::model::print_call_details(&totals);
+        }
+        if !args.model.quiet {
+            eprintln!("pyward: {}", scanner.options().plan.describe());
+            eprintln!("{}", totals.summary(&info.model));
+        }
+        meta.model = Some(provenance(&info, scanner.options()));
+        meta.usage = Some(totals.usage());
+    }
+    let mut outcome = totals.outcome;
     let fatal = no_input_scanned(&outcome, &args.paths, args.shard);
 
     let format = args.format;

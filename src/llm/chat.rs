@@ -53,6 +53,16 @@ impl ChatMessage {
     }
 }
 
+/// A point in a chat prompt where a reusable prefix ends: after the first `byte` bytes of the
+/// content of message `message`. The runtime tokenizes the prompt piece by piece between its
+/// breaks and forwards no batch across one, so a later prompt that shares the text up to a
+/// break reuses the model's cache up to it exactly (see [`crate::llm::Runtime`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromptBreak {
+    pub message: usize,
+    pub byte: usize,
+}
+
 const TEMPLATE_NAME: &str = "chat";
 
 /// A compiled chat template with the special-token strings it may refer to.

@@ -50,6 +50,8 @@ pub struct GrammarFactory {
     factory: Arc<ParserFactory>,
     stop_ids: Vec<u32>,
     vocab_size: usize,
+    /// Bytes each token spells (0 for special tokens).
+    token_lens: Vec<u32>,
 }
 
 impl std::fmt::Debug for GrammarFactory {
@@ -80,6 +82,7 @@ impl GrammarFactory {
         let Some(&first_stop) = stop_ids.first() else {
             return Err(tok_err("no end-of-turn or end-of-sequence token id".into()));
         };
+        let token_lens = words.iter().map(|w| w.len() as u32).collect();
         let mut info = TokRxInfo::new(vocab_size as u32, first_stop);
         info.tok_bos = tokenizer.bos_id();
         info.tok_end_of_turn = tokenizer.eot_id();
@@ -95,6 +98,7 @@ impl GrammarFactory {
             factory: Arc::new(factory),
             stop_ids,
             vocab_size,
+            token_lens,
         })
     }
 
@@ -134,6 +138,11 @@ impl GrammarFactory {
     /// Number of token ids the grammar knows (ids at or past this are never allowed).
     pub fn vocab_size(&self) -> usize {
         self.vocab_size
+    }
+
+    /// How many bytes of text token `id` spells (0 for special and unknown tokens).
+    pub fn token_len(&self, id: u32) -> usize {
+        self.token_lens.get(id as usize).map_or(0, |&n| n as usize)
     }
 }
 

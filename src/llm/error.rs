@@ -53,13 +53,51 @@ pub enum LlmError {
         prompt_tokens: usize,
         context: usize,
     },
-    /// Generation reached `max_tokens` before the grammar was complete.
-    #[error("generation stopped at max_tokens = {max_tokens} before the JSON was complete; text so far: {text:?}")]
-    MaxTokens { max_tokens: usize, text: String },
+    /// Generation reached `max_tokens` before the grammar was complete. `text` is what was
+    /// generated (shown cut short by `Display`), `usage` what the attempt cost.
+    #[error("generation stopped at max_tokens = {max_tokens} before the JSON was complete (text so far begins {})", preview(text))]
+    MaxTokens {
+        max_tokens: usize,
+        text: String,
+        usage: Usage,
+    },
+    /// Generation was stopped because the model started repeating itself: the last `ngram`
+    /// tokens had already been generated in that order.
+    #[error("generation stopped after {} tokens: the model repeated a run of {ngram} tokens (text begins {})", usage.completion_tokens, preview(text))]
+    Repetition {
+        ngram: usize,
+        text: String,
+        usage: Usage,
+    },
     /// The generated JSON did not deserialize into the requested type.
     #[error("generated JSON does not match the result type: {message}; text: {text:?}")]
     InvalidOutput { message: String, text: String },
     /// Bad options from the caller (e.g. `max_tokens = 0`).
     #[error("invalid option: {0}")]
     InvalidOption(String),
+}
+
+/// What one generation cost, whether or not it produced a usable answer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Usage {
+    /// Tokens in the prompt.
+    pub prompt_tokens: usize,
+    /// Of those, tokens reused from the prefix cache (not forwarded again).
+    pub cached_prompt_tokens: usize,
+    /// Tokens generated (forced tokens included, the stop token excluded).
+    pub completion_tokens: usize,
+    /// Time to evaluate the uncached part of the prompt.
+    pub prefill_ms: f64,
+    /// Time of the decoding loop.
+    pub decode_ms: f64,
+}
+
+/// The first 60 characters of a generated text, quoted, for one-line error messages.
+fn preview(text: &str) -> String {
+    let cut: String = text.chars().take(60).collect();
+    if cut.len() < text.len() {
+        format!("{cut:?}…")
+    } else {
+        format!("{cut:?}")
+    }
 }

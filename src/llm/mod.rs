@@ -8,13 +8,14 @@ pub mod generate;
 pub mod kernels;
 pub mod load;
 pub mod model;
+pub mod prefix;
 pub mod procfs;
 pub mod runtime;
 pub mod sample;
 pub mod testing;
 pub mod tokenizer;
 
-pub use chat::{ChatMessage, ChatTemplate, Role};
-pub use error::LlmError;
+pub use chat::{ChatMessage, ChatTemplate, PromptBreak, Role};
+pub use error::{LlmError, Usage};
 pub use kernels::set_threads;
-pub use runtime::{Completion, GenOptions, ModelInfo, Runtime, RuntimeOptions};
+pub use runtime::{Completion, GenOptions, ModelInfo, Runtime, RuntimeOptions, TokenSpan};

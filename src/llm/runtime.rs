@@ -15,17 +15,16 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sha2::Digest;
 
-use crate::llm::chat::{ChatMessage, ChatTemplate};
+use crate::llm::chat::{ChatMessage, ChatTemplate, PromptBreak};
 use crate::llm::constrain::GrammarFactory;
-use crate::llm::error::LlmError;
-use crate::llm::generate::generate_constrained;
+use crate::llm::error::{LlmError, Usage};
+use crate::llm::generate::{generate_constrained, GenStop, RepeatGuard};
 use crate::llm::model::CausalLm;
+use crate::llm::prefix::{grid, PrefixCache};
 use crate::llm::sample::Sampler;
 use crate::llm::tokenizer::TextTokenizer;
 
-/// Prompts are forwarded in chunks of this many tokens, aligned at its multiples; the prefix
-/// cache reuses whole chunks only.
-pub const PREFILL_CHUNK: usize = 64;
+pub use crate::llm::prefix::PREFILL_CHUNK;
 
 /// How to load a model.
 #[derive(Debug, Clone)]
@@ -62,6 +61,9 @@ pub struct GenOptions {
     pub top_p: f32,
     /// Seed of the sampler (used only with a temperature).
     pub seed: u64,
+    /// Stop as soon as the last this-many generated tokens repeat an earlier run (0: never;
+    /// see [`RepeatGuard`]).
+    pub repeat_ngram: usize,
 }
 
 impl Default for GenOptions {
@@ -71,6 +73,7 @@ impl Default for GenOptions {
             temperature: 0.0,
             top_p: 1.0,
             seed: 0,
+            repeat_ngram: 0,
         }
     }
 }
@@ -103,6 +106,32 @@ pub struct Completion<T> {
     pub masks_computed: usize,
     /// Total time in those masks.
     pub mask_ms: f64,
+    /// Where the sampled tokens are in `text` (byte ranges), with their log-probabilities: the
+    /// same tokens as `token_logprobs` minus a final stop token.
+    pub sampled_spans: Vec<TokenSpan>,
+}
+
+impl<T> Completion<T> {
+    /// What the call cost.
+    pub fn usage(&self) -> Usage {
+        Usage {
+            prompt_tokens: self.prompt_tokens,
+            cached_prompt_tokens: self.cached_prompt_tokens,
+            completion_tokens: self.completion_tokens,
+            prefill_ms: self.prefill_ms,
+            decode_ms: self.decode_ms,
+        }
+    }
+}
+
+/// A sampled token's place in the generated text.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TokenSpan {
+    /// Byte range in the generated text.
+    pub start: usize,
+    pub end: usize,
+    /// Natural-log probability the model gave it (before the grammar mask).
+    pub logprob: f32,
 }
 
 /// What the runtime knows about its model.
@@ -134,8 +163,11 @@ pub struct Runtime {
     tokenizer: TextTokenizer,
     template: ChatTemplate,
     grammar: GrammarFactory,
-    /// Token ids in the model's KV cache, in order.
-    cached: Vec<u32>,
+    /// What is in the model's KV cache.
+    prefix: PrefixCache,
+    /// Whether a prompt tokenized piece by piece between its breaks spells the same text as the
+    /// whole (false for tokenizers that prepend a space to every input): breaks are used only then.
+    splits_cleanly: bool,
     info: ModelInfo,
 }
 
@@ -143,7 +175,7 @@ impl std::fmt::Debug for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Runtime")
             .field("info", &self.info)
-            .field("cached", &self.cached.len())
+            .field("cached", &self.prefix.len())
             .finish()
     }
 }
@@ -213,12 +245,14 @@ impl Runtime {
             tokenizer: tokenizer.source().display().to_string(),
             chat_template: template.origin().to_string(),
         };
+        let splits_cleanly = splits_cleanly(&tokenizer);
         Ok(Runtime {
             model,
             tokenizer,
             template,
             grammar,
-            cached: Vec::new(),
+            prefix: PrefixCache::default(),
+            splits_cleanly,
             info,
         })
     }
@@ -248,6 +282,7 @@ impl Runtime {
             decode_ms: c.decode_ms,
             masks_computed: c.masks_computed,
             mask_ms: c.mask_ms,
+            sampled_spans: c.sampled_spans,
         })
     }
 
@@ -258,12 +293,26 @@ impl Runtime {
         schema: &serde_json::Value,
         gen: &GenOptions,
     ) -> Result<Completion<serde_json::Value>, LlmError> {
+        self.complete_prompt(messages, &[], schema, gen)
+    }
+
+    /// [`Self::complete_json_value`] for a prompt with cache breaks: the text up to each break
+    /// is tokenized and forwarded on its own, so a later prompt sharing it reuses the cache up
+    /// to the break (see [`crate::llm::prefix`]). Breaks that do not fall inside a message's
+    /// content are ignored.
+    pub fn complete_prompt(
+        &mut self,
+        messages: &[ChatMessage],
+        breaks: &[PromptBreak],
+        schema: &serde_json::Value,
+        gen: &GenOptions,
+    ) -> Result<Completion<serde_json::Value>, LlmError> {
         if gen.max_tokens == 0 {
             return Err(LlmError::InvalidOption(
                 "max_tokens must be at least 1".into(),
             ));
         }
-        let prompt = self.prompt_ids(messages)?;
+        let (prompt, starts) = self.segmented_ids(messages, breaks)?;
         if prompt.is_empty() {
             return Err(LlmError::InvalidOption(
                 "the rendered prompt is empty".into(),
@@ -279,41 +328,36 @@ impl Runtime {
         let mut constraint = self.grammar.json_schema(schema)?;
         let mut sampler = Sampler::new(gen.temperature, gen.top_p, gen.seed);
 
-        // Prefix cache: keep the common prefix, rounded down to whole prefill chunks, and forward
-        // the rest in chunks aligned at multiples of PREFILL_CHUNK. Every prompt position is then
-        // computed in the same batch whether the cache was warm or cold, so a warm call returns
-        // exactly what a cold one does (the model's batched kernels round differently for
-        // different batch sizes). At least one token is forwarded to get logits.
-        let mut keep = common_prefix(&self.cached, &prompt).min(prompt.len() - 1);
-        keep -= keep % PREFILL_CHUNK;
-        if self.model.cache_len() != self.cached.len() {
+        let batches = grid(&starts, prompt.len());
+        let mut keep = self.prefix.reusable(&prompt, &batches);
+        if self.model.cache_len() != self.prefix.len() {
             keep = 0;
         }
         self.model.truncate_cache(keep);
-        self.cached.truncate(keep);
+        self.prefix.truncate(keep);
         let t0 = Instant::now();
         let mut logits = Vec::new();
-        let mut pos = keep;
-        while pos < prompt.len() {
-            let end = ((pos / PREFILL_CHUNK + 1) * PREFILL_CHUNK).min(prompt.len());
-            match self.model.forward(&prompt[pos..end]) {
+        for w in batches.windows(2).filter(|w| w[0] >= keep) {
+            let batch = &prompt[w[0]..w[1]];
+            match self.model.forward(batch) {
                 Ok(l) => logits = l,
                 Err(e) => {
                     self.reset_cache();
                     return Err(e.into());
                 }
             }
-            self.cached.extend_from_slice(&prompt[pos..end]);
-            pos = end;
+            self.prefix.push_batch(batch);
         }
         let prefill_ms = t0.elapsed().as_secs_f64() * 1e3;
 
+        let mut guard = (gen.repeat_ngram > 0).then(|| RepeatGuard::new(gen.repeat_ngram));
         let generated = match generate_constrained(
             self.model.as_mut(),
             logits,
             &mut constraint,
             &mut sampler,
             gen.max_tokens,
+            guard.as_mut(),
         ) {
             Ok(g) => g,
             Err(e) => {
@@ -321,32 +365,105 @@ impl Runtime {
                 return Err(e);
             }
         };
-        self.cached.extend_from_slice(&generated.forwarded);
+        let mut at = 0;
+        for &n in &generated.steps {
+            self.prefix.push_batch(&generated.forwarded[at..at + n]);
+            at += n;
+        }
         let text = self.tokenizer.decode(&generated.tokens)?;
-        if !generated.complete {
-            return Err(LlmError::MaxTokens {
-                max_tokens: gen.max_tokens,
-                text,
-            });
+        let usage = Usage {
+            prompt_tokens: prompt.len(),
+            cached_prompt_tokens: keep,
+            completion_tokens: generated.tokens.len(),
+            prefill_ms,
+            decode_ms: generated.decode_ms,
+        };
+        match generated.stop {
+            GenStop::Complete => {}
+            GenStop::Cap => {
+                return Err(LlmError::MaxTokens {
+                    max_tokens: gen.max_tokens,
+                    text,
+                    usage,
+                })
+            }
+            GenStop::Repeated => {
+                return Err(LlmError::Repetition {
+                    ngram: gen.repeat_ngram,
+                    text,
+                    usage,
+                })
+            }
         }
         let value: serde_json::Value =
             serde_json::from_str(&text).map_err(|e| LlmError::InvalidOutput {
                 message: format!("not JSON: {e}"),
                 text: text.clone(),
             })?;
+        let sampled_spans = self.spans(&generated.tokens, &generated.sampled, &generated.logprobs);
         Ok(Completion {
             value,
             text,
             token_logprobs: generated.logprobs,
-            prompt_tokens: prompt.len(),
-            completion_tokens: generated.tokens.len(),
+            prompt_tokens: usage.prompt_tokens,
+            completion_tokens: usage.completion_tokens,
             forced_tokens: generated.forced,
             cached_prompt_tokens: keep,
             prefill_ms,
             decode_ms: generated.decode_ms,
             masks_computed: generated.mask.masks,
             mask_ms: generated.mask.mask_ms,
+            sampled_spans,
         })
+    }
+
+    /// The prompt's token ids and the start of each segment: the rendered template cut at the
+    /// breaks, each piece tokenized on its own (BOS only on the first).
+    fn segmented_ids(
+        &self,
+        messages: &[ChatMessage],
+        breaks: &[PromptBreak],
+    ) -> Result<(Vec<u32>, Vec<usize>), LlmError> {
+        let text = self.render_prompt(messages)?;
+        let cuts = if self.splits_cleanly {
+            break_offsets(&text, messages, breaks)
+        } else {
+            Vec::new()
+        };
+        let mut ids = Vec::new();
+        let mut starts = vec![0];
+        let mut from = 0;
+        for &cut in cuts.iter().chain([&text.len()]) {
+            let piece = &text[from..cut];
+            if from == 0 {
+                ids = self.tokenizer.encode_prompt(piece)?;
+            } else {
+                starts.push(ids.len());
+                ids.extend(self.tokenizer.encode(piece)?);
+            }
+            from = cut;
+        }
+        Ok((ids, starts))
+    }
+
+    /// The byte span of every sampled token in the decoded text, from the grammar's token bytes.
+    fn spans(&self, tokens: &[u32], sampled: &[usize], logprobs: &[f32]) -> Vec<TokenSpan> {
+        let mut offsets = Vec::with_capacity(tokens.len() + 1);
+        let mut at = 0;
+        for &t in tokens {
+            offsets.push(at);
+            at += self.grammar.token_len(t);
+        }
+        offsets.push(at);
+        sampled
+            .iter()
+            .zip(logprobs)
+            .map(|(&i, &logprob)| TokenSpan {
+                start: offsets[i],
+                end: offsets[i + 1],
+                logprob,
+            })
+            .collect()
     }
 
     /// The prompt text for `messages` (the chat template with the generation prompt).
@@ -382,18 +499,58 @@ impl Runtime {
 
     /// Number of token ids in the prefix cache.
     pub fn cached_tokens(&self) -> usize {
-        self.cached.len()
+        self.prefix.len()
     }
 
     /// Empties the prefix cache (the next call evaluates its whole prompt).
     pub fn reset_cache(&mut self) {
         self.model.truncate_cache(0);
-        self.cached.clear();
+        self.prefix.clear();
     }
 }
 
-fn common_prefix(a: &[u32], b: &[u32]) -> usize {
-    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+/// The byte offsets in the rendered `text` of `breaks`, ascending, strictly inside the text.
+/// Each message's content is found in the text in order (templates copy it verbatim); a break
+/// whose message is not found, or that is not on a character boundary, is dropped.
+fn break_offsets(text: &str, messages: &[ChatMessage], breaks: &[PromptBreak]) -> Vec<usize> {
+    let mut content_at = Vec::with_capacity(messages.len());
+    let mut from = 0;
+    for m in messages {
+        let found = (!m.content.is_empty())
+            .then(|| text[from..].find(&m.content))
+            .flatten()
+            .map(|i| from + i);
+        if let Some(i) = found {
+            from = i + m.content.len();
+        }
+        content_at.push(found);
+    }
+    let mut cuts: Vec<usize> = breaks
+        .iter()
+        .filter_map(|b| {
+            let start = (*content_at.get(b.message)?)?;
+            let content = &messages[b.message].content;
+            (b.byte <= content.len() && content.is_char_boundary(b.byte)).then_some(start + b.byte)
+        })
+        .filter(|&c| c > 0 && c < text.len())
+        .collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    cuts
+}
+
+/// Whether tokenizing a text in two pieces decodes to the same text as tokenizing it whole.
+fn splits_cleanly(tokenizer: &TextTokenizer) -> bool {
+    let probe = ["def f(x):\n    return x\n", "\n\nQuestion: is it safe?"];
+    let pieces = (|| -> Result<Vec<u32>, LlmError> {
+        let mut ids = tokenizer.encode(probe[0])?;
+        ids.extend(tokenizer.encode(probe[1])?);
+        Ok(ids)
+    })();
+    matches!(
+        (pieces.and_then(|ids| tokenizer.decode(&ids)), tokenizer.encode(&probe.concat()).and_then(|ids| tokenizer.decode(&ids))),
+        (Ok(a), Ok(b)) if a == b
+    )
 }
 
 fn quant_summary(content: &Content) -> String {
@@ -434,9 +591,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn common_prefix_counts_shared_ids() {
-        assert_eq!(common_prefix(&[1, 2, 3], &[1, 2, 4, 5]), 2);
-        assert_eq!(common_prefix(&[], &[1]), 0);
-        assert_eq!(common_prefix(&[1, 2], &[1, 2]), 2);
+    fn breaks_are_found_inside_message_contents() {
+        let msgs = [ChatMessage::system("RUN"), ChatMessage::user("FILE\n\nQ")];
+        let text = "<s>RUN</s><u>FILE\n\nQ</u><a>";
+        let b = |message, byte| PromptBreak { message, byte };
+        assert_eq!(break_offsets(text, &msgs, &[b(1, 4), b(0, 3)]), vec![6, 17]);
+        // Out of range, unknown message, or at the very end: dropped.
+        assert_eq!(
+            break_offsets(text, &msgs, &[b(1, 99), b(5, 0)]),
+            Vec::<usize>::new()
+        );
+        assert_eq!(
+            break_offsets("RUN", &msgs[..1], &[b(0, 3)]),
+            Vec::<usize>::new()
+        );
     }
 }

@@ -1,29 +1,36 @@
-//! Stage 2, the analyzer: per chunk (function / class / module statements), the model sees the
-//! numbered code, the texts of only the rules relevant to that chunk (selected by imports,
-//! calls and static candidates, at most [`MAX_RULES`]) and the static candidates inside it,
-//! and returns at most four issues in a small, bounded schema whose `rule_id` and `cwe` are
-//! enums of the rules it was asked about.
+//! Stage 2, the analyzer: one question per file view (the whole file when it fits the model's
+//! context, else per chunk). The model has the numbered code in its prefix; the question names
+//! only the rules relevant to the view (selected by imports, calls and static candidates, at
+//! most [`MAX_RULES`]) and the static candidates, and the answer is a small, bounded schema:
+//! `rule_id` and `cwe` are enums of the rules asked about, lines lie in the view, a quote is no
+//! longer than the view's longest line, and there are never more issues than rules asked about
+//! (nor than the tier's plan allows).
 //!
 //! Every issue goes through the evidence check ([`super::evidence`]). One that agrees with a
 //! static candidate (same rule, overlapping lines) lends it its explanation; one that does
 //! not becomes a model finding (origin `model`, confidence low) that the fusion policy
-//! weighs by the model's tier. Chunks with no relevant rule cost no model call.
+//! weighs by the model's tier. Views with no relevant rule cost no model call.
 
 use std::collections::BTreeSet;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::backend::{Backend, CompletionRequest, Stage};
-use super::chunk::Chunk;
+use super::ask::Asker;
+use super::backend::Stage;
 use super::evidence::{self, Claim};
-use super::{prompts, schema_of, PipelineError, PipelineOptions, StageStats};
+use super::layout::{FileView, Question};
+use super::plan::{AnalyzerPlan, RuleText};
+use super::{schema_of, PipelineError};
 use crate::finding::{Confidence, Explanation, Finding, Origin, Severity, Span};
 use crate::rules::schema::Pattern;
 use crate::rules::{Catalog, RuleSpec};
 
-/// The most rules shown to the model for one chunk.
-pub const MAX_RULES: usize = 4;
+/// The most rules shown to the model for one view.
+pub const MAX_RULES: usize = 6;
+/// The analyzer's answers stop when a run of this many tokens repeats: longer than the fixed
+/// part (keys, separators) of one issue, so only a repeated issue trips it.
+pub const REPEAT_NGRAM: usize = 24;
 
 /// Severity as the model may answer it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -75,13 +82,24 @@ pub struct AnalyzerAnswer {
     pub issues: Vec<Issue>,
 }
 
-/// The schema for one chunk: rule ids and CWEs restricted to `rules`, lines to the chunk.
-pub fn schema_for(rules: &[&RuleSpec], chunk: &Chunk) -> serde_json::Value {
+/// The schema for one view: rule ids and CWEs restricted to `rules`, lines to the view, at most
+/// `max_issues` issues, quotes no longer than `max_quote` characters, explanations no longer
+/// than `text_chars`.
+pub fn schema_for(
+    rules: &[&RuleSpec],
+    view: (usize, usize),
+    max_issues: usize,
+    max_quote: usize,
+    text_chars: usize,
+) -> serde_json::Value {
     let mut s = schema_of::<AnalyzerAnswer>();
     let ids: Vec<serde_json::Value> = rules.iter().map(|r| r.id.clone().into()).collect();
     let mut cwes: Vec<u32> = rules.iter().flat_map(|r| r.cwe.iter().copied()).collect();
     cwes.sort_unstable();
     cwes.dedup();
+    if let Some(issues) = s.pointer_mut("/properties/issues") {
+        issues["maxItems"] = max_issues.into();
+    }
     if let Some(props) = s
         .pointer_mut("/properties/issues/items/properties")
         .and_then(|p| p.as_object_mut())
@@ -97,7 +115,17 @@ pub fn schema_for(rules: &[&RuleSpec], chunk: &Chunk) -> serde_json::Value {
         for k in ["start_line", "end_line"] {
             props.insert(
                 k.into(),
-                serde_json::json!({ "type": "integer", "minimum": chunk.start_line, "maximum": chunk.end_line }),
+                serde_json::json!({ "type": "integer", "minimum": view.0, "maximum": view.1 }),
+            );
+        }
+        props.insert(
+            "quote".into(),
+            serde_json::json!({ "type": "string", "minLength": 1, "maxLength": max_quote.max(1) }),
+        );
+        for k in ["root_cause", "consequence"] {
+            props.insert(
+                k.into(),
+                serde_json::json!({ "type": "string", "maxLength": text_chars }),
             );
         }
     }
@@ -131,20 +159,21 @@ pub fn imported_roots(text: &str) -> BTreeSet<String> {
     out
 }
 
-/// The rules worth asking about for a chunk: those with a static candidate inside it first,
-/// then those whose callees are called in it (with their module imported) or whose imported
-/// modules it uses. Prompt-injection rules are never asked about (the guardrail handles them).
+/// The rules worth asking about for the lines of a view: those with a static candidate in it
+/// first, then those whose callees are called in it (with their module imported) or whose
+/// imported modules it uses. Prompt-injection rules are never asked about (the guardrail
+/// handles them).
 pub fn relevant_rules<'c>(
     catalog: &'c Catalog,
     text: &str,
-    chunk: &Chunk,
+    view: &FileView,
     candidates: &[&Finding],
 ) -> Vec<&'c RuleSpec> {
     let roots = imported_roots(text);
     let body: String = text
         .lines()
         .enumerate()
-        .filter(|(i, _)| chunk.contains(i + 1))
+        .filter(|(i, _)| view.contains(i + 1))
         .map(|(_, l)| l)
         .collect::<Vec<_>>()
         .join("\n");
@@ -233,130 +262,106 @@ pub struct AnalyzerOutput {
     pub explanations: Vec<(usize, Explanation)>,
 }
 
-/// Runs the analyzer on every chunk that has relevant rules.
-#[allow(clippy::too_many_arguments)]
-pub fn analyze(
-    backend: &mut dyn Backend,
+/// Asks the analyzer about one view (no call when no rule is relevant to it).
+pub fn analyze_view(
+    asker: &mut Asker,
     catalog: &Catalog,
-    label: &str,
     text: &str,
-    chunks: &[Chunk],
+    view: &FileView,
     statics: &[Finding],
-    opts: &PipelineOptions,
-    cache: &mut super::cache::Cache,
-    stats: &mut StageStats,
-    diagnostics: &mut Vec<crate::scan::Diagnostic>,
+    plan: &AnalyzerPlan,
+    seed: u64,
 ) -> Result<AnalyzerOutput, PipelineError> {
     let mut out = AnalyzerOutput::default();
-    for chunk in chunks {
-        let cands: Vec<&Finding> = statics
-            .iter()
-            .filter(|f| {
-                chunk.contains(f.span.start_line)
-                    && !super::guardrail::is_injection_rule(&f.rule_id)
-            })
-            .collect();
-        let rules = relevant_rules(catalog, text, chunk, &cands);
-        if rules.is_empty() {
+    let cands: Vec<&Finding> = statics
+        .iter()
+        .filter(|f| {
+            view.contains(f.span.start_line) && !super::guardrail::is_injection_rule(&f.rule_id)
+        })
+        .collect();
+    let rules = relevant_rules(catalog, text, view, &cands);
+    if rules.is_empty() {
+        return Ok(out);
+    }
+    let max_issues = plan.max_issues.min(rules.len()).max(1);
+    let longest_line = text
+        .lines()
+        .enumerate()
+        .filter(|(i, _)| view.contains(i + 1))
+        .map(|(_, l)| l.trim().chars().count())
+        .max()
+        .unwrap_or(1);
+    let ctx = serde_json::json!({
+        "rules": rules.iter().map(|r| serde_json::json!({
+            "id": r.id, "cwe": r.cwe[0], "title": r.title,
+            "what": match plan.rule_text { RuleText::Full => r.doc.what.trim(), RuleText::Title => "" },
+        })).collect::<Vec<_>>(),
+        "candidates": cands.iter().map(|f| serde_json::json!({
+            "rule_id": f.rule_id, "line": f.span.start_line,
+        })).collect::<Vec<_>>(),
+    });
+    let question = Question::new(
+        Stage::Analyzer,
+        &ctx,
+        schema_for(
+            &rules,
+            (view.start_line, view.end_line),
+            max_issues,
+            longest_line.min(160),
+            plan.text_chars,
+        ),
+        plan.base_tokens + plan.tokens_per_issue * max_issues,
+        seed,
+    )?
+    .stop_on_repeat(REPEAT_NGRAM);
+    let label = view.label.as_str();
+    let answer = asker.ask::<AnalyzerAnswer>(view, question)?.value;
+    for issue in answer.issues.iter().take(max_issues) {
+        let claim = Claim {
+            rule_id: &issue.rule_id,
+            cwe: issue.cwe,
+            start_line: issue.start_line as usize,
+            end_line: issue.end_line as usize,
+            quote: &issue.quote,
+        };
+        let ev = match evidence::check(&claim, text, catalog, &rules) {
+            Ok(ev) => ev,
+            Err(reason) => {
+                asker.stats.count_discard(reason);
+                continue;
+            }
+        };
+        let explanation = Explanation {
+            root_cause: issue.root_cause.trim().to_string(),
+            consequence: issue.consequence.trim().to_string(),
+        };
+        let agrees = statics.iter().position(|f| {
+            f.rule_id == ev.rule.id
+                && f.span.start_line <= ev.end_line + 1
+                && ev.line <= f.span.end_line + 1
+        });
+        if let Some(i) = agrees {
+            if !out.explanations.iter().any(|(j, _)| *j == i) {
+                out.explanations.push((i, explanation));
+            }
             continue;
         }
-        let code = chunk.render(text);
-        let ctx = serde_json::json!({
-            "path": label,
-            "fence": prompts::fence_for(&code),
-            "start_line": chunk.start_line,
-            "end_line": chunk.end_line,
-            "rules": rules.iter().map(|r| serde_json::json!({
-                "id": r.id, "cwe": r.cwe[0], "title": r.title, "what": r.doc.what.trim(),
-            })).collect::<Vec<_>>(),
-            "candidates": cands.iter().map(|f| serde_json::json!({
-                "rule_id": f.rule_id, "line": f.span.start_line, "message": f.message,
-            })).collect::<Vec<_>>(),
-            "code": code,
-        });
-        let req = CompletionRequest {
-            stage: Stage::Analyzer,
-            messages: prompts::messages(Stage::Analyzer, &ctx)?,
-            schema: schema_for(&rules, chunk),
-            max_tokens: opts.analyzer_max_tokens,
-            temperature: 0.0,
-            seed: opts.seed,
-        };
-        let resp = match super::complete_cached(backend, &req, cache, stats) {
-            Ok(r) => r,
-            Err(e) => {
-                diagnostics.push(super::stage_diagnostic(
-                    label,
-                    Stage::Analyzer,
-                    &e,
-                    Some(chunk.start_line),
-                ));
-                continue;
-            }
-        };
-        let answer: AnalyzerAnswer = match serde_json::from_value(resp.value) {
-            Ok(a) => a,
-            Err(e) => {
-                stats.bad_answers += 1;
-                diagnostics.push(super::stage_diagnostic(
-                    label,
-                    Stage::Analyzer,
-                    &PipelineError::BadAnswer {
-                        stage: "analyzer",
-                        message: e.to_string(),
-                    },
-                    Some(chunk.start_line),
-                ));
-                continue;
-            }
-        };
-        for issue in answer.issues.iter().take(4) {
-            let claim = Claim {
-                rule_id: &issue.rule_id,
-                cwe: issue.cwe,
-                start_line: issue.start_line as usize,
-                end_line: issue.end_line as usize,
-                quote: &issue.quote,
-            };
-            let ev = match evidence::check(&claim, text, catalog, &rules) {
-                Ok(ev) => ev,
-                Err(reason) => {
-                    stats.count_discard(reason);
-                    continue;
-                }
-            };
-            let explanation = Explanation {
-                root_cause: issue.root_cause.trim().to_string(),
-                consequence: issue.consequence.trim().to_string(),
-            };
-            let agrees = statics.iter().position(|f| {
-                f.rule_id == ev.rule.id
-                    && f.span.start_line <= ev.end_line + 1
-                    && ev.line <= f.span.end_line + 1
-            });
-            if let Some(i) = agrees {
-                if !out.explanations.iter().any(|(j, _)| *j == i) {
-                    out.explanations.push((i, explanation));
-                }
-                continue;
-            }
-            if out
-                .model_findings
-                .iter()
-                .any(|f: &Finding| f.rule_id == ev.rule.id && f.span.start_line == ev.line)
-            {
-                continue;
-            }
-            out.model_findings.push(model_finding(
-                label,
-                text,
-                ev.rule,
-                ev.line,
-                ev.end_line,
-                issue,
-                explanation,
-            ));
+        if out
+            .model_findings
+            .iter()
+            .any(|f: &Finding| f.rule_id == ev.rule.id && f.span.start_line == ev.line)
+        {
+            continue;
         }
+        out.model_findings.push(model_finding(
+            label,
+            text,
+            ev.rule,
+            ev.line,
+            ev.end_line,
+            issue,
+            explanation,
+        ));
     }
     Ok(out)
 }

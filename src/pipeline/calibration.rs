@@ -1,23 +1,28 @@
-//! Stage 4, calibration: one narrow question per finding. The model sees the code region
-//! (numbered, quoted as data), the finding, the rule, and the taint path if any, and answers
-//! `confirmed`, `speculative` or `rejected` with a reason and, for a rejection, the sanitizing
-//! call it relies on. The verdict is the answer's first property, so its probability is read
-//! from the first sampled token ([`verdict_probability`]).
+//! Stage 4, calibration: one question per file view covers all of its findings. The model has
+//! the numbered file in its prefix; the question lists the findings (number, line, rule, CWE,
+//! where tainted data comes from) and the answer is an array with exactly one verdict per
+//! finding, in order: `confirmed`, `speculative` or `rejected`, the sanitizing call a rejection
+//! relies on, and (for capable tiers) a short reason. Each item's number is a constant of the
+//! schema, so the grammar writes it and the model only chooses.
 //!
-//! What the answer is worth is decided by [`super::fusion`], not here.
+//! A verdict's probability is that of the sampled token that wrote its first byte
+//! ([`super::answer::logprob_at`]). What the answer is worth is decided by [`super::fusion`].
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
-use super::backend::{Backend, CompletionRequest, Stage};
-use super::{prompts, schema_of, PipelineError, PipelineOptions, StageStats};
+use super::answer::{logprob_at, value_spans};
+use super::ask::Asker;
+use super::backend::Stage;
+use super::layout::{FileView, Question};
+use super::plan::{CalibrationPlan, FindingText};
+use super::PipelineError;
 use crate::finding::{Finding, TaintStepKind, VerdictStatus};
 use crate::rules::Catalog;
 
-/// Lines of context shown above and below a finding.
-pub const CONTEXT_LINES: usize = 6;
-/// The most lines a calibration region spans (taint paths can be long).
-pub const MAX_REGION_LINES: usize = 40;
+/// The most findings one question asks about (more are split over several questions).
+pub const MAX_PER_QUESTION: usize = 24;
 
 /// The model's verdict on one finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -38,17 +43,26 @@ impl From<ModelVerdict> for VerdictStatus {
     }
 }
 
-/// The calibration answer. Field order matters: `verdict` comes first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+/// One finding's verdict. Field order matters: the number, then the verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerdictItem {
+    /// The finding's number in the question (1-based).
+    pub id: usize,
+    pub verdict: ModelVerdict,
+    /// One sentence (only asked of tiers whose plan has `reason_chars > 0`).
+    #[serde(default)]
+    pub reason: String,
+    /// For `rejected`: the sanitizing call or check, copied from the code (absent otherwise).
+    #[serde(default)]
+    pub sanitizer: String,
+}
+
+/// The calibration answer: one item per finding asked about, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CalibrationAnswer {
-    pub verdict: ModelVerdict,
-    /// One sentence.
-    #[schemars(length(max = 240))]
-    pub reason: String,
-    /// For `rejected`: the sanitizing function or check, copied from the code; else empty.
-    #[schemars(length(max = 80))]
-    pub sanitizer: String,
+    pub verdicts: Vec<VerdictItem>,
 }
 
 /// A model's opinion on a finding, with the verdict token's probability when known.
@@ -61,111 +75,238 @@ pub struct ModelOpinion {
     pub probability: Option<f64>,
 }
 
-/// The probability of the verdict: `exp` of the first sampled token's log-probability (the
-/// grammar forces `{"verdict":"`, so the first sampled token chooses the verdict), `None`
-/// when the backend reports none.
-pub fn verdict_probability(token_logprobs: &[f32]) -> Option<f64> {
-    token_logprobs
-        .first()
-        .map(|lp| (*lp as f64).exp().clamp(0.0, 1.0))
+/// The schema of an answer about `n` findings: exactly `n` items, item `i` carrying the
+/// constant number `i + 1`. Only a `rejected` verdict carries the sanitizer it relies on, so a
+/// confirmation costs the model one choice.
+pub fn schema_for(n: usize, plan: &CalibrationPlan) -> serde_json::Value {
+    let item = |i: usize, verdicts: &[&str], sanitizer: bool| {
+        let mut props = serde_json::Map::new();
+        props.insert("id".into(), json!({ "const": i }));
+        props.insert(
+            "verdict".into(),
+            json!({ "type": "string", "enum": verdicts }),
+        );
+        if plan.reason_chars > 0 {
+            props.insert(
+                "reason".into(),
+                json!({ "type": "string", "maxLength": plan.reason_chars }),
+            );
+        }
+        if sanitizer {
+            props.insert(
+                "sanitizer".into(),
+                json!({ "type": "string", "maxLength": plan.sanitizer_chars }),
+            );
+        }
+        let required: Vec<&String> = props.keys().collect();
+        json!({
+            "type": "object",
+            "properties": props,
+            "required": required,
+            "additionalProperties": false,
+        })
+    };
+    let items: Vec<serde_json::Value> = (1..=n)
+        .map(|i| {
+            json!({ "anyOf": [
+                item(i, &["confirmed", "speculative"], false),
+                item(i, &["rejected"], true),
+            ]})
+        })
+        .collect();
+    json!({
+        "type": "object",
+        "properties": {
+            "verdicts": {
+                "type": "array",
+                "prefixItems": items,
+                "items": false,
+                "minItems": n,
+                "maxItems": n,
+            }
+        },
+        "required": ["verdicts"],
+        "additionalProperties": false,
+    })
 }
 
-/// The lines shown for a finding: its span with [`CONTEXT_LINES`] around, widened to the taint
-/// source when that is close enough, capped at [`MAX_REGION_LINES`].
-pub fn region(f: &Finding, total_lines: usize) -> (usize, usize) {
-    let mut start = f.span.start_line.saturating_sub(CONTEXT_LINES).max(1);
-    let end = (f.span.end_line + CONTEXT_LINES).min(total_lines.max(1));
-    if let Some(src) = f
-        .taint_path
+/// The token cap of an answer about `n` findings: every item at its longest (a rejection with
+/// a reason and a sanitizer of one token per character), so only a model that runs away with
+/// the grammar can reach it.
+pub fn max_tokens(n: usize, plan: &CalibrationPlan) -> usize {
+    plan.base_tokens + n * (plan.tokens_per_finding + plan.reason_chars + plan.sanitizer_chars)
+}
+
+/// The line of a finding's taint source, when it is another line.
+fn source_line(f: &Finding) -> Option<usize> {
+    f.taint_path
         .iter()
         .find(|s| s.kind == TaintStepKind::Source)
-    {
-        start = start.min(src.span.start_line.max(1));
-    }
-    if end + 1 - start.min(end) > MAX_REGION_LINES {
-        start = end.saturating_sub(MAX_REGION_LINES - 1).max(1);
-    }
-    (start.min(end), end)
+        .map(|s| s.span.start_line)
+        .filter(|&l| l != f.span.start_line)
 }
 
-/// Asks the model about one finding.
-#[allow(clippy::too_many_arguments)]
-pub fn calibrate(
-    backend: &mut dyn Backend,
+/// Asks for verdicts on `findings` (all shown in `view`), [`MAX_PER_QUESTION`] at a time.
+/// Returns one opinion per finding, in order; `None` where a question failed (counted by the
+/// asker; the first backend error is returned with the opinions gathered so far).
+pub fn calibrate_view(
+    asker: &mut Asker,
     catalog: &Catalog,
-    label: &str,
-    text: &str,
-    f: &Finding,
-    opts: &PipelineOptions,
-    cache: &mut super::cache::Cache,
-    stats: &mut StageStats,
-) -> Result<ModelOpinion, PipelineError> {
-    let rule = catalog.get(&f.rule_id);
-    let (start, end) = region(f, text.lines().count());
-    let code = prompts::numbered(text, start, end);
-    let ctx = serde_json::json!({
-        "path": label,
-        "fence": prompts::fence_for(&code),
-        "rule_id": f.rule_id,
-        "cwe": f.cwe.first().copied().unwrap_or(0),
-        "title": rule.map(|r| r.title.as_str()).unwrap_or(""),
-        "what": rule.map(|r| r.doc.what.trim()).unwrap_or(""),
-        "line": f.span.start_line,
-        "message": f.message,
-        "taint_path": f.taint_path.iter().map(|s| serde_json::json!({
-            "line": s.span.start_line,
-            "kind": match s.kind { TaintStepKind::Source => "source", TaintStepKind::Propagation => "flows", TaintStepKind::Sink => "sink" },
-            "snippet": prompts::escape_invisible(&s.snippet),
-        })).collect::<Vec<_>>(),
-        "code": code,
-    });
-    let req = CompletionRequest {
-        stage: Stage::Calibration,
-        messages: prompts::messages(Stage::Calibration, &ctx)?,
-        schema: schema_of::<CalibrationAnswer>(),
-        max_tokens: opts.calibration_max_tokens,
-        temperature: 0.0,
-        seed: opts.seed,
-    };
-    let resp = super::complete_cached(backend, &req, cache, stats)?;
-    let probability = verdict_probability(&resp.token_logprobs);
-    let ans: CalibrationAnswer = serde_json::from_value(resp.value).map_err(|e| {
-        stats.bad_answers += 1;
-        PipelineError::BadAnswer {
-            stage: "calibration",
-            message: e.to_string(),
+    view: &FileView,
+    findings: &[&Finding],
+    plan: &CalibrationPlan,
+    seed: u64,
+) -> (Vec<Option<ModelOpinion>>, Option<PipelineError>) {
+    let mut out = Vec::with_capacity(findings.len());
+    let mut first_error = None;
+    for group in findings.chunks(MAX_PER_QUESTION) {
+        match ask_group(asker, catalog, view, group, plan, seed) {
+            Ok(ops) => out.extend(ops.into_iter().map(Some)),
+            Err(e) => {
+                out.extend(group.iter().map(|_| None));
+                if matches!(
+                    e,
+                    PipelineError::Backend { .. } | PipelineError::Prompt { .. }
+                ) {
+                    first_error.get_or_insert(e);
+                }
+            }
         }
-    })?;
-    Ok(ModelOpinion {
-        verdict: ans.verdict,
-        reason: ans.reason.split_whitespace().collect::<Vec<_>>().join(" "),
-        sanitizer: ans.sanitizer.trim().to_string(),
-        probability,
-    })
+    }
+    (out, first_error)
+}
+
+fn ask_group(
+    asker: &mut Asker,
+    catalog: &Catalog,
+    view: &FileView,
+    group: &[&Finding],
+    plan: &CalibrationPlan,
+    seed: u64,
+) -> Result<Vec<ModelOpinion>, PipelineError> {
+    let listed: Vec<serde_json::Value> = group
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let rule = catalog.get(&f.rule_id);
+            let what = match (plan.finding_text, rule) {
+                (FindingText::Category, Some(r)) => r.category.replace('-', " "),
+                (FindingText::Title, Some(r)) => r.title.clone(),
+                (_, None) => f.message.clone(),
+            };
+            json!({
+                "id": i + 1,
+                "line": f.span.start_line,
+                "what": what,
+                // The category says what the CWE would; the title does not always.
+                "cwe": match plan.finding_text {
+                    FindingText::Category => 0,
+                    FindingText::Title => f.cwe.first().copied().unwrap_or(0),
+                },
+                "source": source_line(f).unwrap_or(0),
+            })
+        })
+        .collect();
+    let ctx = json!({ "findings": listed, "reason": plan.reason_chars > 0 });
+    let question = Question::new(
+        Stage::Calibration,
+        &ctx,
+        schema_for(group.len(), plan),
+        max_tokens(group.len(), plan),
+        seed,
+    )?;
+    let answer = asker.ask::<CalibrationAnswer>(view, question)?;
+    let verdicts = &answer.value.verdicts;
+    let numbered =
+        verdicts.len() == group.len() && verdicts.iter().enumerate().all(|(i, v)| v.id == i + 1);
+    if !numbered {
+        return Err(PipelineError::Discarded {
+            stage: "calibration",
+            outcome: super::stats::CallOutcome::Invalid,
+            detail: format!(
+                "{} verdicts for {} findings, or out of order",
+                verdicts.len(),
+                group.len()
+            ),
+        });
+    }
+    let starts: Vec<usize> = value_spans(&answer.response.text)
+        .into_iter()
+        .filter(|v| v.key.as_deref() == Some("verdict"))
+        .map(|v| v.range.start)
+        .collect();
+    Ok(verdicts
+        .iter()
+        .enumerate()
+        .map(|(i, v)| ModelOpinion {
+            verdict: v.verdict,
+            reason: v.reason.split_whitespace().collect::<Vec<_>>().join(" "),
+            sanitizer: v.sanitizer.trim().to_string(),
+            probability: starts
+                .get(i)
+                .and_then(|&at| logprob_at(&answer.response.sampled, at))
+                .map(|lp| (lp as f64).exp().clamp(0.0, 1.0)),
+        })
+        .collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn verdict_probability_is_the_first_sampled_token() {
-        assert_eq!(verdict_probability(&[]), None);
-        assert_eq!(verdict_probability(&[0.0, -3.0]), Some(1.0));
-        let p = verdict_probability(&[(0.25f32).ln(), -0.01]).unwrap();
-        assert!((p - 0.25).abs() < 1e-6);
+    fn plan(reason_chars: usize) -> CalibrationPlan {
+        CalibrationPlan {
+            finding_text: FindingText::Category,
+            reason_chars,
+            sanitizer_chars: 40,
+            base_tokens: 8,
+            tokens_per_finding: 16,
+        }
     }
 
     #[test]
-    fn schema_puts_the_verdict_first_and_bounds_strings() {
-        let s = schema_of::<CalibrationAnswer>();
-        let props = s["properties"].as_object().unwrap();
-        assert_eq!(props.keys().next().map(String::as_str), Some("verdict"));
+    fn schema_fixes_the_count_and_numbers_of_the_verdicts() {
+        let s = schema_for(3, &plan(0));
+        let v = &s["properties"]["verdicts"];
         assert_eq!(
-            s["properties"]["verdict"]["enum"],
-            serde_json::json!(["confirmed", "speculative", "rejected"])
+            (v["minItems"].as_u64(), v["maxItems"].as_u64()),
+            (Some(3), Some(3))
         );
-        assert_eq!(s["properties"]["reason"]["maxLength"], 240);
-        assert_eq!(s["additionalProperties"], false);
+        assert_eq!(v["items"], false);
+        let items = v["prefixItems"].as_array().unwrap();
+        let [confirmed, rejected] = items[2]["anyOf"].as_array().unwrap().as_slice() else {
+            panic!("two shapes")
+        };
+        assert_eq!(confirmed["properties"]["id"]["const"], 3);
+        let keys = |o: &serde_json::Value| -> Vec<String> {
+            o["properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect()
+        };
+        assert_eq!(
+            keys(confirmed),
+            ["id", "verdict"],
+            "verdict right after the number"
+        );
+        assert_eq!(keys(rejected), ["id", "verdict", "sanitizer"]);
+        assert_eq!(
+            rejected["properties"]["verdict"]["enum"],
+            json!(["rejected"])
+        );
+        let with_reason = schema_for(1, &plan(120));
+        assert_eq!(
+            with_reason["properties"]["verdicts"]["prefixItems"][0]["anyOf"][1]["properties"]
+                ["reason"]["maxLength"],
+            120
+        );
+        assert_eq!(max_tokens(2, &plan(0)), 8 + 2 * (16 + 40));
+        let answer: CalibrationAnswer = serde_json::from_value(json!({"verdicts": [
+            {"id": 1, "verdict": "rejected", "sanitizer": "shlex.quote"}
+        ]}))
+        .unwrap();
+        assert_eq!(answer.verdicts[0].verdict, ModelVerdict::Rejected);
     }
 }

@@ -29,22 +29,20 @@ impl Chunk {
     pub fn render(&self, text: &str) -> String {
         let mut parts = Vec::new();
         let mut last = 0usize;
-        let width = self.end_line.to_string().len();
         for &l in &self.context_lines {
             if last != 0 && l > last + 1 {
                 parts.push("...".to_string());
             }
-            parts.push(super::prompts::numbered_width(text, l, l, width));
+            parts.push(super::prompts::numbered(text, l, l));
             last = l;
         }
         if last != 0 && self.start_line > last + 1 {
             parts.push("...".to_string());
         }
-        parts.push(super::prompts::numbered_width(
+        parts.push(super::prompts::numbered(
             text,
             self.start_line,
             self.end_line,
-            width,
         ));
         parts.join("\n")
     }
@@ -280,7 +278,7 @@ mod tests {
         assert_eq!(c[1].context_lines, vec![1, 2]);
         assert!(
             c[1].render(SRC)
-                .starts_with("1 | import os\n2 | import subprocess\n...\n6 | def a(x):"),
+                .starts_with("1 import os\n2 import subprocess\n...\n6 def a(x):"),
             "{}",
             c[1].render(SRC)
         );

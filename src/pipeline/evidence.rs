@@ -90,6 +90,24 @@ pub fn quote_span(
     end: usize,
     slack: usize,
 ) -> Option<(usize, usize)> {
+    quote_span_exact(text, quote, start, end, slack).or_else(|| {
+        // The prompt numbers lines as `12 code`: a quote may start with a copied number.
+        let t = quote.trim_start();
+        let digits = t.chars().take_while(|c| c.is_ascii_digit()).count();
+        let rest = &t[digits..];
+        (digits > 0 && rest.starts_with(' '))
+            .then(|| quote_span_exact(text, rest, start, end, slack))
+            .flatten()
+    })
+}
+
+fn quote_span_exact(
+    text: &str,
+    quote: &str,
+    start: usize,
+    end: usize,
+    slack: usize,
+) -> Option<(usize, usize)> {
     let q = normalize(quote);
     if q.chars().filter(|c| !c.is_whitespace()).count() < MIN_QUOTE_CHARS {
         return None;

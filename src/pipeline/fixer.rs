@@ -23,8 +23,10 @@ use std::path::{Path, PathBuf};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::backend::{Backend, CompletionRequest, Stage};
+use super::ask::Asker;
+use super::backend::{Backend, Stage};
 use super::cache::{content_hash, Cache};
+use super::layout::{FileView, Question, RunPrefix};
 use super::template::{self, LineChange};
 use super::verify::{verify, Verification};
 use super::{prompts, schema_of, PipelineOptions, StageStats};
@@ -117,6 +119,9 @@ pub fn is_target(f: &Finding) -> bool {
             .is_none_or(|v| v.status == VerdictStatus::Confirmed)
 }
 
+/// A fix answer stops when a run of this many tokens repeats (code may repeat a little).
+const FIX_REPEAT_NGRAM: usize = 32;
+
 /// A candidate fix.
 struct Candidate {
     text: String,
@@ -155,6 +160,11 @@ pub fn fix_file(
             &a.rule_id,
         ))
     });
+    let run = RunPrefix::new(engine.catalog());
+    // The file as the model sees it: the original text (the scan's file prefix, still in the
+    // model's cache) as long as the lines asked about lie above every applied fix.
+    let original_view = FileView::whole(label, text);
+    let mut first_changed = usize::MAX;
     let mut current = text.to_string();
     let mut done = Vec::new();
     // Import lines added or removed by applied template fixes, in order. They move the
@@ -203,14 +213,25 @@ pub fn fix_file(
                 }
             }
             if let Some(b) = backend.as_deref_mut() {
+                let view = if end < first_changed {
+                    original_view.clone()
+                } else {
+                    FileView::whole(label, &current)
+                };
+                let mut asker = Asker {
+                    backend: b,
+                    cache,
+                    stats: &mut stats,
+                    run: &run,
+                };
                 for i in 0..opts.candidates.max(1) {
                     let seed = opts.seed.wrapping_add(1000 * round as u64 + i as u64);
                     match model_candidate(
-                        b, engine, label, &current, &live, start, end, &feedback, seed, opts,
-                        cache, &mut stats,
+                        &mut asker, engine, &view, &current, &live, start, end, &feedback, seed,
+                        opts,
                     ) {
                         Ok(Some(c)) => cands.push(c),
-                        Ok(None) => {}
+                        Ok(None) | Err(super::PipelineError::Discarded { .. }) => {}
                         Err(e) => diagnostics.push(super::stage_diagnostic(
                             label,
                             Stage::Fixer,
@@ -226,7 +247,13 @@ pub fn fix_file(
             for c in cands {
                 let model_view = if live.origin == Origin::Model {
                     backend.as_deref_mut().map(|b| {
-                        reanalyze(b, engine, label, &c.text, c.region, opts, cache, &mut stats)
+                        let mut asker = Asker {
+                            backend: b,
+                            cache,
+                            stats: &mut stats,
+                            run: &run,
+                        };
+                        reanalyze(&mut asker, engine, label, &c.text, opts)
                     })
                 } else {
                     None
@@ -276,7 +303,12 @@ pub fn fix_file(
                 imports,
             });
             if applied {
+                first_changed = first_changed.min(start);
                 if c.source == "template" {
+                    // Import lines added or removed above change what the model sees too.
+                    for ch in &template_changes {
+                        first_changed = first_changed.min(ch.line);
+                    }
                     changes.extend(template_changes);
                 }
                 current = c.text;
@@ -364,22 +396,28 @@ pub fn clean_replacement(replacement: &str, original: &str) -> String {
     {
         lines.pop();
     }
+    // Line numbers copied from the prompt (`12 code`, or the older `12 | code`): stripped when
+    // every line has one and they count up by one, so code that starts with a number stays.
+    let number_of = |l: &str| -> Option<(usize, usize)> {
+        let d = l.chars().take_while(|c| c.is_ascii_digit()).count();
+        let n = l[..d].parse().ok()?;
+        let sep = [" | ", "| ", " "]
+            .iter()
+            .find(|s| l[d..].starts_with(**s))?;
+        Some((n, d + sep.len()))
+    };
+    let numbers: Vec<Option<(usize, usize)>> = lines.iter().map(|l| number_of(l)).collect();
     let numbered = !lines.is_empty()
-        && lines.iter().filter(|l| !l.trim().is_empty()).all(|l| {
-            let t = l.trim_start();
-            let d = t.chars().take_while(|c| c.is_ascii_digit()).count();
-            d > 0 && t[d..].starts_with(" | ")
-        });
+        && numbers.iter().all(Option::is_some)
+        && numbers
+            .windows(2)
+            .all(|w| matches!(w, [Some((a, _)), Some((b, _))] if *b == a + 1));
     let stripped: Vec<String> = lines
         .iter()
-        .map(|l| {
-            if numbered {
-                let t = l.trim_start();
-                let d = t.chars().take_while(|c| c.is_ascii_digit()).count();
-                t[d + 3..].to_string()
-            } else {
-                l.to_string()
-            }
+        .zip(&numbers)
+        .map(|(l, n)| match n {
+            Some((_, cut)) if numbered => l[*cut..].to_string(),
+            _ => l.to_string(),
         })
         .collect();
     let indent = |s: &str| s.len() - s.trim_start().len();
@@ -416,12 +454,13 @@ pub fn clean_replacement(replacement: &str, original: &str) -> String {
         .join("\n")
 }
 
-/// Asks the model for a replacement of lines `start..=end`.
+/// Asks the model for a replacement of lines `start..=end` of `text`; `view` shows the model
+/// a file whose lines up to `end` are those of `text`.
 #[allow(clippy::too_many_arguments)]
 fn model_candidate(
-    backend: &mut dyn Backend,
+    asker: &mut Asker,
     engine: &Engine,
-    label: &str,
+    view: &FileView,
     text: &str,
     f: &Finding,
     start: usize,
@@ -429,43 +468,32 @@ fn model_candidate(
     feedback: &[String],
     seed: u64,
     opts: &PipelineOptions,
-    cache: &mut Cache,
-    stats: &mut StageStats,
 ) -> Result<Option<Candidate>, super::PipelineError> {
     let rule = engine.catalog().get(&f.rule_id);
     let original = lines(text, start, end);
     let code = prompts::escape_invisible_block(&original);
+    let use_instead = rule.map(|r| r.doc.use_instead.trim()).unwrap_or("");
     let ctx = serde_json::json!({
-        "path": label,
-        "fence": prompts::fence_for(&format!("{code}\n{}", rule.map(|r| r.doc.use_instead.as_str()).unwrap_or(""))),
+        "fence": prompts::fence_for(&format!("{code}\n{use_instead}")),
         "rule_id": f.rule_id,
         "cwe": f.cwe.first().copied().unwrap_or(0),
-        "title": rule.map(|r| r.title.as_str()).unwrap_or(""),
         "line": f.span.start_line,
         "message": f.message,
         "remediation": f.remediation,
-        "use_instead": rule.map(|r| r.doc.use_instead.trim()).unwrap_or(""),
+        "use_instead": use_instead,
         "feedback": feedback,
         "start_line": start,
         "end_line": end,
         "code": code,
     });
-    let req = CompletionRequest {
-        stage: Stage::Fixer,
-        messages: prompts::messages(Stage::Fixer, &ctx)?,
-        schema: schema_of::<FixAnswer>(),
-        max_tokens: opts.fixer_max_tokens,
-        temperature: opts.fix_temperature.max(0.05),
-        seed,
-    };
-    let resp = super::complete_cached(backend, &req, cache, stats)?;
-    let ans: FixAnswer = serde_json::from_value(resp.value).map_err(|e| {
-        stats.bad_answers += 1;
-        super::PipelineError::BadAnswer {
-            stage: "fixer",
-            message: e.to_string(),
-        }
-    })?;
+    let mut schema = schema_of::<FixAnswer>();
+    if let Some(w) = schema.pointer_mut("/properties/why") {
+        w["maxLength"] = opts.plan.fixer.why_chars.into();
+    }
+    let mut question = Question::new(Stage::Fixer, &ctx, schema, opts.plan.fixer.max_tokens, seed)?
+        .stop_on_repeat(FIX_REPEAT_NGRAM);
+    question.temperature = opts.fix_temperature.max(0.05);
+    let ans: FixAnswer = asker.ask(view, question)?.value;
     let replacement = clean_replacement(&ans.replacement, &original);
     if replacement.trim().is_empty() || replacement == original {
         return Ok(None);
@@ -489,35 +517,24 @@ fn model_candidate(
     }))
 }
 
-/// The analyzer's view of the patched region, for verifying a model-found target.
-#[allow(clippy::too_many_arguments)]
+/// The analyzer's findings on the patched file, for verifying a model-found target.
 fn reanalyze(
-    backend: &mut dyn Backend,
+    asker: &mut Asker,
     engine: &Engine,
     label: &str,
     text: &str,
-    region: (usize, usize),
     opts: &PipelineOptions,
-    cache: &mut Cache,
-    stats: &mut StageStats,
 ) -> Vec<Finding> {
-    let chunks: Vec<_> = super::chunk::chunks(text, opts.chunk_lines)
-        .into_iter()
-        .filter(|c| c.start_line <= region.1 && c.end_line >= region.0)
-        .collect();
     let statics = engine.scan_source(label, text).findings;
-    let mut diags = Vec::new();
-    match super::analyzer::analyze(
-        backend,
+    let view = FileView::whole(label, text);
+    match super::analyzer::analyze_view(
+        asker,
         engine.catalog(),
-        label,
         text,
-        &chunks,
+        &view,
         &statics,
-        opts,
-        cache,
-        stats,
-        &mut diags,
+        &opts.plan.analyzer,
+        opts.seed,
     ) {
         Ok(out) => {
             // The model agreeing with a static finding there also counts as "still there".
@@ -612,6 +629,12 @@ mod tests {
             clean_replacement("12 | subprocess.run(args)", orig),
             "    subprocess.run(args)"
         );
+        assert_eq!(
+            clean_replacement("12 subprocess.run(args)\n13 x = 1", orig),
+            "    subprocess.run(args)\n    x = 1"
+        );
+        // Not consecutive numbers: code, kept as written.
+        assert_eq!(clean_replacement("1 + 2\n5 + 6", "1 + 2"), "1 + 2\n5 + 6");
         assert_eq!(
             clean_replacement("    if x:\n        y()", orig),
             "    if x:\n        y()"

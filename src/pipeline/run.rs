@@ -1,13 +1,19 @@
-//! Many files through the pipeline: the totals a run reports, and its progress display.
+//! Many files through one [`Scanner`]: the one driver of every scan, static or with a model,
+//! with the totals a run reports and its progress display.
+//!
+//! [`drive`] hands files to workers in input order and collects the results in input order,
+//! so the report is the same whatever the number of workers: as many threads as asked for a
+//! static scan, one for an in-process model (the model is one resource), several for a
+//! server ([`Workers`]).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::{Backend, Cache, FileResult, PipelineOptions, Stage, StageStats};
-use crate::rules::Engine;
-use crate::scan::{read_input, sort_outcome, Diagnostic, ScanOutcome};
+use super::scanner::ProgressEvent;
+use super::{Backend, Cache, FileResult, Scanner, StageStats};
+use crate::scan::{read_input, sort_outcome, Diagnostic, ScanOptions, ScanOutcome};
 use crate::source::Input;
 
 /// One file's result with the text it was computed on (for `fix`).
@@ -29,7 +35,14 @@ pub struct RunTotals {
     pub injections: usize,
     /// Files answered from the result cache.
     pub from_cache: usize,
+    /// Lines of the files scanned (for tokens per line).
+    pub source_lines: usize,
+    /// What this run asked of the model (result-cache hits counted, not their old work).
     pub stats: StageStats,
+    /// The model work the results rest on: this run's, and for files read from the result
+    /// cache the work recorded when they were computed. The report shows this, so that it is
+    /// the same whether or not the cache was warm.
+    pub work: StageStats,
     pub elapsed_ms: f64,
 }
 
@@ -42,6 +55,7 @@ impl RunTotals {
             .extend(r.diagnostics.iter().cloned());
         self.withheld += r.withheld.len();
         self.injections += usize::from(r.injection);
+        self.work.add(&r.stats);
         if r.from_cache {
             // The cached result carries the counters of the run that computed it: nothing was
             // asked of the model this time.
@@ -52,18 +66,56 @@ impl RunTotals {
         }
     }
 
-    /// One line for standard error: model work, cache use, evidence-check discards.
+    /// The model work behind the results, for the report (see [`Self::work`]).
+    pub fn usage(&self) -> crate::report::RunUsage {
+        use super::stats::CallOutcome as O;
+        let mut u = crate::report::RunUsage {
+            source_lines: self.source_lines,
+            ..Default::default()
+        };
+        for (stage, t) in self.work.by_stage() {
+            let n = |o| t.outcomes.get(&o).copied().unwrap_or(0);
+            let s = crate::report::StageUsage {
+                calls: t.calls,
+                parsed: n(O::Parsed),
+                repeated: n(O::Repeated),
+                capped: n(O::Capped),
+                invalid: n(O::Invalid),
+                failed: n(O::Error),
+                cached_calls: n(O::Cached),
+                prompt_tokens: t.prompt_tokens,
+                cached_prompt_tokens: t.cached_prompt_tokens,
+                completion_tokens: t.completion_tokens,
+            };
+            u.total.add(&s);
+            u.stages.insert(stage.as_str().to_string(), s);
+        }
+        u
+    }
+
+    /// Prompt tokens the model computed per source line (`None` without lines).
+    pub fn tokens_per_line(&self) -> Option<f64> {
+        (self.source_lines > 0)
+            .then(|| self.stats.computed_prompt_tokens() as f64 / self.source_lines as f64)
+    }
+
+    /// Lines for standard error: model work, cache use, discarded answers and evidence-check
+    /// discards. The first line always; the second only when answers were discarded.
     pub fn summary(&self, model: &str) -> String {
         let s = &self.stats;
         let mut line = format!(
-            "pyward: pipeline with {model}: {} files in {:.1} s; {} model calls ({} cached), {} prompt + {} completion tokens",
+            "pyward: pipeline with {model}: {} files in {:.1} s; {} model calls ({} from the result cache), {} prompt tokens computed ({} reused from the prefix cache), {} completion tokens",
             self.outcome.files_scanned,
             self.elapsed_ms / 1e3,
             s.model_calls,
             s.cached_calls,
-            s.prompt_tokens,
+            s.computed_prompt_tokens(),
+            s.cached_prompt_tokens,
             s.completion_tokens
         );
+        if let Some(t) = self.tokens_per_line().filter(|_| s.model_calls > 0) {
+            line.push_str(&format!(" ({t:.1} prompt tokens per source line)"));
+        }
         if self.from_cache > 0 {
             line.push_str(&format!(
                 "; {} files from the result cache",
@@ -82,159 +134,124 @@ impl RunTotals {
         if self.withheld > 0 {
             line.push_str(&format!("; {} findings withheld as speculative or rejected (--show-speculative shows the speculative ones)", self.withheld));
         }
+        let failures = s.failure_summary();
+        if !failures.is_empty() {
+            line.push_str(&format!(
+                "\npyward: {} (--verbose shows them)",
+                failures.join("; ")
+            ));
+        }
         line
     }
 }
 
-/// Scans `inputs` one after the other (the model is one resource), calling `each` with every
-/// file that could be read. Unreadable inputs become diagnostics in the totals; findings and
-/// diagnostics come out in report order.
-pub fn scan_inputs(
-    engine: &Engine,
-    mut backend: Option<&mut dyn Backend>,
-    inputs: &[Input],
-    max_file_size: u64,
-    opts: &PipelineOptions,
-    cache: &mut Cache,
-    progress: &RunProgress,
-    mut each: impl FnMut(FileRun, Option<&mut dyn Backend>, &mut Cache),
-) -> RunTotals {
-    let t0 = Instant::now();
-    let mut totals = RunTotals::default();
-    for input in inputs {
-        progress.start_file(input.label());
-        let text = match read_input(input, max_file_size) {
-            Ok(t) => t,
-            Err(d) => {
-                totals.outcome.diagnostics.push(d);
-                progress.file_done();
-                continue;
-            }
-        };
-        let result = super::scan_file_with_progress(
-            engine,
-            reborrow(&mut backend),
-            input.label(),
-            &text,
-            opts,
-            cache,
-            &mut |stage, _, _| progress.stage(input.label(), stage),
-        );
-        totals.outcome.files_scanned += 1;
-        totals.add(&result);
-        each(
-            FileRun {
-                input: input.clone(),
-                text,
-                result,
-            },
-            reborrow(&mut backend),
-            cache,
-        );
-        progress.file_done();
-    }
-    progress.finish();
-    sort_outcome(&mut totals.outcome);
-    totals.elapsed_ms = t0.elapsed().as_secs_f64() * 1e3;
-    totals
+/// Who answers the model's questions during a run.
+pub enum Workers<'b> {
+    /// No model: this many files at a time (0: one per CPU).
+    Static { threads: usize },
+    /// One in-process model: one file at a time, on the calling thread.
+    One(&'b mut dyn Backend),
+    /// A server: `n` files at a time, each worker with a backend of its own from `make`.
+    Cloned {
+        make: &'b (dyn Fn() -> Box<dyn Backend> + Sync),
+        n: usize,
+    },
 }
 
-/// One input's outcome in a parallel run, kept until all are in.
+/// What `each` is given after a file: the file, the worker's backend and cache. What it
+/// returns is collected in input order.
+pub type Each<'a, T> =
+    &'a (dyn Fn(&FileRun, Option<&mut dyn Backend>, &mut Cache) -> Option<T> + Sync);
+
+/// Stack size of worker threads: generous, as a safety margin for pathological inputs.
+const WORKER_STACK: usize = 16 * 1024 * 1024;
+
+/// One input's outcome, kept until all are in.
 enum Slot<T> {
     Unread(Diagnostic),
-    Scanned(Box<FileResult>, Option<T>),
+    Scanned(Box<FileResult>, usize, Option<T>),
 }
 
-/// [`scan_inputs`] with up to `workers` files in flight, for backends where a model call is
-/// mostly waiting (a remote server). Each worker thread has its own clone of `backend` and its
-/// own [`Cache::handle`] on the same directory; `each` runs on the worker right after its
-/// file and what it returns is collected in input order. Results are added up in input order
-/// and sorted as [`scan_inputs`] sorts them, so the report is byte-for-byte the sequential
-/// one (for a deterministic backend). The cache's counters include the workers'.
-#[allow(clippy::too_many_arguments)]
-pub fn scan_inputs_parallel<B, T, F>(
-    engine: &Engine,
-    backend: &B,
-    workers: usize,
+/// Scans `inputs` with `scanner`, calling `each` after every file that could be read.
+/// Unreadable inputs become diagnostics; findings and diagnostics come out in report order,
+/// the same whatever `workers` is (for a deterministic backend). The cache's counters include
+/// every worker's.
+pub fn drive<T: Send>(
+    scanner: &Scanner,
+    workers: Workers,
     inputs: &[Input],
     max_file_size: u64,
-    opts: &PipelineOptions,
     cache: &mut Cache,
     progress: &RunProgress,
-    each: F,
-) -> (RunTotals, Vec<T>)
-where
-    B: Backend + Clone + Sync,
-    T: Send,
-    F: Fn(&FileRun, Option<&mut dyn Backend>, &mut Cache) -> Option<T> + Sync,
-{
+    each: Each<T>,
+) -> (RunTotals, Vec<T>) {
     let t0 = Instant::now();
     let next = AtomicUsize::new(0);
-    let workers = workers.clamp(1, inputs.len().max(1));
-    let mut slots: Vec<(usize, Slot<T>)> = Vec::with_capacity(inputs.len());
-    let mut handles: Vec<Cache> = Vec::with_capacity(workers);
-    std::thread::scope(|s| {
-        let threads: Vec<_> = (0..workers)
-            .map(|_| {
-                let mut backend = backend.clone();
-                let mut cache = cache.handle();
-                let (next, each) = (&next, &each);
-                s.spawn(move || {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(input) = inputs.get(i) else { break };
-                        progress.start_file(input.label());
-                        let slot = match read_input(input, max_file_size) {
-                            Err(d) => Slot::Unread(d),
-                            Ok(text) => {
-                                let result = super::scan_file_with_progress(
-                                    engine,
-                                    Some(&mut backend),
-                                    input.label(),
-                                    &text,
-                                    opts,
-                                    &mut cache,
-                                    &mut |stage, _, _| progress.stage(input.label(), stage),
-                                );
-                                let run = FileRun {
-                                    input: input.clone(),
-                                    text,
-                                    result,
-                                };
-                                let extra = each(&run, Some(&mut backend), &mut cache);
-                                Slot::Scanned(Box::new(run.result), extra)
-                            }
-                        };
-                        done.push((i, slot));
-                        progress.file_done();
-                    }
-                    (done, cache)
-                })
-            })
-            .collect();
-        for t in threads {
-            match t.join() {
-                Ok((done, handle)) => {
-                    slots.extend(done);
-                    handles.push(handle);
+    let work = |mut backend: Option<&mut dyn Backend>, cache: &mut Cache| {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(input) = inputs.get(i) else { break };
+            progress.start_file(input.label());
+            let slot = match read_input(input, max_file_size) {
+                Err(d) => Slot::Unread(d),
+                Ok(text) => {
+                    let result = scanner.scan_file(
+                        crate::pipeline::backend::reborrow(&mut backend),
+                        cache,
+                        input.label(),
+                        &text,
+                        &mut |e| progress.event(input.label(), e),
+                    );
+                    let lines = text.lines().count();
+                    let run = FileRun {
+                        input: input.clone(),
+                        text,
+                        result,
+                    };
+                    let extra = each(
+                        &run,
+                        crate::pipeline::backend::reborrow(&mut backend),
+                        cache,
+                    );
+                    Slot::Scanned(Box::new(run.result), lines, extra)
                 }
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
+            };
+            done.push((i, slot));
+            progress.file_done();
         }
-    });
-    progress.finish();
-    for h in &handles {
-        cache.absorb(h);
+        done
+    };
+    let mut slots = Vec::with_capacity(inputs.len());
+    match workers {
+        Workers::One(b) => slots = work(Some(b), cache),
+        Workers::Static { threads } => {
+            let n = if threads == 0 {
+                std::thread::available_parallelism().map_or(1, |n| n.get())
+            } else {
+                threads
+            };
+            in_threads(n.min(inputs.len()).max(1), cache, &mut slots, |c| {
+                work(None, c)
+            });
+        }
+        Workers::Cloned { make, n } => {
+            in_threads(n.clamp(1, inputs.len().max(1)), cache, &mut slots, |c| {
+                let mut b = make();
+                work(Some(&mut *b), c)
+            });
+        }
     }
+    progress.finish();
     slots.sort_by_key(|(i, _)| *i);
     let mut totals = RunTotals::default();
     let mut collected = Vec::new();
     for (_, slot) in slots {
         match slot {
             Slot::Unread(d) => totals.outcome.diagnostics.push(d),
-            Slot::Scanned(result, extra) => {
+            Slot::Scanned(result, lines, extra) => {
                 totals.outcome.files_scanned += 1;
+                totals.source_lines += lines;
                 totals.add(&result);
                 collected.extend(extra);
             }
@@ -245,19 +262,76 @@ where
     (totals, collected)
 }
 
-/// A shorter-lived `Option<&mut dyn Backend>` from a longer-lived one (`as_deref_mut` cannot
-/// shorten the trait object's lifetime bound).
-fn reborrow<'s>(b: &'s mut Option<&mut dyn Backend>) -> Option<&'s mut dyn Backend> {
-    match b {
-        Some(b) => Some(&mut **b),
-        None => None,
+/// Runs `work` on `n` scoped threads, each with its own handle on `cache`, and gathers what
+/// they return into `slots`; the handles' counters are added back to `cache`.
+fn in_threads<S: Send>(
+    n: usize,
+    cache: &mut Cache,
+    slots: &mut Vec<S>,
+    work: impl Fn(&mut Cache) -> Vec<S> + Sync,
+) {
+    let mut handles = Vec::with_capacity(n);
+    std::thread::scope(|s| {
+        let threads: Vec<_> = (0..n)
+            .map(|_| {
+                let mut c = cache.handle();
+                let work = &work;
+                std::thread::Builder::new()
+                    .stack_size(WORKER_STACK)
+                    .spawn_scoped(s, move || (work(&mut c), c))
+            })
+            .collect();
+        for t in threads {
+            match t {
+                Ok(t) => match t.join() {
+                    Ok((done, handle)) => {
+                        slots.extend(done);
+                        handles.push(handle);
+                    }
+                    Err(panic) => std::panic::resume_unwind(panic),
+                },
+                // No thread: this one does the work.
+                Err(_) => slots.extend(work(cache)),
+            }
+        }
+    });
+    for h in &handles {
+        cache.absorb(h);
     }
 }
 
-/// A progress bar over files, showing the file and stage at work; hidden when disabled.
+/// A static scan of files and directories (`-` = standard input) with `scanner`'s engine:
+/// the same driver, input checks, guardrail and order as a model scan, on `opts.jobs`
+/// threads. Walk problems and unreadable inputs become diagnostics.
+pub fn scan_paths(
+    scanner: &Scanner,
+    paths: &[std::path::PathBuf],
+    opts: &ScanOptions,
+) -> ScanOutcome {
+    let (inputs, walk_diagnostics) = crate::source::discover(paths, opts);
+    let (mut totals, _) = drive::<()>(
+        scanner,
+        Workers::Static {
+            threads: opts.jobs.unwrap_or(0),
+        },
+        &inputs,
+        opts.max_file_size,
+        &mut Cache::disabled(),
+        &RunProgress::hidden(),
+        &|_, _, _| None,
+    );
+    totals.outcome.diagnostics.extend(walk_diagnostics);
+    sort_outcome(&mut totals.outcome);
+    totals.outcome
+}
+
+/// A progress bar over files on standard error: files done of all, the file and stage at
+/// work, model tokens per second and the time left; hidden when disabled.
 #[derive(Debug)]
 pub struct RunProgress {
     bar: ProgressBar,
+    tokens: AtomicU64,
+    started: Instant,
 }
 
 impl RunProgress {
@@ -270,11 +344,15 @@ impl RunProgress {
         };
         let bar = ProgressBar::with_draw_target(Some(files as u64), target);
         if let Ok(style) = ProgressStyle::with_template(
-            "[{elapsed_precise}] {bar:30} {pos}/{len} files  {wide_msg}",
+            "[{elapsed_precise}] {bar:25} {pos}/{len} files, {eta} left  {wide_msg}",
         ) {
             bar.set_style(style.progress_chars("=> "));
         }
-        RunProgress { bar }
+        RunProgress {
+            bar,
+            tokens: AtomicU64::new(0),
+            started: Instant::now(),
+        }
     }
 
     /// A hidden bar.
@@ -286,9 +364,15 @@ impl RunProgress {
         self.bar.set_message(label.to_string());
     }
 
-    /// Shows the stage now asking the model.
-    pub fn stage(&self, label: &str, stage: Stage) {
-        self.bar.set_message(format!("{label}: {}", stage.as_str()));
+    /// A model question of `label` was answered.
+    pub fn event(&self, label: &str, e: ProgressEvent) {
+        let total = self.tokens.fetch_add(e.tokens as u64, Ordering::Relaxed) + e.tokens as u64;
+        let secs = self.started.elapsed().as_secs_f64().max(1e-3);
+        self.bar.set_message(format!(
+            "{label}: {} ({:.0} model tok/s)",
+            e.stage.as_str(),
+            total as f64 / secs
+        ));
     }
 
     fn file_done(&self) {
@@ -303,9 +387,9 @@ impl RunProgress {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline::{ScriptedBackend, Stage};
+    use crate::pipeline::{PipelineOptions, ScriptedBackend, Stage};
     use crate::report::{render, Format, RenderOptions, RunMeta};
-    use crate::rules::Catalog;
+    use crate::rules::{Catalog, Engine};
     use serde_json::json;
 
     fn backend() -> ScriptedBackend {
@@ -315,10 +399,7 @@ mod tests {
             json!({"injection": false, "line": 0, "quote": ""}),
         )
         .fallback(Stage::Analyzer, json!({"issues": []}))
-        .fallback(
-            Stage::Calibration,
-            json!({"verdict": "confirmed", "reason": "r", "sanitizer": ""}),
-        );
+        .verdicts("confirmed");
         b
     }
 
@@ -331,7 +412,7 @@ mod tests {
     }
 
     #[test]
-    fn parallel_runs_report_exactly_what_sequential_runs_report() {
+    fn every_worker_count_reports_exactly_what_one_worker_reports() {
         let d = tempfile::tempdir().unwrap();
         let engine = Engine::new(Catalog::embedded().unwrap()).unwrap();
         let mut inputs = Vec::new();
@@ -351,23 +432,26 @@ mod tests {
                 path: d.path().join("missing.py"),
             },
         );
-        let opts = PipelineOptions::default();
+        let scanner = Scanner::new(&engine, PipelineOptions::default());
         let progress = RunProgress::hidden();
 
         let mut b = backend();
-        let mut cache = Cache::disabled();
-        let seq = scan_inputs(
-            &engine,
-            Some(&mut b),
+        let (seq, _) = drive::<()>(
+            &scanner,
+            Workers::One(&mut b),
             &inputs,
             1 << 20,
-            &opts,
-            &mut cache,
+            &mut Cache::disabled(),
             &progress,
-            |_, _, _| {},
+            &|_, _, _| None,
         );
         let seq_report = report(&engine, &seq);
         assert_eq!(seq.outcome.files_scanned, 7);
+        assert_eq!(seq.source_lines, 7 * 7);
+        assert_eq!(
+            seq.stats.model_calls, 7,
+            "one calibration question per file"
+        );
         assert_eq!(
             seq.outcome.diagnostics.len(),
             1,
@@ -375,27 +459,28 @@ mod tests {
             seq.outcome.diagnostics
         );
 
+        let make = || Box::new(backend()) as Box<dyn Backend>;
         for workers in [1, 3, 16] {
             let mut cache = Cache::new(
                 d.path().join(format!("cache{workers}")),
                 crate::pipeline::cache_identity(&engine, None),
             );
-            let (par, labels) = scan_inputs_parallel(
-                &engine,
-                &backend(),
-                workers,
+            let (par, labels) = drive(
+                &scanner,
+                Workers::Cloned {
+                    make: &make,
+                    n: workers,
+                },
                 &inputs,
                 1 << 20,
-                &opts,
                 &mut cache,
                 &progress,
-                |run, b, _| {
+                &|run, b, _| {
                     assert!(b.is_some());
                     Some(run.input.label().to_string())
                 },
             );
             assert_eq!(report(&engine, &par), seq_report, "{workers} workers");
-            assert_eq!(par.stats, seq.stats);
             let expected: Vec<String> = inputs
                 .iter()
                 .filter(|i| i.label() != "missing.py")
@@ -411,19 +496,39 @@ mod tests {
                 d.path().join(format!("cache{workers}")),
                 cache.identity().clone(),
             );
-            let (hit, _) = scan_inputs_parallel(
-                &engine,
-                &backend(),
-                workers,
+            let (hit, _) = drive::<()>(
+                &scanner,
+                Workers::Cloned {
+                    make: &make,
+                    n: workers,
+                },
                 &inputs,
                 1 << 20,
-                &opts,
                 &mut again,
                 &progress,
-                |_, _, _| None::<()>,
+                &|_, _, _| None,
             );
             assert_eq!(hit.from_cache, 7);
             assert_eq!(report(&engine, &hit), seq_report);
         }
+
+        // Static: any number of threads, the same report, the static guardrail included.
+        let statics: Vec<String> = [1, 2, 5]
+            .iter()
+            .map(|&threads| {
+                let (t, _) = drive::<()>(
+                    &scanner,
+                    Workers::Static { threads },
+                    &inputs,
+                    1 << 20,
+                    &mut Cache::disabled(),
+                    &progress,
+                    &|_, _, _| None,
+                );
+                assert_eq!(t.stats, StageStats::default());
+                report(&engine, &t)
+            })
+            .collect();
+        assert!(statics.windows(2).all(|w| w[0] == w[1]));
     }
 }

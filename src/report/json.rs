@@ -37,6 +37,9 @@ pub struct JsonTool {
     /// The model, prompts and decoding settings, when the LLM pipeline ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<super::ModelProvenance>,
+    /// What the model stages cost, when the LLM pipeline ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<super::RunUsage>,
     /// In a report made by `pyward merge`: the command lines of the merged reports, in input
     /// order (`command_line` is then the merge's own).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -54,6 +57,7 @@ impl JsonReport {
                 ruleset_hash: opts.meta.ruleset_hash.clone(),
                 command_line: opts.meta.command_line.clone(),
                 model: opts.meta.model.clone(),
+                usage: opts.meta.usage.clone(),
                 merged_from: None,
             },
             summary: Summary::of(outcome),

@@ -272,12 +272,27 @@ pub fn merge_json(inputs: &[(PathBuf, JsonReport)]) -> Result<MergedJson, MergeE
         ruleset_hash: first.tool.ruleset_hash.clone(),
         command_line: Vec::new(),
         model: first.tool.model.clone(),
+        usage: sum_usage(inputs.iter().filter_map(|(_, r)| r.tool.usage.as_ref())),
     };
     Ok(MergedJson {
         outcome,
         meta,
         merged_from,
     })
+}
+
+/// The model usage of several reports added up (`None` when none has any).
+fn sum_usage<'a>(usages: impl Iterator<Item = &'a super::RunUsage>) -> Option<super::RunUsage> {
+    let mut out: Option<super::RunUsage> = None;
+    for u in usages {
+        let o = out.get_or_insert_with(Default::default);
+        o.source_lines += u.source_lines;
+        o.total.add(&u.total);
+        for (stage, s) in &u.stages {
+            o.stages.entry(stage.clone()).or_default().add(s);
+        }
+    }
+    out
 }
 
 /// Renders merged JSON reports as pyward's JSON format, with `merged_from`.
@@ -501,9 +516,10 @@ fn notification_key(n: &Value) -> (String, Option<u64>, String, u8) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pipeline::{run::scan_paths, Scanner};
     use crate::report::{render, Format, RenderOptions};
     use crate::rules::{Catalog, Engine};
-    use crate::scan::{scan_paths, ScanOptions};
+    use crate::scan::ScanOptions;
     use crate::shard::Shard;
 
     fn write_app(dir: &Path) {
@@ -530,6 +546,7 @@ mod tests {
         let catalog = Catalog::embedded().unwrap();
         let engine = Engine::new(catalog.clone()).unwrap();
         let paths = vec![dir.to_path_buf()];
+        let engine = Scanner::new(&engine, Default::default());
         let whole = scan_paths(&engine, &paths, &ScanOptions::default());
         let shards = (1..=n)
             .map(|k| {

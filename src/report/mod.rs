@@ -132,6 +132,57 @@ pub struct RunMeta {
     /// The model that took part, when the LLM pipeline ran (absent for static-only scans).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<ModelProvenance>,
+    /// What the model stages cost, when the LLM pipeline ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<RunUsage>,
+}
+
+/// What the model work behind a report cost, per stage and in total: every question, whether
+/// its answer was used, discarded, failed or read from the per-question cache. For a file read
+/// whole from the result cache it is the work recorded when the file was computed, and there
+/// are counts and tokens only, no times: the report stays byte-identical for the same input
+/// and model, warm cache or cold. (What one invocation itself computed is on standard error.)
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunUsage {
+    /// Lines of the files scanned.
+    pub source_lines: usize,
+    /// By stage name (`guardrail`, `analyzer`, `calibration`, `fixer`).
+    pub stages: std::collections::BTreeMap<String, StageUsage>,
+    pub total: StageUsage,
+}
+
+/// One stage's questions and tokens.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageUsage {
+    /// Questions the model computed (the next five add up to this).
+    pub calls: usize,
+    pub parsed: usize,
+    pub repeated: usize,
+    pub capped: usize,
+    pub invalid: usize,
+    pub failed: usize,
+    /// Questions answered from the result cache (no model work).
+    pub cached_calls: usize,
+    pub prompt_tokens: usize,
+    /// Of the prompt tokens, those served from the model's prefix cache.
+    pub cached_prompt_tokens: usize,
+    pub completion_tokens: usize,
+}
+
+impl StageUsage {
+    /// Adds another stage's counts.
+    pub fn add(&mut self, o: &StageUsage) {
+        self.calls += o.calls;
+        self.parsed += o.parsed;
+        self.repeated += o.repeated;
+        self.capped += o.capped;
+        self.invalid += o.invalid;
+        self.failed += o.failed;
+        self.cached_calls += o.cached_calls;
+        self.prompt_tokens += o.prompt_tokens;
+        self.cached_prompt_tokens += o.cached_prompt_tokens;
+        self.completion_tokens += o.completion_tokens;
+    }
 }
 
 /// What model produced a report's verdicts and fixes, and how: enough to reproduce and audit
@@ -158,6 +209,9 @@ pub struct ModelProvenance {
     pub fix_temperature: String,
     pub max_rounds: usize,
     pub candidates: usize,
+    /// The stage plan that ran: the stages, and why the others did not.
+    #[serde(default)]
+    pub plan: String,
 }
 
 impl RunMeta {
@@ -168,6 +222,7 @@ impl RunMeta {
             ruleset_hash: ruleset_hash(catalog),
             command_line,
             model: None,
+            usage: None,
         }
     }
 }

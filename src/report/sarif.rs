@@ -96,6 +96,7 @@ pub fn build(outcome: &ScanOutcome, catalog: &Catalog, opts: &RenderOptions) -> 
             properties: RunProperties {
                 ruleset_hash: opts.meta.ruleset_hash.clone(),
                 model: opts.meta.model.clone(),
+                usage: opts.meta.usage.clone(),
             },
         }],
     }
@@ -559,6 +560,9 @@ pub struct RunProperties {
     /// The model, prompts and decoding settings, when the LLM pipeline ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<super::ModelProvenance>,
+    /// What the model stages cost, when the LLM pipeline ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usage: Option<super::RunUsage>,
 }
 
 #[derive(Debug, Serialize)]

@@ -4,7 +4,7 @@ use crate::pipeline::BackendError;
 
 /// Why a request to an OpenAI-compatible server failed. `Clone` so one fatal failure can be
 /// remembered and returned by later calls without touching the network again.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum OpenAiError {
     #[error("invalid --base-url `{url}`: {reason}")]
     InvalidUrl { url: String, reason: String },
@@ -49,6 +49,13 @@ pub enum OpenAiError {
 
     #[error("{0}")]
     Schema(String),
+
+    /// The answer was cut off at `max_tokens` (twice: the corrective retry too).
+    #[error("the answer was cut off at max_tokens")]
+    Truncated {
+        usage: crate::pipeline::Usage,
+        text: String,
+    },
 }
 
 impl OpenAiError {
@@ -69,6 +76,11 @@ impl From<OpenAiError> for BackendError {
     fn from(e: OpenAiError) -> BackendError {
         match e {
             OpenAiError::Schema(m) => BackendError::Schema(m),
+            OpenAiError::Truncated { usage, text } => BackendError::Degenerate {
+                kind: crate::pipeline::backend::Degeneration::Capped,
+                usage,
+                text,
+            },
             OpenAiError::BadResponse { .. } => BackendError::Model(e.to_string()),
             other => BackendError::Unavailable(other.to_string()),
         }

@@ -41,7 +41,9 @@ use sha2::{Digest, Sha256};
 pub use error::OpenAiError;
 
 use crate::pipeline::backend::BackendKind;
-use crate::pipeline::{Backend, BackendError, BackendInfo, CompletionRequest, CompletionResponse};
+use crate::pipeline::{
+    Backend, BackendError, BackendInfo, CompletionRequest, CompletionResponse, Usage,
+};
 use wire::WireMessage;
 
 /// Where the server is and how to talk to it.
@@ -164,15 +166,17 @@ impl OpenAiBackend {
     pub fn chat(&self, req: &CompletionRequest) -> Result<CompletionResponse, OpenAiError> {
         let t0 = Instant::now();
         let mut messages: Vec<WireMessage> = req.messages.iter().map(WireMessage::from).collect();
-        let mut prompt_tokens = 0;
-        let mut completion_tokens = 0;
+        let mut usage = Usage::default();
         let mut last_problem = String::new();
+        let mut truncated = false;
+        let mut last_content = String::new();
         for attempt in 0..2 {
             let body = wire::request_body(&self.cfg.model, req, &messages);
             let answer = self.post(&body)?;
-            let usage = answer.usage.unwrap_or_default();
-            prompt_tokens += usage.prompt_tokens;
-            completion_tokens += usage.completion_tokens;
+            let u = answer.usage.unwrap_or_default();
+            usage.prompt_tokens += u.prompt_tokens;
+            usage.completion_tokens += u.completion_tokens;
+            usage.cached_prompt_tokens += answer.cached_prompt_tokens().min(u.prompt_tokens);
             let choice = answer
                 .choices
                 .into_iter()
@@ -192,26 +196,24 @@ impl OpenAiBackend {
                 .and_then(|v| schema::check(&req.schema, &v).map(|()| v));
             match checked {
                 Ok(value) => {
-                    let token_logprobs = choice
-                        .logprobs
-                        .and_then(|l| l.content)
-                        .map(|toks| wire::value_token_logprobs(&content, &toks))
-                        .unwrap_or_default();
+                    let toks = choice.logprobs.and_then(|l| l.content).unwrap_or_default();
+                    let (text, sampled) = wire::value_tokens(&content, &toks);
+                    usage.elapsed_ms = t0.elapsed().as_secs_f64() * 1e3;
                     return Ok(CompletionResponse {
                         value,
-                        token_logprobs,
-                        prompt_tokens,
-                        completion_tokens,
-                        elapsed_ms: t0.elapsed().as_secs_f64() * 1e3,
+                        text,
+                        sampled,
+                        usage,
                     });
                 }
                 Err(problem) => {
-                    let truncated = choice.finish_reason.as_deref() == Some("length");
+                    truncated = choice.finish_reason.as_deref() == Some("length");
                     last_problem = if truncated {
                         format!("{problem} (cut off at max_tokens = {})", req.max_tokens)
                     } else {
                         problem
                     };
+                    last_content = content.clone();
                     if attempt == 0 {
                         messages.push(WireMessage {
                             role: "assistant",
@@ -227,6 +229,13 @@ impl OpenAiBackend {
                     }
                 }
             }
+        }
+        usage.elapsed_ms = t0.elapsed().as_secs_f64() * 1e3;
+        if truncated {
+            return Err(OpenAiError::Truncated {
+                usage,
+                text: last_content,
+            });
         }
         Err(OpenAiError::Schema(format!(
             "the answer does not match the schema after a retry: {last_problem}"

@@ -34,39 +34,36 @@ pub fn check(schema: &Value, value: &Value) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline::calibration::CalibrationAnswer;
-    use crate::pipeline::schema_of;
+    use crate::pipeline::calibration::schema_for;
+    use crate::pipeline::StagePlan;
     use serde_json::json;
 
     #[test]
     fn stage_answers_are_checked_with_pointers() {
-        let s = schema_of::<CalibrationAnswer>();
+        let s = schema_for(1, &StagePlan::for_tier(1).calibration);
         assert_eq!(
             check(
                 &s,
-                &json!({"verdict": "confirmed", "reason": "r", "sanitizer": ""})
+                &json!({"verdicts": [{"id": 1, "verdict": "confirmed"}]})
             ),
             Ok(())
         );
+        let e = check(&s, &json!({"verdicts": [{"id": 1, "verdict": "maybe"}]})).unwrap_err();
+        assert!(e.contains("/verdicts/0"), "{e}");
+        let e = check(&s, &json!({"verdicts": []})).unwrap_err();
+        assert!(e.contains("/verdicts"), "{e}");
         let e = check(
             &s,
-            &json!({"verdict": "maybe", "reason": "r", "sanitizer": ""}),
-        )
-        .unwrap_err();
-        assert!(e.contains("/verdict"), "{e}");
-        let e = check(&s, &json!({"verdict": "confirmed", "reason": "r"})).unwrap_err();
-        assert!(e.contains("sanitizer"), "{e}");
-        let e = check(
-            &s,
-            &json!({"verdict": "confirmed", "reason": "r", "sanitizer": "", "x": 1}),
+            &json!({"verdicts": [{"id": 1, "verdict": "confirmed"}], "x": 1}),
         )
         .unwrap_err();
         assert!(e.contains('x'), "{e}");
+        let long = "s".repeat(41);
         let e = check(
             &s,
-            &json!({"verdict": "confirmed", "reason": "r".repeat(241), "sanitizer": ""}),
+            &json!({"verdicts": [{"id": 1, "verdict": "rejected", "sanitizer": long}]}),
         )
         .unwrap_err();
-        assert!(e.contains("/reason"), "{e}");
+        assert!(e.contains("/verdicts/0"), "{e}");
     }
 }

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::pipeline::answer::{value_spans, SampledToken};
 use crate::pipeline::backend::{Message, Role};
 use crate::pipeline::CompletionRequest;
 
@@ -55,6 +56,19 @@ pub struct ChatResponse {
     pub choices: Vec<Choice>,
     #[serde(default)]
     pub usage: Option<Usage>,
+    #[serde(default)]
+    pub timings: Option<Timings>,
+}
+
+impl ChatResponse {
+    /// Prompt tokens the server says it served from its prefix cache.
+    pub fn cached_prompt_tokens(&self) -> usize {
+        let from_usage = self
+            .usage
+            .and_then(|u| u.prompt_tokens_details)
+            .map_or(0, |d| d.cached_tokens);
+        from_usage.max(self.timings.map_or(0, |t| t.cache_n))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -95,6 +109,22 @@ pub struct Usage {
     pub prompt_tokens: usize,
     #[serde(default)]
     pub completion_tokens: usize,
+    /// OpenAI and llama-server: `cached_tokens`, the prompt tokens served from the prefix cache.
+    #[serde(default)]
+    pub prompt_tokens_details: Option<PromptTokensDetails>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+pub struct PromptTokensDetails {
+    #[serde(default)]
+    pub cached_tokens: usize,
+}
+
+/// llama-server's own timings (`cache_n`: prompt tokens reused from its cache).
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+pub struct Timings {
+    #[serde(default)]
+    pub cache_n: usize,
 }
 
 /// The JSON value in a model's answer: the whole text, or — for servers that ignore
@@ -117,113 +147,67 @@ pub fn parse_answer(content: &str) -> Result<Value, String> {
     }
 }
 
-/// The log-probabilities of the tokens that chose something: tokens overlapping a JSON value
-/// (a string value's characters, a number, `true`/`false`/`null`). Tokens made only of
-/// punctuation, whitespace and object keys are left out, as the local runtime leaves out the
-/// tokens its grammar forces; so the first entry is the first value's first token (the
-/// calibration verdict's). Tokens outside the answer are left out too: llama-server, for one,
-/// lets the model wrap the JSON in a code fence and strips the fence from `content`. Empty when
-/// the tokens do not spell out `content`.
-pub fn value_token_logprobs(content: &str, tokens: &[TokenLogprob]) -> Vec<f32> {
+/// The answer's JSON text (`content` trimmed) and the tokens that chose something in it:
+/// tokens overlapping a JSON value (a string value's characters, a number, `true`/`false`/
+/// `null`), with their byte ranges in that text. Tokens made only of punctuation, whitespace
+/// and object keys are left out, as the local runtime leaves out the tokens its grammar forces.
+/// Tokens outside the answer are left out too: llama-server, for one, lets the model wrap the
+/// JSON in a code fence and strips the fence from `content`. No tokens when they do not spell
+/// out `content`.
+pub fn value_tokens(content: &str, tokens: &[TokenLogprob]) -> (String, Vec<SampledToken>) {
+    let body = content.trim();
     let token_bytes = |t: &TokenLogprob| -> Vec<u8> {
         t.bytes
             .clone()
             .unwrap_or_else(|| t.token.as_bytes().to_vec())
     };
     let spelled: Vec<u8> = tokens.iter().flat_map(token_bytes).collect();
-    let body = content.trim().as_bytes();
     if body.is_empty() {
-        return Vec::new();
+        return (String::new(), Vec::new());
     }
-    let Some(offset) = spelled.windows(body.len()).position(|w| w == body) else {
-        return Vec::new();
+    let Some(offset) = spelled
+        .windows(body.len())
+        .position(|w| w == body.as_bytes())
+    else {
+        return (body.to_string(), Vec::new());
     };
-    let mut free = vec![false; spelled.len()];
-    free[offset..offset + body.len()].copy_from_slice(&value_bytes(body));
+    let mut free = vec![false; body.len()];
+    for v in value_spans(body) {
+        free[v.range].iter_mut().for_each(|b| *b = true);
+    }
     let mut out = Vec::new();
     let mut at = 0usize;
     for t in tokens {
         let end = at + token_bytes(t).len();
-        if free[at..end].iter().any(|&b| b) {
-            out.push(t.logprob as f32);
+        // The token's part inside the answer, in the answer's coordinates.
+        let (s, e) = (
+            at.max(offset) - offset,
+            end.min(offset + body.len()).max(offset) - offset,
+        );
+        if s < e && free[s..e].iter().any(|&b| b) {
+            out.push(SampledToken {
+                start: s,
+                end: e,
+                logprob: t.logprob as f32,
+            });
         }
         at = end;
     }
-    out
-}
-
-/// For each byte of a JSON text: whether it belongs to a value the model chose (the inside of
-/// a string that is not an object key, a number, a literal).
-fn value_bytes(s: &[u8]) -> Vec<bool> {
-    let mut free = vec![false; s.len()];
-    let mut stack: Vec<u8> = Vec::new();
-    let mut expect_key = false;
-    let mut i = 0;
-    while i < s.len() {
-        match s[i] {
-            b'{' => {
-                stack.push(b'{');
-                expect_key = true;
-                i += 1;
-            }
-            b'[' => {
-                stack.push(b'[');
-                expect_key = false;
-                i += 1;
-            }
-            b'}' | b']' => {
-                stack.pop();
-                expect_key = false;
-                i += 1;
-            }
-            b',' => {
-                expect_key = stack.last() == Some(&b'{');
-                i += 1;
-            }
-            b':' => {
-                expect_key = false;
-                i += 1;
-            }
-            b'"' => {
-                let end = string_end(s, i);
-                if !expect_key {
-                    // The characters between the quotes.
-                    free[i + 1..end.saturating_sub(1).max(i + 1)]
-                        .iter_mut()
-                        .for_each(|b| *b = true);
-                }
-                i = end;
-            }
-            c if c.is_ascii_whitespace() => i += 1,
-            _ => {
-                let start = i;
-                while i < s.len() && !b",:{}[]\" \t\r\n".contains(&s[i]) {
-                    i += 1;
-                }
-                free[start..i].iter_mut().for_each(|b| *b = true);
-            }
-        }
-    }
-    free
-}
-
-/// The index just past the string starting with the quote at `start` (or the end of `s`).
-fn string_end(s: &[u8], start: usize) -> usize {
-    let mut i = start + 1;
-    while i < s.len() {
-        match s[i] {
-            b'\\' => i += 2,
-            b'"' => return i + 1,
-            _ => i += 1,
-        }
-    }
-    s.len()
+    (body.to_string(), out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::pipeline::Stage;
+
+    fn logprobs(content: &str, toks: &[TokenLogprob]) -> Vec<f32> {
+        value_tokens(content, toks)
+            .1
+            .iter()
+            .map(|t| t.logprob)
+            .collect()
+    }
 
     fn tok(t: &str, lp: f64) -> TokenLogprob {
         TokenLogprob {
@@ -252,8 +236,10 @@ mod tests {
             tok("a\\\"b", -1.0),
             tok("\"}", -0.11),
         ];
-        let lp = value_token_logprobs(content, &toks);
+        let lp = logprobs(content, &toks);
         assert_eq!(lp, vec![-0.5, -0.04, -0.8, -0.9, -1.0]);
+        let (text, spans) = value_tokens(content, &toks);
+        assert_eq!(&text[spans[0].start..spans[0].end], "conf");
     }
 
     #[test]
@@ -269,23 +255,20 @@ mod tests {
             tok("}", -0.5),
             tok("\n```", -3.0),
         ];
-        assert_eq!(value_token_logprobs("{\"a\": 7}", &toks), vec![-0.4]);
-        assert_eq!(value_token_logprobs("\n{\"a\": 7}\n", &toks), vec![-0.4]);
+        assert_eq!(logprobs("{\"a\": 7}", &toks), vec![-0.4]);
+        assert_eq!(logprobs("\n{\"a\": 7}\n", &toks), vec![-0.4]);
     }
 
     #[test]
     fn tokens_that_do_not_spell_the_content_give_nothing() {
-        assert!(value_token_logprobs("{\"a\": 1}", &[tok("{\"b\": 1}", -0.1)]).is_empty());
-        assert!(value_token_logprobs("{\"a\": 1}", &[tok("{", -0.1)]).is_empty());
+        assert!(logprobs("{\"a\": 1}", &[tok("{\"b\": 1}", -0.1)]).is_empty());
+        assert!(logprobs("{\"a\": 1}", &[tok("{", -0.1)]).is_empty());
         let with_bytes = TokenLogprob {
             token: "?".into(),
             logprob: -0.3,
             bytes: Some(b"{\"a\": 1}".to_vec()),
         };
-        assert_eq!(
-            value_token_logprobs("{\"a\": 1}", &[with_bytes]),
-            vec![-0.3]
-        );
+        assert_eq!(logprobs("{\"a\": 1}", &[with_bytes]), vec![-0.3]);
     }
 
     #[test]
@@ -305,10 +288,12 @@ mod tests {
         let req = CompletionRequest {
             stage: Stage::Calibration,
             messages: vec![Message::system("s"), Message::user("u")],
+            cache_breaks: Vec::new(),
             schema: json!({"type": "object"}),
             max_tokens: 96,
             temperature: 0.7,
             seed: 3,
+            repeat_ngram: 0,
         };
         let msgs: Vec<WireMessage> = req.messages.iter().map(WireMessage::from).collect();
         let b = request_body("m", &req, &msgs);

@@ -1,0 +1,149 @@
+//! The prefix cache's bookkeeping: which token ids are in the model's KV cache, and in which
+//! forward batches they were computed.
+//!
+//! A prompt comes in segments (the run-wide instructions, the file, the question: see
+//! [`crate::llm::PromptBreak`]). Each segment is forwarded in batches of [`PREFILL_CHUNK`]
+//! tokens counted from the segment's start, so the batch grid of a prompt depends only on its
+//! own segments. A later prompt reuses the cache up to the last grid point that (a) both
+//! prompts share token for token and (b) both computed in the same batches. Every position is
+//! then computed in the same batch whether the cache was warm or cold, and a warm call returns
+//! exactly what a cold one does (the batched kernels round differently for different batch
+//! sizes).
+
+/// Prompts are forwarded in batches of at most this many tokens within a segment.
+pub const PREFILL_CHUNK: usize = 64;
+
+/// The batch grid of a prompt of `len` tokens whose segments start at `starts` (sorted, the
+/// first 0): the start of every batch, then `len`.
+pub fn grid(starts: &[usize], len: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    for (i, &s) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).copied().unwrap_or(len).min(len);
+        let mut p = s;
+        while p < end {
+            out.push(p);
+            p += PREFILL_CHUNK;
+        }
+    }
+    out.push(len);
+    out.dedup();
+    out
+}
+
+/// Token ids in the model's KV cache and the start of each forward batch that computed them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PrefixCache {
+    ids: Vec<u32>,
+    /// Start position of every forward batch, ascending (the last batch ends at `ids.len()`).
+    starts: Vec<usize>,
+}
+
+impl PrefixCache {
+    /// Number of cached token ids.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// How many leading tokens of a prompt with batch grid `grid` (from [`grid`]) can be kept:
+    /// the last point of `grid`, short of the whole prompt (its last token must be forwarded
+    /// to get logits), up to which the cached ids equal `prompt` and the cached batches are
+    /// exactly the grid's.
+    pub fn reusable(&self, prompt: &[u32], grid: &[usize]) -> usize {
+        let common = self
+            .ids
+            .iter()
+            .zip(prompt)
+            .take_while(|(a, b)| a == b)
+            .count()
+            .min(prompt.len().saturating_sub(1));
+        let cached_bounds = self.starts.iter().copied().chain([self.ids.len()]);
+        let mut keep = 0;
+        for (a, b) in cached_bounds.zip(grid.iter().copied()) {
+            if a != b || a > common {
+                break;
+            }
+            keep = a;
+        }
+        keep
+    }
+
+    /// Drops everything from position `keep` on.
+    pub fn truncate(&mut self, keep: usize) {
+        self.ids.truncate(keep);
+        self.starts.retain(|&s| s < keep);
+    }
+
+    /// Records one forward batch appended at the end.
+    pub fn push_batch(&mut self, tokens: &[u32]) {
+        if tokens.is_empty() {
+            return;
+        }
+        self.starts.push(self.ids.len());
+        self.ids.extend_from_slice(tokens);
+    }
+
+    /// Forgets everything.
+    pub fn clear(&mut self) {
+        self.ids.clear();
+        self.starts.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_restarts_at_every_segment() {
+        assert_eq!(grid(&[0], 10), vec![0, 10]);
+        assert_eq!(grid(&[0], 130), vec![0, 64, 128, 130]);
+        assert_eq!(grid(&[0, 100], 130), vec![0, 64, 100, 130]);
+        assert_eq!(grid(&[0, 100, 100], 100), vec![0, 64, 100]);
+    }
+
+    fn filled(prompt: &[u32], starts: &[usize]) -> PrefixCache {
+        let mut c = PrefixCache::default();
+        let g = grid(starts, prompt.len());
+        for w in g.windows(2) {
+            c.push_batch(&prompt[w[0]..w[1]]);
+        }
+        c
+    }
+
+    #[test]
+    fn reuse_stops_at_the_last_shared_break() {
+        let run: Vec<u32> = (0..100).collect();
+        let file: Vec<u32> = (1000..1150).collect();
+        let q1: Vec<u32> = vec![7; 30];
+        let q2: Vec<u32> = vec![8; 20];
+        let p1: Vec<u32> = [&run[..], &file, &q1].concat();
+        let p2: Vec<u32> = [&run[..], &file, &q2].concat();
+        let c = filled(&p1, &[0, 100, 250]);
+        // Same run and file prefix, another question: everything up to the file's end.
+        assert_eq!(c.reusable(&p2, &grid(&[0, 100, 250], p2.len())), 250);
+        // Another file: the run prefix only.
+        let other: Vec<u32> = [&run[..], &[5u32; 80][..], &q1].concat();
+        assert_eq!(c.reusable(&other, &grid(&[0, 100, 180], other.len())), 100);
+        // The same tokens batched differently (no breaks): only the common grid points.
+        assert_eq!(c.reusable(&p2, &grid(&[0], p2.len())), 64);
+        // The whole prompt again: its last batch is recomputed for the logits.
+        assert_eq!(c.reusable(&p1, &grid(&[0, 100, 250], p1.len())), 250);
+    }
+
+    #[test]
+    fn truncation_keeps_the_batches_before_the_cut() {
+        let p: Vec<u32> = (0..200).collect();
+        let mut c = filled(&p, &[0, 100]);
+        c.truncate(100);
+        assert_eq!(c.len(), 100);
+        assert_eq!(c.reusable(&p, &grid(&[0, 100], 200)), 100);
+        c.clear();
+        assert!(c.is_empty());
+        assert_eq!(c.reusable(&p, &grid(&[0], 200)), 0);
+    }
+}
