@@ -462,3 +462,63 @@ fn findings_on_adjacent_lines_do_not_block_each_others_fixes() {
             .replace("hashlib.sha1", "hashlib.sha256")
     );
 }
+
+#[test]
+fn after_a_template_changes_the_imports_the_model_sees_the_current_file() {
+    let e = engine();
+    let text = "import random\nimport subprocess\n\n\ndef build(target):\n    subprocess.run(\"/usr/bin/make \" + target, shell=True)\n\n\ndef api_key(abc):\n    return \"\".join(random.choice(abc) for _ in range(40))\n";
+    let findings = static_findings(&e, "b.py", text);
+    let rules: Vec<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
+    assert_eq!(rules, ["PW101", "PW340"], "{findings:#?}");
+    let good = "    subprocess.run([\"/usr/bin/make\", target], check=True)";
+    let mut m = ScriptedBackend::new();
+    m.fallback(
+        Stage::Fixer,
+        json!({"replacement": good, "why": "no shell"}),
+    );
+    let r = fix_file(
+        &e,
+        Some(&mut m),
+        "b.py",
+        text,
+        &findings,
+        &PipelineOptions::default(),
+        &mut Cache::disabled(),
+    );
+    assert_eq!(r.verified(), 2, "{}", r.summary());
+    assert_eq!(
+        r.patched,
+        text.replace(
+            "import random\nimport subprocess\n",
+            "import subprocess\nimport secrets\n"
+        )
+        .replace("random.choice", "secrets.choice")
+        .replace(
+            "    subprocess.run(\"/usr/bin/make \" + target, shell=True)",
+            good
+        )
+    );
+    // The bottom target was asked about first, on the scanned file; the top one after the
+    // template rewrote the imports, on the file as it now is.
+    let asked: Vec<String> = m
+        .requests()
+        .iter()
+        .filter(|q| q.stage == Stage::Fixer)
+        .map(|q| {
+            q.messages
+                .iter()
+                .map(|x| x.content.as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .collect();
+    // (The prompt shows the file with numbered lines.)
+    assert!(asked[0].contains("\n1 import random\n2 import subprocess\n"));
+    let last = asked.last().unwrap();
+    assert!(
+        last.contains("\n1 import subprocess\n2 import secrets\n"),
+        "{last}"
+    );
+    let x = r.findings[0].fix.as_ref().unwrap();
+    assert_eq!((x.start_line, x.source.as_str()), (6, "model"));
+}
