@@ -75,6 +75,16 @@ pub fn run(args: &FixArgs) -> Result<Exit, Error> {
             .outcome
             .diagnostics
             .extend(r.diagnostics.iter().cloned());
+        // The fixer's questions are model calls of this run too.
+        totals.stats.add(&r.stats);
+    }
+    if let Some(m) = &model {
+        if args.model.verbose {
+            super::model::print_call_details(&totals);
+        }
+        if !args.model.quiet {
+            eprintln!("{}", totals.summary(&m.backend.describe().model));
+        }
     }
     if totals.outcome.files_scanned == 0
         && totals
