@@ -103,6 +103,10 @@ pub struct Edit {
     pub end_byte: usize,
     pub replacement: String,
     pub description: String,
+    /// Import statements the replacement needs (`import secrets`); `pyward fix` adds the ones
+    /// the file lacks next to its other imports.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub imports: Vec<String>,
 }
 
 /// A reported vulnerability.
@@ -198,6 +202,21 @@ pub struct FixProposal {
     pub rounds: usize,
     /// `template` (the rule's deterministic fix) or `model`.
     pub source: String,
+    /// The import lines a template fix adds or removes outside the replaced lines, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub imports: Vec<ImportEdit>,
+}
+
+/// A whole-line change a template fix makes outside the replaced lines: adding an import it
+/// needs, or removing one it made unused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportEdit {
+    /// 1-based first line of the scanned file it replaces, or inserts before.
+    pub line: usize,
+    /// How many lines it replaces (0: an insertion).
+    pub deleted_lines: usize,
+    /// The new lines, each ending in a newline (empty: a deletion).
+    pub text: String,
 }
 
 impl Finding {

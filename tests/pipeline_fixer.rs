@@ -254,3 +254,271 @@ fn write_applies_atomically_with_a_backup_and_refuses_changed_files() {
         other => panic!("expected Changed, got {other:?}"),
     }
 }
+
+/// The held-out Flask handler from issue 18: a small model "fixed" the pickle finding by
+/// replacing the assignment with the bare expression `UserProfile`.
+const HANDLER: &str = r#"import pickle
+
+from flask import Flask, render_template, request
+
+app = Flask(__name__)
+
+
+@app.route("/profile", methods=["POST"])
+def load_profile():
+    serialized_data = request.form["data"]
+    user_profile = pickle.loads(serialized_data)
+    return render_template("profile.html", name=user_profile.name)
+"#;
+
+/// The handler's finding on `pickle.loads` (line 11).
+fn pickle_finding(e: &Engine) -> Vec<Finding> {
+    let v: Vec<Finding> = static_findings(e, "profile.py", HANDLER)
+        .into_iter()
+        .filter(|f| f.span.start_line == 11)
+        .collect();
+    assert!(!v.is_empty(), "no finding on pickle.loads");
+    v
+}
+
+#[test]
+fn the_destructive_fix_from_the_issue_is_refused_and_never_written() {
+    let e = engine();
+    let findings = pickle_finding(&e);
+    let mut m = ScriptedBackend::new();
+    m.fallback(
+        Stage::Fixer,
+        json!({"replacement": "    UserProfile", "why": "no pickle"}),
+    );
+    let r = fix_file(
+        &e,
+        Some(&mut m),
+        "profile.py",
+        HANDLER,
+        &findings,
+        &PipelineOptions::default(),
+        &mut Cache::disabled(),
+    );
+    // The candidate parses and removes the finding, but deletes what line 11 defined.
+    assert_eq!(r.verified(), 0, "{}", r.summary());
+    let x = r.findings[0].fix.as_ref().expect("the candidate is shown");
+    assert!(!x.verified);
+    assert_eq!(
+        (x.source.as_str(), x.replacement.as_str()),
+        ("model", "    UserProfile")
+    );
+    assert_eq!(r.patched, HANDLER);
+    assert!(r.diff.is_empty());
+    // The model was told why, in the next round.
+    assert!(m.count(Stage::Fixer) >= 2);
+    let second = &m.requests()[1].messages[1].content;
+    assert!(
+        second.contains("the replacement no longer assigns `user_profile`, which line 12 uses"),
+        "{second}"
+    );
+    assert!(
+        second.contains("the replacement leaves `UserProfile` undefined"),
+        "{second}"
+    );
+    // --write leaves the file alone.
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("profile.py");
+    std::fs::write(&p, HANDLER).unwrap();
+    assert!(write_fixed(&p, &r).unwrap().is_none());
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), HANDLER);
+    assert!(!d.path().join("profile.py.orig").exists());
+}
+
+#[test]
+fn a_fix_that_keeps_the_assignment_but_forgets_its_import_is_refused_until_it_imports() {
+    let e = engine();
+    let findings = pickle_finding(&e);
+    let keeps = "    user_profile = json.loads(serialized_data)";
+    let mut m = ScriptedBackend::new();
+    m.fallback(
+        Stage::Fixer,
+        json!({"replacement": keeps, "why": "JSON only"}),
+    );
+    let r = fix_file(
+        &e,
+        Some(&mut m),
+        "profile.py",
+        HANDLER,
+        &findings,
+        &PipelineOptions::default(),
+        &mut Cache::disabled(),
+    );
+    assert_eq!(r.verified(), 0, "{}", r.summary());
+    assert!(m.requests()[1].messages[1]
+        .content
+        .contains("the replacement leaves `json` undefined (line 11)"));
+    // The same fix in a file that imports json is good, and applied.
+    let text = HANDLER.replace("import pickle\n", "import json\nimport pickle\n");
+    let findings: Vec<Finding> = static_findings(&e, "profile.py", &text)
+        .into_iter()
+        .filter(|f| f.span.start_line == 12)
+        .collect();
+    let mut m = ScriptedBackend::new();
+    m.fallback(
+        Stage::Fixer,
+        json!({"replacement": keeps, "why": "JSON only"}),
+    );
+    let r = fix_file(
+        &e,
+        Some(&mut m),
+        "profile.py",
+        &text,
+        &findings,
+        &PipelineOptions::default(),
+        &mut Cache::disabled(),
+    );
+    assert_eq!(r.verified(), 1, "{}", r.summary());
+    assert!(r.patched.contains(keeps));
+}
+
+const TOKENS: &str = "import random\n\n\ndef api_key(abc):\n    return \"\".join(random.choice(abc) for _ in range(40))\n\n\ndef reset_token(abc):\n    return \"\".join(random.choice(abc) for _ in range(40))\n";
+
+#[test]
+fn template_fixes_add_their_import_once_and_keep_the_other_targets_in_place() {
+    let e = engine();
+    let findings: Vec<Finding> = static_findings(&e, "tokens.py", TOKENS)
+        .into_iter()
+        .filter(|f| f.rule_id == "PW340")
+        .collect();
+    assert_eq!(findings.len(), 2, "{findings:#?}");
+    let r = fix_file(
+        &e,
+        None,
+        "tokens.py",
+        TOKENS,
+        &findings,
+        &PipelineOptions::default(),
+        &mut Cache::disabled(),
+    );
+    assert_eq!(r.verified(), 2, "{}", r.summary());
+    // `random` was still used when the bottom target was fixed, not any more after the top
+    // one: its import goes.
+    assert_eq!(
+        r.patched,
+        TOKENS
+            .replace("import random\n", "import secrets\n")
+            .replace("random.choice", "secrets.choice")
+    );
+    // Lines are reported in the scanned file's numbering.
+    let lines: Vec<usize> = r
+        .findings
+        .iter()
+        .map(|f| f.fix.as_ref().unwrap().start_line)
+        .collect();
+    assert_eq!(lines, [5, 9]);
+    let why: Vec<&str> = r
+        .findings
+        .iter()
+        .map(|f| f.fix.as_ref().unwrap().why.as_str())
+        .collect();
+    assert!(why[1].ends_with("adds `import secrets`"), "{why:?}");
+    assert!(
+        why[0].ends_with("removes `import random`, now unused"),
+        "{why:?}"
+    );
+    let edits = |i: usize| {
+        r.findings[i]
+            .fix
+            .as_ref()
+            .unwrap()
+            .imports
+            .iter()
+            .map(|e| (e.line, e.deleted_lines, e.text.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(edits(1), [(2, 0, "import secrets\n".to_string())]);
+    assert_eq!(edits(0), [(1, 1, String::new())]);
+    assert!(e
+        .scan_source("tokens.py", &r.patched)
+        .findings
+        .iter()
+        .all(|f| f.rule_id != "PW340"));
+}
+
+#[test]
+fn findings_on_adjacent_lines_do_not_block_each_others_fixes() {
+    let e = engine();
+    let text = "import hashlib\n\n\ndef digests(data):\n    a = hashlib.md5(data)\n    b = hashlib.md5(data)\n    c = hashlib.sha1(data)\n    return a, b, c\n";
+    let findings = static_findings(&e, "h.py", text);
+    assert_eq!(findings.len(), 3, "{findings:#?}");
+    let r = fix_file(
+        &e,
+        None,
+        "h.py",
+        text,
+        &findings,
+        &PipelineOptions::default(),
+        &mut Cache::disabled(),
+    );
+    assert_eq!(r.verified(), 3, "{}", r.summary());
+    assert_eq!(
+        r.patched,
+        text.replace("hashlib.md5", "hashlib.sha256")
+            .replace("hashlib.sha1", "hashlib.sha256")
+    );
+}
+
+#[test]
+fn after_a_template_changes_the_imports_the_model_sees_the_current_file() {
+    let e = engine();
+    let text = "import random\nimport subprocess\n\n\ndef build(target):\n    subprocess.run(\"/usr/bin/make \" + target, shell=True)\n\n\ndef api_key(abc):\n    return \"\".join(random.choice(abc) for _ in range(40))\n";
+    let findings = static_findings(&e, "b.py", text);
+    let rules: Vec<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
+    assert_eq!(rules, ["PW101", "PW340"], "{findings:#?}");
+    let good = "    subprocess.run([\"/usr/bin/make\", target], check=True)";
+    let mut m = ScriptedBackend::new();
+    m.fallback(
+        Stage::Fixer,
+        json!({"replacement": good, "why": "no shell"}),
+    );
+    let r = fix_file(
+        &e,
+        Some(&mut m),
+        "b.py",
+        text,
+        &findings,
+        &PipelineOptions::default(),
+        &mut Cache::disabled(),
+    );
+    assert_eq!(r.verified(), 2, "{}", r.summary());
+    assert_eq!(
+        r.patched,
+        text.replace(
+            "import random\nimport subprocess\n",
+            "import subprocess\nimport secrets\n"
+        )
+        .replace("random.choice", "secrets.choice")
+        .replace(
+            "    subprocess.run(\"/usr/bin/make \" + target, shell=True)",
+            good
+        )
+    );
+    // The bottom target was asked about first, on the scanned file; the top one after the
+    // template rewrote the imports, on the file as it now is.
+    let asked: Vec<String> = m
+        .requests()
+        .iter()
+        .filter(|q| q.stage == Stage::Fixer)
+        .map(|q| {
+            q.messages
+                .iter()
+                .map(|x| x.content.as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .collect();
+    // (The prompt shows the file with numbered lines.)
+    assert!(asked[0].contains("\n1 import random\n2 import subprocess\n"));
+    let last = asked.last().unwrap();
+    assert!(
+        last.contains("\n1 import subprocess\n2 import secrets\n"),
+        "{last}"
+    );
+    let x = r.findings[0].fix.as_ref().unwrap();
+    assert_eq!((x.start_line, x.source.as_str()), (6, "model"));
+}

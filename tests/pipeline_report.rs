@@ -138,3 +138,91 @@ fn fix_language_pattern(v: &mut Value) {
         _ => {}
     }
 }
+
+/// A verified template fix that adds an import (and removes the one it made unused) carries
+/// those lines in its SARIF fix: applying the SARIF replacements to the scanned file gives the
+/// same text as `pyward fix`.
+#[test]
+fn sarif_fixes_include_the_import_lines_a_template_changes() {
+    let engine = Engine::new(Catalog::embedded().unwrap()).unwrap();
+    let text = "import os\nimport random\n\n\ndef api_key(abc):\n    return os.sep.join(random.choice(abc) for _ in range(40))\n";
+    let opts = PipelineOptions::default();
+    let r = scan_file(&engine, None, "k.py", text, &opts, &mut Cache::disabled());
+    let fixed = fix_file(
+        &engine,
+        None,
+        "k.py",
+        text,
+        &r.findings,
+        &opts,
+        &mut Cache::disabled(),
+    );
+    assert_eq!(fixed.verified(), 1, "{}", fixed.summary());
+    assert_eq!(
+        fixed.patched,
+        "import os\nimport secrets\n\n\ndef api_key(abc):\n    return os.sep.join(secrets.choice(abc) for _ in range(40))\n"
+    );
+    let x = fixed.findings[0].fix.as_ref().unwrap();
+    assert_eq!((x.start_line, x.end_line), (6, 6));
+    let o = ScanOutcome {
+        findings: fixed.findings.clone(),
+        diagnostics: Vec::new(),
+        files_scanned: 1,
+    };
+    let cat = engine.catalog().clone();
+    let sarif: Value =
+        serde_json::from_str(&render(Format::Sarif, &o, &cat, &RenderOptions::default())).unwrap();
+    let reps = sarif["runs"][0]["results"][0]["fixes"][0]["artifactChanges"][0]["replacements"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(reps.len(), 3, "{reps:#?}");
+    assert_eq!(apply_sarif(text, &reps), fixed.patched);
+    let mut schema: Value = serde_json::from_str(include_str!("schemas/sarif-2.1.0.json")).unwrap();
+    fix_language_pattern(&mut schema);
+    let v = jsonschema::options().build(&schema).unwrap();
+    assert!(v.iter_errors(&sarif).next().is_none());
+}
+
+/// Applies SARIF replacements (regions of the original text, 1-based lines and code-point
+/// columns) to `text`, bottom first.
+fn apply_sarif(text: &str, reps: &[Value]) -> String {
+    let offset = |line: u64, col: u64| -> usize {
+        let start: usize = text
+            .split_inclusive('\n')
+            .take(line as usize - 1)
+            .map(str::len)
+            .sum();
+        start
+            + text[start..]
+                .chars()
+                .take(col as usize - 1)
+                .map(char::len_utf8)
+                .sum::<usize>()
+    };
+    let mut spans: Vec<(usize, usize, String)> = reps
+        .iter()
+        .map(|r| {
+            let d = &r["deletedRegion"];
+            let from = offset(
+                d["startLine"].as_u64().unwrap(),
+                d["startColumn"].as_u64().unwrap(),
+            );
+            let to = offset(
+                d["endLine"].as_u64().unwrap(),
+                d["endColumn"].as_u64().unwrap(),
+            );
+            (
+                from,
+                to,
+                r["insertedContent"]["text"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    spans.sort_by_key(|s| std::cmp::Reverse(s.0));
+    let mut out = text.to_string();
+    for (from, to, new) in spans {
+        out.replace_range(from..to, &new);
+    }
+    out
+}

@@ -219,6 +219,7 @@ fn outcome() -> ScanOutcome {
         end_byte: 129,
         replacement: "yaml.safe_load".into(),
         description: "Use `yaml.safe_load`".into(),
+        imports: Vec::new(),
     }];
 
     // Suppressed.
@@ -950,6 +951,7 @@ fn renderers_never_panic_on_odd_spans_and_snippets() {
                             end_byte: 0,
                             replacement: "x".into(),
                             description: String::new(),
+                            imports: Vec::new(),
                         }];
                         let o = ScanOutcome {
                             findings: vec![f],

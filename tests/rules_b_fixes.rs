@@ -1,14 +1,16 @@
 //! The deterministic fix templates of the rules-b rules (PW300–PW599) produce the intended,
-//! still-parseable code: each case scans a snippet, applies the edits of one rule, and compares
-//! the result with the expected text.
+//! still-parseable code: each case scans a snippet, applies the edits of one rule with the
+//! imports they declare (as `pyward fix` does), and compares the result with the expected text.
 
+use pyward::pipeline::template::apply_template;
 use pyward::rules::{Catalog, Engine};
 
 fn engine() -> Engine {
     Engine::new(Catalog::embedded().expect("catalogue loads")).expect("engine compiles")
 }
 
-/// Applies every edit of rule `id` found in `src` (edits never overlap within one rule).
+/// Applies every edit of rule `id` found in `src` (edits never overlap within one rule), and
+/// the imports they need.
 fn apply(engine: &Engine, id: &str, src: &str) -> String {
     let scan = engine.scan_source("fix.py", src);
     let mut edits: Vec<_> = scan
@@ -17,13 +19,15 @@ fn apply(engine: &Engine, id: &str, src: &str) -> String {
         .filter(|f| f.rule_id == id)
         .flat_map(|f| f.fixes.iter().cloned())
         .collect();
-    edits.sort_by(|a, b| b.start_byte.cmp(&a.start_byte));
+    edits.sort_by_key(|e| std::cmp::Reverse(e.start_byte));
     edits.dedup_by(|a, b| a.start_byte == b.start_byte && a.end_byte == b.end_byte);
-    let mut out = src.to_string();
-    for e in edits {
-        out.replace_range(e.start_byte..e.end_byte, &e.replacement);
+    let Some(line) = edits.iter().map(|e| e.span.start_line).min() else {
+        return src.to_string();
+    };
+    match apply_template(src, &edits, line, line) {
+        Ok(p) => p.text,
+        Err(e) => format!("{id}: template does not apply: {e}\n"),
     }
-    out
 }
 
 #[test]
@@ -31,10 +35,23 @@ fn fix_templates_rewrite_as_documented() {
     let e = engine();
     let cases: &[(&str, &str, &str)] = &[
         ("PW320", "import hashlib\nh = hashlib.md5(data)\n", "import hashlib\nh = hashlib.sha256(data)\n"),
+        // A file that imports only `md5` gets `import hashlib` for the rewritten call, and
+        // loses the import of `md5`, now unused.
+        (
+            "PW320",
+            "from hashlib import md5\n\nh = md5(data)\n",
+            "import hashlib\n\nh = hashlib.sha256(data)\n",
+        ),
+        // `secrets` is imported once, with the other imports; `random` goes when unused.
         (
             "PW340",
             "import random\ntoken = ''.join(random.choice(abc) for _ in range(8))\n",
-            "import random\ntoken = ''.join(secrets.choice(abc) for _ in range(8))\n",
+            "import secrets\ntoken = ''.join(secrets.choice(abc) for _ in range(8))\n",
+        ),
+        (
+            "PW340",
+            "import random\nimport secrets\napi_key = random.choice(abc)\nreset_token = random.choice(abc)\nseed = random.random()\n",
+            "import random\nimport secrets\napi_key = secrets.choice(abc)\nreset_token = secrets.choice(abc)\nseed = random.random()\n",
         ),
         // Only `random.choice` has a mechanical `secrets` equivalent; other calls get no edit.
         ("PW340", "import random\ntoken = random.getrandbits(64)\n", "import random\ntoken = random.getrandbits(64)\n"),
@@ -56,6 +73,11 @@ fn fix_templates_rewrite_as_documented() {
             "from OpenSSL import SSL\nc = SSL.Context(SSL.TLS_METHOD)\n",
         ),
         ("PW381", "import ftplib\nf = ftplib.FTP(host)\n", "import ftplib\nf = ftplib.FTP_TLS(host)\n"),
+        (
+            "PW381",
+            "from ftplib import FTP\nf = FTP(host)\n",
+            "import ftplib\nf = ftplib.FTP_TLS(host)\n",
+        ),
         ("PW401", "import os\nos.umask(mask=0)\n", "import os\nos.umask(mask=0o077)\n"),
         ("PW410", "app.run(port=5000, debug=True)\n", "app.run(port=5000, debug=False)\n"),
         (

@@ -3,12 +3,14 @@
 //! For each target finding (reported, unsuppressed, not a prompt-injection finding), bottom
 //! of the file first so earlier line numbers stay valid:
 //!
-//! * round 1, candidate 0: the rule's deterministic fix template (`Finding.fixes`), if any;
+//! * round 1, candidate 0: the rule's deterministic fix template (`Finding.fixes`), if any,
+//!   with the imports it declares added to the file ([`super::template`]);
 //! * each round: `candidates` model proposals for the affected lines (temperature > 0, seeds
 //!   `seed + 1000·round + i`), the remaining problems of the previous round fed back;
 //! * every candidate is verified ([`super::verify`]): it parses, the target is gone, nothing
-//!   new appeared. The best by the scanner's verdict wins; the first verified one is applied
-//!   and the next target is repaired on top of it;
+//!   new appeared, no name is newly undefined and no binding it replaced is lost. The best by
+//!   the scanner's verdict wins; the first verified one is applied and the next target is
+//!   repaired on top of it;
 //! * after `max_rounds` without success, the best candidate is reported as **unverified** and
 //!   not applied.
 //!
@@ -25,6 +27,7 @@ use super::ask::Asker;
 use super::backend::{Backend, Stage};
 use super::cache::{content_hash, Cache};
 use super::layout::{FileView, Question, RunPrefix};
+use super::template::{self, LineChange};
 use super::verify::{verify, Verification};
 use super::{prompts, schema_of, PipelineOptions, StageStats};
 use crate::finding::{Edit, Finding, FixProposal, Origin, VerdictStatus};
@@ -164,20 +167,29 @@ pub fn fix_file(
     let mut first_changed = usize::MAX;
     let mut current = text.to_string();
     let mut done = Vec::new();
+    // Import lines added or removed by applied template fixes, in order. They move the
+    // targets still to do (above the fixed one, below the imports).
+    let mut changes: Vec<LineChange> = Vec::new();
     for target in targets {
         let mut target = target;
         let before = engine.scan_source(label, &current).findings;
+        let now = |line: usize| changes.iter().fold(line, |l, c| c.forward(l));
         // Re-locate a static target in the current text (an earlier fix may have removed it).
         let live: Option<Finding> = match target.origin {
             Origin::Static => before
                 .iter()
                 .find(|f| {
                     f.rule_id == target.rule_id
-                        && f.span.start_line == target.span.start_line
+                        && f.span.start_line == now(target.span.start_line)
                         && !f.is_suppressed()
                 })
                 .cloned(),
-            Origin::Model => Some(target.clone()),
+            Origin::Model => {
+                let mut f = target.clone();
+                f.span.start_line = now(f.span.start_line);
+                f.span.end_line = now(f.span.end_line);
+                Some(f)
+            }
         };
         let Some(live) = live else {
             done.push(target);
@@ -191,11 +203,13 @@ pub fn fix_file(
         let mut best: Option<(Verification, Candidate, usize)> = None;
         let mut feedback: Vec<String> = Vec::new();
         let mut applied = false;
+        let mut template_changes: Vec<LineChange> = Vec::new();
         for round in 1..=opts.max_rounds.max(1) {
             let mut cands: Vec<Candidate> = Vec::new();
             if round == 1 && !live.fixes.is_empty() {
-                if let Some(c) = template_candidate(&current, &live.fixes, start, end) {
+                if let Some((c, ch)) = template_candidate(&current, &live.fixes, start, end) {
                     cands.push(c);
+                    template_changes = ch;
                 }
             }
             if let Some(b) = backend.as_deref_mut() {
@@ -272,18 +286,31 @@ pub fn fix_file(
             }
         }
         if let Some((_, c, round)) = best {
+            let imports = if c.source == "template" {
+                template::import_edits(&changes, &template_changes)
+            } else {
+                Vec::new()
+            };
             target.fix = Some(FixProposal {
-                start_line: start,
-                end_line: end,
+                start_line: template::line_before(start, &changes),
+                end_line: template::line_before(end, &changes),
                 original: original_region,
                 replacement: c.replacement.clone(),
                 why: c.why.clone(),
                 verified: applied,
                 rounds: round,
                 source: c.source.to_string(),
+                imports,
             });
             if applied {
                 first_changed = first_changed.min(start);
+                if c.source == "template" {
+                    // Import lines added or removed above change what the model sees too.
+                    for ch in &template_changes {
+                        first_changed = first_changed.min(ch.line);
+                    }
+                    changes.extend(template_changes);
+                }
                 current = c.text;
             }
         }
@@ -322,41 +349,35 @@ fn lines(text: &str, start: usize, end: usize) -> String {
         .join("\n")
 }
 
-/// Applies a rule's template edits (byte ranges of the current text).
-fn template_candidate(text: &str, edits: &[Edit], start: usize, end: usize) -> Option<Candidate> {
-    let mut sorted: Vec<&Edit> = edits.iter().collect();
-    sorted.sort_by_key(|e| std::cmp::Reverse(e.start_byte));
-    let mut out = text.to_string();
-    let mut prev_start = usize::MAX;
-    for e in sorted {
-        if e.end_byte > prev_start
-            || e.start_byte > e.end_byte
-            || !out.is_char_boundary(e.start_byte)
-            || !out.is_char_boundary(e.end_byte)
-            || e.end_byte > out.len()
-        {
-            return None;
-        }
-        out.replace_range(e.start_byte..e.end_byte, &e.replacement);
-        prev_start = e.start_byte;
-    }
-    let first = edits.iter().map(|e| e.span.start_line).min()?.min(start);
-    let last = edits.iter().map(|e| e.span.end_line).max()?.max(end);
-    let delta = out.lines().count() as isize - text.lines().count() as isize;
-    let new_last = ((last as isize) + delta).max(first as isize) as usize;
-    let why = edits
+/// Applies a rule's template edits (byte ranges of the current text) and the imports they
+/// declare ([`template`]); also returns the import lines it changed.
+fn template_candidate(
+    text: &str,
+    edits: &[Edit],
+    start: usize,
+    end: usize,
+) -> Option<(Candidate, Vec<LineChange>)> {
+    let p = template::apply_template(text, edits, start, end).ok()?;
+    let mut why: Vec<String> = edits
         .iter()
         .map(|e| e.description.trim())
         .filter(|d| !d.is_empty())
-        .collect::<Vec<_>>()
-        .join("; ");
-    Some(Candidate {
-        replacement: lines(&out, first, new_last),
-        region: (first, new_last),
-        text: out,
-        why,
+        .map(str::to_string)
+        .collect();
+    why.extend(p.added_imports.iter().map(|i| format!("adds `{i}`")));
+    why.extend(
+        p.removed_imports
+            .iter()
+            .map(|i| format!("removes `{i}`, now unused")),
+    );
+    let c = Candidate {
+        replacement: lines(&p.text, p.region.0, p.region.1),
+        region: p.region,
+        text: p.text,
+        why: why.join("; "),
         source: "template",
-    })
+    };
+    Some((c, p.line_changes))
 }
 
 /// Cleans a model replacement: strips code fences and copied line numbers, and re-indents it

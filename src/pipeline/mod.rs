@@ -25,11 +25,13 @@ pub mod fixer;
 pub mod fusion;
 pub mod guardrail;
 pub mod layout;
+pub mod names;
 pub mod plan;
 pub mod prompts;
 pub mod run;
 pub mod scanner;
 pub mod stats;
+pub mod template;
 pub mod verify;
 
 use schemars::JsonSchema;

@@ -3,15 +3,26 @@
 //! 1. the patched file parses no worse than before (no new tree-sitter ERROR or MISSING
 //!    nodes);
 //! 2. the target finding is gone: no finding of the same rule (unsuppressed) overlaps the
-//!    replaced lines; for a model-found target the caller passes the analyzer's findings on
-//!    the patched file (without them a model-found target cannot be verified);
+//!    replaced lines, or the line just above or below them unless it is an untouched
+//!    neighbour reported before the fix on other code; for a model-found target the caller
+//!    passes the analyzer's findings on the patched file (without them a model-found target
+//!    cannot be verified);
 //! 3. nothing new appeared: every unsuppressed finding of the patched file matches a finding
-//!    of the file before the fix by rule and whitespace-normalised snippet (as a multiset).
+//!    of the file before the fix by rule and whitespace-normalised snippet (as a multiset);
+//! 4. no name is newly undefined: the patched file reads no name that no scope binds, beyond
+//!    those the file already read unbound before the fix ([`super::names`]), and it adds no
+//!    star import that would hide its names;
+//! 5. no binding is lost: every name the changed lines bound before the fix, and that code
+//!    after them still reads, is still bound by the changed lines, in the same scope.
+//!
+//! Model and template candidates pass the same checks; the fixer applies only candidates that
+//! pass them all ([`Verification::ok`]).
 
 use std::collections::HashMap;
 
 use tree_sitter::Parser;
 
+use super::names::{self, LostBinding, NameUse};
 use crate::finding::{Finding, Origin};
 use crate::rules::Engine;
 
@@ -26,19 +37,35 @@ pub struct Verification {
     pub still_there: Vec<Finding>,
     /// The static engine's findings on the patched text.
     pub rescan: Vec<Finding>,
+    /// Names the patched file reads unbound and the original did not (line: in the patched
+    /// file).
+    pub new_undefined: Vec<NameUse>,
+    /// Bindings the replaced lines made, that later code reads, and the replacement no longer
+    /// makes.
+    pub lost_bindings: Vec<LostBinding>,
+    /// The fix added a `from m import *`, after which names cannot be checked.
+    pub star_import_added: bool,
 }
 
 impl Verification {
-    /// Parses, target gone, nothing new.
+    /// Parses, target gone, nothing new, no name newly undefined, no binding lost.
     pub fn ok(&self) -> bool {
-        self.parses && self.target_gone && self.new_findings.is_empty()
+        self.parses && self.target_gone && self.new_findings.is_empty() && self.names_intact()
     }
 
-    /// Sort key, best first: verified, parses, target gone, fewest new findings.
-    pub fn rank(&self) -> (bool, bool, bool, std::cmp::Reverse<usize>) {
+    /// No name newly undefined, no binding lost, no star import added.
+    pub fn names_intact(&self) -> bool {
+        self.new_undefined.is_empty() && self.lost_bindings.is_empty() && !self.star_import_added
+    }
+
+    /// Sort key, best first: verified, parses, leaves the code's names intact, target gone,
+    /// fewest new findings. A candidate that breaks the code ranks below one that keeps it
+    /// working, even when it removes the finding.
+    pub fn rank(&self) -> (bool, bool, bool, bool, std::cmp::Reverse<usize>) {
         (
             self.ok(),
             self.parses,
+            self.names_intact(),
             self.target_gone,
             std::cmp::Reverse(self.new_findings.len()),
         )
@@ -68,6 +95,22 @@ impl Verification {
                 f.span.start_line,
                 one_line(&f.message)
             ));
+        }
+        for l in self.lost_bindings.iter().take(3) {
+            v.push(format!(
+                "the replacement no longer assigns `{}`, which line {} uses; keep the assignment",
+                l.name, l.used_at
+            ));
+        }
+        let lost = |n: &str| self.lost_bindings.iter().any(|l| l.name == n);
+        for u in self.new_undefined.iter().filter(|u| !lost(&u.name)).take(3) {
+            v.push(format!(
+                "the replacement leaves `{}` undefined (line {}); define or import it",
+                u.name, u.line
+            ));
+        }
+        if self.star_import_added {
+            v.push("do not add `from ... import *`; import the names you use".to_string());
         }
         v
     }
@@ -134,10 +177,24 @@ pub fn verify(
     let rescan = engine.scan_source(label, patched).findings;
     let (lo, hi) = (region.0.saturating_sub(1), region.1 + 1);
     let overlaps = |f: &Finding| f.span.start_line <= hi && f.span.end_line >= lo;
+    let in_region = |f: &Finding| f.span.start_line <= region.1 && f.span.end_line >= region.0;
+    // A finding of the same rule on the line just above or below the replacement, whose code
+    // the fix did not touch (it was reported before, on other code than the target), is a
+    // neighbour still waiting for its own fix, not the target.
+    let neighbour = |f: &Finding| {
+        !in_region(f)
+            && before.iter().any(|b| {
+                b.rule_id == f.rule_id
+                    && b.span != target.span
+                    && norm(&b.snippet) == norm(&f.snippet)
+            })
+    };
     let still_there: Vec<Finding> = match target.origin {
         Origin::Static => rescan
             .iter()
-            .filter(|&f| f.rule_id == target.rule_id && !f.is_suppressed() && overlaps(f))
+            .filter(|&f| {
+                f.rule_id == target.rule_id && !f.is_suppressed() && overlaps(f) && !neighbour(f)
+            })
             .cloned()
             .collect(),
         Origin::Model => model_view
@@ -186,18 +243,91 @@ pub fn verify(
         }
         new_findings.push(f.clone());
     }
+    let names = names::compare(before_text, patched);
     Verification {
         parses,
         target_gone,
         new_findings,
         still_there,
         rescan,
+        new_undefined: names.new_undefined,
+        lost_bindings: names.lost,
+        star_import_added: names.star_import_added,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn verification() -> Verification {
+        Verification {
+            parses: true,
+            target_gone: true,
+            new_findings: Vec::new(),
+            still_there: Vec::new(),
+            rescan: Vec::new(),
+            new_undefined: Vec::new(),
+            lost_bindings: Vec::new(),
+            star_import_added: false,
+        }
+    }
+
+    #[test]
+    fn broken_names_fail_the_gate_and_are_fed_back() {
+        assert!(verification().ok());
+        let undefined = Verification {
+            new_undefined: vec![NameUse {
+                name: "md5".into(),
+                line: 3,
+            }],
+            ..verification()
+        };
+        assert!(!undefined.ok());
+        assert_eq!(
+            undefined.feedback(),
+            ["the replacement leaves `md5` undefined (line 3); define or import it"]
+        );
+        let lost = Verification {
+            new_undefined: vec![
+                NameUse {
+                    name: "user_profile".into(),
+                    line: 8,
+                },
+                NameUse {
+                    name: "UserProfile".into(),
+                    line: 7,
+                },
+            ],
+            lost_bindings: vec![LostBinding {
+                name: "user_profile".into(),
+                bound_at: 7,
+                used_at: 8,
+            }],
+            ..verification()
+        };
+        assert!(!lost.ok());
+        assert_eq!(
+            lost.feedback(),
+            [
+                "the replacement no longer assigns `user_profile`, which line 8 uses; keep the assignment",
+                "the replacement leaves `UserProfile` undefined (line 7); define or import it",
+            ]
+        );
+        let star = Verification {
+            star_import_added: true,
+            ..verification()
+        };
+        assert!(!star.ok());
+        // A candidate that keeps the code working outranks one that removes the finding but
+        // breaks a name.
+        let still_there = Verification {
+            target_gone: false,
+            ..verification()
+        };
+        assert!(still_there.rank() > lost.rank());
+        assert!(verification().rank() > still_there.rank());
+    }
 
     #[test]
     fn error_count_sees_new_syntax_errors() {

@@ -306,6 +306,24 @@ fn verified_fix(f: &Finding, x: &crate::finding::FixProposal) -> SarifFix {
         end_column: last_len + 1,
     };
     let why = x.why.trim();
+    // Import lines the fix adds or removes elsewhere: whole lines (an empty region at the
+    // start of the line an insertion goes before).
+    let mut by_line: Vec<&crate::finding::ImportEdit> = x.imports.iter().collect();
+    by_line.sort_by_key(|i| i.line);
+    let imports = by_line.into_iter().map(|i| Replacement {
+        deleted_region: region(
+            Span {
+                start_line: i.line,
+                start_column: 1,
+                end_line: i.line + i.deleted_lines,
+                end_column: 1,
+            },
+            None,
+        ),
+        inserted_content: ArtifactContent {
+            text: i.text.clone(),
+        },
+    });
     SarifFix {
         description: Message::text(&if why.is_empty() {
             format!("Verified {} fix from pyward", x.source)
@@ -314,12 +332,14 @@ fn verified_fix(f: &Finding, x: &crate::finding::FixProposal) -> SarifFix {
         }),
         artifact_changes: vec![ArtifactChange {
             artifact_location: artifact_location(&f.path),
-            replacements: vec![Replacement {
-                deleted_region: region(span, None),
-                inserted_content: ArtifactContent {
-                    text: x.replacement.clone(),
-                },
-            }],
+            replacements: imports
+                .chain(std::iter::once(Replacement {
+                    deleted_region: region(span, None),
+                    inserted_content: ArtifactContent {
+                        text: x.replacement.clone(),
+                    },
+                }))
+                .collect(),
         }],
     }
 }

@@ -935,6 +935,7 @@ fn fixes_for(rule: &RuleSpec, caps: &[(String, Cap)], src: &str) -> Vec<Edit> {
                 end_byte: n.end_byte(),
                 replacement: interpolate(&t.replacement, caps, src),
                 description: t.description.clone(),
+                imports: t.imports.clone(),
             });
         }
     }

@@ -133,6 +133,12 @@ pub fn parse_rule(path: &str, text: &str) -> Result<RuleSpec, RuleError> {
     if spec.patterns.is_empty() && spec.taint.is_none() {
         return Err(invalid("a rule needs `patterns` or `taint`".into()));
     }
+    for t in &spec.fix {
+        for i in &t.imports {
+            schema::ImportSpec::parse(i)
+                .map_err(|m| invalid(format!("fix `{}`: imports: {m}", t.capture)))?;
+        }
+    }
     if spec.doc.references.is_empty() {
         return Err(invalid(
             "doc.references must list at least the CWE page".into(),

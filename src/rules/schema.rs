@@ -172,4 +172,109 @@ pub struct FixTemplate {
     pub capture: String,
     pub replacement: String,
     pub description: String,
+    /// Import statements the replacement needs, e.g. `["import secrets"]` or
+    /// `["from OpenSSL import SSL"]` (one name each, see [`ImportSpec`]). The fixer adds each
+    /// one the file lacks, once, with the file's other top-level imports.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub imports: Vec<String>,
+}
+
+/// One import a fix template needs: `import a.b`, `import a.b as c`, `from m import x` or
+/// `from m import x as y` (a single name; no star, no relative module).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportSpec {
+    /// The statement, normalised (`import  secrets` → `import secrets`).
+    pub statement: String,
+    /// The name it binds: `a` for `import a.b`, `c` for `import a.b as c`, `x` for
+    /// `from m import x`.
+    pub binds: String,
+    /// What that name refers to: `a` for `import a.b`, `a.b` for `import a.b as c`, `m.x` for
+    /// `from m import x`. Two imports binding the same name to the same target are the same.
+    pub target: String,
+}
+
+impl ImportSpec {
+    /// Parses one import statement; the error says what is wrong with it.
+    pub fn parse(statement: &str) -> Result<ImportSpec, String> {
+        let words: Vec<&str> = statement.split_whitespace().collect();
+        let dotted_ok = |s: &str| {
+            !s.is_empty()
+                && s.split('.').all(|p| {
+                    !p.is_empty()
+                        && !p.starts_with(|c: char| c.is_ascii_digit())
+                        && p.chars().all(|c| c.is_alphanumeric() || c == '_')
+                })
+        };
+        let ident_ok = |s: &str| dotted_ok(s) && !s.contains('.');
+        let bad = || {
+            Err(format!(
+                "`{statement}` is not `import a.b [as c]` or `from m import x [as y]`"
+            ))
+        };
+        let (binds, target) = match words.as_slice() {
+            ["import", m] if dotted_ok(m) => (
+                m.split('.').next().unwrap_or(m),
+                m.split('.').next().unwrap_or(m).to_string(),
+            ),
+            ["import", m, "as", a] if dotted_ok(m) && ident_ok(a) => (*a, m.to_string()),
+            ["from", m, "import", x] if dotted_ok(m) && ident_ok(x) => (*x, format!("{m}.{x}")),
+            ["from", m, "import", x, "as", a] if dotted_ok(m) && ident_ok(x) && ident_ok(a) => {
+                (*a, format!("{m}.{x}"))
+            }
+            _ => return bad(),
+        };
+        if binds == "__future__" || target.starts_with("__future__") {
+            return bad();
+        }
+        Ok(ImportSpec {
+            statement: words.join(" "),
+            binds: binds.to_string(),
+            target,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_specs_parse_to_the_name_they_bind() {
+        let p = |s: &str| ImportSpec::parse(s).map(|i| (i.statement, i.binds, i.target));
+        let ok = |a: &str, b: &str, c: &str| Ok((a.to_string(), b.to_string(), c.to_string()));
+        assert_eq!(
+            p("import secrets"),
+            ok("import secrets", "secrets", "secrets")
+        );
+        assert_eq!(p(" import  os.path "), ok("import os.path", "os", "os"));
+        assert_eq!(
+            p("import xml.etree.ElementTree as ET"),
+            ok(
+                "import xml.etree.ElementTree as ET",
+                "ET",
+                "xml.etree.ElementTree"
+            )
+        );
+        assert_eq!(
+            p("from OpenSSL import SSL"),
+            ok("from OpenSSL import SSL", "SSL", "OpenSSL.SSL")
+        );
+        assert_eq!(
+            p("from a.b import c as d"),
+            ok("from a.b import c as d", "d", "a.b.c")
+        );
+        for bad in [
+            "",
+            "import",
+            "from m import *",
+            "from . import x",
+            "import a, b",
+            "from m import (x)",
+            "import 1a",
+            "from __future__ import annotations",
+            "import os; import sys",
+        ] {
+            assert!(ImportSpec::parse(bad).is_err(), "{bad}");
+        }
+    }
 }
