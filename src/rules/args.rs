@@ -27,7 +27,12 @@ impl CompiledArg {
             (ArgIs::Matches, Some(r)) => {
                 Some(Regex::new(r).map_err(|e| format!("invalid regex `{r}`: {e}"))?)
             }
-            (ArgIs::Matches, None) => return Err("`is = \"matches\"` needs `regex`".into()),
+            (ArgIs::NotMatches, Some(r)) => {
+                Some(Regex::new(r).map_err(|e| format!("invalid regex `{r}`: {e}"))?)
+            }
+            (ArgIs::Matches | ArgIs::NotMatches, None) => {
+                return Err("`is = \"matches\"` and `\"not-matches\"` need `regex`".into())
+            }
             _ => None,
         };
         let below = match (c.is, c.below) {
@@ -64,6 +69,10 @@ impl CompiledArg {
                     .regex
                     .as_ref()
                     .is_some_and(|r| r.is_match(text(v, src))),
+                ArgIs::NotMatches => self
+                    .regex
+                    .as_ref()
+                    .is_some_and(|r| !r.is_match(text(v, src))),
                 ArgIs::OneOf => {
                     let t = strip_ws(text(v, src));
                     self.values.iter().any(|x| *x == t)

@@ -29,7 +29,7 @@ use super::schema::{Pattern, RuleSpec};
 use super::taint::TaintEngine;
 use super::Catalog;
 use crate::error::RuleError;
-use crate::finding::{assign_fingerprints, Edit, Finding, Origin, Span, TaintStep};
+use crate::finding::{assign_fingerprints, Finding, Origin, Span, TaintStep};
 use crate::scan::{Diagnostic, DiagnosticLevel, FileScan};
 use crate::suppress::CommentIndex;
 
@@ -55,6 +55,8 @@ pub struct Engine {
     gates: Gates,
     taint: TaintEngine,
     kinds: KindIds,
+    /// Compiled fix templates, per rule.
+    fixes: Vec<Vec<super::fix::CompiledFix>>,
 }
 
 /// Node kind ids the walk dispatches on (integer compares instead of string compares).
@@ -142,11 +144,13 @@ impl Engine {
         let mut ungated_parts: Vec<(u32, String)> = Vec::new();
         let mut gated = Vec::new();
         let mut gate_lits = Vec::new();
+        let mut fixes = Vec::new();
         for (ri, rule) in catalog.rules().iter().enumerate() {
             let invalid = |message: String| RuleError::Invalid {
                 file: rule_file(rule),
                 message,
             };
+            fixes.push(super::fix::compile(rule).map_err(invalid)?);
             let mut per_pattern = Vec::new();
             for (pi, pat) in rule.patterns.iter().enumerate() {
                 let mut compiled = Vec::new();
@@ -212,6 +216,7 @@ impl Engine {
             gates,
             taint,
             kinds,
+            fixes,
         })
     }
 
@@ -474,7 +479,7 @@ impl Engine {
                     fingerprint: String::new(),
                     origin: Origin::Static,
                     suppressed: None,
-                    fixes: fixes_for(rule, &r.captures, src),
+                    fixes: super::fix::edits(&self.fixes[r.rule as usize], &r.captures, src),
                     verdict: None,
                     explanation: None,
                     fix: None,
@@ -898,46 +903,6 @@ fn one_line(s: &str) -> String {
     let mut out: String = first.chars().take(MAX_PLACEHOLDER_CHARS).collect();
     if multi || first.chars().count() > MAX_PLACEHOLDER_CHARS {
         out.push('…');
-    }
-    out
-}
-
-/// Applies the rule's fix templates to a match.
-fn fixes_for(rule: &RuleSpec, caps: &[(String, Cap)], src: &str) -> Vec<Edit> {
-    let mut out = Vec::new();
-    for t in &rule.fix {
-        let node = if let Some(kw) = t.capture.strip_prefix("arg:") {
-            // The value of keyword argument `kw` of the captured call.
-            caps.iter()
-                .find(|(n, _)| n == "call")
-                .and_then(|(_, c)| match c {
-                    Cap::Node(call) => Some(*call),
-                    Cap::Text(_) => None,
-                })
-                .and_then(
-                    |call| match CallArgs::of_call(call, src).find(Some(kw), None) {
-                        super::args::ArgLookup::Found(v) => Some(v),
-                        _ => None,
-                    },
-                )
-        } else {
-            caps.iter()
-                .find(|(n, _)| *n == t.capture)
-                .and_then(|(_, c)| match c {
-                    Cap::Node(n) => Some(*n),
-                    Cap::Text(_) => None,
-                })
-        };
-        if let Some(n) = node {
-            out.push(Edit {
-                span: span_of(n, src),
-                start_byte: n.start_byte(),
-                end_byte: n.end_byte(),
-                replacement: interpolate(&t.replacement, caps, src),
-                description: t.description.clone(),
-                imports: t.imports.clone(),
-            });
-        }
     }
     out
 }

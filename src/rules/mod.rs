@@ -2,6 +2,7 @@
 
 pub mod args;
 pub mod engine;
+pub mod fix;
 pub mod query_gate;
 pub mod resolve;
 pub mod schema;
@@ -133,6 +134,7 @@ pub fn parse_rule(path: &str, text: &str) -> Result<RuleSpec, RuleError> {
     if spec.patterns.is_empty() && spec.taint.is_none() {
         return Err(invalid("a rule needs `patterns` or `taint`".into()));
     }
+    fix::compile(&spec).map_err(invalid)?;
     for t in &spec.fix {
         for i in &t.imports {
             schema::ImportSpec::parse(i)

@@ -131,6 +131,8 @@ pub enum ArgIs {
     OneOf,
     /// Absent, or a falsy literal (`httponly` missing or `False`).
     AbsentOrFalse,
+    /// Passed, and its source text does not match `regex` (e.g. a command with no `quote(`).
+    NotMatches,
 }
 
 /// Source → sink data flow inside one function (or module top level).
@@ -163,9 +165,25 @@ pub struct TaintSink {
     pub args: Vec<ArgCondition>,
 }
 
-/// A deterministic rewrite: replace the text of capture `capture` with `replacement`.
-/// For call patterns, `capture = "callee"` rewrites the function name, and
-/// `capture = "arg:NAME"` rewrites the value of keyword argument NAME.
+/// One part of a deterministic rewrite: an edit of the text that `capture` names, its text
+/// becoming `replacement`. A rule's parts that apply to a match form one fix, applied together.
+///
+/// `capture` is a capture of the match (`callee`, `call`, a query's `@name`, a taint sink's
+/// `arg`...) or one of these forms on the matched call's arguments (the `call` capture, or
+/// `match` when that is a call), where SPEC is `NAME`, `N` (0-based position) or `NAME@N`:
+///
+/// * `arg:SPEC`: the argument's value (no edit when the argument is absent);
+/// * `set-arg:NAME[@N]`: the value, or `NAME=<replacement>` appended when absent;
+/// * `add-arg:NAME`: `NAME=<replacement>` appended when absent (never replaces a value);
+/// * `drop-arg:SPEC`: the argument removed with its comma (`replacement` must be empty);
+/// * `before:CAP` / `after:CAP`: an insertion at the start or end of capture CAP.
+///
+/// `replacement` is text with placeholders: `{CAP}` (a capture's text, or `arg:SPEC`),
+/// `{CAP|FILTER}` or `{CAP|FILTER:PARAM}` (a transformation of it, see
+/// [`crate::rules::fix::filters`]), `{indent}` (the indentation of the edited line), `{{` and
+/// `}}`. An unknown capture, placeholder or filter is an error naming the rule file. When a
+/// filter cannot transform what it is given (a command that needs a shell, SQL whose values
+/// cannot all become parameters...), the rule offers no fix for that match.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FixTemplate {
@@ -177,6 +195,32 @@ pub struct FixTemplate {
     /// one the file lacks, once, with the file's other top-level imports.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub imports: Vec<String>,
+    /// Conditions this part applies under (all must hold); a part whose conditions fail, or
+    /// whose capture is absent from the match, is left out.
+    #[serde(default, skip_serializing_if = "FixWhen::is_empty")]
+    pub when: FixWhen,
+}
+
+/// Conditions on a match for one part of a fix.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FixWhen {
+    /// Capture name → regex its text must match (searched, not anchored); the capture must be
+    /// present.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub matches: std::collections::BTreeMap<String, String>,
+    /// Conditions on the matched call's arguments, as in a call pattern.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<ArgCondition>,
+    /// The matched call is a statement of its own (its value is not used).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub statement: bool,
+}
+
+impl FixWhen {
+    pub fn is_empty(&self) -> bool {
+        self.matches.is_empty() && self.args.is_empty() && !self.statement
+    }
 }
 
 /// One import a fix template needs: `import a.b`, `import a.b as c`, `from m import x` or

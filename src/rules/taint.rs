@@ -1337,6 +1337,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     captures: vec![
                         ("callee".into(), Cap::Node(f)),
                         ("call".into(), Cap::Node(call)),
+                        ("arg".into(), Cap::Node(arg)),
                         ("source".into(), Cap::Text(source_text.to_string())),
                     ],
                     taint_path: render_path(&t.path, src),

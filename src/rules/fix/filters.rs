@@ -1,0 +1,374 @@
+//! The filters of fix templates: `{CAP|FILTER}` or `{CAP|FILTER:PARAM}` in a replacement.
+//! Each turns the captured code into new code, or gives up (`None`), and then the rule offers
+//! no fix for that match: a filter never guesses.
+//!
+//! | filter | what it makes of the capture |
+//! |---|---|
+//! | `argv` | a shell command string → a list of arguments: `f"tar czf {name}.tgz /srv"` → `["tar", "czf", f"{name}.tgz", "/srv"]`. Gives up on anything a shell would interpret (quotes, `$`, globs, pipes, redirections, `;`...), on values already quoted for a shell, and on `VAR=value` prefixes. |
+//! | `shell-quote` | every interpolated value quoted for the shell: `"du -sh " + d` → `"du -sh " + shlex.quote(d)` (needs `import shlex`). Gives up when the literal text holds quotes or backslashes (a value inside quotes). |
+//! | `escape-fields:F` | every interpolated value passed through `F`: `f"<h1>{q}</h1>"` → `f"<h1>{F(str(q))}</h1>"`. |
+//! | `format-template` / `format-args` | the `str.format` template and its arguments: `"<b>" + n + "</b>"` → `"<b>{}</b>"` and `n`. |
+//! | `sql-params:STYLE` | SQL built from values → `"SQL", (params,)` ([`super::sql`]). |
+//! | `name` | the last name of a dotted name: `hashes.MD5` → `MD5`. |
+//! | `env-name` | an environment variable name: `self.db_password`, `"DB_PASSWORD"` → `DB_PASSWORD`. |
+//! | `https` | a string literal starting `http://` → `https://`. |
+//! | `bits-set:M` / `bits-clear:M` | an integer literal with the bits of `M` set or cleared, in octal: `0o777` → `0o775`. |
+//! | `assert-raise` | `assert c, m` → `if not c:` + `raise AssertionError(m)` (kept under `python -O`). |
+
+use tree_sitter::Node;
+
+use super::strings::{self, literal, value_expr, Conv, Part, Value};
+use crate::rules::args::unparen;
+use crate::rules::resolve::text;
+
+/// A filter, parsed from its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filter {
+    Argv,
+    ShellQuote,
+    EscapeFields,
+    FormatTemplate,
+    FormatArgs,
+    SqlParams,
+    Name,
+    EnvName,
+    Https,
+    BitsSet,
+    BitsClear,
+    AssertRaise,
+}
+
+impl Filter {
+    /// Parses `NAME` or `NAME:PARAM`; the error says what is wrong.
+    pub fn parse(spec: &str) -> Result<(Filter, Option<String>), String> {
+        let (name, param) = match spec.split_once(':') {
+            Some((n, p)) => (n, Some(p.to_string())),
+            None => (spec, None),
+        };
+        let f = match name {
+            "argv" => Filter::Argv,
+            "shell-quote" => Filter::ShellQuote,
+            "escape-fields" => Filter::EscapeFields,
+            "format-template" => Filter::FormatTemplate,
+            "format-args" => Filter::FormatArgs,
+            "sql-params" => Filter::SqlParams,
+            "name" => Filter::Name,
+            "env-name" => Filter::EnvName,
+            "https" => Filter::Https,
+            "bits-set" => Filter::BitsSet,
+            "bits-clear" => Filter::BitsClear,
+            "assert-raise" => Filter::AssertRaise,
+            _ => return Err(format!("unknown filter `{name}`")),
+        };
+        let needs = match f {
+            Filter::EscapeFields | Filter::SqlParams | Filter::BitsSet | Filter::BitsClear => true,
+            _ => false,
+        };
+        match (&param, needs) {
+            (None, true) => {
+                return Err(format!("filter `{name}` needs a parameter (`{name}:...`)"))
+            }
+            (Some(_), false) => return Err(format!("filter `{name}` takes no parameter")),
+            _ => {}
+        }
+        if let Some(p) = &param {
+            let ok = match f {
+                Filter::EscapeFields => is_dotted(p),
+                Filter::SqlParams => matches!(p.as_str(), "qmark" | "format" | "auto"),
+                _ => int_literal(p).is_some(),
+            };
+            if !ok {
+                return Err(format!("filter `{name}`: invalid parameter `{p}`"));
+            }
+        }
+        Ok((f, param))
+    }
+
+    /// Applies the filter to a node.
+    pub fn apply(self, node: Node, src: &str, param: Option<&str>) -> Option<String> {
+        match self {
+            Filter::Argv => argv(node, src),
+            Filter::ShellQuote => shell_quote(node, src),
+            Filter::EscapeFields => escape_fields(node, src, param?),
+            Filter::FormatTemplate => format_template(node, src),
+            Filter::FormatArgs => format_args(node, src),
+            Filter::SqlParams => super::sql::sql_params(node, src, param?),
+            Filter::AssertRaise => assert_raise(node, src),
+            Filter::BitsSet | Filter::BitsClear => {
+                let v = int_literal(text(unparen(node), src))?;
+                let m = int_literal(param?)?;
+                let n = if self == Filter::BitsSet {
+                    v | m
+                } else {
+                    v & !m
+                };
+                Some(format!("0o{n:03o}"))
+            }
+            _ => self.apply_text(text(node, src)),
+        }
+    }
+
+    /// Applies a filter that needs only text (the others give up).
+    pub fn apply_text(self, t: &str) -> Option<String> {
+        match self {
+            Filter::Name => {
+                let n = t.rsplit('.').next()?.trim();
+                is_dotted(n).then(|| n.to_string())
+            }
+            Filter::EnvName => env_name(t),
+            Filter::Https => {
+                let lead = t.find(['"', '\''])?;
+                let prefix = &t[..lead];
+                if !prefix.chars().all(|c| "rRuUfF".contains(c)) {
+                    return None;
+                }
+                let q = t[lead..].chars().take_while(|c| *c == '"' || *c == '\'');
+                let body = lead + q.count();
+                t[body..]
+                    .starts_with("http://")
+                    .then(|| format!("{}https://{}", &t[..body], &t[body + 7..]))
+            }
+            _ => None,
+        }
+    }
+}
+
+fn is_dotted(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('.').all(|p| {
+            p.chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic() || c == '_')
+                && p.chars().all(|c| c.is_alphanumeric() || c == '_')
+        })
+}
+
+/// An integer literal's value: decimal, `0o`, `0x`, `0b`, with `_` separators.
+fn int_literal(t: &str) -> Option<u64> {
+    let t = t.trim().replace('_', "");
+    let lower = t.to_ascii_lowercase();
+    let (digits, radix) = match lower.get(..2) {
+        Some("0o") => (&lower[2..], 8),
+        Some("0x") => (&lower[2..], 16),
+        Some("0b") => (&lower[2..], 2),
+        _ => (lower.as_str(), 10),
+    };
+    if radix == 10 && digits.len() > 1 && digits.starts_with('0') {
+        return None;
+    }
+    u64::from_str_radix(digits, radix).ok()
+}
+
+/// `self.db_password` / `"db-password"` → `DB_PASSWORD`.
+fn env_name(t: &str) -> Option<String> {
+    let t = t.trim();
+    let t = t.trim_start_matches(|c: char| "rRuU".contains(c));
+    let t = t.trim_matches(|c| c == '"' || c == '\'');
+    let last = t.rsplit('.').next()?;
+    let mut out = String::new();
+    for c in last.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_uppercase());
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    let out = out.trim_matches('_').to_string();
+    out.starts_with(|c: char| c.is_ascii_alphabetic())
+        .then_some(out)
+}
+
+/// Characters a shell would interpret in the literal text of a command.
+const SHELL_SPECIAL: &str = "|&;<>()$`\\\"'*?[]#~{}\n\r";
+
+fn argv(node: Node, src: &str) -> Option<String> {
+    let p = strings::pieces(node, src)?;
+    if p.values().any(|v| text(v.node, src).contains("quote(")) {
+        return None;
+    }
+    let mut tokens: Vec<Vec<Part>> = Vec::new();
+    let mut cur: Vec<Part> = Vec::new();
+    for part in p.parts.iter().cloned() {
+        match part {
+            Part::Lit(s) => {
+                for c in s.chars() {
+                    if c == ' ' || c == '\t' {
+                        if !cur.is_empty() {
+                            tokens.push(std::mem::take(&mut cur));
+                        }
+                    } else if SHELL_SPECIAL.contains(c) || c.is_control() {
+                        return None;
+                    } else if let Some(Part::Lit(l)) = cur.last_mut() {
+                        l.push(c);
+                    } else {
+                        cur.push(Part::Lit(c.to_string()));
+                    }
+                }
+            }
+            v @ Part::Value(_) => cur.push(v),
+        }
+    }
+    if !cur.is_empty() {
+        tokens.push(cur);
+    }
+    // `VAR=value cmd` sets an environment variable for the command: not an argument.
+    let first_is_assignment = tokens
+        .first()
+        .and_then(|t| t.first())
+        .is_some_and(|p| matches!(p, Part::Lit(s) if s.contains('=')));
+    if tokens.is_empty() || first_is_assignment {
+        return None;
+    }
+    let mut out = Vec::with_capacity(tokens.len());
+    for t in &tokens {
+        out.push(match t.as_slice() {
+            [Part::Value(v)] => value_expr(v, src),
+            [Part::Lit(s)] => literal(s, p.quote),
+            parts => strings::fstring(parts, src, p.quote)?,
+        });
+    }
+    Some(format!("[{}]", out.join(", ")))
+}
+
+/// Rewrites each interpolated value of the capture in place with `wrap` (given the value's
+/// expression text and whether it must first be made a `str`).
+fn wrap_values(node: Node, src: &str, wrap: impl Fn(&str, bool) -> String) -> Option<String> {
+    let p = strings::pieces(node, src)?;
+    let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    for v in p.values() {
+        let to_str = match v.conv {
+            Conv::Concat => false,
+            Conv::Str => true,
+            Conv::Repr | Conv::Other(_) => return None,
+        };
+        let (s, e) = (v.node.start_byte(), v.node.end_byte());
+        if edits.iter().any(|(a, _, _)| *a == s) {
+            continue;
+        }
+        edits.push((s, e, wrap(text(v.node, src), to_str)));
+    }
+    if edits.is_empty() {
+        return None;
+    }
+    edits.sort_by_key(|(s, _, _)| std::cmp::Reverse(*s));
+    let base = node.start_byte();
+    let mut out = text(node, src).to_string();
+    for (s, e, new) in edits {
+        if s < base || e > node.end_byte() {
+            return None;
+        }
+        out.replace_range(s - base..e - base, &new);
+    }
+    Some(out)
+}
+
+fn shell_quote(node: Node, src: &str) -> Option<String> {
+    let p = strings::pieces(node, src)?;
+    if p.literal_text().contains(['\'', '"', '\\', '`'])
+        || p.values().any(|v| text(v.node, src).contains("quote("))
+    {
+        return None;
+    }
+    wrap_values(node, src, |x, to_str| {
+        if to_str {
+            format!("shlex.quote(str({x}))")
+        } else {
+            format!("shlex.quote({x})")
+        }
+    })
+}
+
+fn escape_fields(node: Node, src: &str, func: &str) -> Option<String> {
+    wrap_values(node, src, |x, to_str| {
+        if to_str {
+            format!("{func}(str({x}))")
+        } else {
+            format!("{func}({x})")
+        }
+    })
+}
+
+fn format_template(node: Node, src: &str) -> Option<String> {
+    let p = strings::pieces(node, src)?;
+    p.values().next()?;
+    let mut t = String::new();
+    for part in &p.parts {
+        match part {
+            Part::Lit(s) => t.push_str(&s.replace('{', "{{").replace('}', "}}")),
+            Part::Value(v) => {
+                t.push('{');
+                match &v.conv {
+                    Conv::Str | Conv::Concat => {}
+                    Conv::Repr => t.push_str("!r"),
+                    Conv::Other(s) => t.push_str(s),
+                }
+                t.push('}');
+            }
+        }
+    }
+    Some(literal(&t, p.quote))
+}
+
+fn format_args(node: Node, src: &str) -> Option<String> {
+    let p = strings::pieces(node, src)?;
+    let args: Vec<String> = p.values().map(|v| arg_expr(v, src)).collect();
+    (!args.is_empty()).then(|| args.join(", "))
+}
+
+/// A value's expression as a call argument (a bare tuple gets parentheses).
+fn arg_expr(v: &Value, src: &str) -> String {
+    let t = text(v.node, src);
+    if matches!(v.node.kind(), "expression_list" | "yield") {
+        format!("({t})")
+    } else {
+        t.to_string()
+    }
+}
+
+/// The indentation of the line holding byte `at`.
+pub fn indent_at(src: &str, at: usize) -> &str {
+    let line_start = src[..at.min(src.len())].rfind('\n').map_or(0, |i| i + 1);
+    let rest = &src[line_start..];
+    let n = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    &rest[..n]
+}
+
+fn assert_raise(node: Node, src: &str) -> Option<String> {
+    if node.kind() != "assert_statement" {
+        return None;
+    }
+    let mut c = node.walk();
+    let exprs: Vec<Node> = node
+        .named_children(&mut c)
+        .filter(|n| n.kind() != "comment")
+        .collect();
+    let (cond, msg) = match exprs.as_slice() {
+        [c] => (*c, None),
+        [c, m] => (*c, Some(*m)),
+        _ => return None,
+    };
+    let ct = text(cond, src);
+    let simple = matches!(
+        cond.kind(),
+        "identifier" | "attribute" | "call" | "subscript" | "parenthesized_expression"
+    );
+    let cond_text = if simple {
+        ct.to_string()
+    } else {
+        format!("({ct})")
+    };
+    let indent = indent_at(src, node.start_byte());
+    // One indentation step: this block's indentation minus its parent statement's.
+    let parent_indent = node
+        .parent()
+        .and_then(|b| b.parent())
+        .map_or("", |s| indent_at(src, s.start_byte()));
+    let step = match indent.strip_prefix(parent_indent) {
+        Some(s) if !s.is_empty() => s,
+        _ => "    ",
+    };
+    let msg = msg.map_or(String::new(), |m| text(m, src).to_string());
+    Some(format!(
+        "if not {cond_text}:\n{indent}{step}raise AssertionError({msg})"
+    ))
+}

@@ -1,0 +1,308 @@
+//! The `sql-params:STYLE` filter: SQL text built from values, passed as the only argument of
+//! a call (`cur.execute(f"... WHERE name = '{name}'")`), becomes a parameterized query and its
+//! parameters: `"... WHERE name = ?", (name,)`.
+//!
+//! A value becomes a parameter when it stands where SQL expects a value:
+//!
+//! * inside a single-quoted SQL string: the whole string becomes one placeholder (`'%{t}%'` →
+//!   `?` with parameter `f"%{t}%"`);
+//! * unquoted, right after a comparison (`=`, `<`, `>`, `<=`, `>=`, `<>`, `!=`), `LIKE`,
+//!   `ILIKE`, `LIMIT` or `OFFSET`, or inside the parentheses of `VALUES (...)`.
+//!
+//! Anything else (a table or column name, `IN ({ids})`, a value glued to other text, a value
+//! inside a double-quoted identifier) cannot be a parameter: the filter gives up.
+//!
+//! STYLE is the driver's placeholder: `qmark` (`?`, sqlite3), `format` (`%s`: psycopg, PyMySQL,
+//! MySQLdb, mysql.connector, Django), or `auto`: `format` for Django's `raw`/`RawSQL`, else
+//! from the file's imports (one family only, or the filter gives up). In `format` style every
+//! literal `%` is doubled.
+
+use tree_sitter::Node;
+
+use super::strings::{self, literal, Conv, Part, Pieces, Value};
+use crate::rules::resolve::text;
+
+/// Drivers whose placeholder is `?`.
+const QMARK: &[&str] = &["sqlite3", "aiosqlite", "pysqlite2"];
+/// Drivers whose placeholder is `%s`.
+const FORMAT: &[&str] = &[
+    "psycopg2", "psycopg", "pymysql", "MySQLdb", "mysql", "pg8000", "django", "aiomysql", "aiopg",
+];
+
+pub fn sql_params(node: Node, src: &str, style: &str) -> Option<String> {
+    // The parameters go into a second argument: the SQL must be the call's only argument.
+    let list = node.parent().filter(|l| l.kind() == "argument_list")?;
+    let mut c = list.walk();
+    let args = list
+        .named_children(&mut c)
+        .filter(|n| n.kind() != "comment")
+        .count();
+    if args != 1 {
+        return None;
+    }
+    let call = list.parent()?;
+    let callee = text(call.child_by_field_name("function")?, src);
+    let method = callee.rsplit('.').next().unwrap_or(callee);
+    let placeholder = match style {
+        "qmark" => "?",
+        "format" => "%s",
+        _ if matches!(method, "raw" | "RawSQL") => "%s",
+        _ => match detect(call, src)? {
+            true => "?",
+            false => "%s",
+        },
+    };
+    let p = strings::pieces(node, src)?;
+    build(&p, src, placeholder)
+}
+
+/// `Some(true)` for a qmark driver, `Some(false)` for a format one, from the file's imports.
+fn detect(node: Node, src: &str) -> Option<bool> {
+    let mut root = node;
+    while let Some(p) = root.parent() {
+        root = p;
+    }
+    let (mut qmark, mut format) = (false, false);
+    let mut cursor = root.walk();
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        match n.kind() {
+            "import_statement" | "import_from_statement" => {
+                let mut c = n.walk();
+                for m in n.named_children(&mut c) {
+                    let m = if m.kind() == "aliased_import" {
+                        m.child_by_field_name("name").unwrap_or(m)
+                    } else {
+                        m
+                    };
+                    if m.kind() != "dotted_name" {
+                        continue;
+                    }
+                    let top = text(m, src).split('.').next().unwrap_or("");
+                    qmark |= QMARK.contains(&top);
+                    format |= FORMAT.contains(&top);
+                }
+            }
+            _ => {
+                stack.extend(n.named_children(&mut cursor));
+            }
+        }
+    }
+    match (qmark, format) {
+        (true, false) => Some(true),
+        (false, true) => Some(false),
+        _ => None,
+    }
+}
+
+/// One character of the SQL text, or a value.
+#[derive(Clone)]
+enum Item<'a, 't> {
+    Char(char),
+    Val(&'a Value<'t>),
+}
+
+fn build(p: &Pieces, src: &str, placeholder: &str) -> Option<String> {
+    let items: Vec<Item> = p
+        .parts
+        .iter()
+        .flat_map(|part| match part {
+            Part::Lit(s) => s.chars().map(Item::Char).collect::<Vec<_>>(),
+            Part::Value(v) => vec![Item::Val(v)],
+        })
+        .collect();
+    if !items.iter().any(|i| matches!(i, Item::Val(_))) {
+        return None;
+    }
+    let percent = placeholder == "%s";
+    let mut sql = String::new();
+    let mut params: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < items.len() {
+        match &items[i] {
+            Item::Char('\'') => {
+                // A SQL string: up to the closing quote (`''` is a quote inside it).
+                let mut content: Vec<Part> = Vec::new();
+                let mut raw = String::from("'");
+                let mut j = i + 1;
+                let mut has_value = false;
+                loop {
+                    match items.get(j)? {
+                        Item::Char('\'') if matches!(items.get(j + 1), Some(Item::Char('\''))) => {
+                            push_char(&mut content, '\'');
+                            raw.push_str("''");
+                            j += 2;
+                        }
+                        Item::Char('\'') => break,
+                        Item::Char(c) => {
+                            push_char(&mut content, *c);
+                            raw.push(*c);
+                            j += 1;
+                        }
+                        Item::Val(v) => {
+                            has_value = true;
+                            content.push(Part::Value((*v).clone()));
+                            j += 1;
+                        }
+                    }
+                }
+                raw.push('\'');
+                if has_value {
+                    sql.push_str(placeholder);
+                    params.push(match content.as_slice() {
+                        [Part::Value(v)] => param(v, src),
+                        parts => strings::fstring(parts, src, p.quote)?,
+                    });
+                } else if percent {
+                    sql.push_str(&raw.replace('%', "%%"));
+                } else {
+                    sql.push_str(&raw);
+                }
+                i = j + 1;
+            }
+            Item::Char('"') => {
+                // A quoted identifier: values there are names, not parameters.
+                let mut j = i + 1;
+                sql.push('"');
+                loop {
+                    match items.get(j)? {
+                        Item::Char('"') => break,
+                        Item::Char(c) => sql.push(*c),
+                        Item::Val(_) => return None,
+                    }
+                    j += 1;
+                }
+                sql.push('"');
+                i = j + 1;
+            }
+            Item::Char(c) => {
+                if *c == '?' && !percent {
+                    return None;
+                }
+                if *c == '%' && percent {
+                    sql.push('%');
+                }
+                sql.push(*c);
+                i += 1;
+            }
+            Item::Val(v) => {
+                let glued_after = matches!(items.get(i + 1), Some(Item::Char(c)) if c.is_alphanumeric() || "_.'\"".contains(*c));
+                if !value_position(&sql) || glued_after {
+                    return None;
+                }
+                sql.push_str(placeholder);
+                params.push(param(v, src));
+                i += 1;
+            }
+        }
+    }
+    let sql_lit = if p.triple && sql.contains('\n') {
+        triple(&sql, p.quote)
+    } else {
+        literal(&sql, p.quote)
+    };
+    let params = if params.len() == 1 {
+        format!("({},)", params[0])
+    } else {
+        format!("({})", params.join(", "))
+    };
+    Some(format!("{sql_lit}, {params}"))
+}
+
+fn push_char(parts: &mut Vec<Part>, c: char) {
+    if let Some(Part::Lit(s)) = parts.last_mut() {
+        s.push(c);
+    } else {
+        parts.push(Part::Lit(c.to_string()));
+    }
+}
+
+/// Whether SQL expects a value right after `sql`.
+fn value_position(sql: &str) -> bool {
+    let before = sql.trim_end();
+    if before.len() == sql.len() && before.ends_with(|c: char| c.is_alphanumeric() || c == '_') {
+        // Glued to a word: `tbl_{x}`.
+        return false;
+    }
+    let Some(last) = before.chars().last() else {
+        return false;
+    };
+    if "=<>".contains(last) {
+        return true;
+    }
+    let word = |s: &str| -> String {
+        s.chars()
+            .rev()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect::<String>()
+            .to_ascii_uppercase()
+    };
+    if matches!(word(before).as_str(), "LIKE" | "ILIKE" | "LIMIT" | "OFFSET") {
+        return true;
+    }
+    if last == '(' || last == ',' {
+        return in_values_tuple(before);
+    }
+    false
+}
+
+/// Whether `before` ends inside the parentheses of `VALUES (`, after only values,
+/// placeholders and commas.
+fn in_values_tuple(before: &str) -> bool {
+    let Some(open) = before.rfind('(') else {
+        return false;
+    };
+    let mut inside = String::new();
+    let mut quoted = false;
+    for c in before[open + 1..].chars() {
+        if c == '\'' {
+            quoted = !quoted;
+        } else if !quoted {
+            inside.push(c);
+        }
+    }
+    let inside = inside.replace("%s", "").replace('?', "");
+    let only_values = inside
+        .chars()
+        .all(|c| c.is_ascii_digit() || c.is_whitespace() || ",.-".contains(c));
+    let head = before[..open].trim_end();
+    let word_start = head
+        .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .map_or(0, |i| i + 1);
+    only_values && head[word_start..].eq_ignore_ascii_case("values")
+}
+
+/// The parameter for a value.
+fn param(v: &Value, src: &str) -> String {
+    let x = text(v.node, src);
+    match &v.conv {
+        Conv::Str | Conv::Concat => x.to_string(),
+        Conv::Other(s) if s == ":d" || s == ":i" => format!("int({x})"),
+        _ => strings::value_expr(v, src),
+    }
+}
+
+/// A triple-quoted literal keeping the SQL's line breaks.
+fn triple(s: &str, q: char) -> String {
+    let mut out = String::new();
+    for _ in 0..3 {
+        out.push(q);
+    }
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            c if c == q => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    for _ in 0..3 {
+        out.push(q);
+    }
+    out
+}
