@@ -324,6 +324,8 @@ impl Engine {
                         captures: vec![
                             ("callee".into(), Cap::Node(func)),
                             ("call".into(), Cap::Node(call)),
+                            // The callee's resolved name, for fix conditions.
+                            ("qualname".into(), Cap::Text(qual.unwrap_or("").to_string())),
                         ],
                         taint_path: Vec::new(),
                     });

@@ -168,8 +168,8 @@ pub struct TaintSink {
 /// One part of a deterministic rewrite: an edit of the text that `capture` names, its text
 /// becoming `replacement`. A rule's parts that apply to a match form one fix, applied together.
 ///
-/// `capture` is a capture of the match (`callee`, `call`, a query's `@name`, a taint sink's
-/// `arg`...) or one of these forms on the matched call's arguments (the `call` capture, or
+/// `capture` is a capture of the match (`callee`, `call` and the callee's resolved `qualname`
+/// for call patterns, a query's `@name`, a taint sink's `callee`, `call` and `arg`...) or one of these forms on the matched call's arguments (the `call` capture, or
 /// `match` when that is a call), where SPEC is `NAME`, `N` (0-based position) or `NAME@N`:
 ///
 /// * `arg:SPEC`: the argument's value (no edit when the argument is absent);

@@ -102,7 +102,7 @@ enum Piece {
 pub struct CompiledFix {
     target: Target,
     pieces: Vec<Piece>,
-    when_matches: Vec<(String, Regex)>,
+    when_matches: Vec<(Source, Regex)>,
     when_args: Vec<CompiledArg>,
     when_statement: bool,
     description: String,
@@ -117,7 +117,7 @@ fn available_captures(rule: &RuleSpec) -> BTreeSet<String> {
     };
     for p in &rule.patterns {
         match p {
-            Pattern::Call { .. } => ["callee", "call"].iter().for_each(|s| add(s)),
+            Pattern::Call { .. } => ["callee", "call", "qualname"].iter().for_each(|s| add(s)),
             Pattern::Import { .. } => add("module"),
             Pattern::Query { query } => {
                 let b = query.as_bytes();
@@ -205,9 +205,15 @@ fn compile_one(t: &FixTemplate, caps: &BTreeSet<String>) -> Result<CompiledFix, 
     let pieces = parse_replacement(&t.replacement, caps)?;
     let mut when_matches = Vec::new();
     for (cap, re) in &t.when.matches {
-        known(caps, cap)?;
+        let source = match cap.strip_prefix("arg:") {
+            Some(a) => Source::Arg(ArgSpec::parse(a)?),
+            None => {
+                known(caps, cap)?;
+                Source::Capture(cap.clone())
+            }
+        };
         let r = Regex::new(re).map_err(|e| format!("when.matches.{cap}: invalid regex: {e}"))?;
-        when_matches.push((cap.clone(), r));
+        when_matches.push((source, r));
     }
     let when_args = t
         .when
@@ -302,6 +308,30 @@ pub(crate) fn edits(fixes: &[CompiledFix], caps: &[(String, Cap)], src: &str) ->
     let mut out = Vec::new();
     for f in fixes {
         match f.render(caps, src) {
+            // Parts that reach the same argument two ways make the same edit once.
+            Outcome::Edit(e)
+                if out.iter().any(|o: &Edit| {
+                    (o.start_byte, o.end_byte, &o.replacement)
+                        == (e.start_byte, e.end_byte, &e.replacement)
+                }) => {}
+            // Insertions at one place are one edit, in the parts' order.
+            Outcome::Edit(e) if e.start_byte == e.end_byte => {
+                match out
+                    .iter_mut()
+                    .find(|o| o.start_byte == e.start_byte && o.end_byte == e.end_byte)
+                {
+                    Some(o) => {
+                        o.replacement.push_str(&e.replacement);
+                        o.description = format!("{}; {}", o.description, e.description);
+                        for i in e.imports {
+                            if !o.imports.contains(&i) {
+                                o.imports.push(i);
+                            }
+                        }
+                    }
+                    None => out.push(e),
+                }
+            }
             Outcome::Edit(e) => out.push(e),
             Outcome::Skip => {}
             Outcome::Fail => return Vec::new(),
@@ -328,17 +358,23 @@ fn matched_call<'t>(caps: &[(String, Cap<'t>)]) -> Option<Node<'t>> {
 
 impl CompiledFix {
     fn render(&self, caps: &[(String, Cap)], src: &str) -> Outcome {
-        for (name, re) in &self.when_matches {
-            let t = match cap(caps, name) {
-                Some(Cap::Node(n)) => text(*n, src),
-                Some(Cap::Text(t)) => t.as_str(),
-                None => return Outcome::Skip,
+        let call = matched_call(caps);
+        for (source, re) in &self.when_matches {
+            let t = match source {
+                Source::Capture(name) => match cap(caps, name) {
+                    Some(Cap::Node(n)) => text(*n, src),
+                    Some(Cap::Text(t)) => t.as_str(),
+                    None => return Outcome::Skip,
+                },
+                Source::Arg(spec) => match call.map(|c| spec.find(c, src)) {
+                    Some(ArgLookup::Found(v)) => text(v, src),
+                    _ => return Outcome::Skip,
+                },
             };
             if !re.is_match(t) {
                 return Outcome::Skip;
             }
         }
-        let call = matched_call(caps);
         if !self.when_args.is_empty() || self.when_statement {
             let Some(call) = call else {
                 return Outcome::Skip;
