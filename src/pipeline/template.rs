@@ -4,8 +4,10 @@
 //! An import is added only when the replacement's name does not already refer to it: the
 //! name is resolved at each edit through the file's scopes ([`super::names`]). If it already
 //! means the same import (`import hashlib`, `import hashlib.foo`, `import a.b as c` for
-//! `import a.b as c`...), nothing is added; if it means something else (a parameter, a
-//! variable, another import), the template does not apply ([`TemplateError::Conflict`]).
+//! `import a.b as c`...), nothing is added; a plain `import a.b` is also added next to another
+//! `import a.c` (both bind the package `a`, and only the new one loads `a.b`); if the name
+//! means something else (a parameter, a variable, another import), the template does not apply
+//! ([`TemplateError::Conflict`]).
 //!
 //! A new import goes after the last statement of the file's first block of top-level imports;
 //! with no such block, after the module docstring and `from __future__` imports (or leading
@@ -271,17 +273,29 @@ fn add_import(
     for &at in uses {
         match analysis.resolve_at(&spec.binds, at) {
             Resolution::Scope(s) => {
-                let same = analysis.scopes[s]
+                let kinds = analysis.scopes[s]
                     .names
                     .get(&spec.binds)
-                    .is_some_and(|kinds| {
-                        kinds.iter().any(|k| {
-                            matches!(k, BindingKind::Import { target } if *target == spec.target)
-                        })
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]);
+                let same = kinds.iter().any(
+                    |k| matches!(k, BindingKind::Import { target } if spec.covered_by(target)),
+                );
+                // `import a.b` next to `import a.c`: both bind `a` to the package, and the
+                // new one also loads `a.b`.
+                let same_package = spec.is_plain()
+                    && !kinds.is_empty()
+                    && kinds.iter().all(|k| {
+                        matches!(k, BindingKind::Import { target }
+                            if target.split('.').next() == Some(spec.binds.as_str()))
                     });
-                if !same {
+                if same {
+                    continue;
+                }
+                if !same_package {
                     return Err(conflict());
                 }
+                missing = true;
             }
             Resolution::Unresolved => missing = true,
             Resolution::Builtin | Resolution::Declared => return Err(conflict()),

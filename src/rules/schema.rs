@@ -232,9 +232,27 @@ pub struct ImportSpec {
     /// The name it binds: `a` for `import a.b`, `c` for `import a.b as c`, `x` for
     /// `from m import x`.
     pub binds: String,
-    /// What that name refers to: `a` for `import a.b`, `a.b` for `import a.b as c`, `m.x` for
-    /// `from m import x`. Two imports binding the same name to the same target are the same.
+    /// What it imports: `a.b` for `import a.b` (which binds `a` and loads `a.b`) and for
+    /// `import a.b as c`, `m.x` for `from m import x`.
     pub target: String,
+}
+
+impl ImportSpec {
+    /// A plain `import a.b` (no `as`): the name it binds is the top package.
+    pub fn is_plain(&self) -> bool {
+        self.statement.starts_with("import ") && !self.statement.contains(" as ")
+    }
+
+    /// Whether an existing import of `existing` (binding the same name) already gives what
+    /// this one does: the same target, or for plain imports a submodule of it (`import a.b.c`
+    /// loads `a.b` and binds `a`).
+    pub fn covered_by(&self, existing: &str) -> bool {
+        existing == self.target
+            || (self.is_plain()
+                && existing.len() > self.target.len()
+                && existing.starts_with(&self.target)
+                && existing.as_bytes()[self.target.len()] == b'.')
+    }
 }
 
 impl ImportSpec {
@@ -256,10 +274,7 @@ impl ImportSpec {
             ))
         };
         let (binds, target) = match words.as_slice() {
-            ["import", m] if dotted_ok(m) => (
-                m.split('.').next().unwrap_or(m),
-                m.split('.').next().unwrap_or(m).to_string(),
-            ),
+            ["import", m] if dotted_ok(m) => (m.split('.').next().unwrap_or(m), m.to_string()),
             ["import", m, "as", a] if dotted_ok(m) && ident_ok(a) => (*a, m.to_string()),
             ["from", m, "import", x] if dotted_ok(m) && ident_ok(x) => (*x, format!("{m}.{x}")),
             ["from", m, "import", x, "as", a] if dotted_ok(m) && ident_ok(x) && ident_ok(a) => {
@@ -290,7 +305,18 @@ mod tests {
             p("import secrets"),
             ok("import secrets", "secrets", "secrets")
         );
-        assert_eq!(p(" import  os.path "), ok("import os.path", "os", "os"));
+        assert_eq!(
+            p(" import  os.path "),
+            ok("import os.path", "os", "os.path")
+        );
+        let spec = |s: &str| ImportSpec::parse(s).unwrap();
+        assert!(spec("import hashlib").covered_by("hashlib"));
+        assert!(spec("import hashlib").covered_by("hashlib.foo"));
+        assert!(spec("import a.b").covered_by("a.b.c"));
+        assert!(!spec("import defusedxml.minidom").covered_by("defusedxml.sax"));
+        assert!(!spec("import defusedxml.minidom").covered_by("defusedxml"));
+        assert!(!spec("import a.b as c").covered_by("a.b.c"));
+        assert!(!spec("from a import b").covered_by("a.b.c"));
         assert_eq!(
             p("import xml.etree.ElementTree as ET"),
             ok(

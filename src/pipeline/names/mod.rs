@@ -45,8 +45,8 @@ pub enum ScopeKind {
 /// How a name is bound.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BindingKind {
-    /// By an import, to `target`: `import a.b` binds `a` to `a`; `import a.b as c` binds `c`
-    /// to `a.b`; `from m import x` binds `x` to `m.x`.
+    /// By an import, of `target`: `import a.b` binds `a` and loads `a.b`; `import a.b as c`
+    /// binds `c` to `a.b`; `from m import x` binds `x` to `m.x`.
     Import { target: String },
     /// Any other way: assignment, `def`, `class`, parameter, loop or `with` target, capture...
     Other,

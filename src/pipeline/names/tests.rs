@@ -483,5 +483,10 @@ fn resolve_at_finds_the_innermost_binding() {
             target: "a.b".into()
         }]
     );
-    assert_eq!(kinds("x"), vec![BindingKind::Import { target: "x".into() }]);
+    assert_eq!(
+        kinds("x"),
+        vec![BindingKind::Import {
+            target: "x.y".into()
+        }]
+    );
 }

@@ -448,7 +448,7 @@ impl<'a> Walker<'a> {
             match c.kind() {
                 "dotted_name" => {
                     if let Some(head) = c.named_child(0) {
-                        let target = self.text(head).to_string();
+                        let target = dotted(self.text(c));
                         self.bind(head, scope, BindingKind::Import { target });
                     }
                 }

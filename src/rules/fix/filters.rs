@@ -6,7 +6,8 @@
 //! |---|---|
 //! | `argv` | a shell command string → a list of arguments: `f"tar czf {name}.tgz /srv"` → `["tar", "czf", f"{name}.tgz", "/srv"]`. Gives up on anything a shell would interpret (quotes, `$`, globs, pipes, redirections, `;`...), on values already quoted for a shell, and on `VAR=value` prefixes. |
 //! | `shell-quote` | every interpolated value quoted for the shell: `"du -sh " + d` → `"du -sh " + shlex.quote(d)` (needs `import shlex`). Gives up when the literal text holds quotes or backslashes (a value inside quotes). |
-//! | `escape-fields:F` | every interpolated value passed through `F`: `f"<h1>{q}</h1>"` → `f"<h1>{F(str(q))}</h1>"`. |
+//! | `escape-fields:F` | every interpolated value passed through `F`: `f"<h1>{q}</h1>"` → `f"<h1>{F(str(q))}</h1>"`. Gives up on a value that is not built from a string literal. |
+//! | `escape:F` | like `escape-fields:F`, but a value not built from a string literal is passed through `F` whole: `term` → `F(term)`. |
 //! | `format-template` / `format-args` | the `str.format` template and its arguments: `"<b>" + n + "</b>"` → `"<b>{}</b>"` and `n`. |
 //! | `sql-params:STYLE` | SQL built from values → `"SQL", (params,)` ([`super::sql`]). |
 //! | `name` | the last name of a dotted name: `hashes.MD5` → `MD5`. |
@@ -28,6 +29,7 @@ pub enum Filter {
     Argv,
     ShellQuote,
     EscapeFields,
+    Escape,
     FormatTemplate,
     FormatArgs,
     SqlParams,
@@ -51,6 +53,7 @@ impl Filter {
             "argv" => Filter::Argv,
             "shell-quote" => Filter::ShellQuote,
             "escape-fields" => Filter::EscapeFields,
+            "escape" => Filter::Escape,
             "format-template" => Filter::FormatTemplate,
             "format-args" => Filter::FormatArgs,
             "sql-params" => Filter::SqlParams,
@@ -64,7 +67,11 @@ impl Filter {
             _ => return Err(format!("unknown filter `{name}`")),
         };
         let needs = match f {
-            Filter::EscapeFields | Filter::SqlParams | Filter::BitsSet | Filter::BitsClear => true,
+            Filter::EscapeFields
+            | Filter::Escape
+            | Filter::SqlParams
+            | Filter::BitsSet
+            | Filter::BitsClear => true,
             _ => false,
         };
         match (&param, needs) {
@@ -76,7 +83,7 @@ impl Filter {
         }
         if let Some(p) = &param {
             let ok = match f {
-                Filter::EscapeFields => is_dotted(p),
+                Filter::EscapeFields | Filter::Escape => is_dotted(p),
                 Filter::SqlParams => matches!(p.as_str(), "qmark" | "format" | "auto"),
                 _ => int_literal(p).is_some(),
             };
@@ -93,6 +100,10 @@ impl Filter {
             Filter::Argv => argv(node, src),
             Filter::ShellQuote => shell_quote(node, src),
             Filter::EscapeFields => escape_fields(node, src, param?),
+            Filter::Escape => match strings::pieces(node, src) {
+                Some(_) => escape_fields(node, src, param?),
+                None => Some(format!("{}({})", param?, text(node, src))),
+            },
             Filter::FormatTemplate => format_template(node, src),
             Filter::FormatArgs => format_args(node, src),
             Filter::SqlParams => super::sql::sql_params(node, src, param?),

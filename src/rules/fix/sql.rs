@@ -6,8 +6,9 @@
 //!
 //! * inside a single-quoted SQL string: the whole string becomes one placeholder (`'%{t}%'` →
 //!   `?` with parameter `f"%{t}%"`);
-//! * unquoted, right after a comparison (`=`, `<`, `>`, `<=`, `>=`, `<>`, `!=`), `LIKE`,
-//!   `ILIKE`, `LIMIT` or `OFFSET`, or inside the parentheses of `VALUES (...)`.
+//! * unquoted, right after a comparison (`=`, `<`, `>`, `<=`, `>=`, `<>`, `!=`), an
+//!   arithmetic operator (`*`, `/`, `+`, `-`), `LIKE`, `ILIKE`, `LIMIT` or `OFFSET`, or inside
+//!   the parentheses of `VALUES (...)`.
 //!
 //! Anything else (a table or column name, `IN ({ids})`, a value glued to other text, a value
 //! inside a double-quoted identifier) cannot be a parameter: the filter gives up.
@@ -31,18 +32,27 @@ const FORMAT: &[&str] = &[
 
 pub fn sql_params(node: Node, src: &str, style: &str) -> Option<String> {
     // The parameters go into a second argument: the SQL must be the call's only argument.
+    // (An empty parameter list after it, `RawSQL(sql, [])`, is replaced by the new one when
+    // the template drops it.)
     let list = node.parent().filter(|l| l.kind() == "argument_list")?;
     let mut c = list.walk();
-    let args = list
+    let args: Vec<Node> = list
         .named_children(&mut c)
         .filter(|n| n.kind() != "comment")
-        .count();
-    if args != 1 {
-        return None;
+        .collect();
+    let empty = |n: &Node| matches!(n.kind(), "list" | "tuple") && n.named_child_count() == 0;
+    match args.as_slice() {
+        [only] if only.id() == node.id() => {}
+        [first, second] if first.id() == node.id() && empty(second) => {}
+        _ => return None,
     }
     let call = list.parent()?;
     let callee = text(call.child_by_field_name("function")?, src);
     let method = callee.rsplit('.').next().unwrap_or(callee);
+    // SQLAlchemy's `text()` takes named parameters; `executescript` takes none.
+    if matches!(method, "text" | "executescript") {
+        return None;
+    }
     let placeholder = match style {
         "qmark" => "?",
         "format" => "%s",
@@ -227,7 +237,7 @@ fn value_position(sql: &str) -> bool {
     let Some(last) = before.chars().last() else {
         return false;
     };
-    if "=<>".contains(last) {
+    if "=<>*/+-".contains(last) && !before.ends_with("--") {
         return true;
     }
     let word = |s: &str| -> String {
