@@ -10,6 +10,7 @@
 //! | `escape:F` | like `escape-fields:F`, but a value not built from a string literal is passed through `F` whole: `term` → `F(term)`. |
 //! | `format-template` / `format-args` | the `str.format` template and its arguments: `"<b>" + n + "</b>"` → `"<b>{}</b>"` and `n`. |
 //! | `sql-params:STYLE` | SQL built from values → `"SQL", (params,)` ([`super::sql`]). |
+//! | `xpath-vars` | XPath built from values → `"//u[@name=$name]", name=name` ([`super::xpath`]). |
 //! | `name` | the last name of a dotted name: `hashes.MD5` → `MD5`. |
 //! | `env-name` | an environment variable name: `self.db_password`, `"DB_PASSWORD"` → `DB_PASSWORD`. |
 //! | `https` | a string literal starting `http://` → `https://`. |
@@ -40,6 +41,7 @@ pub enum Filter {
     BitsClear,
     AssertRaise,
     JwtAlgorithms,
+    XpathVars,
 }
 
 impl Filter {
@@ -64,6 +66,7 @@ impl Filter {
             "bits-clear" => Filter::BitsClear,
             "assert-raise" => Filter::AssertRaise,
             "jwt-algorithms" => Filter::JwtAlgorithms,
+            "xpath-vars" => Filter::XpathVars,
             _ => return Err(format!("unknown filter `{name}`")),
         };
         let needs = match f {
@@ -109,6 +112,7 @@ impl Filter {
             Filter::SqlParams => super::sql::sql_params(node, src, param?),
             Filter::AssertRaise => assert_raise(node, src),
             Filter::JwtAlgorithms => jwt_algorithms(node, src),
+            Filter::XpathVars => super::xpath::xpath_vars(node, src),
             Filter::BitsSet | Filter::BitsClear => {
                 let v = int_literal(text(unparen(node), src))?;
                 let m = int_literal(param?)?;

@@ -12,6 +12,7 @@ mod sql;
 pub mod strings;
 #[cfg(test)]
 mod tests;
+mod xpath;
 
 use std::collections::BTreeSet;
 

@@ -428,3 +428,69 @@ fn small_filters() {
         Some("def f(u):\n    if not (u and u.ok):\n        raise AssertionError()\n")
     );
 }
+
+#[test]
+fn xpath_values_become_variables() {
+    let r = call_rule("*.xpath", &part("arg:0", "{arg:0|xpath-vars}"));
+    let f = |s: &str| fixed(&r, s);
+    assert_eq!(
+        f("t.xpath(f\"//u[@name='{name}']/mail\")").as_deref(),
+        Some("t.xpath(\"//u[@name=$name]/mail\", name=name)")
+    );
+    assert_eq!(
+        f("t.xpath(\"//u[@id='\" + req.args['id'] + \"' and @n=\\\"x\\\"]\")").as_deref(),
+        Some("t.xpath(\"//u[@id=$v1 and @n=\\\"x\\\"]\", v1=req.args['id'])")
+    );
+    assert_eq!(f("t.xpath(f\"//{tag}[@a='1']\")"), None, "an element name");
+    assert_eq!(f("t.xpath(f\"//u[{n}]\")"), None, "an unquoted value");
+    assert_eq!(f("t.xpath(f\"//u[@a='{a}']\", ns)"), None);
+}
+
+#[test]
+fn jwt_algorithms_come_from_the_code() {
+    let r = call_rule(
+        "jwt.decode",
+        &part("add-arg:algorithms", "{call|jwt-algorithms}"),
+    );
+    let src = |extra: &str| {
+        format!("import jwt\njwt.encode(c, k, algorithm=\"HS512\")\njwt.decode(t, k)\n{extra}")
+    };
+    assert_eq!(
+        fixed(&r, &src("")).as_deref(),
+        Some(
+            src("")
+                .replace(
+                    "jwt.decode(t, k)",
+                    "jwt.decode(t, k, algorithms=[\"HS512\"])"
+                )
+                .as_str()
+        )
+    );
+    // Two calls that disagree: no guess.
+    assert_eq!(
+        fixed(&r, &src("jwt.encode(c, k, algorithm=\"RS256\")\n")),
+        None
+    );
+    // A call that accepts `none` is not a witness.
+    assert_eq!(
+        fixed(
+            &r,
+            &src("jwt.decode(t, k, algorithms=[\"none\", \"RS256\"])\n")
+        )
+        .map(|t| t.contains("jwt.decode(t, k, algorithms=[\"HS512\"])")),
+        Some(true)
+    );
+}
+
+#[test]
+fn escape_wraps_plain_values_whole_and_built_strings_per_value() {
+    let r = call_rule("re.search", &part("arg:0", "{arg:0|escape:re.escape}"));
+    assert_eq!(
+        fixed(&r, "import re\nre.search(term, s)").as_deref(),
+        Some("import re\nre.search(re.escape(term), s)")
+    );
+    assert_eq!(
+        fixed(&r, "import re\nre.search(\"^\" + p, s)").as_deref(),
+        Some("import re\nre.search(\"^\" + re.escape(p), s)")
+    );
+}
