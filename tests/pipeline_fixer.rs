@@ -41,6 +41,11 @@ const APP: &str = "import subprocess\n\n\ndef build(target):\n    subprocess.run
 
 fn engine() -> Engine {
     let mut specs: Vec<_> = Catalog::embedded().unwrap().rules().to_vec();
+    // The model-loop tests below need a finding no template repairs: PW101 on `APP`, whose
+    // template (an argument list for an absolute program) would verify in round 1.
+    for s in specs.iter_mut().filter(|s| s.id == "PW101") {
+        s.fix.clear();
+    }
     specs.push(parse_rule("python/test/PW990.toml", YAML_RULE).unwrap());
     Engine::new(Catalog::from_specs(specs).unwrap()).unwrap()
 }

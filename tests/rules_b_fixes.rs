@@ -59,7 +59,7 @@ fn fix_templates_rewrite_as_documented() {
         (
             "PW350",
             "import requests\nrequests.get(u, verify=False, timeout=5)\n",
-            "import requests\nrequests.get(u, verify=True, timeout=5)\n",
+            "import requests\nrequests.get(u, timeout=5)\n",
         ),
         ("PW351", "import ssl\nc = ssl._create_unverified_context()\n", "import ssl\nc = ssl.create_default_context()\n"),
         (
@@ -78,23 +78,34 @@ fn fix_templates_rewrite_as_documented() {
             "from ftplib import FTP\nf = FTP(host)\n",
             "import ftplib\nf = ftplib.FTP_TLS(host)\n",
         ),
-        ("PW401", "import os\nos.umask(mask=0)\n", "import os\nos.umask(mask=0o077)\n"),
-        ("PW410", "app.run(port=5000, debug=True)\n", "app.run(port=5000, debug=False)\n"),
+        ("PW401", "import os\nos.umask(mask=0)\n", "import os\nos.umask(mask=0o002)\n"),
+        ("PW401", "import os\nos.umask(0o770)\n", "import os\nos.umask(0o772)\n"),
+        (
+            "PW410",
+            "app.run(port=5000, debug=True)\n",
+            "import os\n\napp.run(port=5000, debug=os.environ.get(\"FLASK_DEBUG\") == \"1\")\n",
+        ),
         (
             "PW411",
             "DEBUG = True\nINSTALLED_APPS = ['shop']\n",
-            "DEBUG = False\nINSTALLED_APPS = ['shop']\n",
+            "import os\n\nDEBUG = os.environ.get(\"DJANGO_DEBUG\") == \"1\"\nINSTALLED_APPS = ['shop']\n",
         ),
         (
             "PW420",
             "HOST = '0.0.0.0'\nBIND = \"::\"\n",
             "HOST = \"127.0.0.1\"\nBIND = \"::1\"\n",
         ),
-        ("PW451", "import jwt\njwt.decode(t, k, verify=False)\n", "import jwt\njwt.decode(t, k, verify=True)\n"),
+        // The algorithm the file signs with is the one decoding accepts; with none named, no fix.
+        (
+            "PW451",
+            "import jwt\ntok = jwt.encode(c, k, algorithm=\"HS256\")\njwt.decode(t, k, verify=False)\n",
+            "import jwt\ntok = jwt.encode(c, k, algorithm=\"HS256\")\njwt.decode(t, k, algorithms=[\"HS256\"])\n",
+        ),
+        ("PW451", "import jwt\njwt.decode(t, k, verify=False)\n", "import jwt\njwt.decode(t, k, verify=False)\n"),
         (
             "PW470",
             "r.set_cookie('s', v, secure=False, httponly=True)\n",
-            "r.set_cookie('s', v, secure=True, httponly=True)\n",
+            "r.set_cookie('s', v, secure=True, httponly=True, samesite=\"Lax\")\n",
         ),
         (
             "PW471",
