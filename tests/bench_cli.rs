@@ -436,6 +436,9 @@ fn local_model_bench_has_every_column_and_is_deterministic() {
             "--static-only",
             "--backend",
             &spec,
+            // Every stage, whatever the tier's plan, so every column has calls behind it.
+            "--stages",
+            "all",
             "--threads",
             "2",
             "--prices",
@@ -502,6 +505,25 @@ fn local_model_bench_has_every_column_and_is_deterministic() {
         m["completion_tokens"].as_u64().unwrap(),
     );
     assert!(calls >= 1 && prompt > 0 && completion > 0, "{m}");
+    // The economy columns: computed prompt tokens per source line, the prefix cache's share,
+    // calls per file and the share of answers used, and the plan the model ran under.
+    let lines = m["source_lines"].as_u64().unwrap();
+    assert_eq!(lines, (SHELL.lines().count() + SAFE.lines().count()) as u64);
+    let per_line = m["prompt_tokens_per_line"].as_f64().unwrap();
+    assert!(
+        per_line > 0.0 && per_line < prompt as f64 / lines as f64,
+        "{m}"
+    );
+    let share = m["prefix_cache_share"].as_f64().unwrap();
+    assert!(share > 0.0 && share < 1.0, "the file prefix is reused: {m}");
+    close(&m["calls_per_file"], calls as f64 / 2.0, "calls_per_file");
+    assert!(
+        m["parsed_share"]
+            .as_f64()
+            .is_some_and(|p| (0.0..=1.0).contains(&p)),
+        "{m}"
+    );
+    assert!(m["plan"].as_str().unwrap().contains("(--stages)"), "{m}");
     let expected_cost = (prompt as f64 * 1000.0 + completion as f64 * 2000.0) / 1e6;
     close(&m["cost"], expected_cost, "cost");
     let stages = m["stages"].as_array().unwrap();

@@ -45,7 +45,7 @@ fn unchanged_files_do_no_model_work() {
     let e = engine();
     let d = tempfile::tempdir().unwrap();
     let text = src("make");
-    let opts = PipelineOptions::default();
+    let opts = PipelineOptions::for_tier(2);
     let mut m = model();
     let first = scan_file(
         &e,
@@ -79,7 +79,7 @@ fn unchanged_files_do_no_model_work() {
 fn a_changed_file_is_asked_again_once_per_stage() {
     let e = engine();
     let d = tempfile::tempdir().unwrap();
-    let opts = PipelineOptions::default().with_stages(&PlanStage::ALL);
+    let opts = PipelineOptions::for_tier(2).with_stages(&PlanStage::ALL);
     let mut m = model();
     let _ = scan_file(
         &e,
@@ -111,7 +111,7 @@ fn another_model_misses_and_a_copied_cache_hits() {
     let e = engine();
     let d = tempfile::tempdir().unwrap();
     let text = src("make");
-    let opts = PipelineOptions::default();
+    let opts = PipelineOptions::for_tier(2);
     let mut m = model();
     let _ = scan_file(
         &e,
@@ -151,7 +151,7 @@ fn another_model_misses_and_a_copied_cache_hits() {
     assert!(r.from_cache);
     assert_eq!(m3.requests().len(), 0);
     // A tier change misses at file level (verdicts depend on it) but every model answer is
-    // still served from the per-question cache.
+    // still served from the per-question cache (tier 3 asks the same calibration question).
     let mut m4 = model();
     let r4 = scan_file(
         &e,
@@ -159,7 +159,7 @@ fn another_model_misses_and_a_copied_cache_hits() {
         "a.py",
         &text,
         &PipelineOptions {
-            tier: 2,
+            tier: 3,
             ..opts.clone()
         },
         &mut cache_in(d2.path()),

@@ -134,7 +134,7 @@ fn analyzer_asks_once_per_file_about_the_relevant_rules_and_agreement_adds_an_ex
 #[test]
 fn the_tier_plan_decides_which_stages_ask() {
     let e = engine();
-    for (tier, analyzer) in [(1, false), (2, false), (3, true)] {
+    for (tier, analyzer, calibration) in [(1, false, false), (2, false, true), (3, true, true)] {
         let mut m = quiet_model();
         let _ = scan_file(
             &e,
@@ -145,7 +145,11 @@ fn the_tier_plan_decides_which_stages_ask() {
             &mut Cache::disabled(),
         );
         assert_eq!(m.count(Stage::Analyzer) > 0, analyzer, "tier {tier}");
-        assert_eq!(m.count(Stage::Calibration), 1, "tier {tier}");
+        assert_eq!(
+            m.count(Stage::Calibration),
+            usize::from(calibration),
+            "tier {tier}"
+        );
         assert_eq!(m.count(Stage::Guardrail), 0, "nothing addresses a model");
     }
     let mut m = quiet_model();
@@ -273,7 +277,7 @@ fn a_model_that_rejects_everything_cannot_hide_a_high_confidence_static_finding(
             Some(&mut m),
             "app.py",
             APP,
-            &PipelineOptions::for_tier(tier),
+            &all_stages(tier),
             &mut Cache::disabled(),
         );
         let f = r

@@ -132,6 +132,13 @@ pub fn schema_for(
     s
 }
 
+/// The token cap of an answer with at most `max_issues` issues: every issue at its longest (its
+/// fixed part, then the quote and both explanations at one token per character), so only a
+/// model that runs away with the grammar reaches it; repeats are stopped long before.
+pub fn max_tokens(plan: &AnalyzerPlan, max_issues: usize, max_quote: usize) -> usize {
+    plan.base_tokens + max_issues * (plan.tokens_per_issue + max_quote + 2 * plan.text_chars)
+}
+
 /// Top-level module names imported by the file (`import a.b` → `a`, `from x.y import z` → `x`).
 pub fn imported_roots(text: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
@@ -310,7 +317,7 @@ pub fn analyze_view(
             longest_line.min(160),
             plan.text_chars,
         ),
-        plan.base_tokens + plan.tokens_per_issue * max_issues,
+        max_tokens(plan, max_issues, longest_line.min(160)),
         seed,
     )?
     .stop_on_repeat(REPEAT_NGRAM);

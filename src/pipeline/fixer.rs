@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use super::ask::Asker;
 use super::backend::{Backend, Stage};
 use super::cache::{content_hash, Cache};
-use super::layout::{FileView, Question, RunPrefix};
+use super::layout::{self, FileView, Question, RunPrefix};
 use super::template::{self, LineChange};
 use super::verify::{verify, Verification};
 use super::{prompts, schema_of, PipelineOptions, StageStats};
@@ -162,8 +162,15 @@ pub fn fix_file(
     });
     let run = RunPrefix::new(engine.catalog());
     // The file as the model sees it: the original text (the scan's file prefix, still in the
-    // model's cache) as long as the lines asked about lie above every applied fix.
-    let original_view = FileView::whole(label, text);
+    // model's cache) as long as the lines asked about lie above every applied fix; the chunk
+    // holding them when the file does not fit the model's context.
+    let context = backend.as_deref().and_then(|b| b.context_length());
+    let view_of = |text: &str, line: usize| {
+        layout::views(&run, label, text, context, opts.chunk_lines)
+            .into_iter()
+            .find(|v| v.contains(line))
+            .unwrap_or_else(|| FileView::whole(label, text))
+    };
     let mut first_changed = usize::MAX;
     let mut current = text.to_string();
     let mut done = Vec::new();
@@ -214,9 +221,9 @@ pub fn fix_file(
             }
             if let Some(b) = backend.as_deref_mut() {
                 let view = if end < first_changed {
-                    original_view.clone()
+                    view_of(text, start)
                 } else {
-                    FileView::whole(label, &current)
+                    view_of(&current, start)
                 };
                 let mut asker = Asker {
                     backend: b,
@@ -486,12 +493,19 @@ fn model_candidate(
         "end_line": end,
         "code": code,
     });
+    // A replacement a few times the size of the lines it replaces, at most the schema's 1500
+    // characters; the cap is the answer at its longest, so a finished answer is never cut.
+    let replacement_chars = (3 * original.len()).clamp(300, 1500);
     let mut schema = schema_of::<FixAnswer>();
+    if let Some(r) = schema.pointer_mut("/properties/replacement") {
+        r["maxLength"] = replacement_chars.into();
+    }
     if let Some(w) = schema.pointer_mut("/properties/why") {
         w["maxLength"] = opts.plan.fixer.why_chars.into();
     }
-    let mut question = Question::new(Stage::Fixer, &ctx, schema, opts.plan.fixer.max_tokens, seed)?
-        .stop_on_repeat(FIX_REPEAT_NGRAM);
+    let cap = opts.plan.fixer.max_tokens + replacement_chars + opts.plan.fixer.why_chars;
+    let mut question =
+        Question::new(Stage::Fixer, &ctx, schema, cap, seed)?.stop_on_repeat(FIX_REPEAT_NGRAM);
     question.temperature = opts.fix_temperature.max(0.05);
     let ans: FixAnswer = asker.ask(view, question)?.value;
     let replacement = clean_replacement(&ans.replacement, &original);

@@ -112,6 +112,8 @@ pub struct CalibrationPlan {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FixerPlan {
+    /// The answer's fixed part in tokens; the cap adds the replacement's and the reason's
+    /// longest lengths at one token per character.
     pub max_tokens: usize,
     pub why_chars: usize,
 }
@@ -204,7 +206,7 @@ impl StagePlan {
                 max_issues: 3,
                 text_chars: 80,
                 base_tokens: 16,
-                tokens_per_issue: 72,
+                tokens_per_issue: 48,
                 rule_text: RuleText::Title,
             },
             calibration: CalibrationPlan {
@@ -215,7 +217,7 @@ impl StagePlan {
                 tokens_per_finding: 24,
             },
             fixer: FixerPlan {
-                max_tokens: 320,
+                max_tokens: 24,
                 why_chars: 120,
             },
             forced: false,

@@ -425,7 +425,7 @@ mod tests {
                 path: d.path().join("missing.py"),
             },
         );
-        let scanner = Scanner::new(&engine, PipelineOptions::default());
+        let scanner = Scanner::new(&engine, PipelineOptions::for_tier(2));
         let progress = RunProgress::hidden();
 
         let mut b = backend();
