@@ -449,6 +449,9 @@ pub struct BenchArgs {
     /// Internal: measure one backend in this process and print its raw results as JSON.
     #[arg(long, hide = true)]
     pub worker: bool,
+
+    #[command(flatten)]
+    pub fix: crate::bench::fix::FixArgs,
 }
 
 /// Options of `pyward merge`.

@@ -5,12 +5,14 @@
 //! * [`worker`] measures one backend, in a child process of its own ([`worker::spawn`]);
 //! * [`report`] combines measurements, scores and [`prices`] into rows, rendered as Markdown
 //!   or JSON; [`plot`] draws F1 against seconds per file;
-//! * [`spec`] parses `--backend` values.
+//! * [`spec`] parses `--backend` values;
+//! * [`fix`] repairs the vulnerable files and measures the repairs (`bench --fix`).
 //!
 //! [`run`] is the parent's side: it loads the dataset, runs one worker per backend (one after
 //! the other, so they do not compete for the CPU) and scores each.
 
 pub mod dataset;
+pub mod fix;
 pub mod metrics;
 pub mod plot;
 pub mod prices;

@@ -20,6 +20,9 @@ pub fn run(args: &BenchArgs) -> Result<Exit, Error> {
     if args.worker {
         return worker(args);
     }
+    if args.fix.fix {
+        return fix_bench(args);
+    }
     let mut specs = Vec::new();
     if args.static_only {
         specs.push(BackendSpec::Static);
@@ -192,4 +195,116 @@ fn measure_model(
         peak_rss_mb: None,
         files,
     })
+}
+
+/// `pyward bench --fix`: repairs the vulnerable files with each backend, in this process (one
+/// model loaded at a time), and prints the repair report ([`crate::bench::fix`]).
+fn fix_bench(args: &BenchArgs) -> Result<Exit, Error> {
+    use crate::bench::fix::{self, FixReport, FixRow, FIX_REPORT_VERSION};
+    let mut specs = Vec::new();
+    if args.static_only {
+        specs.push(BackendSpec::Static);
+    }
+    for s in &args.backends {
+        if !specs.contains(s) {
+            specs.push(s.clone());
+        }
+    }
+    if specs.is_empty() {
+        return Err(BenchError::NoBackend.into());
+    }
+    let ds = dataset::load_share(&args.dataset, &labels_path(args), args.shard)
+        .map_err(BenchError::from)?;
+    let catalog = Catalog::embedded()?;
+    let ruleset_hash = crate::report::ruleset_hash(&catalog);
+    let engine = Engine::new(catalog)?;
+    let sources = fix::vulnerable_sources(&ds)?;
+    let max_rounds = usize::from(args.fix.max_rounds);
+    let mut rows = Vec::new();
+    for spec in specs {
+        if !args.quiet {
+            eprintln!(
+                "pyward: bench --fix: repairing {} vulnerable files with {spec}",
+                sources.len()
+            );
+        }
+        let (repairs, model) = match &spec {
+            BackendSpec::Static => {
+                let opts = crate::pipeline::PipelineOptions {
+                    max_rounds,
+                    ..Default::default()
+                };
+                (fix::repair(&engine, None, &opts, &sources), None)
+            }
+            BackendSpec::Local { .. } | BackendSpec::OpenAi { .. } => {
+                let model_args = match &spec {
+                    BackendSpec::OpenAi { base_url, model } => ModelArgs {
+                        backend: crate::cli::BackendArg::Openai,
+                        base_url: Some(base_url.clone()),
+                        api_model: Some(model.clone()),
+                        ..model_defaults(args)
+                    },
+                    _ => {
+                        let req = spec.model_request(true).unwrap_or_default();
+                        ModelArgs {
+                            model: req.path,
+                            model_name: req.name,
+                            device: args.device,
+                            threads: args.threads,
+                            offline: true,
+                            ..model_defaults(args)
+                        }
+                    }
+                };
+                let opened = match super::model::open(&model_args) {
+                    // A base model without a chat template of its own: use --chat-template.
+                    Err(Error::Llm(LlmError::NoChatTemplate { .. }))
+                        if args.chat_template.is_some() =>
+                    {
+                        let with_template = ModelArgs {
+                            chat_template: args.chat_template.clone(),
+                            ..model_args.clone()
+                        };
+                        super::model::open(&with_template)?
+                    }
+                    other => other?,
+                };
+                let Some(mut m) = opened else {
+                    return Err(Error::Usage(format!("backend `{spec}`: no model to use")));
+                };
+                let opts = crate::pipeline::PipelineOptions {
+                    max_rounds,
+                    ..super::model::pipeline_options(&model_args, m.tier)
+                };
+                let name = m.backend.describe().model;
+                let r = fix::repair(&engine, Some(m.backend.as_dyn()), &opts, &sources);
+                (r, Some(name))
+            }
+        };
+        let judges = fix::judge_row(&repairs, &sources, &args.fix.semgrep_config);
+        rows.push(FixRow {
+            spec: spec.to_string(),
+            model,
+            files: repairs.into_iter().map(|(f, _)| f).collect(),
+            judges,
+        });
+    }
+    let report = FixReport {
+        version: FIX_REPORT_VERSION,
+        tool_version: crate::report::TOOL_VERSION.to_string(),
+        ruleset_hash,
+        dataset: crate::source::label_of(&args.dataset),
+        vulnerable: sources.len(),
+        max_rounds,
+        rows,
+    };
+    if let Some(path) = &args.json_file {
+        write_atomically(path, report.to_json().as_bytes())?;
+    }
+    print_stdout(&if args.json {
+        report.to_json()
+    } else {
+        report.to_markdown()
+    })?;
+    Ok(Exit::Clean)
 }
