@@ -24,10 +24,7 @@ impl CompiledArg {
             return Err("an argument condition needs `name` or `position`".into());
         }
         let regex = match (c.is, &c.regex) {
-            (ArgIs::Matches, Some(r)) => {
-                Some(Regex::new(r).map_err(|e| format!("invalid regex `{r}`: {e}"))?)
-            }
-            (ArgIs::NotMatches, Some(r)) => {
+            (ArgIs::Matches | ArgIs::NotMatches, Some(r)) => {
                 Some(Regex::new(r).map_err(|e| format!("invalid regex `{r}`: {e}"))?)
             }
             (ArgIs::Matches | ArgIs::NotMatches, None) => {
@@ -75,7 +72,7 @@ impl CompiledArg {
                     .is_some_and(|r| !r.is_match(text(v, src))),
                 ArgIs::OneOf => {
                     let t = strip_ws(text(v, src));
-                    self.values.iter().any(|x| *x == t)
+                    self.values.contains(&t)
                 }
             },
             ArgLookup::Absent => matches!(self.is, ArgIs::Absent | ArgIs::AbsentOrFalse),

@@ -20,6 +20,7 @@ use streaming_iterator::StreamingIterator;
 use tree_sitter::{Language, Node, Parser, Query, QueryCursor, QueryPredicateArg, TreeCursor};
 
 use super::args::{CallArgs, CompiledArg};
+pub(crate) use super::capture::Cap;
 use super::query_gate::Gates;
 use super::resolve::{
     text, ImportTable, NamePattern, NameTable, Resolver, ScopeId, Scopes, MODULE_SCOPE,
@@ -674,13 +675,6 @@ fn compile_queries(
         match_capture,
         qualname,
     }))
-}
-
-/// A capture usable in messages and fixes.
-#[derive(Debug, Clone)]
-pub(crate) enum Cap<'t> {
-    Node(Node<'t>),
-    Text(String),
 }
 
 /// A match before it becomes a [`Finding`].

@@ -1,6 +1,7 @@
 //! The rule catalogue: every `rules/python/**/*.toml`, compiled into the binary.
 
 pub mod args;
+mod capture;
 pub mod engine;
 pub mod fix;
 pub mod query_gate;

@@ -69,14 +69,14 @@ impl Filter {
             "xpath-vars" => Filter::XpathVars,
             _ => return Err(format!("unknown filter `{name}`")),
         };
-        let needs = match f {
+        let needs = matches!(
+            f,
             Filter::EscapeFields
-            | Filter::Escape
-            | Filter::SqlParams
-            | Filter::BitsSet
-            | Filter::BitsClear => true,
-            _ => false,
-        };
+                | Filter::Escape
+                | Filter::SqlParams
+                | Filter::BitsSet
+                | Filter::BitsClear
+        );
         match (&param, needs) {
             (None, true) => {
                 return Err(format!("filter `{name}` needs a parameter (`{name}:...`)"))
