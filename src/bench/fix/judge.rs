@@ -159,6 +159,7 @@ fn issues(
                 "--config",
                 semgrep_config,
                 "--metrics=off",
+                "--disable-version-check",
                 "--json",
                 "--quiet",
             ])
