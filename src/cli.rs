@@ -49,6 +49,7 @@ Examples:
   pyward bench --dataset tests/bench_data --static-only
   pyward bench --dataset data --static-only --backend local:smollm2-135m --plot bench.svg
   pyward bench --dataset data --backend local:models/qwen.gguf --prices prices.toml --json
+  pyward bench --dataset tests/bench_data --fix --static-only --semgrep-config rules/
 
 Backends: `static` (the rule engine alone; --static-only adds it), `local:MODEL` (a .gguf path
 or a model name, see `pyward models list`), `openai:URL#MODEL` (an OpenAI-compatible
