@@ -46,7 +46,7 @@ pub fn markdown(rep: &FixReport) -> String {
             rounds(row),
         ));
     }
-    o.push_str("\nFully repaired: every finding has a verified fix and is gone from a re-scan, the file parses, and no name is newly undefined.\n");
+    o.push_str("\nFully repaired: a re-scan finds nothing (a finding only the model reported needs a verified fix of its own), the file parses, and no name is newly undefined.\n");
     o.push_str("\n### Independent judges\n\n");
     o.push_str("| backend | judge (issues counted) | flags originals | clean after repair | issues before → after | agrees on pyward's fully repaired files |\n");
     o.push_str("|---|---|---:|---:|---|---|\n");
