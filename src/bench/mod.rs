@@ -11,6 +11,7 @@
 //! the other, so they do not compete for the CPU) and scores each.
 
 pub mod dataset;
+pub mod markdown;
 pub mod metrics;
 pub mod plot;
 pub mod prices;
