@@ -40,7 +40,7 @@ pub struct FileScan {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// How a scan finds and reads files (see [`crate::pipeline::run::drive`]).
+/// How a scan finds and reads files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScanOptions {
     /// Worker threads; `None` = one per CPU.

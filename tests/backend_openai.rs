@@ -20,6 +20,7 @@ use pyward::pipeline::backend::Message;
 use pyward::pipeline::calibration::{self, CalibrationAnswer};
 use pyward::pipeline::fixer::FixAnswer;
 use pyward::pipeline::guardrail::GuardrailAnswer;
+use pyward::pipeline::layout::{self, FileView, Question, RunPrefix};
 use pyward::pipeline::{schema_of, Backend, BackendError, CompletionRequest, Stage, StagePlan};
 use pyward::rules::Catalog;
 use serde_json::Value;
@@ -311,6 +312,41 @@ fn scans_are_deterministic_repeated_and_in_parallel() {
     let (cached, err) = scan(&["--cache-dir", "rc"]);
     assert!(err.contains("2 files from the result cache"), "{err}");
     assert_eq!(without_command_line(&cached), without_command_line(&first));
+}
+
+#[test]
+fn the_prompt_layout_lets_the_server_reuse_the_file_prefix() {
+    let Some(server) = LlamaServer::start(&[]) else {
+        return;
+    };
+    let mut b = backend(&server.base_url());
+    let run = RunPrefix::new(&Catalog::embedded().unwrap());
+    let text = YAML_LOAD.repeat(6);
+    let view = FileView::whole("a.py", &text);
+    let ask = |b: &mut OpenAiBackend, line: usize| {
+        let question = Question {
+            stage: Stage::Calibration,
+            text: format!("Findings to judge:\n1. line {line}: deserialization"),
+            schema: calibration_schema(),
+            max_tokens: 80,
+            temperature: 0.0,
+            seed: 0,
+            repeat_ngram: 0,
+        };
+        b.complete(&layout::request(&run, &view, question))
+            .unwrap_or_else(|e| panic!("{e}\n{}", server.log()))
+    };
+    let _ = ask(&mut b, 5);
+    let second = ask(&mut b, 10);
+    // Everything up to the question is the same text: the server serves it from its cache and
+    // says so, and pyward counts it.
+    let u = second.usage;
+    assert!(
+        u.cached_prompt_tokens * 10 > u.prompt_tokens * 8,
+        "{} of {} prompt tokens cached",
+        u.cached_prompt_tokens,
+        u.prompt_tokens
+    );
 }
 
 #[test]

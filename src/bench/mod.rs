@@ -13,6 +13,7 @@
 
 pub mod dataset;
 pub mod fix;
+pub mod markdown;
 pub mod metrics;
 pub mod plot;
 pub mod prices;

@@ -9,6 +9,13 @@
 //! then computed in the same batch whether the cache was warm or cold, and a warm call returns
 //! exactly what a cold one does (the batched kernels round differently for different batch
 //! sizes).
+//!
+//! [`break_offsets`] finds the breaks in the rendered chat template; [`splits_cleanly`] says
+//! whether a tokenizer may tokenize the pieces between them on their own.
+
+use crate::llm::chat::{ChatMessage, PromptBreak};
+use crate::llm::error::LlmError;
+use crate::llm::tokenizer::TextTokenizer;
 
 /// Prompts are forwarded in batches of at most this many tokens within a segment.
 pub const PREFILL_CHUNK: usize = 64;
@@ -94,6 +101,50 @@ impl PrefixCache {
     }
 }
 
+/// The byte offsets in the rendered `text` of `breaks`, ascending, strictly inside the text.
+/// Each message's content is found in the text in order (templates copy it verbatim); a break
+/// whose message is not found, or that is not on a character boundary, is dropped.
+pub fn break_offsets(text: &str, messages: &[ChatMessage], breaks: &[PromptBreak]) -> Vec<usize> {
+    let mut content_at = Vec::with_capacity(messages.len());
+    let mut from = 0;
+    for m in messages {
+        let found = (!m.content.is_empty())
+            .then(|| text[from..].find(&m.content))
+            .flatten()
+            .map(|i| from + i);
+        if let Some(i) = found {
+            from = i + m.content.len();
+        }
+        content_at.push(found);
+    }
+    let mut cuts: Vec<usize> = breaks
+        .iter()
+        .filter_map(|b| {
+            let start = (*content_at.get(b.message)?)?;
+            let content = &messages[b.message].content;
+            (b.byte <= content.len() && content.is_char_boundary(b.byte)).then_some(start + b.byte)
+        })
+        .filter(|&c| c > 0 && c < text.len())
+        .collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    cuts
+}
+
+/// Whether tokenizing a text in two pieces decodes to the same text as tokenizing it whole.
+pub fn splits_cleanly(tokenizer: &TextTokenizer) -> bool {
+    let probe = ["def f(x):\n    return x\n", "\n\nQuestion: is it safe?"];
+    let pieces = (|| -> Result<Vec<u32>, LlmError> {
+        let mut ids = tokenizer.encode(probe[0])?;
+        ids.extend(tokenizer.encode(probe[1])?);
+        Ok(ids)
+    })();
+    matches!(
+        (pieces.and_then(|ids| tokenizer.decode(&ids)), tokenizer.encode(&probe.concat()).and_then(|ids| tokenizer.decode(&ids))),
+        (Ok(a), Ok(b)) if a == b
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,5 +196,22 @@ mod tests {
         c.clear();
         assert!(c.is_empty());
         assert_eq!(c.reusable(&p, &grid(&[0], 200)), 0);
+    }
+
+    #[test]
+    fn breaks_are_found_inside_message_contents() {
+        let msgs = [ChatMessage::system("RUN"), ChatMessage::user("FILE\n\nQ")];
+        let text = "<s>RUN</s><u>FILE\n\nQ</u><a>";
+        let b = |message, byte| PromptBreak { message, byte };
+        assert_eq!(break_offsets(text, &msgs, &[b(1, 4), b(0, 3)]), vec![6, 17]);
+        // Out of range, unknown message, or at the very end: dropped.
+        assert_eq!(
+            break_offsets(text, &msgs, &[b(1, 99), b(5, 0)]),
+            Vec::<usize>::new()
+        );
+        assert_eq!(
+            break_offsets("RUN", &msgs[..1], &[b(0, 3)]),
+            Vec::<usize>::new()
+        );
     }
 }

@@ -20,7 +20,7 @@ use crate::llm::constrain::GrammarFactory;
 use crate::llm::error::{LlmError, Usage};
 use crate::llm::generate::{generate_constrained, GenStop, RepeatGuard};
 use crate::llm::model::CausalLm;
-use crate::llm::prefix::{grid, PrefixCache};
+use crate::llm::prefix::{break_offsets, grid, splits_cleanly, PrefixCache};
 use crate::llm::sample::Sampler;
 use crate::llm::tokenizer::TextTokenizer;
 
@@ -509,50 +509,6 @@ impl Runtime {
     }
 }
 
-/// The byte offsets in the rendered `text` of `breaks`, ascending, strictly inside the text.
-/// Each message's content is found in the text in order (templates copy it verbatim); a break
-/// whose message is not found, or that is not on a character boundary, is dropped.
-fn break_offsets(text: &str, messages: &[ChatMessage], breaks: &[PromptBreak]) -> Vec<usize> {
-    let mut content_at = Vec::with_capacity(messages.len());
-    let mut from = 0;
-    for m in messages {
-        let found = (!m.content.is_empty())
-            .then(|| text[from..].find(&m.content))
-            .flatten()
-            .map(|i| from + i);
-        if let Some(i) = found {
-            from = i + m.content.len();
-        }
-        content_at.push(found);
-    }
-    let mut cuts: Vec<usize> = breaks
-        .iter()
-        .filter_map(|b| {
-            let start = (*content_at.get(b.message)?)?;
-            let content = &messages[b.message].content;
-            (b.byte <= content.len() && content.is_char_boundary(b.byte)).then_some(start + b.byte)
-        })
-        .filter(|&c| c > 0 && c < text.len())
-        .collect();
-    cuts.sort_unstable();
-    cuts.dedup();
-    cuts
-}
-
-/// Whether tokenizing a text in two pieces decodes to the same text as tokenizing it whole.
-fn splits_cleanly(tokenizer: &TextTokenizer) -> bool {
-    let probe = ["def f(x):\n    return x\n", "\n\nQuestion: is it safe?"];
-    let pieces = (|| -> Result<Vec<u32>, LlmError> {
-        let mut ids = tokenizer.encode(probe[0])?;
-        ids.extend(tokenizer.encode(probe[1])?);
-        Ok(ids)
-    })();
-    matches!(
-        (pieces.and_then(|ids| tokenizer.decode(&ids)), tokenizer.encode(&probe.concat()).and_then(|ids| tokenizer.decode(&ids))),
-        (Ok(a), Ok(b)) if a == b
-    )
-}
-
 fn quant_summary(content: &Content) -> String {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for info in content.tensor_infos.values() {
@@ -584,26 +540,4 @@ fn sha256_file(path: &Path) -> Result<String, LlmError> {
         h.update(&buf[..n]);
     }
     Ok(hex::encode(h.finalize()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn breaks_are_found_inside_message_contents() {
-        let msgs = [ChatMessage::system("RUN"), ChatMessage::user("FILE\n\nQ")];
-        let text = "<s>RUN</s><u>FILE\n\nQ</u><a>";
-        let b = |message, byte| PromptBreak { message, byte };
-        assert_eq!(break_offsets(text, &msgs, &[b(1, 4), b(0, 3)]), vec![6, 17]);
-        // Out of range, unknown message, or at the very end: dropped.
-        assert_eq!(
-            break_offsets(text, &msgs, &[b(1, 99), b(5, 0)]),
-            Vec::<usize>::new()
-        );
-        assert_eq!(
-            break_offsets("RUN", &msgs[..1], &[b(0, 3)]),
-            Vec::<usize>::new()
-        );
-    }
 }

@@ -18,10 +18,10 @@
 //! `--write`, [`write_fixed`]: atomic replacement with a `.orig` backup that refuses to touch
 //! a file changed since the scan.
 
-use std::path::{Path, PathBuf};
-
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+mod write;
 
 use super::ask::Asker;
 use super::backend::{Backend, Stage};
@@ -33,6 +33,7 @@ use super::{prompts, schema_of, PipelineOptions, StageStats};
 use crate::finding::{Edit, Finding, FixProposal, Origin, VerdictStatus};
 use crate::rules::Engine;
 use crate::scan::Diagnostic;
+pub use write::{unified_diff, write_fixed, FixError};
 
 /// The fixer's answer: replacement lines, then why they are safe.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -91,23 +92,6 @@ impl FixResult {
             no_candidate
         )
     }
-}
-
-/// Why `--write` refused or failed.
-#[derive(Debug, thiserror::Error)]
-pub enum FixError {
-    #[error("{path}: cannot read: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("{path}: the file changed since it was scanned; not writing (re-run pyward fix)")]
-    Changed { path: String },
-    #[error("{path}: cannot write: {source}")]
-    Write {
-        path: String,
-        source: std::io::Error,
-    },
 }
 
 /// Whether a finding is a repair target.
@@ -562,70 +546,6 @@ fn reanalyze(
         }
         Err(_) => Vec::new(),
     }
-}
-
-/// A unified diff (`a/LABEL` → `b/LABEL`, 3 lines of context).
-pub fn unified_diff(label: &str, old: &str, new: &str) -> String {
-    similar::TextDiff::from_lines(old, new)
-        .unified_diff()
-        .context_radius(3)
-        .header(&format!("a/{label}"), &format!("b/{label}"))
-        .to_string()
-}
-
-/// Writes a fix result to `path` atomically: refuses when the file's content no longer has
-/// the hash it was scanned with, saves `PATH.orig`, writes a temporary file in the same
-/// directory, fsyncs it, copies the permissions and renames it over the file. Returns the
-/// backup's path, or `None` when there was nothing to write.
-pub fn write_fixed(path: &Path, result: &FixResult) -> Result<Option<PathBuf>, FixError> {
-    use std::io::Write;
-    let shown = path.display().to_string();
-    let current = std::fs::read(path).map_err(|source| FixError::Read {
-        path: shown.clone(),
-        source,
-    })?;
-    if hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&current)) != result.original_sha256 {
-        return Err(FixError::Changed { path: shown });
-    }
-    if result.patched == result.original {
-        return Ok(None);
-    }
-    let werr = |source| FixError::Write {
-        path: shown.clone(),
-        source,
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "file".into());
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let backup = dir.join(format!("{name}.orig"));
-    let perms = std::fs::metadata(path).map_err(werr)?.permissions();
-    {
-        let mut b = std::fs::File::create(&backup).map_err(werr)?;
-        b.write_all(&current).map_err(werr)?;
-        b.sync_all().map_err(werr)?;
-    }
-    let tmp = dir.join(format!(".{name}.pyward-{}.tmp", std::process::id()));
-    let res = (|| -> std::io::Result<()> {
-        let mut t = std::fs::File::create(&tmp)?;
-        t.write_all(result.patched.as_bytes())?;
-        t.sync_all()?;
-        std::fs::set_permissions(&tmp, perms)?;
-        std::fs::rename(&tmp, path)?;
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if let Err(e) = res {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(werr(e));
-    }
-    Ok(Some(backup))
 }
 
 #[cfg(test)]
