@@ -13,7 +13,13 @@ use serde_json::{json, Value};
 const APP: &str = "import subprocess\n\n\ndef build(target):\n    subprocess.run(\"/usr/bin/make \" + target, shell=True)\n    return 0\n";
 
 fn outcome_and_meta() -> (ScanOutcome, RunMeta, Catalog) {
-    let engine = Engine::new(Catalog::embedded().unwrap()).unwrap();
+    // The report shows a model fix: PW101's template (an argument list for an absolute
+    // program) would win on `APP`, so this catalogue leaves it out.
+    let mut specs = Catalog::embedded().unwrap().rules().to_vec();
+    for s in specs.iter_mut().filter(|s| s.id == "PW101") {
+        s.fix.clear();
+    }
+    let engine = Engine::new(Catalog::from_specs(specs).unwrap()).unwrap();
     let mut m = ScriptedBackend::new();
     m.fallback(Stage::Guardrail, json!({"injection": false, "line": 0, "quote": ""}))
         .fallback(Stage::Analyzer, json!({"issues": [{"rule_id": "PW101", "cwe": 78, "start_line": 5, "end_line": 5,
