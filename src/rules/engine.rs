@@ -917,6 +917,12 @@ mod tests {
     }
 
     fn rule_toml(id: &str, extra: &str) -> String {
+        // Message placeholders must name captures the rule's matches have.
+        let message = if extra.contains("kind = \"call\"") {
+            "call to {callee} in {call}"
+        } else {
+            "match"
+        };
         format!(
             r#"id = "{id}"
 name = "t"
@@ -927,7 +933,7 @@ severity = "high"
 confidence = "high"
 bandit = ["B999"]
 ruff = ["S999"]
-message = "call to {{callee}} in {{call}}"
+message = "{message}"
 remediation = "r"
 [doc]
 what = "w"

@@ -135,6 +135,7 @@ pub fn parse_rule(path: &str, text: &str) -> Result<RuleSpec, RuleError> {
     if spec.patterns.is_empty() && spec.taint.is_none() {
         return Err(invalid("a rule needs `patterns` or `taint`".into()));
     }
+    fix::check_message(&spec).map_err(invalid)?;
     fix::compile(&spec).map_err(invalid)?;
     for t in &spec.fix {
         for i in &t.imports {

@@ -143,6 +143,26 @@ fn available_captures(rule: &RuleSpec) -> BTreeSet<String> {
     out
 }
 
+/// Checks that every `{name}` placeholder of the rule's message names a capture its matches
+/// have (a message leaves an unknown one as written, which no test would notice).
+pub fn check_message(rule: &RuleSpec) -> Result<(), String> {
+    let caps = available_captures(rule);
+    let mut rest = rule.message.as_str();
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            break;
+        };
+        let name = &after[..close];
+        let ident = !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+        if ident {
+            known(&caps, name).map_err(|m| format!("message: {m}"))?;
+        }
+        rest = &after[close + 1..];
+    }
+    Ok(())
+}
+
 /// Checks and compiles a rule's fix parts; the error names the part and the problem.
 pub fn compile(rule: &RuleSpec) -> Result<Vec<CompiledFix>, String> {
     let caps = available_captures(rule);

@@ -81,6 +81,17 @@ fn unknown_captures_placeholders_and_filters_are_load_errors_naming_the_file() {
         assert!(err.contains("rules/python/test/PW999.toml"), "{err}");
         assert!(err.contains(want), "{fix}: {err}");
     }
+    let bad_message = call_rule("os.system", "").replace("", "");
+    let e = parse_rule(
+        "python/test/PW999.toml",
+        &rule(&bad_message).replace("message = \"m\"", "message = \"`{calle}` runs\""),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("PW999.toml") && e.contains("message: unknown capture `calle`"),
+        "{e}"
+    );
     let bad_when = format!("{}[fix.when.matches]\nnope = \"x\"\n", part("callee", "x"));
     assert!(load(&call_rule("os.system", &bad_when))
         .unwrap_err()
