@@ -18,7 +18,7 @@ use crate::llm::error::LlmError;
 use crate::llm::tokenizer::TextTokenizer;
 
 /// Prompts are forwarded in batches of at most this many tokens within a segment.
-pub const PREFILL_CHUNK: usize = 64;
+pub const PREFILL_CHUNK: usize = 256;
 
 /// The batch grid of a prompt of `len` tokens whose segments start at `starts` (sorted, the
 /// first 0): the start of every batch, then `len`.
@@ -149,12 +149,14 @@ pub fn splits_cleanly(tokenizer: &TextTokenizer) -> bool {
 mod tests {
     use super::*;
 
+    const C: usize = PREFILL_CHUNK;
+
     #[test]
     fn grid_restarts_at_every_segment() {
         assert_eq!(grid(&[0], 10), vec![0, 10]);
-        assert_eq!(grid(&[0], 130), vec![0, 64, 128, 130]);
-        assert_eq!(grid(&[0, 100], 130), vec![0, 64, 100, 130]);
-        assert_eq!(grid(&[0, 100, 100], 100), vec![0, 64, 100]);
+        assert_eq!(grid(&[0], 2 * C + 2), vec![0, C, 2 * C, 2 * C + 2]);
+        assert_eq!(grid(&[0, C + 36], 2 * C + 2), vec![0, C, C + 36, 2 * C + 2]);
+        assert_eq!(grid(&[0, C + 36, C + 36], C + 36), vec![0, C, C + 36]);
     }
 
     fn filled(prompt: &[u32], starts: &[usize]) -> PrefixCache {
@@ -168,22 +170,24 @@ mod tests {
 
     #[test]
     fn reuse_stops_at_the_last_shared_break() {
-        let run: Vec<u32> = (0..100).collect();
-        let file: Vec<u32> = (1000..1150).collect();
+        // A run prefix longer than one batch, a file, a question.
+        let (r, f) = (C + 100, C + 250);
+        let run: Vec<u32> = (0..r as u32).collect();
+        let file: Vec<u32> = (10_000..10_000 + (f - r) as u32).collect();
         let q1: Vec<u32> = vec![7; 30];
         let q2: Vec<u32> = vec![8; 20];
         let p1: Vec<u32> = [&run[..], &file, &q1].concat();
         let p2: Vec<u32> = [&run[..], &file, &q2].concat();
-        let c = filled(&p1, &[0, 100, 250]);
+        let c = filled(&p1, &[0, r, f]);
         // Same run and file prefix, another question: everything up to the file's end.
-        assert_eq!(c.reusable(&p2, &grid(&[0, 100, 250], p2.len())), 250);
+        assert_eq!(c.reusable(&p2, &grid(&[0, r, f], p2.len())), f);
         // Another file: the run prefix only.
         let other: Vec<u32> = [&run[..], &[5u32; 80][..], &q1].concat();
-        assert_eq!(c.reusable(&other, &grid(&[0, 100, 180], other.len())), 100);
+        assert_eq!(c.reusable(&other, &grid(&[0, r, r + 80], other.len())), r);
         // The same tokens batched differently (no breaks): only the common grid points.
-        assert_eq!(c.reusable(&p2, &grid(&[0], p2.len())), 64);
+        assert_eq!(c.reusable(&p2, &grid(&[0], p2.len())), C);
         // The whole prompt again: its last batch is recomputed for the logits.
-        assert_eq!(c.reusable(&p1, &grid(&[0, 100, 250], p1.len())), 250);
+        assert_eq!(c.reusable(&p1, &grid(&[0, r, f], p1.len())), f);
     }
 
     #[test]

@@ -286,14 +286,25 @@ impl Runtime {
         })
     }
 
-    /// Answers `messages` with JSON valid against `schema` (a JSON Schema).
+    /// Answers `messages` with JSON valid against `schema` (a JSON Schema). Every message but the
+    /// last ends a reusable prefix (a shared system prompt, earlier turns): see
+    /// [`Self::complete_prompt`] to place the breaks yourself.
     pub fn complete_json_value(
         &mut self,
         messages: &[ChatMessage],
         schema: &serde_json::Value,
         gen: &GenOptions,
     ) -> Result<Completion<serde_json::Value>, LlmError> {
-        self.complete_prompt(messages, &[], schema, gen)
+        let breaks: Vec<PromptBreak> = messages
+            .iter()
+            .enumerate()
+            .take(messages.len().saturating_sub(1))
+            .map(|(message, m)| PromptBreak {
+                message,
+                byte: m.content.len(),
+            })
+            .collect();
+        self.complete_prompt(messages, &breaks, schema, gen)
     }
 
     /// [`Self::complete_json_value`] for a prompt with cache breaks: the text up to each break
