@@ -6,7 +6,6 @@ use pyward::pipeline::{
     scan_file, Cache, CacheIdentity, PipelineOptions, PlanStage, ScriptedBackend, Stage,
 };
 use pyward::rules::{Catalog, Engine};
-use serde_json::json;
 
 fn engine() -> Engine {
     Engine::new(Catalog::embedded().unwrap()).unwrap()

@@ -216,7 +216,6 @@ mod tests {
     use crate::bench::dataset::LabelledFile;
     use crate::pipeline::{PipelineOptions, ScriptedBackend, Stage};
     use crate::rules::{Catalog, Engine};
-    use serde_json::json;
 
     fn dataset(dir: &Path) -> Dataset {
         std::fs::write(

@@ -387,10 +387,9 @@ impl RunProgress {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline::{PipelineOptions, ScriptedBackend, Stage};
+    use crate::pipeline::{PipelineOptions, ScriptedBackend};
     use crate::report::{render, Format, RenderOptions, RunMeta};
     use crate::rules::{Catalog, Engine};
-    use serde_json::json;
 
     fn backend() -> ScriptedBackend {
         ScriptedBackend::quiet()
