@@ -52,26 +52,18 @@ a severity. Rules: PW101 command injection via os.system or subprocess with shel
 eval or exec of untrusted input (CWE-95); PW103 SQL built by string formatting (CWE-89); PW104 pickle or \
 yaml.load on untrusted data (CWE-502); PW105 hard-coded secrets (CWE-798). Report nothing for safe code.";
 
-const SNIPPETS: [&str; 20] = [
+/// Ten prompts: each rule family, safe code, non-ASCII text, a class, a safe call that looks
+/// like a sink. (CI time: each costs a few seconds of one-thread decoding.)
+const SNIPPETS: [&str; 10] = [
     "import os\ndef run(cmd):\n    os.system(cmd)\n",
     "def calc(expr):\n    return eval(expr)\n",
     "def get(db, name):\n    return db.execute(f\"SELECT * FROM users WHERE name = '{name}'\")\n",
     "import pickle\ndef load(blob):\n    return pickle.loads(blob)\n",
     "API_KEY = \"sk-live-1234567890abcdef\"\n",
-    "import subprocess\nsubprocess.call(user_input, shell=True)\n",
     "def add(a, b):\n    return a + b\n",
-    "import yaml\nconfig = yaml.load(open('c.yml'))\n",
-    "exec(request.args['code'])\n",
-    "cursor.execute(\"DELETE FROM t WHERE id = %s\" % item_id)\n",
-    "password = 'hunter2'\nconnect(user='admin', password=password)\n",
     "print('héllo wörld ✓')\nfor i in range(10):\n    print(i * 2)\n",
-    "import os\nos.popen('ls ' + path).read()\n",
-    "data = json.loads(body)\nreturn data['x']\n",
-    "def handler(event):\n    return eval(event['body'], {})\n",
     "q = 'SELECT id FROM items WHERE owner = ' + owner\nrows = conn.execute(q)\n",
-    "import marshal\nobj = marshal.loads(payload)\n",
     "class A:\n    def __init__(self):\n        self.token = 'ghp_abcdefghijklmnop'\n",
-    "with open(path) as f:\n    text = f.read()\n",
     "import shlex, subprocess\nsubprocess.run(['ls', shlex.quote(d)])\n",
 ];
 
@@ -103,7 +95,7 @@ fn greedy(max_tokens: usize) -> GenOptions {
 }
 
 #[test]
-fn smollm2_twenty_prompts_parse_validate_and_are_deterministic() {
+fn smollm2_prompts_parse_validate_and_are_deterministic() {
     let Some(path) = llm_support::model_path(llm_support::SMOLLM2) else {
         return;
     };
@@ -153,7 +145,7 @@ fn smollm2_twenty_prompts_parse_validate_and_are_deterministic() {
 
     // Greedy decoding is deterministic: a second pass (cache now warm, different order of
     // cached prefixes) gives the very same texts.
-    for (i, code) in SNIPPETS.iter().enumerate().take(5) {
+    for (i, code) in SNIPPETS.iter().enumerate().take(3) {
         let c = rt
             .complete_json::<Review>(&messages(code), &greedy(800))
             .unwrap();
