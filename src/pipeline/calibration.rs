@@ -117,10 +117,11 @@ pub fn schema_for(n: usize, plan: &CalibrationPlan) -> serde_json::Value {
     json!({
         "type": "object",
         "properties": {
+            // Exactly `n` items by count; no `"items": false`, which llama.cpp's schema
+            // converter rejects (a boolean schema).
             "verdicts": {
                 "type": "array",
                 "prefixItems": items,
-                "items": false,
                 "minItems": n,
                 "maxItems": n,
             }
@@ -272,7 +273,6 @@ mod tests {
             (v["minItems"].as_u64(), v["maxItems"].as_u64()),
             (Some(3), Some(3))
         );
-        assert_eq!(v["items"], false);
         let items = v["prefixItems"].as_array().unwrap();
         let [confirmed, rejected] = items[2]["anyOf"].as_array().unwrap().as_slice() else {
             panic!("two shapes")
