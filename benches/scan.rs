@@ -7,7 +7,7 @@
 //! * `engine_real`: the same over a real corpus, one thread: the first `PYWARD_BENCH_FILES`
 //!   (default 400) `.py` files, in path order, of `PYWARD_BENCH_CORPUS` or else the standard
 //!   library of `python3`. Skipped (with a note) when neither is available.
-//! * `scan_paths_real`: `scan::scan_paths` over the same directory tree (discovery, reading and
+//! * `scan_paths_real`: `pipeline::scan_paths` over the same directory tree (discovery, reading and
 //!   scanning, every core): what `pyward scan` does minus rendering.
 
 use std::path::{Path, PathBuf};
@@ -15,8 +15,10 @@ use std::sync::OnceLock;
 
 use divan::counter::{BytesCount, ItemsCount};
 use divan::{black_box, Bencher};
+use pyward::pipeline::run::scan_paths;
+use pyward::pipeline::Scanner;
 use pyward::rules::{Catalog, Engine};
-use pyward::scan::{scan_paths, ScanOptions};
+use pyward::scan::ScanOptions;
 
 fn main() {
     divan::main();
@@ -185,8 +187,8 @@ fn scan_paths_real(bencher: Bencher) {
         exclude: vec!["site-packages/".to_string()],
         ..ScanOptions::default()
     };
-    let engine = engine();
+    let scanner = Scanner::new(engine(), Default::default());
     bencher
         .counter(ItemsCount::new(files.len()))
-        .bench(|| black_box(scan_paths(engine, &paths, &opts)));
+        .bench(|| black_box(scan_paths(&scanner, &paths, &opts)));
 }

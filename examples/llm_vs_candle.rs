@@ -56,8 +56,8 @@ fn main() {
             mine.forward(&prompt).unwrap();
             let pre = t.elapsed().as_secs_f64();
             let t = Instant::now();
-            for i in 0..gen {
-                mine.forward(&[prompt[i]]).unwrap();
+            for &tok in &prompt[..gen] {
+                mine.forward(&[tok]).unwrap();
             }
             let dec = t.elapsed().as_secs_f64();
             println!(

@@ -13,7 +13,7 @@ use pyward::llm::arch::transformer::Transformer;
 use pyward::llm::arch::{GgufSource, Requantize};
 use pyward::llm::load::{load_transformer, open_gguf, LoadOptions};
 use pyward::llm::model::CausalLm;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 const SMOLLM2: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
 const GEMMA3: &str = "gemma-3-270m-q4_k_m.gguf";
@@ -41,7 +41,7 @@ fn model_path(file: &str) -> Option<PathBuf> {
 
 /// Token ids of a short Python snippet, looked up by token text in the file's vocabulary so the
 /// prompt is realistic without depending on a tokenizer implementation.
-fn prompt_ids(path: &PathBuf, words: &[&str]) -> Vec<u32> {
+fn prompt_ids(path: &Path, words: &[&str]) -> Vec<u32> {
     let (_, content) = open_gguf(path).unwrap();
     let Some(Value::Array(tokens)) = content.metadata.get("tokenizer.ggml.tokens") else {
         panic!("no vocabulary in {}", path.display())
@@ -82,7 +82,7 @@ fn argmax(v: &[f32]) -> usize {
         .0
 }
 
-fn mine(path: &PathBuf, prefill_kernel: bool) -> Transformer {
+fn mine(path: &Path, prefill_kernel: bool) -> Transformer {
     let opts = LoadOptions {
         requantize: Requantize::Never,
         prefill_kernel,

@@ -44,21 +44,24 @@ fn op(v: ModelVerdict, p: f64) -> ModelOpinion {
 use ModelVerdict::{Confirmed as C, Rejected as R, Speculative as S};
 use VerdictStatus::{Confirmed, Rejected, Speculative};
 
+/// (origin, static confidence, model verdict, p, tier, sanitizer verified, injection file) → status
+type Row = (
+    Origin,
+    Confidence,
+    Option<ModelVerdict>,
+    f64,
+    u8,
+    bool,
+    bool,
+    VerdictStatus,
+);
+
 #[test]
 fn policy_table() {
     use Confidence::*;
     use Origin::*;
     // (origin, static confidence, model verdict, p, tier, sanitizer verified, injection file) → status
-    let table: &[(
-        Origin,
-        Confidence,
-        Option<ModelVerdict>,
-        f64,
-        u8,
-        bool,
-        bool,
-        VerdictStatus,
-    )] = &[
+    let table: &[Row] = &[
         // Static, no opinion: stays.
         (Static, High, None, 0.5, 1, false, false, Confirmed),
         (Static, Low, None, 0.5, 3, false, false, Confirmed),

@@ -39,7 +39,7 @@ fn every_rule_references_its_cwe_page() {
     let mut bad = Vec::new();
     for r in catalog().rules() {
         let want = format!("https://cwe.mitre.org/data/definitions/{}.html", r.cwe[0]);
-        if !r.doc.references.iter().any(|u| *u == want) {
+        if !r.doc.references.contains(&want) {
             bad.push(format!("{}: doc.references lacks {want}", r.id));
         }
         if r.doc.references.first() != Some(&want) {

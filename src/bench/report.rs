@@ -246,7 +246,7 @@ impl BenchRow {
 
     /// The quality fields only: what must not change between two runs of a deterministic
     /// backend (timings and memory do).
-    pub fn quality(&self) -> (usize, usize, usize, usize, Vec<(String, Outcome, Vec<u32>)>) {
+    pub fn quality(&self) -> Quality {
         let files = self
             .per_file
             .iter()
@@ -255,6 +255,9 @@ impl BenchRow {
         (self.tp, self.fp, self.tn, self.fn_, files)
     }
 }
+
+/// A run's quality fields: tp, fp, tn, fn and each file's (path, outcome, reported CWEs).
+pub type Quality = (usize, usize, usize, usize, Vec<(String, Outcome, Vec<u32>)>);
 
 /// The model part of a spec (`local:MODEL`, `openai:URL#MODEL`).
 fn model_of_spec(spec: &str) -> Option<&str> {

@@ -274,7 +274,7 @@ fn check_extents(path: &Path, content: &Content, file_len: u64) -> Result<(), Mo
         let info = &content.tensor_infos[name];
         let elems = info.shape.elem_count() as u64;
         let block = info.ggml_dtype.block_size() as u64;
-        if elems % block != 0 {
+        if !elems.is_multiple_of(block) {
             return Err(corrupt(format!(
                 "tensor `{name}` has {elems} elements, not a multiple of the {:?} block size {block}",
                 info.ggml_dtype

@@ -46,7 +46,8 @@ impl Sampler {
 
     /// Whether this sampler always picks the most likely token.
     pub fn is_greedy(&self) -> bool {
-        !(self.temperature > 0.0)
+        // NaN counts as greedy too.
+        self.temperature.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater)
     }
 
     /// Picks a token among ids for which `allowed(id)` holds. Returns `None` when no allowed id

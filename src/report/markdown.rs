@@ -490,6 +490,11 @@ fn capitalize(s: &str) -> String {
     }
 }
 
+/// Source code on one line: trimmed, line breaks turned into spaces, inner spacing kept.
+fn code_line(s: &str) -> String {
+    s.trim().replace("\r\n", " ").replace('\n', " ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -512,9 +517,4 @@ mod tests {
     fn table_cells_escape_pipes() {
         assert_eq!(table_cell("a | b\nc"), "a \\| b c");
     }
-}
-
-/// Source code on one line: trimmed, line breaks turned into spaces, inner spacing kept.
-fn code_line(s: &str) -> String {
-    s.trim().replace("\r\n", " ").replace('\n', " ")
 }

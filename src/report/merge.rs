@@ -139,7 +139,7 @@ pub fn split_kinds(inputs: Vec<(PathBuf, Loaded)>) -> Result<Inputs, MergeError>
             if loaded.kind() != *first_kind {
                 return Err(MergeError::MixedFormats {
                     first: first_path.clone(),
-                    first_kind: *first_kind,
+                    first_kind,
                     other: path,
                     other_kind: loaded.kind(),
                 });

@@ -71,7 +71,7 @@ pub struct Rope {
 impl Rope {
     /// Tables for heads of `head_dim` with frequency base `base`.
     pub fn new(head_dim: usize, base: f32, style: RopeStyle, device: &Device) -> Result<Self> {
-        if head_dim % 2 != 0 {
+        if !head_dim.is_multiple_of(2) {
             candle_core::bail!("rotary embedding needs an even head dimension, got {head_dim}")
         }
         let inv_freq: Vec<f32> = (0..head_dim)
@@ -297,16 +297,15 @@ impl KvCache {
         kv_heads: usize,
         head_dim: usize,
     ) -> Result<(&mut Vec<f32>, &mut Vec<f32>)> {
-        if matches!(self.store, KvStore::Empty) || self.len == 0 {
-            if !matches!(&self.store, KvStore::Host { kv_heads: h, head_dim: d, .. } if *h == kv_heads && *d == head_dim)
-            {
-                self.store = KvStore::Host {
-                    k: Vec::new(),
-                    v: Vec::new(),
-                    kv_heads,
-                    head_dim,
-                };
-            }
+        if (matches!(self.store, KvStore::Empty) || self.len == 0)
+            && !matches!(&self.store, KvStore::Host { kv_heads: h, head_dim: d, .. } if *h == kv_heads && *d == head_dim)
+        {
+            self.store = KvStore::Host {
+                k: Vec::new(),
+                v: Vec::new(),
+                kv_heads,
+                head_dim,
+            };
         }
         let len = self.len;
         match &mut self.store {

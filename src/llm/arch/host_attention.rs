@@ -68,7 +68,7 @@ impl Attention<'_> {
     /// Query head `h`, writing its `head_dim` outputs to `oh`.
     fn head(&self, h: usize, oh: &mut [f32], scores: &mut Vec<f32>) {
         #[cfg(target_arch = "x86_64")]
-        if self.kv.head_dim % 8 == 0 && vmath::avx2::available() {
+        if self.kv.head_dim.is_multiple_of(8) && vmath::avx2::available() {
             // SAFETY: AVX2 and FMA were detected; the head size is a multiple of 8.
             return unsafe { self.head_avx2(h, oh, scores) };
         }

@@ -14,7 +14,7 @@ pub fn load(src: &mut GgufSource<'_>) -> Result<Transformer, ModelError> {
         .u32_opt(&format!("{a}.attention.head_count_kv"))?
         .unwrap_or(heads);
     let hidden = src.u32(&format!("{a}.embedding_length"))?;
-    let head_dim = if heads > 0 { hidden / heads } else { 0 };
+    let head_dim = hidden.checked_div(heads).unwrap_or(0);
     let cfg = Config {
         arch: a.into(),
         hidden,

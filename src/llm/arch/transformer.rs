@@ -444,10 +444,10 @@ pub fn check_config(src: &GgufSource<'_>, cfg: &Config) -> Result<(), ModelError
     if cfg.heads == 0 {
         return Err(bad("attention.head_count"));
     }
-    if cfg.kv_heads == 0 || cfg.heads % cfg.kv_heads != 0 {
+    if cfg.kv_heads == 0 || !cfg.heads.is_multiple_of(cfg.kv_heads) {
         return Err(bad("attention.head_count_kv"));
     }
-    if cfg.head_dim == 0 || cfg.head_dim % 2 != 0 {
+    if cfg.head_dim == 0 || !cfg.head_dim.is_multiple_of(2) {
         return Err(bad("attention.key_length"));
     }
     if cfg.hidden == 0 {

@@ -88,7 +88,7 @@ fn run<T: GgmlType>(
     n: usize,
     dst: &mut [f32],
 ) -> candle_core::Result<bool> {
-    if k % T::BLCK_SIZE != 0 {
+    if !k.is_multiple_of(T::BLCK_SIZE) {
         return Ok(false);
     }
     let kb = k / T::BLCK_SIZE;

@@ -130,7 +130,7 @@ pub fn gemv(weight: &QTensor, x: &mut ActRow, dst: &mut [f32]) -> candle_core::R
 /// of nibbles) into 32 f32 values each, with AVX2. Returns `false`, writing nothing, when AVX2
 /// is missing or the lengths do not match.
 pub fn unpack_q4_1(bytes: &[u8], ys: &mut [f32]) -> bool {
-    if !simd::available() || bytes.len() % 20 != 0 || ys.len() != bytes.len() / 20 * QK {
+    if !simd::available() || !bytes.len().is_multiple_of(20) || ys.len() != bytes.len() / 20 * QK {
         return false;
     }
     // SAFETY: AVX2 was detected and the lengths match (checked above).
@@ -154,7 +154,7 @@ fn split_rows(n: usize, k: usize, dst: &mut [f32], f: impl Fn(usize, &mut [f32])
 /// candle's vec-dot for formats without a kernel here: quantize `x` to the format's
 /// activation type once, then one dot product per row.
 fn generic<T: GgmlType>(bytes: &[u8], x: &[f32], n: usize, k: usize, dst: &mut [f32]) -> bool {
-    if k % T::BLCK_SIZE != 0 || k % T::VecDotType::BLCK_SIZE != 0 {
+    if !k.is_multiple_of(T::BLCK_SIZE) || !k.is_multiple_of(T::VecDotType::BLCK_SIZE) {
         return false;
     }
     let kb = k / T::BLCK_SIZE;
@@ -383,7 +383,7 @@ mod simd {
     /// Unpacks Q4_1 blocks (`bytes`: 20 per block) into 32 f32 values each.
     #[target_feature(enable = "avx2,fma,f16c")]
     pub unsafe fn q4_1_to_float(bytes: &[u8], ys: &mut [f32]) {
-        assert!(bytes.len() % 20 == 0 && ys.len() == bytes.len() / 20 * 32);
+        assert!(bytes.len().is_multiple_of(20) && ys.len() == bytes.len() / 20 * 32);
         for (b, out) in ys.chunks_exact_mut(32).enumerate() {
             unsafe {
                 let p = bytes.as_ptr().add(b * 20);

@@ -40,7 +40,7 @@ fn as_blocks<T: candle_core::quantized::k_quants::GgmlType>(
     n_blocks: usize,
 ) -> Option<&[T]> {
     if bytes.len() != n_blocks * std::mem::size_of::<T>()
-        || (bytes.as_ptr() as usize) % std::mem::align_of::<T>() != 0
+        || !(bytes.as_ptr() as usize).is_multiple_of(std::mem::align_of::<T>())
     {
         return None;
     }
@@ -77,8 +77,8 @@ pub fn candle_has_packed_int8(dtype: GgmlDType, n: usize, k: usize) -> bool {
             std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512vnni")
         });
         vnni && matches!(dtype, GgmlDType::Q8_0 | GgmlDType::Q4K | GgmlDType::Q6K)
-            && k % 256 == 0
-            && n % 16 == 0
+            && k.is_multiple_of(256)
+            && n.is_multiple_of(16)
     }
     #[cfg(not(target_arch = "x86_64"))]
     {

@@ -81,7 +81,7 @@ fn unknown_captures_placeholders_and_filters_are_load_errors_naming_the_file() {
         assert!(err.contains("rules/python/test/PW999.toml"), "{err}");
         assert!(err.contains(want), "{fix}: {err}");
     }
-    let bad_message = call_rule("os.system", "").replace("", "");
+    let bad_message = call_rule("os.system", "");
     let e = parse_rule(
         "python/test/PW999.toml",
         &rule(&bad_message).replace("message = \"m\"", "message = \"`{calle}` runs\""),
