@@ -16,6 +16,7 @@
 //! | `https` | a string literal starting `http://` → `https://`. |
 //! | `bits-set:M` / `bits-clear:M` | an integer literal with the bits of `M` set or cleared, in octal: `0o777` → `0o775`. |
 //! | `jwt-algorithms` | the JWT algorithms the code already names (the call's own list without `none`, else the `algorithm=`/`algorithms=` literals of the file's other `encode`/`decode` calls that do not accept `none`, when they agree): `["RS256"]`. |
+//! | `send-from-directory` | Flask's `send_file(os.path.join(BASE, name), ...)` → `send_from_directory(BASE, name, ...)` ([`super::paths`]). |
 //! | `assert-raise` | `assert c, m` → `if not c:` + `raise AssertionError(m)` (kept under `python -O`). |
 
 use tree_sitter::Node;
@@ -42,6 +43,7 @@ pub enum Filter {
     AssertRaise,
     JwtAlgorithms,
     XpathVars,
+    SendFromDirectory,
 }
 
 impl Filter {
@@ -67,6 +69,7 @@ impl Filter {
             "assert-raise" => Filter::AssertRaise,
             "jwt-algorithms" => Filter::JwtAlgorithms,
             "xpath-vars" => Filter::XpathVars,
+            "send-from-directory" => Filter::SendFromDirectory,
             _ => return Err(format!("unknown filter `{name}`")),
         };
         let needs = matches!(
@@ -113,6 +116,7 @@ impl Filter {
             Filter::AssertRaise => assert_raise(node, src),
             Filter::JwtAlgorithms => jwt_algorithms(node, src),
             Filter::XpathVars => super::xpath::xpath_vars(node, src),
+            Filter::SendFromDirectory => super::paths::send_from_directory(node, src),
             Filter::BitsSet | Filter::BitsClear => {
                 let v = int_literal(text(unparen(node), src))?;
                 let m = int_literal(param?)?;

@@ -8,6 +8,7 @@
 //! for that match, so a fix never applies half-done.
 
 pub mod filters;
+mod paths;
 mod sql;
 pub mod strings;
 #[cfg(test)]
@@ -323,8 +324,7 @@ enum Outcome {
     Fail,
 }
 
-/// The rule's fix for one match: every applicable part's edit, or nothing when a part cannot
-/// be rendered.
+/// The rule's fix for one match: every applicable part's edit, or nothing if one cannot render.
 pub(crate) fn edits(fixes: &[CompiledFix], caps: &[(String, Cap)], src: &str) -> Vec<Edit> {
     let mut out = Vec::new();
     for f in fixes {

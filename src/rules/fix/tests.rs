@@ -505,3 +505,32 @@ fn escape_wraps_plain_values_whole_and_built_strings_per_value() {
         Some("import re\nre.search(\"^\" + re.escape(p), s)")
     );
 }
+
+#[test]
+fn send_file_of_a_join_becomes_send_from_directory() {
+    let r = call_rule(
+        "flask.send_file",
+        &part("call", "{call|send-from-directory}"),
+    );
+    let head = "import os\nimport flask\nfrom flask import send_file\n";
+    let f = |s: &str| fixed(&r, &format!("{head}{s}"));
+    let out = |s: &str| Some(format!("{head}{s}"));
+    assert_eq!(
+        f("send_file(os.path.join(BASE, name), as_attachment=True)"),
+        out("send_from_directory(BASE, name, as_attachment=True)")
+    );
+    assert_eq!(
+        f("flask.send_file((os.path.join(d, n)))"),
+        out("flask.send_from_directory(d, n)")
+    );
+    assert_eq!(f("send_file(os.path.join(a, b, c))"), None, "three parts");
+    assert_eq!(f("send_file(os.path.join(*parts))"), None, "a splat");
+    assert_eq!(f("send_file(path_or_file=os.path.join(a, b))"), None);
+    assert_eq!(f("send_file(full)"), None, "not a join");
+    assert_eq!(
+        f("send_file(os.path.join(a, b), **opts)"),
+        out("send_from_directory(a, b, **opts)")
+    );
+    assert_eq!(f("send_file(os.path.join(a, b), \"text/csv\")"), None);
+    assert_eq!(f("send_file(os.path.join(a, b), *rest)"), None);
+}
