@@ -117,6 +117,9 @@ impl Attention<'_> {
         let (q, k, v) = (qh.as_ptr(), k.as_ptr(), v.as_ptr());
         scores.clear();
         scores.reserve(n);
+        // SAFETY: the assert above gives `n` key and value rows of `d` floats at `stride`, and a query
+        // and output of `d` floats, so every offset below stays inside them; AVX2/FMA are this
+        // function's target features, checked by the caller at run time.
         unsafe {
             // Scores: two accumulators per position, 16 lanes a step.
             for j in 0..n {

@@ -254,6 +254,8 @@ mod simd {
     #[inline]
     #[target_feature(enable = "avx2,fma,f16c")]
     unsafe fn f16_at(p: *const u8) -> f32 {
+        // SAFETY: `p` points at 2 readable bytes of a block (the callers' asserts bound every block);
+        // the read is unaligned.
         let bits = unsafe { std::ptr::read_unaligned(p as *const u16) };
         _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(bits as i32)))
     }
@@ -279,6 +281,7 @@ mod simd {
     #[inline]
     #[target_feature(enable = "avx2,fma,f16c")]
     unsafe fn nibbles(p: *const u8) -> __m256i {
+        // SAFETY: `p` points at a block's 16 bytes of nibbles, inside the row the caller bounds-checked.
         let lo = unsafe { _mm_loadu_si128(p as *const __m128i) };
         let both = _mm256_set_m128i(_mm_srli_epi16::<4>(lo), lo);
         _mm256_and_si256(both, _mm256_set1_epi8(0x0F))
@@ -286,6 +289,7 @@ mod simd {
 
     #[inline]
     unsafe fn load(p: *const u8) -> __m256i {
+        // SAFETY: callers pass a pointer with 32 readable bytes (an activation block or a block's quants).
         unsafe { _mm256_loadu_si256(p as *const __m256i) }
     }
 
@@ -316,6 +320,9 @@ mod simd {
                 let mut acc = [_mm256_setzero_ps(); 4];
                 let mut off = [0f32; 4];
                 for b in 0..nb {
+                    // SAFETY: the assert above bounds every row (4 × `row_bytes`) and activation block (32 bytes, `nb`
+                    // scales), so `w + r·row_bytes + b·$bytes` and `x + 32b` stay inside; prefetch never faults.
+                    // AVX2/FMA/F16C are enabled on this function and callers check them at run time.
                     unsafe {
                         // The next 4 rows stream in while these are multiplied.
                         if PREFETCH {
@@ -349,6 +356,7 @@ mod simd {
     #[inline]
     #[target_feature(enable = "avx2,fma,f16c")]
     unsafe fn q8_0(p: *const u8, xv: __m256i, dx: f32, _sx: f32, acc: __m256) -> (__m256, f32) {
+        // SAFETY: `p` is a whole Q8_0 block (34 bytes) inside the rows bounded by the caller.
         unsafe {
             let scale = _mm256_set1_ps(f16_at(p) * dx);
             (_mm256_fmadd_ps(scale, mul_i8(load(p.add(2)), xv), acc), 0.0)
@@ -359,6 +367,7 @@ mod simd {
     #[inline]
     #[target_feature(enable = "avx2,fma,f16c")]
     unsafe fn q4_1(p: *const u8, xv: __m256i, dx: f32, sx: f32, acc: __m256) -> (__m256, f32) {
+        // SAFETY: `p` is a whole Q4_1 block (20 bytes) inside the rows bounded by the caller.
         unsafe {
             let scale = _mm256_set1_ps(f16_at(p) * dx);
             let t = mul_u8_i8(nibbles(p.add(4)), xv);
@@ -370,6 +379,7 @@ mod simd {
     #[inline]
     #[target_feature(enable = "avx2,fma,f16c")]
     unsafe fn q4_0(p: *const u8, xv: __m256i, dx: f32, sx: f32, acc: __m256) -> (__m256, f32) {
+        // SAFETY: `p` is a whole Q4_0 block (18 bytes) inside the rows bounded by the caller.
         unsafe {
             let dw = f16_at(p);
             let t = mul_u8_i8(nibbles(p.add(2)), xv);
@@ -385,6 +395,7 @@ mod simd {
     pub unsafe fn q4_1_to_float(bytes: &[u8], ys: &mut [f32]) {
         assert!(bytes.len().is_multiple_of(20) && ys.len() == bytes.len() / 20 * 32);
         for (b, out) in ys.chunks_exact_mut(32).enumerate() {
+            // SAFETY: the assert gives 20 bytes per block for each 32 outputs, so `p .. p + 20` is in `bytes`.
             unsafe {
                 let p = bytes.as_ptr().add(b * 20);
                 let (d, m) = (_mm256_set1_ps(f16_at(p)), _mm256_set1_ps(f16_at(p.add(2))));

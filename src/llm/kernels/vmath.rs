@@ -99,6 +99,8 @@ pub(crate) mod avx2 {
     pub unsafe fn map(x: &mut [f32], f8: unsafe fn(__m256) -> __m256, f1: fn(f32) -> f32) {
         let mut chunks = x.chunks_exact_mut(8);
         for c in chunks.by_ref() {
+            // SAFETY: `c` is a chunk of exactly 8 f32s, so the unaligned load and store stay inside it; the
+            // caller enabled AVX2/FMA (this function's target features).
             unsafe { _mm256_storeu_ps(c.as_mut_ptr(), f8(_mm256_loadu_ps(c.as_ptr()))) };
         }
         chunks.into_remainder().iter_mut().for_each(|v| *v = f1(*v));
@@ -146,6 +148,7 @@ pub(crate) mod avx2 {
     #[target_feature(enable = "avx2,fma")]
     pub unsafe fn silu8(v: __m256) -> __m256 {
         let one = _mm256_set1_ps(1.0);
+        // SAFETY: `exp8` only needs AVX2/FMA, which this function enables.
         let e = unsafe { exp8(_mm256_sub_ps(_mm256_setzero_ps(), v)) };
         _mm256_div_ps(v, _mm256_add_ps(one, e))
     }
@@ -156,6 +159,7 @@ pub(crate) mod avx2 {
         let one = _mm256_set1_ps(1.0);
         let inner = _mm256_fmadd_ps(_mm256_set1_ps(GELU_C), _mm256_mul_ps(v, v), one);
         let u = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(SQRT_TWO_OVER_PI), v), inner);
+        // SAFETY: `exp8` only needs AVX2/FMA, which this function enables.
         let e = unsafe { exp8(_mm256_mul_ps(u, _mm256_set1_ps(-2.0))) };
         _mm256_div_ps(v, _mm256_add_ps(one, e))
     }
