@@ -11,6 +11,8 @@ pub mod commands;
 pub mod device;
 pub mod error;
 pub mod finding;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod llm;
 pub mod models;
 pub mod pipeline;
