@@ -11,8 +11,12 @@ pub enum SourceError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{path}: not UTF-8 text (invalid byte at offset {offset})")]
-    NotUtf8 { path: PathBuf, offset: usize },
+    #[error("{path}: {source}")]
+    Encoding {
+        path: PathBuf,
+        #[source]
+        source: crate::encoding::EncodingError,
+    },
     #[error("{path}: binary file (NUL byte at offset {offset})")]
     Binary { path: PathBuf, offset: usize },
     #[error("{path}: file is {size} bytes, over the limit of {limit}")]

@@ -9,6 +9,7 @@ pub mod bench;
 pub mod cli;
 pub mod commands;
 pub mod device;
+pub mod encoding;
 pub mod error;
 pub mod finding;
 pub mod llm;

@@ -1,0 +1,3 @@
+//! (tests added below)
+#[allow(unused_imports)]
+use super::*;
