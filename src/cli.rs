@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub mod workflow;
+
 use crate::finding::Severity;
 use crate::report::Format;
 
@@ -89,6 +91,9 @@ Exit status: 0 clean, 1 findings, 2 usage or fatal error.";
     propagate_version = true
 )]
 pub struct Cli {
+    #[command(flatten)]
+    pub config: workflow::ConfigFileArgs,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -116,6 +121,10 @@ pub enum Command {
     /// Combine JSON or SARIF reports of `scan --shard` runs into one report.
     #[command(after_help = MERGE_EXAMPLES)]
     Merge(MergeArgs),
+    /// Show the effective settings and the configuration file each comes from.
+    Config(workflow::ConfigArgs),
+    /// Print a shell completion script: `pyward completions bash > ~/.local/share/bash-completion/completions/pyward`.
+    Completions(workflow::CompletionsArgs),
 }
 
 /// When to colour the output.
@@ -208,6 +217,9 @@ pub struct ScanArgs {
     /// with the same paths cover every file once (combine them with `pyward merge`).
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<crate::shard::Shard>,
+
+    #[command(flatten)]
+    pub workflow: workflow::ScanWorkflowArgs,
 
     #[command(flatten)]
     pub model: ModelArgs,

@@ -71,6 +71,12 @@ pub enum Error {
     Bench(#[from] crate::bench::BenchError),
     #[error(transparent)]
     Merge(#[from] crate::report::merge::MergeError),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Baseline(#[from] crate::baseline::BaselineError),
+    #[error(transparent)]
+    Diff(#[from] crate::diff::DiffError),
     #[error("--backend openai: {0}")]
     Remote(#[from] crate::backends::OpenAiError),
 }
