@@ -7,6 +7,7 @@ mod completions;
 mod config;
 mod diff;
 mod encoding;
+mod hook;
 
 use std::fs;
 use std::path::{Path, PathBuf};
