@@ -71,7 +71,8 @@ impl Changes {
             let Ok(abs) = std::fs::canonicalize(root.join(rel)) else {
                 continue;
             };
-            let ranges = if lines {
+            // Line ranges only for the files a scan would read as Python.
+            let ranges = if lines && crate::source::is_python_file(&abs) {
                 let patch = git(
                     &root,
                     reference,
