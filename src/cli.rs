@@ -23,6 +23,10 @@ Examples:
   pyward scan src --model ~/models/qwen2.5-coder-1.5b-instruct-q8_0.gguf
   pyward scan src --model-name smollm2-135m --show-speculative
   pyward scan src --static-only              the rule engine alone, no model
+  pyward scan . --write-baseline base.json   record today's findings (exit 0) …
+  pyward scan . --baseline base.json         … then report only the new ones
+  pyward scan . --diff origin/main --diff-lines
+                                             only findings on lines changed since origin/main
   pyward scan src --backend openai --base-url http://127.0.0.1:8080/v1 --api-model qwen2.5-coder
                                              a self-hosted OpenAI-compatible server (llama.cpp, vLLM)
   pyward scan src --backend openai --base-url https://api.openai.com/v1 --api-model gpt-4o-mini
@@ -34,6 +38,9 @@ Without one the scan is static-only and says so. With --backend openai the same 
 an OpenAI-compatible server instead, --max-concurrent files at a time; unless the server is on
 this machine (localhost, 127.0.0.1, ::1) the scanned code leaves it, a warning says so and the
 report's provenance records it.
+
+Settings come from pyward.toml or [tool.pyward] in pyproject.toml, found above the first path
+(flags override them; --config FILE, --isolated; `pyward config` shows them; docs/config.md).
 
 Exit status: 0 no unsuppressed finding at or above --fail-on, 1 findings, 2 usage or fatal error.";
 

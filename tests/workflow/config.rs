@@ -168,3 +168,26 @@ fn unknown_keys_and_bad_values_are_errors_naming_the_file() {
     );
     assert_eq!(code(&o), 1, "{}", stderr(&o));
 }
+
+#[test]
+fn fix_honours_the_configuration() {
+    let d = tempfile::tempdir().unwrap();
+    let src = "import hashlib\n\ndef digest(data):\n    return hashlib.md5(data)\n";
+    let p = write(d.path(), "h.py", src);
+    let (_, report) = scan_json(&["h.py"], d.path());
+    let rule = findings(&report)[0].1.clone();
+    write(d.path(), "pyward.toml", format!("ignore = [\"{rule}\"]\n"));
+    let o = run(&["fix", "--static-only", "--write", "h.py"], d.path());
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(&p).unwrap(),
+        src,
+        "the ignored rule is not fixed"
+    );
+    let o = run(
+        &["fix", "--static-only", "--write", "--isolated", "h.py"],
+        d.path(),
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(std::fs::read_to_string(&p).unwrap().contains("sha256"));
+}
