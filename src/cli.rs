@@ -4,6 +4,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub mod parse;
+pub mod workflow;
+
+pub use parse::parse_size;
+
 use crate::finding::Severity;
 use crate::report::Format;
 
@@ -18,6 +23,10 @@ Examples:
   pyward scan src --model ~/models/qwen2.5-coder-1.5b-instruct-q8_0.gguf
   pyward scan src --model-name smollm2-135m --show-speculative
   pyward scan src --static-only              the rule engine alone, no model
+  pyward scan . --write-baseline base.json   record today's findings (exit 0) …
+  pyward scan . --baseline base.json         … then report only the new ones
+  pyward scan . --diff origin/main --diff-lines
+                                             only findings on lines changed since origin/main
   pyward scan src --backend openai --base-url http://127.0.0.1:8080/v1 --api-model qwen2.5-coder
                                              a self-hosted OpenAI-compatible server (llama.cpp, vLLM)
   pyward scan src --backend openai --base-url https://api.openai.com/v1 --api-model gpt-4o-mini
@@ -29,6 +38,9 @@ Without one the scan is static-only and says so. With --backend openai the same 
 an OpenAI-compatible server instead, --max-concurrent files at a time; unless the server is on
 this machine (localhost, 127.0.0.1, ::1) the scanned code leaves it, a warning says so and the
 report's provenance records it.
+
+Settings come from pyward.toml or [tool.pyward] in pyproject.toml, found above the first path
+(flags override them; --config FILE, --isolated; `pyward config` shows them; docs/config.md).
 
 Exit status: 0 no unsuppressed finding at or above --fail-on, 1 findings, 2 usage or fatal error.";
 
@@ -89,6 +101,9 @@ Exit status: 0 clean, 1 findings, 2 usage or fatal error.";
     propagate_version = true
 )]
 pub struct Cli {
+    #[command(flatten)]
+    pub config: workflow::ConfigFileArgs,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -116,6 +131,10 @@ pub enum Command {
     /// Combine JSON or SARIF reports of `scan --shard` runs into one report.
     #[command(after_help = MERGE_EXAMPLES)]
     Merge(MergeArgs),
+    /// Show the effective settings and the configuration file each comes from.
+    Config(workflow::ConfigArgs),
+    /// Print a shell completion script: `pyward completions bash > ~/.local/share/bash-completion/completions/pyward`.
+    Completions(workflow::CompletionsArgs),
 }
 
 /// When to colour the output.
@@ -208,6 +227,9 @@ pub struct ScanArgs {
     /// with the same paths cover every file once (combine them with `pyward merge`).
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<crate::shard::Shard>,
+
+    #[command(flatten)]
+    pub workflow: workflow::ScanWorkflowArgs,
 
     #[command(flatten)]
     pub model: ModelArgs,
@@ -516,28 +538,6 @@ pub struct ExplainArgs {
     pub rule: String,
 }
 
-/// Parses a size such as `1048576`, `512K`, `10M`, `1G` (binary multiples; `B`/`iB` accepted).
-pub fn parse_size(text: &str) -> Result<u64, String> {
-    let t = text.trim();
-    let lower = t.to_ascii_lowercase();
-    let stripped = lower
-        .strip_suffix("ib")
-        .or_else(|| lower.strip_suffix('b'))
-        .unwrap_or(&lower);
-    let (digits, mult) = match stripped.chars().last() {
-        Some('k') => (&stripped[..stripped.len() - 1], 1u64 << 10),
-        Some('m') => (&stripped[..stripped.len() - 1], 1u64 << 20),
-        Some('g') => (&stripped[..stripped.len() - 1], 1u64 << 30),
-        _ => (stripped, 1),
-    };
-    let n: u64 = digits
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{t}` is not a size (examples: 1048576, 512K, 10M, 1G)"))?;
-    n.checked_mul(mult)
-        .ok_or_else(|| format!("`{t}` is too large"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -546,18 +546,6 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn sizes_parse() {
-        assert_eq!(parse_size("100"), Ok(100));
-        assert_eq!(parse_size("512K"), Ok(512 * 1024));
-        assert_eq!(parse_size("10m"), Ok(10 << 20));
-        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
-        assert_eq!(parse_size("2kb"), Ok(2048));
-        assert!(parse_size("ten").is_err());
-        assert!(parse_size("").is_err());
-        assert!(parse_size("99999999999999G").is_err());
     }
 
     #[test]

@@ -11,8 +11,12 @@ pub enum SourceError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{path}: not UTF-8 text (invalid byte at offset {offset})")]
-    NotUtf8 { path: PathBuf, offset: usize },
+    #[error("{path}: {source}")]
+    Encoding {
+        path: PathBuf,
+        #[source]
+        source: crate::encoding::EncodingError,
+    },
     #[error("{path}: binary file (NUL byte at offset {offset})")]
     Binary { path: PathBuf, offset: usize },
     #[error("{path}: file is {size} bytes, over the limit of {limit}")]
@@ -67,6 +71,12 @@ pub enum Error {
     Bench(#[from] crate::bench::BenchError),
     #[error(transparent)]
     Merge(#[from] crate::report::merge::MergeError),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Baseline(#[from] crate::baseline::BaselineError),
+    #[error(transparent)]
+    Diff(#[from] crate::diff::DiffError),
     #[error("--backend openai: {0}")]
     Remote(#[from] crate::backends::OpenAiError),
 }

@@ -229,21 +229,53 @@ impl Finding {
 ///
 /// The fingerprint ignores line numbers (so inserting lines above does not change it) and
 /// whitespace inside the snippet; identical (rule, snippet) pairs are told apart by their order.
+/// The path is hashed as [`fingerprint_path`] normalises it, so `scan .` and `scan src` agree.
 pub fn assign_fingerprints(findings: &mut [Finding]) {
     use std::collections::HashMap;
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    let mut paths: HashMap<String, String> = HashMap::new();
     for f in findings.iter_mut() {
+        let path = paths
+            .entry(f.path.clone())
+            .or_insert_with(|| fingerprint_path(&f.path))
+            .clone();
         let norm: String = f.snippet.split_whitespace().collect::<Vec<_>>().join(" ");
         let n = seen.entry((f.rule_id.clone(), norm.clone())).or_insert(0);
         let mut h = Sha256::new();
         h.update(f.rule_id.as_bytes());
         h.update([0]);
-        h.update(f.path.as_bytes());
+        h.update(path.as_bytes());
         h.update([0]);
         h.update(norm.as_bytes());
         h.update([0]);
         h.update(n.to_string().as_bytes());
         *n += 1;
         f.fingerprint = hex::encode(&h.finalize()[..16]);
+    }
+}
+
+/// A finding's path as its fingerprint hashes it: `/`-separated, without `.` components, and
+/// relative to the current directory when it is an absolute path inside it (`./src/a.py`,
+/// `src/a.py` and `$PWD/src/a.py` are one path).
+pub fn fingerprint_path(label: &str) -> String {
+    use std::path::{Component, Path};
+    let p = Path::new(label);
+    let cwd = std::env::current_dir().ok();
+    let rel = match &cwd {
+        Some(c) if p.is_absolute() => p.strip_prefix(c).unwrap_or(p),
+        _ => p,
+    };
+    let parts: Vec<String> = rel
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .map(|c| match c {
+            Component::RootDir => String::new(),
+            other => other.as_os_str().to_string_lossy().into_owned(),
+        })
+        .collect();
+    match parts.as_slice() {
+        [] => label.to_string(),
+        [only] if only.is_empty() => "/".to_string(),
+        _ => parts.join("/"),
     }
 }

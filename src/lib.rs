@@ -5,10 +5,14 @@
 //! (`main.rs`) is a thin shell over this crate.
 
 pub mod backends;
+pub mod baseline;
 pub mod bench;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod device;
+pub mod diff;
+pub mod encoding;
 pub mod error;
 pub mod finding;
 #[doc(hidden)]

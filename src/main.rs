@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use pyward::cli::Cli;
 use pyward::commands::{self, EXIT_ERROR};
 
@@ -11,8 +11,9 @@ fn main() -> ExitCode {
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
     // clap exits with 2 on usage errors and 0 for --help/--version.
-    let cli = Cli::parse();
-    match run(cli, commands::command_line(&args)) {
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    match run(cli, &matches, commands::command_line(&args)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("pyward: error: {e}");
@@ -21,6 +22,6 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli, command_line: Vec<String>) -> anyhow::Result<u8> {
-    Ok(commands::run(cli, command_line)?.code())
+fn run(cli: Cli, matches: &clap::ArgMatches, command_line: Vec<String>) -> anyhow::Result<u8> {
+    Ok(commands::run(cli, matches, command_line)?.code())
 }

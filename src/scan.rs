@@ -70,7 +70,7 @@ impl Default for ScanOptions {
 /// Default size limit: 10 MiB (generated files above that are rarely worth scanning).
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
 
-/// Reads one input as text; a file that cannot be read (or is binary, not UTF-8, too large)
+/// Reads one input as text; a file that cannot be read (or is binary, undecodable, too large)
 /// becomes an error diagnostic naming it.
 pub fn read_input(input: &crate::source::Input, max_file_size: u64) -> Result<String, Diagnostic> {
     use crate::source::{read_source, read_stdin, Input};
@@ -106,7 +106,7 @@ fn source_error_message(e: &crate::error::SourceError) -> String {
     use crate::error::SourceError::*;
     match e {
         Read { source, .. } => format!("cannot read: {source}"),
-        NotUtf8 { offset, .. } => format!("not UTF-8 text (invalid byte at offset {offset})"),
+        Encoding { source, .. } => source.to_string(),
         Binary { offset, .. } => format!("binary file (NUL byte at offset {offset})"),
         TooLarge { size, limit, .. } => format!("file is {size} bytes, over the limit of {limit}"),
         Parse { .. } => "tree-sitter could not parse the file".into(),

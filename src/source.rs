@@ -7,8 +7,9 @@
 //! scanned, whatever its name. Python files are recognised by extension (`.py`, `.pyi`,
 //! `.pyw`) or, for files without an extension, by a `#!...python...` shebang on line 1.
 //!
-//! Reading enforces a size limit, rejects binary files (a NUL byte) and non-UTF-8 text, and
-//! strips a UTF-8 byte-order mark. Walk errors (a symlink loop, an unreadable directory)
+//! Reading enforces a size limit, rejects binary files (a NUL byte), strips a UTF-8
+//! byte-order mark and decodes a PEP 263 coding declaration (`crate::encoding`); only text
+//! that cannot be decoded is rejected. Walk errors (a symlink loop, an unreadable directory)
 //! become diagnostics; the walk never hangs on loops because the walker tracks visited
 //! directories when following links.
 
@@ -251,20 +252,26 @@ fn read_limited(r: impl Read, path: &Path, limit: u64) -> Result<String, SourceE
     decode(path, bytes)
 }
 
-/// Checks for binary content and UTF-8, stripping a byte-order mark.
-pub fn decode(path: &Path, mut bytes: Vec<u8>) -> Result<String, SourceError> {
+/// Checks for binary content and decodes the text (a UTF-8 byte-order mark or a PEP 263
+/// coding declaration; see [`crate::encoding`]).
+pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<String, SourceError> {
+    decode_with_encoding(path, &bytes).map(|d| d.text)
+}
+
+/// [`decode`], also saying which encoding the text came from.
+pub fn decode_with_encoding(
+    path: &Path,
+    bytes: &[u8],
+) -> Result<crate::encoding::Decoded, SourceError> {
     if let Some(offset) = bytes.iter().position(|&b| b == 0) {
         return Err(SourceError::Binary {
             path: path.to_path_buf(),
             offset,
         });
     }
-    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        bytes.drain(..3);
-    }
-    String::from_utf8(bytes).map_err(|e| SourceError::NotUtf8 {
+    crate::encoding::decode(bytes).map_err(|source| SourceError::Encoding {
         path: path.to_path_buf(),
-        offset: e.utf8_error().valid_up_to(),
+        source,
     })
 }
 
@@ -377,7 +384,10 @@ mod tests {
         ));
         assert!(matches!(
             read_source(&r.join("latin.py"), 0),
-            Err(SourceError::NotUtf8 { offset: 5, .. })
+            Err(SourceError::Encoding {
+                source: crate::encoding::EncodingError::NotUtf8 { offset: 5 },
+                ..
+            })
         ));
         assert_eq!(read_source(&r.join("bom.py"), 0).unwrap(), "x = 1\n");
         assert!(matches!(

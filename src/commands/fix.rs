@@ -14,7 +14,7 @@ use crate::scan::{ScanOptions, DEFAULT_MAX_FILE_SIZE};
 use crate::source::Input;
 
 /// Runs `pyward fix`.
-pub fn run(args: &FixArgs) -> Result<Exit, Error> {
+pub fn run(args: &FixArgs, project: &crate::config::Project) -> Result<Exit, Error> {
     if args.write && args.paths.iter().any(|p| p.as_os_str() == "-") {
         return Err(Error::Usage(
             "--write needs files: standard input (`-`) cannot be rewritten".into(),
@@ -29,7 +29,8 @@ pub fn run(args: &FixArgs) -> Result<Exit, Error> {
         exclude: args.exclude.clone(),
         ..ScanOptions::default()
     };
-    let (inputs, walk_diagnostics) = crate::source::discover(&args.paths, &options);
+    let (mut inputs, walk_diagnostics) = crate::source::discover(&args.paths, &options);
+    inputs.retain(|i| project.keep_input(i));
     let popts = PipelineOptions {
         max_rounds: usize::from(args.max_rounds),
         candidates: usize::from(args.candidates),

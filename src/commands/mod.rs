@@ -1,16 +1,22 @@
 //! The subcommands. Each returns an [`Exit`] status or a fatal [`Error`] (exit code 2).
 
 pub mod bench;
+pub mod completions;
+pub mod config;
 pub mod explain;
 pub mod fix;
 pub mod merge;
 pub mod model;
 pub mod rules;
 pub mod scan;
+pub mod scan_filters;
 
 use std::io::{self, Write};
 
+use clap::ArgMatches;
+
 use crate::cli::{Cli, Command};
+use crate::config::Project;
 use crate::error::Error;
 
 /// How a command that did not fail ended.
@@ -35,11 +41,27 @@ impl Exit {
 /// Exit code for usage and fatal errors.
 pub const EXIT_ERROR: u8 = 2;
 
-/// Runs the parsed command line.
-pub fn run(cli: Cli, command_line: Vec<String>) -> Result<Exit, Error> {
+/// Runs the parsed command line; `matches` tells which values came from the command line
+/// (they override the configuration file's).
+pub fn run(cli: Cli, matches: &ArgMatches, command_line: Vec<String>) -> Result<Exit, Error> {
+    let sub = matches
+        .subcommand()
+        .map_or_else(|| matches.clone(), |(_, m)| m.clone());
     match cli.command {
-        Command::Scan(args) => scan::run(&args, command_line),
-        Command::Fix(args) => fix::run(&args),
+        Command::Scan(mut args) => {
+            let file = crate::config::resolve(&cli.config, &args.paths)?;
+            let catalog = crate::rules::Catalog::embedded()?;
+            let project = Project::for_scan(file, &mut args, &sub, &catalog)?;
+            scan::run(&args, &project, command_line)
+        }
+        Command::Fix(mut args) => {
+            let file = crate::config::resolve(&cli.config, &args.paths)?;
+            let catalog = crate::rules::Catalog::embedded()?;
+            let project = Project::for_fix(file, &mut args, &sub, &catalog)?;
+            fix::run(&args, &project)
+        }
+        Command::Config(args) => config::run(&cli.config, &args),
+        Command::Completions(args) => completions::run(&args),
         Command::Rules(args) => rules::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Bench(args) => bench::run(&args),

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::cli::{ColorArg, ScanArgs};
+use crate::commands::scan_filters::ScanFilters;
 use crate::commands::{print_stdout, Exit};
+use crate::config::Project;
 use crate::error::Error;
 use crate::finding::Severity;
 use crate::pipeline::run::RunProgress;
@@ -17,13 +19,14 @@ use crate::rules::{Catalog, Engine};
 use crate::scan::{sort_outcome, Diagnostic, DiagnosticLevel, ScanOptions, ScanOutcome};
 
 /// Runs `pyward scan`.
-pub fn run(args: &ScanArgs, command_line: Vec<String>) -> Result<Exit, Error> {
+pub fn run(args: &ScanArgs, project: &Project, command_line: Vec<String>) -> Result<Exit, Error> {
     let catalog = Catalog::embedded()?;
     let selected = select_rules(&catalog, &args.select, &args.ignore)?;
     if selected.rules().is_empty() {
         eprintln!("pyward: warning: --select/--ignore leave no rule to run");
     }
     check_exclude_globs(&args.exclude)?;
+    let mut filters = ScanFilters::prepare(args, project)?;
     // Before any thread pool starts: `--threads` is applied while loading.
     let mut model = super::model::open(&args.model)?;
     let engine = Engine::new(selected.clone())?;
@@ -42,7 +45,8 @@ pub fn run(args: &ScanArgs, command_line: Vec<String>) -> Result<Exit, Error> {
     };
     let scanner = Scanner::new(&engine, popts);
     let mut cache = super::model::cache(&args.model, &engine, model.as_ref());
-    let (inputs, walk_diagnostics) = crate::source::discover(&args.paths, &options);
+    let (mut inputs, walk_diagnostics) = crate::source::discover(&args.paths, &options);
+    filters.inputs(&mut inputs);
     let progress = RunProgress::new(
         model.is_some() && super::model::show_progress(&args.model),
         inputs.len(),
@@ -72,7 +76,10 @@ pub fn run(args: &ScanArgs, command_line: Vec<String>) -> Result<Exit, Error> {
         meta.usage = Some(totals.usage());
     }
     let mut outcome = totals.outcome;
-    let fatal = no_input_scanned(&outcome, &args.paths, args.shard);
+    filters.narrow(&mut outcome);
+    // With --diff, no changed file is a clean run, not a missing input.
+    let paths: &[PathBuf] = if filters.diffing() { &[] } else { &args.paths };
+    let fatal = no_input_scanned(&outcome, paths, args.shard);
 
     let format = args.format;
     let color = format == Format::Text && use_color(args.color, args.output.is_some());
@@ -81,6 +88,27 @@ pub fn run(args: &ScanArgs, command_line: Vec<String>) -> Result<Exit, Error> {
         show_suppressed: args.show_suppressed,
         meta,
     };
+    if let Some(path) = &args.workflow.write_baseline {
+        let mut all = outcome.clone();
+        all.diagnostics.clear();
+        write_atomically(
+            path,
+            report::render(Format::Json, &all, &selected, &render_options).as_bytes(),
+        )?;
+        let written = crate::baseline::Baseline::of(&all);
+        if !args.model.quiet {
+            eprintln!(
+                "pyward: wrote the baseline {} ({} finding(s))",
+                path.display(),
+                written.len()
+            );
+        }
+        filters.set_baseline(written);
+    }
+    let baselined = filters.apply_baseline(&mut outcome);
+    if baselined > 0 && !args.model.quiet {
+        eprintln!("pyward: {baselined} finding(s) in the baseline not reported");
+    }
     // The text report leaves per-file problems to standard error; the other formats carry
     // them in the report itself.
     let diagnostics = if format == Format::Text {

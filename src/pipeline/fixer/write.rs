@@ -15,6 +15,12 @@ pub enum FixError {
     },
     #[error("{path}: the file changed since it was scanned; not writing (re-run pyward fix)")]
     Changed { path: String },
+    #[error("{path}: not writing the fix in the file's encoding ({encoding}): {problem}")]
+    Encoding {
+        path: String,
+        encoding: &'static str,
+        problem: String,
+    },
     #[error("{path}: cannot write: {source}")]
     Write {
         path: String,
@@ -42,12 +48,30 @@ pub fn write_fixed(path: &Path, result: &FixResult) -> Result<Option<PathBuf>, F
         path: shown.clone(),
         source,
     })?;
-    if hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&current)) != result.original_sha256 {
+    // The fixes were computed on the decoded text: decode the file again the same way (BOM,
+    // coding declaration) and write the patched text back in the file's own encoding.
+    let Ok(decoded) = crate::source::decode_with_encoding(path, &current) else {
+        return Err(FixError::Changed { path: shown });
+    };
+    if crate::pipeline::cache::content_hash(&decoded.text) != result.original_sha256 {
         return Err(FixError::Changed { path: shown });
     }
     if result.patched == result.original {
         return Ok(None);
     }
+    let encoding = decoded.encoding;
+    let enc_err = |problem: String| FixError::Encoding {
+        path: shown.clone(),
+        encoding: encoding.name(),
+        problem,
+    };
+    // Only when the untouched text comes back byte for byte is the rest of the file safe.
+    match crate::encoding::encode(&decoded.text, encoding) {
+        Ok(bytes) if bytes == current => {}
+        _ => return Err(enc_err("the file does not re-encode byte for byte".into())),
+    }
+    let patched =
+        crate::encoding::encode(&result.patched, encoding).map_err(|e| enc_err(e.to_string()))?;
     let werr = |source| FixError::Write {
         path: shown.clone(),
         source,
@@ -70,7 +94,7 @@ pub fn write_fixed(path: &Path, result: &FixResult) -> Result<Option<PathBuf>, F
     let tmp = dir.join(format!(".{name}.pyward-{}.tmp", std::process::id()));
     let res = (|| -> std::io::Result<()> {
         let mut t = std::fs::File::create(&tmp)?;
-        t.write_all(result.patched.as_bytes())?;
+        t.write_all(&patched)?;
         t.sync_all()?;
         std::fs::set_permissions(&tmp, perms)?;
         std::fs::rename(&tmp, path)?;
