@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+use crate::encoding::SourceEncoding;
 use crate::pipeline::{Cache, Scanner};
 use crate::report::{render, Format, RenderOptions, RunMeta};
 use crate::rules::{parse_rule, Catalog, Engine};
@@ -22,11 +23,25 @@ fn engine() -> &'static Engine {
     })
 }
 
-/// Python source (any bytes) → static scan with every rule → all four report formats.
+/// Python source (any bytes) → decoding (BOM, PEP 263) → static scan with every rule → all
+/// four report formats. UTF-8 and latin-1 text must encode back to the same bytes.
 pub fn scan_and_render(data: &[u8]) {
-    let Ok(text) = std::str::from_utf8(data) else {
+    let Ok(decoded) = crate::encoding::decode(data) else {
         return;
     };
+    if matches!(
+        decoded.encoding,
+        SourceEncoding::Utf8 { .. } | SourceEncoding::Latin1
+    ) {
+        let back = crate::encoding::encode(&decoded.text, decoded.encoding);
+        assert_eq!(
+            back.as_deref(),
+            Ok(data),
+            "{:?} does not round-trip",
+            decoded.encoding
+        );
+    }
+    let text = decoded.text.as_str();
     let engine = engine();
     let scanner = Scanner::new(engine, Default::default());
     let result = scanner.scan_file(None, &mut Cache::disabled(), "fuzz.py", text, &mut |_| {});
@@ -102,7 +117,11 @@ pub fn suppression(data: &[u8]) {
         // The index keeps only comments that can suppress something: never one that the
         // parser would honour.
         if direct.is_some() {
-            assert!(indexed.is_some(), "{comment:?} suppresses {} directly only", rule.id);
+            assert!(
+                indexed.is_some(),
+                "{comment:?} suppresses {} directly only",
+                rule.id
+            );
         }
     }
 }
