@@ -48,6 +48,13 @@ if [ -n "$llama_pid" ]; then
 fi
 [ "$build_rc" = 0 ] || exit "$build_rc"
 
+# Lint gates: formatting and clippy (warnings are errors, `[lints]` in Cargo.toml adds the
+# project's own). PYWARD_SKIP_LINT=1 skips them while iterating on one test.
+if [ "${PYWARD_SKIP_LINT:-}" != 1 ]; then
+    cargo fmt --check || { echo "test.sh: cargo fmt --check failed: run cargo fmt" >&2; exit 1; }
+    cargo clippy --locked --all-targets -- -D warnings
+fi
+
 if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run "${targets[@]}" --no-fail-fast --hide-progress-bar --status-level fail \
         --final-status-level slow "$@"

@@ -334,7 +334,7 @@ mod tests {
         assert_eq!(labels(r, &inputs), vec!["main.py"]);
         // Named explicitly: scanned even though excluded, ignored and not `.py`.
         let explicit = r.join("build/gen.py");
-        let (inputs, _) = discover(&[explicit.clone()], &o);
+        let (inputs, _) = discover(std::slice::from_ref(&explicit), &o);
         assert_eq!(
             inputs,
             vec![Input::File {
