@@ -74,7 +74,9 @@ pub(crate) fn build(
     layer_kind: impl Fn(usize) -> (usize, Option<usize>),
 ) -> Result<Transformer, ModelError> {
     let (embed, output) = Transformer::load_embeddings(src, cfg.vocab_size, cfg.hidden)?;
-    let mut layers = Vec::with_capacity(cfg.layers);
+    // Not `with_capacity(cfg.layers)`: the count comes from the file's metadata, and a file that
+    // claims billions of blocks must fail at the first missing tensor, not in the allocator.
+    let mut layers = Vec::new();
     for i in 0..cfg.layers {
         let (rope, window) = layer_kind(i);
         layers.push(Layer::load(src, &cfg, i, spec, rope, window)?);
