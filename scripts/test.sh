@@ -48,10 +48,11 @@ if [ -n "$llama_pid" ]; then
 fi
 [ "$build_rc" = 0 ] || exit "$build_rc"
 
-# Lint gates: formatting and clippy (warnings are errors, `[lints]` in Cargo.toml adds the
-# project's own). PYWARD_SKIP_LINT=1 skips them while iterating on one test.
+# Lint gates: formatting, no import cycle between modules (scripts/check-cycles.py), and clippy
+# (warnings are errors; `[lints]` in Cargo.toml adds the project's own). PYWARD_SKIP_LINT=1 skips them while iterating on one test.
 if [ "${PYWARD_SKIP_LINT:-}" != 1 ]; then
     cargo fmt --check || { echo "test.sh: cargo fmt --check failed: run cargo fmt" >&2; exit 1; }
+    python3 scripts/check-cycles.py src >/dev/null || { python3 scripts/check-cycles.py src >&2; exit 1; }
     cargo clippy --locked --all-targets -- -D warnings
 fi
 

@@ -4,10 +4,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub mod models;
 pub mod parse;
 pub mod workflow;
 
-pub use parse::parse_size;
+pub use parse::{parse_device, parse_shard, parse_size};
 
 use crate::finding::Severity;
 use crate::report::Format;
@@ -123,7 +124,7 @@ pub enum Command {
     #[command(after_help = FIX_EXAMPLES)]
     Fix(FixArgs),
     /// Manage local models: list, pull, import, verify, info, bench.
-    Models(crate::models::cli::ModelsArgs),
+    Models(crate::cli::models::ModelsArgs),
     /// Score backends (static engine, local models) on a labelled dataset: quality, speed,
     /// memory and cost.
     #[command(after_help = BENCH_EXAMPLES)]
@@ -501,18 +502,6 @@ pub struct MergeArgs {
 pub fn parse_backend_spec(text: &str) -> Result<crate::bench::BackendSpec, String> {
     text.parse()
         .map_err(|e: crate::bench::SpecError| e.to_string())
-}
-
-/// `--shard` values.
-pub fn parse_shard(text: &str) -> Result<crate::shard::Shard, String> {
-    text.parse()
-        .map_err(|e: crate::shard::ShardError| e.to_string())
-}
-
-/// `--device` values.
-pub fn parse_device(text: &str) -> Result<crate::device::DeviceSpec, String> {
-    text.parse()
-        .map_err(|e: crate::device::DeviceError| e.to_string())
 }
 
 /// Options of `pyward rules`.

@@ -70,22 +70,6 @@ impl Default for ScanOptions {
 /// Default size limit: 10 MiB (generated files above that are rarely worth scanning).
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
 
-/// Reads one input as text; a file that cannot be read (or is binary, undecodable, too large)
-/// becomes an error diagnostic naming it.
-pub fn read_input(input: &crate::source::Input, max_file_size: u64) -> Result<String, Diagnostic> {
-    use crate::source::{read_source, read_stdin, Input};
-    let text = match input {
-        Input::File { path, .. } => read_source(path, max_file_size),
-        Input::Stdin => read_stdin(max_file_size),
-    };
-    text.map_err(|e| Diagnostic {
-        path: input.label().to_string(),
-        level: DiagnosticLevel::Error,
-        message: source_error_message(&e),
-        line: None,
-    })
-}
-
 /// Sorts findings by (path, line, column, rule id) and diagnostics by (path, line): the order
 /// every report uses, whatever order the files were scanned in.
 pub fn sort_outcome(out: &mut ScanOutcome) {
@@ -99,17 +83,4 @@ pub fn sort_outcome(out: &mut ScanOutcome) {
     });
     out.diagnostics
         .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
-}
-
-/// The message of a source error without its leading `path: `.
-fn source_error_message(e: &crate::error::SourceError) -> String {
-    use crate::error::SourceError::*;
-    match e {
-        Read { source, .. } => format!("cannot read: {source}"),
-        Encoding { source, .. } => source.to_string(),
-        Binary { offset, .. } => format!("binary file (NUL byte at offset {offset})"),
-        TooLarge { size, limit, .. } => format!("file is {size} bytes, over the limit of {limit}"),
-        Parse { .. } => "tree-sitter could not parse the file".into(),
-        Walk { message, .. } => message.clone(),
-    }
 }

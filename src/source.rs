@@ -275,6 +275,34 @@ pub fn decode_with_encoding(
     })
 }
 
+/// Reads one input as text; a file that cannot be read (or is binary, undecodable, too large)
+/// becomes an error diagnostic naming it.
+pub fn read_input(input: &Input, max_file_size: u64) -> Result<String, Diagnostic> {
+    let text = match input {
+        Input::File { path, .. } => read_source(path, max_file_size),
+        Input::Stdin => read_stdin(max_file_size),
+    };
+    text.map_err(|e| Diagnostic {
+        path: input.label().to_string(),
+        level: DiagnosticLevel::Error,
+        message: source_error_message(&e),
+        line: None,
+    })
+}
+
+/// The message of a source error without its leading `path: `.
+fn source_error_message(e: &SourceError) -> String {
+    use SourceError::*;
+    match e {
+        Read { source, .. } => format!("cannot read: {source}"),
+        Encoding { source, .. } => source.to_string(),
+        Binary { offset, .. } => format!("binary file (NUL byte at offset {offset})"),
+        TooLarge { size, limit, .. } => format!("file is {size} bytes, over the limit of {limit}"),
+        Parse { .. } => "tree-sitter could not parse the file".into(),
+        Walk { message, .. } => message.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

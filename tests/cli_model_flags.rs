@@ -7,6 +7,8 @@ use std::process::{Command, Output};
 
 const SHELL_CALL: &str =
     "import subprocess\n\ndef run(cmd):\n    subprocess.run(cmd, shell=True)\n";
+/// `exec` of a parameter (PW121): no mechanical fix exists, so PW121 has no template.
+const EXEC_CALL: &str = "def run(code):\n    exec(code)\n";
 const YAML_LOAD: &str = "import yaml\n\n\ndef read(data):\n    return yaml.load(data)\n";
 
 fn pyward(dir: &Path) -> Command {
@@ -126,15 +128,15 @@ fn fix_without_a_model_applies_verified_template_fixes() {
 #[test]
 fn fix_reports_findings_it_cannot_repair_and_refuses_stdin_writes() {
     let d = tempfile::tempdir().unwrap();
-    fs::write(d.path().join("a.py"), SHELL_CALL).unwrap();
-    // PW101 on a `cmd` parameter has no template; without a model nothing verifies.
+    fs::write(d.path().join("a.py"), EXEC_CALL).unwrap();
+    // Without a template and without a model nothing verifies.
     let (code, out, err) = run(pyward(d.path()).args(["fix", "a.py", "--static-only"]));
     assert_eq!(code, 1, "{err}");
     assert!(out.is_empty(), "{out}");
     assert!(err.contains("left without one"), "{err}");
     assert_eq!(
         fs::read_to_string(d.path().join("a.py")).unwrap(),
-        SHELL_CALL
+        EXEC_CALL
     );
 
     let (code, _, err) = run(pyward(d.path()).args(["fix", "-", "--write"]));

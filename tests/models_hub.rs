@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 
 use clap::Parser;
 use hub_server::{HubFile, HubServer};
-use pyward::models::cli::{run_with, ModelsArgs};
+use pyward::cli::models::ModelsArgs;
+use pyward::commands::models::run_with;
 use pyward::models::import::{import, ImportLocation};
 use pyward::models::verify::{verify, VerifyStatus};
 use pyward::models::{

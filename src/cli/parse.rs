@@ -38,3 +38,15 @@ mod tests {
         assert!(parse_size("99999999999999G").is_err());
     }
 }
+
+/// `--shard` values.
+pub fn parse_shard(text: &str) -> Result<crate::shard::Shard, String> {
+    text.parse()
+        .map_err(|e: crate::shard::ShardError| e.to_string())
+}
+
+/// `--device` values.
+pub fn parse_device(text: &str) -> Result<crate::device::DeviceSpec, String> {
+    text.parse()
+        .map_err(|e: crate::device::DeviceError| e.to_string())
+}

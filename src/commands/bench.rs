@@ -10,8 +10,8 @@ use crate::bench::worker::{measure, WorkerReport};
 use crate::bench::{self, dataset, BackendSpec, BenchError, BenchPlan};
 use crate::cli::{BenchArgs, ModelArgs};
 use crate::commands::scan::write_atomically;
+use crate::commands::Error;
 use crate::commands::{print_stdout, Exit};
-use crate::error::Error;
 use crate::llm::error::LlmError;
 use crate::rules::{Catalog, Engine};
 

@@ -4,8 +4,8 @@ use clap::CommandFactory;
 
 use crate::cli::workflow::CompletionsArgs;
 use crate::cli::Cli;
+use crate::commands::Error;
 use crate::commands::{print_stdout, Exit};
-use crate::error::Error;
 
 /// Prints the script on standard output.
 pub fn run(args: &CompletionsArgs) -> Result<Exit, Error> {

@@ -1,9 +1,9 @@
 //! `pyward config`: the configuration file that applies and the effective settings.
 
 use crate::cli::workflow::{ConfigArgs, ConfigFileArgs};
+use crate::commands::Error;
 use crate::commands::{print_stdout, Exit};
 use crate::config::{show, Project};
-use crate::error::Error;
 use crate::rules::Catalog;
 
 /// Runs `pyward config`: the file is found as `pyward scan PATHS` finds it, and checked as a

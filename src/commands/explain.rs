@@ -1,8 +1,8 @@
 //! `pyward explain RULE`: a rule's full documentation.
 
 use crate::cli::ExplainArgs;
+use crate::commands::Error;
 use crate::commands::{print_stdout, Exit};
-use crate::error::Error;
 use crate::rules::{Catalog, RuleSpec};
 
 /// Prints the documentation of `args.rule`; an unknown id is a usage error.

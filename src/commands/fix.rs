@@ -4,8 +4,8 @@
 
 use crate::cli::FixArgs;
 use crate::commands::scan::{check_exclude_globs, print_diagnostics};
+use crate::commands::Error;
 use crate::commands::{print_stdout, Exit};
-use crate::error::Error;
 use crate::pipeline::run::{FileRun, RunProgress};
 use crate::pipeline::{fix_file, write_fixed, Backend, Cache, PipelineOptions, Scanner};
 use crate::rules::select::select_rules;

@@ -5,8 +5,8 @@ use clap::Parser as _;
 
 use crate::cli::MergeArgs;
 use crate::commands::scan::{exit_status, print_diagnostics, write_atomically};
+use crate::commands::Error;
 use crate::commands::{print_stdout, Exit};
-use crate::error::Error;
 use crate::report::merge::{self, Inputs, MergeError};
 use crate::report::{self, Format, RenderOptions, RunMeta};
 use crate::rules::select::select_rules;

@@ -3,10 +3,12 @@
 pub mod bench;
 pub mod completions;
 pub mod config;
+mod error;
 pub mod explain;
 pub mod fix;
 pub mod merge;
 pub mod model;
+pub mod models;
 pub mod rules;
 pub mod scan;
 pub mod scan_filters;
@@ -17,7 +19,7 @@ use clap::ArgMatches;
 
 use crate::cli::{Cli, Command};
 use crate::config::Project;
-use crate::error::Error;
+pub use error::Error;
 
 /// How a command that did not fail ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,7 +68,7 @@ pub fn run(cli: Cli, matches: &ArgMatches, command_line: Vec<String>) -> Result<
         Command::Explain(args) => explain::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::Merge(args) => merge::run(&args, command_line),
-        Command::Models(args) => match crate::models::cli::run(&args)? {
+        Command::Models(args) => match models::run(&args)? {
             0 => Ok(Exit::Clean),
             _ => Ok(Exit::Findings),
         },

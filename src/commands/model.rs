@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::backends::{LocalBackend, OpenAiBackend, OpenAiConfig};
 use crate::cli::{BackendArg, ModelArgs};
-use crate::error::Error;
+use crate::commands::Error;
 use crate::llm::{Runtime, RuntimeOptions};
 use crate::models::{resolve, ModelRequest};
 use crate::pipeline::run::{drive, Each, RunProgress, RunTotals, Workers};

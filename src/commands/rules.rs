@@ -3,8 +3,8 @@
 use serde::Serialize;
 
 use crate::cli::{ListFormat, RulesArgs};
+use crate::commands::Error;
 use crate::commands::{print_stdout, Exit};
-use crate::error::Error;
 use crate::finding::{Confidence, Severity};
 use crate::rules::{Catalog, RuleSpec};
 

@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::cli::{ColorArg, ScanArgs};
 use crate::commands::scan_filters::ScanFilters;
+use crate::commands::Error;
 use crate::commands::{print_stdout, Exit};
 use crate::config::Project;
-use crate::error::Error;
 use crate::finding::Severity;
 use crate::pipeline::run::RunProgress;
 use crate::pipeline::{provenance, PipelineOptions, Scanner};

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 
 use crate::baseline::Baseline;
 use crate::cli::ScanArgs;
+use crate::commands::Error;
 use crate::config::Project;
 use crate::diff::Changes;
-use crate::error::Error;
 use crate::scan::ScanOutcome;
 use crate::source::Input;
 

@@ -10,7 +10,7 @@
 //! - [`cli`]: the clap arguments and `run`.
 
 pub mod cache;
-pub mod cli;
+
 pub mod config;
 pub mod error;
 pub mod gguf;
@@ -25,7 +25,6 @@ pub mod resolve;
 pub mod store;
 pub mod verify;
 
-pub use cli::{run, ModelsArgs};
 pub use config::{HubConfig, ModelsConfig};
 pub use error::{ModelsError, AIR_GAPPED_HINT};
 pub use hub::{pull, PullOptions, PullOutcome};

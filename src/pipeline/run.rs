@@ -13,7 +13,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::scanner::ProgressEvent;
 use super::{Backend, Cache, FileResult, Scanner, StageStats};
-use crate::scan::{read_input, sort_outcome, Diagnostic, ScanOptions, ScanOutcome};
+use crate::scan::{sort_outcome, Diagnostic, ScanOptions, ScanOutcome};
+use crate::source::read_input;
 use crate::source::Input;
 
 /// One file's result with the text it was computed on (for `fix`).

@@ -186,7 +186,7 @@ impl StageUsage {
 }
 
 /// What model produced a report's verdicts and fixes, and how: enough to reproduce and audit
-/// the run. Built by [`crate::pipeline::provenance`].
+/// the run. Built by `pipeline::provenance`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModelProvenance {
     /// Backend name, e.g. `candle`.
@@ -198,7 +198,7 @@ pub struct ModelProvenance {
     pub model_sha256: String,
     /// Whether the scanned code was sent off this machine.
     pub code_left_machine: bool,
-    /// [`crate::pipeline::prompts::prompt_hash`] of the stage prompts.
+    /// `pipeline::prompts::prompt_hash` of the stage prompts.
     pub prompt_hash: String,
     /// The model's capability tier (1 tiny … 3 capable).
     pub tier: u8,
