@@ -78,8 +78,8 @@ pub enum ModelsCommand {
         /// Device: cpu, cuda or cuda:N (a GPU needs a build with `--features cuda`).
         #[arg(long, default_value = "cpu", value_parser = parse_device)]
         device: crate::device::DeviceSpec,
-        /// candle's repacked weight tiles on the CPU: auto (decode tiles if they fit in memory, else
-        /// none), full (also the prompt tiles), decode or off.
+        /// Which of candle's repacked weight tiles to keep on the CPU: auto (decode tiles if they
+        /// fit in memory, else none), full (also the prompt tiles), decode or off.
         #[arg(long, value_enum, default_value_t = RepackChoice::Auto)]
         repack: RepackChoice,
         /// Print JSON.
