@@ -4,10 +4,12 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub mod input;
 pub mod models;
 pub mod parse;
 pub mod workflow;
 
+pub use input::InputArgs;
 pub use parse::{parse_device, parse_shard, parse_size};
 
 use crate::finding::Severity;
@@ -195,30 +197,12 @@ pub struct ScanArgs {
     #[arg(long, value_enum, default_value_t = FailOn::Low, value_name = "SEVERITY")]
     pub fail_on: FailOn,
 
-    /// Only run these rules: rule ids (PW101), CWE ids (CWE-78) or categories
-    /// (command-injection). Comma-separated or repeated.
-    #[arg(long, value_delimiter = ',', value_name = "SELECTOR")]
-    pub select: Vec<String>,
-
-    /// Do not run these rules (same forms as --select); applied after --select.
-    #[arg(long, value_delimiter = ',', value_name = "SELECTOR")]
-    pub ignore: Vec<String>,
-
-    /// Skip paths matching this glob (repeatable), on top of .gitignore.
-    #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
+    #[command(flatten)]
+    pub input: InputArgs,
 
     /// Also show findings silenced by `# nosec`, `# noqa` or `# pyward: ignore`.
     #[arg(long)]
     pub show_suppressed: bool,
-
-    /// Skip files larger than this (bytes, or with a K/M/G suffix).
-    #[arg(long, value_name = "SIZE", default_value = "10M", value_parser = parse_size)]
-    pub max_file_size: u64,
-
-    /// Follow symbolic links while walking directories.
-    #[arg(long)]
-    pub follow_symlinks: bool,
 
     /// Also report findings the calibration stage rated speculative.
     #[arg(long)]
@@ -378,17 +362,8 @@ pub struct FixArgs {
     #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
     pub candidates: u16,
 
-    /// Only repair these rules (same forms as `scan --select`).
-    #[arg(long, value_delimiter = ',', value_name = "SELECTOR")]
-    pub select: Vec<String>,
-
-    /// Do not repair these rules.
-    #[arg(long, value_delimiter = ',', value_name = "SELECTOR")]
-    pub ignore: Vec<String>,
-
-    /// Skip paths matching this glob (repeatable), on top of .gitignore.
-    #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
+    #[command(flatten)]
+    pub input: InputArgs,
 
     #[command(flatten)]
     pub model: ModelArgs,
@@ -554,8 +529,8 @@ mod tests {
         let Command::Scan(args) = cli.command else {
             panic!("not scan")
         };
-        assert_eq!(args.select, ["PW101", "CWE-78", "sql-injection"]);
-        assert_eq!(args.ignore, ["PW102"]);
+        assert_eq!(args.input.select, ["PW101", "CWE-78", "sql-injection"]);
+        assert_eq!(args.input.ignore, ["PW102"]);
         assert_eq!(args.fail_on, FailOn::Low);
         assert_eq!(args.format, Format::Text);
     }

@@ -10,7 +10,6 @@ use crate::pipeline::run::{FileRun, RunProgress};
 use crate::pipeline::{fix_file, write_fixed, Backend, Cache, PipelineOptions, Scanner};
 use crate::rules::select::select_rules;
 use crate::rules::{Catalog, Engine};
-use crate::scan::{ScanOptions, DEFAULT_MAX_FILE_SIZE};
 use crate::source::Input;
 
 /// Runs `pyward fix`.
@@ -21,14 +20,11 @@ pub fn run(args: &FixArgs, project: &crate::config::Project) -> Result<Exit, Err
         ));
     }
     let catalog = Catalog::embedded()?;
-    let selected = select_rules(&catalog, &args.select, &args.ignore)?;
-    check_exclude_globs(&args.exclude)?;
+    let selected = select_rules(&catalog, &args.input.select, &args.input.ignore)?;
+    check_exclude_globs(&args.input.exclude)?;
     let mut model = super::model::open(&args.model)?;
     let engine = Engine::new(selected)?;
-    let options = ScanOptions {
-        exclude: args.exclude.clone(),
-        ..ScanOptions::default()
-    };
+    let options = args.input.scan_options(None);
     let (mut inputs, walk_diagnostics) = crate::source::discover(&args.paths, &options);
     inputs.retain(|i| project.keep_input(i));
     let popts = PipelineOptions {
@@ -65,7 +61,7 @@ pub fn run(args: &FixArgs, project: &crate::config::Project) -> Result<Exit, Err
         model.as_mut(),
         0,
         &inputs,
-        DEFAULT_MAX_FILE_SIZE,
+        options.max_file_size,
         &mut cache,
         &progress,
         &fix_one,

@@ -98,7 +98,7 @@ fn catalog_for(
             continue;
         };
         if let crate::cli::Command::Scan(a) = cli.command {
-            if let Ok(sel) = select_rules(&full, &a.select, &a.ignore) {
+            if let Ok(sel) = select_rules(&full, &a.input.select, &a.input.ignore) {
                 if report::ruleset_hash(&sel) == hash {
                     return Ok(sel);
                 }

@@ -21,21 +21,18 @@ use crate::scan::{sort_outcome, Diagnostic, DiagnosticLevel, ScanOptions, ScanOu
 /// Runs `pyward scan`.
 pub fn run(args: &ScanArgs, project: &Project, command_line: Vec<String>) -> Result<Exit, Error> {
     let catalog = Catalog::embedded()?;
-    let selected = select_rules(&catalog, &args.select, &args.ignore)?;
+    let selected = select_rules(&catalog, &args.input.select, &args.input.ignore)?;
     if selected.rules().is_empty() {
         eprintln!("pyward: warning: --select/--ignore leave no rule to run");
     }
-    check_exclude_globs(&args.exclude)?;
+    check_exclude_globs(&args.input.exclude)?;
     let mut filters = ScanFilters::prepare(args, project)?;
     // Before any thread pool starts: `--threads` is applied while loading.
     let mut model = super::model::open(&args.model)?;
     let engine = Engine::new(selected.clone())?;
     let options = ScanOptions {
-        jobs: args.jobs.map(usize::from),
-        exclude: args.exclude.clone(),
-        max_file_size: args.max_file_size,
-        follow_symlinks: args.follow_symlinks,
         shard: args.shard,
+        ..args.input.scan_options(args.jobs.map(usize::from))
     };
     let mut meta = RunMeta::new(&selected, command_line);
     let tier = model.as_ref().map_or(1, |m| m.tier);

@@ -65,7 +65,7 @@ impl Project {
             cfg,
             m,
             catalog,
-            (&mut args.select, &mut args.ignore),
+            (&mut args.input.select, &mut args.input.ignore),
             &mut args.model,
         )
     }
@@ -84,7 +84,7 @@ impl Project {
             cfg,
             m,
             catalog,
-            (&mut args.select, &mut args.ignore),
+            (&mut args.input.select, &mut args.input.ignore),
             &mut args.model,
         )
     }
