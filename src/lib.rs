@@ -4,6 +4,7 @@
 //! local GGUF model through candle (`llm`), with model management in `models`. The binary
 //! (`main.rs`) is a thin shell over this crate.
 
+pub mod atomic;
 pub mod backends;
 pub mod baseline;
 pub mod bench;

@@ -1,9 +1,7 @@
 //! `pyward scan`: select rules, scan the inputs, render the report, compute the exit status.
 
-use std::fs;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::cli::{ColorArg, ScanArgs};
 use crate::commands::scan_filters::ScanFilters;
@@ -224,67 +222,17 @@ fn use_color(choice: ColorArg, to_file: bool) -> bool {
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so a
-/// reader never sees a half-written report and a failed run leaves the old file intact.
+/// Writes a report (or any output file) atomically ([`crate::atomic`]); errors name the path.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let io_err = |source| Error::Io {
+    crate::atomic::write_atomically(path, bytes, None).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
-    };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::Usage(format!("{}: not a file name", path.display())))?
-        .to_string_lossy()
-        .into_owned();
-    let (tmp, mut file) = loop {
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let tmp = dir.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
-        match fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-        {
-            Ok(f) => break (tmp, f),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(io_err(e)),
-        }
-    };
-    let result = file
-        .write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .and_then(|()| {
-            drop(file);
-            fs::rename(&tmp, path)
-        });
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(io_err(e));
-    }
-    Ok(())
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn atomic_write_replaces_and_leaves_no_temp_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("report.json");
-        fs::write(&target, "old").unwrap();
-        write_atomically(&target, b"new").unwrap();
-        assert_eq!(fs::read_to_string(&target).unwrap(), "new");
-        let names: Vec<_> = fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names.len(), 1, "{names:?}");
-    }
 
     #[test]
     fn atomic_write_into_missing_directory_names_the_path() {

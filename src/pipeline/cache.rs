@@ -156,44 +156,15 @@ impl Cache {
     }
 }
 
-/// Writes `value` to a temporary file unique to this process and call, then renames it over
-/// `path`: readers see the old entry or the new one, never a partial file, even when two
-/// threads or processes write the same key at once (the last rename wins; both wrote the
-/// same content for the same key).
+/// Writes `value` as JSON with [`crate::atomic::write_atomically`]: readers see the old entry
+/// or the new one, even when two threads or processes write the same key at once (both wrote
+/// the same content for the same key).
 fn write_atomic<T: Serialize>(path: &Path, value: &T) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let parent = path
-        .parent()
-        .ok_or_else(|| std::io::Error::other("no parent"))?;
-    std::fs::create_dir_all(parent)?;
-    let bytes = serde_json::to_vec_pretty(value).map_err(std::io::Error::other)?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("entry");
-    let (tmp, mut f) = loop {
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let tmp = parent.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-        {
-            Ok(f) => break (tmp, f),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e),
-        }
-    };
-    let result = f
-        .write_all(&bytes)
-        .and_then(|()| f.sync_all())
-        .and_then(|()| {
-            drop(f);
-            std::fs::rename(&tmp, path)
-        });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
     }
-    result
+    let bytes = serde_json::to_vec_pretty(value).map_err(std::io::Error::other)?;
+    crate::atomic::write_atomically(path, &bytes, None)
 }
 
 /// SHA-256 of a file's content, lower-case hex.

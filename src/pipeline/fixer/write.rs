@@ -91,21 +91,6 @@ pub fn write_fixed(path: &Path, result: &FixResult) -> Result<Option<PathBuf>, F
         b.write_all(&current).map_err(werr)?;
         b.sync_all().map_err(werr)?;
     }
-    let tmp = dir.join(format!(".{name}.pyward-{}.tmp", std::process::id()));
-    let res = (|| -> std::io::Result<()> {
-        let mut t = std::fs::File::create(&tmp)?;
-        t.write_all(&patched)?;
-        t.sync_all()?;
-        std::fs::set_permissions(&tmp, perms)?;
-        std::fs::rename(&tmp, path)?;
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if let Err(e) = res {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(werr(e));
-    }
+    crate::atomic::write_atomically(path, &patched, Some(perms)).map_err(werr)?;
     Ok(Some(backup))
 }
