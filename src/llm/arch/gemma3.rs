@@ -6,7 +6,8 @@
 //! plain RMS norms here.
 
 use super::common::{Activation, Rope, RopeStyle};
-use super::transformer::{Config, LayerSpec, Transformer};
+use super::hparams::{HeadDim, Hparams};
+use super::transformer::{LayerSpec, Transformer};
 use super::GgufSource;
 use crate::llm::model::ModelError;
 
@@ -37,34 +38,20 @@ pub fn load(src: &mut GgufSource<'_>) -> Result<Transformer, ModelError> {
 /// Loads a `gemma3` GGUF with explicit [`Gemma3Options`].
 pub fn load_with(src: &mut GgufSource<'_>, opts: Gemma3Options) -> Result<Transformer, ModelError> {
     let a = "gemma3";
-    let heads = src.u32(&format!("{a}.attention.head_count"))?;
-    let kv_heads = src
-        .u32_opt(&format!("{a}.attention.head_count_kv"))?
-        .unwrap_or(heads);
-    let hidden = src.u32(&format!("{a}.embedding_length"))?;
-    let head_dim = src.u32(&format!("{a}.attention.key_length"))?;
+    let h = Hparams {
+        arch: a,
+        head_dim: HeadDim::KeyLength,
+        activation: opts.activation,
+        scale_embeddings: true,
+    };
+    let cfg = h.read(src)?;
+    let head_dim = cfg.head_dim;
     let window = src.u32(&format!("{a}.attention.sliding_window"))?;
     let pattern = src
         .u32_opt(&format!("{a}.attention.sliding_window_type"))?
         .unwrap_or(DEFAULT_SLIDING_PATTERN)
         .max(1);
-    let cfg = Config {
-        arch: a.into(),
-        hidden,
-        heads,
-        kv_heads,
-        head_dim,
-        ffn: src.u32(&format!("{a}.feed_forward_length"))?,
-        layers: src.u32(&format!("{a}.block_count"))?,
-        vocab_size: super::llama::vocab_size(src, hidden)?,
-        context_length: src.u32(&format!("{a}.context_length"))?,
-        eps: src.f32(&format!("{a}.attention.layer_norm_rms_epsilon"))? as f64,
-        activation: opts.activation,
-        embed_scale: Some((hidden as f64).sqrt()),
-        attn_scale: 1.0 / (head_dim as f64).sqrt(),
-    };
-    super::transformer::check_config(src, &cfg)?;
-    let global_base = src.f32_or(&format!("{a}.rope.freq_base"), 1_000_000.0)?;
+    let global_base = h.rope_base(src, 1_000_000.0)?;
     let local_base = src.f32_or(&format!("{a}.rope.local_freq_base"), 10_000.0)?;
     let ropes = vec![
         Rope::new(head_dim, local_base, RopeStyle::Neox, src.device())?,

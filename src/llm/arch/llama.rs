@@ -2,6 +2,7 @@
 //! feed-forward, interleaved rotary embeddings (GGUF stores the q/k weights permuted for it).
 
 use super::common::{Activation, Rope, RopeStyle};
+use super::hparams::{HeadDim, Hparams};
 use super::transformer::{Config, Layer, LayerSpec, Transformer};
 use super::GgufSource;
 use crate::llm::model::ModelError;
@@ -16,34 +17,15 @@ pub fn load(src: &mut GgufSource<'_>) -> Result<Transformer, ModelError> {
             supported: super::SUPPORTED_ARCHITECTURES.join(", "),
         });
     }
-    let heads = src.u32(&format!("{a}.attention.head_count"))?;
-    let kv_heads = src
-        .u32_opt(&format!("{a}.attention.head_count_kv"))?
-        .unwrap_or(heads);
-    let hidden = src.u32(&format!("{a}.embedding_length"))?;
-    let head_dim = match src.u32_opt(&format!("{a}.attention.key_length"))? {
-        Some(d) => d,
-        None if heads > 0 => hidden / heads,
-        None => 0,
-    };
-    let cfg = Config {
-        arch: a.into(),
-        hidden,
-        heads,
-        kv_heads,
-        head_dim,
-        ffn: src.u32(&format!("{a}.feed_forward_length"))?,
-        layers: src.u32(&format!("{a}.block_count"))?,
-        vocab_size: vocab_size(src, hidden)?,
-        context_length: src.u32(&format!("{a}.context_length"))?,
-        eps: src.f32(&format!("{a}.attention.layer_norm_rms_epsilon"))? as f64,
+    let h = Hparams {
+        arch: a,
+        head_dim: HeadDim::KeyLengthOrDerived,
         activation: Activation::Silu,
-        embed_scale: None,
-        attn_scale: 1.0 / (head_dim as f64).sqrt(),
+        scale_embeddings: false,
     };
-    super::transformer::check_config(src, &cfg)?;
-    let base = src.f32_or(&format!("{a}.rope.freq_base"), 10_000.0)?;
-    let rope = Rope::new(head_dim, base, RopeStyle::Interleaved, src.device())?;
+    let cfg = h.read(src)?;
+    let base = h.rope_base(src, 10_000.0)?;
+    let rope = Rope::new(cfg.head_dim, base, RopeStyle::Interleaved, src.device())?;
     build(src, cfg, LayerSpec::default(), vec![rope], |_| (0, None))
 }
 

@@ -6,6 +6,7 @@ pub mod common;
 pub mod decode;
 pub mod gemma3;
 mod host_attention;
+pub mod hparams;
 pub mod llama;
 pub mod qwen2;
 pub mod qwen3;
