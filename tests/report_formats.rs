@@ -307,6 +307,7 @@ fn opts(show_suppressed: bool, color: bool) -> RenderOptions {
             tool_version: "0.1.0".into(),
             ruleset_hash: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef".into(),
             command_line: vec!["pyward".into(), "scan".into(), "app".into()],
+            rules: Vec::new(),
             model: None,
             usage: None,
         },

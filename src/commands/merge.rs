@@ -1,7 +1,6 @@
 //! `pyward merge`: combine the reports of `scan --shard` runs (logic in
 //! [`crate::report::merge`]).
 
-use clap::Parser as _;
 
 use crate::cli::MergeArgs;
 use crate::commands::scan::{exit_status, print_diagnostics, write_atomically};
@@ -39,12 +38,12 @@ pub fn run(args: &MergeArgs, command_line: Vec<String>) -> Result<Exit, Error> {
                 }
                 Format::Markdown => {
                     let catalog =
-                        catalog_for(&merged.meta.ruleset_hash, &merged.merged_from, args.format)?;
+                        catalog_for(&merged.meta.ruleset_hash, &merged.meta.rules, args.format)?;
                     report::render(Format::Markdown, &merged.outcome, &catalog, &opts)
                 }
                 Format::Sarif => {
                     let catalog =
-                        catalog_for(&merged.meta.ruleset_hash, &merged.merged_from, args.format)?;
+                        catalog_for(&merged.meta.ruleset_hash, &merged.meta.rules, args.format)?;
                     let log = report::sarif::build(&merged.outcome, &catalog, &opts);
                     let mut v = serde_json::to_value(&log).unwrap_or_default();
                     merge::mark_sarif_merged(&mut v, &merged.merged_from);
@@ -82,28 +81,17 @@ fn pretty(v: &serde_json::Value) -> String {
     s
 }
 
-/// The rule catalogue the merged reports were made with: this pyward's, or the subset that
-/// one of the shards' `--select`/`--ignore` picks from it, whichever has the reports' hash.
-fn catalog_for(
-    hash: &str,
-    command_lines: &[Vec<String>],
-    format: Format,
-) -> Result<Catalog, Error> {
+/// The rule catalogue the merged reports were made with: the rules their `tool.rules` lists
+/// (all of this pyward's when the list is absent), provided they have the reports' hash.
+fn catalog_for(hash: &str, rules: &[String], format: Format) -> Result<Catalog, Error> {
     let full = Catalog::embedded()?;
-    if report::ruleset_hash(&full) == hash {
-        return Ok(full);
-    }
-    for line in command_lines {
-        let Ok(cli) = crate::cli::Cli::try_parse_from(line) else {
-            continue;
-        };
-        if let crate::cli::Command::Scan(a) = cli.command {
-            if let Ok(sel) = select_rules(&full, &a.input.select, &a.input.ignore) {
-                if report::ruleset_hash(&sel) == hash {
-                    return Ok(sel);
-                }
-            }
-        }
+    let catalog = if rules.is_empty() {
+        full
+    } else {
+        select_rules(&full, rules, &[])?
+    };
+    if report::ruleset_hash(&catalog) == hash {
+        return Ok(catalog);
     }
     Err(MergeError::UnknownRuleset {
         hash: hash.chars().take(12).collect(),

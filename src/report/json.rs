@@ -34,6 +34,9 @@ pub struct JsonTool {
     /// SHA-256 of the rule catalogue (see [`super::ruleset_hash`]).
     pub ruleset_hash: String,
     pub command_line: Vec<String>,
+    /// The ids of the rules that ran, in catalogue order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<String>,
     /// The model, prompts and decoding settings, when the LLM pipeline ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<super::ModelProvenance>,
@@ -56,6 +59,7 @@ impl JsonReport {
                 version: opts.meta.tool_version.clone(),
                 ruleset_hash: opts.meta.ruleset_hash.clone(),
                 command_line: opts.meta.command_line.clone(),
+                rules: opts.meta.rules.clone(),
                 model: opts.meta.model.clone(),
                 usage: opts.meta.usage.clone(),
                 merged_from: None,

@@ -271,6 +271,7 @@ pub fn merge_json(inputs: &[(PathBuf, JsonReport)]) -> Result<MergedJson, MergeE
         tool_version: first.tool.version.clone(),
         ruleset_hash: first.tool.ruleset_hash.clone(),
         command_line: Vec::new(),
+        rules: first.tool.rules.clone(),
         model: first.tool.model.clone(),
         usage: sum_usage(inputs.iter().filter_map(|(_, r)| r.tool.usage.as_ref())),
     };

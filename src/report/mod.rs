@@ -129,6 +129,9 @@ pub struct RunMeta {
     pub ruleset_hash: String,
     /// The arguments pyward was started with, program name first, as the user typed them.
     pub command_line: Vec<String>,
+    /// The ids of the rules that ran (after `--select`/`--ignore`), in catalogue order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<String>,
     /// The model that took part, when the LLM pipeline ran (absent for static-only scans).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<ModelProvenance>,
@@ -221,6 +224,7 @@ impl RunMeta {
             tool_version: TOOL_VERSION.to_string(),
             ruleset_hash: ruleset_hash(catalog),
             command_line,
+            rules: catalog.rules().iter().map(|r| r.id.clone()).collect(),
             model: None,
             usage: None,
         }
