@@ -22,6 +22,18 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("`{t}` is too large"))
 }
 
+/// `--shard` values.
+pub fn parse_shard(text: &str) -> Result<crate::shard::Shard, String> {
+    text.parse()
+        .map_err(|e: crate::shard::ShardError| e.to_string())
+}
+
+/// `--device` values.
+pub fn parse_device(text: &str) -> Result<crate::device::DeviceSpec, String> {
+    text.parse()
+        .map_err(|e: crate::device::DeviceError| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -37,16 +49,4 @@ mod tests {
         assert!(parse_size("").is_err());
         assert!(parse_size("99999999999999G").is_err());
     }
-}
-
-/// `--shard` values.
-pub fn parse_shard(text: &str) -> Result<crate::shard::Shard, String> {
-    text.parse()
-        .map_err(|e: crate::shard::ShardError| e.to_string())
-}
-
-/// `--device` values.
-pub fn parse_device(text: &str) -> Result<crate::device::DeviceSpec, String> {
-    text.parse()
-        .map_err(|e: crate::device::DeviceError| e.to_string())
 }

@@ -1,7 +1,6 @@
 //! `pyward merge`: combine the reports of `scan --shard` runs (logic in
 //! [`crate::report::merge`]).
 
-
 use crate::cli::MergeArgs;
 use crate::commands::scan::{exit_status, print_diagnostics, write_atomically};
 use crate::commands::Error;

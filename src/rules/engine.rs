@@ -397,6 +397,7 @@ impl Engine {
         }
     }
 
+    #[allow(clippy::too_many_arguments)] // replaced by the engine split (issue 13)
     fn run_query<'t>(
         &self,
         q: &CombinedQuery,
