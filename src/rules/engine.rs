@@ -21,6 +21,7 @@ use tree_sitter::{Language, Node, Parser, Query, QueryCursor, QueryPredicateArg,
 
 use super::args::{CallArgs, CompiledArg};
 pub(crate) use super::capture::Cap;
+use super::query::NativeSet;
 use super::query_gate::Gates;
 use super::resolve::{
     text, ImportTable, NamePattern, NameTable, Resolver, ScopeId, Scopes, MODULE_SCOPE,
@@ -51,8 +52,14 @@ pub struct Engine {
     import_patterns: Vec<(String, u32)>,
     /// Query patterns without literals to gate them: one combined query, compiled on first use.
     ungated: LazyQuery,
-    /// Rule queries gated by literals (see [`super::query_gate`]), each compiled on first use.
-    gated: Vec<LazyQuery>,
+    /// Rule queries gated by literals (see [`super::query_gate`]), each compiled on first use:
+    /// `(gate index, query)`.
+    gated: Vec<(u32, LazyQuery)>,
+    /// Query patterns matched natively during the walk (see [`super::query`]).
+    native: NativeSet,
+    /// The natively matched queries, compiled by tree-sitter only to validate them
+    /// ([`Engine::compile_all_queries`]); never run.
+    native_check: LazyQuery,
     gates: Gates,
     taint: TaintEngine,
     kinds: KindIds,
@@ -146,6 +153,8 @@ impl Engine {
         let mut gated = Vec::new();
         let mut gate_lits = Vec::new();
         let mut fixes = Vec::new();
+        let mut native = NativeSet::default();
+        let mut native_parts: Vec<(u32, String)> = Vec::new();
         for (ri, rule) in catalog.rules().iter().enumerate() {
             let invalid = |message: String| RuleError::Invalid {
                 file: rule_file(rule),
@@ -190,12 +199,22 @@ impl Engine {
                                     .into(),
                             });
                         }
-                        match super::query_gate::required_literals(query) {
-                            Some(lits) => {
-                                gated.push(LazyQuery::new(vec![(ri as u32, query.clone())]));
-                                gate_lits.push(lits);
+                        let gate = super::query_gate::required_literals(query).map(|lits| {
+                            gate_lits.push(lits);
+                            (gate_lits.len() - 1) as u32
+                        });
+                        let group = gate.map_or(0, |g| g + 1);
+                        if native
+                            .try_add(&language, query, ri as u32, group, gate)
+                            .is_some()
+                        {
+                            native_parts.push((ri as u32, query.clone()));
+                        } else {
+                            match gate {
+                                Some(g) => gated
+                                    .push((g, LazyQuery::new(vec![(ri as u32, query.clone())]))),
+                                None => ungated_parts.push((ri as u32, query.clone())),
                             }
-                            None => ungated_parts.push((ri as u32, query.clone())),
                         }
                     }
                 }
@@ -214,6 +233,8 @@ impl Engine {
             import_patterns,
             ungated: LazyQuery::new(ungated_parts),
             gated,
+            native,
+            native_check: LazyQuery::new(native_parts),
             gates,
             taint,
             kinds,
@@ -231,7 +252,8 @@ impl Engine {
 
     /// Compiles every query not compiled yet; the first error names its rule file.
     pub fn compile_all_queries(&self) -> Result<(), RuleError> {
-        for q in std::iter::once(&self.ungated).chain(&self.gated) {
+        let all = [&self.ungated, &self.native_check];
+        for q in all.into_iter().chain(self.gated.iter().map(|(_, q)| q)) {
             if let Err(e) = q.get(&self.catalog, &self.language) {
                 return Err(match e {
                     RuleError::Query { file, message } => RuleError::Query {
@@ -285,7 +307,15 @@ impl Engine {
     }
 
     fn scan_tree(&self, path: &str, src: &str, root: Node) -> FileScan {
-        let file = FileIndex::build(root, src, self.kinds);
+        let open = if self.gates.is_empty() {
+            Vec::new()
+        } else {
+            self.gates.open_for(src)
+        };
+        let mut native =
+            (!self.native.is_empty()).then(|| self.native.start(src.as_bytes(), &open));
+        let file = FileIndex::build(root, src, self.kinds, native.as_mut());
+        let native_matches = native.map(|n| n.finish()).unwrap_or_default();
         let mut diagnostics = Vec::new();
         if let Some(line) = file.first_error_line {
             diagnostics.push(Diagnostic {
@@ -353,24 +383,29 @@ impl Engine {
                 }
             }
         }
+        // Query findings carry their query group (see `super::query`): sorted by it, stably,
+        // they come in the order the rules' queries always ran in.
+        let mut qraw: Vec<(u32, RawFinding)> = Vec::new();
+        self.native_findings(native_matches, &resolver, &file.scopes, &mut qraw);
         let mut cursor = QueryCursor::new();
-        let open = if self.gated.is_empty() {
-            Vec::new()
-        } else {
-            self.gates.open_for(src)
-        };
-        let lazies = std::iter::once(&self.ungated).chain(
+        let lazies = std::iter::once((0, &self.ungated)).chain(
             self.gated
                 .iter()
-                .zip(&open)
-                .filter(|(_, o)| **o)
-                .map(|(q, _)| q),
+                .filter(|(g, _)| open.get(*g as usize).copied().unwrap_or(true))
+                .map(|(g, q)| (g + 1, q)),
         );
-        for lq in lazies {
+        for (group, lq) in lazies {
             match lq.get(&self.catalog, &self.language) {
-                Ok(Some(q)) => {
-                    self.run_query(q, &mut cursor, root, src, &resolver, &file.scopes, &mut raw)
-                }
+                Ok(Some(q)) => self.run_query(
+                    q,
+                    &mut cursor,
+                    root,
+                    src,
+                    &resolver,
+                    &file.scopes,
+                    group,
+                    &mut qraw,
+                ),
                 Ok(None) => {}
                 Err(e) => diagnostics.push(Diagnostic {
                     path: path.to_string(),
@@ -380,6 +415,8 @@ impl Engine {
                 }),
             }
         }
+        qraw.sort_by_key(|(g, _)| *g);
+        raw.extend(qraw.into_iter().map(|(_, r)| r));
         if !sink_calls.is_empty() {
             let ctx = super::taint::TaintFile {
                 src,
@@ -405,7 +442,8 @@ impl Engine {
         src: &'t str,
         resolver: &Resolver,
         scopes: &Scopes,
-        raw: &mut Vec<RawFinding<'t>>,
+        group: u32,
+        raw: &mut Vec<(u32, RawFinding<'t>)>,
     ) {
         let mut matches = cursor.matches(&q.query, root, src.as_bytes());
         let names = q.query.capture_names();
@@ -414,19 +452,8 @@ impl Engine {
             let pi = m.pattern_index;
             // `#qualname?`: every listed capture must resolve to one of the names.
             let ok = q.qualname[pi].iter().all(|(cap, pats)| {
-                m.nodes_for_capture_index(*cap).all(|n| {
-                    let n = if n.kind() == "call" {
-                        n.child_by_field_name("function").unwrap_or(n)
-                    } else {
-                        n
-                    };
-                    let scope = scopes.scope_at(n.start_byte());
-                    let qual = resolver
-                        .resolve_into(n, scope, &mut buf)
-                        .then_some(buf.as_str());
-                    let method = resolver.method_name(n, qual);
-                    pats.iter().any(|p| p.matches(qual, method))
-                })
+                m.nodes_for_capture_index(*cap)
+                    .all(|n| qualname_holds(n, pats, resolver, scopes, &mut buf))
             });
             if !ok {
                 continue;
@@ -441,12 +468,60 @@ impl Engine {
                 .iter()
                 .map(|c| (names[c.index as usize].to_string(), Cap::Node(c.node)))
                 .collect();
-            raw.push(RawFinding {
-                rule: q.pattern_rule[pi],
-                node,
-                captures,
-                taint_path: Vec::new(),
+            raw.push((
+                group,
+                RawFinding {
+                    rule: q.pattern_rule[pi],
+                    node,
+                    captures,
+                    taint_path: Vec::new(),
+                },
+            ));
+        }
+    }
+
+    /// Turns native query matches into raw findings, checking `#qualname?` now that the
+    /// file's imports and scopes are known.
+    fn native_findings<'t>(
+        &self,
+        matches: Vec<super::query::NativeMatch<'t>>,
+        resolver: &Resolver,
+        scopes: &Scopes,
+        raw: &mut Vec<(u32, RawFinding<'t>)>,
+    ) {
+        let set = &self.native;
+        let mut buf = String::new();
+        for m in matches {
+            let p = &set.patterns[m.pattern as usize];
+            let ok = p.parsed.qualname.iter().all(|(cap, pats)| {
+                m.captures
+                    .iter()
+                    .filter(|(c, _)| c == cap)
+                    .all(|&(_, n)| qualname_holds(n, pats, resolver, scopes, &mut buf))
             });
+            if !ok {
+                continue;
+            }
+            let reported = set
+                .match_capture()
+                .and_then(|mc| m.captures.iter().find(|(c, _)| *c == mc))
+                .or_else(|| m.captures.first())
+                .map(|&(_, n)| n);
+            let Some(node) = reported else { continue };
+            let captures = m
+                .captures
+                .iter()
+                .map(|&(c, n)| (set.names[c as usize].clone(), Cap::Node(n)))
+                .collect();
+            raw.push((
+                p.group,
+                RawFinding {
+                    rule: p.rule,
+                    node,
+                    captures,
+                    taint_path: Vec::new(),
+                },
+            ));
         }
     }
 
@@ -591,6 +666,25 @@ pub(crate) fn dedupe_across_rules(raw: &mut Vec<RawFinding>, rules: &[RuleSpec])
     });
 }
 
+/// `#qualname?`: `n` (a call's callee for a call) resolves to one of `pats`.
+fn qualname_holds(
+    n: Node,
+    pats: &[NamePattern],
+    resolver: &Resolver,
+    scopes: &Scopes,
+    buf: &mut String,
+) -> bool {
+    let n = if n.kind() == "call" {
+        n.child_by_field_name("function").unwrap_or(n)
+    } else {
+        n
+    };
+    let scope = scopes.scope_at(n.start_byte());
+    let qual = resolver.resolve_into(n, scope, buf).then_some(buf.as_str());
+    let method = resolver.method_name(n, qual);
+    pats.iter().any(|p| p.matches(qual, method))
+}
+
 /// Compiles all query patterns as one query, mapping each pattern back to its rule.
 fn compile_queries(
     catalog: &Catalog,
@@ -701,7 +795,12 @@ pub(crate) struct FileIndex<'t, 's> {
 
 impl<'t, 's> FileIndex<'t, 's> {
     /// One iterative pre-order walk over the tree.
-    pub fn build(root: Node<'t>, src: &'s str, k: KindIds) -> FileIndex<'t, 's> {
+    pub fn build(
+        root: Node<'t>,
+        src: &'s str,
+        k: KindIds,
+        mut native: Option<&mut super::query::NativeRun<'t, '_>>,
+    ) -> FileIndex<'t, 's> {
         let mut idx = FileIndex {
             calls: Vec::new(),
             imported: Vec::new(),
@@ -723,6 +822,9 @@ impl<'t, 's> FileIndex<'t, 's> {
             }
             let scope = stack.last().map_or(MODULE_SCOPE, |s| s.1);
             let kind = node.kind_id();
+            if let Some(n) = native.as_deref_mut() {
+                n.visit(node, depth as u32);
+            }
             match kind {
                 _ if kind == k.call => idx.calls.push((node, scope)),
                 _ if kind == k.comment => {

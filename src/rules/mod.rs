@@ -4,6 +4,7 @@ pub mod args;
 mod capture;
 pub mod engine;
 pub mod fix;
+pub(crate) mod query;
 pub mod query_gate;
 pub mod resolve;
 pub mod schema;

@@ -30,7 +30,7 @@ pub fn required_literals(query: &str) -> Option<Vec<String>> {
 
 /// Splits query text into top-level patterns (a predicate group at the top level stays with
 /// the pattern before it). Strings and `;` comments are skipped.
-fn top_level_patterns(q: &str) -> Vec<&str> {
+pub(crate) fn top_level_patterns(q: &str) -> Vec<&str> {
     let b = q.as_bytes();
     let mut out: Vec<(usize, usize)> = Vec::new();
     let (mut depth, mut i, mut start) = (0usize, 0usize, None::<usize>);
@@ -187,6 +187,11 @@ impl Gates {
             opens,
             count: gates.len(),
         }
+    }
+
+    /// Whether no query is gated.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
     }
 
     /// Which gated queries may match `text`, as a flag per query.
