@@ -2,13 +2,14 @@
 //! assigned to the node and its descendants, in the order tree-sitter's query cursor finds them.
 //!
 //! Semantics follow tree-sitter: child steps match visible children in document order (not
-//! necessarily adjacent); a step with a kind or `(_)` only matches named nodes; `field:` needs
+//! necessarily adjacent); a step with a kind or `(_)` only matches named nodes, a string step
+//! (`"+"`) only that anonymous node; `field:` needs
 //! the child in that field; `.` before a child step makes it the next named sibling (or first
 //! named child), `.` after the last step makes it the last named child.
 
 use tree_sitter::{Node, TreeCursor};
 
-use super::parse::{Kind, Step};
+use super::parse::{Kind, Step, TextPred};
 
 /// A match being built: captures in the order their steps matched, and the position of the
 /// node the last step matched (where tree-sitter completes the match).
@@ -21,9 +22,27 @@ pub(crate) struct State<'t> {
 
 type Cont<'k, 't> = &'k mut dyn FnMut(&mut State<'t>);
 
+/// What matching one pattern needs besides the tree: its single-capture text predicates,
+/// checked as soon as their capture is bound (exactly what checking them at the end would
+/// decide, since each must hold for every node of its capture), and the file's bytes.
+pub(crate) struct Ctx<'p> {
+    pub early: &'p [(u32, TextPred)],
+    pub src: &'p [u8],
+}
+
+impl Ctx<'_> {
+    fn admits(&self, capture: u32, node: Node) -> bool {
+        self.early
+            .iter()
+            .filter(|(c, _)| *c == capture)
+            .all(|(_, p)| super::text_predicate_holds(p, &[(capture, node)], self.src))
+    }
+}
+
 /// Calls `k` once per way `step` matches `node`, sitting in `field` of its parent, at `depth`
 /// (relative to the match root).
 pub(crate) fn match_step<'t>(
+    cx: &Ctx,
     step: &Step,
     node: Node<'t>,
     field: Option<u16>,
@@ -35,13 +54,13 @@ pub(crate) fn match_step<'t>(
         return;
     }
     if step.alts.is_empty() {
-        match_node(step, &[], node, depth, st, k);
+        match_node(cx, step, &[], node, depth, st, k);
     } else {
         for alt in &step.alts {
             if alt.field.is_some() && alt.field != field {
                 continue;
             }
-            match_node(alt, &step.captures, node, depth, st, k);
+            match_node(cx, alt, &step.captures, node, depth, st, k);
         }
     }
 }
@@ -54,6 +73,7 @@ fn accepts(kind: &Kind, node: Node) -> bool {
 }
 
 fn match_node<'t>(
+    cx: &Ctx,
     step: &Step,
     outer_caps: &[u32],
     node: Node<'t>,
@@ -66,7 +86,7 @@ fn match_node<'t>(
         for alt in &step.alts {
             let mut caps: Vec<u32> = step.captures.clone();
             caps.extend_from_slice(outer_caps);
-            match_node(alt, &caps, node, depth, st, k);
+            match_node(cx, alt, &caps, node, depth, st, k);
         }
         return;
     }
@@ -75,6 +95,10 @@ fn match_node<'t>(
     }
     let saved = (st.caps.len(), st.last);
     for &c in step.captures.iter().chain(outer_caps) {
+        if !cx.admits(c, node) {
+            st.caps.truncate(saved.0);
+            return;
+        }
         st.caps.push((c, node));
     }
     st.last = (node.start_byte(), depth);
@@ -82,7 +106,7 @@ fn match_node<'t>(
         k(st);
     } else {
         let kids = children(node, &mut st.cursor);
-        seq(step, 0, 0, None, &kids, depth + 1, st, k);
+        seq(cx, step, 0, 0, None, &kids, depth + 1, st, k);
     }
     st.caps.truncate(saved.0);
     st.last = saved.1;
@@ -114,6 +138,7 @@ fn children<'t>(node: Node<'t>, cursor: &mut Option<TreeCursor<'t>>) -> Vec<Kid<
 
 #[allow(clippy::too_many_arguments)]
 fn seq<'t>(
+    cx: &Ctx,
     parent: &Step,
     j: usize,
     from: usize,
@@ -141,18 +166,15 @@ fn seq<'t>(
             return;
         };
         let (node, field, _) = kids[i];
-        match_step(step, node, field, depth, st, &mut |st| {
-            seq(parent, j + 1, i + 1, Some(i), kids, depth, st, k)
+        match_step(cx, step, node, field, depth, st, &mut |st| {
+            seq(cx, parent, j + 1, i + 1, Some(i), kids, depth, st, k)
         });
         return;
     }
     for i in from..kids.len() {
-        let (node, field, named) = kids[i];
-        if !named {
-            continue;
-        }
-        match_step(step, node, field, depth, st, &mut |st| {
-            seq(parent, j + 1, i + 1, Some(i), kids, depth, st, k)
+        let (node, field, _) = kids[i];
+        match_step(cx, step, node, field, depth, st, &mut |st| {
+            seq(cx, parent, j + 1, i + 1, Some(i), kids, depth, st, k)
         });
     }
 }

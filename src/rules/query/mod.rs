@@ -191,13 +191,25 @@ impl<'t> NativeRun<'t, '_> {
         let src = self.src;
         let mut roots = std::mem::take(&mut self.root_buf);
         roots.clear();
-        exec::match_step(&p.parsed.root, node, None, 0, &mut self.state, &mut |st| {
-            if text_predicates_hold(&p.parsed.text, &st.caps, src)
-                && !roots.iter().any(|(c, _)| c == &st.caps)
-            {
-                roots.push((st.caps.clone(), st.last));
-            }
-        });
+        let cx = exec::Ctx {
+            early: &p.parsed.early,
+            src,
+        };
+        exec::match_step(
+            &cx,
+            &p.parsed.root,
+            node,
+            None,
+            0,
+            &mut self.state,
+            &mut |st| {
+                if text_predicates_hold(&p.parsed.text, &st.caps, src)
+                    && !roots.iter().any(|(c, _)| c == &st.caps)
+                {
+                    roots.push((st.caps.clone(), st.last));
+                }
+            },
+        );
         for (caps, (start, d)) in roots.drain(..) {
             self.found.push(NativeMatch {
                 pattern: pi,
@@ -216,9 +228,14 @@ impl<'t> NativeRun<'t, '_> {
 }
 
 fn text_predicates_hold(preds: &[TextPred], caps: &[(u32, Node)], src: &[u8]) -> bool {
+    preds.iter().all(|p| text_predicate_holds(p, caps, src))
+}
+
+/// One text predicate over a match's captures, with tree-sitter's semantics.
+pub(crate) fn text_predicate_holds(p: &TextPred, caps: &[(u32, Node)], src: &[u8]) -> bool {
     let text = |n: &Node| src.get(n.start_byte()..n.end_byte()).unwrap_or(&[]);
     let nodes = |c: u32| caps.iter().filter(move |(i, _)| *i == c).map(|(_, n)| n);
-    preds.iter().all(|p| match p {
+    match p {
         TextPred::EqCapture(a, b, positive, all) => {
             let mut n1 = nodes(*a).peekable();
             let mut n2 = nodes(*b).peekable();
@@ -269,5 +286,33 @@ fn text_predicates_hold(preds: &[TextPred], caps: &[(u32, Node)], src: &[u8]) ->
             }
             true
         }
-    })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::schema::Pattern;
+    use crate::rules::Catalog;
+
+    use super::*;
+
+    /// Every query of the embedded rules is matched natively: a rule query falling back to
+    /// tree-sitter's query engine would cost a full extra walk per file.
+    #[test]
+    fn every_embedded_query_is_native() {
+        let lang: Language = tree_sitter_python::LANGUAGE.into();
+        let catalog = Catalog::embedded().unwrap();
+        let mut set = NativeSet::default();
+        let mut fallback = Vec::new();
+        for (ri, rule) in catalog.rules().iter().enumerate() {
+            for p in &rule.patterns {
+                if let Pattern::Query { query } = p {
+                    if set.try_add(&lang, query, ri as u32, 0, None).is_none() {
+                        fallback.push(format!("{}: {}", rule.id, query.trim()));
+                    }
+                }
+            }
+        }
+        assert!(fallback.is_empty(), "{fallback:#?}");
+    }
 }

@@ -49,6 +49,10 @@ pub(crate) enum TextPred {
 #[derive(Debug, Clone)]
 pub(crate) struct Parsed {
     pub root: Step,
+    /// Text predicates on one capture that must hold for each of its nodes: checked while
+    /// matching, as soon as the capture is bound.
+    pub early: Vec<(u32, TextPred)>,
+    /// The other text predicates, checked on a complete match.
     pub text: Vec<TextPred>,
     /// `#qualname?`: (capture, names).
     pub qualname: Vec<(u32, Vec<NamePattern>)>,
@@ -89,11 +93,35 @@ pub(crate) fn parse_pattern(src: &str, lang: &Language, names: &mut Names) -> Op
     if p.i != p.b.len() {
         return None;
     }
+    let (early, text) = p.text.into_iter().partition::<Vec<_>, _>(|t| match t {
+        TextPred::EqString(_, _, _, all) | TextPred::Match(_, _, _, all) => *all,
+        TextPred::AnyOf(..) => true,
+        TextPred::EqCapture(..) => false,
+    });
+    let early = early
+        .into_iter()
+        .map(|t| match &t {
+            TextPred::EqString(c, ..) | TextPred::Match(c, ..) | TextPred::AnyOf(c, ..) => (*c, t),
+            TextPred::EqCapture(c, ..) => (*c, t),
+        })
+        .collect();
     Some(Parsed {
         root,
-        text: p.text,
+        early,
+        text,
         qualname: p.qualname,
     })
+}
+
+/// Whether a step only ever matches named nodes (anchors are only supported for those).
+fn named_only(step: &Step, lang: &Language) -> bool {
+    if !step.alts.is_empty() {
+        return step.alts.iter().all(|a| named_only(a, lang));
+    }
+    match &step.kind {
+        Kind::AnyNamed => true,
+        Kind::Ids(ids) => ids.iter().all(|&i| lang.node_kind_is_named(i)),
+    }
 }
 
 struct P<'a> {
@@ -236,11 +264,14 @@ impl P<'_> {
                             }
                             b'(' if self.b.get(self.i + 1) == Some(&b'#') => self.predicate()?,
                             b'@' => return None, // capture without an element
-                            b'!' | b'"' => return None,
-                            b'(' | b'[' => {
+                            b'!' => return None,
+                            b'(' | b'[' | b'"' => {
                                 let mut child = self.element()?;
                                 self.captures_and_predicates(&mut child)?;
                                 child.immediate = std::mem::take(&mut pending_anchor);
+                                if child.immediate && !named_only(&child, self.lang) {
+                                    return None;
+                                }
                                 step.children.push(child);
                             }
                             _ => {
@@ -259,11 +290,31 @@ impl P<'_> {
                                 }
                                 child.field = Some(fid);
                                 child.immediate = std::mem::take(&mut pending_anchor);
+                                if child.immediate && !named_only(&child, self.lang) {
+                                    return None;
+                                }
                                 step.children.push(child);
                             }
                         }
                     }
                     step
+                }
+            }
+            b'"' => {
+                // An anonymous node (`"+"`).
+                let lit = self.string()?;
+                let id = self.lang.id_for_node_kind(&lit, false);
+                if id == 0 || self.lang.node_kind_is_named(id) {
+                    return None;
+                }
+                Step {
+                    kind: Kind::Ids(vec![id]),
+                    alts: Vec::new(),
+                    field: None,
+                    children: Vec::new(),
+                    immediate: false,
+                    anchor_last: false,
+                    captures: Vec::new(),
                 }
             }
             _ => return None,
