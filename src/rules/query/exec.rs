@@ -7,6 +7,8 @@
 //! the child in that field; `.` before a child step makes it the next named sibling (or first
 //! named child), `.` after the last step makes it the last named child.
 
+use std::rc::Rc;
+
 use tree_sitter::{Node, TreeCursor};
 
 use super::parse::{Kind, Step, TextPred};
@@ -18,6 +20,9 @@ pub(crate) struct State<'t> {
     pub last: (usize, u32),
     /// Reused to list children.
     pub cursor: Option<TreeCursor<'t>>,
+    /// Children already listed while matching at the current root: every pattern registered
+    /// for a kind looks at the same few nodes. Cleared by the caller per root node.
+    pub kids: Vec<(Node<'t>, Rc<[Kid<'t>]>)>,
 }
 
 type Cont<'k, 't> = &'k mut dyn FnMut(&mut State<'t>);
@@ -105,7 +110,14 @@ fn match_node<'t>(
     if step.children.is_empty() {
         k(st);
     } else {
-        let kids = children(node, &mut st.cursor);
+        let kids = match st.kids.iter().find(|(n, _)| *n == node) {
+            Some((_, k)) => Rc::clone(k),
+            None => {
+                let k: Rc<[Kid<'t>]> = children(node, &mut st.cursor).into();
+                st.kids.push((node, Rc::clone(&k)));
+                k
+            }
+        };
         seq(cx, step, 0, 0, None, &kids, depth + 1, st, k);
     }
     st.caps.truncate(saved.0);
@@ -113,7 +125,7 @@ fn match_node<'t>(
 }
 
 /// A visible child: the node, its field in the parent, whether it is named.
-type Kid<'t> = (Node<'t>, Option<u16>, bool);
+pub(crate) type Kid<'t> = (Node<'t>, Option<u16>, bool);
 
 fn children<'t>(node: Node<'t>, cursor: &mut Option<TreeCursor<'t>>) -> Vec<Kid<'t>> {
     let c = match cursor {

@@ -131,6 +131,7 @@ impl NativeSet {
                 caps: Vec::new(),
                 last: (0, 0),
                 cursor: None,
+                kids: Vec::new(),
             },
             found: Vec::new(),
             root_buf: Vec::new(),
@@ -175,6 +176,7 @@ impl<'t> NativeRun<'t, '_> {
         if by_kind.is_empty() && set.any_root.is_empty() {
             return;
         }
+        self.state.kids.clear();
         for &pi in by_kind.iter().chain(&set.any_root) {
             let p = &set.patterns[pi as usize];
             if p.gate
