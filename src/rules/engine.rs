@@ -31,7 +31,7 @@ use super::schema::{Pattern, RuleSpec};
 use super::taint::TaintEngine;
 use super::Catalog;
 use crate::error::RuleError;
-use crate::finding::{assign_fingerprints, Finding, Origin, Span, TaintStep};
+use crate::finding::{sort_and_fingerprint, Finding, Origin, Span, TaintStep};
 use crate::scan::{Diagnostic, DiagnosticLevel, FileScan};
 use crate::suppress::CommentIndex;
 
@@ -572,23 +572,7 @@ impl Engine {
                 f
             })
             .collect();
-        findings.sort_by(|a, b| {
-            (
-                a.span.start_line,
-                a.span.start_column,
-                &a.rule_id,
-                a.span.end_line,
-                a.span.end_column,
-            )
-                .cmp(&(
-                    b.span.start_line,
-                    b.span.start_column,
-                    &b.rule_id,
-                    b.span.end_line,
-                    b.span.end_column,
-                ))
-        });
-        assign_fingerprints(&mut findings);
+        sort_and_fingerprint(&mut findings);
         findings
     }
 }
