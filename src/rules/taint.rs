@@ -39,8 +39,7 @@ use serde::Deserialize;
 use tree_sitter::Node;
 
 use super::args::{CallArgs, CompiledArg};
-use super::capture::Cap;
-use super::engine::{snippet_one_line, span_of, RawFinding};
+use super::raw::{snippet_one_line, span_of, Cap, RawFinding};
 use super::resolve::{text, NamePattern, NameTable, Resolver, ScopeId, MODULE_SCOPE};
 use super::{embedded_data_file, Catalog};
 use crate::error::RuleError;

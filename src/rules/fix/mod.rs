@@ -20,7 +20,7 @@ use regex::Regex;
 use tree_sitter::Node;
 
 use super::args::{ArgLookup, CallArgs, CompiledArg};
-use super::capture::Cap;
+use super::raw::Cap;
 use super::resolve::text;
 use super::schema::{FixTemplate, Pattern, RuleSpec};
 use crate::finding::{Edit, Span};
