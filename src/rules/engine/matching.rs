@@ -10,7 +10,7 @@ use super::Engine;
 use crate::rules::args::CallArgs;
 use crate::rules::query::NativeMatch;
 use crate::rules::raw::{Cap, RawFinding};
-use crate::rules::resolve::{NamePattern, Resolver, ScopeId, Scopes};
+use crate::rules::resolve::{NamePattern, Resolver, ScopeId};
 
 impl Engine {
     /// Call patterns: each call's callee is resolved once and looked up in the call table.
@@ -85,14 +85,11 @@ impl Engine {
 
     /// Query patterns: the native matches of the walk, then any query tree-sitter runs.
     /// Returns diagnostics for queries that could not run.
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn match_queries<'t>(
         &self,
         native_matches: Vec<NativeMatch<'t>>,
         root: Node<'t>,
-        src: &'t str,
         resolver: &Resolver,
-        scopes: &Scopes,
         open: &[bool],
         raw: &mut Vec<RawFinding<'t>>,
     ) -> Vec<String> {
@@ -100,7 +97,7 @@ impl Engine {
         // Query findings carry their query group (see `super::query`): sorted by it, stably,
         // they come in the order the rules' queries always ran in.
         let mut qraw: Vec<(u32, RawFinding)> = Vec::new();
-        self.native_findings(native_matches, resolver, scopes, &mut qraw);
+        self.native_findings(native_matches, resolver, &mut qraw);
         let mut cursor = QueryCursor::new();
         let lazies = std::iter::once((0, &self.ungated)).chain(
             self.gated
@@ -110,16 +107,7 @@ impl Engine {
         );
         for (group, lq) in lazies {
             match lq.get(&self.catalog, &self.language) {
-                Ok(Some(q)) => self.run_query(
-                    q,
-                    &mut cursor,
-                    root,
-                    src,
-                    resolver,
-                    scopes,
-                    group,
-                    &mut qraw,
-                ),
+                Ok(Some(q)) => self.run_query(q, &mut cursor, root, resolver, group, &mut qraw),
                 Ok(None) => {}
                 Err(e) => problems.push(format!("a rule query was skipped: {e}")),
             }
@@ -129,18 +117,18 @@ impl Engine {
         problems
     }
 
+    /// Runs one tree-sitter query over the whole tree (only for query syntax the native
+    /// matcher does not support; no embedded rule needs it). The file's text is the resolver's.
     fn run_query<'t>(
         &self,
         q: &CombinedQuery,
         cursor: &mut QueryCursor,
         root: Node<'t>,
-        src: &'t str,
         resolver: &Resolver,
-        scopes: &Scopes,
         group: u32,
         raw: &mut Vec<(u32, RawFinding<'t>)>,
     ) {
-        let mut matches = cursor.matches(&q.query, root, src.as_bytes());
+        let mut matches = cursor.matches(&q.query, root, resolver.src.as_bytes());
         let names = q.query.capture_names();
         let mut buf = String::new();
         while let Some(m) = matches.next() {
@@ -148,7 +136,7 @@ impl Engine {
             // `#qualname?`: every listed capture must resolve to one of the names.
             let ok = q.qualname[pi].iter().all(|(cap, pats)| {
                 m.nodes_for_capture_index(*cap)
-                    .all(|n| qualname_holds(n, pats, resolver, scopes, &mut buf))
+                    .all(|n| qualname_holds(n, pats, resolver, &mut buf))
             });
             if !ok {
                 continue;
@@ -181,7 +169,6 @@ impl Engine {
         &self,
         matches: Vec<NativeMatch<'t>>,
         resolver: &Resolver,
-        scopes: &Scopes,
         raw: &mut Vec<(u32, RawFinding<'t>)>,
     ) {
         let set = &self.native;
@@ -192,7 +179,7 @@ impl Engine {
                 m.captures
                     .iter()
                     .filter(|(c, _)| c == cap)
-                    .all(|&(_, n)| qualname_holds(n, pats, resolver, scopes, &mut buf))
+                    .all(|&(_, n)| qualname_holds(n, pats, resolver, &mut buf))
             });
             if !ok {
                 continue;
@@ -222,19 +209,13 @@ impl Engine {
 }
 
 /// `#qualname?`: `n` (a call's callee for a call) resolves to one of `pats`.
-fn qualname_holds(
-    n: Node,
-    pats: &[NamePattern],
-    resolver: &Resolver,
-    scopes: &Scopes,
-    buf: &mut String,
-) -> bool {
+fn qualname_holds(n: Node, pats: &[NamePattern], resolver: &Resolver, buf: &mut String) -> bool {
     let n = if n.kind() == "call" {
         n.child_by_field_name("function").unwrap_or(n)
     } else {
         n
     };
-    let scope = scopes.scope_at(n.start_byte());
+    let scope = resolver.scopes.scope_at(n.start_byte());
     let qual = resolver.resolve_into(n, scope, buf).then_some(buf.as_str());
     let method = resolver.method_name(n, qual);
     pats.iter().any(|p| p.matches(qual, method))

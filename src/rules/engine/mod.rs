@@ -169,24 +169,16 @@ impl Engine {
         let mut raw: Vec<RawFinding> = Vec::new();
         let sink_calls = self.match_calls(&file, &resolver, src, &mut raw);
         self.match_imports(&file, &mut raw);
-        self.match_queries(
-            native_matches,
-            root,
-            src,
-            &resolver,
-            &file.scopes,
-            &open,
-            &mut raw,
-        )
-        .into_iter()
-        .for_each(|message| {
-            diagnostics.push(Diagnostic {
-                path: path.to_string(),
-                level: DiagnosticLevel::Warning,
-                message,
-                line: None,
-            })
-        });
+        self.match_queries(native_matches, root, &resolver, &open, &mut raw)
+            .into_iter()
+            .for_each(|message| {
+                diagnostics.push(Diagnostic {
+                    path: path.to_string(),
+                    level: DiagnosticLevel::Warning,
+                    message,
+                    line: None,
+                })
+            });
         if !sink_calls.is_empty() {
             let ctx = crate::rules::taint::TaintFile {
                 src,

@@ -155,6 +155,9 @@ fn root_kinds(step: &Step) -> Option<Vec<u16>> {
     }
 }
 
+/// A match found at one root: its captures and where it completed.
+type RootMatch<'t> = (Vec<(u32, Node<'t>)>, (usize, u32));
+
 /// Matching in progress over one file.
 pub(crate) struct NativeRun<'t, 'a> {
     set: &'a NativeSet,
@@ -162,7 +165,7 @@ pub(crate) struct NativeRun<'t, 'a> {
     open: &'a [bool],
     state: State<'t>,
     found: Vec<NativeMatch<'t>>,
-    root_buf: Vec<(Vec<(u32, Node<'t>)>, (usize, u32))>,
+    root_buf: Vec<RootMatch<'t>>,
 }
 
 impl<'t> NativeRun<'t, '_> {
