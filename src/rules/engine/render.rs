@@ -25,6 +25,7 @@ impl Engine {
         dedupe_per_rule_and_node(&mut raw);
         let rules = self.catalog.rules();
         dedupe_across_rules(&mut raw, rules);
+        let fix_cx = crate::rules::fix::FileContext::default();
         let mut findings: Vec<Finding> = raw
             .into_iter()
             .map(|r| {
@@ -44,7 +45,12 @@ impl Engine {
                     fingerprint: String::new(),
                     origin: Origin::Static,
                     suppressed: None,
-                    fixes: crate::rules::fix::edits(&self.fixes[r.rule as usize], &r.captures, src),
+                    fixes: crate::rules::fix::edits(
+                        &self.fixes[r.rule as usize],
+                        &r.captures,
+                        src,
+                        &fix_cx,
+                    ),
                     verdict: None,
                     explanation: None,
                     fix: None,

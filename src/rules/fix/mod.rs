@@ -323,12 +323,25 @@ enum Outcome {
     Fail,
 }
 
+/// Facts about the file fixes are rendered in, each computed at most once per file (a fix
+/// that needed the file's SQL driver used to walk the whole tree per finding: quadratic).
+#[derive(Debug, Default)]
+pub(crate) struct FileContext {
+    /// The SQL placeholder style the file's imports imply (see `sql::detect`).
+    sql_qmark: std::cell::OnceCell<Option<bool>>,
+}
+
 /// The rule's fix for one match: every applicable part's edit, or nothing when a part cannot
-/// be rendered.
-pub(crate) fn edits(fixes: &[CompiledFix], caps: &[(String, Cap)], src: &str) -> Vec<Edit> {
+/// be rendered. `cx` is shared by all the findings of one file.
+pub(crate) fn edits(
+    fixes: &[CompiledFix],
+    caps: &[(String, Cap)],
+    src: &str,
+    cx: &FileContext,
+) -> Vec<Edit> {
     let mut out = Vec::new();
     for f in fixes {
-        match f.render(caps, src) {
+        match f.render(caps, src, cx) {
             // Parts that reach the same argument two ways make the same edit once.
             Outcome::Edit(e)
                 if out.iter().any(|o: &Edit| {
@@ -378,7 +391,7 @@ fn matched_call<'t>(caps: &[(String, Cap<'t>)]) -> Option<Node<'t>> {
 }
 
 impl CompiledFix {
-    fn render(&self, caps: &[(String, Cap)], src: &str) -> Outcome {
+    fn render(&self, caps: &[(String, Cap)], src: &str, cx: &FileContext) -> Outcome {
         let call = matched_call(caps);
         for (source, re) in &self.when_matches {
             let t = match source {
@@ -483,7 +496,9 @@ impl CompiledFix {
                     let rendered = match (got, filter) {
                         (Some(Cap::Node(n)), None) => Some(text(n, src).to_string()),
                         (Some(Cap::Text(t)), None) => Some(t),
-                        (Some(Cap::Node(n)), Some((f, param))) => f.apply(n, src, param.as_deref()),
+                        (Some(Cap::Node(n)), Some((f, param))) => {
+                            f.apply(n, src, param.as_deref(), cx)
+                        }
                         (Some(Cap::Text(t)), Some((f, _))) => f.apply_text(&t),
                         (None, _) => None,
                     };

@@ -30,7 +30,12 @@ const FORMAT: &[&str] = &[
     "psycopg2", "psycopg", "pymysql", "MySQLdb", "mysql", "pg8000", "django", "aiomysql", "aiopg",
 ];
 
-pub fn sql_params(node: Node, src: &str, style: &str) -> Option<String> {
+pub(crate) fn sql_params(
+    node: Node,
+    src: &str,
+    style: &str,
+    cx: &super::FileContext,
+) -> Option<String> {
     // The parameters go into a second argument: the SQL must be the call's only argument.
     // (An empty parameter list after it, `RawSQL(sql, [])`, is replaced by the new one when
     // the template drops it.)
@@ -57,7 +62,7 @@ pub fn sql_params(node: Node, src: &str, style: &str) -> Option<String> {
         "qmark" => "?",
         "format" => "%s",
         _ if matches!(method, "raw" | "RawSQL") => "%s",
-        _ => match detect(call, src)? {
+        _ => match (*cx.sql_qmark.get_or_init(|| detect(call, src)))? {
             true => "?",
             false => "%s",
         },
