@@ -320,4 +320,108 @@ mod tests {
         }
         assert!(fallback.is_empty(), "{fallback:#?}");
     }
+
+    /// Native matching agrees with tree-sitter's query engine, match for match and in the same
+    /// order, for every embedded rule query on the rule fixtures and the examples (text
+    /// predicates included; `#qualname?` is the engine's and checked by neither here).
+    #[test]
+    fn native_matches_equal_tree_sitter_matches() {
+        use streaming_iterator::StreamingIterator;
+        let lang: Language = tree_sitter_python::LANGUAGE.into();
+        let catalog = Catalog::embedded().unwrap();
+        let mut set = NativeSet::default();
+        let mut queries = Vec::new();
+        for (ri, rule) in catalog.rules().iter().enumerate() {
+            for p in &rule.patterns {
+                if let Pattern::Query { query } = p {
+                    let entry = queries.len() as u32;
+                    set.try_add(&lang, query, ri as u32, entry, None).unwrap();
+                    queries.push(tree_sitter::Query::new(&lang, query).unwrap());
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in [
+            "tests/fixtures/rules",
+            "examples/vulnerable_app",
+            "examples/fixed_app",
+        ] {
+            for e in std::fs::read_dir(root.join(dir)).unwrap() {
+                let p = e.unwrap().path();
+                if p.extension().is_some_and(|x| x == "py") {
+                    files.push(p);
+                }
+            }
+        }
+        files.sort();
+        assert!(files.len() > 20, "{files:?}");
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&lang).unwrap();
+        let mut compared = 0;
+        for path in &files {
+            let src = std::fs::read_to_string(path).unwrap();
+            let tree = parser.parse(&src, None).unwrap();
+            // Native: every node visited, as the engine's walk does.
+            let mut run = set.start(src.as_bytes(), &[]);
+            let mut cursor = tree.walk();
+            let mut depth = 0u32;
+            'walk: loop {
+                run.visit(cursor.node(), depth);
+                if cursor.goto_first_child() {
+                    depth += 1;
+                    continue;
+                }
+                while !cursor.goto_next_sibling() {
+                    if !cursor.goto_parent() {
+                        break 'walk;
+                    }
+                    depth -= 1;
+                }
+            }
+            let key = |c: &[(u32, Node)]| -> Vec<(String, usize, usize)> {
+                c.iter()
+                    .map(|(i, n)| (set.names[*i as usize].clone(), n.start_byte(), n.end_byte()))
+                    .collect()
+            };
+            let mut native: Vec<Vec<Vec<(String, usize, usize)>>> = vec![Vec::new(); queries.len()];
+            for m in run.finish() {
+                let entry = set.patterns[m.pattern as usize].group as usize;
+                native[entry].push(key(&m.captures));
+            }
+            for (entry, q) in queries.iter().enumerate() {
+                let mut qc = tree_sitter::QueryCursor::new();
+                let mut ms = qc.matches(q, tree.root_node(), src.as_bytes());
+                let mut ts = Vec::new();
+                while let Some(m) = ms.next() {
+                    ts.push(
+                        m.captures()
+                            .iter()
+                            .map(|c| {
+                                (
+                                    q.capture_names()[c.index as usize].to_string(),
+                                    c.node.start_byte(),
+                                    c.node.end_byte(),
+                                )
+                            })
+                            .collect::<Vec<_>>(),
+                    );
+                }
+                compared += ts.len();
+                assert_eq!(
+                    native[entry],
+                    ts,
+                    "{}: query {entry} of rule {}",
+                    path.display(),
+                    catalog.rules()[set
+                        .patterns
+                        .iter()
+                        .find(|p| p.group as usize == entry)
+                        .map_or(0, |p| p.rule as usize)]
+                    .id
+                );
+            }
+        }
+        assert!(compared > 100, "only {compared} matches compared");
+    }
 }
