@@ -3,9 +3,10 @@
 //! Most query patterns constrain a capture's text with `#eq?`, `#any-of?` or `#qualname?`. A
 //! pattern whose every alternative names a literal can only match a file whose bytes contain
 //! one of those literals (for `#qualname?`, the last dotted segment of a name: an import or
-//! attribute access always spells it). Such a *gated* rule query is compiled on first need and
-//! run only on files where one of its literals occurs; one Aho-Corasick pass over the file
-//! finds them all. Queries without a usable literal are *ungated*: they run on every file.
+//! attribute access always spells it). Such a *gated* rule query is matched (natively, see
+//! [`super::query`], or by tree-sitter for unsupported syntax) only on files where one of its
+//! literals occurs; one Aho-Corasick pass over the file finds them all. Queries without a usable
+//! literal are *ungated*: they run on every file.
 
 use aho_corasick::AhoCorasick;
 

@@ -55,9 +55,11 @@ pub(super) struct CombinedQuery {
 
 impl Engine {
     /// Compiles the catalogue (already filtered by `--select`/`--ignore`): every name and
-    /// regex is checked here, so a bad rule is an error naming its file. Tree-sitter queries
-    /// are compiled lazily, on the first file that may match them (a one-file scan compiles
-    /// only what it needs); [`Engine::new_checked`] compiles them all up front.
+    /// regex is checked here, so a bad rule is an error naming its file. Rule queries are
+    /// parsed once, here, for the native matcher ([`crate::rules::query`]); a query using
+    /// syntax it does not support stays a tree-sitter query, compiled on the first file that
+    /// may match it. [`Engine::new_checked`] also has tree-sitter compile every query, so a
+    /// query tree-sitter rejects is an error up front.
     pub fn new(catalog: Catalog) -> Result<Engine, RuleError> {
         let language: Language = tree_sitter_python::LANGUAGE.into();
         let mut call_table = NameTable::default();

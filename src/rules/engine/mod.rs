@@ -52,10 +52,11 @@ pub struct Engine {
     call_args: Vec<Vec<Vec<CompiledArg>>>,
     /// Import patterns: `(module, rule index)`.
     import_patterns: Vec<(String, u32)>,
-    /// Query patterns without literals to gate them: one combined query, compiled on first use.
+    /// Fallback (queries the native matcher does not support; none of the embedded rules):
+    /// ungated ones as one combined tree-sitter query, compiled on first use.
     ungated: LazyQuery,
-    /// Rule queries gated by literals (see [`super::query_gate`]), each compiled on first use:
-    /// `(gate index, query)`.
+    /// Fallback queries gated by literals (see [`super::query_gate`]), each compiled on first
+    /// use: `(gate index, query)`.
     gated: Vec<(u32, LazyQuery)>,
     /// Query patterns matched natively during the walk (see [`super::query`]).
     native: NativeSet,
