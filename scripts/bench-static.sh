@@ -2,7 +2,10 @@
 # Times pyward's static engine against ruff's flake8-bandit rules (S) and Bandit on the same
 # corpus: the standard library of this machine's python3 (and, with --django, a Django sdist).
 #
-#   scripts/bench-static.sh [--django] [--runs N] [--bandit-runs N] [--no-build]
+#   scripts/bench-static.sh [--django] [--runs N] [--bandit-runs N] [--no-build] [--before BIN]
+#
+# --before BIN also times another pyward binary (say, main's build) in the same run, as
+# `before`, and prints the speed-up.
 #
 # Needs python3 with venv and pip (PyPI reachable the first time), cargo. Each tool runs RUNS
 # times (after one warm-up for the fast ones); the script prints, per tool, the median wall time,
@@ -21,13 +24,15 @@ RUNS=5
 BANDIT_RUNS=1
 WITH_DJANGO=0
 BUILD=1
+BEFORE=
 while [ $# -gt 0 ]; do
     case "$1" in
         --django) WITH_DJANGO=1 ;;
         --runs) RUNS=$2; shift ;;
         --bandit-runs) BANDIT_RUNS=$2; shift ;;
         --no-build) BUILD=0 ;;
-        -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+        --before) BEFORE=$2; shift ;;
+        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
         *) echo "bench-static.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -110,7 +115,7 @@ PY
 }
 
 echo "pyward $("$PYWARD" --version | cut -d' ' -f2) ($PYWARD_RULES rules), ruff $RUFF_VERSION (S: $RUFF_RULES stable rules), bandit $BANDIT_VERSION ($BANDIT_RULES tests)"
-echo "cpu: $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1), cores: $(nproc), load before: $(cut -d' ' -f1-3 /proc/loadavg), runs: $RUNS (bandit: $BANDIT_RUNS), medians"
+echo "cpu: $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1), cores: $(nproc), load avg at start: $(cut -d' ' -f1-3 /proc/loadavg), runs: $RUNS (bandit: $BANDIT_RUNS), medians"
 for corpus in "${CORPORA[@]}"; do
     files=$(find "$corpus" -name '*.py' -type f | wc -l)
     lines=$(find "$corpus" -name '*.py' -type f -print0 | xargs -0 cat | wc -l)
@@ -120,19 +125,26 @@ for corpus in "${CORPORA[@]}"; do
     # Bandit, which is slow enough for the cache state not to matter.
     t_pyward=$(time_cmd 1 "$RUNS" "$PYWARD" scan --static-only --no-cache --quiet --format json "$corpus")
     echo "  pyward: $t_pyward (wall s, cpu s, peak KiB)"
+    t_before="0 0 0"
+    if [ -n "$BEFORE" ]; then
+        t_before=$(time_cmd 1 "$RUNS" "$BEFORE" scan --static-only --no-cache --quiet --format json "$corpus")
+        echo "  before: $t_before (wall s, cpu s, peak KiB)"
+    fi
     t_ruff=$(time_cmd 1 "$RUNS" "$RUFF" check --select S --no-cache --isolated --exit-zero --quiet "$corpus")
     echo "  ruff:   $t_ruff (wall s, cpu s, peak KiB)"
     t_bandit=$(time_cmd 0 "$BANDIT_RUNS" "$BANDIT" -r -q -f json "$corpus")
     echo "  bandit: $t_bandit (wall s, cpu s, peak KiB)"
     # shellcheck disable=SC2086 # each t_* is "WALL CPU": split on purpose
-    python3 - "$files" $t_pyward $t_ruff $t_bandit <<'PY'
+    python3 - "$files" $t_pyward $t_ruff $t_bandit $t_before <<'PY'
 import sys
 files = int(sys.argv[1])
 v = list(map(float, sys.argv[2:]))
-tools = ["pyward", "ruff", "bandit"]
+tools = ["pyward", "ruff", "bandit", "before"]
 wall = dict(zip(tools, v[0::3]))
 cpu = dict(zip(tools, v[1::3]))
 rss = dict(zip(tools, v[2::3]))
+if wall["before"] == 0:
+    tools.remove("before")
 fps = {k: files / wall[k] for k in tools}
 fpc = {k: files / max(cpu[k], 1e-9) for k in tools}
 print(f"  {'tool':<8} {'wall s':>8} {'cpu s':>8} {'files/s':>9} {'files/cpu-s':>12} {'peak RSS MiB':>13}")
@@ -149,5 +161,8 @@ for other, t_wall, t_cpu in (("ruff", 1.0, 0.5), ("bandit", 20.0, None)):
     if other == "ruff":
         line += " (target <= 1)"
     print(line)
+if "before" in tools:
+    print(f"  pyward/before  {fps['pyward'] / fps['before']:6.2f}x files/s, "
+          f"{fpc['pyward'] / fpc['before']:6.2f}x files/cpu-s, {rss['pyward'] / rss['before']:5.2f}x peak RSS")
 PY
 done
