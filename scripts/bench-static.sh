@@ -2,10 +2,16 @@
 # Times pyward's static engine against ruff's flake8-bandit rules (S) and Bandit on the same
 # corpus: the standard library of this machine's python3 (and, with --django, a Django sdist).
 #
-#   scripts/bench-static.sh [--django] [--runs N] [--bandit-runs N] [--no-build]
+#   scripts/bench-static.sh [--django] [--runs N] [--bandit-runs N] [--no-build] [--before BIN]
 #
-# Needs python3 with venv and pip (PyPI reachable the first time), cargo. Uses hyperfine when it
-# is installed, else a median over repeated runs measured here. Everything goes in .bench/.
+# --before BIN also times another pyward binary (say, main's build) in the same run, as
+# `before`, and prints the speed-up.
+#
+# Needs python3 with venv and pip (PyPI reachable the first time), cargo. Each tool runs RUNS
+# times (after one warm-up for the fast ones); the script prints, per tool, the median wall time,
+# the median CPU time (user + system, all threads), files/s, files per CPU-second and the peak
+# RSS, then pyward's ratios to ruff and Bandit. On a shared machine the CPU time is the fairer
+# measure of work done; the wall time is what a user waits. Everything goes in .bench/.
 set -euo pipefail
 
 RUFF_VERSION=0.17.5
@@ -18,13 +24,15 @@ RUNS=5
 BANDIT_RUNS=1
 WITH_DJANGO=0
 BUILD=1
+BEFORE=
 while [ $# -gt 0 ]; do
     case "$1" in
         --django) WITH_DJANGO=1 ;;
         --runs) RUNS=$2; shift ;;
         --bandit-runs) BANDIT_RUNS=$2; shift ;;
         --no-build) BUILD=0 ;;
-        -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+        --before) BEFORE=$2; shift ;;
+        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
         *) echo "bench-static.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -44,7 +52,7 @@ fi
 if [ "$BUILD" = 1 ]; then
     (cd "$ROOT" && cargo build --release --quiet --bin pyward)
 fi
-PYWARD="$ROOT/target/release/pyward"
+PYWARD="${CARGO_TARGET_DIR:-$ROOT/target}/release/pyward"
 RUFF="$VENV/bin/ruff"
 BANDIT="$VENV/bin/bandit"
 
@@ -84,38 +92,30 @@ RUFF_RULES=$("$RUFF" rule --all --output-format json \
     | python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin) if r.get("linter") == "flake8-bandit" and not r.get("preview")))')
 BANDIT_RULES=$("$BANDIT" --help | grep -cE '^[[:space:]]*B[0-9]{3}[[:space:]]' || true)
 
-# time_cmd WARMUPS RUNS CMD... : prints "WALL CPU": the median wall time and the median CPU
-# time (user + system, all threads) in seconds. On a shared machine the CPU time is the fairer
-# measure of work done; the wall time is what a user waits.
+# time_cmd WARMUPS RUNS CMD... : prints "WALL CPU RSS": the median wall time and the median CPU
+# time (user + system, all threads) in seconds, and the peak RSS in KiB (the largest of the runs),
+# each run measured with wait4 on that one process.
 time_cmd() {
-    local warmups=$1 runs=$2; shift 2
-    if command -v hyperfine >/dev/null 2>&1; then
-        local json="$BENCH/hyperfine.json"
-        hyperfine --style none --warmup "$warmups" --runs "$runs" -i --export-json "$json" \
-            -- "$(printf '%q ' "$@")" >/dev/null 2>&1
-        python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print(r["median"], r["user"] + r["system"])' "$json"
-    else
-        python3 - "$warmups" "$runs" "$@" <<'PY'
-import resource, statistics, subprocess, sys, time
+    python3 - "$@" <<'PY'
+import os, statistics, subprocess, sys, time
 warmups, runs, cmd = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
+def once():
+    t = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, ru = os.wait4(p.pid, 0)
+    return time.perf_counter() - t, ru.ru_utime + ru.ru_stime, ru.ru_maxrss
 for _ in range(warmups):
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-def cpu():
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
-walls, cpus = [], []
+    once()
+walls, cpus, rss = [], [], []
 for _ in range(runs):
-    c, t = cpu(), time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    walls.append(time.perf_counter() - t)
-    cpus.append(cpu() - c)
-print(statistics.median(walls), statistics.median(cpus))
+    w, c, m = once()
+    walls.append(w); cpus.append(c); rss.append(m)
+print(statistics.median(walls), statistics.median(cpus), max(rss))
 PY
-    fi
 }
 
 echo "pyward $("$PYWARD" --version | cut -d' ' -f2) ($PYWARD_RULES rules), ruff $RUFF_VERSION (S: $RUFF_RULES stable rules), bandit $BANDIT_VERSION ($BANDIT_RULES tests)"
-echo "cores: $(nproc), timing: $(command -v hyperfine >/dev/null && echo hyperfine || echo 'median of runs'), runs: $RUNS (bandit: $BANDIT_RUNS)"
+echo "cpu: $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1), cores: $(nproc), load avg at start: $(cut -d' ' -f1-3 /proc/loadavg), runs: $RUNS (bandit: $BANDIT_RUNS), medians"
 for corpus in "${CORPORA[@]}"; do
     files=$(find "$corpus" -name '*.py' -type f | wc -l)
     lines=$(find "$corpus" -name '*.py' -type f -print0 | xargs -0 cat | wc -l)
@@ -123,27 +123,46 @@ for corpus in "${CORPORA[@]}"; do
     echo "corpus: ${corpus#"$ROOT"/} ($files files, $lines lines)"
     # One warm-up for the fast tools (the first run also warms the page cache); none for
     # Bandit, which is slow enough for the cache state not to matter.
-    t_pyward=$(time_cmd 1 "$RUNS" "$PYWARD" scan --format json "$corpus")
-    echo "  pyward: $t_pyward (wall s, cpu s)"
+    t_pyward=$(time_cmd 1 "$RUNS" "$PYWARD" scan --static-only --no-cache --quiet --format json "$corpus")
+    echo "  pyward: $t_pyward (wall s, cpu s, peak KiB)"
+    t_before="0 0 0"
+    if [ -n "$BEFORE" ]; then
+        t_before=$(time_cmd 1 "$RUNS" "$BEFORE" scan --static-only --no-cache --quiet --format json "$corpus")
+        echo "  before: $t_before (wall s, cpu s, peak KiB)"
+    fi
     t_ruff=$(time_cmd 1 "$RUNS" "$RUFF" check --select S --no-cache --isolated --exit-zero --quiet "$corpus")
-    echo "  ruff:   $t_ruff (wall s, cpu s)"
+    echo "  ruff:   $t_ruff (wall s, cpu s, peak KiB)"
     t_bandit=$(time_cmd 0 "$BANDIT_RUNS" "$BANDIT" -r -q -f json "$corpus")
-    echo "  bandit: $t_bandit (wall s, cpu s)"
+    echo "  bandit: $t_bandit (wall s, cpu s, peak KiB)"
     # shellcheck disable=SC2086 # each t_* is "WALL CPU": split on purpose
-    python3 - "$files" $t_pyward $t_ruff $t_bandit <<'PY'
+    python3 - "$files" $t_pyward $t_ruff $t_bandit $t_before <<'PY'
 import sys
 files = int(sys.argv[1])
 v = list(map(float, sys.argv[2:]))
-tools = ["pyward", "ruff", "bandit"]
-wall = dict(zip(tools, v[0::2]))
-cpu = dict(zip(tools, v[1::2]))
+tools = ["pyward", "ruff", "bandit", "before"]
+wall = dict(zip(tools, v[0::3]))
+cpu = dict(zip(tools, v[1::3]))
+rss = dict(zip(tools, v[2::3]))
+if wall["before"] == 0:
+    tools.remove("before")
 fps = {k: files / wall[k] for k in tools}
 fpc = {k: files / max(cpu[k], 1e-9) for k in tools}
-print(f"  {'tool':<8} {'wall s':>8} {'cpu s':>8} {'files/s':>9} {'files/cpu-s':>12}")
+print(f"  {'tool':<8} {'wall s':>8} {'cpu s':>8} {'files/s':>9} {'files/cpu-s':>12} {'peak RSS MiB':>13}")
 for k in tools:
-    print(f"  {k:<8} {wall[k]:>8.2f} {cpu[k]:>8.2f} {fps[k]:>9.0f} {fpc[k]:>12.0f}")
-for other, target in (("ruff", 1), ("bandit", 10)):
-    print(f"  pyward/{other:<7} {fps['pyward'] / fps[other]:6.2f}x files/s, "
-          f"{fpc['pyward'] / fpc[other]:6.2f}x files/cpu-s  (target >= {target})")
+    print(f"  {k:<8} {wall[k]:>8.2f} {cpu[k]:>8.2f} {fps[k]:>9.0f} {fpc[k]:>12.0f} {rss[k] / 1024:>13.1f}")
+# Targets (issue 13): files/s >= 1.0x ruff, files/cpu-s >= 0.5x ruff, files/s >= 20x Bandit,
+# peak RSS <= ruff's.
+for other, t_wall, t_cpu in (("ruff", 1.0, 0.5), ("bandit", 20.0, None)):
+    line = (f"  pyward/{other:<7} {fps['pyward'] / fps[other]:6.2f}x files/s (target >= {t_wall:g}), "
+            f"{fpc['pyward'] / fpc[other]:6.2f}x files/cpu-s")
+    if t_cpu is not None:
+        line += f" (target >= {t_cpu:g})"
+    line += f", {rss['pyward'] / rss[other]:5.2f}x peak RSS"
+    if other == "ruff":
+        line += " (target <= 1)"
+    print(line)
+if "before" in tools:
+    print(f"  pyward/before  {fps['pyward'] / fps['before']:6.2f}x files/s, "
+          f"{fpc['pyward'] / fpc['before']:6.2f}x files/cpu-s, {rss['pyward'] / rss['before']:5.2f}x peak RSS")
 PY
 done

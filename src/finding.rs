@@ -220,9 +220,49 @@ pub struct ImportEdit {
 }
 
 impl Finding {
+    /// This finding's place in the one order of findings.
+    pub fn order_key(&self) -> FindingOrder<&str> {
+        FindingOrder {
+            path: &self.path,
+            span: self.span,
+            rule_id: &self.rule_id,
+            fingerprint: &self.fingerprint,
+            message: &self.message,
+        }
+    }
+
     pub fn is_suppressed(&self) -> bool {
         self.suppressed.is_some()
     }
+}
+
+/// The one order of findings, used by the engine, the pipeline, every report and `merge`:
+/// path, span (start line, start column, end line, end column), rule id, fingerprint, message.
+/// `S` is `&str` for a [`Finding`] ([`Finding::order_key`]) and `String` where the key is read
+/// back from a report (`merge`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FindingOrder<S> {
+    pub path: S,
+    pub span: Span,
+    pub rule_id: S,
+    pub fingerprint: S,
+    pub message: S,
+}
+
+/// Sorts findings into [`FindingOrder`].
+pub fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+}
+
+/// Sorts one file's findings into [`FindingOrder`] and (re)computes their fingerprints.
+/// Fingerprints are cleared first, so ties (same rule and span) keep their order, and the
+/// occurrence numbers in the fingerprints do not depend on stale fingerprints.
+pub fn sort_and_fingerprint(findings: &mut [Finding]) {
+    for f in findings.iter_mut() {
+        f.fingerprint.clear();
+    }
+    sort_findings(findings);
+    assign_fingerprints(findings);
 }
 
 /// Computes fingerprints for the findings of one file, in place.

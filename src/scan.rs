@@ -24,7 +24,7 @@ pub enum DiagnosticLevel {
     Warning,
 }
 
-/// Everything one scan produced. Findings are sorted by (path, line, column, rule id).
+/// Everything one scan produced. Findings are in [`crate::finding::FindingOrder`].
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ScanOutcome {
     pub findings: Vec<Finding>,
@@ -35,7 +35,7 @@ pub struct ScanOutcome {
 /// What scanning one file produced.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct FileScan {
-    /// Sorted by (line, column, rule id), fingerprinted, suppression applied.
+    /// In [`crate::finding::FindingOrder`], fingerprinted, suppression applied.
     pub findings: Vec<Finding>,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -70,17 +70,10 @@ impl Default for ScanOptions {
 /// Default size limit: 10 MiB (generated files above that are rarely worth scanning).
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
 
-/// Sorts findings by (path, line, column, rule id) and diagnostics by (path, line): the order
-/// every report uses, whatever order the files were scanned in.
+/// Sorts findings into the one order of findings ([`crate::finding::FindingOrder`]) and
+/// diagnostics by (path, line), whatever order the files were scanned in.
 pub fn sort_outcome(out: &mut ScanOutcome) {
-    out.findings.sort_by(|a, b| {
-        (&a.path, a.span.start_line, a.span.start_column, &a.rule_id).cmp(&(
-            &b.path,
-            b.span.start_line,
-            b.span.start_column,
-            &b.rule_id,
-        ))
-    });
+    crate::finding::sort_findings(&mut out.findings);
     out.diagnostics
         .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
 }

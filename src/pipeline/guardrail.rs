@@ -27,7 +27,7 @@ use super::evidence::{normalize, quote_near};
 use super::layout::{FileView, Question};
 use super::plan::GuardrailPlan;
 use super::{prompts, schema_of, PipelineError, PipelineOptions};
-use crate::finding::{assign_fingerprints, Finding, Origin, Span, Verdict, VerdictStatus};
+use crate::finding::{Finding, Origin, Span, Verdict, VerdictStatus};
 use crate::rules::Catalog;
 use crate::scan::{Diagnostic, DiagnosticLevel, FileScan};
 
@@ -153,16 +153,9 @@ pub fn apply_static(catalog: &Catalog, label: &str, text: &str, scan: &mut FileS
     scan.findings.iter().any(|f| is_injection_rule(&f.rule_id))
 }
 
-/// Sorts by position and rule and recomputes fingerprints (as the engine does).
+/// Sorts into the one order of findings and recomputes fingerprints (as the engine does).
 pub fn sort_findings(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        (a.span.start_line, a.span.start_column, &a.rule_id).cmp(&(
-            b.span.start_line,
-            b.span.start_column,
-            &b.rule_id,
-        ))
-    });
-    assign_fingerprints(findings);
+    crate::finding::sort_and_fingerprint(findings);
 }
 
 /// A comment or string of the file, for the model question.

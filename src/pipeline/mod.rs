@@ -169,20 +169,7 @@ impl FileResult {
             .chain(&self.withheld)
             .cloned()
             .collect();
-        v.sort_by(|a, b| {
-            (
-                a.span.start_line,
-                a.span.start_column,
-                &a.rule_id,
-                &a.fingerprint,
-            )
-                .cmp(&(
-                    b.span.start_line,
-                    b.span.start_column,
-                    &b.rule_id,
-                    &b.fingerprint,
-                ))
-        });
+        crate::finding::sort_findings(&mut v);
         v
     }
 }

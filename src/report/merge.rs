@@ -479,28 +479,26 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-type ResultKey = (String, [u64; 4], String, String, String);
+type ResultKey = crate::finding::FindingOrder<String>;
 
-/// The order of [`super::sorted_findings`]: path, span, rule id, fingerprint, message.
+/// A SARIF result's place in the one order of findings ([`crate::finding::FindingOrder`]).
 fn result_key(r: &Value) -> ResultKey {
     let loc = &r["locations"][0]["physicalLocation"];
     let region = &loc["region"];
-    let n = |k: &str| region[k].as_u64().unwrap_or(0);
-    (
-        location_path(&loc["artifactLocation"]),
-        [
-            n("startLine"),
-            n("startColumn"),
-            n("endLine"),
-            n("endColumn"),
-        ],
-        r["ruleId"].as_str().unwrap_or("").to_string(),
-        r["partialFingerprints"][FINGERPRINT_KEY]
-            .as_str()
-            .unwrap_or("")
-            .to_string(),
-        r["message"]["text"].as_str().unwrap_or("").to_string(),
-    )
+    let n = |k: &str| region[k].as_u64().unwrap_or(0) as usize;
+    let s = |v: &Value| v.as_str().unwrap_or("").to_string();
+    crate::finding::FindingOrder {
+        path: location_path(&loc["artifactLocation"]),
+        span: crate::finding::Span {
+            start_line: n("startLine"),
+            start_column: n("startColumn"),
+            end_line: n("endLine"),
+            end_column: n("endColumn"),
+        },
+        rule_id: s(&r["ruleId"]),
+        fingerprint: s(&r["partialFingerprints"][FINGERPRINT_KEY]),
+        message: s(&r["message"]["text"]),
+    }
 }
 
 /// The order of [`super::sorted_diagnostics`]: path, line, message, errors first.

@@ -288,18 +288,10 @@ pub fn ruleset_hash(catalog: &Catalog) -> String {
     hex::encode(h.finalize())
 }
 
-/// The findings in report order: (path, line, column, end, rule id, fingerprint).
+/// The findings in the one order of findings ([`crate::finding::FindingOrder`]).
 pub fn sorted_findings(findings: &[Finding]) -> Vec<&Finding> {
     let mut v: Vec<&Finding> = findings.iter().collect();
-    v.sort_by(|a, b| {
-        (&a.path, a.span, &a.rule_id, &a.fingerprint, &a.message).cmp(&(
-            &b.path,
-            b.span,
-            &b.rule_id,
-            &b.fingerprint,
-            &b.message,
-        ))
-    });
+    v.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
     v
 }
 

@@ -1,10 +1,11 @@
 //! The rule catalogue: every `rules/python/**/*.toml`, compiled into the binary.
 
 pub mod args;
-mod capture;
 pub mod engine;
 pub mod fix;
+pub(crate) mod query;
 pub mod query_gate;
+pub(crate) mod raw;
 pub mod resolve;
 pub mod schema;
 pub mod select;

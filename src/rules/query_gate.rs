@@ -3,9 +3,10 @@
 //! Most query patterns constrain a capture's text with `#eq?`, `#any-of?` or `#qualname?`. A
 //! pattern whose every alternative names a literal can only match a file whose bytes contain
 //! one of those literals (for `#qualname?`, the last dotted segment of a name: an import or
-//! attribute access always spells it). Such a *gated* rule query is compiled on first need and
-//! run only on files where one of its literals occurs; one Aho-Corasick pass over the file
-//! finds them all. Queries without a usable literal are *ungated*: they run on every file.
+//! attribute access always spells it). Such a *gated* rule query is matched (natively, see
+//! [`super::query`], or by tree-sitter for unsupported syntax) only on files where one of its
+//! literals occurs; one Aho-Corasick pass over the file finds them all. Queries without a usable
+//! literal are *ungated*: they run on every file.
 
 use aho_corasick::AhoCorasick;
 
@@ -30,7 +31,7 @@ pub fn required_literals(query: &str) -> Option<Vec<String>> {
 
 /// Splits query text into top-level patterns (a predicate group at the top level stays with
 /// the pattern before it). Strings and `;` comments are skipped.
-fn top_level_patterns(q: &str) -> Vec<&str> {
+pub(crate) fn top_level_patterns(q: &str) -> Vec<&str> {
     let b = q.as_bytes();
     let mut out: Vec<(usize, usize)> = Vec::new();
     let (mut depth, mut i, mut start) = (0usize, 0usize, None::<usize>);
@@ -187,6 +188,11 @@ impl Gates {
             opens,
             count: gates.len(),
         }
+    }
+
+    /// Whether no query is gated.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
     }
 
     /// Which gated queries may match `text`, as a flag per query.

@@ -101,7 +101,13 @@ impl Filter {
     }
 
     /// Applies the filter to a node.
-    pub fn apply(self, node: Node, src: &str, param: Option<&str>) -> Option<String> {
+    pub(crate) fn apply(
+        self,
+        node: Node,
+        src: &str,
+        param: Option<&str>,
+        cx: &super::FileContext,
+    ) -> Option<String> {
         match self {
             Filter::Argv => argv(node, src),
             Filter::ShellQuote => shell_quote(node, src),
@@ -112,7 +118,7 @@ impl Filter {
             },
             Filter::FormatTemplate => format_template(node, src),
             Filter::FormatArgs => format_args(node, src),
-            Filter::SqlParams => super::sql::sql_params(node, src, param?),
+            Filter::SqlParams => super::sql::sql_params(node, src, param?, cx),
             Filter::AssertRaise => assert_raise(node, src),
             Filter::JwtAlgorithms => jwt_algorithms(node, src),
             Filter::XpathVars => super::xpath::xpath_vars(node, src),

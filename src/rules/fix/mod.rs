@@ -9,6 +9,7 @@
 
 pub mod filters;
 mod paths;
+mod placement;
 mod sql;
 pub mod strings;
 #[cfg(test)]
@@ -21,11 +22,13 @@ use regex::Regex;
 use tree_sitter::Node;
 
 use super::args::{ArgLookup, CallArgs, CompiledArg};
-use super::capture::Cap;
+use super::raw::Cap;
 use super::resolve::text;
 use super::schema::{FixTemplate, Pattern, RuleSpec};
 use crate::finding::{Edit, Span};
 use filters::{indent_at, Filter};
+use placement::{drop_range, insertion, is_statement};
+pub(crate) use sql::FileContext;
 
 /// An argument: by keyword, by 0-based position, or either.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -324,11 +327,17 @@ enum Outcome {
     Fail,
 }
 
-/// The rule's fix for one match: every applicable part's edit, or nothing if one cannot render.
-pub(crate) fn edits(fixes: &[CompiledFix], caps: &[(String, Cap)], src: &str) -> Vec<Edit> {
+/// The rule's fix for one match: every applicable part's edit, or nothing when a part cannot
+/// be rendered. `cx` is shared by all the findings of one file.
+pub(crate) fn edits(
+    fixes: &[CompiledFix],
+    caps: &[(String, Cap)],
+    src: &str,
+    cx: &FileContext,
+) -> Vec<Edit> {
     let mut out = Vec::new();
     for f in fixes {
-        match f.render(caps, src) {
+        match f.render(caps, src, cx) {
             // Parts that reach the same argument two ways make the same edit once.
             Outcome::Edit(e)
                 if out.iter().any(|o: &Edit| {
@@ -378,7 +387,7 @@ fn matched_call<'t>(caps: &[(String, Cap<'t>)]) -> Option<Node<'t>> {
 }
 
 impl CompiledFix {
-    fn render(&self, caps: &[(String, Cap)], src: &str) -> Outcome {
+    fn render(&self, caps: &[(String, Cap)], src: &str, cx: &FileContext) -> Outcome {
         let call = matched_call(caps);
         for (source, re) in &self.when_matches {
             let t = match source {
@@ -483,7 +492,9 @@ impl CompiledFix {
                     let rendered = match (got, filter) {
                         (Some(Cap::Node(n)), None) => Some(text(n, src).to_string()),
                         (Some(Cap::Text(t)), None) => Some(t),
-                        (Some(Cap::Node(n)), Some((f, param))) => f.apply(n, src, param.as_deref()),
+                        (Some(Cap::Node(n)), Some((f, param))) => {
+                            f.apply(n, src, param.as_deref(), cx)
+                        }
                         (Some(Cap::Text(t)), Some((f, _))) => f.apply_text(&t),
                         (None, _) => None,
                     };
@@ -512,72 +523,6 @@ impl CompiledFix {
             imports: self.imports.clone(),
         }
     }
-}
-
-/// Whether a call is a statement of its own.
-fn is_statement(call: Node) -> bool {
-    let mut n = call;
-    while let Some(p) = n.parent() {
-        match p.kind() {
-            "parenthesized_expression" => n = p,
-            "expression_statement" => return p.named_child_count() == 1,
-            _ => return false,
-        }
-    }
-    false
-}
-
-/// The arguments of a call's argument list, comments left out.
-fn arguments(list: Node) -> Vec<Node> {
-    let mut c = list.walk();
-    list.named_children(&mut c)
-        .filter(|n| n.kind() != "comment")
-        .collect()
-}
-
-/// Where a new keyword argument goes: after the last argument (with a comma) or right after
-/// `(`. `None` for a call whose argument is a bare generator expression.
-fn insertion(call: Node) -> Option<(usize, bool)> {
-    let list = call
-        .child_by_field_name("arguments")
-        .filter(|l| l.kind() == "argument_list")?;
-    match arguments(list).last() {
-        Some(last) => Some((last.end_byte(), true)),
-        None => Some((list.start_byte() + 1, false)),
-    }
-}
-
-/// The bytes to remove to drop argument value `v` with its comma; `None` when that would
-/// shift later positional arguments or delete a comment.
-fn drop_range(call: Node, v: Node) -> Option<(usize, usize)> {
-    let list = call.child_by_field_name("arguments")?;
-    let arg = v
-        .parent()
-        .filter(|p| p.kind() == "keyword_argument")
-        .unwrap_or(v);
-    let args = arguments(list);
-    let i = args.iter().position(|a| a.id() == arg.id())?;
-    let positional = |n: &Node| {
-        !matches!(
-            n.kind(),
-            "keyword_argument" | "list_splat" | "dictionary_splat"
-        )
-    };
-    if positional(&arg) && args[i + 1..].iter().any(positional) {
-        return None;
-    }
-    let (s, e) = if i > 0 {
-        (args[i - 1].end_byte(), arg.end_byte())
-    } else if let Some(next) = args.get(i + 1) {
-        (arg.start_byte(), next.start_byte())
-    } else {
-        (list.start_byte() + 1, list.end_byte() - 1)
-    };
-    let mut c = list.walk();
-    let comment_inside = list
-        .children(&mut c)
-        .any(|n| n.kind() == "comment" && n.start_byte() >= s && n.end_byte() <= e);
-    (!comment_inside).then_some((s, e))
 }
 
 /// The 1-based line/column span of a byte range.

@@ -23,6 +23,14 @@ use tree_sitter::Node;
 use super::strings::{self, literal, Conv, Part, Pieces, Value};
 use crate::rules::resolve::text;
 
+/// Facts about the file fixes are rendered in, each computed at most once per file (a fix
+/// that needed the file's SQL driver used to walk the whole tree per finding: quadratic).
+#[derive(Debug, Default)]
+pub(crate) struct FileContext {
+    /// The SQL placeholder style the file's imports imply (see `sql::detect`).
+    sql_qmark: std::cell::OnceCell<Option<bool>>,
+}
+
 /// Drivers whose placeholder is `?`.
 const QMARK: &[&str] = &["sqlite3", "aiosqlite", "pysqlite2"];
 /// Drivers whose placeholder is `%s`.
@@ -30,7 +38,7 @@ const FORMAT: &[&str] = &[
     "psycopg2", "psycopg", "pymysql", "MySQLdb", "mysql", "pg8000", "django", "aiomysql", "aiopg",
 ];
 
-pub fn sql_params(node: Node, src: &str, style: &str) -> Option<String> {
+pub(crate) fn sql_params(node: Node, src: &str, style: &str, cx: &FileContext) -> Option<String> {
     // The parameters go into a second argument: the SQL must be the call's only argument.
     // (An empty parameter list after it, `RawSQL(sql, [])`, is replaced by the new one when
     // the template drops it.)
@@ -57,7 +65,7 @@ pub fn sql_params(node: Node, src: &str, style: &str) -> Option<String> {
         "qmark" => "?",
         "format" => "%s",
         _ if matches!(method, "raw" | "RawSQL") => "%s",
-        _ => match detect(call, src)? {
+        _ => match (*cx.sql_qmark.get_or_init(|| detect(call, src)))? {
             true => "?",
             false => "%s",
         },

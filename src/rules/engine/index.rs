@@ -1,0 +1,102 @@
+//! The one walk over a file's tree: calls, imports, comments, function scopes, the first
+//! syntax error, and the native query matches ([`crate::rules::query`]).
+
+use tree_sitter::{Node, TreeCursor};
+
+use super::KindIds;
+use crate::rules::query::NativeRun;
+use crate::rules::resolve::{
+    text, ImportTable, ScopeId, Scopes, MODULE_SCOPE, SHADOWABLE_BUILTINS,
+};
+use crate::suppress::CommentIndex;
+
+/// What the single walk over a file's tree collects.
+pub(crate) struct FileIndex<'t, 's> {
+    pub calls: Vec<(Node<'t>, ScopeId)>,
+    /// Import statements with the qualified names they import.
+    pub imported: Vec<(Node<'t>, Vec<String>)>,
+    pub imports: ImportTable,
+    pub scopes: Scopes,
+    /// `function_definition` nodes; scope id `i + 1` is `funcs[i]`.
+    pub funcs: Vec<Node<'t>>,
+    pub comments: CommentIndex<'s>,
+    pub first_error_line: Option<usize>,
+}
+
+impl<'t, 's> FileIndex<'t, 's> {
+    /// One iterative pre-order walk over the tree.
+    pub fn build(
+        root: Node<'t>,
+        src: &'s str,
+        k: KindIds,
+        mut native: Option<&mut NativeRun<'t, '_>>,
+    ) -> FileIndex<'t, 's> {
+        let mut idx = FileIndex {
+            calls: Vec::new(),
+            imported: Vec::new(),
+            imports: ImportTable::default(),
+            scopes: Scopes::default(),
+            funcs: Vec::new(),
+            comments: CommentIndex::default(),
+            first_error_line: None,
+        };
+        let mut cursor: TreeCursor<'t> = root.walk();
+        // (depth, scope) of enclosing functions.
+        let mut stack: Vec<(usize, ScopeId)> = Vec::new();
+        let mut depth = 0usize;
+        let mut check_errors = root.has_error();
+        loop {
+            let node = cursor.node();
+            while stack.last().is_some_and(|(d, _)| *d >= depth) {
+                stack.pop();
+            }
+            let scope = stack.last().map_or(MODULE_SCOPE, |s| s.1);
+            let kind = node.kind_id();
+            if let Some(n) = native.as_deref_mut() {
+                n.visit(node, depth as u32);
+            }
+            match kind {
+                _ if kind == k.call => idx.calls.push((node, scope)),
+                _ if kind == k.comment => {
+                    let line = node.start_position().row + 1;
+                    idx.comments.add(line, text(node, src));
+                }
+                _ if kind == k.function_definition => {
+                    let id = idx.scopes.push(node.start_byte(), node.end_byte(), scope);
+                    idx.funcs.push(node);
+                    stack.push((depth, id));
+                    if scope == MODULE_SCOPE {
+                        if let Some(n) = node.child_by_field_name("name") {
+                            let name = text(n, src);
+                            if SHADOWABLE_BUILTINS.contains(&name) {
+                                idx.imports.shadow_builtin(name);
+                            }
+                        }
+                    }
+                }
+                _ if kind == k.import_statement || kind == k.import_from_statement => {
+                    let names = idx.imports.add_import(node, src, scope);
+                    idx.imported.push((node, names));
+                }
+                _ => {}
+            }
+            if check_errors && (node.is_error() || node.is_missing()) {
+                idx.first_error_line = Some(node.start_position().row + 1);
+                check_errors = false;
+            }
+            if cursor.goto_first_child() {
+                depth += 1;
+                continue;
+            }
+            loop {
+                if cursor.goto_next_sibling() {
+                    break;
+                }
+                if !cursor.goto_parent() {
+                    return idx;
+                }
+                depth -= 1;
+            }
+        }
+    }
+}

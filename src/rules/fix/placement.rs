@@ -1,0 +1,70 @@
+//! Where a fix's edit goes in a call: whether the call is a statement, where a keyword
+//! argument is inserted, which range removing one drops.
+
+use tree_sitter::Node;
+
+/// Whether a call is a statement of its own.
+pub(super) fn is_statement(call: Node) -> bool {
+    let mut n = call;
+    while let Some(p) = n.parent() {
+        match p.kind() {
+            "parenthesized_expression" => n = p,
+            "expression_statement" => return p.named_child_count() == 1,
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// The arguments of a call's argument list, comments left out.
+pub(super) fn arguments(list: Node) -> Vec<Node> {
+    let mut c = list.walk();
+    list.named_children(&mut c)
+        .filter(|n| n.kind() != "comment")
+        .collect()
+}
+
+/// Where a new keyword argument goes: after the last argument (with a comma) or right after
+/// `(`. `None` for a call whose argument is a bare generator expression.
+pub(super) fn insertion(call: Node) -> Option<(usize, bool)> {
+    let list = call
+        .child_by_field_name("arguments")
+        .filter(|l| l.kind() == "argument_list")?;
+    match arguments(list).last() {
+        Some(last) => Some((last.end_byte(), true)),
+        None => Some((list.start_byte() + 1, false)),
+    }
+}
+
+/// The bytes to remove to drop argument value `v` with its comma; `None` when that would
+/// shift later positional arguments or delete a comment.
+pub(super) fn drop_range(call: Node, v: Node) -> Option<(usize, usize)> {
+    let list = call.child_by_field_name("arguments")?;
+    let arg = v
+        .parent()
+        .filter(|p| p.kind() == "keyword_argument")
+        .unwrap_or(v);
+    let args = arguments(list);
+    let i = args.iter().position(|a| a.id() == arg.id())?;
+    let positional = |n: &Node| {
+        !matches!(
+            n.kind(),
+            "keyword_argument" | "list_splat" | "dictionary_splat"
+        )
+    };
+    if positional(&arg) && args[i + 1..].iter().any(positional) {
+        return None;
+    }
+    let (s, e) = if i > 0 {
+        (args[i - 1].end_byte(), arg.end_byte())
+    } else if let Some(next) = args.get(i + 1) {
+        (arg.start_byte(), next.start_byte())
+    } else {
+        (list.start_byte() + 1, list.end_byte() - 1)
+    };
+    let mut c = list.walk();
+    let comment_inside = list
+        .children(&mut c)
+        .any(|n| n.kind() == "comment" && n.start_byte() >= s && n.end_byte() <= e);
+    (!comment_inside).then_some((s, e))
+}

@@ -1,0 +1,427 @@
+//! Rule `query` patterns matched natively, during the engine's one walk over a file.
+//!
+//! tree-sitter's query cursor walks the whole tree once per query and, for 150 patterns, spends
+//! several times a plain walk on states that die; it was most of a scan's time. Here each
+//! pattern is parsed once per process ([`parse`]) and registered under its root node kind; the
+//! engine's walk calls [`NativeRun::visit`] on every node of a registered kind, and the pattern
+//! is matched there ([`exec`]), without a second walk and without starting states anywhere
+//! else. Patterns outside the supported subset keep running through tree-sitter (the engine's
+//! fallback), so unsupported syntax costs speed, not findings.
+//!
+//! Order: tree-sitter reports the matches of one query in the order they complete (the node the
+//! last step matched, in pre-order). [`NativeRun::finish`] sorts native matches by that key,
+//! after the query *group* (the combined ungated query first, then each gated query), which is
+//! the order the engine ran tree-sitter queries in; the first match per (rule, node) wins
+//! deduplication, so this keeps reports identical.
+
+pub(crate) mod exec;
+pub(crate) mod parse;
+
+use tree_sitter::{Language, Node};
+
+use self::exec::State;
+use self::parse::{Kind, Names, Parsed, Step, TextPred};
+
+/// One natively matched pattern.
+#[derive(Debug)]
+pub(crate) struct NativePattern {
+    pub parsed: Parsed,
+    pub rule: u32,
+    /// Query group: 0 = the combined ungated query, `1 + g` = gated query `g`.
+    pub group: u32,
+    /// The gate (index into the engine's gates) that must be open, if gated.
+    pub gate: Option<u32>,
+}
+
+/// Every natively matched pattern, indexed by root node kind.
+#[derive(Debug, Default)]
+pub(crate) struct NativeSet {
+    pub patterns: Vec<NativePattern>,
+    /// Patterns by root kind id.
+    by_kind: Vec<Vec<u32>>,
+    /// Patterns whose root is `(_)`: tried on every named node.
+    any_root: Vec<u32>,
+    pub names: Vec<String>,
+    match_capture: Option<u32>,
+}
+
+/// A structural match whose text predicates hold (`#qualname?` is checked by the engine).
+pub(crate) struct NativeMatch<'t> {
+    pub pattern: u32,
+    pub captures: Vec<(u32, Node<'t>)>,
+    key: (u32, usize, u32, u32, u32),
+}
+
+impl NativeSet {
+    /// Parses every top-level pattern of `query`; `None` (and nothing added) when one of them
+    /// is outside the supported subset.
+    pub fn try_add(
+        &mut self,
+        lang: &Language,
+        query: &str,
+        rule: u32,
+        group: u32,
+        gate: Option<u32>,
+    ) -> Option<()> {
+        let mut names = Names {
+            names: std::mem::take(&mut self.names),
+        };
+        let mut parsed = Vec::new();
+        let mut ok = true;
+        let parts = crate::rules::query_gate::top_level_patterns(query);
+        for p in &parts {
+            match parse::parse_pattern(p, lang, &mut names) {
+                Some(x) => parsed.push(x),
+                None => {
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        // Names interned for a rejected query stay: harmless, they are never referenced.
+        self.names = names.names;
+        if !ok || parsed.is_empty() {
+            return None;
+        }
+        for p in parsed {
+            let pi = self.patterns.len() as u32;
+            match root_kinds(&p.root) {
+                Some(kinds) => {
+                    for k in kinds {
+                        let k = k as usize;
+                        if self.by_kind.len() <= k {
+                            self.by_kind.resize(k + 1, Vec::new());
+                        }
+                        self.by_kind[k].push(pi);
+                    }
+                }
+                None => self.any_root.push(pi),
+            }
+            self.patterns.push(NativePattern {
+                parsed: p,
+                rule,
+                group,
+                gate,
+            });
+        }
+        self.match_capture = self
+            .names
+            .iter()
+            .position(|n| n == "match")
+            .map(|i| i as u32);
+        Some(())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
+    }
+
+    /// The capture index of `@match`.
+    pub fn match_capture(&self) -> Option<u32> {
+        self.match_capture
+    }
+
+    /// Starts the matching of one file; `open[g]` says whether gate `g` is open.
+    pub fn start<'t, 'a>(&'a self, src: &'a [u8], open: &'a [bool]) -> NativeRun<'t, 'a> {
+        NativeRun {
+            set: self,
+            src,
+            open,
+            state: State {
+                caps: Vec::new(),
+                last: (0, 0),
+                cursor: None,
+                kids: Vec::new(),
+            },
+            found: Vec::new(),
+            root_buf: Vec::new(),
+        }
+    }
+}
+
+/// Root kinds of a step; `None` for `(_)` at the root.
+fn root_kinds(step: &Step) -> Option<Vec<u16>> {
+    if step.alts.is_empty() {
+        match &step.kind {
+            Kind::AnyNamed => None,
+            Kind::Ids(ids) => Some(ids.clone()),
+        }
+    } else {
+        let mut out = Vec::new();
+        for a in &step.alts {
+            out.extend(root_kinds(a)?);
+        }
+        Some(out)
+    }
+}
+
+/// A match found at one root: its captures and where it completed.
+type RootMatch<'t> = (Vec<(u32, Node<'t>)>, (usize, u32));
+
+/// Matching in progress over one file.
+pub(crate) struct NativeRun<'t, 'a> {
+    set: &'a NativeSet,
+    src: &'a [u8],
+    open: &'a [bool],
+    state: State<'t>,
+    found: Vec<NativeMatch<'t>>,
+    root_buf: Vec<RootMatch<'t>>,
+}
+
+impl<'t> NativeRun<'t, '_> {
+    /// Tries every pattern registered for `node`'s kind; `depth` is the node's depth in the tree.
+    pub fn visit(&mut self, node: Node<'t>, depth: u32) {
+        let set = self.set;
+        let by_kind = set
+            .by_kind
+            .get(node.kind_id() as usize)
+            .map_or(&[][..], |v| v.as_slice());
+        if by_kind.is_empty() && set.any_root.is_empty() {
+            return;
+        }
+        self.state.kids.clear();
+        for &pi in by_kind.iter().chain(&set.any_root) {
+            let p = &set.patterns[pi as usize];
+            if p.gate
+                .is_some_and(|g| !self.open.get(g as usize).copied().unwrap_or(true))
+            {
+                continue;
+            }
+            self.run_pattern(pi, node, depth);
+        }
+    }
+
+    fn run_pattern(&mut self, pi: u32, node: Node<'t>, depth: u32) {
+        let p = &self.set.patterns[pi as usize];
+        let src = self.src;
+        let mut roots = std::mem::take(&mut self.root_buf);
+        roots.clear();
+        let cx = exec::Ctx {
+            early: &p.parsed.early,
+            src,
+        };
+        exec::match_step(
+            &cx,
+            &p.parsed.root,
+            node,
+            None,
+            0,
+            &mut self.state,
+            &mut |st| {
+                if text_predicates_hold(&p.parsed.text, &st.caps, src)
+                    && !roots.iter().any(|(c, _)| c == &st.caps)
+                {
+                    roots.push((st.caps.clone(), st.last));
+                }
+            },
+        );
+        for (caps, (start, d)) in roots.drain(..) {
+            self.found.push(NativeMatch {
+                pattern: pi,
+                captures: caps,
+                key: (p.group, start, depth + d, depth, pi),
+            });
+        }
+        self.root_buf = roots;
+    }
+
+    /// The matches, in the order tree-sitter would have reported them (see the module doc).
+    pub fn finish(mut self) -> Vec<NativeMatch<'t>> {
+        self.found.sort_by_key(|m| m.key);
+        self.found
+    }
+}
+
+fn text_predicates_hold(preds: &[TextPred], caps: &[(u32, Node)], src: &[u8]) -> bool {
+    preds.iter().all(|p| text_predicate_holds(p, caps, src))
+}
+
+/// One text predicate over a match's captures, with tree-sitter's semantics.
+pub(crate) fn text_predicate_holds(p: &TextPred, caps: &[(u32, Node)], src: &[u8]) -> bool {
+    let text = |n: &Node| src.get(n.start_byte()..n.end_byte()).unwrap_or(&[]);
+    let nodes = |c: u32| caps.iter().filter(move |(i, _)| *i == c).map(|(_, n)| n);
+    match p {
+        TextPred::EqCapture(a, b, positive, all) => {
+            let mut n1 = nodes(*a).peekable();
+            let mut n2 = nodes(*b).peekable();
+            while n1.peek().is_some() && n2.peek().is_some() {
+                let (Some(x), Some(y)) = (n1.next(), n2.next()) else {
+                    break;
+                };
+                let m = text(x) == text(y);
+                if m != *positive && *all {
+                    return false;
+                }
+                if m == *positive && !*all {
+                    return true;
+                }
+            }
+            n1.next().is_none() && n2.next().is_none()
+        }
+        TextPred::EqString(a, s, positive, all) => {
+            for n in nodes(*a) {
+                let m = text(n) == s.as_bytes();
+                if m != *positive && *all {
+                    return false;
+                }
+                if m == *positive && !*all {
+                    return true;
+                }
+            }
+            true
+        }
+        TextPred::Match(a, re, positive, all) => {
+            for n in nodes(*a) {
+                let m = re.is_match(text(n));
+                if m != *positive && *all {
+                    return false;
+                }
+                if m == *positive && !*all {
+                    return true;
+                }
+            }
+            true
+        }
+        TextPred::AnyOf(a, v, positive) => {
+            for n in nodes(*a) {
+                let t = text(n);
+                if v.iter().any(|s| t == s.as_bytes()) != *positive {
+                    return false;
+                }
+            }
+            true
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::schema::Pattern;
+    use crate::rules::Catalog;
+
+    use super::*;
+
+    /// Every query of the embedded rules is matched natively: a rule query falling back to
+    /// tree-sitter's query engine would cost a full extra walk per file.
+    #[test]
+    fn every_embedded_query_is_native() {
+        let lang: Language = tree_sitter_python::LANGUAGE.into();
+        let catalog = Catalog::embedded().unwrap();
+        let mut set = NativeSet::default();
+        let mut fallback = Vec::new();
+        for (ri, rule) in catalog.rules().iter().enumerate() {
+            for p in &rule.patterns {
+                if let Pattern::Query { query } = p {
+                    if set.try_add(&lang, query, ri as u32, 0, None).is_none() {
+                        fallback.push(format!("{}: {}", rule.id, query.trim()));
+                    }
+                }
+            }
+        }
+        assert!(fallback.is_empty(), "{fallback:#?}");
+    }
+
+    /// Native matching agrees with tree-sitter's query engine, match for match and in the same
+    /// order, for every embedded rule query on the rule fixtures and the examples (text
+    /// predicates included; `#qualname?` is the engine's and checked by neither here).
+    #[test]
+    fn native_matches_equal_tree_sitter_matches() {
+        use streaming_iterator::StreamingIterator;
+        let lang: Language = tree_sitter_python::LANGUAGE.into();
+        let catalog = Catalog::embedded().unwrap();
+        let mut set = NativeSet::default();
+        let mut queries = Vec::new();
+        for (ri, rule) in catalog.rules().iter().enumerate() {
+            for p in &rule.patterns {
+                if let Pattern::Query { query } = p {
+                    let entry = queries.len() as u32;
+                    set.try_add(&lang, query, ri as u32, entry, None).unwrap();
+                    queries.push(tree_sitter::Query::new(&lang, query).unwrap());
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in [
+            "tests/fixtures/rules",
+            "examples/vulnerable_app",
+            "examples/fixed_app",
+        ] {
+            for e in std::fs::read_dir(root.join(dir)).unwrap() {
+                let p = e.unwrap().path();
+                if p.extension().is_some_and(|x| x == "py") {
+                    files.push(p);
+                }
+            }
+        }
+        files.sort();
+        assert!(files.len() > 20, "{files:?}");
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&lang).unwrap();
+        let mut compared = 0;
+        for path in &files {
+            let src = std::fs::read_to_string(path).unwrap();
+            let tree = parser.parse(&src, None).unwrap();
+            // Native: every node visited, as the engine's walk does.
+            let mut run = set.start(src.as_bytes(), &[]);
+            let mut cursor = tree.walk();
+            let mut depth = 0u32;
+            'walk: loop {
+                run.visit(cursor.node(), depth);
+                if cursor.goto_first_child() {
+                    depth += 1;
+                    continue;
+                }
+                while !cursor.goto_next_sibling() {
+                    if !cursor.goto_parent() {
+                        break 'walk;
+                    }
+                    depth -= 1;
+                }
+            }
+            let key = |c: &[(u32, Node)]| -> Vec<(String, usize, usize)> {
+                c.iter()
+                    .map(|(i, n)| (set.names[*i as usize].clone(), n.start_byte(), n.end_byte()))
+                    .collect()
+            };
+            let mut native: Vec<Vec<Vec<(String, usize, usize)>>> = vec![Vec::new(); queries.len()];
+            for m in run.finish() {
+                let entry = set.patterns[m.pattern as usize].group as usize;
+                native[entry].push(key(&m.captures));
+            }
+            for (entry, q) in queries.iter().enumerate() {
+                let mut qc = tree_sitter::QueryCursor::new();
+                let mut ms = qc.matches(q, tree.root_node(), src.as_bytes());
+                let mut ts = Vec::new();
+                while let Some(m) = ms.next() {
+                    ts.push(
+                        m.captures()
+                            .iter()
+                            .map(|c| {
+                                (
+                                    q.capture_names()[c.index as usize].to_string(),
+                                    c.node.start_byte(),
+                                    c.node.end_byte(),
+                                )
+                            })
+                            .collect::<Vec<_>>(),
+                    );
+                }
+                compared += ts.len();
+                assert_eq!(
+                    native[entry],
+                    ts,
+                    "{}: query {entry} of rule {}",
+                    path.display(),
+                    catalog.rules()[set
+                        .patterns
+                        .iter()
+                        .find(|p| p.group as usize == entry)
+                        .map_or(0, |p| p.rule as usize)]
+                    .id
+                );
+            }
+        }
+        assert!(compared > 100, "only {compared} matches compared");
+    }
+}

@@ -1,0 +1,222 @@
+//! Expressions: whether a value is tainted, and by which path.
+
+use std::rc::Rc;
+
+use tree_sitter::Node;
+
+use super::state::{State, Taint};
+use super::Analyzer;
+use crate::rules::resolve::text;
+
+impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
+    /// The state key of a name or attribute chain (`x`, `self.cmd`).
+    pub(super) fn key_of(&self, n: Node<'t>) -> Option<String> {
+        let n = crate::rules::args::unparen(n);
+        match n.kind() {
+            "identifier" => Some(text(n, self.src()).to_string()),
+            "attribute" => {
+                let mut parts = Vec::new();
+                let mut cur = n;
+                loop {
+                    match cur.kind() {
+                        "identifier" => {
+                            parts.push(text(cur, self.src()));
+                            break;
+                        }
+                        "attribute" => {
+                            parts.push(text(cur.child_by_field_name("attribute")?, self.src()));
+                            cur = cur.child_by_field_name("object")?;
+                        }
+                        _ => return None,
+                    }
+                }
+                parts.reverse();
+                Some(parts.join("."))
+            }
+            _ => None,
+        }
+    }
+
+    // ----- expressions ----------------------------------------------------------------
+
+    /// The taint of an expression (iterative: deep nesting cannot overflow the stack).
+    pub(super) fn eval(&mut self, expr: Node<'t>, st: &State<'t>) -> Option<Taint<'t>> {
+        let mut result: Option<Taint<'t>> = None;
+        let mut stack = vec![expr];
+        while let Some(n) = stack.pop() {
+            match n.kind() {
+                "identifier" => {
+                    let name = text(n, self.src());
+                    if let Some(t) = st.vars.get(name) {
+                        result = Taint::merge(result, Some(t.clone()));
+                    } else if !st.objects.contains_key(name) {
+                        if let Some(t) = self.value_source(n, st) {
+                            result = Taint::merge(result, Some(t));
+                        }
+                    }
+                }
+                "attribute" => {
+                    if let Some(key) = self.key_of(n) {
+                        if let Some(t) = st.vars.get(&key) {
+                            result = Taint::merge(result, Some(t.clone()));
+                            continue;
+                        }
+                        if let Some(t) = self.value_source(n, st) {
+                            result = Taint::merge(result, Some(t));
+                            continue;
+                        }
+                    }
+                    if let Some(o) = n.child_by_field_name("object") {
+                        stack.push(o);
+                    }
+                }
+                "call" => {
+                    let Some(f) = n.child_by_field_name("function") else {
+                        continue;
+                    };
+                    let (q, m) = self.resolve(f);
+                    let (q, m) = (q.as_deref(), m.as_deref());
+                    if self.eng.global_sanitizers.contains(q, m) {
+                        continue;
+                    }
+                    let mut cleared = 0u128;
+                    self.eng.rule_sanitizers.lookup(q, m, |b| cleared |= *b);
+                    if cleared != 0 {
+                        if let Some(args) = n.child_by_field_name("arguments") {
+                            if let Some(mut t) = self.eval(args, st) {
+                                t.cleared |= cleared;
+                                result = Taint::merge(result, Some(t));
+                            }
+                        }
+                        continue;
+                    }
+                    let mut src_hit = None;
+                    self.eng.source_calls.lookup(q, m, |si| {
+                        src_hit.get_or_insert(*si);
+                    });
+                    if let Some(si) = src_hit {
+                        result = Taint::merge(result, Some(self.source_taint(si, n)));
+                        continue;
+                    }
+                    // `request.args.get(...)`: the call on a source value is the source.
+                    if f.kind() == "attribute"
+                        && self.key_of(f).is_some_and(|k| !st.vars.contains_key(&k))
+                    {
+                        if let Some(mut t) = self.value_source(f, st) {
+                            if let Some(step) = Rc::make_mut(&mut t.path).first_mut() {
+                                step.node = n;
+                            }
+                            result = Taint::merge(result, Some(t));
+                            continue;
+                        }
+                    }
+                    // Receivers carry data (`x.strip()`, `"".join(x)`); a bare function
+                    // name does not.
+                    if f.kind() != "identifier" {
+                        stack.push(f);
+                    }
+                    if let Some(a) = n.child_by_field_name("arguments") {
+                        stack.push(a);
+                    }
+                }
+                "subscript" => {
+                    // `TABLE[user_key]` is a trusted value: only the container matters.
+                    if let Some(v) = n.child_by_field_name("value") {
+                        stack.push(v);
+                    }
+                }
+                "keyword_argument" => {
+                    if let Some(v) = n.child_by_field_name("value") {
+                        stack.push(v);
+                    }
+                }
+                "conditional_expression" => {
+                    let mut c = n.walk();
+                    for (i, ch) in n.named_children(&mut c).enumerate() {
+                        if i != 1 {
+                            stack.push(ch);
+                        }
+                    }
+                }
+                "named_expression" => {
+                    if let Some(v) = n.child_by_field_name("value") {
+                        stack.push(v);
+                    }
+                }
+                "comparison_operator"
+                | "not_operator"
+                | "lambda"
+                | "integer"
+                | "float"
+                | "true"
+                | "false"
+                | "none"
+                | "comment"
+                | "string_content"
+                | "escape_sequence"
+                | "string_start"
+                | "string_end"
+                | "format_specifier"
+                | "type"
+                | "ellipsis" => {}
+                "interpolation" => {
+                    if let Some(e) = n.child_by_field_name("expression") {
+                        stack.push(e);
+                    }
+                }
+                _ => {
+                    let mut c = n.walk();
+                    for ch in n.named_children(&mut c) {
+                        stack.push(ch);
+                    }
+                }
+            }
+        }
+        result
+    }
+
+    /// Taint of a name/attribute chain that is itself a source value (`sys.argv`,
+    /// `request.args` where `request` is Flask's or a handler's request parameter).
+    pub(super) fn value_source(&mut self, n: Node<'t>, st: &State<'t>) -> Option<Taint<'t>> {
+        // Handler request objects: `request.GET` with `request` a parameter.
+        if n.kind() == "attribute" {
+            let key = self.key_of(n)?;
+            let mut parts = key.split('.');
+            let root = parts.next()?;
+            if let Some(&si) = st.objects.get(root) {
+                let attr = parts.next()?;
+                let s = &self.eng.sources[si as usize];
+                if s.attributes.iter().any(|a| a == attr) {
+                    return Some(self.source_taint(si, n));
+                }
+                return None;
+            }
+        }
+        if self.eng.source_values.is_empty() {
+            return None;
+        }
+        let (q, _) = self.resolve(n);
+        let q = q?;
+        let bytes = q.as_bytes();
+        for end in (0..=q.len()).filter(|&i| i == q.len() || bytes[i] == b'.') {
+            let prefix = &q[..end];
+            let Some(sources) = self.eng.source_values.get(prefix) else {
+                continue;
+            };
+            for &si in sources {
+                let s = &self.eng.sources[si as usize];
+                if s.attributes.is_empty() {
+                    return Some(self.source_taint(si, n));
+                }
+                let rest = q[end..].strip_prefix('.').unwrap_or("");
+                let attr = rest.split('.').next().unwrap_or("");
+                if !attr.is_empty() && s.attributes.iter().any(|a| a == attr) {
+                    return Some(self.source_taint(si, n));
+                }
+            }
+        }
+        None
+    }
+
+    // ----- sinks ----------------------------------------------------------------------
+}

@@ -1,0 +1,207 @@
+//! The taint rule data: sources and global sanitizers (`rules/python/_taint/`), and each
+//! rule's sinks and sanitizers, compiled into a [`TaintEngine`].
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+use super::{TaintEngine, SANITIZERS_FILE, SOURCES_FILE};
+use crate::error::RuleError;
+use crate::rules::args::CompiledArg;
+use crate::rules::resolve::NamePattern;
+use crate::rules::{embedded_data_file, Catalog};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SourcesFile {
+    pub(super) handlers: HandlersSpec,
+    #[serde(default)]
+    pub(super) source: Vec<SourceSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(super) struct HandlersSpec {
+    #[serde(default)]
+    pub(super) route_decorators: Vec<String>,
+    #[serde(default)]
+    pub(super) view_first_params: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(super) struct SourceSpec {
+    pub(super) kind: String,
+    pub(super) description: String,
+    #[serde(default)]
+    pub(super) calls: Vec<String>,
+    #[serde(default)]
+    pub(super) values: Vec<String>,
+    #[serde(default)]
+    pub(super) params: Vec<String>,
+    #[serde(default)]
+    pub(super) attributes: Vec<String>,
+    #[serde(default)]
+    pub(super) handler_params: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SanitizersFile {
+    pub(super) names: Vec<String>,
+}
+
+/// One compiled source entry.
+#[derive(Debug)]
+pub(super) struct Source {
+    pub(super) kind_bit: u64,
+    pub(super) description: String,
+    pub(super) attributes: Vec<String>,
+}
+
+/// One compiled sink of one rule.
+#[derive(Debug)]
+pub(super) struct Sink {
+    /// Index of the rule in the catalogue.
+    pub(super) rule: u32,
+    /// Bit of the rule among taint rules (for rule-specific sanitizers).
+    pub(super) rule_bit: u128,
+    /// Source kinds the rule accepts.
+    pub(super) kinds: u64,
+    pub(super) positions: Vec<usize>,
+    pub(super) keywords: Vec<String>,
+    pub(super) args: Vec<CompiledArg>,
+}
+
+pub(super) fn data_error(file: &str, message: String) -> RuleError {
+    RuleError::Invalid {
+        file: file.to_string(),
+        message,
+    }
+}
+
+impl TaintEngine {
+    /// Compiles the taint specs of every rule, and the shared sources and sanitizers.
+    pub fn new(catalog: &Catalog) -> Result<TaintEngine, RuleError> {
+        let sources_text = embedded_data_file(SOURCES_FILE)
+            .ok_or_else(|| data_error(SOURCES_FILE, "missing".into()))?;
+        let sanitizers_text = embedded_data_file(SANITIZERS_FILE)
+            .ok_or_else(|| data_error(SANITIZERS_FILE, "missing".into()))?;
+        Self::from_data(catalog, sources_text, sanitizers_text)
+    }
+
+    /// Like [`TaintEngine::new`] with explicit data files (used by tests).
+    pub fn from_data(
+        catalog: &Catalog,
+        sources_text: &str,
+        sanitizers_text: &str,
+    ) -> Result<TaintEngine, RuleError> {
+        let mut eng = TaintEngine::default();
+        let name = |file: &str, s: &str| NamePattern::parse(s).map_err(|m| data_error(file, m));
+        let sf: SourcesFile = toml::from_str(sources_text).map_err(|source| RuleError::Toml {
+            file: SOURCES_FILE.into(),
+            source,
+        })?;
+        let mut kind_bits: HashMap<String, u64> = HashMap::new();
+        for (si, s) in sf.source.iter().enumerate() {
+            let next = kind_bits.len();
+            if next >= 64 {
+                return Err(data_error(SOURCES_FILE, "more than 64 source kinds".into()));
+            }
+            let bit = *kind_bits.entry(s.kind.clone()).or_insert(1u64 << next);
+            eng.sources.push(Source {
+                kind_bit: bit,
+                description: s.description.clone(),
+                attributes: s.attributes.clone(),
+            });
+            let si = si as u32;
+            for c in &s.calls {
+                eng.source_calls.insert(&name(SOURCES_FILE, c)?, si);
+            }
+            for v in &s.values {
+                match name(SOURCES_FILE, v)? {
+                    NamePattern::Exact(v) => eng.source_values.entry(v).or_default().push(si),
+                    _ => {
+                        return Err(data_error(
+                            SOURCES_FILE,
+                            format!("value `{v}` must be an exact name"),
+                        ))
+                    }
+                }
+            }
+            for p in &s.params {
+                eng.source_params.insert(p.clone(), si);
+            }
+            if s.handler_params {
+                eng.handler_param_source = Some(si);
+            }
+        }
+        for d in &sf.handlers.route_decorators {
+            eng.route_decorators.insert(&name(SOURCES_FILE, d)?, ());
+        }
+        eng.view_first_params = sf.handlers.view_first_params;
+        let san: SanitizersFile =
+            toml::from_str(sanitizers_text).map_err(|source| RuleError::Toml {
+                file: SANITIZERS_FILE.into(),
+                source,
+            })?;
+        for s in &san.names {
+            eng.global_sanitizers.insert(&name(SANITIZERS_FILE, s)?, ());
+        }
+
+        let mut taint_rules = 0usize;
+        for (ri, rule) in catalog.rules().iter().enumerate() {
+            let Some(t) = &rule.taint else { continue };
+            let file = format!("python/{}/{}.toml", rule.category, rule.id);
+            if taint_rules >= 128 {
+                return Err(data_error(&file, "more than 128 taint rules".into()));
+            }
+            let rule_bit = 1u128 << taint_rules;
+            taint_rules += 1;
+            if t.sinks.is_empty() {
+                return Err(data_error(&file, "taint.sinks is empty".into()));
+            }
+            let kinds = if t.sources.is_empty() {
+                u64::MAX
+            } else {
+                let mut k = 0;
+                for s in &t.sources {
+                    k |= kind_bits.get(s).copied().ok_or_else(|| {
+                        data_error(
+                            &file,
+                            format!("unknown taint source kind `{s}` (see rules/{SOURCES_FILE})"),
+                        )
+                    })?;
+                }
+                k
+            };
+            for s in &t.sanitizers {
+                eng.rule_sanitizers.insert(&name(&file, s)?, rule_bit);
+            }
+            for sink in &t.sinks {
+                if sink.callee.is_empty() {
+                    return Err(data_error(&file, "a sink needs at least one callee".into()));
+                }
+                let idx = eng.sinks.len() as u32;
+                for c in &sink.callee {
+                    eng.sink_table.insert(&name(&file, c)?, idx);
+                }
+                let args = sink
+                    .args
+                    .iter()
+                    .map(CompiledArg::compile)
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|m| data_error(&file, m))?;
+                eng.sinks.push(Sink {
+                    rule: ri as u32,
+                    rule_bit,
+                    kinds,
+                    positions: sink.positions.clone(),
+                    keywords: sink.keywords.clone(),
+                    args,
+                });
+            }
+        }
+        Ok(eng)
+    }
+}

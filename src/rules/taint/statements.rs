@@ -1,0 +1,541 @@
+//! Statements: blocks, assignments, branches, loops, `try`, exits; each updates the state.
+
+use tree_sitter::Node;
+
+use super::state::{Flow, State, Taint};
+use super::{Analyzer, MAX_BLOCK_DEPTH, MAX_LOOP_PASSES};
+use crate::finding::TaintStepKind;
+use crate::rules::resolve::text;
+
+impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
+    /// Runs the statements of a block (or module) in order.
+    pub(super) fn exec_block(&mut self, block: Node<'t>, st: &mut State<'t>, depth: usize) -> Flow {
+        if depth > MAX_BLOCK_DEPTH {
+            return Flow::Next;
+        }
+        let mut c = block.walk();
+        let stmts: Vec<Node<'t>> = block.named_children(&mut c).collect();
+        for s in stmts {
+            if self.exec_stmt(s, st, depth) == Flow::Exit {
+                return Flow::Exit;
+            }
+        }
+        Flow::Next
+    }
+
+    pub(super) fn exec_stmt(&mut self, s: Node<'t>, st: &mut State<'t>, depth: usize) -> Flow {
+        match s.kind() {
+            "expression_statement" => {
+                self.check_sinks(s, st);
+                let mut c = s.walk();
+                let kids: Vec<Node<'t>> = s.named_children(&mut c).collect();
+                let mut exits = false;
+                for e in kids {
+                    match e.kind() {
+                        "assignment" => self.assign(e, st),
+                        "augmented_assignment" => self.augment(e, st),
+                        "call" => exits |= self.is_exit_call(e),
+                        _ => {}
+                    }
+                }
+                if exits {
+                    Flow::Exit
+                } else {
+                    Flow::Next
+                }
+            }
+            "return_statement" | "raise_statement" => {
+                self.check_sinks(s, st);
+                Flow::Exit
+            }
+            "continue_statement" | "break_statement" => Flow::Exit,
+            "if_statement" => self.exec_if(s, st, depth),
+            "for_statement" => {
+                if let Some(right) = s.child_by_field_name("right") {
+                    self.check_sinks(right, st);
+                }
+                self.exec_loop(s, st, depth, true)
+            }
+            "while_statement" => {
+                if let Some(cond) = s.child_by_field_name("condition") {
+                    self.check_sinks(cond, st);
+                }
+                self.exec_loop(s, st, depth, false)
+            }
+            "with_statement" => {
+                let mut c = s.walk();
+                let clause = s.named_children(&mut c).find(|n| n.kind() == "with_clause");
+                if let Some(clause) = clause {
+                    self.check_sinks(clause, st);
+                    let mut c2 = clause.walk();
+                    let items: Vec<Node<'t>> = clause.named_children(&mut c2).collect();
+                    for item in items {
+                        let Some(v) = item.child_by_field_name("value") else {
+                            continue;
+                        };
+                        if v.kind() == "as_pattern" {
+                            let expr = v.named_child(0);
+                            let target = v
+                                .child_by_field_name("alias")
+                                .or_else(|| v.named_child(1))
+                                .and_then(|t| {
+                                    if t.kind() == "as_pattern_target" {
+                                        t.named_child(0)
+                                    } else {
+                                        Some(t)
+                                    }
+                                });
+                            if let (Some(expr), Some(target)) = (expr, target) {
+                                let t = self.eval(expr, st);
+                                self.bind_target(target, None, t, s, st);
+                            }
+                        }
+                    }
+                }
+                match s.child_by_field_name("body") {
+                    Some(body) => self.exec_block(body, st, depth + 1),
+                    None => Flow::Next,
+                }
+            }
+            "try_statement" => self.exec_try(s, st, depth),
+            "match_statement" => {
+                if let Some(subj) = s.child_by_field_name("subject") {
+                    self.check_sinks(subj, st);
+                }
+                let before = st.clone();
+                let mut merged: Option<State<'t>> = Some(before.clone());
+                if let Some(body) = s.child_by_field_name("body") {
+                    let mut c = body.walk();
+                    let cases: Vec<Node<'t>> = body.named_children(&mut c).collect();
+                    for case in cases {
+                        let mut bs = before.clone();
+                        let flow = match case.child_by_field_name("consequence") {
+                            Some(b) => self.exec_block(b, &mut bs, depth + 1),
+                            None => Flow::Next,
+                        };
+                        if flow == Flow::Next {
+                            merged = Some(match merged {
+                                Some(m) => m.merge(bs),
+                                None => bs,
+                            });
+                        }
+                    }
+                }
+                *st = merged.unwrap_or(before);
+                Flow::Next
+            }
+            // Other scopes are analysed on their own.
+            "function_definition" | "class_definition" | "decorated_definition" => Flow::Next,
+            _ => {
+                self.check_sinks(s, st);
+                Flow::Next
+            }
+        }
+    }
+
+    pub(super) fn exec_if(&mut self, s: Node<'t>, st: &mut State<'t>, depth: usize) -> Flow {
+        let before = st.clone();
+        let mut falls: Vec<State<'t>> = Vec::new();
+        // The state in which the next condition is evaluated: the negation of the previous
+        // conditions holds there.
+        let mut rest = before;
+        let mut has_else = false;
+        let mut clauses: Vec<(Option<Node<'t>>, Option<Node<'t>>)> = Vec::new();
+        clauses.push((
+            s.child_by_field_name("condition"),
+            s.child_by_field_name("consequence"),
+        ));
+        let mut c = s.walk();
+        for alt in s.children_by_field_name("alternative", &mut c) {
+            match alt.kind() {
+                "elif_clause" => clauses.push((
+                    alt.child_by_field_name("condition"),
+                    alt.child_by_field_name("consequence"),
+                )),
+                "else_clause" => {
+                    has_else = true;
+                    clauses.push((None, alt.child_by_field_name("body")));
+                }
+                _ => {}
+            }
+        }
+        for (cond, body) in clauses {
+            let mut branch = rest.clone();
+            if let Some(cond) = cond {
+                self.check_sinks(cond, &rest);
+                let (then_keys, else_keys) = self.condition_facts(cond, 0);
+                for k in &then_keys {
+                    branch.vars.remove(k);
+                }
+                for k in &else_keys {
+                    rest.vars.remove(k);
+                }
+            }
+            let flow = match body {
+                Some(b) => self.exec_block(b, &mut branch, depth + 1),
+                None => Flow::Next,
+            };
+            if flow == Flow::Next {
+                falls.push(branch);
+            }
+        }
+        if !has_else {
+            falls.push(rest);
+        }
+        let mut it = falls.into_iter();
+        match it.next() {
+            Some(first) => {
+                *st = it.fold(first, State::merge);
+                Flow::Next
+            }
+            None => Flow::Exit,
+        }
+    }
+
+    /// Names a condition proves safe: `(when true, when false)`.
+    pub(super) fn condition_facts(
+        &mut self,
+        cond: Node<'t>,
+        depth: usize,
+    ) -> (Vec<String>, Vec<String>) {
+        let cond = crate::rules::args::unparen(cond);
+        if depth > 16 {
+            return (vec![], vec![]);
+        }
+        match cond.kind() {
+            "comparison_operator" => {
+                let mut c = cond.walk();
+                let ops: Vec<&str> = cond
+                    .children_by_field_name("operators", &mut c)
+                    .map(|o| o.kind())
+                    .collect();
+                let left = cond.named_child(0);
+                if ops.len() == 1 {
+                    if let Some(key) = left.and_then(|l| self.key_of(l)) {
+                        match ops[0] {
+                            "in" => return (vec![key], vec![]),
+                            "not in" => return (vec![], vec![key]),
+                            _ => {}
+                        }
+                    }
+                }
+                (vec![], vec![])
+            }
+            "not_operator" => match cond.child_by_field_name("argument") {
+                Some(a) => {
+                    let (t, f) = self.condition_facts(a, depth + 1);
+                    (f, t)
+                }
+                None => (vec![], vec![]),
+            },
+            "boolean_operator" => {
+                let op = cond.child_by_field_name("operator").map(|o| o.kind());
+                let (Some(l), Some(r)) = (
+                    cond.child_by_field_name("left"),
+                    cond.child_by_field_name("right"),
+                ) else {
+                    return (vec![], vec![]);
+                };
+                let (lt, lf) = self.condition_facts(l, depth + 1);
+                let (rt, rf) = self.condition_facts(r, depth + 1);
+                if op == Some("and") {
+                    (lt.into_iter().chain(rt).collect(), vec![])
+                } else {
+                    (vec![], lf.into_iter().chain(rf).collect())
+                }
+            }
+            "call" => {
+                // `x.isdigit()` and friends.
+                let Some(f) = cond.child_by_field_name("function") else {
+                    return (vec![], vec![]);
+                };
+                if f.kind() == "attribute" {
+                    let m = f
+                        .child_by_field_name("attribute")
+                        .map(|a| text(a, self.src()));
+                    if matches!(
+                        m,
+                        Some(
+                            "isdigit"
+                                | "isalnum"
+                                | "isnumeric"
+                                | "isdecimal"
+                                | "isidentifier"
+                                | "isalpha"
+                        )
+                    ) {
+                        if let Some(key) =
+                            f.child_by_field_name("object").and_then(|o| self.key_of(o))
+                        {
+                            return (vec![key], vec![]);
+                        }
+                    }
+                }
+                (vec![], vec![])
+            }
+            _ => (vec![], vec![]),
+        }
+    }
+
+    pub(super) fn exec_loop(
+        &mut self,
+        s: Node<'t>,
+        st: &mut State<'t>,
+        depth: usize,
+        is_for: bool,
+    ) -> Flow {
+        let before = st.clone();
+        let mut cur = st.clone();
+        // Repeat until no new name becomes tainted (bounded): later passes see taint
+        // carried around the loop by earlier ones.
+        for _ in 0..MAX_LOOP_PASSES {
+            let tainted_before = cur.vars.len();
+            if is_for {
+                if let (Some(left), Some(right)) = (
+                    s.child_by_field_name("left"),
+                    s.child_by_field_name("right"),
+                ) {
+                    let t = self.eval(right, &cur);
+                    self.bind_target(left, None, t, s, &mut cur);
+                }
+            }
+            let mut body_state = cur.clone();
+            if let Some(body) = s.child_by_field_name("body") {
+                // `continue`/`break` end the body: the state at the end still flows on.
+                self.exec_block(body, &mut body_state, depth + 1);
+            }
+            cur = cur.merge(body_state);
+            if cur.vars.len() == tainted_before {
+                break;
+            }
+        }
+        let mut after = before.merge(cur);
+        if let Some(alt) = s.child_by_field_name("alternative") {
+            if let Some(body) = alt.child_by_field_name("body") {
+                self.exec_block(body, &mut after, depth + 1);
+            }
+        }
+        *st = after;
+        Flow::Next
+    }
+
+    pub(super) fn exec_try(&mut self, s: Node<'t>, st: &mut State<'t>, depth: usize) -> Flow {
+        let before = st.clone();
+        let mut body_state = before.clone();
+        let body_flow = match s.child_by_field_name("body") {
+            Some(b) => self.exec_block(b, &mut body_state, depth + 1),
+            None => Flow::Next,
+        };
+        // A handler may start anywhere in the body: from the merge of before and after.
+        let handler_start = before.clone().merge(body_state.clone());
+        let mut falls: Vec<State<'t>> = Vec::new();
+        let mut c = s.walk();
+        let parts: Vec<Node<'t>> = s.named_children(&mut c).collect();
+        let mut else_seen = false;
+        let mut finally: Option<Node<'t>> = None;
+        for p in parts {
+            match p.kind() {
+                "except_clause" | "except_group_clause" => {
+                    let mut hs = handler_start.clone();
+                    let mut c2 = p.walk();
+                    let block = p.named_children(&mut c2).find(|n| n.kind() == "block");
+                    let flow = match block {
+                        Some(b) => self.exec_block(b, &mut hs, depth + 1),
+                        None => Flow::Next,
+                    };
+                    if flow == Flow::Next {
+                        falls.push(hs);
+                    }
+                }
+                "else_clause" => {
+                    else_seen = true;
+                    if body_flow == Flow::Next {
+                        let mut es = body_state.clone();
+                        let flow = match p.child_by_field_name("body") {
+                            Some(b) => self.exec_block(b, &mut es, depth + 1),
+                            None => Flow::Next,
+                        };
+                        if flow == Flow::Next {
+                            falls.push(es);
+                        }
+                    }
+                }
+                "finally_clause" => finally = Some(p),
+                _ => {}
+            }
+        }
+        if !else_seen && body_flow == Flow::Next {
+            falls.push(body_state);
+        }
+        let mut it = falls.into_iter();
+        let (mut result, flow) = match it.next() {
+            Some(first) => (it.fold(first, State::merge), Flow::Next),
+            None => (handler_start, Flow::Exit),
+        };
+        if let Some(f) = finally {
+            let mut c3 = f.walk();
+            let block = f.named_children(&mut c3).find(|n| n.kind() == "block");
+            if let Some(b) = block {
+                if self.exec_block(b, &mut result, depth + 1) == Flow::Exit {
+                    *st = result;
+                    return Flow::Exit;
+                }
+            }
+        }
+        *st = result;
+        flow
+    }
+
+    /// `abort(...)`, `sys.exit(...)`, `exit()`: control does not continue.
+    pub(super) fn is_exit_call(&mut self, call: Node<'t>) -> bool {
+        let Some(f) = call.child_by_field_name("function") else {
+            return false;
+        };
+        let (q, m) = self.resolve(f);
+        matches!(
+            q.as_deref(),
+            Some("sys.exit" | "exit" | "quit" | "os._exit" | "abort")
+        ) || m.as_deref() == Some("abort")
+    }
+
+    // ----- assignments ----------------------------------------------------------------
+
+    pub(super) fn assign(&mut self, a: Node<'t>, st: &mut State<'t>) {
+        // Chained `a = b = value`: collect the targets down the `right` fields.
+        let mut targets = Vec::new();
+        let mut cur = a;
+        let value = loop {
+            if let Some(l) = cur.child_by_field_name("left") {
+                targets.push(l);
+            }
+            match cur.child_by_field_name("right") {
+                Some(r) if r.kind() == "assignment" => cur = r,
+                Some(r) => break Some(r),
+                None => break None,
+            }
+        };
+        // An annotation without value (`x: int`) changes nothing.
+        let Some(value) = value else { return };
+        let t = self.eval(value, st);
+        for target in targets {
+            self.bind_target(target, Some(value), t.clone(), a, st);
+        }
+    }
+
+    pub(super) fn augment(&mut self, a: Node<'t>, st: &mut State<'t>) {
+        let (Some(left), Some(right)) = (
+            a.child_by_field_name("left"),
+            a.child_by_field_name("right"),
+        ) else {
+            return;
+        };
+        let t = self.eval(right, st);
+        if let Some(key) = self.key_of(left) {
+            let old = st.vars.get(&key).cloned();
+            if let Some(t) = t {
+                let note = format!("appended to `{key}`");
+                let stepped = t.with_step(TaintStepKind::Propagation, a, note);
+                if let Some(m) = Taint::merge(Some(stepped), old) {
+                    st.vars.insert(key, m);
+                }
+            }
+        } else if let Some(t) = t {
+            self.taint_container(left, t, a, st);
+        }
+    }
+
+    /// Binds `target` to a value of taint `t`; `value` (when known) allows pairwise tuple
+    /// unpacking.
+    pub(super) fn bind_target(
+        &mut self,
+        target: Node<'t>,
+        value: Option<Node<'t>>,
+        t: Option<Taint<'t>>,
+        stmt: Node<'t>,
+        st: &mut State<'t>,
+    ) {
+        let target = crate::rules::args::unparen(target);
+        match target.kind() {
+            "identifier" | "attribute" => {
+                let Some(key) = self.key_of(target) else {
+                    // `f().x = v`: nothing to track.
+                    return;
+                };
+                match t {
+                    Some(t) => {
+                        let note = format!("assigned to `{key}`");
+                        st.vars
+                            .insert(key, t.with_step(TaintStepKind::Propagation, stmt, note));
+                    }
+                    None => {
+                        st.vars.remove(&key);
+                    }
+                }
+            }
+            "subscript" => {
+                if let Some(t) = t {
+                    self.taint_container(target, t, stmt, st);
+                }
+            }
+            "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "list" => {
+                let mut c = target.walk();
+                let elems: Vec<Node<'t>> = target
+                    .named_children(&mut c)
+                    .filter(|n| n.kind() != "comment")
+                    .collect();
+                let values: Option<Vec<Node<'t>>> =
+                    value.map(crate::rules::args::unparen).and_then(|v| {
+                        if matches!(v.kind(), "expression_list" | "tuple" | "list") {
+                            let mut c2 = v.walk();
+                            let vs: Vec<Node<'t>> = v
+                                .named_children(&mut c2)
+                                .filter(|n| n.kind() != "comment")
+                                .collect();
+                            let splat = vs.iter().any(|n| n.kind() == "list_splat");
+                            (vs.len() == elems.len() && !splat).then_some(vs)
+                        } else {
+                            None
+                        }
+                    });
+                for (i, e) in elems.iter().enumerate() {
+                    let (ev, et) = match &values {
+                        Some(vs) => (Some(vs[i]), self.eval(vs[i], st)),
+                        None => (None, t.clone()),
+                    };
+                    self.bind_target(*e, ev, et, stmt, st);
+                }
+            }
+            "list_splat_pattern" | "list_splat" => {
+                if let Some(inner) = target.named_child(0) {
+                    self.bind_target(inner, None, t, stmt, st);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `d[k] = tainted` / `d[k] += tainted`: the container `d` becomes tainted.
+    pub(super) fn taint_container(
+        &mut self,
+        target: Node<'t>,
+        t: Taint<'t>,
+        stmt: Node<'t>,
+        st: &mut State<'t>,
+    ) {
+        let mut base = target;
+        while base.kind() == "subscript" {
+            match base.child_by_field_name("value") {
+                Some(v) => base = v,
+                None => return,
+            }
+        }
+        if let Some(key) = self.key_of(base) {
+            let note = format!("stored into `{key}`");
+            let stepped = t.with_step(TaintStepKind::Propagation, stmt, note);
+            let old = st.vars.remove(&key);
+            if let Some(m) = Taint::merge(Some(stepped), old) {
+                st.vars.insert(key, m);
+            }
+        }
+    }
+}
