@@ -75,7 +75,11 @@ impl Engine {
                     raw.push(RawFinding {
                         rule: *ri,
                         node,
-                        captures: vec![("module".into(), Cap::Text(name.clone()))],
+                        captures: vec![
+                            ("module".into(), Cap::Text(name.clone())),
+                            // The whole statement, for fix templates.
+                            ("import".into(), Cap::Node(node)),
+                        ],
                         taint_path: Vec::new(),
                     });
                 }

@@ -17,6 +17,7 @@
 //! | `bits-set:M` / `bits-clear:M` | an integer literal with the bits of `M` set or cleared, in octal: `0o777` → `0o775`. |
 //! | `jwt-algorithms` | the JWT algorithms the code already names (the call's own list without `none`, else the `algorithm=`/`algorithms=` literals of the file's other `encode`/`decode` calls that do not accept `none`, when they agree): `["RS256"]`. |
 //! | `send-from-directory` | Flask's `send_file(os.path.join(BASE, name), ...)` → `send_from_directory(BASE, name, ...)` ([`super::paths`]). |
+//! | `cryptodome` | an import from PyCrypto's `Crypto` namespace → PyCryptodome's own `Cryptodome` (pycryptodomex): `from Crypto.Cipher import AES` → `from Cryptodome.Cipher import AES`, `import Crypto.Hash.SHA256 as H` → `import Cryptodome.Hash.SHA256 as H`. Gives up on an `import Crypto...` without `as`, whose uses in the code would need renaming too. |
 //! | `assert-raise` | `assert c, m` → `if not c:` + `raise AssertionError(m)` (kept under `python -O`). |
 
 use tree_sitter::Node;
@@ -44,6 +45,7 @@ pub enum Filter {
     JwtAlgorithms,
     XpathVars,
     SendFromDirectory,
+    Cryptodome,
 }
 
 impl Filter {
@@ -70,6 +72,7 @@ impl Filter {
             "jwt-algorithms" => Filter::JwtAlgorithms,
             "xpath-vars" => Filter::XpathVars,
             "send-from-directory" => Filter::SendFromDirectory,
+            "cryptodome" => Filter::Cryptodome,
             _ => return Err(format!("unknown filter `{name}`")),
         };
         let needs = matches!(
@@ -123,6 +126,7 @@ impl Filter {
             Filter::JwtAlgorithms => jwt_algorithms(node, src),
             Filter::XpathVars => super::xpath::xpath_vars(node, src),
             Filter::SendFromDirectory => super::paths::send_from_directory(node, src),
+            Filter::Cryptodome => cryptodome(node, src),
             Filter::BitsSet | Filter::BitsClear => {
                 let v = int_literal(text(unparen(node), src))?;
                 let m = int_literal(param?)?;
@@ -474,4 +478,50 @@ fn jwt_algorithms(call: Node, src: &str) -> Option<String> {
         .unwrap_or('"');
     let items: Vec<String> = algs.iter().map(|a| literal(a, q)).collect();
     Some(format!("[{}]", items.join(", ")))
+}
+
+/// `Crypto` → `Cryptodome` in an import statement (see the table above).
+fn cryptodome(stmt: Node, src: &str) -> Option<String> {
+    let rename = |dotted: Node| -> Option<String> {
+        let t = text(dotted, src);
+        let rest = t.strip_prefix("Crypto")?;
+        (rest.is_empty() || rest.starts_with('.')).then(|| format!("Cryptodome{rest}"))
+    };
+    let t = text(stmt, src);
+    match stmt.kind() {
+        "import_from_statement" => {
+            let module = stmt.child_by_field_name("module_name")?;
+            let new = rename(module)?;
+            let (a, b) = (
+                module.start_byte() - stmt.start_byte(),
+                module.end_byte() - stmt.start_byte(),
+            );
+            Some(format!("{}{new}{}", &t[..a], &t[b..]))
+        }
+        "import_statement" => {
+            let mut c = stmt.walk();
+            let names: Vec<Node> = stmt.children_by_field_name("name", &mut c).collect();
+            let mut out = String::from("import ");
+            for (i, n) in names.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                if n.kind() != "aliased_import" {
+                    // `import Crypto.X` binds `Crypto`: its uses would need renaming too.
+                    let name = text(*n, src);
+                    if name == "Crypto" || name.starts_with("Crypto.") {
+                        return None;
+                    }
+                    out.push_str(name);
+                    continue;
+                }
+                let dotted = n.child_by_field_name("name")?;
+                let alias = text(n.child_by_field_name("alias")?, src);
+                let name = rename(dotted).unwrap_or_else(|| text(dotted, src).to_string());
+                out.push_str(&format!("{name} as {alias}"));
+            }
+            (out != t).then_some(out)
+        }
+        _ => None,
+    }
 }

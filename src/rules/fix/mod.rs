@@ -123,7 +123,7 @@ fn available_captures(rule: &RuleSpec) -> BTreeSet<String> {
     for p in &rule.patterns {
         match p {
             Pattern::Call { .. } => ["callee", "call", "qualname"].iter().for_each(|s| add(s)),
-            Pattern::Import { .. } => add("module"),
+            Pattern::Import { .. } => ["module", "import"].iter().for_each(|s| add(s)),
             Pattern::Query { query } => {
                 let b = query.as_bytes();
                 for (i, _) in query.match_indices('@') {

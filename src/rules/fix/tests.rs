@@ -534,3 +534,22 @@ fn send_file_of_a_join_becomes_send_from_directory() {
     assert_eq!(f("send_file(os.path.join(a, b), \"text/csv\")"), None);
     assert_eq!(f("send_file(os.path.join(a, b), *rest)"), None);
 }
+
+#[test]
+fn crypto_imports_move_to_cryptodome() {
+    let r = format!(
+        "[[patterns]]\nkind = \"import\"\nmodules = [\"Crypto\"]\n{}",
+        part("import", "{import|cryptodome}")
+    );
+    let f = |s: &str| fixed(&r, s);
+    assert_eq!(
+        f("from Crypto.Cipher import AES, DES\n").as_deref(),
+        Some("from Cryptodome.Cipher import AES, DES\n")
+    );
+    assert_eq!(
+        f("import os, Crypto.Hash.SHA256 as H\n").as_deref(),
+        Some("import os, Cryptodome.Hash.SHA256 as H\n")
+    );
+    assert_eq!(f("import Crypto.Hash.SHA256\n"), None, "binds `Crypto`");
+    assert_eq!(f("import Crypto\n"), None);
+}
