@@ -1,10 +1,12 @@
+import os
+
 from flask import Flask, abort, redirect, request, session, url_for
 from flask_login import current_user, login_required
 
 from .models import Membership
 
 app = Flask(__name__)
-app.secret_key = __import__("os").environ["FLASK_SECRET_KEY"]
+app.secret_key = os.environ["FLASK_SECRET_KEY"]
 
 
 @app.post("/tenants/switch")
