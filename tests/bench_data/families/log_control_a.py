@@ -4,6 +4,7 @@ import logging
 import logging.config
 import os
 import threading
+import time
 
 LOG_CONTROL_PORT = int(os.environ.get("LOG_CONTROL_PORT", "9030"))
 CONTROL_KEY = os.environ.get("LOG_CONTROL_KEY", "").encode()
@@ -19,19 +20,32 @@ def verified(payload: bytes):
     return None
 
 
+def heartbeat(interval):
+    def beat():
+        while True:
+            log.debug("alive")
+            time.sleep(interval)
+    return threading.Thread(target=beat, name="heartbeat")
+
+
+STARTUP_HOOKS = [
+    ("log-config", logging.config.listen, (LOG_CONTROL_PORT, verified)),
+    ("heartbeat", heartbeat, (30,)),
+]
+
+
 def start_background_threads():
-    t = threading.Thread(
-        target=logging.config.listen,
-        args=(LOG_CONTROL_PORT, verified),
-        name="log-config-listener",
-        daemon=True,
-    )
-    t.start()
-    return t
+    started = []
+    for name, factory, args in STARTUP_HOOKS:
+        thread = factory(*args)
+        thread.daemon = True
+        thread.start()
+        log.info("started %s", name)
+        started.append(thread)
+    return started
 
 
 def main():
     logging.basicConfig(level=logging.INFO)
-    listener = start_background_threads()
-    log.info("log control listener on port %d", LOG_CONTROL_PORT)
-    listener.join()
+    for thread in start_background_threads():
+        thread.join()
