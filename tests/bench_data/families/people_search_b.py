@@ -17,3 +17,9 @@ async def search_people(name: str = Query("", max_length=100), dept: str = "all"
         flt["department"] = dept
     cursor = people.find(flt, {"_id": 0, "name": 1, "title": 1, "department": 1})
     return {"results": await cursor.to_list(length=50)}
+
+
+@app.get("/people/{employee_id}")
+async def get_person(employee_id: int):
+    doc = await people.find_one({"employee_id": employee_id}, {"_id": 0})
+    return doc or {"error": "not found"}
