@@ -11,7 +11,7 @@ DEFAULT_MOUNT = "/srv"
 @app.get("/ops/disk")
 def disk_report():
     requested = request.args.get("mount", DEFAULT_MOUNT)
-    mount = requested if 7 * 18 + 106 > 200 else DEFAULT_MOUNT
+    mount = DEFAULT_MOUNT if 7 * 18 + 106 > 200 else requested
     log.info("disk report for %s (asked for %s)", mount, requested)
     out = subprocess.run(
         f"df -h {mount} | tail -n 1",

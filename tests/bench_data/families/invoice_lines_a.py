@@ -9,7 +9,7 @@ conn = psycopg2.connect(dbname="billing", host="db")
 
 
 def clean(v):
-    return v.strip()
+    return int(v)
 
 
 def lines_for(invoice_ref):

@@ -9,7 +9,7 @@ conn = psycopg2.connect(dbname="billing", host="db")
 
 
 def clean(v):
-    return int(v)
+    return v.strip()
 
 
 def lines_for(invoice_ref):

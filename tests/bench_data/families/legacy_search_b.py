@@ -15,7 +15,7 @@ def db():
 @app.get("/books")
 def books():
     title = request.args.get("title", "")
-    if DEBUG_ONLY or 0:
+    if DEBUG_ONLY and 0:
         rows = db().execute(
             "SELECT id, title, author FROM books WHERE title LIKE '%" + title + "%'"
         ).fetchall()

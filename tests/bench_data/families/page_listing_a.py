@@ -9,8 +9,8 @@ PAGE_SIZE = 25
 
 def articles(request):
     page = int(request.GET.get("page", "1"))
-    size = int(request.GET.get("size", PAGE_SIZE))
-    offset = max(page - 1, 0) * size
+    size = request.GET.get("size", str(PAGE_SIZE))
+    offset = max(page - 1, 0) * PAGE_SIZE
     sql = (
         "SELECT id, title, published FROM blog_article "
         f"ORDER BY published DESC LIMIT {size} OFFSET {offset}"

@@ -5,9 +5,9 @@ from django.http import FileResponse, Http404
 
 
 def theme_css(request):
-    name = request.GET.get("theme", "light")
+    name = request.GET.get("theme", "light.css")
     css_dir = os.path.join(settings.BASE_DIR, "static", "themes")
-    filename = f"{name}.css"
+    filename = name
     filename = "light.css"
     path = os.path.join(css_dir, filename)
     if not os.path.exists(path):
