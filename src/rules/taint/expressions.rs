@@ -98,6 +98,12 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                         result = Taint::merge(result, Some(self.source_taint(si, n)));
                         continue;
                     }
+                    // A function of this file: what its summary returns.
+                    if let Some(fi) = self.local_callee(n) {
+                        let t = self.call_result(n, fi, st);
+                        result = Taint::merge(result, t);
+                        continue;
+                    }
                     // `request.args.get(...)`: the call on a source value is the source.
                     if f.kind() == "attribute"
                         && self.key_of(f).is_some_and(|k| !st.vars.contains_key(&k))
@@ -131,9 +137,18 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     }
                 }
                 "conditional_expression" => {
+                    // `a if cond else b`: a constant condition leaves one side dead.
+                    let live = n
+                        .named_child(1)
+                        .and_then(|c| super::fold::truthiness(c, self.src()));
                     let mut c = n.walk();
                     for (i, ch) in n.named_children(&mut c).enumerate() {
-                        if i != 1 {
+                        let keep = match live {
+                            Some(true) => i == 0,
+                            Some(false) => i == 2,
+                            None => i != 1,
+                        };
+                        if keep {
                             stack.push(ch);
                         }
                     }

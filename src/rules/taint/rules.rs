@@ -105,8 +105,8 @@ impl TaintEngine {
         let mut kind_bits: HashMap<String, u64> = HashMap::new();
         for (si, s) in sf.source.iter().enumerate() {
             let next = kind_bits.len();
-            if next >= 64 {
-                return Err(data_error(SOURCES_FILE, "more than 64 source kinds".into()));
+            if next >= super::summary::PARAM_SHIFT as usize {
+                return Err(data_error(SOURCES_FILE, "more than 40 source kinds".into()));
             }
             let bit = *kind_bits.entry(s.kind.clone()).or_insert(1u64 << next);
             eng.sources.push(Source {
@@ -162,7 +162,7 @@ impl TaintEngine {
                 return Err(data_error(&file, "taint.sinks is empty".into()));
             }
             let kinds = if t.sources.is_empty() {
-                u64::MAX
+                super::summary::SOURCE_MASK
             } else {
                 let mut k = 0;
                 for s in &t.sources {

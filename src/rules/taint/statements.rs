@@ -46,6 +46,9 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             }
             "return_statement" | "raise_statement" => {
                 self.check_sinks(s, st);
+                if s.kind() == "return_statement" {
+                    self.note_return(s, st);
+                }
                 Flow::Exit
             }
             "continue_statement" | "break_statement" => Flow::Exit,
@@ -163,6 +166,21 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             let mut branch = rest.clone();
             if let Some(cond) = cond {
                 self.check_sinks(cond, &rest);
+                match super::fold::truthiness(cond, self.src()) {
+                    // A dead branch: nothing in it runs or flows on.
+                    Some(false) => continue,
+                    // Always taken: later clauses (and falling past the `if`) are dead.
+                    Some(true) => {
+                        has_else = true;
+                        if body.map(|b| self.exec_block(b, &mut branch, depth + 1))
+                            != Some(Flow::Exit)
+                        {
+                            falls.push(branch);
+                        }
+                        break;
+                    }
+                    None => {}
+                }
                 let (then_keys, else_keys) = self.condition_facts(cond, 0);
                 for k in &then_keys {
                     branch.vars.remove(k);
