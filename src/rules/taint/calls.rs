@@ -106,6 +106,18 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     ) -> Option<Taint<'t>> {
         let s = self.summary(fi);
         let ret = s.returns.as_ref()?;
+        self.substitute(call, fi, ret, st)
+    }
+
+    /// A taint of function `fi`'s summary as seen by `call`: its real sources, and for each
+    /// parameter marker the taint of the argument passed there.
+    pub(super) fn substitute(
+        &mut self,
+        call: Node<'t>,
+        fi: usize,
+        ret: &Taint<'t>,
+        st: &State<'t>,
+    ) -> Option<Taint<'t>> {
         let name = self.cx.table.funcs[fi].name.clone();
         let mut result = None;
         if ret.kinds & SOURCE_MASK != 0 {
@@ -209,8 +221,28 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             return;
         };
         let t = self.eval(value, st);
+        let v = crate::rules::args::unparen(value);
+        let elems: Option<Vec<Option<Taint<'t>>>> =
+            if matches!(v.kind(), "tuple" | "expression_list") {
+                self.literal_elements(v, st)
+                    .map(|(e, _)| e.into_iter().map(|(_, t)| t).collect())
+            } else {
+                None
+            };
         if let Some(s) = self.summary.as_mut() {
             s.returns = Taint::merge(s.returns.take(), t);
+            match (elems, s.returns_elems.take()) {
+                (Some(new), None) if !s.returns_mixed => s.returns_elems = Some(new),
+                (Some(new), Some(old)) if new.len() == old.len() => {
+                    s.returns_elems = Some(
+                        old.into_iter()
+                            .zip(new)
+                            .map(|(a, b)| Taint::merge(a, b))
+                            .collect(),
+                    )
+                }
+                _ => s.returns_mixed = true,
+            }
         }
     }
 

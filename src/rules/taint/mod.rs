@@ -37,6 +37,7 @@
 //! expressions, [`sinks`] checks sink calls.
 
 mod calls;
+mod containers;
 mod expressions;
 mod fold;
 mod rules;
@@ -90,6 +91,10 @@ pub struct TaintEngine {
     global_sanitizers: NameTable<()>,
     /// Rule-specific sanitizers → bits of the rules they clear.
     rule_sanitizers: NameTable<u128>,
+    /// Calls that return true only for safe arguments (`pattern.fullmatch(x)`).
+    validators: NameTable<()>,
+    /// Bits of the rules for which a guard clause makes the checked value safe.
+    guard_rules: u128,
 }
 
 /// What the taint pass needs to know about one file.
@@ -269,7 +274,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 }
                 continue;
             }
-            if i < start {
+            if i < start || has_scalar_type(*node, self.src()) {
                 continue;
             }
             if let Some(si) = self.eng.handler_param_source {
@@ -324,4 +329,21 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     }
 
     // ----- statements -----------------------------------------------------------------
+}
+
+/// Whether a parameter is annotated with a type whose values cannot carry an injection
+/// (`user_id: int` in a FastAPI handler is converted, or rejected, before the call).
+fn has_scalar_type(param: Node, src: &str) -> bool {
+    let Some(p) = param.parent().filter(|p| {
+        matches!(p.kind(), "typed_parameter" | "typed_default_parameter")
+    }) else {
+        return false;
+    };
+    p.child_by_field_name("type").is_some_and(|t| {
+        matches!(
+            crate::rules::resolve::text(t, src).trim(),
+            "int" | "float" | "bool" | "uuid.UUID" | "UUID" | "datetime" | "date"
+                | "datetime.date" | "datetime.datetime" | "Decimal" | "decimal.Decimal"
+        )
+    })
 }

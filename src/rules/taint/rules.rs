@@ -49,6 +49,8 @@ pub(super) struct SourceSpec {
 #[serde(deny_unknown_fields)]
 pub(super) struct SanitizersFile {
     pub(super) names: Vec<String>,
+    #[serde(default)]
+    pub(super) validators: Vec<String>,
 }
 
 /// One compiled source entry.
@@ -148,6 +150,9 @@ impl TaintEngine {
         for s in &san.names {
             eng.global_sanitizers.insert(&name(SANITIZERS_FILE, s)?, ());
         }
+        for s in &san.validators {
+            eng.validators.insert(&name(SANITIZERS_FILE, s)?, ());
+        }
 
         let mut taint_rules = 0usize;
         for (ri, rule) in catalog.rules().iter().enumerate() {
@@ -177,6 +182,9 @@ impl TaintEngine {
             };
             for s in &t.sanitizers {
                 eng.rule_sanitizers.insert(&name(&file, s)?, rule_bit);
+            }
+            if t.guards {
+                eng.guard_rules |= rule_bit;
             }
             for sink in &t.sinks {
                 if sink.callee.is_empty() {

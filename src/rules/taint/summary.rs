@@ -63,6 +63,10 @@ pub(super) struct Summary<'t> {
     pub(super) returns: Option<Taint<'t>>,
     /// Whether the function is a request handler (its parameters are sources themselves).
     pub(super) handler: bool,
+    /// When every `return` returns a tuple of the same length: each position's taint.
+    pub(super) returns_elems: Option<Vec<Option<Taint<'t>>>>,
+    /// Whether some `return` returned something else than such a tuple.
+    pub(super) returns_mixed: bool,
 }
 
 /// The functions of a file and the calls between them.

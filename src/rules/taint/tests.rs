@@ -348,3 +348,37 @@ fn constant_conditions_leave_dead_branches_out() {
     let dead_if = body("q = request.args['q']\nif False:\n    mydb.execute('SELECT ' + q)\nif 1 > 2:\n    v = q\nelse:\n    v = 'x'\nmydb.execute('SELECT ' + v)");
     assert!(lines(&e, &dead_if).is_empty());
 }
+
+// ----- containers, validators, guards ----------------------------------------------------
+
+#[test]
+fn container_elements_under_constant_keys_are_tracked() {
+    let e = sql();
+    // Another key's clean value, a list position, a tuple returned by a local function.
+    let clean = body("opts = {'a': request.args['a'], 'b': 'x'}\nmydb.execute('SELECT ' + opts['b'])\nhosts = ['gw', request.args['h']]\nmydb.execute('SELECT ' + hosts[0])\njob = {'cmd': 'ls'}\njob.update({'label': request.args['l']})\nmydb.execute(job['cmd'])\nmydb.execute(job.get('cmd', 'x'))");
+    assert!(lines(&e, &clean).is_empty(), "{:?}", scan(&e, &clean));
+    let dirty = body("opts = {'a': request.args['a'], 'b': 'x'}\nmydb.execute('SELECT ' + opts['a'])\nd = {}\nd['k'] = request.args['k']\nmydb.execute(d['k'])\nitems = []\nitems.append(request.args['i'])\nmydb.execute(' '.join(items))");
+    assert_eq!(lines(&e, &dirty), vec![5, 8, 11]);
+    let tuple = "from flask import request\nimport mydb\n\ndef pick(args):\n    return args.get('h'), 'internal'\n\n@app.route('/x')\ndef view():\n    user, internal = pick(request.args)\n    mydb.execute('SELECT ' + internal)\n    mydb.execute('SELECT ' + user)\n";
+    assert_eq!(lines(&e, tuple), vec![11]);
+}
+
+#[test]
+fn validators_and_typed_parameters_make_values_safe() {
+    let e = sql();
+    let src = body("v = request.args['v']\nif not PATTERN.fullmatch(v):\n    abort(400)\nmydb.execute('SELECT ' + v)\nw = request.args['w']\nif re.match('[a-z]+', w):\n    mydb.execute('SELECT ' + w)");
+    assert_eq!(lines(&e, &src), vec![10]);
+    let typed = "import mydb\n@app.get('/p/{pid}')\nasync def person(pid: int, name: str):\n    mydb.execute(f'SELECT {pid}')\n    mydb.execute(f'SELECT {name}')\n";
+    assert_eq!(lines(&e, typed), vec![5]);
+}
+
+#[test]
+fn guard_clauses_clear_only_rules_that_accept_them() {
+    let guarded = engine(
+        "[taint]\nguards = true\n[[taint.sinks]]\ncallee = [\"*.get\"]\npositions = [0]\n",
+    );
+    let strict = sql();
+    let src = body("u = urlparse(request.args['u'])\nif u.hostname not in HOSTS or u.scheme != 'https':\n    abort(400)\nrequests.get(u.geturl())\nmydb.execute(u.geturl())");
+    assert!(lines(&guarded, &src).is_empty());
+    assert_eq!(lines(&strict, &src), vec![8]);
+}
