@@ -24,7 +24,9 @@ pub(crate) struct RawFinding<'t> {
     pub node: Node<'t>,
     pub captures: Vec<(String, Cap<'t>)>,
     pub taint_path: Vec<TaintStep>,
-    /// A confidence other than the rule's (a taint path whose start is unknown).
+    /// A confidence other than the rule's. Set only on taint paths that start at a parameter
+    /// whose callers are unknown: such a finding ranks below pattern findings in
+    /// deduplication (see `engine::dedupe`).
     pub confidence: Option<Confidence>,
 }
 

@@ -144,6 +144,7 @@ pub enum ArgIs {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TaintSpec {
+    #[serde(default)]
     pub sinks: Vec<TaintSink>,
     /// Calls that make a value safe for this rule, beyond the global sanitizers
     /// (e.g. `shlex.quote` for command injection). Same name forms as `Pattern::Call`.
@@ -152,11 +153,34 @@ pub struct TaintSpec {
     /// Source kinds from `rules/python/_taint/sources.toml` this rule accepts; empty = all.
     #[serde(default)]
     pub sources: Vec<String>,
+    /// Containers whose items must not receive tainted data (`flask.session`,
+    /// `*.session`): `c[k] = v`, `c.update(...)`, `c.setdefault(k, v)`. Same name forms as
+    /// sink callees.
+    #[serde(default)]
+    pub stores: Vec<String>,
+    /// Store sinks do not apply in functions that call one of these (a login handler
+    /// storing the user it has just authenticated).
+    #[serde(default, rename = "unless-calls")]
+    pub unless_calls: Vec<String>,
+    /// The value a request handler returns is a sink (the response body).
+    #[serde(default)]
+    pub returns: Option<ReturnSink>,
     /// Whether a guard clause makes a value safe for this rule: after
     /// `if <condition on x>: return|raise|abort(...)`, `x` is trusted (a redirect target
     /// checked against its host, a path checked to stay under its root).
     #[serde(default)]
     pub guards: bool,
+}
+
+/// Request handlers whose return value is the response body as sent.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnSink {
+    /// Decorators (name forms as for callees) of the handlers concerned.
+    pub decorators: Vec<String>,
+    /// The file must import one of these modules (or a submodule): the framework that sends
+    /// a returned string as HTML.
+    pub imports: Vec<String>,
 }
 
 /// A call whose arguments must not receive tainted data.

@@ -24,10 +24,20 @@ pub(crate) fn dedupe_across_rules(raw: &mut Vec<RawFinding>, rules: &[RuleSpec])
     if raw.len() < 2 {
         return;
     }
+    // A path from a parameter whose callers are unknown (its confidence lowered) proves less
+    // than a pattern: it ranks with the findings without a path, and covers nothing.
+    let proven = |r: &RawFinding| !r.taint_path.is_empty() && r.confidence.is_none();
     let rank = |r: &RawFinding| {
         let rule = &rules[r.rule as usize];
         (
-            r.taint_path.is_empty(),
+            // 0: a proven path, 1: a pattern, 2: an unproven path.
+            if proven(r) {
+                0
+            } else if r.taint_path.is_empty() {
+                1
+            } else {
+                2
+            },
             std::cmp::Reverse(rule.confidence),
             rule.id.clone(),
         )
@@ -60,7 +70,7 @@ pub(crate) fn dedupe_across_rules(raw: &mut Vec<RawFinding>, rules: &[RuleSpec])
     // A taint finding also covers pattern findings inside its sink call (the SQL string
     // built in `cur.execute("..." + x)`, say) that share a CWE with it.
     for t in 0..raw.len() {
-        if drop[t] || raw[t].taint_path.is_empty() {
+        if drop[t] || !proven(&raw[t]) {
             continue;
         }
         let (ts, te) = (raw[t].node.start_byte(), raw[t].node.end_byte());
@@ -76,6 +86,28 @@ pub(crate) fn dedupe_across_rules(raw: &mut Vec<RawFinding>, rules: &[RuleSpec])
                 drop[n] = true;
             }
         }
+    }
+    // A pattern finding inside an unproven path's sink call, or on one of its steps (the
+    // SQL string built before the `execute`), already reports it.
+    for t in 0..raw.len() {
+        if drop[t] || raw[t].taint_path.is_empty() || proven(&raw[t]) {
+            continue;
+        }
+        let (ts, te) = (raw[t].node.start_byte(), raw[t].node.end_byte());
+        let steps: Vec<(usize, usize)> = raw[t]
+            .taint_path
+            .iter()
+            .map(|s| (s.span.start_line, s.span.end_line))
+            .collect();
+        drop[t] = (0..raw.len()).any(|n| {
+            let r = &raw[n];
+            let line = r.node.start_position().row + 1;
+            !drop[n]
+                && r.taint_path.is_empty()
+                && primary_cwe(n) == primary_cwe(t)
+                && ((ts <= r.node.start_byte() && r.node.end_byte() <= te)
+                    || steps.iter().any(|&(a, b)| a <= line && line <= b))
+        });
     }
     let mut i = 0;
     raw.retain(|_| {

@@ -180,7 +180,7 @@ impl Engine {
                     line: None,
                 })
             });
-        if !sink_calls.is_empty() {
+        if !sink_calls.is_empty() || (self.taint.has_handler_sinks() && !file.funcs.is_empty()) {
             let ctx = crate::rules::taint::TaintFile {
                 src,
                 root,
@@ -188,6 +188,7 @@ impl Engine {
                 funcs: &file.funcs,
                 sink_calls: &sink_calls,
                 calls: &file.calls,
+                imported: &file.imported,
             };
             let vouched = self.taint.analyze(&ctx, &mut raw);
             if !vouched.is_empty() {

@@ -265,6 +265,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 ("callee".into(), Cap::Node(callee)),
                 ("call".into(), Cap::Node(call)),
                 ("arg".into(), Cap::Node(arg)),
+                ("value".into(), Cap::Node(arg)),
                 ("source".into(), Cap::Text(source_text.to_string())),
             ],
             taint_path: render_path(path, src),

@@ -58,10 +58,14 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 let mut out = Vec::new();
                 let mut rest = None;
                 for kid in kids.iter().take(MAX_ELEMENTS) {
-                    let key = kid.child_by_field_name("key").and_then(|k| self.const_index(k));
+                    let key = kid
+                        .child_by_field_name("key")
+                        .and_then(|k| self.const_index(k));
                     match (kid.kind(), key) {
                         ("pair", Some(k)) => {
-                            let t = kid.child_by_field_name("value").and_then(|v| self.eval(v, st));
+                            let t = kid
+                                .child_by_field_name("value")
+                                .and_then(|v| self.eval(v, st));
                             out.push((k, t));
                         }
                         _ => rest = Taint::merge(rest, self.eval(*kid, st)),
@@ -71,7 +75,9 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             }
             "list" | "tuple" | "expression_list" => {
                 if kids.len() > MAX_ELEMENTS
-                    || kids.iter().any(|k| matches!(k.kind(), "list_splat" | "parenthesized_list_splat"))
+                    || kids
+                        .iter()
+                        .any(|k| matches!(k.kind(), "list_splat" | "parenthesized_list_splat"))
                 {
                     return None;
                 }
@@ -121,8 +127,10 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         match rest {
             Some(t) => {
                 let note = format!("stored into `{key}`");
-                st.vars
-                    .insert(key.to_string(), t.with_step(TaintStepKind::Propagation, stmt, note));
+                st.vars.insert(
+                    key.to_string(),
+                    t.with_step(TaintStepKind::Propagation, stmt, note),
+                );
             }
             None => {
                 st.vars.remove(key);
@@ -173,7 +181,11 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         let value = crate::rules::args::unparen(value);
         if let Some(key) = self.key_of(value) {
             st.elems.get(&key)?;
-            return Some((0..n).map(|i| st.element(&key, &format!("i:{i}"))).collect());
+            return Some(
+                (0..n)
+                    .map(|i| st.element(&key, &format!("i:{i}")))
+                    .collect(),
+            );
         }
         if value.kind() == "call" {
             let (elems, _) = self.literal_elements(value, st)?;
@@ -185,7 +197,9 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     /// `d.update({...})`, `items.append(x)` and friends: what a method call stores into
     /// its receiver. Returns whether the call was one.
     pub(super) fn store_by_method(&mut self, call: Node<'t>, stmt: Node<'t>, st: &mut State<'t>) {
-        let Some(f) = call.child_by_field_name("function").filter(|f| f.kind() == "attribute")
+        let Some(f) = call
+            .child_by_field_name("function")
+            .filter(|f| f.kind() == "attribute")
         else {
             return;
         };
@@ -202,10 +216,14 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         ) {
             return;
         }
-        let Some(key) = self.key_of(obj) else { return };
         let Some(args) = call.child_by_field_name("arguments") else {
             return;
         };
+        if matches!(method, "update" | "setdefault") && !self.eng.store_table.is_empty() {
+            let t = self.eval(args, st);
+            self.check_store(obj, args, &t, stmt);
+        }
+        let Some(key) = self.key_of(obj) else { return };
         if method == "update" {
             let mut c = args.walk();
             let first = args.named_children(&mut c).find(|a| a.kind() != "comment");
@@ -214,7 +232,8 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     let note = format!("stored into `{key}`");
                     let e = st.elems.entry(key.clone()).or_default();
                     for (idx, t) in elems {
-                        let t = t.map(|t| t.with_step(TaintStepKind::Propagation, stmt, note.clone()));
+                        let t =
+                            t.map(|t| t.with_step(TaintStepKind::Propagation, stmt, note.clone()));
                         e.insert(idx, t);
                     }
                     if let Some(t) = rest {

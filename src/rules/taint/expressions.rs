@@ -43,8 +43,17 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     /// `commonpath` or `is_relative_to`; `if not x:` or `if x.is_dir():` check nothing.
     pub(super) fn guard(&mut self, cond: Node<'t>, st: &mut State<'t>) {
         const CHECKS: &[&str] = &[
-            "startswith", "endswith", "is_relative_to", "relative_to", "isinstance",
-            "fullmatch", "match", "search", "commonpath", "commonprefix", "issubset",
+            "startswith",
+            "endswith",
+            "is_relative_to",
+            "relative_to",
+            "isinstance",
+            "fullmatch",
+            "match",
+            "search",
+            "commonpath",
+            "commonprefix",
+            "issubset",
             "issuperset",
         ];
         let bits = self.eng.guard_rules;
@@ -76,7 +85,16 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                             .map_or("", |a| text(a, self.src())),
                         _ => text(f, self.src()).rsplit('.').next().unwrap_or(""),
                     });
-                    let check = inside || name.is_some_and(|m| CHECKS.contains(&m));
+                    // `x.startswith("//")` with a literal checks a prefix, not a root.
+                    let literal_arg = n.child_by_field_name("arguments").is_some_and(|a| {
+                        a.named_child(0)
+                            .is_some_and(|x| matches!(x.kind(), "string" | "tuple"))
+                    });
+                    let check = inside
+                        || name.is_some_and(|m| {
+                            CHECKS.contains(&m)
+                                && !(matches!(m, "startswith" | "endswith") && literal_arg)
+                        });
                     if let Some(f) = f.filter(|f| f.kind() == "attribute") {
                         if let Some(o) = f.child_by_field_name("object") {
                             stack.push((o, check));
@@ -87,9 +105,34 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     }
                 }
                 "comparison_operator" => {
+                    // Membership (`x in ALLOWED`) checks the left side; an equality checks
+                    // its sides only against something that is not a literal
+                    // (`commonpath([root, p]) != root`); an ordering checks nothing.
                     let mut c = n.walk();
-                    for ch in n.named_children(&mut c) {
-                        stack.push((ch, true));
+                    let ops: Vec<&str> = n
+                        .children_by_field_name("operators", &mut c)
+                        .map(|o| o.kind())
+                        .collect();
+                    let mut c2 = n.walk();
+                    let sides: Vec<Node<'t>> = n.named_children(&mut c2).collect();
+                    let literal = |x: &Node| {
+                        matches!(
+                            x.kind(),
+                            "string" | "integer" | "float" | "true" | "false" | "none"
+                        )
+                    };
+                    if ops.iter().all(|o| matches!(*o, "in" | "not in")) {
+                        if let Some(l) = sides.first() {
+                            stack.push((*l, true));
+                        }
+                    } else if ops
+                        .iter()
+                        .all(|o| matches!(*o, "==" | "!=" | "is" | "is not"))
+                        && !sides.iter().any(literal)
+                    {
+                        for ch in sides {
+                            stack.push((ch, true));
+                        }
                     }
                 }
                 _ => {
@@ -197,7 +240,9 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                         && f.child_by_field_name("attribute")
                             .is_some_and(|a| text(a, self.src()) == "get");
                     if is_get {
-                        if let Some(t) = self.tracked_element(f, n.child_by_field_name("arguments"), st) {
+                        if let Some(t) =
+                            self.tracked_element(f, n.child_by_field_name("arguments"), st)
+                        {
                             result = Taint::merge(result, t);
                         } else if let Some(o) = f.child_by_field_name("object") {
                             stack.push(o);
@@ -306,7 +351,10 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         st: &State<'t>,
     ) -> Option<Option<Taint<'t>>> {
         let (base, idx) = match get_args {
-            None => (n.child_by_field_name("value")?, n.child_by_field_name("subscript")?),
+            None => (
+                n.child_by_field_name("value")?,
+                n.child_by_field_name("subscript")?,
+            ),
             Some(args) => {
                 let mut c = args.walk();
                 let first = args

@@ -86,6 +86,8 @@ pub struct TaintEngine {
     source_params: HashMap<String, u32>,
     /// Source of handler parameters (`handler-params = true`).
     handler_param_source: Option<u32>,
+    /// Source of handler parameters with a number type (`scalar-handler-params = true`).
+    scalar_param_source: Option<u32>,
     route_decorators: NameTable<()>,
     view_first_params: Vec<String>,
     global_sanitizers: NameTable<()>,
@@ -95,6 +97,12 @@ pub struct TaintEngine {
     validators: NameTable<()>,
     /// Bits of the rules for which a guard clause makes the checked value safe.
     guard_rules: u128,
+    /// Containers whose items are sinks → sink index.
+    store_table: NameTable<u32>,
+    /// Calls that switch a store sink off in the function that makes them → sink index.
+    store_unless: NameTable<u32>,
+    /// Handlers whose return value is a sink.
+    return_sinks: Vec<rules::ReturnSinkSpec>,
 }
 
 /// What the taint pass needs to know about one file.
@@ -108,6 +116,8 @@ pub(crate) struct TaintFile<'a, 't> {
     pub sink_calls: &'a [(Node<'t>, ScopeId)],
     /// Every call with its scope, in document order (for calls to local functions).
     pub calls: &'a [(Node<'t>, ScopeId)],
+    /// The modules the file imports (for sinks that depend on the framework).
+    pub imported: &'a [(Node<'t>, Vec<String>)],
 }
 
 /// What the analysis of one file shares between its scopes: the local functions and their
@@ -125,6 +135,12 @@ impl TaintEngine {
     /// Whether no rule has a taint spec.
     pub fn is_empty(&self) -> bool {
         self.sinks.is_empty()
+    }
+
+    /// Whether some rule's sinks are not calls (session stores, handler return values): the
+    /// analysis then also runs on request handlers without sink calls.
+    pub fn has_handler_sinks(&self) -> bool {
+        !self.store_table.is_empty() || !self.return_sinks.is_empty()
     }
 
     /// Whether a callee is a sink of some rule.
@@ -154,6 +170,15 @@ impl TaintEngine {
             vouched: RefCell::new(Vec::new()),
         };
         let mut scopes: BTreeSet<ScopeId> = file.sink_calls.iter().map(|(_, s)| *s).collect();
+        if self.has_handler_sinks() {
+            let mut probe_out = Vec::new();
+            let mut probe = Analyzer::new(self, file, &cx, MODULE_SCOPE, &mut probe_out, false);
+            for (i, f) in file.funcs.iter().enumerate() {
+                if probe.is_handler(*f) {
+                    scopes.insert(i as ScopeId + 1);
+                }
+            }
+        }
         let mut reaches = vec![false; cx.table.funcs.len()];
         for &s in &scopes {
             if s != MODULE_SCOPE {
@@ -182,6 +207,7 @@ impl TaintEngine {
                 an.exec_block(file.root, &mut st, 0);
             } else if let Some(func) = file.funcs.get(scope as usize - 1) {
                 an.bind_params(*func, &mut st);
+                an.return_sinks = an.return_sinks_of(*func);
                 if let Some(body) = func.child_by_field_name("body") {
                     an.exec_block(body, &mut st, 0);
                 }
@@ -239,6 +265,9 @@ struct Analyzer<'e, 'a, 't, 'o> {
     saw_source: std::cell::Cell<bool>,
     /// Primary CWEs of the sinks this scope called with clean arguments.
     clean_cwes: RefCell<Vec<u32>>,
+    /// Sinks that this scope's return values reach (a handler whose response is its
+    /// return value).
+    return_sinks: Vec<u32>,
 }
 
 impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
@@ -260,6 +289,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             summary: summarising.then(Summary::default),
             saw_source: std::cell::Cell::new(false),
             clean_cwes: RefCell::new(Vec::new()),
+            return_sinks: Vec::new(),
         }
     }
 
@@ -307,17 +337,42 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 }
                 continue;
             }
-            if i < start || has_scalar_type(*node, self.src()) {
+            if i < start {
                 continue;
             }
-            if let Some(si) = self.eng.handler_param_source {
+            let source = if has_scalar_type(*node, self.src()) {
+                self.eng.scalar_param_source
+            } else {
+                self.eng.handler_param_source
+            };
+            if let Some(si) = source {
                 st.vars.insert(name.clone(), self.source_taint(si, *node));
             }
         }
         true
     }
 
+    /// Whether a function is a request handler: a route or a Django-style view.
+    pub(super) fn is_handler(&mut self, func: Node<'t>) -> bool {
+        if self.is_route_handler(func) {
+            return true;
+        }
+        let names = summary::parameters(func, self.src());
+        let first = names.iter().find(|(n, _)| n != "self" && n != "cls");
+        first.is_some_and(|(n, _)| self.eng.view_first_params.contains(n))
+    }
+
     pub(super) fn is_route_handler(&mut self, func: Node<'t>) -> bool {
+        let eng = self.eng;
+        self.decorated_with(func, &eng.route_decorators)
+    }
+
+    /// Whether a function carries a decorator (a call or a name) matching `table`.
+    pub(super) fn decorated_with<T: Clone>(
+        &mut self,
+        func: Node<'t>,
+        table: &NameTable<T>,
+    ) -> bool {
         let Some(parent) = func.parent().filter(|p| p.kind() == "decorated_definition") else {
             return false;
         };
@@ -337,11 +392,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 }
             }
             let (q, m) = self.resolve(e);
-            if self
-                .eng
-                .route_decorators
-                .contains(q.as_deref(), m.as_deref())
-            {
+            if table.contains(q.as_deref(), m.as_deref()) {
                 return true;
             }
         }
@@ -368,16 +419,26 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
 /// Whether a parameter is annotated with a type whose values cannot carry an injection
 /// (`user_id: int` in a FastAPI handler is converted, or rejected, before the call).
 fn has_scalar_type(param: Node, src: &str) -> bool {
-    let Some(p) = param.parent().filter(|p| {
-        matches!(p.kind(), "typed_parameter" | "typed_default_parameter")
-    }) else {
+    let Some(p) = param
+        .parent()
+        .filter(|p| matches!(p.kind(), "typed_parameter" | "typed_default_parameter"))
+    else {
         return false;
     };
     p.child_by_field_name("type").is_some_and(|t| {
         matches!(
             crate::rules::resolve::text(t, src).trim(),
-            "int" | "float" | "bool" | "uuid.UUID" | "UUID" | "datetime" | "date"
-                | "datetime.date" | "datetime.datetime" | "Decimal" | "decimal.Decimal"
+            "int"
+                | "float"
+                | "bool"
+                | "uuid.UUID"
+                | "UUID"
+                | "datetime"
+                | "date"
+                | "datetime.date"
+                | "datetime.datetime"
+                | "Decimal"
+                | "decimal.Decimal"
         )
     })
 }

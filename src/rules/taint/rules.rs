@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::{TaintEngine, SANITIZERS_FILE, SOURCES_FILE};
 use crate::error::RuleError;
 use crate::rules::args::CompiledArg;
-use crate::rules::resolve::NamePattern;
+use crate::rules::resolve::{NamePattern, NameTable};
 use crate::rules::{embedded_data_file, Catalog};
 
 #[derive(Debug, Deserialize)]
@@ -43,6 +43,8 @@ pub(super) struct SourceSpec {
     pub(super) attributes: Vec<String>,
     #[serde(default)]
     pub(super) handler_params: bool,
+    #[serde(default)]
+    pub(super) scalar_handler_params: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -75,6 +77,14 @@ pub(super) struct Sink {
     pub(super) args: Vec<CompiledArg>,
     /// The rule's primary CWE (what a clean sink call vouches for).
     pub(super) cwe: u32,
+}
+
+/// Handlers whose return value is sink `sink`.
+#[derive(Debug)]
+pub(super) struct ReturnSinkSpec {
+    pub(super) sink: u32,
+    pub(super) decorators: NameTable<()>,
+    pub(super) imports: Vec<String>,
 }
 
 pub(super) fn data_error(file: &str, message: String) -> RuleError {
@@ -139,6 +149,9 @@ impl TaintEngine {
             if s.handler_params {
                 eng.handler_param_source = Some(si);
             }
+            if s.scalar_handler_params {
+                eng.scalar_param_source = Some(si);
+            }
         }
         for d in &sf.handlers.route_decorators {
             eng.route_decorators.insert(&name(SOURCES_FILE, d)?, ());
@@ -165,8 +178,11 @@ impl TaintEngine {
             }
             let rule_bit = 1u128 << taint_rules;
             taint_rules += 1;
-            if t.sinks.is_empty() {
-                return Err(data_error(&file, "taint.sinks is empty".into()));
+            if t.sinks.is_empty() && t.stores.is_empty() && t.returns.is_none() {
+                return Err(data_error(
+                    &file,
+                    "the taint section has no sinks, stores or returns".into(),
+                ));
             }
             let kinds = if t.sources.is_empty() {
                 super::summary::SOURCE_MASK
@@ -187,6 +203,41 @@ impl TaintEngine {
             }
             if t.guards {
                 eng.guard_rules |= rule_bit;
+            }
+            let cwe = rule.cwe.first().copied().unwrap_or(0);
+            let plain = || Sink {
+                rule: ri as u32,
+                rule_bit,
+                kinds,
+                positions: Vec::new(),
+                keywords: Vec::new(),
+                args: Vec::new(),
+                cwe,
+            };
+            if !t.stores.is_empty() {
+                let idx = eng.sinks.len() as u32;
+                let sink = plain();
+                eng.sinks.push(sink);
+                for c in &t.stores {
+                    eng.store_table.insert(&name(&file, c)?, idx);
+                }
+                for c in &t.unless_calls {
+                    eng.store_unless.insert(&name(&file, c)?, idx);
+                }
+            }
+            if let Some(r) = &t.returns {
+                let idx = eng.sinks.len() as u32;
+                let sink = plain();
+                eng.sinks.push(sink);
+                let mut decorators = NameTable::default();
+                for d in &r.decorators {
+                    decorators.insert(&name(&file, d)?, ());
+                }
+                eng.return_sinks.push(ReturnSinkSpec {
+                    sink: idx,
+                    decorators,
+                    imports: r.imports.clone(),
+                });
             }
             for sink in &t.sinks {
                 if sink.callee.is_empty() {

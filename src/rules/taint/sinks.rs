@@ -3,7 +3,7 @@
 use tree_sitter::Node;
 
 use super::calls::param_bits;
-use super::state::{first_line, State};
+use super::state::{first_line, State, Taint};
 use super::summary::{is_built, step_builds, ParamSink, PARAM_SHIFT, SOURCE_MASK};
 use super::Analyzer;
 use crate::finding::TaintStepKind;
@@ -132,5 +132,189 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 self.vouch(call.start_byte(), call.end_byte(), cwe);
             }
         }
+    }
+}
+
+impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
+    /// `container[k] = value` (or an update of it): a store sink when the container is one.
+    pub(super) fn check_store(
+        &mut self,
+        container: Node<'t>,
+        value: Node<'t>,
+        t: &Option<Taint<'t>>,
+        stmt: Node<'t>,
+    ) {
+        if self.eng.store_table.is_empty() {
+            return;
+        }
+        let Some(t) = t else { return };
+        let mut base = container;
+        while base.kind() == "subscript" {
+            match base.child_by_field_name("value") {
+                Some(v) => base = v,
+                None => return,
+            }
+        }
+        let (q, m) = self.resolve(base);
+        let mut hits = Vec::new();
+        self.eng
+            .store_table
+            .lookup(q.as_deref(), m.as_deref(), |i| hits.push(*i));
+        let src = self.src();
+        for si in hits {
+            let sink = &self.eng.sinks[si as usize];
+            if t.cleared & sink.rule_bit != 0 || self.scope_calls_unless(si) {
+                continue;
+            }
+            let note = format!("stored into `{}`", first_line(text(base, src)));
+            let stepped = t.with_step(TaintStepKind::Sink, stmt, note);
+            if self.summary.is_some() {
+                for p in param_bits(t.kinds) {
+                    self.record_param_sink(ParamSink {
+                        param: p,
+                        sink: si,
+                        call: stmt,
+                        callee: base,
+                        arg: value,
+                        cleared: t.cleared,
+                        path: stepped.path.clone(),
+                        built: false,
+                    });
+                }
+            } else if t.kinds & SOURCE_MASK & sink.kinds != 0 {
+                let path = stepped.path.clone();
+                self.emit(si, stmt, base, value, &path, None);
+            }
+        }
+    }
+
+    /// Whether this scope calls one of the calls that switch store sink `si` off.
+    fn scope_calls_unless(&mut self, si: u32) -> bool {
+        if self.eng.store_unless.is_empty() {
+            return false;
+        }
+        let calls = self.file.calls;
+        for &(call, scope) in calls {
+            if scope != self.scope {
+                continue;
+            }
+            let Some(f) = call.child_by_field_name("function") else {
+                continue;
+            };
+            let (q, m) = self.resolve(f);
+            let mut hit = false;
+            self.eng
+                .store_unless
+                .lookup(q.as_deref(), m.as_deref(), |i| hit |= *i == si);
+            if hit {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The return-value sinks that apply to a function: its decorators match, and the file
+    /// imports the framework.
+    pub(super) fn return_sinks_of(&mut self, func: Node<'t>) -> Vec<u32> {
+        let eng = self.eng;
+        let mut out = Vec::new();
+        for rs in &eng.return_sinks {
+            let imported = self.file.imported.iter().any(|(_, names)| {
+                names.iter().any(|n| {
+                    rs.imports.iter().any(|m| {
+                        n == m
+                            || (n.starts_with(m.as_str())
+                                && n.as_bytes().get(m.len()) == Some(&b'.'))
+                    })
+                })
+            });
+            if imported && self.decorated_with(func, &rs.decorators) {
+                out.push(rs.sink);
+            }
+        }
+        out
+    }
+
+    /// `return <value>` in a handler whose return value is a sink: a string built from
+    /// tainted data (a dict or a `jsonify(...)` is not HTML).
+    pub(super) fn check_return(&mut self, ret: Node<'t>, st: &State<'t>) {
+        if self.return_sinks.is_empty() || self.summary.is_some() {
+            return;
+        }
+        let Some(mut value) = ret.named_child(0).map(crate::rules::args::unparen) else {
+            return;
+        };
+        if matches!(value.kind(), "tuple" | "expression_list") {
+            match value.named_child(0) {
+                Some(v) => value = crate::rules::args::unparen(v),
+                None => return,
+            }
+        }
+        let src = self.src();
+        let direct = builds_text(value, src)
+            || (value.kind() == "call" && self.local_callee(value).is_some());
+        if !direct && !matches!(value.kind(), "identifier" | "attribute") {
+            return;
+        }
+        let Some(t) = self.eval(value, st) else {
+            return;
+        };
+        // A name must hold text built from parts.
+        let assigned_text = |s: &super::state::Step| match s.node.kind() {
+            "assignment" | "augmented_assignment" => s
+                .node
+                .child_by_field_name("right")
+                .is_some_and(|r| builds_text(r, src)),
+            _ => false,
+        };
+        if !direct && !t.path.iter().any(assigned_text) {
+            return;
+        }
+        for si in self.return_sinks.clone() {
+            let sink = &self.eng.sinks[si as usize];
+            if t.kinds & SOURCE_MASK & sink.kinds == 0 || t.cleared & sink.rule_bit != 0 {
+                continue;
+            }
+            let stepped = t.with_step(
+                TaintStepKind::Sink,
+                value,
+                "returned as the response body".to_string(),
+            );
+            let path = stepped.path.clone();
+            self.emit(si, ret, value, value, &path, None);
+        }
+    }
+}
+
+/// Whether an expression builds text around literal parts: an f-string with fields, `+` or
+/// `%` with a string literal operand, `"...".format(...)`. (`a.render() + b.render()` joins
+/// values; it adds no markup of its own.)
+fn builds_text(n: Node, src: &str) -> bool {
+    let n = crate::rules::args::unparen(n);
+    match n.kind() {
+        "string" | "concatenated_string" => is_built(n, src),
+        "binary_operator" => {
+            let op = n.child_by_field_name("operator").map(|o| o.kind());
+            if !matches!(op, Some("+" | "%")) {
+                return false;
+            }
+            let side = |f: &str| {
+                n.child_by_field_name(f).is_some_and(|x| {
+                    let x = crate::rules::args::unparen(x);
+                    matches!(x.kind(), "string" | "concatenated_string") || builds_text(x, src)
+                })
+            };
+            side("left") || side("right")
+        }
+        "call" => n
+            .child_by_field_name("function")
+            .filter(|f| f.kind() == "attribute")
+            .is_some_and(|f| {
+                f.child_by_field_name("attribute")
+                    .is_some_and(|a| text(a, src) == "format")
+                    && f.child_by_field_name("object")
+                        .is_some_and(|o| o.kind() == "string")
+            }),
+        _ => false,
     }
 }

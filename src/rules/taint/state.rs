@@ -92,7 +92,12 @@ impl<'t> State<'t> {
 
     pub(super) fn merge(mut self, other: State<'t>) -> State<'t> {
         // Elements first, while both sides' container taints are at hand.
-        let mut bases: Vec<String> = self.elems.keys().chain(other.elems.keys()).cloned().collect();
+        let mut bases: Vec<String> = self
+            .elems
+            .keys()
+            .chain(other.elems.keys())
+            .cloned()
+            .collect();
         bases.sort();
         bases.dedup();
         let mut elems = HashMap::new();

@@ -50,6 +50,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 self.check_sinks(s, st);
                 if s.kind() == "return_statement" {
                     self.note_return(s, st);
+                    self.check_return(s, st);
                 }
                 Flow::Exit
             }
@@ -202,9 +203,12 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             };
             if flow == Flow::Next {
                 falls.push(branch);
-            } else if let Some(cond) = cond {
-                // A guard clause: what it checked is safe afterwards for rules that say so.
-                self.guard(cond, &mut rest);
+            } else if let (Some(cond), Some(body)) = (cond, body) {
+                // A guard clause that rejects: what it checked is safe afterwards, for rules
+                // that say so.
+                if self.rejects(body, &branch) {
+                    self.guard(cond, &mut rest);
+                }
             }
         }
         if !has_else {
@@ -416,6 +420,24 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         flow
     }
 
+    /// Whether a block that exits does so by rejecting the request: it raises, aborts,
+    /// skips the iteration, or returns something clean (an error response, a constant
+    /// redirect), not the checked value.
+    pub(super) fn rejects(&mut self, body: Node<'t>, st: &State<'t>) -> bool {
+        let Some(last) = body.named_child(body.named_child_count().saturating_sub(1) as u32) else {
+            return false;
+        };
+        match last.kind() {
+            "raise_statement" | "continue_statement" | "break_statement" => true,
+            "expression_statement" => true,
+            "return_statement" => match last.named_child(0) {
+                Some(v) => self.eval(v, st).is_none(),
+                None => true,
+            },
+            _ => false,
+        }
+    }
+
     /// `abort(...)`, `sys.exit(...)`, `exit()`: control does not continue.
     pub(super) fn is_exit_call(&mut self, call: Node<'t>) -> bool {
         let Some(f) = call.child_by_field_name("function") else {
@@ -509,6 +531,9 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 }
             }
             "subscript" => {
+                if let Some(base) = target.child_by_field_name("value") {
+                    self.check_store(base, value.unwrap_or(target), &t, stmt);
+                }
                 if self.store_element(target, &t, stmt, st) {
                     return;
                 }

@@ -374,9 +374,8 @@ fn validators_and_typed_parameters_make_values_safe() {
 
 #[test]
 fn guard_clauses_clear_only_rules_that_accept_them() {
-    let guarded = engine(
-        "[taint]\nguards = true\n[[taint.sinks]]\ncallee = [\"*.get\"]\npositions = [0]\n",
-    );
+    let guarded =
+        engine("[taint]\nguards = true\n[[taint.sinks]]\ncallee = [\"*.get\"]\npositions = [0]\n");
     let strict = sql();
     let src = body("u = urlparse(request.args['u'])\nif u.hostname not in HOSTS or u.scheme != 'https':\n    abort(400)\nrequests.get(u.geturl())\nmydb.execute(u.geturl())");
     assert!(lines(&guarded, &src).is_empty());
