@@ -25,7 +25,8 @@ fn main() {
         ));
     }
     out.push_str("]\n");
-    let dest = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets it")).join("rule_files.rs");
+    let dest =
+        PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets it")).join("rule_files.rs");
     // Rewritten only when the list changes, so editing a fixture recompiles nothing.
     if std::fs::read_to_string(&dest).ok().as_deref() != Some(out.as_str()) {
         std::fs::write(&dest, out).expect("write rule_files.rs");
