@@ -172,6 +172,7 @@ mod tests {
             patterns: vec![],
             taint: None,
             fix: vec![],
+            tags: vec![],
         }
     }
 

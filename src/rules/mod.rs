@@ -79,6 +79,15 @@ impl Catalog {
     }
 }
 
+/// The rule `id` of the embedded catalogue (loaded once), e.g. to read its tags from a finding.
+pub fn embedded_rule(id: &str) -> Option<&'static RuleSpec> {
+    static EMBEDDED: std::sync::OnceLock<Option<Catalog>> = std::sync::OnceLock::new();
+    EMBEDDED
+        .get_or_init(|| Catalog::embedded().ok())
+        .as_ref()
+        .and_then(|c| c.get(id))
+}
+
 /// Shared data files under `rules/` (names starting with `_`), by path relative to `rules/`.
 pub fn embedded_data_file(path: &str) -> Option<&'static str> {
     RULE_FILES
