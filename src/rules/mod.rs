@@ -132,6 +132,11 @@ pub fn parse_rule(path: &str, text: &str) -> Result<RuleSpec, RuleError> {
     if spec.patterns.is_empty() && spec.taint.is_none() {
         return Err(invalid("a rule needs `patterns` or `taint`".into()));
     }
+    for p in &spec.patterns {
+        if let schema::Pattern::Query { query } = p {
+            query_gate::check_predicates_placement(query).map_err(invalid)?;
+        }
+    }
     fix::check_message(&spec).map_err(invalid)?;
     fix::compile(&spec).map_err(invalid)?;
     for t in &spec.fix {

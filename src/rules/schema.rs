@@ -97,7 +97,8 @@ pub enum Pattern {
     /// A raw tree-sitter-python query. The node captured as `@match` is reported.
     /// Standard predicates (`#eq?`, `#match?`, `#any-of?`, `#not-eq?`, `#not-match?`) work,
     /// plus `(#qualname? @cap "mod.name" ...)`: the capture resolves through imports to one
-    /// of the names (same wildcard forms as `callee`).
+    /// of the names (same wildcard forms as `callee`). A predicate after a top-level
+    /// alternation (`[...] (#eq? ...)`) is a load error: tree-sitter would ignore it.
     Query { query: String },
 }
 
