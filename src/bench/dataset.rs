@@ -120,7 +120,8 @@ pub fn load(dir: &Path, labels: &Path) -> Result<Dataset, DatasetError> {
     }
     let listed: BTreeSet<&str> = rows.iter().map(|(_, f)| f.file.as_str()).collect();
     let mut on_disk = Vec::new();
-    python_files(dir, "", &mut on_disk)?;
+    let mut nested = Vec::new();
+    python_files(dir, "", &mut on_disk, &mut nested)?;
     on_disk.sort();
     if let Some(file) = on_disk.into_iter().find(|f| !listed.contains(f.as_str())) {
         return Err(DatasetError::Unlisted {
@@ -129,9 +130,21 @@ pub fn load(dir: &Path, labels: &Path) -> Result<Dataset, DatasetError> {
             dir: dir.to_path_buf(),
         });
     }
+    let mut files: Vec<LabelledFile> = rows.into_iter().map(|(_, f)| f).collect();
+    // A subdirectory with a `labels.csv` of its own is a dataset of its own, included here
+    // with its paths under it (and loadable alone).
+    nested.sort();
+    for sub in nested {
+        let sub_dir = dir.join(&sub);
+        let inner = load(&sub_dir, &sub_dir.join("labels.csv"))?;
+        files.extend(inner.files.into_iter().map(|f| LabelledFile {
+            file: format!("{sub}/{}", f.file),
+            ..f
+        }));
+    }
     Ok(Dataset {
         dir: dir.to_path_buf(),
-        files: rows.into_iter().map(|(_, f)| f).collect(),
+        files,
     })
 }
 
@@ -155,8 +168,14 @@ pub fn load_dir(dir: &Path) -> Result<Dataset, DatasetError> {
 }
 
 /// The `.py` files under `dir`, recursively, as `/`-separated paths relative to it.
-/// Hidden entries (a name starting with `.`) are skipped.
-fn python_files(dir: &Path, prefix: &str, out: &mut Vec<String>) -> Result<(), DatasetError> {
+/// Hidden entries (a name starting with `.`) are skipped, and so are subdirectories with a
+/// `labels.csv` of their own: their paths go to `nested`.
+fn python_files(
+    dir: &Path,
+    prefix: &str,
+    out: &mut Vec<String>,
+    nested: &mut Vec<String>,
+) -> Result<(), DatasetError> {
     let read_err = |source| DatasetError::ReadDir {
         path: dir.to_path_buf(),
         source,
@@ -175,7 +194,11 @@ fn python_files(dir: &Path, prefix: &str, out: &mut Vec<String>) -> Result<(), D
         let ty = entry.file_type().map_err(read_err)?;
         let path = entry.path();
         if ty.is_dir() || (ty.is_symlink() && path.is_dir()) {
-            python_files(&path, &rel, out)?;
+            if path.join("labels.csv").is_file() {
+                nested.push(rel);
+            } else {
+                python_files(&path, &rel, out, nested)?;
+            }
         } else if name.ends_with(".py") {
             out.push(rel);
         }

@@ -3,7 +3,7 @@
 
 use tree_sitter::Node;
 
-use crate::finding::{Span, TaintStep};
+use crate::finding::{Confidence, Span, TaintStep};
 use crate::rules::resolve::text;
 
 /// Placeholder values in messages are cut to this many characters.
@@ -24,6 +24,8 @@ pub(crate) struct RawFinding<'t> {
     pub node: Node<'t>,
     pub captures: Vec<(String, Cap<'t>)>,
     pub taint_path: Vec<TaintStep>,
+    /// A confidence other than the rule's (a taint path whose start is unknown).
+    pub confidence: Option<Confidence>,
 }
 
 /// The span of a node with 1-based lines and 1-based character columns.

@@ -162,6 +162,11 @@ pub struct TaintSpec {
     /// Source kinds from `rules/python/_taint/sources.toml` this rule accepts; empty = all.
     #[serde(default)]
     pub sources: Vec<String>,
+    /// Whether a guard clause makes a value safe for this rule: after
+    /// `if <condition on x>: return|raise|abort(...)`, `x` is trusted (a redirect target
+    /// checked against its host, a path checked to stay under its root).
+    #[serde(default)]
+    pub guards: bool,
 }
 
 /// A call whose arguments must not receive tainted data.

@@ -48,6 +48,7 @@ impl Engine {
                             ("qualname".into(), Cap::Text(qual.unwrap_or("").to_string())),
                         ],
                         taint_path: Vec::new(),
+                        confidence: None,
                     });
                 }
             });
@@ -81,6 +82,7 @@ impl Engine {
                             ("import".into(), Cap::Node(node)),
                         ],
                         taint_path: Vec::new(),
+                        confidence: None,
                     });
                 }
             }
@@ -162,6 +164,7 @@ impl Engine {
                     node,
                     captures,
                     taint_path: Vec::new(),
+                    confidence: None,
                 },
             ));
         }
@@ -206,6 +209,7 @@ impl Engine {
                     node,
                     captures,
                     taint_path: Vec::new(),
+                    confidence: None,
                 },
             ));
         }

@@ -187,6 +187,7 @@ impl Engine {
                 resolver,
                 funcs: &file.funcs,
                 sink_calls: &sink_calls,
+                calls: &file.calls,
             };
             self.taint.analyze(&ctx, &mut raw);
         }

@@ -35,7 +35,7 @@ impl Engine {
                     rule_id: rule.id.clone(),
                     cwe: rule.cwe.clone(),
                     severity: rule.severity,
-                    confidence: rule.confidence,
+                    confidence: r.confidence.unwrap_or(rule.confidence),
                     path: path.to_string(),
                     span,
                     snippet: snippet_lines(src, r.node.start_byte(), r.node.end_byte()),

@@ -37,6 +37,76 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         }
     }
 
+    /// After a guard clause on `cond` (its body exits): the values it checked are safe for
+    /// the rules whose `taint.guards` is set. A value is checked when the condition compares
+    /// it (`==`, `in`, `<`...) or passes it to a check such as `startswith`, `isinstance`,
+    /// `commonpath` or `is_relative_to`; `if not x:` or `if x.is_dir():` check nothing.
+    pub(super) fn guard(&mut self, cond: Node<'t>, st: &mut State<'t>) {
+        const CHECKS: &[&str] = &[
+            "startswith", "endswith", "is_relative_to", "relative_to", "isinstance",
+            "fullmatch", "match", "search", "commonpath", "commonprefix", "issubset",
+            "issuperset",
+        ];
+        let bits = self.eng.guard_rules;
+        if bits == 0 {
+            return;
+        }
+        let mut keys = Vec::new();
+        let mut stack = vec![(cond, false)];
+        while let Some((n, inside)) = stack.pop() {
+            match n.kind() {
+                "identifier" | "attribute" if inside => {
+                    if let Some(k) = self.key_of(n) {
+                        // `parts.hostname` checks `parts` too.
+                        if let Some((root, _)) = k.split_once('.') {
+                            keys.push(root.to_string());
+                        }
+                        keys.push(k);
+                        continue;
+                    }
+                    if let Some(o) = n.child_by_field_name("object") {
+                        stack.push((o, inside));
+                    }
+                }
+                "call" => {
+                    let f = n.child_by_field_name("function");
+                    let name = f.map(|f| match f.kind() {
+                        "attribute" => f
+                            .child_by_field_name("attribute")
+                            .map_or("", |a| text(a, self.src())),
+                        _ => text(f, self.src()).rsplit('.').next().unwrap_or(""),
+                    });
+                    let check = inside || name.is_some_and(|m| CHECKS.contains(&m));
+                    if let Some(f) = f.filter(|f| f.kind() == "attribute") {
+                        if let Some(o) = f.child_by_field_name("object") {
+                            stack.push((o, check));
+                        }
+                    }
+                    if let Some(a) = n.child_by_field_name("arguments") {
+                        stack.push((a, check));
+                    }
+                }
+                "comparison_operator" => {
+                    let mut c = n.walk();
+                    for ch in n.named_children(&mut c) {
+                        stack.push((ch, true));
+                    }
+                }
+                _ => {
+                    let mut c = n.walk();
+                    for ch in n.named_children(&mut c) {
+                        stack.push((ch, inside));
+                    }
+                }
+            }
+        }
+        for k in keys {
+            if let Some(t) = st.vars.get_mut(&k) {
+                t.cleared |= bits;
+            }
+        }
+    }
+
     // ----- expressions ----------------------------------------------------------------
 
     /// The taint of an expression (iterative: deep nesting cannot overflow the stack).
@@ -47,8 +117,10 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             match n.kind() {
                 "identifier" => {
                     let name = text(n, self.src());
-                    if let Some(t) = st.vars.get(name) {
-                        result = Taint::merge(result, Some(t.clone()));
+                    if let Some(t) = st.whole(name) {
+                        result = Taint::merge(result, Some(t));
+                    } else if st.elems.contains_key(name) {
+                        // A container whose tracked elements are all clean.
                     } else if !st.objects.contains_key(name) {
                         if let Some(t) = self.value_source(n, st) {
                             result = Taint::merge(result, Some(t));
@@ -57,8 +129,11 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 }
                 "attribute" => {
                     if let Some(key) = self.key_of(n) {
-                        if let Some(t) = st.vars.get(&key) {
-                            result = Taint::merge(result, Some(t.clone()));
+                        if let Some(t) = st.whole(&key) {
+                            result = Taint::merge(result, Some(t));
+                            continue;
+                        }
+                        if st.elems.contains_key(&key) {
                             continue;
                         }
                         if let Some(t) = self.value_source(n, st) {
@@ -98,6 +173,12 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                         result = Taint::merge(result, Some(self.source_taint(si, n)));
                         continue;
                     }
+                    // A function of this file: what its summary returns.
+                    if let Some(fi) = self.local_callee(n) {
+                        let t = self.call_result(n, fi, st);
+                        result = Taint::merge(result, t);
+                        continue;
+                    }
                     // `request.args.get(...)`: the call on a source value is the source.
                     if f.kind() == "attribute"
                         && self.key_of(f).is_some_and(|k| !st.vars.contains_key(&k))
@@ -110,6 +191,31 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                             continue;
                         }
                     }
+                    // A lookup `table.get(key, default)` yields the table's values (or the
+                    // default), not the key.
+                    let is_get = f.kind() == "attribute"
+                        && f.child_by_field_name("attribute")
+                            .is_some_and(|a| text(a, self.src()) == "get");
+                    if is_get {
+                        if let Some(t) = self.tracked_element(f, n.child_by_field_name("arguments"), st) {
+                            result = Taint::merge(result, t);
+                        } else if let Some(o) = f.child_by_field_name("object") {
+                            stack.push(o);
+                        }
+                        if let Some(a) = n.child_by_field_name("arguments") {
+                            let mut c = a.walk();
+                            let mut positional = 0;
+                            for x in a.named_children(&mut c) {
+                                if x.kind() == "keyword_argument" || positional > 0 {
+                                    stack.push(x);
+                                }
+                                if x.kind() != "keyword_argument" {
+                                    positional += 1;
+                                }
+                            }
+                        }
+                        continue;
+                    }
                     // Receivers carry data (`x.strip()`, `"".join(x)`); a bare function
                     // name does not.
                     if f.kind() != "identifier" {
@@ -120,6 +226,11 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     }
                 }
                 "subscript" => {
+                    // `d["k"]` of a container with tracked elements: that element.
+                    if let Some(t) = self.tracked_element(n, None, st) {
+                        result = Taint::merge(result, t);
+                        continue;
+                    }
                     // `TABLE[user_key]` is a trusted value: only the container matters.
                     if let Some(v) = n.child_by_field_name("value") {
                         stack.push(v);
@@ -131,9 +242,18 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     }
                 }
                 "conditional_expression" => {
+                    // `a if cond else b`: a constant condition leaves one side dead.
+                    let live = n
+                        .named_child(1)
+                        .and_then(|c| super::fold::truthiness(c, self.src()));
                     let mut c = n.walk();
                     for (i, ch) in n.named_children(&mut c).enumerate() {
-                        if i != 1 {
+                        let keep = match live {
+                            Some(true) => i == 0,
+                            Some(false) => i == 2,
+                            None => i != 1,
+                        };
+                        if keep {
                             stack.push(ch);
                         }
                     }
@@ -173,6 +293,32 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             }
         }
         result
+    }
+
+    /// `d["k"]` (a subscript), or `d.get("k", default)` (an attribute `d.get` with its
+    /// arguments) of a container with tracked elements: `Some(taint of that element)`;
+    /// `None` when the form does not apply.
+    #[allow(clippy::option_option)]
+    fn tracked_element(
+        &mut self,
+        n: Node<'t>,
+        get_args: Option<Node<'t>>,
+        st: &State<'t>,
+    ) -> Option<Option<Taint<'t>>> {
+        let (base, idx) = match get_args {
+            None => (n.child_by_field_name("value")?, n.child_by_field_name("subscript")?),
+            Some(args) => {
+                let mut c = args.walk();
+                let first = args
+                    .named_children(&mut c)
+                    .find(|a| a.kind() != "comment" && a.kind() != "keyword_argument")?;
+                (n.child_by_field_name("object")?, first)
+            }
+        };
+        let key = self.key_of(base)?;
+        st.elems.get(&key)?;
+        let idx = self.const_index(idx)?;
+        Some(st.element(&key, &idx))
     }
 
     /// Taint of a name/attribute chain that is itself a source value (`sys.argv`,

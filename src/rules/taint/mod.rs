@@ -36,24 +36,30 @@
 //! abstract state, [`statements`] interprets statements, [`expressions`] evaluates
 //! expressions, [`sinks`] checks sink calls.
 
+mod calls;
+mod containers;
 mod expressions;
+mod fold;
 mod rules;
 mod sinks;
 mod state;
 mod statements;
+mod summary;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
 
 use tree_sitter::Node;
 
 use self::rules::{Sink, Source};
 use self::state::{State, Step, Taint};
-use crate::finding::TaintStepKind;
+use self::summary::{FuncTable, Summary};
+use crate::finding::{Confidence, TaintStepKind};
 use crate::rules::raw::RawFinding;
-use crate::rules::resolve::{text, NameTable, Resolver, ScopeId, MODULE_SCOPE};
+use crate::rules::resolve::{NameTable, Resolver, ScopeId, MODULE_SCOPE};
 
 /// Path of the shared sources file under `rules/`.
 pub const SOURCES_FILE: &str = "python/_taint/sources.toml";
@@ -85,6 +91,10 @@ pub struct TaintEngine {
     global_sanitizers: NameTable<()>,
     /// Rule-specific sanitizers → bits of the rules they clear.
     rule_sanitizers: NameTable<u128>,
+    /// Calls that return true only for safe arguments (`pattern.fullmatch(x)`).
+    validators: NameTable<()>,
+    /// Bits of the rules for which a guard clause makes the checked value safe.
+    guard_rules: u128,
 }
 
 /// What the taint pass needs to know about one file.
@@ -96,6 +106,16 @@ pub(crate) struct TaintFile<'a, 't> {
     pub funcs: &'a [Node<'t>],
     /// Calls to sinks with their scope, in document order.
     pub sink_calls: &'a [(Node<'t>, ScopeId)],
+    /// Every call with its scope, in document order (for calls to local functions).
+    pub calls: &'a [(Node<'t>, ScopeId)],
+}
+
+/// What the analysis of one file shares between its scopes: the local functions and their
+/// summaries.
+struct FileCx<'t> {
+    table: FuncTable<'t>,
+    summaries: RefCell<HashMap<usize, Rc<Summary<'t>>>>,
+    in_progress: RefCell<Vec<usize>>,
 }
 
 impl TaintEngine {
@@ -109,19 +129,39 @@ impl TaintEngine {
         self.sink_table.contains(qual, method)
     }
 
-    /// Analyses every scope of the file that holds a sink call.
+    /// Analyses every scope of the file that holds a sink call, or calls (directly or through
+    /// other local functions) a function that does. Functions whose parameters reach a sink
+    /// in a built string, and that nothing in the file calls, are reported with medium
+    /// confidence: their callers are unknown.
     pub(crate) fn analyze<'t>(&self, file: &TaintFile<'_, 't>, out: &mut Vec<RawFinding<'t>>) {
-        let mut scopes: Vec<ScopeId> = file.sink_calls.iter().map(|(_, s)| *s).collect();
-        scopes.sort_unstable();
-        scopes.dedup();
-        for scope in scopes {
-            let mut an = Analyzer {
-                eng: self,
-                file,
-                scope,
-                out: &mut *out,
-                buf: String::new(),
-            };
+        let cx = FileCx {
+            table: FuncTable::build(file.funcs, file.calls, &file.resolver, file.src),
+            summaries: RefCell::new(HashMap::new()),
+            in_progress: RefCell::new(Vec::new()),
+        };
+        let mut scopes: BTreeSet<ScopeId> = file.sink_calls.iter().map(|(_, s)| *s).collect();
+        let mut reaches = vec![false; cx.table.funcs.len()];
+        for &s in &scopes {
+            if s != MODULE_SCOPE {
+                reaches[s as usize - 1] = true;
+            }
+        }
+        loop {
+            let mut changed = false;
+            for &(_, caller, fi) in &cx.table.calls {
+                if reaches[fi] && scopes.insert(caller) {
+                    changed = true;
+                    if caller != MODULE_SCOPE {
+                        reaches[caller as usize - 1] = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        for &scope in &scopes {
+            let mut an = Analyzer::new(self, file, &cx, scope, &mut *out, false);
             let mut st = State::default();
             if scope == MODULE_SCOPE {
                 an.exec_block(file.root, &mut st, 0);
@@ -132,18 +172,65 @@ impl TaintEngine {
                 }
             }
         }
+        for (fi, _) in reaches
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| **r && !cx.table.called[*i])
+        {
+            let mut sink_out = Vec::new();
+            let mut an = Analyzer::new(self, file, &cx, fi as ScopeId + 1, &mut sink_out, false);
+            let s = an.summary(fi);
+            if s.handler {
+                continue;
+            }
+            for ps in s.sinks.iter().filter(|ps| ps.built) {
+                let path = (*ps.path).clone();
+                an.emit(
+                    ps.sink,
+                    ps.call,
+                    ps.callee,
+                    ps.arg,
+                    &path,
+                    Some(Confidence::Medium),
+                );
+            }
+            out.append(&mut sink_out);
+        }
     }
 }
 
 struct Analyzer<'e, 'a, 't, 'o> {
     eng: &'e TaintEngine,
     file: &'e TaintFile<'a, 't>,
+    cx: &'e FileCx<'t>,
     scope: ScopeId,
     out: &'o mut Vec<RawFinding<'t>>,
     buf: String,
+    /// When building a function's summary: what it has found so far. Findings of real
+    /// sources are not reported in this mode (the scope's own analysis reports them).
+    summary: Option<Summary<'t>>,
 }
 
 impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
+    fn new(
+        eng: &'e TaintEngine,
+        file: &'e TaintFile<'a, 't>,
+        cx: &'e FileCx<'t>,
+        scope: ScopeId,
+        out: &'o mut Vec<RawFinding<'t>>,
+        summarising: bool,
+    ) -> Self {
+        Analyzer {
+            eng,
+            file,
+            cx,
+            scope,
+            out,
+            buf: String::new(),
+            summary: summarising.then(Summary::default),
+        }
+    }
+
     pub(super) fn src(&self) -> &'t str {
         self.file.src
     }
@@ -159,35 +246,15 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
 
     // ----- function entry -------------------------------------------------------------
 
-    /// Taints the parameters of handler functions (routes and Django-style views).
-    pub(super) fn bind_params(&mut self, func: Node<'t>, st: &mut State<'t>) {
-        let Some(params) = func.child_by_field_name("parameters") else {
-            return;
-        };
-        let mut names: Vec<(String, Node<'t>)> = Vec::new();
-        let mut c = params.walk();
-        for p in params.named_children(&mut c) {
-            let ident = match p.kind() {
-                "identifier" => Some(p),
-                "typed_parameter" => {
-                    let mut c2 = p.walk();
-                    let found = p.named_children(&mut c2).find(|x| x.kind() == "identifier");
-                    found
-                }
-                "default_parameter" | "typed_default_parameter" => p
-                    .child_by_field_name("name")
-                    .filter(|n| n.kind() == "identifier"),
-                _ => None,
-            };
-            if let Some(id) = ident {
-                names.push((text(id, self.src()).to_string(), id));
-            }
-        }
+    /// Taints the parameters of handler functions (routes and Django-style views); returns
+    /// whether the function is one.
+    pub(super) fn bind_params(&mut self, func: Node<'t>, st: &mut State<'t>) -> bool {
+        let names = summary::parameters(func, self.src());
         let is_route = self.is_route_handler(func);
         let first = names.iter().position(|(n, _)| n != "self" && n != "cls");
         let is_view = first.is_some_and(|i| self.eng.view_first_params.contains(&names[i].0));
         if !is_route && !is_view {
-            return;
+            return false;
         }
         let start = if is_view && !is_route {
             first.map_or(0, |i| i + 1)
@@ -207,13 +274,14 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 }
                 continue;
             }
-            if i < start {
+            if i < start || has_scalar_type(*node, self.src()) {
                 continue;
             }
             if let Some(si) = self.eng.handler_param_source {
                 st.vars.insert(name.clone(), self.source_taint(si, *node));
             }
         }
+        true
     }
 
     pub(super) fn is_route_handler(&mut self, func: Node<'t>) -> bool {
@@ -261,4 +329,21 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     }
 
     // ----- statements -----------------------------------------------------------------
+}
+
+/// Whether a parameter is annotated with a type whose values cannot carry an injection
+/// (`user_id: int` in a FastAPI handler is converted, or rejected, before the call).
+fn has_scalar_type(param: Node, src: &str) -> bool {
+    let Some(p) = param.parent().filter(|p| {
+        matches!(p.kind(), "typed_parameter" | "typed_default_parameter")
+    }) else {
+        return false;
+    };
+    p.child_by_field_name("type").is_some_and(|t| {
+        matches!(
+            crate::rules::resolve::text(t, src).trim(),
+            "int" | "float" | "bool" | "uuid.UUID" | "UUID" | "datetime" | "date"
+                | "datetime.date" | "datetime.datetime" | "Decimal" | "decimal.Decimal"
+        )
+    })
 }

@@ -49,6 +49,8 @@ pub(super) struct SourceSpec {
 #[serde(deny_unknown_fields)]
 pub(super) struct SanitizersFile {
     pub(super) names: Vec<String>,
+    #[serde(default)]
+    pub(super) validators: Vec<String>,
 }
 
 /// One compiled source entry.
@@ -105,8 +107,8 @@ impl TaintEngine {
         let mut kind_bits: HashMap<String, u64> = HashMap::new();
         for (si, s) in sf.source.iter().enumerate() {
             let next = kind_bits.len();
-            if next >= 64 {
-                return Err(data_error(SOURCES_FILE, "more than 64 source kinds".into()));
+            if next >= super::summary::PARAM_SHIFT as usize {
+                return Err(data_error(SOURCES_FILE, "more than 40 source kinds".into()));
             }
             let bit = *kind_bits.entry(s.kind.clone()).or_insert(1u64 << next);
             eng.sources.push(Source {
@@ -148,6 +150,9 @@ impl TaintEngine {
         for s in &san.names {
             eng.global_sanitizers.insert(&name(SANITIZERS_FILE, s)?, ());
         }
+        for s in &san.validators {
+            eng.validators.insert(&name(SANITIZERS_FILE, s)?, ());
+        }
 
         let mut taint_rules = 0usize;
         for (ri, rule) in catalog.rules().iter().enumerate() {
@@ -162,7 +167,7 @@ impl TaintEngine {
                 return Err(data_error(&file, "taint.sinks is empty".into()));
             }
             let kinds = if t.sources.is_empty() {
-                u64::MAX
+                super::summary::SOURCE_MASK
             } else {
                 let mut k = 0;
                 for s in &t.sources {
@@ -177,6 +182,9 @@ impl TaintEngine {
             };
             for s in &t.sanitizers {
                 eng.rule_sanitizers.insert(&name(&file, s)?, rule_bit);
+            }
+            if t.guards {
+                eng.guard_rules |= rule_bit;
             }
             for sink in &t.sinks {
                 if sink.callee.is_empty() {

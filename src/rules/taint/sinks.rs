@@ -2,11 +2,12 @@
 
 use tree_sitter::Node;
 
-use super::state::{first_line, render_path, State};
+use super::calls::param_bits;
+use super::state::{first_line, State};
+use super::summary::{is_built, step_builds, ParamSink, PARAM_SHIFT, SOURCE_MASK};
 use super::Analyzer;
 use crate::finding::TaintStepKind;
 use crate::rules::args::CallArgs;
-use crate::rules::raw::{Cap, RawFinding};
 use crate::rules::resolve::text;
 
 impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
@@ -23,6 +24,9 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 continue;
             }
             self.check_sink_call(call, st);
+        }
+        if !self.cx.table.calls.is_empty() {
+            self.check_local_calls(region, st);
         }
     }
 
@@ -81,7 +85,12 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 let Some(t) = self.eval(arg, st) else {
                     continue;
                 };
-                if t.kinds & sink.kinds == 0 || t.cleared & sink.rule_bit != 0 {
+                if t.cleared & sink.rule_bit != 0 {
+                    continue;
+                }
+                let real = t.kinds & SOURCE_MASK & sink.kinds != 0;
+                let params = t.kinds >> PARAM_SHIFT != 0;
+                if !real && !params {
                     continue;
                 }
                 let callee = text(f, src);
@@ -90,18 +99,30 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     arg,
                     format!("reaches {label} of `{}`", first_line(callee)),
                 );
-                let source_text = t.path.first().map(|s| text(s.node, src)).unwrap_or("");
-                self.out.push(RawFinding {
-                    rule: sink.rule,
-                    node: call,
-                    captures: vec![
-                        ("callee".into(), Cap::Node(f)),
-                        ("call".into(), Cap::Node(call)),
-                        ("arg".into(), Cap::Node(arg)),
-                        ("source".into(), Cap::Text(source_text.to_string())),
-                    ],
-                    taint_path: render_path(&t.path, src),
-                });
+                if self.summary.is_some() {
+                    let built = is_built(arg, src) || t.path.iter().any(|s| step_builds(s, src));
+                    for p in param_bits(t.kinds) {
+                        self.record_param_sink(ParamSink {
+                            param: p,
+                            sink: si,
+                            call,
+                            callee: f,
+                            arg,
+                            cleared: t.cleared,
+                            path: t.path.clone(),
+                            built,
+                        });
+                    }
+                    if params {
+                        break;
+                    }
+                    continue;
+                }
+                if !real {
+                    continue;
+                }
+                let path = t.path.clone();
+                self.emit(si, call, f, arg, &path, None);
                 break;
             }
         }

@@ -53,16 +53,69 @@ impl<'t> Taint<'t> {
     }
 }
 
+/// Container elements under constant keys: index (`s:key`, `i:0`) → taint (`None`: known
+/// clean, whatever the container holds otherwise).
+pub(super) type Elements<'t> = HashMap<String, Option<Taint<'t>>>;
+
 /// Variable name (or attribute chain) → taint; handler parameters holding request objects.
 #[derive(Debug, Clone, Default)]
 pub(super) struct State<'t> {
     pub(super) vars: HashMap<String, Taint<'t>>,
     /// Parameter name → source whose `attributes` are tainted.
     pub(super) objects: HashMap<String, u32>,
+    /// Container name → its elements under constant keys. The container's own entry in
+    /// `vars` is the taint of everything else in it.
+    pub(super) elems: HashMap<String, Elements<'t>>,
 }
 
 impl<'t> State<'t> {
+    /// The taint of element `idx` of container `base`.
+    pub(super) fn element(&self, base: &str, idx: &str) -> Option<Taint<'t>> {
+        match self.elems.get(base).and_then(|e| e.get(idx)) {
+            Some(t) => t.clone(),
+            None => self.vars.get(base).cloned(),
+        }
+    }
+
+    /// The taint of a whole container: its own and all its elements'.
+    pub(super) fn whole(&self, base: &str) -> Option<Taint<'t>> {
+        let mut t = self.vars.get(base).cloned();
+        if let Some(e) = self.elems.get(base) {
+            let mut keys: Vec<&String> = e.keys().collect();
+            keys.sort();
+            for k in keys {
+                t = Taint::merge(t, e[k].clone());
+            }
+        }
+        t
+    }
+
     pub(super) fn merge(mut self, other: State<'t>) -> State<'t> {
+        // Elements first, while both sides' container taints are at hand.
+        let mut bases: Vec<String> = self.elems.keys().chain(other.elems.keys()).cloned().collect();
+        bases.sort();
+        bases.dedup();
+        let mut elems = HashMap::new();
+        for b in bases {
+            let mut idxs: Vec<String> = self
+                .elems
+                .get(&b)
+                .into_iter()
+                .chain(other.elems.get(&b))
+                .flat_map(|e| e.keys().cloned())
+                .collect();
+            idxs.sort();
+            idxs.dedup();
+            let merged: Elements<'t> = idxs
+                .into_iter()
+                .map(|i| {
+                    let t = Taint::merge(self.element(&b, &i), other.element(&b, &i));
+                    (i, t)
+                })
+                .collect();
+            elems.insert(b, merged);
+        }
+        self.elems = elems;
         for (k, v) in other.vars {
             let cur = self.vars.remove(&k);
             if let Some(m) = Taint::merge(cur, Some(v)) {

@@ -5,7 +5,6 @@ use tree_sitter::Node;
 use super::state::{Flow, State, Taint};
 use super::{Analyzer, MAX_BLOCK_DEPTH, MAX_LOOP_PASSES};
 use crate::finding::TaintStepKind;
-use crate::rules::resolve::text;
 
 impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     /// Runs the statements of a block (or module) in order.
@@ -34,7 +33,10 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     match e.kind() {
                         "assignment" => self.assign(e, st),
                         "augmented_assignment" => self.augment(e, st),
-                        "call" => exits |= self.is_exit_call(e),
+                        "call" => {
+                            exits |= self.is_exit_call(e);
+                            self.store_by_method(e, s, st);
+                        }
                         _ => {}
                     }
                 }
@@ -46,6 +48,9 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             }
             "return_statement" | "raise_statement" => {
                 self.check_sinks(s, st);
+                if s.kind() == "return_statement" {
+                    self.note_return(s, st);
+                }
                 Flow::Exit
             }
             "continue_statement" | "break_statement" => Flow::Exit,
@@ -163,6 +168,21 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             let mut branch = rest.clone();
             if let Some(cond) = cond {
                 self.check_sinks(cond, &rest);
+                match super::fold::truthiness(cond, self.src()) {
+                    // A dead branch: nothing in it runs or flows on.
+                    Some(false) => continue,
+                    // Always taken: later clauses (and falling past the `if`) are dead.
+                    Some(true) => {
+                        has_else = true;
+                        if body.map(|b| self.exec_block(b, &mut branch, depth + 1))
+                            != Some(Flow::Exit)
+                        {
+                            falls.push(branch);
+                        }
+                        break;
+                    }
+                    None => {}
+                }
                 let (then_keys, else_keys) = self.condition_facts(cond, 0);
                 for k in &then_keys {
                     branch.vars.remove(k);
@@ -177,6 +197,9 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             };
             if flow == Flow::Next {
                 falls.push(branch);
+            } else if let Some(cond) = cond {
+                // A guard clause: what it checked is safe afterwards for rules that say so.
+                self.guard(cond, &mut rest);
             }
         }
         if !has_else {
@@ -245,33 +268,35 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 }
             }
             "call" => {
-                // `x.isdigit()` and friends.
+                // Validators: `pattern.fullmatch(x)`, `url_has_allowed_host_and_scheme(x)`,
+                // `x.isdigit()` (no arguments: the receiver is checked).
                 let Some(f) = cond.child_by_field_name("function") else {
                     return (vec![], vec![]);
                 };
-                if f.kind() == "attribute" {
-                    let m = f
-                        .child_by_field_name("attribute")
-                        .map(|a| text(a, self.src()));
-                    if matches!(
-                        m,
-                        Some(
-                            "isdigit"
-                                | "isalnum"
-                                | "isnumeric"
-                                | "isdecimal"
-                                | "isidentifier"
-                                | "isalpha"
-                        )
-                    ) {
-                        if let Some(key) =
-                            f.child_by_field_name("object").and_then(|o| self.key_of(o))
-                        {
-                            return (vec![key], vec![]);
+                let (q, m) = self.resolve(f);
+                if !self.eng.validators.contains(q.as_deref(), m.as_deref()) {
+                    return (vec![], vec![]);
+                }
+                let mut keys = Vec::new();
+                if let Some(args) = cond.child_by_field_name("arguments") {
+                    let mut c = args.walk();
+                    for a in args.named_children(&mut c) {
+                        let v = if a.kind() == "keyword_argument" {
+                            a.child_by_field_name("value")
+                        } else {
+                            Some(a)
+                        };
+                        if let Some(k) = v.and_then(|v| self.key_of(v)) {
+                            keys.push(k);
                         }
                     }
                 }
-                (vec![], vec![])
+                if keys.is_empty() && f.kind() == "attribute" {
+                    if let Some(k) = f.child_by_field_name("object").and_then(|o| self.key_of(o)) {
+                        keys.push(k);
+                    }
+                }
+                (keys, vec![])
             }
             _ => (vec![], vec![]),
         }
@@ -461,6 +486,12 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     // `f().x = v`: nothing to track.
                     return;
                 };
+                st.elems.remove(&key);
+                if let Some(v) = value {
+                    if self.bind_elements(&key, v, stmt, st) {
+                        return;
+                    }
+                }
                 match t {
                     Some(t) => {
                         let note = format!("assigned to `{key}`");
@@ -473,6 +504,9 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 }
             }
             "subscript" => {
+                if self.store_element(target, &t, stmt, st) {
+                    return;
+                }
                 if let Some(t) = t {
                     self.taint_container(target, t, stmt, st);
                 }
@@ -497,10 +531,15 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                             None
                         }
                     });
+                let unpacked = match (&values, value) {
+                    (None, Some(v)) => self.unpacked(v, elems.len(), st),
+                    _ => None,
+                };
                 for (i, e) in elems.iter().enumerate() {
-                    let (ev, et) = match &values {
-                        Some(vs) => (Some(vs[i]), self.eval(vs[i], st)),
-                        None => (None, t.clone()),
+                    let (ev, et) = match (&values, &unpacked) {
+                        (Some(vs), _) => (Some(vs[i]), self.eval(vs[i], st)),
+                        (None, Some(u)) => (None, u[i].clone()),
+                        (None, None) => (None, t.clone()),
                     };
                     self.bind_target(*e, ev, et, stmt, st);
                 }

@@ -274,3 +274,111 @@ fn deep_expressions_in_analysed_functions_do_not_overflow() {
         .unwrap();
     assert_eq!(got, vec![6]);
 }
+
+// ----- inter-procedural ---------------------------------------------------------------
+
+#[test]
+fn a_request_value_reaches_a_sink_through_a_helper_function() {
+    let e = sql();
+    let src = "from flask import request\nimport db\n\ndef find(name):\n    return db.execute(f\"SELECT * FROM t WHERE n = '{name}'\")\n\n@app.route('/u')\ndef view():\n    return find(request.args['n'])\n";
+    let f = scan(&e, src);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].span.start_line, 5);
+    assert_eq!(f[0].confidence, crate::finding::Confidence::High);
+    let notes: Vec<&str> = f[0].taint_path.iter().map(|s| s.note.as_str()).collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("passed to `find` as `name`")),
+        "{notes:?}"
+    );
+    assert_eq!(f[0].taint_path[0].kind, TaintStepKind::Source);
+    assert_eq!(f[0].taint_path[0].span.start_line, 9);
+}
+
+#[test]
+fn a_helper_called_only_with_constants_or_sanitized_values_is_clean() {
+    let e = sql();
+    let src = "from flask import request\nimport db\n\ndef find(name):\n    return db.execute(f\"SELECT * FROM t WHERE n = '{name}'\")\n\n@app.route('/u')\ndef view():\n    find('admin')\n    return find(int(request.args['n']))\n";
+    assert!(scan(&e, src).is_empty());
+}
+
+#[test]
+fn methods_resolve_through_self_and_a_sanitizing_helper_clears() {
+    let e = sql();
+    let src = "from flask import request\nimport db\n\nclass Repo:\n    def run(self, q):\n        db.execute('SELECT ' + q)\n    def clean(self, v):\n        return int(v)\n    def a(self, v):\n        self.run(v)\n    def b(self, v):\n        self.run(self.clean(v))\n\n@app.route('/u')\ndef view():\n    r = Repo()\n    r.a(request.args['x'])\n    r.b(request.args['y'])\n";
+    let f = scan(&e, src);
+    assert_eq!(lines(&e, src), vec![6], "{f:#?}");
+    let snippets: Vec<&str> = f[0].taint_path.iter().map(|s| s.snippet.as_str()).collect();
+    assert!(
+        snippets.iter().any(|s| s.contains("request.args['x']")),
+        "{snippets:?}"
+    );
+}
+
+#[test]
+fn a_helper_returning_request_data_is_a_source() {
+    let e = sql();
+    let src = "from flask import request\nimport db\n\ndef name():\n    return request.args.get('n')\n\ndef other():\n    return 'x'\n\ndef job():\n    db.execute('SELECT ' + name())\n    db.execute('SELECT ' + other())\n";
+    assert_eq!(lines(&e, src), vec![11]);
+}
+
+#[test]
+fn a_parameter_built_into_a_sink_with_no_caller_is_medium_confidence() {
+    let e = sql();
+    let src = "import db\n\nclass Dao:\n    def by_name(self, name):\n        db.execute(\"SELECT * FROM u WHERE n = '%s'\" % name)\n    def raw(self, sql):\n        db.execute(sql)\n";
+    let f = scan(&e, src);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].span.start_line, 5);
+    assert_eq!(f[0].confidence, crate::finding::Confidence::Medium);
+}
+
+#[test]
+fn constant_conditions_leave_dead_branches_out() {
+    let e = sql();
+    // 7 * 18 + 106 is 232.
+    let live = body(
+        "q = request.args['q']\nv = q if 7 * 18 + 106 > 200 else 'x'\nmydb.execute('SELECT ' + v)",
+    );
+    let dead = body(
+        "q = request.args['q']\nv = 'x' if 7 * 18 + 106 > 200 else q\nmydb.execute('SELECT ' + v)",
+    );
+    assert_eq!(lines(&e, &live), vec![6]);
+    assert!(lines(&e, &dead).is_empty());
+    let dead_if = body("q = request.args['q']\nif False:\n    mydb.execute('SELECT ' + q)\nif 1 > 2:\n    v = q\nelse:\n    v = 'x'\nmydb.execute('SELECT ' + v)");
+    assert!(lines(&e, &dead_if).is_empty());
+}
+
+// ----- containers, validators, guards ----------------------------------------------------
+
+#[test]
+fn container_elements_under_constant_keys_are_tracked() {
+    let e = sql();
+    // Another key's clean value, a list position, a tuple returned by a local function.
+    let clean = body("opts = {'a': request.args['a'], 'b': 'x'}\nmydb.execute('SELECT ' + opts['b'])\nhosts = ['gw', request.args['h']]\nmydb.execute('SELECT ' + hosts[0])\njob = {'cmd': 'ls'}\njob.update({'label': request.args['l']})\nmydb.execute(job['cmd'])\nmydb.execute(job.get('cmd', 'x'))");
+    assert!(lines(&e, &clean).is_empty(), "{:?}", scan(&e, &clean));
+    let dirty = body("opts = {'a': request.args['a'], 'b': 'x'}\nmydb.execute('SELECT ' + opts['a'])\nd = {}\nd['k'] = request.args['k']\nmydb.execute(d['k'])\nitems = []\nitems.append(request.args['i'])\nmydb.execute(' '.join(items))");
+    assert_eq!(lines(&e, &dirty), vec![5, 8, 11]);
+    let tuple = "from flask import request\nimport mydb\n\ndef pick(args):\n    return args.get('h'), 'internal'\n\n@app.route('/x')\ndef view():\n    user, internal = pick(request.args)\n    mydb.execute('SELECT ' + internal)\n    mydb.execute('SELECT ' + user)\n";
+    assert_eq!(lines(&e, tuple), vec![11]);
+}
+
+#[test]
+fn validators_and_typed_parameters_make_values_safe() {
+    let e = sql();
+    let src = body("v = request.args['v']\nif not PATTERN.fullmatch(v):\n    abort(400)\nmydb.execute('SELECT ' + v)\nw = request.args['w']\nif re.match('[a-z]+', w):\n    mydb.execute('SELECT ' + w)");
+    assert_eq!(lines(&e, &src), vec![10]);
+    let typed = "import mydb\n@app.get('/p/{pid}')\nasync def person(pid: int, name: str):\n    mydb.execute(f'SELECT {pid}')\n    mydb.execute(f'SELECT {name}')\n";
+    assert_eq!(lines(&e, typed), vec![5]);
+}
+
+#[test]
+fn guard_clauses_clear_only_rules_that_accept_them() {
+    let guarded = engine(
+        "[taint]\nguards = true\n[[taint.sinks]]\ncallee = [\"*.get\"]\npositions = [0]\n",
+    );
+    let strict = sql();
+    let src = body("u = urlparse(request.args['u'])\nif u.hostname not in HOSTS or u.scheme != 'https':\n    abort(400)\nrequests.get(u.geturl())\nmydb.execute(u.geturl())");
+    assert!(lines(&guarded, &src).is_empty());
+    assert_eq!(lines(&strict, &src), vec![8]);
+}

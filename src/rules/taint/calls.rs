@@ -1,0 +1,274 @@
+//! Calls to local functions: summaries built on demand, applied where they are called.
+
+use std::rc::Rc;
+
+use tree_sitter::Node;
+
+use super::state::{render_path, State, Step, Taint};
+use super::summary::{ParamSink, Summary, MAX_PARAMS, PARAM_SHIFT, SOURCE_MASK};
+use super::Analyzer;
+use crate::finding::{Confidence, TaintStepKind};
+use crate::rules::raw::{Cap, RawFinding};
+use crate::rules::resolve::text;
+
+/// The most parameter-to-sink facts one summary keeps.
+const MAX_SUMMARY_SINKS: usize = 32;
+/// The most steps a path through several functions keeps.
+const MAX_CALL_PATH_STEPS: usize = 16;
+
+/// The parameter indexes whose marker bits are set in `kinds`.
+pub(super) fn param_bits(kinds: u64) -> impl Iterator<Item = usize> {
+    let bits = kinds >> PARAM_SHIFT;
+    (0..MAX_PARAMS).filter(move |i| bits & (1 << i) != 0)
+}
+
+/// `a` then `b`, the first step of `b` (a parameter) becoming a propagation step.
+fn join_paths<'t>(a: &[Step<'t>], b: &[Step<'t>]) -> Rc<Vec<Step<'t>>> {
+    let mut v: Vec<Step<'t>> = a.to_vec();
+    for (i, s) in b.iter().enumerate() {
+        let mut s = s.clone();
+        if i == 0 && s.kind == TaintStepKind::Source {
+            s.kind = TaintStepKind::Propagation;
+        }
+        v.push(s);
+    }
+    if v.len() > MAX_CALL_PATH_STEPS {
+        let cut = v.len() - MAX_CALL_PATH_STEPS;
+        v.drain(1..=cut);
+    }
+    Rc::new(v)
+}
+
+impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
+    /// The summary of local function `fi`, computed once per file (empty while it is being
+    /// computed, for recursion).
+    pub(super) fn summary(&mut self, fi: usize) -> Rc<Summary<'t>> {
+        if let Some(s) = self.cx.summaries.borrow().get(&fi) {
+            return s.clone();
+        }
+        if self.cx.in_progress.borrow().contains(&fi) {
+            return Rc::new(Summary::default());
+        }
+        self.cx.in_progress.borrow_mut().push(fi);
+        let mut sink_out = Vec::new();
+        let func = &self.cx.table.funcs[fi];
+        let mut an = Analyzer::new(
+            self.eng,
+            self.file,
+            self.cx,
+            fi as u32 + 1,
+            &mut sink_out,
+            true,
+        );
+        let mut st = State::default();
+        let handler = an.bind_params(func.node, &mut st);
+        if !handler {
+            for (i, (name, node)) in func.params.iter().enumerate().take(MAX_PARAMS) {
+                if st.vars.contains_key(name) || st.objects.contains_key(name) {
+                    continue;
+                }
+                let taint = Taint {
+                    kinds: 1u64 << (PARAM_SHIFT + i as u32),
+                    cleared: 0,
+                    path: Rc::new(vec![Step {
+                        kind: TaintStepKind::Source,
+                        node: *node,
+                        note: format!("parameter `{name}` of `{}`", func.name),
+                    }]),
+                };
+                st.vars.insert(name.clone(), taint);
+            }
+        }
+        if let Some(body) = func.node.child_by_field_name("body") {
+            an.exec_block(body, &mut st, 0);
+        }
+        let mut s = an.summary.take().unwrap_or_default();
+        s.handler = handler;
+        let s = Rc::new(s);
+        self.cx.in_progress.borrow_mut().retain(|&x| x != fi);
+        self.cx.summaries.borrow_mut().insert(fi, s.clone());
+        s
+    }
+
+    /// The local function a call runs, if any.
+    pub(super) fn local_callee(&self, call: Node<'t>) -> Option<usize> {
+        self.cx
+            .table
+            .resolve_call(call, self.scope, &self.file.resolver, self.src())
+    }
+
+    /// The taint of a call to local function `fi`, from its summary's return value.
+    pub(super) fn call_result(
+        &mut self,
+        call: Node<'t>,
+        fi: usize,
+        st: &State<'t>,
+    ) -> Option<Taint<'t>> {
+        let s = self.summary(fi);
+        let ret = s.returns.as_ref()?;
+        self.substitute(call, fi, ret, st)
+    }
+
+    /// A taint of function `fi`'s summary as seen by `call`: its real sources, and for each
+    /// parameter marker the taint of the argument passed there.
+    pub(super) fn substitute(
+        &mut self,
+        call: Node<'t>,
+        fi: usize,
+        ret: &Taint<'t>,
+        st: &State<'t>,
+    ) -> Option<Taint<'t>> {
+        let name = self.cx.table.funcs[fi].name.clone();
+        let mut result = None;
+        if ret.kinds & SOURCE_MASK != 0 {
+            result = Some(Taint {
+                kinds: ret.kinds & SOURCE_MASK,
+                cleared: ret.cleared,
+                path: ret.path.clone(),
+            });
+        }
+        for p in param_bits(ret.kinds) {
+            let Some(arg) = self.cx.table.argument(call, fi, p, self.src()) else {
+                continue;
+            };
+            if let Some(mut t) = self.eval(arg, st) {
+                t.cleared |= ret.cleared;
+                let note = format!("returned by `{name}`");
+                result = Taint::merge(
+                    result,
+                    Some(t.with_step(TaintStepKind::Propagation, call, note)),
+                );
+            }
+        }
+        result
+    }
+
+    /// Calls in `region` (of this scope) to local functions whose parameters reach sinks.
+    pub(super) fn check_local_calls(&mut self, region: Node<'t>, st: &State<'t>) {
+        let (start, end) = (region.start_byte(), region.end_byte());
+        let calls = &self.cx.table.calls;
+        let first = calls.partition_point(|(c, _, _)| c.start_byte() < start);
+        let mine: Vec<(Node<'t>, usize)> = calls[first..]
+            .iter()
+            .take_while(|(c, _, _)| c.start_byte() < end)
+            .filter(|(c, s, _)| *s == self.scope && c.end_byte() <= end)
+            .map(|(c, _, fi)| (*c, *fi))
+            .collect();
+        for (call, fi) in mine {
+            let s = self.summary(fi);
+            for ps in &s.sinks {
+                self.apply_param_sink(call, fi, ps, st);
+            }
+        }
+    }
+
+    fn apply_param_sink(&mut self, call: Node<'t>, fi: usize, ps: &ParamSink<'t>, st: &State<'t>) {
+        let Some(arg) = self.cx.table.argument(call, fi, ps.param, self.src()) else {
+            return;
+        };
+        let Some(t) = self.eval(arg, st) else { return };
+        let sink = &self.eng.sinks[ps.sink as usize];
+        if (t.cleared | ps.cleared) & sink.rule_bit != 0 {
+            return;
+        }
+        let func = &self.cx.table.funcs[fi];
+        let pname = &func.params[ps.param].0;
+        let note = format!("passed to `{}` as `{pname}`", func.name);
+        let at_call = t.with_step(TaintStepKind::Propagation, arg, note);
+        let path = join_paths(&at_call.path, &ps.path);
+        if self.summary.is_none() {
+            if t.kinds & SOURCE_MASK & sink.kinds != 0 {
+                self.emit(ps.sink, ps.call, ps.callee, ps.arg, &path, None);
+            }
+            return;
+        }
+        let built = ps.built || super::summary::is_built(arg, self.src());
+        for p in param_bits(t.kinds) {
+            self.record_param_sink(ParamSink {
+                param: p,
+                sink: ps.sink,
+                call: ps.call,
+                callee: ps.callee,
+                arg: ps.arg,
+                cleared: t.cleared | ps.cleared,
+                path: path.clone(),
+                built,
+            });
+        }
+    }
+
+    /// Adds a fact to the summary being built (deduplicated, bounded).
+    pub(super) fn record_param_sink(&mut self, ps: ParamSink<'t>) {
+        let Some(s) = self.summary.as_mut() else {
+            return;
+        };
+        if s.sinks.len() >= MAX_SUMMARY_SINKS
+            || s.sinks
+                .iter()
+                .any(|x| x.param == ps.param && x.sink == ps.sink && x.call == ps.call)
+        {
+            return;
+        }
+        s.sinks.push(ps);
+    }
+
+    /// In summary mode: the value a `return` statement returns.
+    pub(super) fn note_return(&mut self, ret: Node<'t>, st: &State<'t>) {
+        if self.summary.is_none() {
+            return;
+        }
+        let Some(value) = ret.named_child(0) else {
+            return;
+        };
+        let t = self.eval(value, st);
+        let v = crate::rules::args::unparen(value);
+        let elems: Option<Vec<Option<Taint<'t>>>> =
+            if matches!(v.kind(), "tuple" | "expression_list") {
+                self.literal_elements(v, st)
+                    .map(|(e, _)| e.into_iter().map(|(_, t)| t).collect())
+            } else {
+                None
+            };
+        if let Some(s) = self.summary.as_mut() {
+            s.returns = Taint::merge(s.returns.take(), t);
+            match (elems, s.returns_elems.take()) {
+                (Some(new), None) if !s.returns_mixed => s.returns_elems = Some(new),
+                (Some(new), Some(old)) if new.len() == old.len() => {
+                    s.returns_elems = Some(
+                        old.into_iter()
+                            .zip(new)
+                            .map(|(a, b)| Taint::merge(a, b))
+                            .collect(),
+                    )
+                }
+                _ => s.returns_mixed = true,
+            }
+        }
+    }
+
+    /// Reports a finding of sink `sink` at `call`.
+    pub(super) fn emit(
+        &mut self,
+        sink: u32,
+        call: Node<'t>,
+        callee: Node<'t>,
+        arg: Node<'t>,
+        path: &[Step<'t>],
+        confidence: Option<Confidence>,
+    ) {
+        let src = self.src();
+        let source_text = path.first().map(|s| text(s.node, src)).unwrap_or("");
+        self.out.push(RawFinding {
+            rule: self.eng.sinks[sink as usize].rule,
+            node: call,
+            captures: vec![
+                ("callee".into(), Cap::Node(callee)),
+                ("call".into(), Cap::Node(call)),
+                ("arg".into(), Cap::Node(arg)),
+                ("source".into(), Cap::Text(source_text.to_string())),
+            ],
+            taint_path: render_path(path, src),
+            confidence,
+        });
+    }
+}

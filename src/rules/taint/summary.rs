@@ -1,0 +1,318 @@
+//! Inter-procedural taint inside one file: the local functions and methods, which calls reach
+//! them, and per-function summaries applied at call sites.
+//!
+//! A **summary** says, for a function's parameters, which of them reach a sink inside it (or
+//! inside the local functions it calls), and which reach its return value; it also records
+//! real sources that reach the return value (`def name(): return request.args["n"]`). It is
+//! computed by running the same statement interpreter on the function's body with each
+//! parameter tainted by a marker bit ([`PARAM_SHIFT`]), once per file and function, on demand.
+//!
+//! Calls are resolved syntactically: `f(...)` to a function defined in the file (not shadowed
+//! by an import), `self.m(...)`/`cls.m(...)` to a method of the enclosing class,
+//! `Class.m(...)` to that class's method, and `obj.m(...)` to the only method named `m` in
+//! the file.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use tree_sitter::Node;
+
+use super::state::{Step, Taint};
+use crate::rules::resolve::{text, Resolver, ScopeId};
+
+/// Bit of taint kinds where parameter markers start: parameter `i` is bit `PARAM_SHIFT + i`.
+pub(super) const PARAM_SHIFT: u32 = 40;
+/// The most parameters with a marker bit.
+pub(super) const MAX_PARAMS: usize = 24;
+/// Source kinds only (no parameter markers).
+pub(super) const SOURCE_MASK: u64 = (1u64 << PARAM_SHIFT) - 1;
+
+/// One function or method defined in the file.
+#[derive(Debug)]
+pub(super) struct FuncInfo<'t> {
+    pub(super) node: Node<'t>,
+    pub(super) name: String,
+    /// The class it is a method of (direct child of the class body).
+    pub(super) class: Option<String>,
+    /// Parameters a caller passes (without the implicit `self`/`cls` of methods).
+    pub(super) params: Vec<(String, Node<'t>)>,
+}
+
+/// A parameter that reaches a sink inside the function.
+#[derive(Debug, Clone)]
+pub(super) struct ParamSink<'t> {
+    pub(super) param: usize,
+    /// Index into the engine's sinks.
+    pub(super) sink: u32,
+    pub(super) call: Node<'t>,
+    pub(super) callee: Node<'t>,
+    pub(super) arg: Node<'t>,
+    /// Rule bits of the sanitizers it went through.
+    pub(super) cleared: u128,
+    /// From the parameter to the sink (both included).
+    pub(super) path: Rc<Vec<Step<'t>>>,
+    /// Whether the value was built into a string (formatting, concatenation) on the way.
+    pub(super) built: bool,
+}
+
+/// What a call to a function does with its arguments.
+#[derive(Debug, Default)]
+pub(super) struct Summary<'t> {
+    pub(super) sinks: Vec<ParamSink<'t>>,
+    /// The return value: parameter marker bits and real sources, with their paths.
+    pub(super) returns: Option<Taint<'t>>,
+    /// Whether the function is a request handler (its parameters are sources themselves).
+    pub(super) handler: bool,
+    /// When every `return` returns a tuple of the same length: each position's taint.
+    pub(super) returns_elems: Option<Vec<Option<Taint<'t>>>>,
+    /// Whether some `return` returned something else than such a tuple.
+    pub(super) returns_mixed: bool,
+}
+
+/// The functions of a file and the calls between them.
+#[derive(Debug, Default)]
+pub(super) struct FuncTable<'t> {
+    pub(super) funcs: Vec<FuncInfo<'t>>,
+    by_name: HashMap<String, Vec<usize>>,
+    /// Local calls: (call, caller scope, callee function index), in document order.
+    pub(super) calls: Vec<(Node<'t>, ScopeId, usize)>,
+    /// Whether each function is called (or referenced by name) somewhere in the file.
+    pub(super) called: Vec<bool>,
+}
+
+impl<'t> FuncTable<'t> {
+    pub(super) fn build(
+        funcs: &[Node<'t>],
+        calls: &[(Node<'t>, ScopeId)],
+        resolver: &Resolver<'_>,
+        src: &'t str,
+    ) -> FuncTable<'t> {
+        let mut t = FuncTable::default();
+        for (i, &f) in funcs.iter().enumerate() {
+            let name = f
+                .child_by_field_name("name")
+                .map(|n| text(n, src).to_string())
+                .unwrap_or_default();
+            let class = enclosing_class(f).map(|c| {
+                c.child_by_field_name("name")
+                    .map(|n| text(n, src).to_string())
+                    .unwrap_or_default()
+            });
+            let implicit_first = class.is_some() && !is_staticmethod(f, src);
+            let mut params = parameters(f, src);
+            if implicit_first && !params.is_empty() {
+                params.remove(0);
+            }
+            t.by_name.entry(name.clone()).or_default().push(i);
+            t.funcs.push(FuncInfo {
+                node: f,
+                name,
+                class,
+                params,
+            });
+        }
+        t.called = vec![false; t.funcs.len()];
+        if t.funcs.is_empty() {
+            return t;
+        }
+        for &(call, scope) in calls {
+            if let Some(fi) = t.resolve_call(call, scope, resolver, src) {
+                t.called[fi] = true;
+                t.calls.push((call, scope, fi));
+            }
+        }
+        t
+    }
+
+    /// The class whose method runs in `scope` (a function scope), if any.
+    fn class_of_scope(&self, scope: ScopeId) -> Option<&str> {
+        let i = (scope as usize).checked_sub(1)?;
+        self.funcs.get(i)?.class.as_deref()
+    }
+
+    /// The local function a call runs, if the file defines it.
+    pub(super) fn resolve_call(
+        &self,
+        call: Node<'t>,
+        scope: ScopeId,
+        resolver: &Resolver<'_>,
+        src: &str,
+    ) -> Option<usize> {
+        let f = call.child_by_field_name("function")?;
+        match f.kind() {
+            "identifier" => {
+                let name = text(f, src);
+                if resolver
+                    .imports
+                    .lookup(name, scope, resolver.scopes)
+                    .is_some()
+                {
+                    return None;
+                }
+                let cands = self.by_name.get(name)?;
+                // A plain function (not a method) of that name.
+                let mut plain = cands.iter().filter(|&&i| self.funcs[i].class.is_none());
+                let first = *plain.next()?;
+                plain.next().is_none().then_some(first)
+            }
+            "attribute" => {
+                let method = text(f.child_by_field_name("attribute")?, src);
+                if method.starts_with("__") {
+                    return None;
+                }
+                let obj = f.child_by_field_name("object")?;
+                let cands = self.by_name.get(method)?;
+                let methods: Vec<usize> = cands
+                    .iter()
+                    .copied()
+                    .filter(|&i| self.funcs[i].class.is_some())
+                    .collect();
+                if obj.kind() == "identifier" {
+                    let o = text(obj, src);
+                    let class = if o == "self" || o == "cls" {
+                        self.class_of_scope(scope).map(str::to_string)
+                    } else {
+                        Some(o.to_string())
+                    };
+                    if let Some(class) = class {
+                        if let Some(&i) = methods
+                            .iter()
+                            .find(|&&i| self.funcs[i].class.as_deref() == Some(class.as_str()))
+                        {
+                            return Some(i);
+                        }
+                    }
+                    // A module or an imported object: not ours.
+                    if resolver.imports.lookup(o, scope, resolver.scopes).is_some() {
+                        return None;
+                    }
+                }
+                (methods.len() == 1).then(|| methods[0])
+            }
+            _ => None,
+        }
+    }
+
+    /// The argument a call passes for parameter `p` of function `fi`.
+    pub(super) fn argument(
+        &self,
+        call: Node<'t>,
+        fi: usize,
+        p: usize,
+        src: &str,
+    ) -> Option<Node<'t>> {
+        let name = self.funcs[fi].params.get(p).map(|(n, _)| n.as_str())?;
+        let args = call.child_by_field_name("arguments")?;
+        let mut c = args.walk();
+        let mut pos = 0usize;
+        for a in args.named_children(&mut c) {
+            match a.kind() {
+                "comment" => {}
+                "keyword_argument" => {
+                    let k = a.child_by_field_name("name").map(|n| text(n, src));
+                    if k == Some(name) {
+                        return a.child_by_field_name("value");
+                    }
+                }
+                "list_splat" | "dictionary_splat" => return None,
+                _ => {
+                    if pos == p {
+                        return Some(a);
+                    }
+                    pos += 1;
+                }
+            }
+        }
+        None
+    }
+}
+
+/// The class definition a function is a direct method of.
+fn enclosing_class(f: Node) -> Option<Node> {
+    let mut p = f.parent()?;
+    if p.kind() == "decorated_definition" {
+        p = p.parent()?;
+    }
+    if p.kind() != "block" {
+        return None;
+    }
+    let c = p.parent()?;
+    (c.kind() == "class_definition").then_some(c)
+}
+
+fn is_staticmethod(f: Node, src: &str) -> bool {
+    let Some(p) = f.parent().filter(|p| p.kind() == "decorated_definition") else {
+        return false;
+    };
+    let mut c = p.walk();
+    let found = p
+        .named_children(&mut c)
+        .any(|d| d.kind() == "decorator" && text(d, src).trim_start_matches('@') == "staticmethod");
+    found
+}
+
+/// The named parameters of a function definition, in order.
+pub(super) fn parameters<'t>(func: Node<'t>, src: &str) -> Vec<(String, Node<'t>)> {
+    let Some(params) = func.child_by_field_name("parameters") else {
+        return Vec::new();
+    };
+    let mut names = Vec::new();
+    let mut c = params.walk();
+    for p in params.named_children(&mut c) {
+        let ident = match p.kind() {
+            "identifier" => Some(p),
+            "typed_parameter" => {
+                let mut c2 = p.walk();
+                let found = p.named_children(&mut c2).find(|x| x.kind() == "identifier");
+                found
+            }
+            "default_parameter" | "typed_default_parameter" => p
+                .child_by_field_name("name")
+                .filter(|n| n.kind() == "identifier"),
+            _ => None,
+        };
+        if let Some(id) = ident {
+            names.push((text(id, src).to_string(), id));
+        }
+    }
+    names
+}
+
+/// Whether an expression builds a string from parts: an f-string with fields, `+` or `%`,
+/// `.format(...)`, `.join(...)`.
+pub(super) fn is_built(n: Node, src: &str) -> bool {
+    let n = crate::rules::args::unparen(n);
+    match n.kind() {
+        "string" => {
+            let mut c = n.walk();
+            let found = n
+                .named_children(&mut c)
+                .any(|ch| ch.kind() == "interpolation");
+            found
+        }
+        "concatenated_string" => {
+            let mut c = n.walk();
+            let found = n.named_children(&mut c).any(|ch| is_built(ch, src));
+            found
+        }
+        "binary_operator" => true,
+        "call" => n
+            .child_by_field_name("function")
+            .filter(|f| f.kind() == "attribute")
+            .and_then(|f| f.child_by_field_name("attribute"))
+            .is_some_and(|a| matches!(text(a, src), "format" | "join" | "format_map")),
+        _ => false,
+    }
+}
+
+/// Whether a statement that a path step records assigns a built string.
+pub(super) fn step_builds(s: &Step, src: &str) -> bool {
+    match s.node.kind() {
+        "augmented_assignment" => true,
+        "assignment" => s
+            .node
+            .child_by_field_name("right")
+            .is_some_and(|r| is_built(r, src)),
+        _ => false,
+    }
+}

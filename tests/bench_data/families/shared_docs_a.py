@@ -1,0 +1,21 @@
+from flask import Flask, jsonify, request
+from flask_login import current_user, login_required
+from pymongo import MongoClient
+
+app = Flask(__name__)
+db = MongoClient("mongodb://mongo:27017")["docs"]
+
+
+@app.get("/docs/shared")
+@login_required
+def shared_with_me():
+    label = str(request.args.get("label", ""))
+    query = {"shared_with": current_user.email, "label": label}
+    docs = db.documents.find(query, {"_id": 0, "title": 1, "label": 1}).limit(100)
+    return jsonify(list(docs))
+
+
+@app.get("/docs/count")
+@login_required
+def count():
+    return jsonify(n=db.documents.count_documents({"owner": current_user.email}))

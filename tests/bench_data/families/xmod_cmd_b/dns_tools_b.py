@@ -1,0 +1,27 @@
+import logging
+import re
+import subprocess
+
+log = logging.getLogger("dnstools")
+HOSTNAME = re.compile(r"(?=.{1,253}$)([a-zA-Z0-9][a-zA-Z0-9-]{0,62}\.)*[a-zA-Z0-9][a-zA-Z0-9-]{0,62}")
+RECORD_TYPES = {"A", "AAAA", "MX", "TXT", "NS"}
+
+
+def dig(name, rtype="A"):
+    rtype = rtype.upper()
+    if rtype not in RECORD_TYPES:
+        raise ValueError("unsupported record type")
+    if not HOSTNAME.fullmatch(name):
+        raise ValueError("invalid host name")
+    cmd = f"dig +short {rtype} {name}"
+    log.info("running %s", cmd)
+    proc = subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=10)
+    return [line for line in proc.stdout.splitlines() if line]
+
+
+def mx_hosts(domain):
+    hosts = []
+    for line in dig(domain, "MX"):
+        prio, _, host = line.partition(" ")
+        hosts.append((int(prio), host.rstrip(".")))
+    return sorted(hosts)

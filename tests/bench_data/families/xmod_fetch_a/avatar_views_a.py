@@ -1,0 +1,28 @@
+from fastapi import FastAPI, HTTPException
+from pydantic import BaseModel
+
+from avatar_client_a import content_digest, download_image
+
+app = FastAPI()
+PROVIDERS = {
+    "gravatar": "https://www.gravatar.com/avatar/{}?s=256&d=404",
+    "github": "https://avatars.githubusercontent.com/{}?size=256",
+}
+
+
+class AvatarImport(BaseModel):
+    provider: str
+    handle: str
+
+
+@app.post("/me/avatar/import")
+def import_avatar(body: AvatarImport):
+    template = PROVIDERS.get(body.provider)
+    if template is None or not body.handle.replace("-", "").isalnum():
+        raise HTTPException(status_code=400, detail="unknown provider or bad handle")
+    url = template.format(body.handle)
+    try:
+        data = download_image(url)
+    except Exception:
+        raise HTTPException(status_code=422, detail="could not import avatar")
+    return {"sha256": content_digest(data), "size": len(data)}

@@ -1,0 +1,29 @@
+import mimetypes
+import os
+
+from flask import Blueprint, Response, abort, request
+from flask_login import login_required
+
+from report_store_a import list_reports, read_report
+
+bp = Blueprint("reports", __name__)
+
+
+@bp.get("/reports")
+@login_required
+def index():
+    return {"reports": list_reports()}
+
+
+@bp.get("/reports/file")
+@login_required
+def download():
+    name = request.args.get("name", "")
+    if not name:
+        abort(400)
+    try:
+        data = read_report(name)
+    except (FileNotFoundError, IsADirectoryError):
+        abort(404)
+    mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return Response(data, mimetype=mime)
