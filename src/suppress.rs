@@ -171,6 +171,7 @@ mod tests {
             },
             patterns: vec![],
             taint: None,
+            yield_to_taint: false,
             fix: vec![],
             tags: vec![],
         }

@@ -41,6 +41,11 @@ pub struct RuleSpec {
     /// Source → sink data flow. A finding is produced for each tainted sink argument.
     #[serde(default)]
     pub taint: Option<TaintSpec>,
+    /// A pattern finding of this rule is dropped where the taint analysis vouches for the
+    /// code: the function read untrusted input, yet nothing of it (nor of its parameters)
+    /// reaches this sink call; or the code is in a branch that never runs.
+    #[serde(default)]
+    pub yield_to_taint: bool,
     /// Deterministic fix templates (tried by the fixer as candidate 0).
     #[serde(default)]
     pub fix: Vec<FixTemplate>,

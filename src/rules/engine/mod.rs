@@ -189,7 +189,19 @@ impl Engine {
                 sink_calls: &sink_calls,
                 calls: &file.calls,
             };
-            self.taint.analyze(&ctx, &mut raw);
+            let vouched = self.taint.analyze(&ctx, &mut raw);
+            if !vouched.is_empty() {
+                let rules = self.catalog.rules();
+                raw.retain(|r| {
+                    !(r.taint_path.is_empty()
+                        && rules[r.rule as usize].yield_to_taint
+                        && vouched.iter().any(|&(s, e, cwe)| {
+                            s <= r.node.start_byte()
+                                && r.node.end_byte() <= e
+                                && (cwe == 0 || rules[r.rule as usize].cwe.first() == Some(&cwe))
+                        }))
+                });
+            }
         }
         let findings = self.finish(path, src, raw, &file.comments);
         FileScan {

@@ -114,6 +114,9 @@ pub(crate) struct TaintFile<'a, 't> {
 /// summaries.
 struct FileCx<'t> {
     table: FuncTable<'t>,
+    /// Byte ranges the analysis vouches for, and for which CWE (see
+    /// [`TaintEngine::analyze`]).
+    vouched: RefCell<Vec<(usize, usize, u32)>>,
     summaries: RefCell<HashMap<usize, Rc<Summary<'t>>>>,
     in_progress: RefCell<Vec<usize>>,
 }
@@ -133,11 +136,22 @@ impl TaintEngine {
     /// other local functions) a function that does. Functions whose parameters reach a sink
     /// in a built string, and that nothing in the file calls, are reported with medium
     /// confidence: their callers are unknown.
-    pub(crate) fn analyze<'t>(&self, file: &TaintFile<'_, 't>, out: &mut Vec<RawFinding<'t>>) {
+    ///
+    /// Returns the byte ranges the analysis vouches for, each for one CWE: sink calls of
+    /// functions that read untrusted input where none of it (nor any parameter) reaches the
+    /// call, such whole functions when no input reached any sink, and branches that never
+    /// run (CWE 0: any). Pattern rules with `yield_to_taint` drop their findings there when
+    /// their primary CWE is the one vouched for.
+    pub(crate) fn analyze<'t>(
+        &self,
+        file: &TaintFile<'_, 't>,
+        out: &mut Vec<RawFinding<'t>>,
+    ) -> Vec<(usize, usize, u32)> {
         let cx = FileCx {
             table: FuncTable::build(file.funcs, file.calls, &file.resolver, file.src),
             summaries: RefCell::new(HashMap::new()),
             in_progress: RefCell::new(Vec::new()),
+            vouched: RefCell::new(Vec::new()),
         };
         let mut scopes: BTreeSet<ScopeId> = file.sink_calls.iter().map(|(_, s)| *s).collect();
         let mut reaches = vec![false; cx.table.funcs.len()];
@@ -161,6 +175,7 @@ impl TaintEngine {
             }
         }
         for &scope in &scopes {
+            let before = out.len();
             let mut an = Analyzer::new(self, file, &cx, scope, &mut *out, false);
             let mut st = State::default();
             if scope == MODULE_SCOPE {
@@ -169,6 +184,16 @@ impl TaintEngine {
                 an.bind_params(*func, &mut st);
                 if let Some(body) = func.child_by_field_name("body") {
                     an.exec_block(body, &mut st, 0);
+                }
+                // A function that read untrusted input, none of which reached a sink: its
+                // built strings are not made of that input.
+                let saw = an.saw_source.get();
+                let cwes = std::mem::take(&mut *an.clean_cwes.borrow_mut());
+                if saw && out.len() == before {
+                    let mut v = cx.vouched.borrow_mut();
+                    for cwe in cwes {
+                        v.push((func.start_byte(), func.end_byte(), cwe));
+                    }
                 }
             }
         }
@@ -196,6 +221,7 @@ impl TaintEngine {
             }
             out.append(&mut sink_out);
         }
+        cx.vouched.into_inner()
     }
 }
 
@@ -209,6 +235,10 @@ struct Analyzer<'e, 'a, 't, 'o> {
     /// When building a function's summary: what it has found so far. Findings of real
     /// sources are not reported in this mode (the scope's own analysis reports them).
     summary: Option<Summary<'t>>,
+    /// Whether this scope has read a source so far.
+    saw_source: std::cell::Cell<bool>,
+    /// Primary CWEs of the sinks this scope called with clean arguments.
+    clean_cwes: RefCell<Vec<u32>>,
 }
 
 impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
@@ -228,6 +258,8 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             out,
             buf: String::new(),
             summary: summarising.then(Summary::default),
+            saw_source: std::cell::Cell::new(false),
+            clean_cwes: RefCell::new(Vec::new()),
         }
     }
 
@@ -270,6 +302,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 if s.attributes.is_empty() {
                     st.vars.insert(name.clone(), self.source_taint(si, *node));
                 } else {
+                    self.saw_source.set(true);
                     st.objects.insert(name.clone(), si);
                 }
                 continue;
@@ -316,6 +349,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     }
 
     pub(super) fn source_taint(&self, si: u32, node: Node<'t>) -> Taint<'t> {
+        self.saw_source.set(true);
         let s = &self.eng.sources[si as usize];
         Taint {
             kinds: s.kind_bit,
@@ -346,4 +380,19 @@ fn has_scalar_type(param: Node, src: &str) -> bool {
                 | "datetime.date" | "datetime.datetime" | "Decimal" | "decimal.Decimal"
         )
     })
+}
+
+impl Analyzer<'_, '_, '_, '_> {
+    /// Records a range the analysis vouches for, for `cwe` (0: any; normal mode only).
+    fn vouch(&self, start: usize, end: usize, cwe: u32) {
+        if self.summary.is_none() {
+            self.cx.vouched.borrow_mut().push((start, end, cwe));
+            if cwe != 0 {
+                let mut c = self.clean_cwes.borrow_mut();
+                if !c.contains(&cwe) {
+                    c.push(cwe);
+                }
+            }
+        }
+    }
 }

@@ -73,6 +73,8 @@ pub(super) struct Sink {
     pub(super) positions: Vec<usize>,
     pub(super) keywords: Vec<String>,
     pub(super) args: Vec<CompiledArg>,
+    /// The rule's primary CWE (what a clean sink call vouches for).
+    pub(super) cwe: u32,
 }
 
 pub(super) fn data_error(file: &str, message: String) -> RuleError {
@@ -207,6 +209,7 @@ impl TaintEngine {
                     positions: sink.positions.clone(),
                     keywords: sink.keywords.clone(),
                     args,
+                    cwe: rule.cwe.first().copied().unwrap_or(0),
                 });
             }
         }

@@ -81,10 +81,12 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     }
                 }
             }
+            let mut any_taint = false;
             for (label, arg) in candidates {
                 let Some(t) = self.eval(arg, st) else {
                     continue;
                 };
+                any_taint = true;
                 if t.cleared & sink.rule_bit != 0 {
                     continue;
                 }
@@ -124,6 +126,10 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 let path = t.path.clone();
                 self.emit(si, call, f, arg, &path, None);
                 break;
+            }
+            if !any_taint && self.saw_source.get() {
+                let cwe = self.eng.sinks[si as usize].cwe;
+                self.vouch(call.start_byte(), call.end_byte(), cwe);
             }
         }
     }

@@ -170,7 +170,12 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 self.check_sinks(cond, &rest);
                 match super::fold::truthiness(cond, self.src()) {
                     // A dead branch: nothing in it runs or flows on.
-                    Some(false) => continue,
+                    Some(false) => {
+                        if let Some(b) = body {
+                            self.vouch(b.start_byte(), b.end_byte(), 0);
+                        }
+                        continue;
+                    }
                     // Always taken: later clauses (and falling past the `if`) are dead.
                     Some(true) => {
                         has_else = true;
