@@ -173,6 +173,7 @@ mod tests {
             taint: None,
             yield_to_taint: false,
             fix: vec![],
+            tags: vec![],
         }
     }
 

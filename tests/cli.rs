@@ -585,20 +585,25 @@ fn fail_on_threshold_and_suppressed_findings() {
 fn fail_on_high_ignores_lower_severities() {
     let rules: Value =
         serde_json::from_slice(&run(&["rules", "--format", "json"], &crate_root()).stdout).unwrap();
-    let fixtures = crate_root().join("tests/fixtures/rules");
-    let candidate = rules.as_array().unwrap().iter().find(|r| {
-        r["severity"] != "high"
-            && fixtures
-                .join(format!("{}.py", r["id"].as_str().unwrap()))
-                .exists()
-    });
+    let fixture_of = |r: &Value| {
+        format!(
+            "rules/python/{}/{}.py",
+            r["category"].as_str().unwrap(),
+            r["id"].as_str().unwrap()
+        )
+    };
+    let candidate = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["severity"] != "high" && crate_root().join(fixture_of(r)).exists());
     let Some(rule) = candidate else {
         eprintln!("no rule below high severity with a fixture on this branch yet");
         return;
     };
     let id = rule["id"].as_str().unwrap();
     let sev = rule["severity"].as_str().unwrap();
-    let fixture = format!("tests/fixtures/rules/{id}.py");
+    let fixture = fixture_of(rule);
     let root = crate_root();
     let o = run(
         &["scan", "--select", id, "--fail-on", "high", &fixture],

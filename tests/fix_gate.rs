@@ -5,13 +5,15 @@
 //! only what they use, so a template that forgets to declare an import fails there.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use pyward::finding::Finding;
 use pyward::pipeline::names;
 use pyward::pipeline::template::apply_template;
 use pyward::pipeline::verify::{error_count, verify};
 use pyward::rules::{Catalog, Engine};
+
+#[path = "support/rule_units.rs"]
+mod rule_units;
 
 /// Rules whose template matches no `# ruleid:` line of the fixtures, and why.
 const NOT_EXERCISED: &[(&str, &str)] = &[];
@@ -110,13 +112,11 @@ fn every_template_passes_the_name_gate_on_its_fixtures() {
         .collect();
     assert!(!with_templates.is_empty());
     let engine = Engine::new(catalog).expect("engine compiles");
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("fixture dir")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "py"))
+    // The rule fixtures (`rules/python/<category>/PWnnn.py`), not their fixed files.
+    let files: Vec<_> = rule_units::python_files()
+        .into_iter()
+        .filter(|p| !p.to_string_lossy().ends_with(".fixed.py"))
         .collect();
-    files.sort();
     let mut failures = Vec::new();
     let mut unverified = Vec::new();
     let mut applied: BTreeSet<String> = BTreeSet::new();

@@ -1,18 +1,18 @@
-//! Every `tests/fixtures/rules/*.py` is scanned with the whole embedded catalogue and checked
-//! against its annotations:
+//! Every rule's fixture (`rules/python/<category>/PWnnn.py`, beside its TOML file) is scanned
+//! with that rule alone and checked against its annotations:
 //!
-//! * a line with `# ruleid: PW101[, PW102]` must have a finding of each listed rule starting on
-//!   that line;
-//! * a line with `# ok: PW101` must have no finding of that rule;
+//! * a line with `# ruleid: PW101` must have a finding of the rule starting on that line;
+//! * a line with `# ok: PW101` must have no finding of the rule;
 //! * a finding on a line without any annotation is a failure (an unexpected finding);
-//! * every rule of the catalogue must appear in at least one `ruleid` and one `ok` annotation.
+//! * a fixture annotates its own rule only, with at least one `ruleid` and one `ok` line;
+//! * every `.py` file under `rules/python/` is a rule's fixture or fixed file.
 //!
 //! All failures are collected and reported at once, as `file:line: expected ... got ...`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
-use pyward::rules::{Catalog, Engine};
+#[path = "support/rule_units.rs"]
+mod rule_units;
 
 #[derive(Default)]
 struct LineAnnotations {
@@ -46,27 +46,23 @@ fn annotations(text: &str) -> BTreeMap<usize, LineAnnotations> {
 
 #[test]
 fn fixtures_match_their_annotations() {
-    let catalog = Catalog::embedded().expect("catalogue loads");
-    let known: BTreeSet<String> = catalog.rules().iter().map(|r| r.id.clone()).collect();
-    let engine = Engine::new(catalog).expect("engine compiles");
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("fixture dir")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "py"))
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no fixtures in {}", dir.display());
-
+    let units = rule_units::units();
+    assert!(!units.is_empty(), "no rules");
     let mut failures = Vec::new();
-    let mut covered_ruleid = BTreeSet::new();
-    let mut covered_ok = BTreeSet::new();
-    for file in &files {
-        let name = file.file_name().unwrap().to_string_lossy().to_string();
-        let text = std::fs::read_to_string(file).expect("fixture is UTF-8");
+    let mut expected_files = BTreeSet::new();
+    for unit in &units {
+        let id = unit.id();
+        let path = unit.fixture();
+        expected_files.insert(path.clone());
+        expected_files.insert(unit.fixed());
+        let name = format!("{}/{id}.py", unit.spec.category);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            failures.push(format!("{id}: no fixture {}", path.display()));
+            continue;
+        };
         let file_start = failures.len();
         let ann = annotations(&text);
-        let scan = engine.scan_source(&name, &text);
+        let scan = unit.engine().scan_source(&name, &text);
         for d in &scan.diagnostics {
             failures.push(format!(
                 "{name}:{}: diagnostic: {}",
@@ -80,15 +76,16 @@ fn fixtures_match_their_annotations() {
                 .or_default()
                 .insert(f.rule_id.clone());
         }
+        let (mut has_ruleid, mut has_ok) = (false, false);
         for (line, a) in &ann {
             let found = got.get(line).cloned().unwrap_or_default();
-            for id in a.ruleid.iter().chain(a.ok.iter()) {
-                if !known.contains(id) {
-                    failures.push(format!("{name}:{line}: annotation names unknown rule {id}"));
-                }
+            for other in a.ruleid.iter().chain(a.ok.iter()).filter(|o| *o != id) {
+                failures.push(format!(
+                    "{name}:{line}: annotation names {other}: a fixture annotates its own rule only"
+                ));
             }
-            for id in &a.ruleid {
-                covered_ruleid.insert(id.clone());
+            if a.ruleid.contains(id) {
+                has_ruleid = true;
                 if !found.contains(id) {
                     failures.push(format!(
                         "{name}:{line}: expected {id}, got {}",
@@ -96,8 +93,8 @@ fn fixtures_match_their_annotations() {
                     ));
                 }
             }
-            for id in &a.ok {
-                covered_ok.insert(id.clone());
+            if a.ok.contains(id) {
+                has_ok = true;
                 if found.contains(id) {
                     failures.push(format!(
                         "{name}:{line}: expected no {id} (ok), got {}",
@@ -121,13 +118,19 @@ fn fixtures_match_their_annotations() {
                 .and_then(|l| l.parse::<usize>().ok())
                 .unwrap_or(0)
         });
-    }
-    for id in &known {
-        if !covered_ruleid.contains(id) {
-            failures.push(format!("{id}: no fixture line annotated `# ruleid: {id}`"));
+        if !has_ruleid {
+            failures.push(format!("{name}: no line annotated `# ruleid: {id}`"));
         }
-        if !covered_ok.contains(id) {
-            failures.push(format!("{id}: no fixture line annotated `# ok: {id}`"));
+        if !has_ok {
+            failures.push(format!("{name}: no line annotated `# ok: {id}`"));
+        }
+    }
+    for file in rule_units::python_files() {
+        if !expected_files.contains(&file) {
+            failures.push(format!(
+                "{}: not the fixture (PWnnn.py) or fixed file (PWnnn.fixed.py) of a rule in this folder",
+                file.display()
+            ));
         }
     }
     assert!(

@@ -54,7 +54,7 @@ fn replay(target: &str, extra: &[(&str, &str)], harness: fn(&[u8])) {
 fn scan_corpus() {
     replay(
         "scan",
-        &[("tests/fixtures/rules", "py"), ("examples", "py")],
+        &[("rules", "py"), ("examples", "py")],
         pyward::fuzzing::scan_and_render,
     );
 }

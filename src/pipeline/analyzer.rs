@@ -186,7 +186,7 @@ pub fn relevant_rules<'c>(
         .join("\n");
     let mut scored: Vec<(u8, &RuleSpec)> = Vec::new();
     for rule in catalog.rules() {
-        if super::guardrail::is_injection_rule(&rule.id) {
+        if rule.has_tag(crate::rules::schema::TAG_PROMPT_INJECTION) {
             continue;
         }
         let score = if candidates.iter().any(|f| f.rule_id == rule.id) {

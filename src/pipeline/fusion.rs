@@ -25,7 +25,7 @@
 //!   in the code between the taint source (or a few lines above the finding) and the sink.
 //! * In a file with a prompt-injection attempt, the model's rejections are ignored at every
 //!   tier (the file is never more trusted because of text inside it).
-//! * Prompt-injection findings (PW900–PW949) are never put to the model: always confirmed.
+//! * Prompt-injection findings (of rules tagged `prompt-injection`) are never put to the model: always confirmed.
 //!
 //! Model-only findings (origin `model`, already through the evidence check): tier 1 and 2 →
 //! **speculative** (rejected when the model itself rejects them at calibration); tier 3 →

@@ -3,7 +3,7 @@
 //! * Static input checks: binary files are skipped, files too large for the model are
 //!   analysed statically only, files with syntax errors are analysed where they parse (the
 //!   engine's diagnostic says so).
-//! * Prompt injection, statically: the `prompt-injection` rules (PW900–PW949) flag comments,
+//! * Prompt injection, statically: the rules tagged `prompt-injection` (PW900, PW901) flag comments,
 //!   strings and docstrings that address a model or scanner, and invisible or bidi characters.
 //!   The guardrail makes those findings unsuppressible (an attacker who can write
 //!   "ignore previous instructions" can also write `# nosec`) and adds PW901 for invisible
@@ -28,21 +28,19 @@ use super::layout::{FileView, Question};
 use super::plan::GuardrailPlan;
 use super::{prompts, schema_of, PipelineError, PipelineOptions};
 use crate::finding::{Finding, Origin, Span, Verdict, VerdictStatus};
+use crate::rules::schema::TAG_PROMPT_INJECTION;
 use crate::rules::Catalog;
 use crate::scan::{Diagnostic, DiagnosticLevel, FileScan};
 
-/// First and last id of the prompt-injection rule range.
-pub const INJECTION_RULES: (u32, u32) = (900, 949);
 /// The rule for injection text.
 pub const RULE_TEXT: &str = "PW900";
 /// The rule for invisible / bidi characters.
 pub const RULE_INVISIBLE: &str = "PW901";
 
-/// Whether a rule id belongs to the prompt-injection range.
+/// Whether a rule is a prompt-injection rule: its TOML file carries
+/// `tags = ["prompt-injection"]` ([`TAG_PROMPT_INJECTION`]).
 pub fn is_injection_rule(id: &str) -> bool {
-    id.strip_prefix("PW")
-        .and_then(|n| n.parse::<u32>().ok())
-        .is_some_and(|n| (INJECTION_RULES.0..=INJECTION_RULES.1).contains(&n))
+    crate::rules::embedded_rule(id).is_some_and(|r| r.has_tag(TAG_PROMPT_INJECTION))
 }
 
 /// What the static input checks decided.
@@ -356,15 +354,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn injection_rule_range() {
-        assert!(is_injection_rule("PW900"));
-        assert!(is_injection_rule("PW949"));
-        assert!(!is_injection_rule("PW950"));
-        assert!(!is_injection_rule("PW101"));
-        assert!(!is_injection_rule("xx"));
-    }
-
-    #[test]
     fn binary_is_skipped_and_huge_is_static_only() {
         let o = PipelineOptions {
             max_model_bytes: 10,
@@ -391,5 +380,23 @@ mod tests {
             "Django models and safe-sounding comments are not questions"
         );
         assert_eq!(suspicious_items(t, 1, 5)[0].text, "# Not");
+    }
+
+    #[test]
+    fn injection_rules_are_found_by_tag_not_by_id() {
+        let catalog = Catalog::embedded().unwrap();
+        let tagged: Vec<&str> = catalog
+            .rules()
+            .iter()
+            .filter(|r| r.has_tag(TAG_PROMPT_INJECTION))
+            .map(|r| r.id.as_str())
+            .collect();
+        assert_eq!(tagged, [RULE_TEXT, RULE_INVISIBLE]);
+        for r in catalog.rules() {
+            assert_eq!(is_injection_rule(&r.id), r.has_tag(TAG_PROMPT_INJECTION));
+        }
+        assert!(!is_injection_rule("PW949"), "no rule, no tag");
+        assert!(!is_injection_rule("PW101"));
+        assert!(!is_injection_rule("xx"));
     }
 }

@@ -33,7 +33,7 @@ impl RunPrefix {
         let mut families: Vec<String> = catalog
             .rules()
             .iter()
-            .filter(|r| !super::guardrail::is_injection_rule(&r.id))
+            .filter(|r| !r.has_tag(crate::rules::schema::TAG_PROMPT_INJECTION))
             .map(|r| r.category.replace('-', " "))
             .collect();
         families.sort();

@@ -13,14 +13,14 @@ pub mod taint;
 
 use std::collections::BTreeMap;
 
-use include_dir::{include_dir, Dir};
-
 use crate::error::RuleError;
 pub use engine::Engine;
 pub use schema::RuleSpec;
 
-/// The `rules/` directory, embedded at build time so the binary works air-gapped from any cwd.
-pub static RULES_DIR: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/rules");
+/// Every `.toml` file under `rules/` (path relative to `rules/`, contents), embedded at build
+/// time (see `build.rs`) so the binary works air-gapped from any cwd. Rule fixtures (`.py`)
+/// next to them are not embedded.
+static RULE_FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/rule_files.rs"));
 
 /// All rules, sorted by id.
 #[derive(Debug, Clone)]
@@ -32,15 +32,13 @@ pub struct Catalog {
 impl Catalog {
     /// Loads and validates the embedded rules.
     pub fn embedded() -> Result<Catalog, RuleError> {
-        let mut files = Vec::new();
-        collect_toml(&RULES_DIR, &mut files);
         let mut specs = Vec::new();
-        for (path, text) in files {
+        for &(path, text) in RULE_FILES {
             // Files and folders starting with `_` hold shared data (taint sources), not rules.
             if path.split('/').any(|part| part.starts_with('_')) {
                 continue;
             }
-            specs.push(parse_rule(&path, text)?);
+            specs.push(parse_rule(path, text)?);
         }
         Catalog::from_specs(specs)
     }
@@ -81,23 +79,21 @@ impl Catalog {
     }
 }
 
-/// Shared data files under `rules/` (names starting with `_`), by path relative to `rules/`.
-pub fn embedded_data_file(path: &str) -> Option<&'static str> {
-    RULES_DIR.get_file(path).and_then(|f| f.contents_utf8())
+/// The rule `id` of the embedded catalogue (loaded once), e.g. to read its tags from a finding.
+pub fn embedded_rule(id: &str) -> Option<&'static RuleSpec> {
+    static EMBEDDED: std::sync::OnceLock<Option<Catalog>> = std::sync::OnceLock::new();
+    EMBEDDED
+        .get_or_init(|| Catalog::embedded().ok())
+        .as_ref()
+        .and_then(|c| c.get(id))
 }
 
-fn collect_toml(dir: &'static Dir<'static>, out: &mut Vec<(String, &'static str)>) {
-    for f in dir.files() {
-        let p = f.path().to_string_lossy().replace('\\', "/");
-        if p.ends_with(".toml") {
-            if let Some(text) = f.contents_utf8() {
-                out.push((p, text));
-            }
-        }
-    }
-    for d in dir.dirs() {
-        collect_toml(d, out);
-    }
+/// Shared data files under `rules/` (names starting with `_`), by path relative to `rules/`.
+pub fn embedded_data_file(path: &str) -> Option<&'static str> {
+    RULE_FILES
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|&(_, text)| text)
 }
 
 /// Parses one rule file and checks what serde cannot: id format, file name, category folder.
@@ -135,6 +131,11 @@ pub fn parse_rule(path: &str, text: &str) -> Result<RuleSpec, RuleError> {
     }
     if spec.patterns.is_empty() && spec.taint.is_none() {
         return Err(invalid("a rule needs `patterns` or `taint`".into()));
+    }
+    for p in &spec.patterns {
+        if let schema::Pattern::Query { query } = p {
+            query_gate::check_predicates_placement(query).map_err(invalid)?;
+        }
     }
     fix::check_message(&spec).map_err(invalid)?;
     fix::compile(&spec).map_err(invalid)?;

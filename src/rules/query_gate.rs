@@ -73,6 +73,53 @@ pub(crate) fn top_level_patterns(q: &str) -> Vec<&str> {
         .collect()
 }
 
+/// Rejects a top-level alternation followed by predicates (`[(a) (b)] @x (#eq? @x "...")`):
+/// tree-sitter splits a top-level alternation into one pattern per alternative and applies
+/// the trailing predicates to none of them, so the rule would match without its condition.
+pub(crate) fn check_predicates_placement(query: &str) -> Result<(), String> {
+    for p in top_level_patterns(query) {
+        let b = p.as_bytes();
+        if b.first() != Some(&b'[') {
+            continue;
+        }
+        let (mut depth, mut i) = (0usize, 0usize);
+        while i < b.len() {
+            match b[i] {
+                b'"' => {
+                    i += 1;
+                    while i < b.len() && b[i] != b'"' {
+                        i += if b[i] == b'\\' { 2 } else { 1 };
+                    }
+                }
+                b';' => {
+                    while i < b.len() && b[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                b'(' | b'[' => depth += 1,
+                b')' | b']' => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        if p.get(i..).is_some_and(|rest| rest.contains("(#")) {
+            let head: String = p.chars().take(40).collect();
+            return Err(format!(
+                "query: a predicate after the top-level alternation `{}…` is ignored by \
+                 tree-sitter; put the predicate inside each alternative, or wrap the \
+                 alternation in a parent node",
+                head.split_whitespace().collect::<Vec<_>>().join(" ")
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The literals of the first positive literal predicate of one pattern.
 fn pattern_literals(p: &str) -> Option<Vec<String>> {
     let b = p.as_bytes();

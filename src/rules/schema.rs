@@ -49,6 +49,20 @@ pub struct RuleSpec {
     /// Deterministic fix templates (tried by the fixer as candidate 0).
     #[serde(default)]
     pub fix: Vec<FixTemplate>,
+    /// Kinds of rule the pipeline treats specially, e.g. [`TAG_PROMPT_INJECTION`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+}
+
+/// The tag of the prompt-injection rules: their findings are never put to the model, never
+/// suppressed and never repaired, and their text is kept out of model prompts.
+pub const TAG_PROMPT_INJECTION: &str = "prompt-injection";
+
+impl RuleSpec {
+    /// Whether the rule carries `tag` in its `tags`.
+    pub fn has_tag(&self, tag: &str) -> bool {
+        self.tags.iter().any(|t| t == tag)
+    }
 }
 
 /// A rule's documentation, in ruff's shape.
@@ -88,7 +102,8 @@ pub enum Pattern {
     /// A raw tree-sitter-python query. The node captured as `@match` is reported.
     /// Standard predicates (`#eq?`, `#match?`, `#any-of?`, `#not-eq?`, `#not-match?`) work,
     /// plus `(#qualname? @cap "mod.name" ...)`: the capture resolves through imports to one
-    /// of the names (same wildcard forms as `callee`).
+    /// of the names (same wildcard forms as `callee`). A predicate after a top-level
+    /// alternation (`[...] (#eq? ...)`) is a load error: tree-sitter would ignore it.
     Query { query: String },
 }
 

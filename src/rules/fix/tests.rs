@@ -553,3 +553,25 @@ fn crypto_imports_move_to_cryptodome() {
     assert_eq!(f("import Crypto.Hash.SHA256\n"), None, "binds `Crypto`");
     assert_eq!(f("import Crypto\n"), None);
 }
+
+#[test]
+fn a_predicate_after_a_top_level_alternation_is_a_load_error() {
+    let q = |query: &str| format!("[[patterns]]\nkind = \"query\"\nquery = '''{query}'''\n");
+    let e = load(&q(
+        "[(call function: (identifier) @fn) (attribute attribute: (identifier) @fn)] @match (#eq? @fn \"f\")",
+    ))
+    .unwrap_err();
+    assert!(
+        e.contains("PW999.toml") && e.contains("top-level alternation"),
+        "{e}"
+    );
+    // Inside each alternative, or under a parent node, the predicate applies: accepted.
+    load(&q(
+        "[((call function: (identifier) @fn) @match (#eq? @fn \"f\")) ((attribute attribute: (identifier) @fn) @match (#eq? @fn \"f\"))]",
+    ))
+    .unwrap();
+    load(&q(
+        "(expression_statement [(call function: (identifier) @fn) (attribute attribute: (identifier) @fn)] @match (#eq? @fn \"f\"))",
+    ))
+    .unwrap();
+}

@@ -342,14 +342,19 @@ mod tests {
         }
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut files = Vec::new();
-        for dir in [
-            "tests/fixtures/rules",
-            "examples/vulnerable_app",
-            "examples/fixed_app",
-        ] {
-            for e in std::fs::read_dir(root.join(dir)).unwrap() {
+        let mut dirs: Vec<_> = ["examples/vulnerable_app", "examples/fixed_app"]
+            .iter()
+            .map(|d| root.join(d))
+            .collect();
+        // The rule fixtures, one folder per category under rules/python/.
+        for e in std::fs::read_dir(root.join("rules/python")).unwrap() {
+            dirs.push(e.unwrap().path());
+        }
+        for dir in dirs.iter().filter(|d| d.is_dir()) {
+            for e in std::fs::read_dir(dir).unwrap() {
                 let p = e.unwrap().path();
-                if p.extension().is_some_and(|x| x == "py") {
+                let fixed = p.to_string_lossy().ends_with(".fixed.py");
+                if p.extension().is_some_and(|x| x == "py") && !fixed {
                     files.push(p);
                 }
             }

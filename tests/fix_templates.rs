@@ -1,6 +1,7 @@
-//! The deterministic fix templates of the rules-b rules (PW300–PW599) produce the intended,
-//! still-parseable code: each case scans a snippet, applies the edits of one rule with the
-//! imports they declare (as `pyward fix` does), and compares the result with the expected text.
+//! Fix templates rewrite as documented: each case scans a snippet, applies the edits of one
+//! rule with the imports they declare (as `pyward fix` does), and compares the result with the
+//! expected text. Beside these cases, every rule with a template has a fixed file
+//! (`rules/python/<category>/PWnnn.fixed.py`, checked by `tests/rules_fixed.rs`).
 
 use pyward::pipeline::template::apply_template;
 use pyward::rules::{Catalog, Engine};
