@@ -175,6 +175,7 @@ fn outcome() -> ScanOutcome {
             span: span(12, 12, 12, 32),
             snippet: "request.args[\"host\"]".into(),
             note: "HTTP request parameter".into(),
+            path: None,
         },
         TaintStep {
             kind: TaintStepKind::Propagation,
@@ -187,6 +188,7 @@ fn outcome() -> ScanOutcome {
             span: span(14, 20, 14, 23),
             snippet: "cmd".into(),
             note: "reaches a shell command".into(),
+            path: None,
         },
     ];
 

@@ -172,6 +172,9 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 }
                 "attribute" => {
                     if let Some(key) = self.key_of(n) {
+                        if st.clean.contains(&key) {
+                            continue;
+                        }
                         if let Some(t) = st.whole(&key) {
                             result = Taint::merge(result, Some(t));
                             continue;
