@@ -182,6 +182,16 @@ pub fn join(files: &mut [ProjectFile<'_>]) {
                 .iter()
                 .any(|f| f.rule_id == g.rule_id && f.span == g.span)
             {
+                // The proven path covers pattern findings of its weakness inside the sink
+                // call (the SQL string built in `execute(...)`), as within one file.
+                let inside = |f: &Finding| {
+                    let (a, b) = (&f.span, &g.span);
+                    (a.start_line, a.start_column) >= (b.start_line, b.start_column)
+                        && (a.end_line, a.end_column) <= (b.end_line, b.end_column)
+                };
+                findings.retain(|f| {
+                    !(f.taint_path.is_empty() && f.cwe.first() == g.cwe.first() && inside(f))
+                });
                 findings.push(g);
             }
         }
