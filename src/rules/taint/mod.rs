@@ -555,3 +555,13 @@ impl Analyzer<'_, '_, '_, '_> {
         }
     }
 }
+
+impl Analyzer<'_, '_, '_, '_> {
+    /// Whether this scope is a method (its `self.request` is a class-based view's request).
+    fn in_method(&self) -> bool {
+        (self.scope as usize)
+            .checked_sub(1)
+            .and_then(|i| self.cx.table.funcs.get(i))
+            .is_some_and(|f| f.class.is_some())
+    }
+}
