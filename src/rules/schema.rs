@@ -196,6 +196,10 @@ pub struct ReturnSink {
     /// The file must import one of these modules (or a submodule): the framework that sends
     /// a returned string as HTML.
     pub imports: Vec<String>,
+    /// Or the decorator call has one of these keyword arguments, `NAME=SUFFIX`: its value's
+    /// text ends with SUFFIX (`response_class=HTMLResponse`).
+    #[serde(default)]
+    pub keywords: Vec<String>,
 }
 
 /// A call whose arguments must not receive tainted data.
