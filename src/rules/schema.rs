@@ -46,6 +46,10 @@ pub struct RuleSpec {
     /// reaches this sink call; or the code is in a branch that never runs.
     #[serde(default)]
     pub yield_to_taint: bool,
+    /// Off unless selected (by id, category, CWE or `ALL`): a hardening note rather than a
+    /// vulnerability, too noisy for the default run.
+    #[serde(default)]
+    pub default_off: bool,
     /// Deterministic fix templates (tried by the fixer as candidate 0).
     #[serde(default)]
     pub fix: Vec<FixTemplate>,
