@@ -87,9 +87,17 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                         _ => text(f, self.src()).rsplit('.').next().unwrap_or(""),
                     });
                     // `x.startswith("//")` with a literal checks a prefix, not a root.
-                    let literal_arg = n.child_by_field_name("arguments").is_some_and(|a| {
-                        a.named_child(0)
-                            .is_some_and(|x| matches!(x.kind(), "string" | "tuple"))
+                    let first = n
+                        .child_by_field_name("arguments")
+                        .and_then(|a| a.named_child(0));
+                    let literal_arg = first.is_some_and(|x| matches!(x.kind(), "string" | "tuple"));
+                    // A required root (`"/"`, `"/srv/files/"`), not a scheme.
+                    let root_literal = first.is_some_and(|x| {
+                        x.kind() == "string"
+                            && text(x, self.src())
+                                .trim_start_matches(['r', 'b', 'u', 'R', 'B', 'U'])
+                                .trim_start_matches(['"', '\''])
+                                .starts_with('/')
                     });
                     let check = inside
                         || name.is_some_and(|m| {
@@ -98,7 +106,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                                 // x.startswith("/")` requires a good one.
                                 && !(matches!(m, "startswith" | "endswith")
                                     && literal_arg
-                                    && !negated)
+                                    && !(negated && root_literal))
                         });
                     if let Some(f) = f.filter(|f| f.kind() == "attribute") {
                         if let Some(o) = f.child_by_field_name("object") {
