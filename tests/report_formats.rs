@@ -182,6 +182,7 @@ fn outcome() -> ScanOutcome {
             span: span(13, 5, 13, 30),
             snippet: "cmd = f\"ping -c 1 {host}\"".into(),
             note: "interpolated into `cmd`".into(),
+            path: None,
         },
         TaintStep {
             kind: TaintStepKind::Sink,
