@@ -171,9 +171,7 @@ impl TaintEngine {
         file: &TaintFile<'_, 't>,
         out: &mut Vec<RawFinding<'t>>,
     ) -> TaintOutcome<'t> {
-        let table = FuncTable::build(file.funcs, file.calls, &file.resolver, file.src);
-        let imported_calls = imported_calls(file, &table);
-        let cx = FileCx {
+        let new_cx = |table: FuncTable<'t>, imported_calls| FileCx {
             table,
             imported_calls,
             calls_out: RefCell::new(Vec::new()),
@@ -183,14 +181,26 @@ impl TaintEngine {
         };
         let mut scopes: BTreeSet<ScopeId> = file.sink_calls.iter().map(|(_, s)| *s).collect();
         if self.has_handler_sinks() {
+            let probe_cx = new_cx(FuncTable::default(), Vec::new());
             let mut probe_out = Vec::new();
-            let mut probe = Analyzer::new(self, file, &cx, MODULE_SCOPE, &mut probe_out, false);
+            let mut probe =
+                Analyzer::new(self, file, &probe_cx, MODULE_SCOPE, &mut probe_out, false);
             for (i, f) in file.funcs.iter().enumerate() {
                 if probe.is_handler(*f) {
                     scopes.insert(i as ScopeId + 1);
                 }
             }
         }
+        // Nothing to analyse: most files of a library.
+        if scopes.is_empty() {
+            return TaintOutcome {
+                vouched: Vec::new(),
+                pending: Vec::new(),
+                calls_out: Vec::new(),
+            };
+        }
+        let table = FuncTable::build(file.funcs, file.calls, &file.resolver, file.src);
+        let mut cx = new_cx(table, Vec::new());
         let mut reaches = vec![false; cx.table.funcs.len()];
         for &s in &scopes {
             if s != MODULE_SCOPE {
@@ -211,6 +221,7 @@ impl TaintEngine {
                 break;
             }
         }
+        cx.imported_calls = imported_calls(file, &cx.table, &scopes);
         for &scope in &scopes {
             let before = out.len();
             let mut an = Analyzer::new(self, file, &cx, scope, &mut *out, false);
@@ -314,10 +325,14 @@ pub(crate) struct Pending<'t> {
 fn imported_calls<'t>(
     file: &TaintFile<'_, 't>,
     table: &FuncTable<'t>,
+    scopes: &BTreeSet<ScopeId>,
 ) -> Vec<(Node<'t>, ScopeId, String, String)> {
     let mut out = Vec::new();
     let mut buf = String::new();
     for &(call, scope) in file.calls {
+        if !scopes.contains(&scope) {
+            continue;
+        }
         let Some(f) = call.child_by_field_name("function") else {
             continue;
         };
