@@ -55,7 +55,7 @@ fn every_template_has_a_fixed_file_that_pyward_fix_reproduces() {
             .env("PYWARD_HOME", tmp.path().join(".home"))
             .output()
             .expect("pyward runs");
-        if !out.status.code().is_some_and(|c| c <= 1) {
+        if out.status.code().is_none_or(|c| c > 1) {
             failures.push(format!(
                 "{id}: pyward fix failed: {}",
                 String::from_utf8_lossy(&out.stderr)
