@@ -117,4 +117,3 @@ impl<T: Clone> NameTable<T> {
         found
     }
 }
-
