@@ -8,7 +8,7 @@ use super::{artifact_location, level, FINGERPRINT_KEY};
 use crate::finding::{Edit, Finding, Span, TaintStep, TaintStepKind};
 use crate::report::source::{numbered_lines, span_text};
 use crate::rules::Catalog;
-use crate::scan::{Diagnostic, DiagnosticLevel};
+use crate::scan::Diagnostic;
 
 pub(super) fn result(f: &Finding, catalog: &Catalog) -> SarifResult {
     let rule_index = catalog.rules().iter().position(|r| r.id == f.rule_id);
@@ -238,11 +238,7 @@ fn fix(f: &Finding) -> SarifFix {
 
 pub(super) fn notification(d: &Diagnostic) -> Notification {
     Notification {
-        level: match d.level {
-            DiagnosticLevel::Error => "error",
-            DiagnosticLevel::Warning => "warning",
-        }
-        .to_string(),
+        level: d.level.as_str().to_string(),
         message: Message::text(&d.message),
         locations: vec![Location {
             physical_location: PhysicalLocation {
