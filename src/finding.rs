@@ -65,6 +65,9 @@ pub struct TaintStep {
     /// The source text of the expression at this step (one line, trimmed).
     pub snippet: String,
     pub note: String,
+    /// The file of this step when it is not the finding's (a path through another module).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

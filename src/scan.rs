@@ -87,6 +87,9 @@ pub struct FileScan {
     /// In [`crate::finding::FindingOrder`], fingerprinted, suppression applied.
     pub findings: Vec<Finding>,
     pub diagnostics: Vec<Diagnostic>,
+    /// What the project-wide taint join needs from this file.
+    #[serde(skip)]
+    pub facts: crate::rules::project::ProjectFacts,
 }
 
 /// How a scan finds and reads files.

@@ -9,6 +9,7 @@ use std::path::Path;
 use pyward::bench::dataset::{self, Dataset};
 use pyward::bench::metrics::{markdown_table, score, Metrics, Outcome, Prediction};
 use pyward::finding::Severity;
+use pyward::rules::project::{join, ProjectFile};
 use pyward::rules::{Catalog, Engine};
 
 fn data_dir() -> &'static Path {
@@ -20,8 +21,10 @@ fn load() -> Dataset {
 }
 
 /// Scans every labelled file with the static engine and scores it at `threshold`.
+/// Every file is scanned, then the project join settles calls between files (the
+/// two-module cases), as `pyward scan` and `pyward bench` do.
 fn run_static(ds: &Dataset, engine: &Engine, threshold: Severity) -> Metrics {
-    let mut preds = BTreeMap::new();
+    let mut scans = Vec::new();
     for lf in &ds.files {
         let text = std::fs::read_to_string(ds.path_of(lf)).expect("benchmark file is UTF-8");
         let scan = engine.scan_source(&lf.file, &text);
@@ -31,11 +34,26 @@ fn run_static(ds: &Dataset, engine: &Engine, threshold: Severity) -> Metrics {
             lf.file,
             scan.diagnostics
         );
-        preds.insert(
-            lf.file.clone(),
-            Prediction::from_findings(&scan.findings, threshold),
-        );
+        scans.push((lf.file.clone(), scan));
     }
+    let mut files: Vec<ProjectFile> = scans
+        .iter_mut()
+        .map(|(path, scan)| ProjectFile {
+            path,
+            findings: &mut scan.findings,
+            facts: &scan.facts,
+        })
+        .collect();
+    join(&mut files);
+    let preds: BTreeMap<String, Prediction> = scans
+        .iter()
+        .map(|(file, scan)| {
+            (
+                file.clone(),
+                Prediction::from_findings(&scan.findings, threshold),
+            )
+        })
+        .collect();
     score(ds, &preds).expect("score")
 }
 

@@ -175,18 +175,21 @@ fn outcome() -> ScanOutcome {
             span: span(12, 12, 12, 32),
             snippet: "request.args[\"host\"]".into(),
             note: "HTTP request parameter".into(),
+            path: None,
         },
         TaintStep {
             kind: TaintStepKind::Propagation,
             span: span(13, 5, 13, 30),
             snippet: "cmd = f\"ping -c 1 {host}\"".into(),
             note: "interpolated into `cmd`".into(),
+            path: None,
         },
         TaintStep {
             kind: TaintStepKind::Sink,
             span: span(14, 20, 14, 23),
             snippet: "cmd".into(),
             note: "reaches a shell command".into(),
+            path: None,
         },
     ];
 

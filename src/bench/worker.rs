@@ -75,7 +75,7 @@ pub fn measure(
     dataset: &Dataset,
     threshold: Severity,
 ) -> Result<Vec<FileMeasure>, BenchError> {
-    let mut out = Vec::with_capacity(dataset.files.len());
+    let mut scanned = Vec::with_capacity(dataset.files.len());
     let mut cache = Cache::disabled();
     for lf in &dataset.files {
         let path = dataset.path_of(lf);
@@ -92,16 +92,23 @@ pub fn measure(
             &mut |_| {},
         );
         let elapsed_us = t0.elapsed().as_micros() as u64;
-        out.push(FileMeasure {
-            file: lf.file.clone(),
+        scanned.push((lf.file.clone(), r, elapsed_us, text.lines().count()));
+    }
+    // Calls between the labelled files settle what each file alone leaves open.
+    let mut results: Vec<&mut crate::pipeline::FileResult> =
+        scanned.iter_mut().map(|(_, r, _, _)| r).collect();
+    crate::pipeline::run::join_results(&mut results);
+    Ok(scanned
+        .into_iter()
+        .map(|(file, r, elapsed_us, lines)| FileMeasure {
+            file,
             prediction: Prediction::from_findings(&r.findings, threshold),
             elapsed_us,
-            lines: text.lines().count(),
+            lines,
             stats: r.stats,
             diagnostics: messages(&r.diagnostics),
-        });
-    }
-    Ok(out)
+        })
+        .collect())
 }
 
 fn messages(diagnostics: &[crate::scan::Diagnostic]) -> Vec<String> {

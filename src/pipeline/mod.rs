@@ -158,6 +158,9 @@ pub struct FileResult {
     #[serde(skip)]
     pub from_cache: bool,
     pub stats: StageStats,
+    /// What the project-wide taint join needs (static scans; see [`crate::rules::project`]).
+    #[serde(skip)]
+    pub facts: crate::rules::project::ProjectFacts,
 }
 
 impl FileResult {

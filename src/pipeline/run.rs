@@ -245,6 +245,7 @@ pub fn drive<T: Send>(
     }
     progress.finish();
     slots.sort_by_key(|(i, _)| *i);
+    join_project(&mut slots);
     let mut totals = RunTotals::default();
     let mut collected = Vec::new();
     for (_, slot) in slots {
@@ -261,6 +262,40 @@ pub fn drive<T: Send>(
     sort_outcome(&mut totals.outcome);
     totals.elapsed_ms = t0.elapsed().as_secs_f64() * 1e3;
     (totals, collected)
+}
+
+/// The project-wide taint join over the scanned files (see [`crate::rules::project`]).
+fn join_project<T>(slots: &mut [(usize, Slot<T>)]) {
+    let mut results: Vec<&mut FileResult> = slots
+        .iter_mut()
+        .filter_map(|(_, s)| match s {
+            Slot::Scanned(r, _, _) => Some(&mut **r),
+            Slot::Unread(_) => None,
+        })
+        .collect();
+    join_results(&mut results);
+}
+
+/// [`crate::rules::project::join`] over file results, when any of them has facts.
+pub fn join_results(results: &mut [&mut FileResult]) {
+    if results
+        .iter()
+        .all(|r| r.facts.pending.is_empty() && r.facts.calls_out.is_empty())
+    {
+        return;
+    }
+    let mut files: Vec<crate::rules::project::ProjectFile> = results
+        .iter_mut()
+        .map(|r| {
+            let r = &mut **r;
+            crate::rules::project::ProjectFile {
+                path: &r.path,
+                findings: &mut r.findings,
+                facts: &r.facts,
+            }
+        })
+        .collect();
+    crate::rules::project::join(&mut files);
 }
 
 /// Runs `work` on `n` scoped threads, each with its own handle on `cache`, and gathers what

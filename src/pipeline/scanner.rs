@@ -84,8 +84,8 @@ impl<'e> Scanner<'e> {
         }
         let backend = backend.filter(|_| decision == guardrail::InputDecision::Analyse);
         let Some(backend) = backend else {
-            let (findings, injection) = self.static_findings(label, text, &mut diagnostics);
-            return self.partition(
+            let (findings, injection, facts) = self.static_findings(label, text, &mut diagnostics);
+            let mut r = self.partition(
                 label,
                 content_sha256,
                 findings,
@@ -94,6 +94,8 @@ impl<'e> Scanner<'e> {
                 false,
                 StageStats::default(),
             );
+            r.facts = facts;
+            return r;
         };
 
         let identity = cache_identity(self.engine, Some(&backend.describe()));
@@ -129,7 +131,7 @@ impl<'e> Scanner<'e> {
             return r;
         }
 
-        let (findings, injection) = self.static_findings(label, text, &mut diagnostics);
+        let (findings, injection, _) = self.static_findings(label, text, &mut diagnostics);
         let mut stats = StageStats::default();
         let context = backend.context_length();
         let mut asker = Asker {
@@ -192,11 +194,11 @@ impl<'e> Scanner<'e> {
         label: &str,
         text: &str,
         diagnostics: &mut Vec<Diagnostic>,
-    ) -> (Vec<Finding>, bool) {
+    ) -> (Vec<Finding>, bool, crate::rules::project::ProjectFacts) {
         let mut scan = self.engine.scan_source(label, text);
         diagnostics.append(&mut scan.diagnostics);
         let injection = guardrail::apply_static(self.engine.catalog(), label, text, &mut scan);
-        (scan.findings, injection)
+        (scan.findings, injection, std::mem::take(&mut scan.facts))
     }
 
     /// The plan's questions about one view, in an order that keeps the view's prefix cached.
@@ -356,6 +358,7 @@ impl<'e> Scanner<'e> {
             model_used,
             from_cache: false,
             stats,
+            facts: Default::default(),
         }
     }
 }

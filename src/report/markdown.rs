@@ -403,8 +403,13 @@ fn taint_path(f: &Finding) -> String {
             TaintStepKind::Propagation => "Propagation",
             TaintStepKind::Sink => "Sink",
         };
+        let file = step
+            .path
+            .as_deref()
+            .map(|p| format!("{} ", code_span(p)))
+            .unwrap_or_default();
         s.push_str(&format!(
-            "{}. **{kind}** at line {}, column {}: {}",
+            "{}. **{kind}** at {file}line {}, column {}: {}",
             i + 1,
             step.span.start_line,
             step.span.start_column,

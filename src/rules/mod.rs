@@ -3,6 +3,7 @@
 pub mod args;
 pub mod engine;
 pub mod fix;
+pub mod project;
 pub(crate) mod query;
 pub mod query_gate;
 pub(crate) mod raw;

@@ -194,7 +194,7 @@ fn thread_flow_location(f: &Finding, step: &TaintStep) -> ThreadFlowLocation {
     ThreadFlowLocation {
         location: Location {
             physical_location: PhysicalLocation {
-                artifact_location: artifact_location(&f.path),
+                artifact_location: artifact_location(step.path.as_deref().unwrap_or(&f.path)),
                 region: Some(region(
                     step.span,
                     (!step.snippet.is_empty()).then(|| step.snippet.clone()),

@@ -136,6 +136,7 @@ impl Engine {
                     message: "tree-sitter could not parse the file".into(),
                     line: None,
                 }],
+                facts: Default::default(),
             };
         };
         self.scan_tree(path_label, text, tree.root_node())
@@ -168,6 +169,7 @@ impl Engine {
             scopes: &file.scopes,
         };
         let mut raw: Vec<RawFinding> = Vec::new();
+        let mut facts = crate::rules::project::ProjectFacts::default();
         let sink_calls = self.match_calls(&file, &resolver, src, &mut raw);
         self.match_imports(&file, &mut raw);
         self.match_queries(native_matches, root, &resolver, &open, &mut raw)
@@ -190,7 +192,30 @@ impl Engine {
                 calls: &file.calls,
                 imported: &file.imported,
             };
-            let vouched = self.taint.analyze(&ctx, &mut raw);
+            let outcome = self.taint.analyze(&ctx, &mut raw);
+            let vouched = outcome.vouched;
+            facts.calls_out = outcome.calls_out;
+            let rules = self.catalog.rules();
+            for p in outcome.pending {
+                let rule = &rules[p.rule as usize];
+                let finding = self
+                    .finish(path, src, vec![p.raw.clone()], &file.comments)
+                    .pop();
+                if p.built {
+                    raw.push(p.raw);
+                }
+                if let Some(finding) = finding {
+                    facts.pending.push(crate::rules::project::PendingSink {
+                        function: p.function,
+                        param: p.param,
+                        finding,
+                        reported_alone: p.built,
+                        kinds: p.kinds,
+                        rule_bit: p.rule_bit,
+                        rule_confidence: rule.confidence,
+                    });
+                }
+            }
             if !vouched.is_empty() {
                 let rules = self.catalog.rules();
                 raw.retain(|r| {
@@ -208,6 +233,7 @@ impl Engine {
         FileScan {
             findings,
             diagnostics,
+            facts,
         }
     }
 }

@@ -256,9 +256,23 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         path: &[Step<'t>],
         confidence: Option<Confidence>,
     ) {
+        let raw = self.raw_finding(sink, call, callee, arg, path, confidence);
+        self.out.push(raw);
+    }
+
+    /// The raw finding of sink `sink` at `call`.
+    pub(super) fn raw_finding(
+        &self,
+        sink: u32,
+        call: Node<'t>,
+        callee: Node<'t>,
+        arg: Node<'t>,
+        path: &[Step<'t>],
+        confidence: Option<Confidence>,
+    ) -> RawFinding<'t> {
         let src = self.src();
         let source_text = path.first().map(|s| text(s.node, src)).unwrap_or("");
-        self.out.push(RawFinding {
+        RawFinding {
             rule: self.eng.sinks[sink as usize].rule,
             node: call,
             captures: vec![
@@ -270,6 +284,58 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             ],
             taint_path: render_path(path, src),
             confidence,
-        });
+        }
+    }
+
+    /// Calls in `region` (of this scope) to functions imported from other modules: what
+    /// each positional argument carries, for the project join.
+    pub(super) fn record_calls_out(&mut self, region: Node<'t>, st: &State<'t>) {
+        if self.summary.is_some() {
+            return;
+        }
+        let (start, end) = (region.start_byte(), region.end_byte());
+        let calls = &self.cx.imported_calls;
+        let first = calls.partition_point(|(c, _, _, _)| c.start_byte() < start);
+        let mine: Vec<(Node<'t>, String, String)> = calls[first..]
+            .iter()
+            .take_while(|(c, _, _, _)| c.start_byte() < end)
+            .filter(|(c, s, _, _)| *s == self.scope && c.end_byte() <= end)
+            .map(|(c, _, m, f)| (*c, m.clone(), f.clone()))
+            .collect();
+        for (call, module, function) in mine {
+            let mut args = Vec::new();
+            if let Some(list) = call.child_by_field_name("arguments") {
+                let mut c = list.walk();
+                let positional: Vec<Node<'t>> = list
+                    .named_children(&mut c)
+                    .filter(|a| {
+                        !matches!(
+                            a.kind(),
+                            "comment" | "keyword_argument" | "list_splat" | "dictionary_splat"
+                        )
+                    })
+                    .collect();
+                for a in positional {
+                    let t = self.eval(a, st).filter(|t| t.kinds & SOURCE_MASK != 0);
+                    args.push(t.map(|t| {
+                        let note = format!("passed to `{function}` of `{module}`");
+                        let stepped = t.with_step(TaintStepKind::Propagation, a, note);
+                        crate::rules::project::ArgTaint {
+                            kinds: t.kinds & SOURCE_MASK,
+                            cleared: t.cleared,
+                            steps: render_path(&stepped.path, self.src()),
+                        }
+                    }));
+                }
+            }
+            self.cx
+                .calls_out
+                .borrow_mut()
+                .push(crate::rules::project::CallOut {
+                    module,
+                    function,
+                    args,
+                });
+        }
     }
 }

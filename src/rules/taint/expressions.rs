@@ -172,6 +172,9 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 }
                 "attribute" => {
                     if let Some(key) = self.key_of(n) {
+                        if st.clean.contains(&key) {
+                            continue;
+                        }
                         if let Some(t) = st.whole(&key) {
                             result = Taint::merge(result, Some(t));
                             continue;
@@ -375,9 +378,21 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         // Handler request objects: `request.GET` with `request` a parameter.
         if n.kind() == "attribute" {
             let key = self.key_of(n)?;
+            // `self.request.POST` in a class-based view: `self.request` is the request.
+            let view_request = key.starts_with("self.request.") && self.in_method();
+            let key = if view_request {
+                key["self.".len()..].to_string()
+            } else {
+                key
+            };
             let mut parts = key.split('.');
             let root = parts.next()?;
-            if let Some(&si) = st.objects.get(root) {
+            let object = st.objects.get(root).copied().or_else(|| {
+                view_request
+                    .then(|| self.eng.source_params.get("request").copied())
+                    .flatten()
+            });
+            if let Some(si) = object {
                 let attr = parts.next()?;
                 let s = &self.eng.sources[si as usize];
                 if s.attributes.iter().any(|a| a == attr) {

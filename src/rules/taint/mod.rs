@@ -37,6 +37,7 @@
 //! expressions, [`sinks`] checks sink calls.
 
 mod calls;
+mod conditions;
 mod containers;
 mod expressions;
 mod fold;
@@ -124,6 +125,10 @@ pub(crate) struct TaintFile<'a, 't> {
 /// summaries.
 struct FileCx<'t> {
     table: FuncTable<'t>,
+    /// Calls to imported functions: (call, scope, module, function), in document order.
+    imported_calls: Vec<(Node<'t>, ScopeId, String, String)>,
+    /// What those calls pass (normal mode), for the project join.
+    calls_out: RefCell<Vec<crate::rules::project::CallOut>>,
     /// Byte ranges the analysis vouches for, and for which CWE (see
     /// [`TaintEngine::analyze`]).
     vouched: RefCell<Vec<(usize, usize, u32)>>,
@@ -153,18 +158,23 @@ impl TaintEngine {
     /// in a built string, and that nothing in the file calls, are reported with medium
     /// confidence: their callers are unknown.
     ///
-    /// Returns the byte ranges the analysis vouches for, each for one CWE: sink calls of
-    /// functions that read untrusted input where none of it (nor any parameter) reaches the
-    /// call, such whole functions when no input reached any sink, and branches that never
-    /// run (CWE 0: any). Pattern rules with `yield_to_taint` drop their findings there when
-    /// their primary CWE is the one vouched for.
+    /// Returns, besides the findings pushed to `out`, what the project join needs and the
+    /// byte ranges the analysis vouches for, each for one CWE: sink calls of functions that
+    /// read untrusted input where none of it (nor any parameter) reaches the call, such whole
+    /// functions when no input reached any sink, and branches that never run (CWE 0: any).
+    /// Pattern rules with `yield_to_taint` drop their findings there when their primary CWE
+    /// is the one vouched for.
     pub(crate) fn analyze<'t>(
         &self,
         file: &TaintFile<'_, 't>,
         out: &mut Vec<RawFinding<'t>>,
-    ) -> Vec<(usize, usize, u32)> {
+    ) -> TaintOutcome<'t> {
+        let table = FuncTable::build(file.funcs, file.calls, &file.resolver, file.src);
+        let imported_calls = imported_calls(file, &table);
         let cx = FileCx {
-            table: FuncTable::build(file.funcs, file.calls, &file.resolver, file.src),
+            table,
+            imported_calls,
+            calls_out: RefCell::new(Vec::new()),
             summaries: RefCell::new(HashMap::new()),
             in_progress: RefCell::new(Vec::new()),
             vouched: RefCell::new(Vec::new()),
@@ -223,6 +233,7 @@ impl TaintEngine {
                 }
             }
         }
+        let mut pending = Vec::new();
         for (fi, _) in reaches
             .iter()
             .enumerate()
@@ -234,9 +245,11 @@ impl TaintEngine {
             if s.handler {
                 continue;
             }
-            for ps in s.sinks.iter().filter(|ps| ps.built) {
+            let func = &cx.table.funcs[fi];
+            let mut alone = Vec::new();
+            for ps in s.sinks.iter() {
                 let path = (*ps.path).clone();
-                an.emit(
+                let raw = an.raw_finding(
                     ps.sink,
                     ps.call,
                     ps.callee,
@@ -244,11 +257,96 @@ impl TaintEngine {
                     &path,
                     Some(Confidence::Medium),
                 );
+                // Module-level functions can be called from other files: the project join
+                // settles them. A method's callers stay unknown.
+                if func.class.is_none() {
+                    let sink = &self.sinks[ps.sink as usize];
+                    pending.push(Pending {
+                        raw,
+                        function: func.name.clone(),
+                        param: ps.param,
+                        built: ps.built,
+                        kinds: sink.kinds,
+                        rule_bit: sink.rule_bit,
+                        rule: sink.rule,
+                    });
+                } else if ps.built {
+                    alone.push(raw);
+                }
             }
             out.append(&mut sink_out);
+            out.append(&mut alone);
         }
-        cx.vouched.into_inner()
+        TaintOutcome {
+            vouched: cx.vouched.into_inner(),
+            pending,
+            calls_out: cx.calls_out.into_inner(),
+        }
     }
+}
+
+/// What [`TaintEngine::analyze`] returns besides findings.
+pub(crate) struct TaintOutcome<'t> {
+    /// Byte ranges vouched for, with the CWE (0: any).
+    pub vouched: Vec<(usize, usize, u32)>,
+    /// Parameters of uncalled module-level functions that reach a sink.
+    pub pending: Vec<Pending<'t>>,
+    /// Calls into imported functions and what they pass.
+    pub calls_out: Vec<crate::rules::project::CallOut>,
+}
+
+/// A parameter of an uncalled module-level function that reaches a sink: reported alone
+/// when `built`, and settled by the project join.
+pub(crate) struct Pending<'t> {
+    pub raw: RawFinding<'t>,
+    pub function: String,
+    pub param: usize,
+    pub built: bool,
+    pub kinds: u64,
+    pub rule_bit: u128,
+    /// Index of the rule in the catalogue.
+    pub rule: u32,
+}
+
+/// Calls to functions imported from other modules (not defined in this file).
+fn imported_calls<'t>(
+    file: &TaintFile<'_, 't>,
+    table: &FuncTable<'t>,
+) -> Vec<(Node<'t>, ScopeId, String, String)> {
+    let mut out = Vec::new();
+    let mut buf = String::new();
+    for &(call, scope) in file.calls {
+        let Some(f) = call.child_by_field_name("function") else {
+            continue;
+        };
+        let mut root = f;
+        while root.kind() == "attribute" {
+            match root.child_by_field_name("object") {
+                Some(o) => root = o,
+                None => break,
+            }
+        }
+        if root.kind() != "identifier" {
+            continue;
+        }
+        let name = crate::rules::resolve::text(root, file.src);
+        if file
+            .resolver
+            .imports
+            .lookup(name, scope, file.resolver.scopes)
+            .is_none()
+            || table
+                .resolve_call(call, scope, &file.resolver, file.src)
+                .is_some()
+            || !file.resolver.resolve_into(f, scope, &mut buf)
+        {
+            continue;
+        }
+        if let Some((module, function)) = buf.rsplit_once('.') {
+            out.push((call, scope, module.to_string(), function.to_string()));
+        }
+    }
+    out
 }
 
 struct Analyzer<'e, 'a, 't, 'o> {
@@ -455,5 +553,15 @@ impl Analyzer<'_, '_, '_, '_> {
                 }
             }
         }
+    }
+}
+
+impl Analyzer<'_, '_, '_, '_> {
+    /// Whether this scope is a method (its `self.request` is a class-based view's request).
+    fn in_method(&self) -> bool {
+        (self.scope as usize)
+            .checked_sub(1)
+            .and_then(|i| self.cx.table.funcs.get(i))
+            .is_some_and(|f| f.class.is_some())
     }
 }

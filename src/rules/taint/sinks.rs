@@ -28,6 +28,9 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         if !self.cx.table.calls.is_empty() {
             self.check_local_calls(region, st);
         }
+        if !self.cx.imported_calls.is_empty() {
+            self.record_calls_out(region, st);
+        }
     }
 
     pub(super) fn check_sink_call(&mut self, call: Node<'t>, st: &State<'t>) {

@@ -66,9 +66,20 @@ pub(super) struct State<'t> {
     /// Container name → its elements under constant keys. The container's own entry in
     /// `vars` is the taint of everything else in it.
     pub(super) elems: HashMap<String, Elements<'t>>,
+    /// Attribute chains a check proved clean (`body.handle` after `body.handle.isalnum()`),
+    /// whatever the object they belong to carries.
+    pub(super) clean: std::collections::HashSet<String>,
 }
 
 impl<'t> State<'t> {
+    /// Marks a name or attribute chain as proven clean.
+    pub(super) fn mark_clean(&mut self, key: &str) {
+        self.vars.remove(key);
+        if key.contains('.') {
+            self.clean.insert(key.to_string());
+        }
+    }
+
     /// The taint of element `idx` of container `base`.
     pub(super) fn element(&self, base: &str, idx: &str) -> Option<Taint<'t>> {
         match self.elems.get(base).and_then(|e| e.get(idx)) {
@@ -121,6 +132,9 @@ impl<'t> State<'t> {
             elems.insert(b, merged);
         }
         self.elems = elems;
+        // Clean on both paths only.
+        let other_clean = other.clean;
+        self.clean.retain(|k| other_clean.contains(k));
         for (k, v) in other.vars {
             let cur = self.vars.remove(&k);
             if let Some(m) = Taint::merge(cur, Some(v)) {
@@ -152,6 +166,7 @@ pub(super) fn render_path(path: &[Step], src: &str) -> Vec<TaintStep> {
             span: span_of(s.node, src),
             snippet: snippet_one_line(src, s.node),
             note: s.note.clone(),
+            path: None,
         })
         .collect()
 }

@@ -167,6 +167,23 @@ impl<'t> FuncTable<'t> {
                     .copied()
                     .filter(|&i| self.funcs[i].class.is_some())
                     .collect();
+                // A method of something imported (`request.args.get`, `os.path.join`): not
+                // ours.
+                let mut root = obj;
+                while root.kind() == "attribute" {
+                    match root.child_by_field_name("object") {
+                        Some(o) => root = o,
+                        None => break,
+                    }
+                }
+                if root.kind() == "identifier"
+                    && resolver
+                        .imports
+                        .lookup(text(root, src), scope, resolver.scopes)
+                        .is_some()
+                {
+                    return None;
+                }
                 if obj.kind() == "identifier" {
                     let o = text(obj, src);
                     let class = if o == "self" || o == "cls" {
@@ -187,7 +204,16 @@ impl<'t> FuncTable<'t> {
                         return None;
                     }
                 }
-                (methods.len() == 1).then(|| methods[0])
+                // Otherwise the only method of that name in the file, unless the name is
+                // one that built-in types have too.
+                const COMMON: &[&str] = &[
+                    "get", "set", "update", "items", "keys", "values", "pop", "append", "add",
+                    "extend", "insert", "remove", "clear", "copy", "format", "join", "strip",
+                    "lower", "upper", "split", "replace", "encode", "decode", "read", "write",
+                    "close", "open", "run", "send", "post", "put", "delete", "patch", "head",
+                    "start", "stop", "search", "match", "find", "count", "index", "sort",
+                ];
+                (methods.len() == 1 && !COMMON.contains(&method)).then(|| methods[0])
             }
             _ => None,
         }

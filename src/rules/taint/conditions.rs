@@ -1,0 +1,134 @@
+//! Conditions: what a branch condition proves (allow-lists, validators), and whether a
+//! block that exits rejects the request (for guard clauses).
+
+use tree_sitter::Node;
+
+use super::state::State;
+use super::Analyzer;
+
+impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
+    /// Names a condition proves safe: `(when true, when false)`.
+    pub(super) fn condition_facts(
+        &mut self,
+        cond: Node<'t>,
+        depth: usize,
+    ) -> (Vec<String>, Vec<String>) {
+        let cond = crate::rules::args::unparen(cond);
+        if depth > 16 {
+            return (vec![], vec![]);
+        }
+        match cond.kind() {
+            "comparison_operator" => {
+                let mut c = cond.walk();
+                let ops: Vec<&str> = cond
+                    .children_by_field_name("operators", &mut c)
+                    .map(|o| o.kind())
+                    .collect();
+                let left = cond.named_child(0);
+                if ops.len() == 1 {
+                    if let Some(key) = left.and_then(|l| self.key_of(l)) {
+                        match ops[0] {
+                            "in" => return (vec![key], vec![]),
+                            "not in" => return (vec![], vec![key]),
+                            _ => {}
+                        }
+                    }
+                }
+                (vec![], vec![])
+            }
+            "not_operator" => match cond.child_by_field_name("argument") {
+                Some(a) => {
+                    let (t, f) = self.condition_facts(a, depth + 1);
+                    (f, t)
+                }
+                None => (vec![], vec![]),
+            },
+            "boolean_operator" => {
+                let op = cond.child_by_field_name("operator").map(|o| o.kind());
+                let (Some(l), Some(r)) = (
+                    cond.child_by_field_name("left"),
+                    cond.child_by_field_name("right"),
+                ) else {
+                    return (vec![], vec![]);
+                };
+                let (lt, lf) = self.condition_facts(l, depth + 1);
+                let (rt, rf) = self.condition_facts(r, depth + 1);
+                if op == Some("and") {
+                    (lt.into_iter().chain(rt).collect(), vec![])
+                } else {
+                    (vec![], lf.into_iter().chain(rf).collect())
+                }
+            }
+            "call" => {
+                // Validators: `pattern.fullmatch(x)`, `url_has_allowed_host_and_scheme(x)`,
+                // `x.isdigit()` (no arguments: the receiver is checked).
+                let Some(f) = cond.child_by_field_name("function") else {
+                    return (vec![], vec![]);
+                };
+                let (q, m) = self.resolve(f);
+                if !self.eng.validators.contains(q.as_deref(), m.as_deref()) {
+                    return (vec![], vec![]);
+                }
+                let mut keys = Vec::new();
+                if let Some(args) = cond.child_by_field_name("arguments") {
+                    let mut c = args.walk();
+                    for a in args.named_children(&mut c) {
+                        let v = if a.kind() == "keyword_argument" {
+                            a.child_by_field_name("value")
+                        } else {
+                            Some(a)
+                        };
+                        if let Some(k) = v.and_then(|v| self.key_of(v)) {
+                            keys.push(k);
+                        }
+                    }
+                }
+                if keys.is_empty() && f.kind() == "attribute" {
+                    // `x.isalnum()`, and through string methods: `x.replace("-", "").isalnum()`.
+                    let mut obj = f.child_by_field_name("object");
+                    while let Some(o) = obj.filter(|o| o.kind() == "call") {
+                        obj = o
+                            .child_by_field_name("function")
+                            .filter(|g| g.kind() == "attribute")
+                            .and_then(|g| g.child_by_field_name("object"));
+                    }
+                    if let Some(k) = obj.and_then(|o| self.key_of(o)) {
+                        keys.push(k);
+                    }
+                }
+                (keys, vec![])
+            }
+            _ => (vec![], vec![]),
+        }
+    }
+
+    /// Whether a block that exits does so by rejecting the request: it raises, aborts,
+    /// skips the iteration, or returns something clean (an error response, a constant
+    /// redirect), not the checked value.
+    pub(super) fn rejects(&mut self, body: Node<'t>, st: &State<'t>) -> bool {
+        let Some(last) = body.named_child(body.named_child_count().saturating_sub(1) as u32) else {
+            return false;
+        };
+        match last.kind() {
+            "raise_statement" | "continue_statement" | "break_statement" => true,
+            "expression_statement" => true,
+            "return_statement" => match last.named_child(0) {
+                Some(v) => self.eval(v, st).is_none(),
+                None => true,
+            },
+            _ => false,
+        }
+    }
+
+    /// `abort(...)`, `sys.exit(...)`, `exit()`: control does not continue.
+    pub(super) fn is_exit_call(&mut self, call: Node<'t>) -> bool {
+        let Some(f) = call.child_by_field_name("function") else {
+            return false;
+        };
+        let (q, m) = self.resolve(f);
+        matches!(
+            q.as_deref(),
+            Some("sys.exit" | "exit" | "quit" | "os._exit" | "abort")
+        ) || m.as_deref() == Some("abort")
+    }
+}
