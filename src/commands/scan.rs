@@ -49,9 +49,8 @@ pub fn run(args: &ScanArgs, project: &Project, command_line: Vec<String>) -> Res
     let (mut totals, _) = super::model::run_files::<()>(
         &scanner,
         model.as_mut(),
-        options.jobs.unwrap_or(0),
         &inputs,
-        options.max_file_size,
+        &options,
         &mut cache,
         &progress,
         &|_, _, _| None,
