@@ -26,7 +26,7 @@ use super::json::{JsonReport, JSON_FORMAT_VERSION};
 use super::sarif::SarifLog;
 use super::ModelProvenance;
 
-pub use json::{merge_json, render_json, MergedJson};
+pub use json::{merge_json, render_json};
 pub use sarif::{mark_sarif_merged, merge_sarif, render_sarif, sarif_fails};
 
 /// Why reports cannot be merged.

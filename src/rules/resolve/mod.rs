@@ -69,24 +69,6 @@ impl Scopes {
         }
     }
 
-    /// Number of function scopes.
-    pub fn len(&self) -> usize {
-        self.funcs.len()
-    }
-
-    /// Whether the file has no function scopes.
-    pub fn is_empty(&self) -> bool {
-        self.funcs.is_empty()
-    }
-
-    /// Byte range of a function scope.
-    pub fn range(&self, id: ScopeId) -> Option<(usize, usize)> {
-        if id == MODULE_SCOPE {
-            return None;
-        }
-        self.funcs.get(id as usize - 1).map(|f| (f.0, f.1))
-    }
-
     /// The innermost function scope containing byte `pos` (the module if none).
     pub fn scope_at(&self, pos: usize) -> ScopeId {
         // The last function starting at or before `pos`; if it does not contain `pos`, the
@@ -116,14 +98,6 @@ pub struct ImportTable {
     bindings: HashMap<String, Vec<(ScopeId, String)>>,
     /// Builtin names redefined at module level (`def open(...)`).
     shadowed: Vec<String>,
-}
-
-/// One module imported by a statement, for `Pattern::Import`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImportedName {
-    /// Fully qualified imported name (`os.path`, or `xml.etree.cElementTree` for
-    /// `from xml.etree import cElementTree`).
-    pub name: String,
 }
 
 impl ImportTable {
