@@ -172,6 +172,7 @@ mod tests {
             patterns: vec![],
             taint: None,
             yield_to_taint: false,
+            default_off: false,
             fix: vec![],
             tags: vec![],
         }

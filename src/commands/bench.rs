@@ -54,7 +54,7 @@ pub fn run(args: &BenchArgs) -> Result<Exit, Error> {
             .map(|s| s.0.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(",")),
         exe,
     };
-    let catalog = Catalog::embedded()?;
+    let catalog = default_catalog()?;
     let quiet = args.quiet;
     let report = bench::run(
         &plan,
@@ -97,7 +97,7 @@ fn worker(args: &BenchArgs) -> Result<Exit, Error> {
     };
     let ds = dataset::load_share(&args.dataset, &labels_path(args), args.shard)
         .map_err(BenchError::from)?;
-    let engine = Engine::new(Catalog::embedded()?)?;
+    let engine = Engine::new(default_catalog()?)?;
     let threshold = args.threshold.severity();
     let mut report = match spec {
         BackendSpec::Static => {
@@ -215,7 +215,7 @@ fn fix_bench(args: &BenchArgs) -> Result<Exit, Error> {
     }
     let ds = dataset::load_share(&args.dataset, &labels_path(args), args.shard)
         .map_err(BenchError::from)?;
-    let catalog = Catalog::embedded()?;
+    let catalog = default_catalog()?;
     let ruleset_hash = crate::report::ruleset_hash(&catalog);
     let engine = Engine::new(catalog)?;
     let sources = fix::vulnerable_sources(&ds)?;
@@ -307,4 +307,9 @@ fn fix_bench(args: &BenchArgs) -> Result<Exit, Error> {
         report.to_markdown()
     })?;
     Ok(Exit::Clean)
+}
+
+/// The rules a scan runs when nothing is selected (the default-off ones left out).
+fn default_catalog() -> Result<Catalog, crate::error::RuleError> {
+    crate::rules::select::select_rules(&Catalog::embedded()?, &[], &[])
 }

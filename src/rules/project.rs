@@ -36,6 +36,9 @@ pub struct PendingSink {
     pub rule_bit: u128,
     /// The rule's own confidence, for a finding whose caller is known.
     pub rule_confidence: Confidence,
+    /// Pattern rules (`yield_to_taint`, same weakness) whose findings on this path's lines
+    /// go when every caller passes clean values.
+    pub vouches: Vec<String>,
 }
 
 /// A call to a function imported from another module.
@@ -169,6 +172,23 @@ pub fn join(files: &mut [ProjectFile<'_>]) {
     }
     for (j, p, upgraded) in changes {
         let findings = &mut *files[j].findings;
+        if upgraded.is_none() && !p.vouches.is_empty() {
+            // Every caller passes clean values: what the path covers is vouched for.
+            let lines: Vec<(usize, usize)> = p
+                .finding
+                .taint_path
+                .iter()
+                .map(|s| (s.span.start_line, s.span.end_line))
+                .chain([(p.finding.span.start_line, p.finding.span.end_line)])
+                .collect();
+            findings.retain(|f| {
+                !(f.taint_path.is_empty()
+                    && p.vouches.contains(&f.rule_id)
+                    && lines
+                        .iter()
+                        .any(|&(a, b)| a <= f.span.start_line && f.span.start_line <= b))
+            });
+        }
         if p.reported_alone {
             findings.retain(|f| {
                 !(f.rule_id == p.finding.rule_id

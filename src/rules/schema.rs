@@ -46,6 +46,10 @@ pub struct RuleSpec {
     /// reaches this sink call; or the code is in a branch that never runs.
     #[serde(default)]
     pub yield_to_taint: bool,
+    /// Off unless selected (by id, category, CWE or `ALL`): a hardening note rather than a
+    /// vulnerability, too noisy for the default run.
+    #[serde(default)]
+    pub default_off: bool,
     /// Deterministic fix templates (tried by the fixer as candidate 0).
     #[serde(default)]
     pub fix: Vec<FixTemplate>,
@@ -225,6 +229,10 @@ pub struct ReturnSink {
     /// The file must import one of these modules (or a submodule): the framework that sends
     /// a returned string as HTML.
     pub imports: Vec<String>,
+    /// Or the decorator call has one of these keyword arguments, `NAME=SUFFIX`: its value's
+    /// text ends with SUFFIX (`response_class=HTMLResponse`).
+    #[serde(default)]
+    pub keywords: Vec<String>,
 }
 
 /// A call whose arguments must not receive tainted data.

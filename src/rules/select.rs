@@ -81,8 +81,9 @@ fn cwe_number(text: &str) -> Option<u32> {
     rest.parse().ok()
 }
 
-/// The rules to run: those named by `select` (every rule when it is empty) minus those named
-/// by `ignore`. Fails on the first selector that names no rule.
+/// The rules to run: those named by `select` (when it is empty, every rule but those marked
+/// `default_off`) minus those named by `ignore`. Fails on the first selector that names no
+/// rule.
 pub fn select_rules(
     catalog: &Catalog,
     select: &[String],
@@ -100,7 +101,13 @@ pub fn select_rules(
     let keep: Vec<RuleSpec> = catalog
         .rules()
         .iter()
-        .filter(|r| selected.is_empty() || selected.iter().any(|s| s.matches(r)))
+        .filter(|r| {
+            if selected.is_empty() {
+                !r.default_off
+            } else {
+                selected.iter().any(|s| s.matches(r))
+            }
+        })
         .filter(|r| !ignored.iter().any(|s| s.matches(r)))
         .cloned()
         .collect();
@@ -128,6 +135,25 @@ mod tests {
             mk("PW201", vec![89], "sql-injection"),
         ])
         .unwrap()
+    }
+
+    #[test]
+    fn default_off_rules_run_only_when_selected() {
+        let mut specs = catalog().rules().to_vec();
+        specs[1].default_off = true;
+        let cat = Catalog::from_specs(specs).unwrap();
+        assert_eq!(
+            ids(&select_rules(&cat, &[], &[]).unwrap()),
+            vec!["PW101", "PW201"]
+        );
+        assert_eq!(
+            ids(&select_rules(&cat, &s(&["PW102"]), &[]).unwrap()),
+            vec!["PW102"]
+        );
+        assert_eq!(
+            ids(&select_rules(&cat, &s(&["ALL"]), &[]).unwrap()),
+            vec!["PW101", "PW102", "PW201"]
+        );
     }
 
     fn ids(c: &Catalog) -> Vec<&str> {

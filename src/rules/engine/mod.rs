@@ -213,6 +213,11 @@ impl Engine {
                         kinds: p.kinds,
                         rule_bit: p.rule_bit,
                         rule_confidence: rule.confidence,
+                        vouches: rules
+                            .iter()
+                            .filter(|r| r.yield_to_taint && r.cwe.first() == rule.cwe.first())
+                            .map(|r| r.id.clone())
+                            .collect(),
                     });
                 }
             }

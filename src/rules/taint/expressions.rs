@@ -61,8 +61,9 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             return;
         }
         let mut keys = Vec::new();
-        let mut stack = vec![(cond, false)];
-        while let Some((n, inside)) = stack.pop() {
+        // (node, inside a check, under a `not`)
+        let mut stack = vec![(cond, false, false)];
+        while let Some((n, inside, negated)) = stack.pop() {
             match n.kind() {
                 "identifier" | "attribute" if inside => {
                     if let Some(k) = self.key_of(n) {
@@ -74,7 +75,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                         continue;
                     }
                     if let Some(o) = n.child_by_field_name("object") {
-                        stack.push((o, inside));
+                        stack.push((o, inside, negated));
                     }
                 }
                 "call" => {
@@ -86,22 +87,34 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                         _ => text(f, self.src()).rsplit('.').next().unwrap_or(""),
                     });
                     // `x.startswith("//")` with a literal checks a prefix, not a root.
-                    let literal_arg = n.child_by_field_name("arguments").is_some_and(|a| {
-                        a.named_child(0)
-                            .is_some_and(|x| matches!(x.kind(), "string" | "tuple"))
+                    let first = n
+                        .child_by_field_name("arguments")
+                        .and_then(|a| a.named_child(0));
+                    let literal_arg = first.is_some_and(|x| matches!(x.kind(), "string" | "tuple"));
+                    // A required root (`"/"`, `"/srv/files/"`), not a scheme.
+                    let root_literal = first.is_some_and(|x| {
+                        x.kind() == "string"
+                            && text(x, self.src())
+                                .trim_start_matches(['r', 'b', 'u', 'R', 'B', 'U'])
+                                .trim_start_matches(['"', '\''])
+                                .starts_with('/')
                     });
                     let check = inside
                         || name.is_some_and(|m| {
                             CHECKS.contains(&m)
-                                && !(matches!(m, "startswith" | "endswith") && literal_arg)
+                                // `x.startswith("//")` rejects one bad prefix; `not
+                                // x.startswith("/")` requires a good one.
+                                && !(matches!(m, "startswith" | "endswith")
+                                    && literal_arg
+                                    && !(negated && root_literal))
                         });
                     if let Some(f) = f.filter(|f| f.kind() == "attribute") {
                         if let Some(o) = f.child_by_field_name("object") {
-                            stack.push((o, check));
+                            stack.push((o, check, negated));
                         }
                     }
                     if let Some(a) = n.child_by_field_name("arguments") {
-                        stack.push((a, check));
+                        stack.push((a, check, negated));
                     }
                 }
                 "comparison_operator" => {
@@ -123,7 +136,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     };
                     if ops.iter().all(|o| matches!(*o, "in" | "not in")) {
                         if let Some(l) = sides.first() {
-                            stack.push((*l, true));
+                            stack.push((*l, true, negated));
                         }
                     } else if ops
                         .iter()
@@ -131,14 +144,14 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                         && !sides.iter().any(literal)
                     {
                         for ch in sides {
-                            stack.push((ch, true));
+                            stack.push((ch, true, negated));
                         }
                     }
                 }
                 _ => {
                     let mut c = n.walk();
                     for ch in n.named_children(&mut c) {
-                        stack.push((ch, inside));
+                        stack.push((ch, inside, negated || n.kind() == "not_operator"));
                     }
                 }
             }

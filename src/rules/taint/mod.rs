@@ -1,4 +1,6 @@
-//! Intra-procedural taint analysis: does data from a source reach a sink argument?
+//! Taint analysis: does data from a source reach a sink? Per function, with summaries of the
+//! file's local functions applied at their calls (`summary`, `calls`), and facts left for the
+//! project-wide join (`crate::rules::project`).
 //!
 //! The analysis runs per function (and once for the module top level), and only on scopes
 //! that contain a call to some rule's sink, so files without sinks cost nothing.

@@ -85,6 +85,8 @@ pub(super) struct ReturnSinkSpec {
     pub(super) sink: u32,
     pub(super) decorators: NameTable<()>,
     pub(super) imports: Vec<String>,
+    /// `(keyword, value suffix)` of decorator calls that make the return value HTML.
+    pub(super) keywords: Vec<(String, String)>,
 }
 
 pub(super) fn data_error(file: &str, message: String) -> RuleError {
@@ -233,10 +235,21 @@ impl TaintEngine {
                 for d in &r.decorators {
                     decorators.insert(&name(&file, d)?, ());
                 }
+                let mut keywords = Vec::new();
+                for k in &r.keywords {
+                    let Some((n, v)) = k.split_once('=') else {
+                        return Err(data_error(
+                            &file,
+                            format!("returns.keywords entry `{k}` is not NAME=SUFFIX"),
+                        ));
+                    };
+                    keywords.push((n.trim().to_string(), v.trim().to_string()));
+                }
                 eng.return_sinks.push(ReturnSinkSpec {
                     sink: idx,
                     decorators,
                     imports: r.imports.clone(),
+                    keywords,
                 });
             }
             for sink in &t.sinks {

@@ -231,11 +231,42 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     })
                 })
             });
-            if imported && self.decorated_with(func, &rs.decorators) {
+            let keyword = !rs.keywords.is_empty() && self.decorator_keyword(func, &rs.keywords);
+            if (imported || keyword) && self.decorated_with(func, &rs.decorators) {
                 out.push(rs.sink);
             }
         }
         out
+    }
+
+    /// Whether a decorator call of `func` passes one of `keywords` (`NAME`, value suffix).
+    fn decorator_keyword(&self, func: Node<'t>, keywords: &[(String, String)]) -> bool {
+        let Some(parent) = func.parent().filter(|p| p.kind() == "decorated_definition") else {
+            return false;
+        };
+        let src = self.src();
+        let mut c = parent.walk();
+        let found = parent.named_children(&mut c).any(|d| {
+            let Some(args) = d
+                .named_child(0)
+                .filter(|e| e.kind() == "call")
+                .and_then(|e| e.child_by_field_name("arguments"))
+            else {
+                return false;
+            };
+            let mut c2 = args.walk();
+            let hit = args.named_children(&mut c2).any(|a| {
+                a.kind() == "keyword_argument"
+                    && keywords.iter().any(|(n, v)| {
+                        a.child_by_field_name("name")
+                            .is_some_and(|x| text(x, src) == n)
+                            && a.child_by_field_name("value")
+                                .is_some_and(|x| text(x, src).ends_with(v.as_str()))
+                    })
+            });
+            hit
+        });
+        found
     }
 
     /// `return <value>` in a handler whose return value is a sink: a string built from
@@ -309,14 +340,13 @@ fn builds_text(n: Node, src: &str) -> bool {
             };
             side("left") || side("right")
         }
+        // `"...".format(...)`, `PAGE.format(...)`: a template filled in.
         "call" => n
             .child_by_field_name("function")
             .filter(|f| f.kind() == "attribute")
             .is_some_and(|f| {
                 f.child_by_field_name("attribute")
                     .is_some_and(|a| text(a, src) == "format")
-                    && f.child_by_field_name("object")
-                        .is_some_and(|o| o.kind() == "string")
             }),
         _ => false,
     }

@@ -321,7 +321,17 @@ pub(super) fn is_built(n: Node, src: &str) -> bool {
             let found = n.named_children(&mut c).any(|ch| is_built(ch, src));
             found
         }
-        "binary_operator" => true,
+        // Text around the value: `"..." + x`, `"... %s" % x` (not `base / name`, `a + b`).
+        "binary_operator" => {
+            let op = n.child_by_field_name("operator").map(|o| o.kind());
+            let literal = |f: &str| {
+                n.child_by_field_name(f).is_some_and(|x| {
+                    let x = crate::rules::args::unparen(x);
+                    matches!(x.kind(), "string" | "concatenated_string") || is_built(x, src)
+                })
+            };
+            matches!(op, Some("+" | "%")) && (literal("left") || literal("right"))
+        }
         "call" => n
             .child_by_field_name("function")
             .filter(|f| f.kind() == "attribute")
