@@ -9,7 +9,7 @@ pub(crate) mod query_gate;
 pub(crate) mod raw;
 pub(crate) mod resolve;
 pub(crate) mod schema;
-pub(crate) mod select;
+pub mod select;
 pub mod taint;
 
 use std::collections::BTreeMap;
