@@ -95,8 +95,10 @@ pub fn measure(
         scanned.push((lf.file.clone(), r, elapsed_us, text.lines().count()));
     }
     // Calls between the labelled files settle what each file alone leaves open.
+    let mut context = crate::pipeline::run::context_results(scanner, 0);
     let mut results: Vec<&mut crate::pipeline::FileResult> =
         scanned.iter_mut().map(|(_, r, _, _)| r).collect();
+    results.extend(context.iter_mut());
     crate::pipeline::run::join_results(&mut results);
     Ok(scanned
         .into_iter()

@@ -97,11 +97,13 @@ fn worker(args: &BenchArgs) -> Result<Exit, Error> {
     };
     let ds = dataset::load_share(&args.dataset, &labels_path(args), args.shard)
         .map_err(BenchError::from)?;
+    let context = shard_context(args, &ds)?;
     let engine = Engine::new(default_catalog()?)?;
     let threshold = args.threshold.severity();
     let mut report = match spec {
         BackendSpec::Static => {
-            let scanner = crate::pipeline::Scanner::new(&engine, Default::default());
+            let scanner = crate::pipeline::Scanner::new(&engine, Default::default())
+                .with_context(context.clone());
             WorkerReport {
                 spec: spec.to_string(),
                 kind: spec.kind().into(),
@@ -125,7 +127,7 @@ fn worker(args: &BenchArgs) -> Result<Exit, Error> {
                 offline: true,
                 ..model_defaults(args)
             };
-            match measure_model(spec, &model_args, &engine, &ds, threshold) {
+            match measure_model(spec, &model_args, &engine, (&ds, &context), threshold) {
                 // A base model without a chat template of its own: use --chat-template.
                 Err(Error::Llm(LlmError::NoChatTemplate { .. }))
                     if args.chat_template.is_some() =>
@@ -134,7 +136,7 @@ fn worker(args: &BenchArgs) -> Result<Exit, Error> {
                         chat_template: args.chat_template.clone(),
                         ..model_args
                     };
-                    measure_model(spec, &with_template, &engine, &ds, threshold)?
+                    measure_model(spec, &with_template, &engine, (&ds, &context), threshold)?
                 }
                 other => other?,
             }
@@ -146,7 +148,7 @@ fn worker(args: &BenchArgs) -> Result<Exit, Error> {
                 api_model: Some(model.clone()),
                 ..model_defaults(args)
             };
-            measure_model(spec, &model_args, &engine, &ds, threshold)?
+            measure_model(spec, &model_args, &engine, (&ds, &context), threshold)?
         }
     };
     report.peak_rss_mb = crate::llm::bench::peak_rss_mb();
@@ -173,14 +175,15 @@ fn measure_model(
     spec: &BackendSpec,
     model_args: &ModelArgs,
     engine: &Engine,
-    ds: &dataset::Dataset,
+    (ds, context): (&dataset::Dataset, &[crate::source::Input]),
     threshold: crate::finding::Severity,
 ) -> Result<WorkerReport, Error> {
     let Some(mut m) = super::model::open(model_args)? else {
         return Err(Error::Usage(format!("backend `{spec}`: no model to use")));
     };
     let scanner =
-        crate::pipeline::Scanner::new(engine, super::model::pipeline_options(model_args, m.tier));
+        crate::pipeline::Scanner::new(engine, super::model::pipeline_options(model_args, m.tier))
+            .with_context(context.to_vec());
     let info = m.backend.describe();
     let files = measure(&scanner, Some(m.backend.as_dyn()), ds, threshold)?;
     Ok(WorkerReport {
@@ -312,4 +315,27 @@ fn fix_bench(args: &BenchArgs) -> Result<Exit, Error> {
 /// The rules a scan runs when nothing is selected (the default-off ones left out).
 fn default_catalog() -> Result<Catalog, crate::error::RuleError> {
     crate::rules::select::select_rules(&Catalog::embedded()?, &[], &[])
+}
+
+/// With `--shard`, the dataset's other files: read for calls across modules, not measured.
+fn shard_context(
+    args: &BenchArgs,
+    share: &dataset::Dataset,
+) -> Result<Vec<crate::source::Input>, Error> {
+    if args.shard.is_none() {
+        return Ok(Vec::new());
+    }
+    let all =
+        dataset::load_share(&args.dataset, &labels_path(args), None).map_err(BenchError::from)?;
+    let mine: std::collections::BTreeSet<&str> =
+        share.files.iter().map(|f| f.file.as_str()).collect();
+    Ok(all
+        .files
+        .iter()
+        .filter(|f| !mine.contains(f.file.as_str()))
+        .map(|f| crate::source::Input::File {
+            label: f.file.clone(),
+            path: all.path_of(f),
+        })
+        .collect())
 }

@@ -20,6 +20,8 @@ pub struct RuleRow<'a> {
     pub confidence: Confidence,
     pub bandit: &'a [String],
     pub ruff: &'a [String],
+    /// Runs only when selected (`--select PWnnn`, its category, a CWE or `ALL`).
+    pub default_off: bool,
 }
 
 impl<'a> From<&'a RuleSpec> for RuleRow<'a> {
@@ -34,6 +36,7 @@ impl<'a> From<&'a RuleSpec> for RuleRow<'a> {
             confidence: r.confidence,
             bandit: &r.bandit,
             ruff: &r.ruff,
+            default_off: r.default_off,
         }
     }
 }
@@ -79,7 +82,11 @@ pub fn render_table(catalog: &Catalog) -> String {
                 } else {
                     r.bandit.join(",")
                 },
-                r.title.clone(),
+                if r.default_off {
+                    format!("{} (off by default)", r.title)
+                } else {
+                    r.title.clone()
+                },
             ]
         })
         .collect();

@@ -38,10 +38,25 @@ pub fn run(args: &ScanArgs, project: &Project, command_line: Vec<String>) -> Res
         show_speculative: args.show_speculative,
         ..super::model::pipeline_options(&args.model, tier)
     };
-    let scanner = Scanner::new(&engine, popts);
     let mut cache = super::model::cache(&args.model, &engine, model.as_ref());
     let (mut inputs, walk_diagnostics) = crate::source::discover(&args.paths, &options);
     filters.inputs(&mut inputs);
+    // A shard reads the other shards' files too, for calls across modules (not reported).
+    let context = match options.shard {
+        Some(_) => {
+            let all = ScanOptions {
+                shard: None,
+                ..options.clone()
+            };
+            let (everything, _) = crate::source::discover(&args.paths, &all);
+            everything
+                .into_iter()
+                .filter(|i| inputs.binary_search(i).is_err())
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    let scanner = Scanner::new(&engine, popts).with_context(context);
     let progress = RunProgress::new(
         model.is_some() && super::model::show_progress(&args.model),
         inputs.len(),

@@ -245,7 +245,7 @@ pub fn drive<T: Send>(
     }
     progress.finish();
     slots.sort_by_key(|(i, _)| *i);
-    join_project(&mut slots);
+    join_project(&mut slots, scanner, max_file_size);
     let mut totals = RunTotals::default();
     let mut collected = Vec::new();
     for (_, slot) in slots {
@@ -264,8 +264,10 @@ pub fn drive<T: Send>(
     (totals, collected)
 }
 
-/// The project-wide taint join over the scanned files (see [`crate::rules::project`]).
-fn join_project<T>(slots: &mut [(usize, Slot<T>)]) {
+/// The project-wide taint join over the scanned files (see [`crate::rules::project`]), and
+/// the scanner's context files (other shards), scanned statically for their facts only.
+fn join_project<T>(slots: &mut [(usize, Slot<T>)], scanner: &Scanner, max_file_size: u64) {
+    let mut context = context_results(scanner, max_file_size);
     let mut results: Vec<&mut FileResult> = slots
         .iter_mut()
         .filter_map(|(_, s)| match s {
@@ -273,7 +275,26 @@ fn join_project<T>(slots: &mut [(usize, Slot<T>)]) {
             Slot::Unread(_) => None,
         })
         .collect();
+    results.extend(context.iter_mut());
     join_results(&mut results);
+}
+
+/// The scanner's context files (other shards), scanned statically for their taint facts
+/// only: results without findings, to join with.
+pub fn context_results(scanner: &Scanner, max_file_size: u64) -> Vec<FileResult> {
+    scanner
+        .context()
+        .iter()
+        .filter_map(|input| {
+            let text = read_input(input, max_file_size).ok()?;
+            let scan = scanner.engine().scan_source(input.label(), &text);
+            Some(FileResult {
+                path: input.label().to_string(),
+                facts: scan.facts,
+                ..Default::default()
+            })
+        })
+        .collect()
 }
 
 /// [`crate::rules::project::join`] over file results, when any of them has facts.

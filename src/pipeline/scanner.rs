@@ -39,12 +39,30 @@ pub struct Scanner<'e> {
     engine: &'e Engine,
     opts: PipelineOptions,
     run: RunPrefix,
+    /// Files of the project outside this run (other shards): read for the taint join only.
+    context: Vec<crate::source::Input>,
 }
 
 impl<'e> Scanner<'e> {
     pub fn new(engine: &'e Engine, opts: PipelineOptions) -> Scanner<'e> {
         let run = RunPrefix::new(engine.catalog());
-        Scanner { engine, opts, run }
+        Scanner {
+            engine,
+            opts,
+            run,
+            context: Vec::new(),
+        }
+    }
+
+    /// The project's other files (outside `--shard`): their calls into this run's files
+    /// settle the cross-module taint findings, though they are not reported.
+    pub fn with_context(mut self, context: Vec<crate::source::Input>) -> Self {
+        self.context = context;
+        self
+    }
+
+    pub fn context(&self) -> &[crate::source::Input] {
+        &self.context
     }
 
     pub fn engine(&self) -> &'e Engine {
