@@ -97,10 +97,6 @@ impl Baseline {
         self.fingerprints.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.fingerprints.is_empty()
-    }
-
     /// Removes the findings in the baseline; returns how many were removed.
     pub fn filter(&self, outcome: &mut ScanOutcome) -> usize {
         let before = outcome.findings.len();

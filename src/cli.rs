@@ -4,11 +4,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-pub mod bench;
-pub mod input;
+pub(crate) mod bench;
+pub(crate) mod input;
 pub mod models;
-pub mod parse;
-pub mod workflow;
+pub(crate) mod parse;
+pub(crate) mod workflow;
 
 pub use bench::{parse_backend_spec, BenchArgs};
 pub use input::InputArgs;

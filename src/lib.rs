@@ -4,17 +4,17 @@
 //! local GGUF model through candle (`llm`), with model management in `models`. The binary
 //! (`main.rs`) is a thin shell over this crate.
 
-pub mod atomic;
+pub(crate) mod atomic;
 pub mod backends;
-pub mod baseline;
+pub(crate) mod baseline;
 pub mod bench;
 pub mod cli;
 pub mod commands;
-pub mod config;
+pub(crate) mod config;
 pub mod device;
-pub mod diff;
-pub mod encoding;
-pub mod error;
+pub(crate) mod diff;
+pub(crate) mod encoding;
+pub(crate) mod error;
 pub mod finding;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -24,6 +24,6 @@ pub mod pipeline;
 pub mod report;
 pub mod rules;
 pub mod scan;
-pub mod shard;
+pub(crate) mod shard;
 pub mod source;
-pub mod suppress;
+pub(crate) mod suppress;

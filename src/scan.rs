@@ -1,5 +1,7 @@
 //! Scanning a set of paths: the result types shared with the reports.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 
 use crate::finding::Finding;
@@ -22,6 +24,53 @@ pub enum DiagnosticLevel {
     Error,
     /// The file was scanned, perhaps partially (e.g. it has syntax errors).
     Warning,
+}
+
+impl DiagnosticLevel {
+    /// `error` or `warning`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DiagnosticLevel::Error => "error",
+            DiagnosticLevel::Warning => "warning",
+        }
+    }
+}
+
+impl fmt::Display for DiagnosticLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Diagnostic {
+    /// `path` or `path:line`: where the report formats put the diagnostic.
+    pub fn location(&self) -> String {
+        match self.line {
+            Some(l) => format!("{}:{l}", self.path),
+            None => self.path.clone(),
+        }
+    }
+
+    /// The message without a leading `path: ` (the report formats print the path first).
+    pub fn message_after_path(&self) -> &str {
+        self.message
+            .strip_prefix(&format!("{}: ", self.path))
+            .unwrap_or(&self.message)
+    }
+}
+
+/// `path[:line]: message` (what standard error shows after `pyward: level: `), without
+/// repeating a path the message already starts with.
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.message.starts_with(&self.path) {
+            return f.write_str(&self.message);
+        }
+        match self.line {
+            Some(line) => write!(f, "{}:{line}: {}", self.path, self.message),
+            None => write!(f, "{}: {}", self.path, self.message),
+        }
+    }
 }
 
 /// Everything one scan produced. Findings are in [`crate::finding::FindingOrder`].

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use pyward::finding::Finding;
 use pyward::pipeline::names;
 use pyward::pipeline::template::apply_template;
-use pyward::pipeline::verify::{error_count, verify};
+use pyward::pipeline::verify::{error_count, verify, Before, Patched};
 use pyward::rules::{Catalog, Engine};
 
 #[path = "support/rule_units.rs"]
@@ -48,11 +48,15 @@ fn check(
     let v = verify(
         engine,
         "t.py",
-        text,
-        before,
+        Before {
+            text,
+            findings: before,
+        },
         f,
-        &patch.text,
-        patch.region,
+        Patched {
+            text: &patch.text,
+            region: patch.region,
+        },
         None,
     );
     if !v.ok() {

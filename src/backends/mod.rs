@@ -5,8 +5,8 @@
 //! * [`openai`]: a hosted or self-hosted server speaking the OpenAI Chat Completions API; the
 //!   scanned code is sent to it (off the machine unless the server is on loopback).
 
-pub mod local;
-pub mod openai;
+pub(crate) mod local;
+pub(crate) mod openai;
 
 pub use local::LocalBackend;
 pub use openai::{OpenAiBackend, OpenAiConfig, OpenAiError};

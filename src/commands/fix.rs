@@ -59,9 +59,8 @@ pub fn run(args: &FixArgs, project: &crate::config::Project) -> Result<Exit, Err
     let (mut totals, fixed) = super::model::run_files(
         &scanner,
         model.as_mut(),
-        0,
         &inputs,
-        options.max_file_size,
+        &options,
         &mut cache,
         &progress,
         &fix_one,

@@ -43,10 +43,9 @@ pub fn run(args: &MergeArgs, command_line: Vec<String>) -> Result<Exit, Error> {
                 Format::Sarif => {
                     let catalog =
                         catalog_for(&merged.meta.ruleset_hash, &merged.meta.rules, args.format)?;
-                    let log = report::sarif::build(&merged.outcome, &catalog, &opts);
-                    let mut v = serde_json::to_value(&log).unwrap_or_default();
-                    merge::mark_sarif_merged(&mut v, &merged.merged_from);
-                    pretty(&v)
+                    let mut log = report::sarif::build(&merged.outcome, &catalog, &opts);
+                    merge::mark_sarif_merged(&mut log, &merged.merged_from);
+                    merge::render_sarif(&log)
                 }
             };
             (text, exit)
@@ -58,13 +57,13 @@ pub fn run(args: &MergeArgs, command_line: Vec<String>) -> Result<Exit, Error> {
                 }
                 .into());
             }
-            let v = merge::merge_sarif(&inputs, &command_line)?;
-            let exit = if merge::sarif_fails(&v, threshold) {
+            let log = merge::merge_sarif(&inputs, &command_line)?;
+            let exit = if merge::sarif_fails(&log, threshold) {
                 Exit::Findings
             } else {
                 Exit::Clean
             };
-            (pretty(&v), exit)
+            (merge::render_sarif(&log), exit)
         }
     };
     match &args.output {
@@ -72,12 +71,6 @@ pub fn run(args: &MergeArgs, command_line: Vec<String>) -> Result<Exit, Error> {
         None => print_stdout(&text)?,
     }
     Ok(exit)
-}
-
-fn pretty(v: &serde_json::Value) -> String {
-    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
-    s.push('\n');
-    s
 }
 
 /// The rule catalogue the merged reports were made with: the rules their `tool.rules` lists

@@ -1,17 +1,17 @@
 //! The subcommands. Each returns an [`Exit`] status or a fatal [`Error`] (exit code 2).
 
-pub mod bench;
-pub mod completions;
-pub mod config;
+pub(crate) mod bench;
+pub(crate) mod completions;
+pub(crate) mod config;
 mod error;
-pub mod explain;
-pub mod fix;
-pub mod merge;
-pub mod model;
+pub(crate) mod explain;
+pub(crate) mod fix;
+pub(crate) mod merge;
+pub(crate) mod model;
 pub mod models;
-pub mod rules;
-pub mod scan;
-pub mod scan_filters;
+pub(crate) mod rules;
+pub(crate) mod scan;
+pub(crate) mod scan_filters;
 
 use std::io::{self, Write};
 

@@ -15,6 +15,7 @@ use crate::models::{resolve, ModelRequest};
 use crate::pipeline::run::{drive, Each, RunProgress, RunTotals, Workers};
 use crate::pipeline::{Backend, BackendInfo, Cache, PipelineOptions, Scanner};
 use crate::rules::Engine;
+use crate::scan::ScanOptions;
 use crate::source::Input;
 
 /// The capability tier assumed for a remote model (`--model-tier` overrides it).
@@ -210,21 +211,22 @@ fn open_remote(args: &ModelArgs) -> Result<OpenedModel, Error> {
     })
 }
 
-/// Runs `inputs` through `scanner` with `model` (static-only when `None`, on `jobs` threads):
-/// one file at a time for a local model, `max_concurrent` at a time for a remote one — the
-/// same report either way. `each` runs after each file that could be read; what it returns
-/// is collected in input order.
-#[allow(clippy::too_many_arguments)]
+/// Runs `inputs` through `scanner` with `model` (static-only when `None`, on `options.jobs`
+/// threads, one per CPU when unset): one file at a time for a local model, `max_concurrent`
+/// at a time for a remote one — the same report either way. Files over
+/// `options.max_file_size` become diagnostics. `each` runs after each file that could be
+/// read; what it returns is collected in input order.
 pub fn run_files<T: Send>(
     scanner: &Scanner,
     model: Option<&mut OpenedModel>,
-    jobs: usize,
     inputs: &[Input],
-    max_file_size: u64,
+    options: &ScanOptions,
     cache: &mut Cache,
     progress: &RunProgress,
     each: Each<T>,
 ) -> (RunTotals, Vec<T>) {
+    let jobs = options.jobs.unwrap_or(0);
+    let max_file_size = options.max_file_size;
     match model {
         None => drive(
             scanner,

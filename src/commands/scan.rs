@@ -64,9 +64,8 @@ pub fn run(args: &ScanArgs, project: &Project, command_line: Vec<String>) -> Res
     let (mut totals, _) = super::model::run_files::<()>(
         &scanner,
         model.as_mut(),
-        options.jobs.unwrap_or(0),
         &inputs,
-        options.max_file_size,
+        &options,
         &mut cache,
         &progress,
         &|_, _, _| None,
@@ -171,7 +170,7 @@ fn no_input_scanned(
         .diagnostics
         .iter()
         .filter(|d| d.level == DiagnosticLevel::Error)
-        .map(diagnostic_text)
+        .map(ToString::to_string)
         .collect();
     if errors.is_empty() {
         match shard {
@@ -191,24 +190,8 @@ fn no_input_scanned(
 pub(crate) fn print_diagnostics(diagnostics: &[Diagnostic]) {
     let mut err = std::io::stderr().lock();
     for d in diagnostics {
-        let level = match d.level {
-            DiagnosticLevel::Error => "error",
-            DiagnosticLevel::Warning => "warning",
-        };
-        let message = diagnostic_text(d);
         // Losing a diagnostic because stderr is closed is not worth failing the scan.
-        let _ = writeln!(err, "pyward: {level}: {message}");
-    }
-}
-
-/// `path[:line]: message`, without repeating a path the message already starts with.
-fn diagnostic_text(d: &Diagnostic) -> String {
-    if d.message.starts_with(&d.path) {
-        return d.message.clone();
-    }
-    match d.line {
-        Some(line) => format!("{}:{line}: {}", d.path, d.message),
-        None => format!("{}: {}", d.path, d.message),
+        let _ = writeln!(err, "pyward: {}: {d}", d.level);
     }
 }
 

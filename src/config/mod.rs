@@ -7,9 +7,9 @@
 //! reads none. Command-line flags override the file's values (see [`apply`]); `pyward config`
 //! shows the result ([`show`]). Keys are listed in [`file::Options`] and `docs/config.md`.
 
-pub mod apply;
-pub mod file;
-pub mod show;
+pub(crate) mod apply;
+pub(crate) mod file;
+pub(crate) mod show;
 
 use std::path::{Path, PathBuf};
 

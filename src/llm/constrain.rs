@@ -135,11 +135,6 @@ impl GrammarFactory {
         })
     }
 
-    /// Number of token ids the grammar knows (ids at or past this are never allowed).
-    pub fn vocab_size(&self) -> usize {
-        self.vocab_size
-    }
-
     /// How many bytes of text token `id` spells (0 for special and unknown tokens).
     pub fn token_len(&self, id: u32) -> usize {
         self.token_lens.get(id as usize).map_or(0, |&n| n as usize)

@@ -43,11 +43,6 @@ impl RepeatGuard {
         }
     }
 
-    /// The window size.
-    pub fn ngram(&self) -> usize {
-        self.ngram
-    }
-
     /// Records the window ending at the end of `tokens`; true when that window was seen before.
     pub fn repeats(&mut self, tokens: &[u32]) -> bool {
         if tokens.len() < self.ngram {

@@ -1,17 +1,17 @@
 //! The local inference runtime: GGUF models through candle, constrained to JSON.
 pub mod arch;
 pub mod bench;
-pub mod chat;
-pub mod constrain;
-pub mod error;
-pub mod generate;
+pub(crate) mod chat;
+pub(crate) mod constrain;
+pub(crate) mod error;
+pub(crate) mod generate;
 pub mod kernels;
 pub mod load;
 pub mod model;
-pub mod prefix;
-pub mod procfs;
+pub(crate) mod prefix;
+pub(crate) mod procfs;
 pub mod runtime;
-pub mod sample;
+pub(crate) mod sample;
 pub mod testing;
 pub mod tokenizer;
 

@@ -52,7 +52,8 @@ impl PrefixCache {
     }
 
     /// Whether nothing is cached.
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
         self.ids.is_empty()
     }
 

@@ -27,11 +27,6 @@ impl HubCache {
         HubCache { root: root.into() }
     }
 
-    /// The cache directory.
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
     /// `models--org--name`, the folder of a model repository.
     pub fn repo_dir(&self, repo: &str) -> PathBuf {
         self.root

@@ -409,7 +409,8 @@ pub fn file_type_name(id: u64) -> Option<&'static str> {
 
 /// Writes a GGUF file with the given metadata and tensor descriptors (tensor data is zeros).
 /// For tests of `info` and of the reader; not a general writer.
-pub fn write_test_gguf(
+#[cfg(test)]
+pub(crate) fn write_test_gguf(
     path: &Path,
     metadata: &[(&str, MetaValue)],
     tensors: &[(&str, &[u64], u32)],

@@ -9,20 +9,20 @@
 //! - [`resolve()`]: what the scan pipeline calls; it never downloads.
 //! - [`cli`]: the clap arguments and `run`.
 
-pub mod cache;
+pub(crate) mod cache;
 
-pub mod config;
-pub mod error;
-pub mod gguf;
-pub mod hash;
-pub mod hub;
+pub(crate) mod config;
+pub(crate) mod error;
+pub(crate) mod gguf;
+pub(crate) mod hash;
+pub(crate) mod hub;
 pub mod import;
 pub mod info;
-pub mod list;
-pub mod manifest;
-pub mod progress;
-pub mod resolve;
-pub mod store;
+pub(crate) mod list;
+pub(crate) mod manifest;
+pub(crate) mod progress;
+pub(crate) mod resolve;
+pub(crate) mod store;
 pub mod verify;
 
 pub use config::{HubConfig, ModelsConfig};

@@ -394,29 +394,19 @@ fn model_finding(
     if !explanation.root_cause.is_empty() {
         message = format!("{}: {}", rule.title, one_line(&explanation.root_cause));
     }
+    let span = Span {
+        start_line: line,
+        start_column: first_col,
+        end_line,
+        end_column: last.chars().count() + 1,
+    };
     Finding {
-        rule_id: rule.id.clone(),
-        cwe: rule.cwe.clone(),
         severity: issue.severity.into(),
         confidence: Confidence::Low,
-        path: label.to_string(),
-        span: Span {
-            start_line: line,
-            start_column: first_col,
-            end_line,
-            end_column: last.chars().count() + 1,
-        },
-        snippet,
         message,
-        remediation: rule.remediation.clone(),
-        taint_path: Vec::new(),
-        fingerprint: String::new(),
         origin: Origin::Model,
-        suppressed: None,
-        fixes: Vec::new(),
-        verdict: None,
         explanation: Some(explanation),
-        fix: None,
+        ..Finding::from_rule(rule, label, span, snippet)
     }
 }
 

@@ -21,6 +21,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+#[cfg(test)]
+mod tests;
 mod write;
 
 use super::ask::Asker;
@@ -28,7 +30,7 @@ use super::backend::{Backend, Stage};
 use super::cache::{content_hash, Cache};
 use super::layout::{self, FileView, Question, RunPrefix};
 use super::template::{self, LineChange};
-use super::verify::{verify, Verification};
+use super::verify::{verify, Before, Patched, Verification};
 use super::{prompts, schema_of, PipelineOptions, StageStats};
 use crate::finding::{Edit, Finding, FixProposal, Origin, VerdictStatus};
 use crate::rules::Engine;
@@ -217,10 +219,15 @@ pub fn fix_file(
                 };
                 for i in 0..opts.candidates.max(1) {
                     let seed = opts.seed.wrapping_add(1000 * round as u64 + i as u64);
-                    match model_candidate(
-                        &mut asker, engine, &view, &current, &live, start, end, &feedback, seed,
-                        opts,
-                    ) {
+                    let ask = FixRequest {
+                        text: &current,
+                        finding: &live,
+                        start,
+                        end,
+                        feedback: &feedback,
+                        seed,
+                    };
+                    match model_candidate(&mut asker, engine, &view, &ask, opts) {
                         Ok(Some(c)) => cands.push(c),
                         Ok(None) | Err(super::PipelineError::Discarded { .. }) => {}
                         Err(e) => diagnostics.push(super::stage_diagnostic(
@@ -252,11 +259,15 @@ pub fn fix_file(
                 let v = verify(
                     engine,
                     label,
-                    &current,
-                    &before,
+                    Before {
+                        text: &current,
+                        findings: &before,
+                    },
                     &live,
-                    &c.text,
-                    c.region,
+                    Patched {
+                        text: &c.text,
+                        region: c.region,
+                    },
                     model_view.as_deref(),
                 );
                 let better = best.as_ref().is_none_or(|(bv, _, _)| v.rank() > bv.rank());
@@ -445,21 +456,34 @@ pub fn clean_replacement(replacement: &str, original: &str) -> String {
         .join("\n")
 }
 
+/// What the fixer asks the model to repair: lines `start..=end` of `text`, where `finding`
+/// is, with the previous round's `feedback`, sampled with `seed`.
+struct FixRequest<'a> {
+    text: &'a str,
+    finding: &'a Finding,
+    start: usize,
+    end: usize,
+    feedback: &'a [String],
+    seed: u64,
+}
+
 /// Asks the model for a replacement of lines `start..=end` of `text`; `view` shows the model
 /// a file whose lines up to `end` are those of `text`.
-#[allow(clippy::too_many_arguments)]
 fn model_candidate(
     asker: &mut Asker,
     engine: &Engine,
     view: &FileView,
-    text: &str,
-    f: &Finding,
-    start: usize,
-    end: usize,
-    feedback: &[String],
-    seed: u64,
+    ask: &FixRequest,
     opts: &PipelineOptions,
 ) -> Result<Option<Candidate>, super::PipelineError> {
+    let &FixRequest {
+        text,
+        finding: f,
+        start,
+        end,
+        feedback,
+        seed,
+    } = ask;
     let rule = engine.catalog().get(&f.rule_id);
     let original = lines(text, start, end);
     let code = prompts::escape_invisible_block(&original);
@@ -545,40 +569,5 @@ fn reanalyze(
             v
         }
         Err(_) => Vec::new(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn replacements_are_cleaned_and_reindented() {
-        let orig = "    os.system(cmd)";
-        assert_eq!(
-            clean_replacement("```python\nsubprocess.run(args)\n```", orig),
-            "    subprocess.run(args)"
-        );
-        assert_eq!(
-            clean_replacement("12 | subprocess.run(args)", orig),
-            "    subprocess.run(args)"
-        );
-        assert_eq!(
-            clean_replacement("12 subprocess.run(args)\n13 x = 1", orig),
-            "    subprocess.run(args)\n    x = 1"
-        );
-        // Not consecutive numbers: code, kept as written.
-        assert_eq!(clean_replacement("1 + 2\n5 + 6", "1 + 2"), "1 + 2\n5 + 6");
-        assert_eq!(
-            clean_replacement("    if x:\n        y()", orig),
-            "    if x:\n        y()"
-        );
-    }
-
-    #[test]
-    fn diff_has_headers() {
-        let d = unified_diff("a.py", "x = 1\n", "x = 2\n");
-        assert!(d.starts_with("--- a/a.py\n+++ b/a.py\n"), "{d}");
-        assert!(d.contains("-x = 1\n+x = 2\n"));
     }
 }

@@ -118,30 +118,14 @@ pub fn apply_static(catalog: &Catalog, label: &str, text: &str, scan: &mut FileS
                 continue;
             }
             let col = line.chars().position(prompts::is_invisible).unwrap_or(0) + 1;
-            scan.findings.push(Finding {
-                rule_id: rule.id.clone(),
-                cwe: rule.cwe.clone(),
-                severity: rule.severity,
-                confidence: rule.confidence,
-                path: label.to_string(),
-                span: Span {
-                    start_line: n,
-                    start_column: col,
-                    end_line: n,
-                    end_column: col + 1,
-                },
-                snippet: line.to_string(),
-                message: rule.message.clone(),
-                remediation: rule.remediation.clone(),
-                taint_path: Vec::new(),
-                fingerprint: String::new(),
-                origin: Origin::Static,
-                suppressed: None,
-                fixes: Vec::new(),
-                verdict: None,
-                explanation: None,
-                fix: None,
-            });
+            let span = Span {
+                start_line: n,
+                start_column: col,
+                end_line: n,
+                end_column: col + 1,
+            };
+            scan.findings
+                .push(Finding::from_rule(rule, label, span, line.to_string()));
             added = true;
         }
         if added {
@@ -315,26 +299,15 @@ pub fn ask_model(
     } else {
         VerdictStatus::Speculative
     };
+    let span = Span {
+        start_line: found_line,
+        start_column: 1,
+        end_line: found_line,
+        end_column: src_line.chars().count() + 1,
+    };
     Ok(Some(Finding {
-        rule_id: rule.id.clone(),
-        cwe: rule.cwe.clone(),
-        severity: rule.severity,
         confidence: crate::finding::Confidence::Low,
-        path: label.to_string(),
-        span: Span {
-            start_line: found_line,
-            start_column: 1,
-            end_line: found_line,
-            end_column: src_line.chars().count() + 1,
-        },
-        snippet: src_line.to_string(),
-        message: rule.message.clone(),
-        remediation: rule.remediation.clone(),
-        taint_path: Vec::new(),
-        fingerprint: String::new(),
         origin: Origin::Model,
-        suppressed: None,
-        fixes: Vec::new(),
         verdict: Some(Verdict {
             status,
             reason: format!(
@@ -344,8 +317,7 @@ pub fn ask_model(
             confidence: if opts.tier >= 3 { 0.6 } else { 0.3 },
             model_verdict: None,
         }),
-        explanation: None,
-        fix: None,
+        ..Finding::from_rule(rule, label, span, src_line.to_string())
     }))
 }
 

@@ -14,23 +14,23 @@
 //! findings are always reported.
 
 pub mod analyzer;
-pub mod answer;
-pub mod ask;
+pub(crate) mod answer;
+pub(crate) mod ask;
 pub mod backend;
-pub mod cache;
+pub(crate) mod cache;
 pub mod calibration;
-pub mod chunk;
-pub mod evidence;
+pub(crate) mod chunk;
+pub(crate) mod evidence;
 pub mod fixer;
 pub mod fusion;
 pub mod guardrail;
 pub mod layout;
 pub mod names;
-pub mod plan;
-pub mod prompts;
+pub(crate) mod plan;
+pub(crate) mod prompts;
 pub mod run;
-pub mod scanner;
-pub mod stats;
+pub(crate) mod scanner;
+pub(crate) mod stats;
 pub mod template;
 pub mod verify;
 

@@ -103,17 +103,15 @@ impl<'e> Scanner<'e> {
         let backend = backend.filter(|_| decision == guardrail::InputDecision::Analyse);
         let Some(backend) = backend else {
             let (findings, injection, facts) = self.static_findings(label, text, &mut diagnostics);
-            let mut r = self.partition(
-                label,
+            return self.partition(FileResult {
+                path: label.to_string(),
                 content_sha256,
                 findings,
                 diagnostics,
                 injection,
-                false,
-                StageStats::default(),
-            );
-            r.facts = facts;
-            return r;
+                facts,
+                ..Default::default()
+            });
         };
 
         let identity = cache_identity(self.engine, Some(&backend.describe()));
@@ -135,18 +133,17 @@ impl<'e> Scanner<'e> {
             .and_then(|k| cache.get::<FileResult>("file", k))
         {
             // Cached with every finding in `findings`; split for this run's display options.
-            let all = std::mem::take(&mut hit.findings);
-            let mut r = self.partition(
-                label,
+            return self.partition(FileResult {
+                path: label.to_string(),
                 content_sha256,
-                all,
-                hit.diagnostics,
-                hit.injection,
-                true,
-                hit.stats,
-            );
-            r.from_cache = true;
-            return r;
+                findings: std::mem::take(&mut hit.findings),
+                diagnostics: hit.diagnostics,
+                injection: hit.injection,
+                model_used: true,
+                from_cache: true,
+                stats: hit.stats,
+                ..Default::default()
+            });
         }
 
         let (findings, injection, _) = self.static_findings(label, text, &mut diagnostics);
@@ -181,28 +178,21 @@ impl<'e> Scanner<'e> {
         self.fuse(text, &mut findings, &opinions, injection);
         guardrail::sort_findings(&mut findings);
         diagnostics.sort_by_key(|d| d.line);
-        if let Some(k) = &file_key {
-            let stored = FileResult {
-                path: label.to_string(),
-                content_sha256: content_sha256.clone(),
-                findings: findings.clone(),
-                diagnostics: diagnostics.clone(),
-                injection,
-                model_used: true,
-                stats: stats.clone(),
-                ..Default::default()
-            };
-            cache.put("file", k, &stored);
-        }
-        self.partition(
-            label,
+        // Cached with every finding in `findings`, whatever this run's display options.
+        let all = FileResult {
+            path: label.to_string(),
             content_sha256,
             findings,
             diagnostics,
             injection,
-            true,
+            model_used: true,
             stats,
-        )
+            ..Default::default()
+        };
+        if let Some(k) = &file_key {
+            cache.put("file", k, &all);
+        }
+        self.partition(all)
     }
 
     /// The static engine's findings with the static guardrail applied, and whether the file
@@ -351,33 +341,15 @@ impl<'e> Scanner<'e> {
         }
     }
 
-    /// Splits `all` into reported and withheld findings under the display options.
-    #[allow(clippy::too_many_arguments)]
-    fn partition(
-        &self,
-        label: &str,
-        content_sha256: String,
-        all: Vec<Finding>,
-        diagnostics: Vec<Diagnostic>,
-        injection: bool,
-        model_used: bool,
-        stats: StageStats,
-    ) -> FileResult {
-        let (findings, withheld): (Vec<Finding>, Vec<Finding>) = all
+    /// Splits a result holding every finding of its file in `findings` into reported
+    /// `findings` and `withheld` ones under the display options.
+    fn partition(&self, mut r: FileResult) -> FileResult {
+        let (findings, withheld): (Vec<Finding>, Vec<Finding>) = std::mem::take(&mut r.findings)
             .into_iter()
             .partition(|f| fusion::is_reported(f, self.opts.show_speculative));
-        FileResult {
-            path: label.to_string(),
-            content_sha256,
-            findings,
-            withheld,
-            diagnostics,
-            injection,
-            model_used,
-            from_cache: false,
-            stats,
-            facts: Default::default(),
-        }
+        r.findings = findings;
+        r.withheld = withheld;
+        r
     }
 }
 

@@ -159,20 +159,40 @@ fn norm(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Checks a candidate. `before` are the static findings of `before_text`; `region` the
-/// 1-based lines `(start, end)` the replacement occupies in `patched`; `model_view` the
-/// analyzer's findings on the patched text when the target was found by the model.
-#[allow(clippy::too_many_arguments)]
+/// A file before a fix: its text and its static findings.
+#[derive(Debug, Clone, Copy)]
+pub struct Before<'a> {
+    pub text: &'a str,
+    pub findings: &'a [Finding],
+}
+
+/// A candidate fix: the patched file and the 1-based lines `(start, end)` the replacement
+/// occupies in it.
+#[derive(Debug, Clone, Copy)]
+pub struct Patched<'a> {
+    pub text: &'a str,
+    pub region: (usize, usize),
+}
+
+/// Checks a candidate `patched` for `target`, one of the findings `before` the fix;
+/// `model_view` holds the analyzer's findings on the patched text when the target was found
+/// by the model.
 pub fn verify(
     engine: &Engine,
     label: &str,
-    before_text: &str,
-    before: &[Finding],
+    before: Before,
     target: &Finding,
-    patched: &str,
-    region: (usize, usize),
+    patched: Patched,
     model_view: Option<&[Finding]>,
 ) -> Verification {
+    let Before {
+        text: before_text,
+        findings: before,
+    } = before;
+    let Patched {
+        text: patched,
+        region,
+    } = patched;
     let parses = error_count(patched) <= error_count(before_text);
     let rescan = engine.scan_source(label, patched).findings;
     let (lo, hi) = (region.0.saturating_sub(1), region.1 + 1);

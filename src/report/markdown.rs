@@ -18,7 +18,7 @@ use super::summary::{plural, Summary};
 use super::{cwe_url, sorted_diagnostics, sorted_findings, RenderOptions};
 use crate::finding::{Edit, Finding, Origin, Severity, TaintStepKind};
 use crate::rules::{Catalog, RuleSpec};
-use crate::scan::{DiagnosticLevel, ScanOutcome};
+use crate::scan::ScanOutcome;
 
 /// Longest flagged expression shown inline under "Problem"; longer ones are only in the code.
 const MAX_INLINE_EXPR: usize = 120;
@@ -96,22 +96,11 @@ pub fn render(outcome: &ScanOutcome, catalog: &Catalog, opts: &RenderOptions) ->
     if !diagnostics.is_empty() {
         out.push_str("\n## Diagnostics\n\nFiles pyward skipped or could scan only in part:\n\n");
         for d in diagnostics {
-            let level = match d.level {
-                DiagnosticLevel::Error => "error",
-                DiagnosticLevel::Warning => "warning",
-            };
-            let location = match d.line {
-                Some(l) => format!("{}:{l}", d.path),
-                None => d.path.clone(),
-            };
-            let message = d
-                .message
-                .strip_prefix(&format!("{}: ", d.path))
-                .unwrap_or(&d.message);
             out.push_str(&format!(
-                "- **{level}** {}: {}\n",
-                code_span(&location),
-                escape_text(&one_line(message))
+                "- **{}** {}: {}\n",
+                d.level,
+                code_span(&d.location()),
+                escape_text(&one_line(d.message_after_path()))
             ));
         }
     }

@@ -17,12 +17,12 @@
 //! `columnKind: "unicodeCodePoints"`.
 
 pub mod json;
-pub mod markdown;
-pub mod merge;
-pub mod sarif;
-pub mod source;
-pub mod summary;
-pub mod text;
+pub(crate) mod markdown;
+pub(crate) mod merge;
+pub(crate) mod sarif;
+pub(crate) mod source;
+pub(crate) mod summary;
+pub(crate) mod text;
 
 use std::fmt;
 use std::str::FromStr;

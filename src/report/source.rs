@@ -66,11 +66,6 @@ pub fn char_width(c: char) -> usize {
     }
 }
 
-/// Terminal width of a string (see [`char_width`]).
-pub fn str_width(s: &str) -> usize {
-    s.chars().map(char_width).sum()
-}
-
 /// The line with tabs expanded to spaces, for display under a caret line.
 pub fn expand_tabs(line: &str) -> String {
     line.replace('\t', &" ".repeat(TAB_WIDTH))

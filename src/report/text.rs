@@ -217,23 +217,16 @@ fn underline_range(f: &Finding, n: usize, line: &str) -> Option<(usize, usize)> 
 
 /// `path:line: level: message`, without repeating the path when the message starts with it.
 fn diagnostic_line(p: &Painter, d: &Diagnostic) -> String {
-    let (word, style) = match d.level {
-        DiagnosticLevel::Error => ("error", severity_style(Severity::High)),
-        DiagnosticLevel::Warning => ("warning", severity_style(Severity::Medium)),
+    let style = match d.level {
+        DiagnosticLevel::Error => severity_style(Severity::High),
+        DiagnosticLevel::Warning => severity_style(Severity::Medium),
     };
-    let location = match d.line {
-        Some(l) => format!("{}:{l}", d.path),
-        None => d.path.clone(),
-    };
-    let message = d
-        .message
-        .strip_prefix(&format!("{}: ", d.path))
-        .unwrap_or(&d.message);
+    let word = d.level.as_str();
     format!(
         "{}: {}: {}",
-        p.paint(BOLD, &location),
+        p.paint(BOLD, &d.location()),
         p.paint(style, word),
-        single_line(message)
+        single_line(d.message_after_path())
     )
 }
 

@@ -1,14 +1,14 @@
 //! The rule catalogue: every `rules/python/**/*.toml`, compiled into the binary.
 
-pub mod args;
+pub(crate) mod args;
 pub mod engine;
-pub mod fix;
+pub(crate) mod fix;
 pub mod project;
 pub(crate) mod query;
-pub mod query_gate;
+pub(crate) mod query_gate;
 pub(crate) mod raw;
-pub mod resolve;
-pub mod schema;
+pub(crate) mod resolve;
+pub(crate) mod schema;
 pub mod select;
 pub mod taint;
 

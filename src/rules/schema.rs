@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::finding::{Confidence, Severity};
+use crate::finding::{Confidence, Finding, Origin, Severity, Span};
 
 /// One rule, as written in its TOML file.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -66,6 +66,35 @@ impl RuleSpec {
     /// Whether the rule carries `tag` in its `tags`.
     pub fn has_tag(&self, tag: &str) -> bool {
         self.tags.iter().any(|t| t == tag)
+    }
+}
+
+// Here rather than in `finding.rs`, which depends on nothing of the crate's logic.
+impl Finding {
+    /// A static finding of `rule` at `span` of `path`, with the rule's CWEs, severity,
+    /// confidence, message and remediation; no taint path, edits, suppression, verdict,
+    /// explanation or fix, and no fingerprint yet (see [`crate::finding::sort_and_fingerprint`]).
+    /// Override the rest with struct update syntax: `Finding { origin, ..Finding::from_rule(..) }`.
+    pub fn from_rule(rule: &RuleSpec, path: &str, span: Span, snippet: String) -> Finding {
+        Finding {
+            rule_id: rule.id.clone(),
+            cwe: rule.cwe.clone(),
+            severity: rule.severity,
+            confidence: rule.confidence,
+            path: path.to_string(),
+            span,
+            snippet,
+            message: rule.message.clone(),
+            remediation: rule.remediation.clone(),
+            taint_path: Vec::new(),
+            fingerprint: String::new(),
+            origin: Origin::Static,
+            suppressed: None,
+            fixes: Vec::new(),
+            verdict: None,
+            explanation: None,
+            fix: None,
+        }
     }
 }
 

@@ -31,7 +31,7 @@
 mod error;
 mod schema;
 mod transport;
-pub mod wire;
+pub(crate) mod wire;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

@@ -3,13 +3,13 @@
 //! their weights and hyper-parameters are read ([`llama`], [`qwen2`], [`qwen3`], [`gemma3`]).
 
 pub mod common;
-pub mod decode;
+pub(crate) mod decode;
 pub mod gemma3;
 mod host_attention;
-pub mod hparams;
-pub mod llama;
-pub mod qwen2;
-pub mod qwen3;
+pub(crate) mod hparams;
+pub(crate) mod llama;
+pub(crate) mod qwen2;
+pub(crate) mod qwen3;
 pub mod transformer;
 
 use crate::llm::kernels::QLinear;

@@ -51,9 +51,9 @@ fn as_blocks<T: candle_core::quantized::k_quants::GgmlType>(
 
 pub mod dequant_gemm;
 pub mod gemv;
-pub mod repack;
+pub(crate) mod repack;
 mod threads;
-pub mod vmath;
+pub(crate) mod vmath;
 
 pub use repack::Repack;
 pub(crate) use threads::for_each_chunk_mut;

@@ -5,7 +5,7 @@ use tree_sitter::Node;
 
 use super::dedupe::{dedupe_across_rules, dedupe_per_rule_and_node};
 use super::Engine;
-use crate::finding::{sort_and_fingerprint, Finding, Origin};
+use crate::finding::{sort_and_fingerprint, Finding};
 use crate::rules::raw::{one_line, span_of, Cap, RawFinding};
 use crate::rules::resolve::text;
 use crate::suppress::CommentIndex;
@@ -31,29 +31,18 @@ impl Engine {
             .map(|r| {
                 let rule = &rules[r.rule as usize];
                 let span = span_of(r.node, src);
+                let snippet = snippet_lines(src, r.node.start_byte(), r.node.end_byte());
                 let mut f = Finding {
-                    rule_id: rule.id.clone(),
-                    cwe: rule.cwe.clone(),
-                    severity: rule.severity,
                     confidence: r.confidence.unwrap_or(rule.confidence),
-                    path: path.to_string(),
-                    span,
-                    snippet: snippet_lines(src, r.node.start_byte(), r.node.end_byte()),
                     message: interpolate(&rule.message, &r.captures, src),
-                    remediation: rule.remediation.clone(),
                     taint_path: r.taint_path,
-                    fingerprint: String::new(),
-                    origin: Origin::Static,
-                    suppressed: None,
                     fixes: crate::rules::fix::edits(
                         &self.fixes[r.rule as usize],
                         &r.captures,
                         src,
                         &fix_cx,
                     ),
-                    verdict: None,
-                    explanation: None,
-                    fix: None,
+                    ..Finding::from_rule(rule, path, span, snippet)
                 };
                 if !comments.is_empty() {
                     let mut lines = vec![span.start_line, span.end_line];

@@ -7,11 +7,11 @@
 //! fail, is left out; when a filter gives up on a part ([`filters`]), the whole fix is dropped
 //! for that match, so a fix never applies half-done.
 
-pub mod filters;
+pub(crate) mod filters;
 mod paths;
 mod placement;
 mod sql;
-pub mod strings;
+pub(crate) mod strings;
 #[cfg(test)]
 mod tests;
 mod xpath;

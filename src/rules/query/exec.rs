@@ -118,7 +118,12 @@ fn match_node<'t>(
                 k
             }
         };
-        seq(cx, step, 0, 0, None, &kids, depth + 1, st, k);
+        let sib = Siblings {
+            parent: step,
+            kids: &kids,
+            depth: depth + 1,
+        };
+        seq(cx, &sib, 0, 0, None, st, k);
     }
     st.caps.truncate(saved.0);
     st.last = saved.1;
@@ -148,18 +153,29 @@ fn children<'t>(node: Node<'t>, cursor: &mut Option<TreeCursor<'t>>) -> Vec<Kid<
     out
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The children of a matched node that a step's child steps are matched against, in order.
+struct Siblings<'a, 't> {
+    parent: &'a Step,
+    kids: &'a [Kid<'t>],
+    depth: u32,
+}
+
+/// Matches child steps `j..` of `sib.parent` against `sib.kids[from..]`; `prev` is the kid
+/// the previous child step matched.
 fn seq<'t>(
     cx: &Ctx,
-    parent: &Step,
+    sib: &Siblings<'_, 't>,
     j: usize,
     from: usize,
     prev: Option<usize>,
-    kids: &[Kid<'t>],
-    depth: u32,
     st: &mut State<'t>,
     k: Cont<'_, 't>,
 ) {
+    let Siblings {
+        parent,
+        kids,
+        depth,
+    } = *sib;
     let steps = &parent.children;
     if j == steps.len() {
         if parent.anchor_last {
@@ -179,14 +195,13 @@ fn seq<'t>(
         };
         let (node, field, _) = kids[i];
         match_step(cx, step, node, field, depth, st, &mut |st| {
-            seq(cx, parent, j + 1, i + 1, Some(i), kids, depth, st, k)
+            seq(cx, sib, j + 1, i + 1, Some(i), st, k)
         });
         return;
     }
-    for i in from..kids.len() {
-        let (node, field, _) = kids[i];
+    for (i, &(node, field, _)) in kids.iter().enumerate().skip(from) {
         match_step(cx, step, node, field, depth, st, &mut |st| {
-            seq(cx, parent, j + 1, i + 1, Some(i), kids, depth, st, k)
+            seq(cx, sib, j + 1, i + 1, Some(i), st, k)
         });
     }
 }
