@@ -19,12 +19,8 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         }
         match cond.kind() {
             "comparison_operator" => {
-                let mut c = cond.walk();
-                let ops: Vec<&str> = cond
-                    .children_by_field_name("operators", &mut c)
-                    .map(|o| o.kind())
-                    .collect();
-                let left = cond.named_child(0);
+                let (ops, operands) = super::fold::comparison_parts(cond);
+                let left = operands.first().copied();
                 if ops.len() == 1 {
                     if let Some(key) = left.and_then(|l| self.key_of(l)) {
                         match ops[0] {

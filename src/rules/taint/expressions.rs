@@ -121,13 +121,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     // Membership (`x in ALLOWED`) checks the left side; an equality checks
                     // its sides only against something that is not a literal
                     // (`commonpath([root, p]) != root`); an ordering checks nothing.
-                    let mut c = n.walk();
-                    let ops: Vec<&str> = n
-                        .children_by_field_name("operators", &mut c)
-                        .map(|o| o.kind())
-                        .collect();
-                    let mut c2 = n.walk();
-                    let sides: Vec<Node<'t>> = n.named_children(&mut c2).collect();
+                    let (ops, sides) = super::fold::comparison_parts(n);
                     let literal = |x: &Node| {
                         matches!(
                             x.kind(),

@@ -120,13 +120,7 @@ fn fold(n: Node, src: &str, depth: usize) -> Option<Const> {
             v.is_finite().then_some(Const::Num(v))
         }
         "comparison_operator" => {
-            let mut c = n.walk();
-            let ops: Vec<&str> = n
-                .children_by_field_name("operators", &mut c)
-                .map(|o| o.kind())
-                .collect();
-            let mut c2 = n.walk();
-            let vals: Vec<Node> = n.named_children(&mut c2).collect();
+            let (ops, vals) = comparison_parts(n);
             if vals.len() != ops.len() + 1 {
                 return None;
             }
@@ -159,6 +153,18 @@ fn fold(n: Node, src: &str, depth: usize) -> Option<Const> {
         }
         _ => None,
     }
+}
+
+/// A comparison's operators (`<`, `not in`...) and its operands, in order.
+pub(super) fn comparison_parts<'t>(n: Node<'t>) -> (Vec<&'t str>, Vec<Node<'t>>) {
+    let mut c = n.walk();
+    let ops: Vec<&'t str> = n
+        .children_by_field_name("operators", &mut c)
+        .map(|o| o.kind())
+        .collect();
+    let mut c2 = n.walk();
+    let operands: Vec<Node<'t>> = n.named_children(&mut c2).collect();
+    (ops, operands)
 }
 
 #[cfg(test)]
