@@ -218,6 +218,12 @@ pub struct TaintSpec {
     /// checked against its host, a path checked to stay under its root).
     #[serde(default)]
     pub guards: bool,
+    /// Whether a value passed as an argument to a call that is not known to carry it on
+    /// (a lookup, an authentication check: `Member.query.filter_by(id=x).first()`) counts
+    /// as processed, hence safe for this rule. For trust-boundary rules, where what matters
+    /// is storing the request's own text.
+    #[serde(default, rename = "calls-process")]
+    pub calls_process: bool,
 }
 
 /// Request handlers whose return value is the response body as sent.

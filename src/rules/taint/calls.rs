@@ -166,9 +166,14 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         let Some(arg) = self.cx.table.argument(call, fi, ps.param, self.src()) else {
             return;
         };
-        let Some(t) = self.eval(arg, st) else { return };
         let sink = &self.eng.sinks[ps.sink as usize];
-        if (t.cleared | ps.cleared) & sink.rule_bit != 0 {
+        let Some(t) = self.eval(arg, st) else {
+            self.note_param_sink_call(ps, Some(false));
+            return;
+        };
+        let cleared = (t.cleared | ps.cleared) & sink.rule_bit != 0;
+        if cleared && self.summary.is_none() {
+            self.note_param_sink_call(ps, Some(true));
             return;
         }
         let func = &self.cx.table.funcs[fi];
@@ -178,6 +183,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         let path = join_paths(&at_call.path, &ps.path);
         if self.summary.is_none() {
             if t.kinds & SOURCE_MASK & sink.kinds != 0 {
+                self.note_param_sink_call(ps, None);
                 self.emit(ps.sink, ps.call, ps.callee, ps.arg, &path, None);
             }
             return;
@@ -197,15 +203,39 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         }
     }
 
+    /// Normal mode: this scope passed a clean value (`Some(sanitized)`) or an untrusted one
+    /// (`None`) to a local function whose parameter reaches the sink call of `ps`. A value
+    /// that is clean because nothing is known of it counts only in a scope that read
+    /// untrusted input, as for a sink call of its own (see `check_sink_call`); one that a
+    /// sanitizer or a guard cleared counts anywhere.
+    fn note_param_sink_call(&self, ps: &ParamSink<'t>, clean: Option<bool>) {
+        if self.summary.is_some() || clean == Some(false) && !self.saw_source.get() {
+            return;
+        }
+        let mut calls = self.cx.param_sink_calls.borrow_mut();
+        if clean.is_some() {
+            let cwe = self.eng.sinks[ps.sink as usize].cwe;
+            calls
+                .0
+                .push((ps.call.start_byte(), ps.call.end_byte(), cwe));
+        } else {
+            calls.1.insert(ps.call.start_byte());
+        }
+    }
+
     /// Adds a fact to the summary being built (deduplicated, bounded).
     pub(super) fn record_param_sink(&mut self, ps: ParamSink<'t>) {
         let Some(s) = self.summary.as_mut() else {
             return;
         };
+        let bit = self.eng.sinks[ps.sink as usize].rule_bit;
         if s.sinks.len() >= MAX_SUMMARY_SINKS
-            || s.sinks
-                .iter()
-                .any(|x| x.param == ps.param && x.sink == ps.sink && x.call == ps.call)
+            || s.sinks.iter().any(|x| {
+                x.param == ps.param
+                    && x.sink == ps.sink
+                    && x.call == ps.call
+                    && (x.cleared ^ ps.cleared) & bit == 0
+            })
         {
             return;
         }

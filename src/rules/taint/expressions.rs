@@ -150,11 +150,27 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 }
             }
         }
-        for k in keys {
+        let parsed: Vec<String> = keys.iter().filter_map(|k| st.checked_keys(k)).collect();
+        for k in keys.into_iter().chain(parsed) {
             if let Some(t) = st.vars.get_mut(&k) {
                 t.cleared |= bits;
             }
         }
+    }
+
+    /// `urlparse(url)` / `urlsplit(url)` of a plain name: that name.
+    pub(super) fn parse_of(&mut self, value: Node<'t>) -> Option<String> {
+        let value = crate::rules::args::unparen(value);
+        if value.kind() != "call" {
+            return None;
+        }
+        let (q, m) = self.resolve(value.child_by_field_name("function")?);
+        let callee = q.or(m)?;
+        if !matches!(callee.rsplit('.').next(), Some("urlparse" | "urlsplit")) {
+            return None;
+        }
+        let arg = value.child_by_field_name("arguments")?.named_child(0)?;
+        (arg.kind() == "identifier").then(|| text(arg, self.src()).to_string())
     }
 
     // ----- expressions ----------------------------------------------------------------
@@ -276,8 +292,19 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     if f.kind() != "identifier" {
                         stack.push(f);
                     }
-                    if let Some(a) = n.child_by_field_name("arguments") {
-                        stack.push(a);
+                    // An ORM lookup (`Article.objects.filter(title__icontains=q)`) returns
+                    // rows, not the text it was filtered by.
+                    let lookup = f.kind() == "attribute" && m.is_some_and(is_orm_lookup);
+                    if let Some(a) = n.child_by_field_name("arguments").filter(|_| !lookup) {
+                        let process = self.eng.process_rules;
+                        if process != 0 && !carries_arguments(m.or(q)) {
+                            if let Some(mut t) = self.eval(a, st) {
+                                t.cleared |= process;
+                                result = Taint::merge(result, Some(t));
+                            }
+                        } else {
+                            stack.push(a);
+                        }
                     }
                 }
                 "subscript" => {
@@ -435,4 +462,73 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     }
 
     // ----- sinks ----------------------------------------------------------------------
+}
+
+/// Whether a call's result is made of its arguments' data (conversions, string building,
+/// encodings, copies), as opposed to something computed from them (a lookup, a check).
+fn carries_arguments(callee: Option<&str>) -> bool {
+    let Some(c) = callee else { return true };
+    let last = c.rsplit('.').next().unwrap_or(c);
+    matches!(
+        last,
+        "str"
+            | "repr"
+            | "format"
+            | "join"
+            | "dict"
+            | "list"
+            | "tuple"
+            | "set"
+            | "frozenset"
+            | "sorted"
+            | "reversed"
+            | "bytes"
+            | "bytearray"
+            | "dumps"
+            | "loads"
+            | "quote"
+            | "quote_plus"
+            | "unquote"
+            | "unquote_plus"
+            | "urlencode"
+            | "encode"
+            | "decode"
+            | "b64encode"
+            | "b64decode"
+            | "urlsafe_b64encode"
+            | "urlsafe_b64decode"
+            | "copy"
+            | "deepcopy"
+            | "escape"
+            | "Markup"
+            | "strip"
+            | "lower"
+            | "upper"
+            | "replace"
+            | "get"
+            | "getlist"
+            | "pop"
+            | "setdefault"
+            | "update"
+            | "append"
+            | "extend"
+    )
+}
+
+/// Methods of ORM query objects that select rows by their arguments (Django, SQLAlchemy,
+/// Peewee, MongoEngine).
+fn is_orm_lookup(method: &str) -> bool {
+    let last = method.rsplit('.').next().unwrap_or(method);
+    matches!(
+        last,
+        "filter"
+            | "filter_by"
+            | "exclude"
+            | "get_object_or_404"
+            | "get_list_or_404"
+            | "get_or_none"
+            | "get_or_create"
+            | "exists"
+            | "count"
+    )
 }

@@ -52,7 +52,7 @@ mod summary;
 mod tests;
 
 use std::cell::RefCell;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
 
 use tree_sitter::Node;
@@ -100,6 +100,9 @@ pub struct TaintEngine {
     validators: NameTable<()>,
     /// Bits of the rules for which a guard clause makes the checked value safe.
     guard_rules: u128,
+    /// Bits of the rules for which a call's result is not made of its arguments' data
+    /// (unless the call is known to carry it: see `expressions::carries_arguments`).
+    process_rules: u128,
     /// Containers whose items are sinks → sink index.
     store_table: NameTable<u32>,
     /// Calls that switch a store sink off in the function that makes them → sink index.
@@ -134,6 +137,11 @@ struct FileCx<'t> {
     /// Byte ranges the analysis vouches for, and for which CWE (see
     /// [`TaintEngine::analyze`]).
     vouched: RefCell<Vec<(usize, usize, u32)>>,
+    /// Sink calls inside local functions, reached through their parameters: the calls
+    /// (start, end, CWE) some caller that read untrusted input passed clean values to, and
+    /// the start bytes of those some caller passed untrusted values to (or whose callers
+    /// are unknown). The clean ones that are never untrusted are vouched for.
+    param_sink_calls: RefCell<(Vec<(usize, usize, u32)>, HashSet<usize>)>,
     summaries: RefCell<HashMap<usize, Rc<Summary<'t>>>>,
     in_progress: RefCell<Vec<usize>>,
 }
@@ -178,6 +186,7 @@ impl TaintEngine {
             summaries: RefCell::new(HashMap::new()),
             in_progress: RefCell::new(Vec::new()),
             vouched: RefCell::new(Vec::new()),
+            param_sink_calls: RefCell::new((Vec::new(), HashSet::new())),
         };
         let mut scopes: BTreeSet<ScopeId> = file.sink_calls.iter().map(|(_, s)| *s).collect();
         if self.has_handler_sinks() {
@@ -261,6 +270,14 @@ impl TaintEngine {
             let func = &cx.table.funcs[fi];
             let mut alone = Vec::new();
             for ps in s.sinks.iter() {
+                if ps.cleared & self.sinks[ps.sink as usize].rule_bit != 0 {
+                    continue;
+                }
+                // Its callers are unknown: whatever it passes on may be untrusted.
+                cx.param_sink_calls
+                    .borrow_mut()
+                    .1
+                    .insert(ps.call.start_byte());
                 let path = (*ps.path).clone();
                 let raw = an.raw_finding(
                     ps.sink,
@@ -290,8 +307,11 @@ impl TaintEngine {
             out.append(&mut sink_out);
             out.append(&mut alone);
         }
+        let mut vouched = cx.vouched.into_inner();
+        let (clean, dirty) = cx.param_sink_calls.into_inner();
+        vouched.extend(clean.into_iter().filter(|(s, _, _)| !dirty.contains(s)));
         TaintOutcome {
-            vouched: cx.vouched.into_inner(),
+            vouched,
             pending,
             calls_out: cx.calls_out.into_inner(),
         }
@@ -442,7 +462,9 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             if name == "self" || name == "cls" {
                 continue;
             }
-            if let Some(&si) = self.eng.source_params.get(name) {
+            // `req: BackupRequest` in a FastAPI handler is a body model, not a request object.
+            let typed_other = param_type(*node, self.src()).is_some_and(|t| !is_request_type(t));
+            if let Some(&si) = self.eng.source_params.get(name).filter(|_| !typed_other) {
                 let s = &self.eng.sources[si as usize];
                 if s.attributes.is_empty() {
                     st.vars.insert(name.clone(), self.source_taint(si, *node));
@@ -534,15 +556,9 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
 /// Whether a parameter is annotated with a type whose values cannot carry an injection
 /// (`user_id: int` in a FastAPI handler is converted, or rejected, before the call).
 fn has_scalar_type(param: Node, src: &str) -> bool {
-    let Some(p) = param
-        .parent()
-        .filter(|p| matches!(p.kind(), "typed_parameter" | "typed_default_parameter"))
-    else {
-        return false;
-    };
-    p.child_by_field_name("type").is_some_and(|t| {
+    param_type(param, src).is_some_and(|t| {
         matches!(
-            crate::rules::resolve::text(t, src).trim(),
+            t,
             "int"
                 | "float"
                 | "bool"
@@ -556,6 +572,32 @@ fn has_scalar_type(param: Node, src: &str) -> bool {
                 | "decimal.Decimal"
         )
     })
+}
+
+/// The type annotation of a parameter (its name node), if it has one.
+fn param_type<'s>(param: Node, src: &'s str) -> Option<&'s str> {
+    let p = param
+        .parent()
+        .filter(|p| matches!(p.kind(), "typed_parameter" | "typed_default_parameter"))?;
+    let t = p.child_by_field_name("type")?;
+    Some(crate::rules::resolve::text(t, src).trim())
+}
+
+/// Whether an annotation names a web framework's request class (`Request`, `web.Request`,
+/// `HttpRequest`...), as opposed to a model the framework fills from the request body.
+fn is_request_type(t: &str) -> bool {
+    let base = t.split('[').next().unwrap_or(t).trim();
+    let last = base.rsplit('.').next().unwrap_or(base);
+    matches!(
+        last,
+        "Request"
+            | "HttpRequest"
+            | "WSGIRequest"
+            | "ASGIRequest"
+            | "BaseRequest"
+            | "HTTPServerRequest"
+            | "Any"
+    )
 }
 
 impl Analyzer<'_, '_, '_, '_> {

@@ -206,6 +206,9 @@ impl TaintEngine {
             if t.guards {
                 eng.guard_rules |= rule_bit;
             }
+            if t.calls_process {
+                eng.process_rules |= rule_bit;
+            }
             let cwe = rule.cwe.first().copied().unwrap_or(0);
             let plain = || Sink {
                 rule: ri as u32,

@@ -90,7 +90,10 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     continue;
                 };
                 any_taint = true;
-                if t.cleared & sink.rule_bit != 0 {
+                // A summary keeps cleared facts too: callers that pass a value through
+                // them know it is clean.
+                let cleared = t.cleared & sink.rule_bit != 0;
+                if cleared && self.summary.is_none() {
                     continue;
                 }
                 let real = t.kinds & SOURCE_MASK & sink.kinds != 0;
@@ -105,6 +108,13 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     format!("reaches {label} of `{}`", first_line(callee)),
                 );
                 if self.summary.is_some() {
+                    if cleared && params && !real {
+                        // Only parameters reach it, each through a check or a sanitizer:
+                        // safe whatever the callers pass.
+                        let cwe = self.eng.sinks[si as usize].cwe;
+                        let mut calls = self.cx.param_sink_calls.borrow_mut();
+                        calls.0.push((call.start_byte(), call.end_byte(), cwe));
+                    }
                     let built = is_built(arg, src) || t.path.iter().any(|s| step_builds(s, src));
                     for p in param_bits(t.kinds) {
                         self.record_param_sink(ParamSink {
@@ -118,7 +128,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                             built,
                         });
                     }
-                    if params {
+                    if params && !cleared {
                         break;
                     }
                     continue;

@@ -69,9 +69,21 @@ pub(super) struct State<'t> {
     /// Attribute chains a check proved clean (`body.handle` after `body.handle.isalnum()`),
     /// whatever the object they belong to carries.
     pub(super) clean: std::collections::HashSet<String>,
+    /// Name → the name it is the parse of (`parts = urlsplit(url)`): a check of
+    /// `parts.hostname` checks `url`.
+    pub(super) parsed: HashMap<String, String>,
 }
 
 impl<'t> State<'t> {
+    /// A condition showed `key` safe. `keep`: it stays, cleared for every rule (in a
+    /// summary, so that callers learn their value went through a check).
+    pub(super) fn mark_checked(&mut self, key: &str, keep: bool) {
+        match self.vars.get_mut(key) {
+            Some(t) if keep => t.cleared = u128::MAX,
+            _ => self.mark_clean(key),
+        }
+    }
+
     /// Marks a name or attribute chain as proven clean.
     pub(super) fn mark_clean(&mut self, key: &str) {
         self.vars.remove(key);
@@ -144,7 +156,16 @@ impl<'t> State<'t> {
         for (k, v) in other.objects {
             self.objects.entry(k).or_insert(v);
         }
+        // The same parse on both paths only.
+        let other_parsed = other.parsed;
+        self.parsed.retain(|k, v| other_parsed.get(k) == Some(v));
         self
+    }
+
+    /// The names a check of `key` covers: `key`, and what it is the parse of.
+    pub(super) fn checked_keys(&self, key: &str) -> Option<String> {
+        let root = key.split('.').next().unwrap_or(key);
+        self.parsed.get(root).cloned()
     }
 }
 

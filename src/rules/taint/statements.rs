@@ -190,11 +190,18 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     None => {}
                 }
                 let (then_keys, else_keys) = self.condition_facts(cond, 0);
+                let keep = self.summary.is_some();
                 for k in &then_keys {
-                    branch.mark_clean(k);
+                    if let Some(p) = branch.checked_keys(k) {
+                        branch.mark_checked(&p, keep);
+                    }
+                    branch.mark_checked(k, keep);
                 }
                 for k in &else_keys {
-                    rest.mark_clean(k);
+                    if let Some(p) = rest.checked_keys(k) {
+                        rest.mark_checked(&p, keep);
+                    }
+                    rest.mark_checked(k, keep);
                 }
             }
             let flow = match body {
@@ -398,6 +405,10 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 };
                 st.elems.remove(&key);
                 st.clean.remove(&key);
+                st.parsed.remove(&key);
+                if let Some(p) = value.and_then(|v| self.parse_of(v)) {
+                    st.parsed.insert(key.clone(), p);
+                }
                 if let Some(v) = value {
                     if self.bind_elements(&key, v, stmt, st) {
                         return;
