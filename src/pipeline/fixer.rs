@@ -163,8 +163,11 @@ pub fn fix_file(
     // Import lines added or removed by applied template fixes, in order. They move the
     // targets still to do (above the fixed one, below the imports).
     let mut changes: Vec<LineChange> = Vec::new();
-    for target in targets {
-        let mut target = target;
+    // Targets an applied fix removed along with its own (the other end of a SQL statement
+    // built in a variable, a second rule on the same code): that fix, by target index.
+    let mut removed_by: Vec<Option<FixProposal>> = vec![None; targets.len()];
+    for (ti, target) in targets.iter().enumerate() {
+        let mut target = target.clone();
         let before = engine.scan_source(label, &current).findings;
         let now = |line: usize| changes.iter().fold(line, |l, c| c.forward(l));
         // Re-locate a static target in the current text (an earlier fix may have removed it).
@@ -185,6 +188,7 @@ pub fn fix_file(
             }
         };
         let Some(live) = live else {
+            target.fix = removed_by[ti].take();
             done.push(target);
             continue;
         };
@@ -287,13 +291,13 @@ pub fn fix_file(
                 break;
             }
         }
-        if let Some((_, c, round)) = best {
+        if let Some((v, c, round)) = best {
             let imports = if c.source == "template" {
                 template::import_edits(&changes, &template_changes)
             } else {
                 Vec::new()
             };
-            target.fix = Some(FixProposal {
+            let proposal = FixProposal {
                 start_line: template::line_before(start, &changes),
                 end_line: template::line_before(end, &changes),
                 original: original_region,
@@ -303,7 +307,28 @@ pub fn fix_file(
                 rounds: round,
                 source: c.source.to_string(),
                 imports,
-            });
+            };
+            if applied {
+                for (j, other) in targets.iter().enumerate().skip(ti + 1) {
+                    let was = before.iter().find(|f| {
+                        f.rule_id == other.rule_id
+                            && f.span.start_line == now(other.span.start_line)
+                            && !f.is_suppressed()
+                    });
+                    if other.origin == Origin::Static
+                        && was.is_some_and(|w| gone(w, &v.rescan, c.region))
+                    {
+                        removed_by[j] = Some(FixProposal {
+                            why: format!(
+                                "the fix for {} at line {} removes this finding too: {}",
+                                target.rule_id, target.span.start_line, proposal.why
+                            ),
+                            ..proposal.clone()
+                        });
+                    }
+                }
+            }
+            target.fix = Some(proposal);
             if applied {
                 first_changed = first_changed.min(start);
                 if c.source == "template" {
@@ -340,6 +365,19 @@ pub fn fix_file(
         diagnostics,
         stats,
     }
+}
+
+/// Whether finding `was` (of the text before a fix) is gone from `rescan` (the patched text's
+/// findings): no finding of its rule on the same code, nor any in the patched `region`, where
+/// its code may have been rewritten.
+fn gone(was: &Finding, rescan: &[Finding], region: (usize, usize)) -> bool {
+    let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    !rescan.iter().any(|f| {
+        f.rule_id == was.rule_id
+            && !f.is_suppressed()
+            && (norm(&f.snippet) == norm(&was.snippet)
+                || (f.span.start_line <= region.1 + 1 && f.span.end_line + 1 >= region.0))
+    })
 }
 
 /// Lines `start..=end` of `text`, joined with `\n`.

@@ -26,6 +26,14 @@ use super::strings::{self, literal, value_expr, Conv, Part, Value};
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
 
+/// What a filter made of a capture.
+pub(crate) enum Rendered {
+    /// The new text of the capture.
+    Text(String),
+    /// Whole edits, the capture's own among them: the part must be the filter alone.
+    Edits(Vec<super::sql_var::RangeEdit>),
+}
+
 /// A filter, parsed from its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Filter {
@@ -101,6 +109,24 @@ impl Filter {
             }
         }
         Ok((f, param))
+    }
+
+    /// Applies the filter to a node: the text for the part's own place, or, for SQL built in
+    /// a variable and executed later ([`super::sql_var`]), the edits of both places.
+    pub(crate) fn render(
+        self,
+        node: Node,
+        src: &str,
+        param: Option<&str>,
+        cx: &super::FileContext,
+    ) -> Option<Rendered> {
+        if self == Filter::SqlParams {
+            if let Some(t) = super::sql::sql_params(node, src, param?, cx) {
+                return Some(Rendered::Text(t));
+            }
+            return super::sql_var::sql_params_var(node, src, param?, cx).map(Rendered::Edits);
+        }
+        self.apply(node, src, param, cx).map(Rendered::Text)
     }
 
     /// Applies the filter to a node.

@@ -55,23 +55,40 @@ pub(crate) fn sql_params(node: Node, src: &str, style: &str, cx: &FileContext) -
         _ => return None,
     }
     let call = list.parent()?;
+    let placeholder = placeholder(call, src, style, cx)?;
+    let p = strings::pieces(node, src)?;
+    let (sql, params) = build(&p, src, placeholder)?;
+    Some(format!("{sql}, {params}"))
+}
+
+/// The method a call names: `execute` for `cur.execute(...)`.
+pub(super) fn method<'t>(call: Node, src: &'t str) -> Option<&'t str> {
     let callee = text(call.child_by_field_name("function")?, src);
-    let method = callee.rsplit('.').next().unwrap_or(callee);
-    // SQLAlchemy's `text()` takes named parameters; `executescript` takes none.
+    Some(callee.rsplit('.').next().unwrap_or(callee))
+}
+
+/// The placeholder the driver of `call` expects under `style`; `None` where the call takes
+/// no positional parameters (SQLAlchemy's `text()` takes named ones, `executescript` none) or
+/// the driver is unknown.
+pub(super) fn placeholder(
+    call: Node,
+    src: &str,
+    style: &str,
+    cx: &FileContext,
+) -> Option<&'static str> {
+    let method = method(call, src)?;
     if matches!(method, "text" | "executescript") {
         return None;
     }
-    let placeholder = match style {
-        "qmark" => "?",
-        "format" => "%s",
-        _ if matches!(method, "raw" | "RawSQL") => "%s",
+    match style {
+        "qmark" => Some("?"),
+        "format" => Some("%s"),
+        _ if matches!(method, "raw" | "RawSQL") => Some("%s"),
         _ => match (*cx.sql_qmark.get_or_init(|| detect(call, src)))? {
-            true => "?",
-            false => "%s",
+            true => Some("?"),
+            false => Some("%s"),
         },
-    };
-    let p = strings::pieces(node, src)?;
-    build(&p, src, placeholder)
+    }
 }
 
 /// `Some(true)` for a qmark driver, `Some(false)` for a format one, from the file's imports.
@@ -120,7 +137,23 @@ enum Item<'a, 't> {
     Val(&'a Value<'t>),
 }
 
-fn build(p: &Pieces, src: &str, placeholder: &str) -> Option<String> {
+/// The SQL literal with placeholders and the parameter tuple, for the pieces of built SQL.
+fn build(p: &Pieces, src: &str, placeholder: &str) -> Option<(String, String)> {
+    let (sql, params) = build_sql(p, src, placeholder)?;
+    Some((sql_literal(&sql, p), params))
+}
+
+/// The SQL text as a literal in the quotes of the original.
+pub(super) fn sql_literal(sql: &str, p: &Pieces) -> String {
+    if p.triple && sql.contains('\n') {
+        triple(sql, p.quote)
+    } else {
+        literal(sql, p.quote)
+    }
+}
+
+/// The SQL text with placeholders and the parameter tuple, for the pieces of built SQL.
+pub(super) fn build_sql(p: &Pieces, src: &str, placeholder: &str) -> Option<(String, String)> {
     let items: Vec<Item> = p
         .parts
         .iter()
@@ -208,23 +241,32 @@ fn build(p: &Pieces, src: &str, placeholder: &str) -> Option<String> {
                 if !value_position(&sql) || glued_after {
                     return None;
                 }
+                // `LIMIT`/`OFFSET` take an integer: a string parameter would be quoted, which
+                // MySQL rejects there.
+                let count = matches!(last_word(&sql).as_str(), "LIMIT" | "OFFSET");
+                let x = param(v, src);
                 sql.push_str(placeholder);
-                params.push(param(v, src));
+                let n = crate::rules::args::unparen(v.node);
+                let is_int = n.kind() == "integer"
+                    || matches!(&v.conv, Conv::Other(c) if c == ":d" || c == ":i")
+                    || (n.kind() == "call"
+                        && n.child_by_field_name("function")
+                            .is_some_and(|f| text(f, src) == "int"));
+                params.push(if count && !is_int {
+                    format!("int({x})")
+                } else {
+                    x
+                });
                 i += 1;
             }
         }
     }
-    let sql_lit = if p.triple && sql.contains('\n') {
-        triple(&sql, p.quote)
-    } else {
-        literal(&sql, p.quote)
-    };
     let params = if params.len() == 1 {
         format!("({},)", params[0])
     } else {
         format!("({})", params.join(", "))
     };
-    Some(format!("{sql_lit}, {params}"))
+    Some((sql, params))
 }
 
 fn push_char(parts: &mut Vec<Part>, c: char) {
@@ -248,23 +290,29 @@ fn value_position(sql: &str) -> bool {
     if "=<>*/+-".contains(last) && !before.ends_with("--") {
         return true;
     }
-    let word = |s: &str| -> String {
-        s.chars()
-            .rev()
-            .take_while(|c| c.is_alphanumeric() || *c == '_')
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect::<String>()
-            .to_ascii_uppercase()
-    };
-    if matches!(word(before).as_str(), "LIKE" | "ILIKE" | "LIMIT" | "OFFSET") {
+    if matches!(
+        last_word(before).as_str(),
+        "LIKE" | "ILIKE" | "LIMIT" | "OFFSET"
+    ) {
         return true;
     }
     if last == '(' || last == ',' {
         return in_values_tuple(before);
     }
     false
+}
+
+/// The word `sql` ends with (blanks after it ignored), upper-cased.
+fn last_word(sql: &str) -> String {
+    sql.trim_end()
+        .chars()
+        .rev()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect::<String>()
+        .to_ascii_uppercase()
 }
 
 /// Whether `before` ends inside the parentheses of `VALUES (`, after only values,

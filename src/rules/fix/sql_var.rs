@@ -1,0 +1,352 @@
+//! The `sql-params:STYLE` filter on SQL built in a variable and executed later:
+//!
+//! ```python
+//! sql = f"SELECT id FROM orders WHERE ref = '{ref}'"      # the SQL literal is rewritten here
+//! cur.execute(sql)                                          # the parameters are added here
+//! ```
+//!
+//! becomes `sql = "SELECT id FROM orders WHERE ref = %s"` and `cur.execute(sql, (ref,))`.
+//! The filter is given either end (the built SQL, or the variable passed to the call) and
+//! edits both. It applies only when nothing else can observe the change:
+//!
+//! * the variable is a plain name assigned exactly once (`NAME = EXPR`, a statement of its
+//!   own), in the same function as the call, before it, and read nowhere but as the only
+//!   argument of that call (`execute`, `mogrify`, Django's `raw`/`RawSQL`);
+//! * each value moved into the parameters is a name, an attribute or a subscript by a
+//!   literal, or `int`/`str`/`float` of one, and no name it reads is bound again anywhere in
+//!   the function after the assignment: the parameters, now read at the call, have the
+//!   values the string had.
+//!
+//! Where the values stand in the SQL follows the inline form ([`super::sql`]).
+
+use tree_sitter::Node;
+
+use super::filters::indent_at;
+use super::sql::{build_sql, method, placeholder, sql_literal, FileContext};
+use super::strings::{self, Part, Pieces};
+use crate::rules::args::unparen;
+use crate::rules::resolve::text;
+
+/// An edit: a byte range of the source and its new text.
+pub(crate) type RangeEdit = (usize, usize, String);
+
+/// Calls whose single SQL argument may receive parameters.
+const EXECUTE: &[&str] = &["execute", "mogrify", "raw", "RawSQL"];
+
+/// The two edits (the assignment's value, the call's argument), or `None`.
+pub(crate) fn sql_params_var(
+    node: Node,
+    src: &str,
+    style: &str,
+    cx: &FileContext,
+) -> Option<Vec<RangeEdit>> {
+    let (assign, arg) = if node.kind() == "identifier" {
+        let arg = node;
+        let assign = single_assignment(arg, src)?;
+        (assign, arg)
+    } else {
+        let assign = assignment_of(node)?;
+        let name = assign.child_by_field_name("left")?;
+        let arg = only_use(assign, name, src)?;
+        if single_assignment(arg, src)?.id() != assign.id() {
+            return None;
+        }
+        (assign, arg)
+    };
+    let call = call_of_only_arg(arg)?;
+    if !EXECUTE.contains(&method(call, src)?) {
+        return None;
+    }
+    let value = assign.child_by_field_name("right")?;
+    let built = unparen(value);
+    let p = strings::pieces(built, src)?;
+    let scope = scope_of(assign);
+    if scope_of(call).id() != scope.id() {
+        return None;
+    }
+    for v in p.values() {
+        if !simple_value(v.node, src) {
+            return None;
+        }
+        let mut names = Vec::new();
+        read_names(v.node, src, &mut names);
+        if names
+            .iter()
+            .any(|n| bound_after(scope, n, assign.end_byte(), src))
+        {
+            return None;
+        }
+    }
+    let placeholder = placeholder(call, src, style, cx)?;
+    let (sql, params) = build_sql(&p, src, placeholder)?;
+    let name = text(arg, src);
+    Some(vec![
+        (
+            built.start_byte(),
+            built.end_byte(),
+            layout(built, src, &sql, &p),
+        ),
+        (
+            arg.start_byte(),
+            arg.end_byte(),
+            format!("{name}, {params}"),
+        ),
+    ])
+}
+
+/// The statement `NAME = EXPR` whose value holds `node` (through implicit concatenation and
+/// parentheses).
+fn assignment_of(node: Node) -> Option<Node> {
+    let mut n = node;
+    while let Some(p) = n.parent() {
+        match p.kind() {
+            "concatenated_string" | "parenthesized_expression" => n = p,
+            _ => break,
+        }
+    }
+    let assign = n.parent().filter(|a| a.kind() == "assignment")?;
+    if assign.child_by_field_name("right")?.id() != n.id()
+        || assign.child_by_field_name("type").is_some()
+    {
+        return None;
+    }
+    let left = assign.child_by_field_name("left")?;
+    let stmt = assign.parent()?;
+    (left.kind() == "identifier"
+        && stmt.kind() == "expression_statement"
+        && stmt.named_child_count() == 1)
+        .then_some(assign)
+}
+
+/// The call `arg` is the only argument of.
+fn call_of_only_arg(arg: Node) -> Option<Node> {
+    let list = arg.parent().filter(|l| l.kind() == "argument_list")?;
+    let mut c = list.walk();
+    let args: Vec<Node> = list
+        .named_children(&mut c)
+        .filter(|n| n.kind() != "comment")
+        .collect();
+    match args.as_slice() {
+        [only] if only.id() == arg.id() => list.parent(),
+        _ => None,
+    }
+}
+
+/// The function (or module) whose local `node` is.
+fn scope_of(node: Node) -> Node {
+    let mut n = node;
+    while let Some(p) = n.parent() {
+        if matches!(p.kind(), "function_definition" | "lambda") {
+            return p;
+        }
+        n = p;
+    }
+    n
+}
+
+/// Every identifier named `name` under `root` (attribute names after a dot left out).
+fn mentions<'t>(root: Node<'t>, name: &str, src: &str) -> Vec<Node<'t>> {
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        if n.kind() == "identifier" && text(n, src) == name {
+            let attr_name = n.parent().is_some_and(|p| {
+                p.kind() == "attribute"
+                    && p.child_by_field_name("attribute")
+                        .is_some_and(|a| a.id() == n.id())
+            });
+            if !attr_name {
+                out.push(n);
+            }
+        }
+        let mut c = n.walk();
+        stack.extend(n.children(&mut c));
+    }
+    out
+}
+
+/// The one assignment of the variable `arg` reads, when the function mentions that name
+/// exactly twice: there, and at `arg`, after it.
+fn single_assignment<'t>(arg: Node<'t>, src: &str) -> Option<Node<'t>> {
+    let scope = scope_of(arg);
+    let all = mentions(scope, text(arg, src), src);
+    if all.len() != 2 {
+        return None;
+    }
+    let left = all.iter().find(|n| n.id() != arg.id())?;
+    let assign = left.parent().filter(|a| a.kind() == "assignment")?;
+    if assign.child_by_field_name("left")?.id() != left.id() || assign.end_byte() > arg.start_byte()
+    {
+        return None;
+    }
+    assignment_of(assign.child_by_field_name("right")?).filter(|a| a.id() == assign.id())
+}
+
+/// The one read of `name` (assigned by `assign`) in its function.
+fn only_use<'t>(assign: Node<'t>, name: Node<'t>, src: &str) -> Option<Node<'t>> {
+    let all = mentions(scope_of(assign), text(name, src), src);
+    if all.len() != 2 {
+        return None;
+    }
+    all.into_iter().find(|n| n.id() != name.id())
+}
+
+/// A name, an attribute of one, a subscript by a literal, or `int`/`str`/`float` of one:
+/// reading it later gives the same value when no name in it is rebound.
+fn simple_value(n: Node, src: &str) -> bool {
+    let n = unparen(n);
+    match n.kind() {
+        "identifier" => true,
+        "attribute" => n
+            .child_by_field_name("object")
+            .is_some_and(|o| simple_value(o, src)),
+        "subscript" => {
+            let mut c = n.walk();
+            let subs: Vec<Node> = n.children_by_field_name("subscript", &mut c).collect();
+            n.child_by_field_name("value")
+                .is_some_and(|v| simple_value(v, src))
+                && subs.len() == 1
+                && matches!(subs[0].kind(), "integer" | "string")
+                && strings::pieces(subs[0], src).is_none_or(|p| p.values().next().is_none())
+        }
+        "call" => {
+            let f = n.child_by_field_name("function").map(|f| text(f, src));
+            let Some(args) = n.child_by_field_name("arguments") else {
+                return false;
+            };
+            let mut c = args.walk();
+            let a: Vec<Node> = args
+                .named_children(&mut c)
+                .filter(|x| x.kind() != "comment")
+                .collect();
+            matches!(f, Some("int" | "str" | "float")) && a.len() == 1 && simple_value(a[0], src)
+        }
+        _ => false,
+    }
+}
+
+/// The names an expression reads (the object names of attributes, not their attribute names).
+fn read_names(n: Node, src: &str, out: &mut Vec<String>) {
+    let mut stack = vec![n];
+    while let Some(x) = stack.pop() {
+        if x.kind() == "identifier" {
+            let attr_name = x.parent().is_some_and(|p| {
+                p.kind() == "attribute"
+                    && p.child_by_field_name("attribute")
+                        .is_some_and(|a| a.id() == x.id())
+            });
+            let t = text(x, src).to_string();
+            if !attr_name && !out.contains(&t) {
+                out.push(t);
+            }
+        }
+        let mut c = x.walk();
+        stack.extend(x.named_children(&mut c));
+    }
+}
+
+/// Whether `scope` binds `name` anywhere after byte `after`: an assignment, a loop or `with`
+/// target, `:=`, a `def`/`class`, an import, `del`, `global`/`nonlocal` (names in nested
+/// scopes count too: the check only ever refuses more).
+fn bound_after(scope: Node, name: &str, after: usize, src: &str) -> bool {
+    mentions(scope, name, src)
+        .into_iter()
+        .filter(|n| n.start_byte() >= after)
+        .any(|n| is_binding(n))
+}
+
+fn is_binding(id: Node) -> bool {
+    let mut n = id;
+    while let Some(p) = n.parent() {
+        match p.kind() {
+            "pattern_list"
+            | "tuple_pattern"
+            | "list_pattern"
+            | "list_splat_pattern"
+            | "parenthesized_expression"
+            | "tuple"
+            | "list"
+            | "expression_list" => n = p,
+            "assignment" | "augmented_assignment" | "for_statement" | "for_in_clause" => {
+                return p
+                    .child_by_field_name("left")
+                    .is_some_and(|l| l.id() == n.id());
+            }
+            "named_expression" | "function_definition" | "class_definition" => {
+                return p
+                    .child_by_field_name("name")
+                    .is_some_and(|l| l.id() == n.id());
+            }
+            "as_pattern_target"
+            | "as_pattern"
+            | "with_item"
+            | "dotted_name"
+            | "aliased_import"
+            | "import_statement"
+            | "import_from_statement"
+            | "global_statement"
+            | "nonlocal_statement"
+            | "delete_statement"
+            | "except_clause" => return true,
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// The SQL literal, written as implicitly concatenated literals broken where the original's
+/// were when the original is one literal per line (`"SELECT ... "` / `f"WHERE a = '{a}'"`):
+/// each original literal's leading text is looked for in the new SQL, in order; when one is
+/// not found, a single literal.
+fn layout(built: Node, src: &str, sql: &str, p: &Pieces) -> String {
+    let single = sql_literal(sql, p);
+    let concat = match built.kind() {
+        "concatenated_string" => Some(built),
+        "binary_operator" => built.child_by_field_name("left").map(unparen),
+        "call" => built
+            .child_by_field_name("function")
+            .and_then(|f| f.child_by_field_name("object"))
+            .map(unparen),
+        _ => None,
+    };
+    let Some(concat) = concat.filter(|c| c.kind() == "concatenated_string") else {
+        return single;
+    };
+    let mut c = concat.walk();
+    let parts: Vec<Node> = concat
+        .named_children(&mut c)
+        .filter(|n| n.kind() == "string")
+        .collect();
+    let own_lines = parts
+        .windows(2)
+        .all(|w| w[0].end_position().row < w[1].start_position().row);
+    if p.triple || parts.len() < 2 || !own_lines {
+        return single;
+    }
+    let mut cuts = vec![0];
+    for s in &parts[1..] {
+        let lead = match strings::pieces(*s, src).and_then(|x| x.parts.into_iter().next()) {
+            Some(Part::Lit(l)) => l,
+            _ => return single,
+        };
+        let lead = lead.split(['%', '{', '\'', '"']).next().unwrap_or("");
+        let from = cuts.last().copied().unwrap_or(0) + 1;
+        if lead.trim().is_empty() {
+            return single;
+        }
+        match sql.get(from..).and_then(|rest| rest.find(lead)) {
+            Some(at) => cuts.push(from + at),
+            None => return single,
+        }
+    }
+    cuts.push(sql.len());
+    let indent = indent_at(src, parts[1].start_byte());
+    let mut out = Vec::new();
+    for w in cuts.windows(2) {
+        match sql.get(w[0]..w[1]) {
+            Some(chunk) if !chunk.is_empty() => out.push(sql_literal(chunk, p)),
+            _ => return single,
+        }
+    }
+    out.join(&format!("\n{indent}"))
+}
