@@ -21,7 +21,6 @@
 
 use tree_sitter::Node;
 
-use super::filters::indent_at;
 use super::sql::{build_sql, method, placeholder, sql_literal, FileContext};
 use super::strings::{self, Part, Pieces};
 use crate::rules::args::unparen;
@@ -84,7 +83,7 @@ pub(crate) fn sql_params_var(
         (
             built.start_byte(),
             built.end_byte(),
-            layout(built, src, &sql, &p),
+            layout(built, src, &sql, &p)?,
         ),
         (
             arg.start_byte(),
@@ -296,10 +295,22 @@ fn is_binding(id: Node) -> bool {
 
 /// The SQL literal, written as implicitly concatenated literals broken where the original's
 /// were when the original is one literal per line (`"SELECT ... "` / `f"WHERE a = '{a}'"`):
-/// each original literal's leading text is looked for in the new SQL, in order; when one is
-/// not found, a single literal.
-fn layout(built: Node, src: &str, sql: &str, p: &Pieces) -> String {
-    let single = sql_literal(sql, p);
+/// each original literal's leading text is looked for in the new SQL, in order, and what lies
+/// between the original literals (line breaks, comments) is kept. Otherwise a single literal,
+/// or `None` when that would drop a comment.
+fn layout(built: Node, src: &str, sql: &str, p: &Pieces) -> Option<String> {
+    let has_comment = |n: Node| {
+        let mut stack = vec![n];
+        while let Some(x) = stack.pop() {
+            if x.kind() == "comment" {
+                return true;
+            }
+            let mut c = x.walk();
+            stack.extend(x.children(&mut c));
+        }
+        false
+    };
+    let single = || (!has_comment(built)).then(|| sql_literal(sql, p));
     let concat = match built.kind() {
         "concatenated_string" => Some(built),
         "binary_operator" => built.child_by_field_name("left").map(unparen),
@@ -310,7 +321,7 @@ fn layout(built: Node, src: &str, sql: &str, p: &Pieces) -> String {
         _ => None,
     };
     let Some(concat) = concat.filter(|c| c.kind() == "concatenated_string") else {
-        return single;
+        return single();
     };
     let mut c = concat.walk();
     let parts: Vec<Node> = concat
@@ -320,33 +331,52 @@ fn layout(built: Node, src: &str, sql: &str, p: &Pieces) -> String {
     let own_lines = parts
         .windows(2)
         .all(|w| w[0].end_position().row < w[1].start_position().row);
-    if p.triple || parts.len() < 2 || !own_lines {
-        return single;
+    let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
+        return single();
+    };
+    // What the rewrite drops besides the literals: `% (a, b)`, `.format(...)`, parentheses.
+    let mut outside = Vec::new();
+    let mut stack = vec![built];
+    while let Some(x) = stack.pop() {
+        if x.end_byte() <= first.start_byte() || x.start_byte() >= last.end_byte() {
+            outside.push(x);
+        } else if x.start_byte() < first.start_byte() || x.end_byte() > last.end_byte() {
+            let mut c = x.walk();
+            stack.extend(x.children(&mut c));
+        }
+    }
+    if p.triple || parts.len() < 2 || !own_lines || outside.into_iter().any(has_comment) {
+        return single();
     }
     let mut cuts = vec![0];
     for s in &parts[1..] {
         let lead = match strings::pieces(*s, src).and_then(|x| x.parts.into_iter().next()) {
             Some(Part::Lit(l)) => l,
-            _ => return single,
+            _ => return single(),
         };
         let lead = lead.split(['%', '{', '\'', '"']).next().unwrap_or("");
         let from = cuts.last().copied().unwrap_or(0) + 1;
         if lead.trim().is_empty() {
-            return single;
+            return single();
         }
         match sql.get(from..).and_then(|rest| rest.find(lead)) {
             Some(at) => cuts.push(from + at),
-            None => return single,
+            None => return single(),
         }
     }
     cuts.push(sql.len());
-    let indent = indent_at(src, parts[1].start_byte());
-    let mut out = Vec::new();
-    for w in cuts.windows(2) {
+    let mut out = String::new();
+    for (i, w) in cuts.windows(2).enumerate() {
+        if i > 0 {
+            out.push_str(&src[parts[i - 1].end_byte()..parts[i].start_byte()]);
+        }
         match sql.get(w[0]..w[1]) {
-            Some(chunk) if !chunk.is_empty() => out.push(sql_literal(chunk, p)),
-            _ => return single,
+            Some(chunk) if !chunk.is_empty() => out.push_str(&sql_literal(chunk, p)),
+            _ => return single(),
         }
     }
-    out.join(&format!("\n{indent}"))
+    Some(out)
 }
+
+#[cfg(test)]
+mod tests;
