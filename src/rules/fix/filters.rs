@@ -18,6 +18,7 @@
 //! | `jwt-algorithms` | the JWT algorithms the code already names (the call's own list without `none`, else the `algorithm=`/`algorithms=` literals of the file's other `encode`/`decode` calls that do not accept `none`, when they agree): `["RS256"]`. |
 //! | `send-from-directory` | Flask's `send_file(os.path.join(BASE, name), ...)` → `send_from_directory(BASE, name, ...)` ([`super::paths`]). |
 //! | `cryptodome` | an import from PyCrypto's `Crypto` namespace → PyCryptodome's own `Cryptodome` (pycryptodomex): `from Crypto.Cipher import AES` → `from Cryptodome.Cipher import AES`, `import Crypto.Hash.SHA256 as H` → `import Cryptodome.Hash.SHA256 as H`. Gives up on an `import Crypto...` without `as`, whose uses in the code would need renaming too. |
+//! | `session-rotate:F` | a login function's session replaced before the user is written into it, as framework `F` (`aiohttp`, `django`) does it: edits inside the function body ([`super::session`]). |
 //! | `assert-raise` | `assert c, m` → `if not c:` + `raise AssertionError(m)` (kept under `python -O`). |
 
 use tree_sitter::Node;
@@ -54,6 +55,7 @@ pub enum Filter {
     XpathVars,
     SendFromDirectory,
     Cryptodome,
+    SessionRotate,
 }
 
 impl Filter {
@@ -81,6 +83,7 @@ impl Filter {
             "xpath-vars" => Filter::XpathVars,
             "send-from-directory" => Filter::SendFromDirectory,
             "cryptodome" => Filter::Cryptodome,
+            "session-rotate" => Filter::SessionRotate,
             _ => return Err(format!("unknown filter `{name}`")),
         };
         let needs = matches!(
@@ -88,6 +91,7 @@ impl Filter {
             Filter::EscapeFields
                 | Filter::Escape
                 | Filter::SqlParams
+                | Filter::SessionRotate
                 | Filter::BitsSet
                 | Filter::BitsClear
         );
@@ -102,6 +106,7 @@ impl Filter {
             let ok = match f {
                 Filter::EscapeFields | Filter::Escape => is_dotted(p),
                 Filter::SqlParams => matches!(p.as_str(), "qmark" | "format" | "auto"),
+                Filter::SessionRotate => matches!(p.as_str(), "aiohttp" | "django"),
                 _ => int_literal(p).is_some(),
             };
             if !ok {
@@ -125,6 +130,9 @@ impl Filter {
                 return Some(Rendered::Text(t));
             }
             return super::sql_var::sql_params_var(node, src, param?, cx).map(Rendered::Edits);
+        }
+        if self == Filter::SessionRotate {
+            return super::session::session_rotate(node, src, param?).map(Rendered::Edits);
         }
         self.apply(node, src, param, cx).map(Rendered::Text)
     }

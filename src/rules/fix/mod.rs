@@ -10,6 +10,7 @@
 pub(crate) mod filters;
 mod paths;
 mod placement;
+mod session;
 mod sql;
 mod sql_var;
 pub(crate) mod strings;
