@@ -18,6 +18,7 @@
 //! | `jwt-algorithms` | the JWT algorithms the code already names (the call's own list without `none`, else the `algorithm=`/`algorithms=` literals of the file's other `encode`/`decode` calls that do not accept `none`, when they agree): `["RS256"]`. |
 //! | `send-from-directory` | Flask's `send_file(os.path.join(BASE, name), ...)` → `send_from_directory(BASE, name, ...)` ([`super::paths`]). |
 //! | `cryptodome` | an import from PyCrypto's `Crypto` namespace → PyCryptodome's own `Cryptodome` (pycryptodomex): `from Crypto.Cipher import AES` → `from Cryptodome.Cipher import AES`, `import Crypto.Hash.SHA256 as H` → `import Cryptodome.Hash.SHA256 as H`. Gives up on an `import Crypto...` without `as`, whose uses in the code would need renaming too. |
+//! | `escape-request:F` | each value read from the request (`request.args.get("q")`, or a local name assigned only such values) passed through `F`, in the string-building capture or in the one assignment of the name captured: edits there ([`super::escape`]). Other values are left as they are. |
 //! | `session-rotate:F` | a login function's session replaced before the user is written into it, as framework `F` (`aiohttp`, `django`) does it: edits inside the function body ([`super::session`]). |
 //! | `assert-raise` | `assert c, m` → `if not c:` + `raise AssertionError(m)` (kept under `python -O`). |
 
@@ -56,6 +57,7 @@ pub enum Filter {
     SendFromDirectory,
     Cryptodome,
     SessionRotate,
+    EscapeRequest,
 }
 
 impl Filter {
@@ -84,6 +86,7 @@ impl Filter {
             "send-from-directory" => Filter::SendFromDirectory,
             "cryptodome" => Filter::Cryptodome,
             "session-rotate" => Filter::SessionRotate,
+            "escape-request" => Filter::EscapeRequest,
             _ => return Err(format!("unknown filter `{name}`")),
         };
         let needs = matches!(
@@ -92,6 +95,7 @@ impl Filter {
                 | Filter::Escape
                 | Filter::SqlParams
                 | Filter::SessionRotate
+                | Filter::EscapeRequest
                 | Filter::BitsSet
                 | Filter::BitsClear
         );
@@ -104,7 +108,7 @@ impl Filter {
         }
         if let Some(p) = &param {
             let ok = match f {
-                Filter::EscapeFields | Filter::Escape => is_dotted(p),
+                Filter::EscapeFields | Filter::Escape | Filter::EscapeRequest => is_dotted(p),
                 Filter::SqlParams => matches!(p.as_str(), "qmark" | "format" | "auto"),
                 Filter::SessionRotate => matches!(p.as_str(), "aiohttp" | "django"),
                 _ => int_literal(p).is_some(),
@@ -130,6 +134,9 @@ impl Filter {
                 return Some(Rendered::Text(t));
             }
             return super::sql_var::sql_params_var(node, src, param?, cx).map(Rendered::Edits);
+        }
+        if self == Filter::EscapeRequest {
+            return super::escape::escape_request(node, src, param?).map(Rendered::Edits);
         }
         if self == Filter::SessionRotate {
             return super::session::session_rotate(node, src, param?).map(Rendered::Edits);

@@ -132,7 +132,7 @@ fn call_of_only_arg(arg: Node) -> Option<Node> {
 }
 
 /// The function (or module) whose local `node` is.
-fn scope_of(node: Node) -> Node {
+pub(super) fn scope_of(node: Node) -> Node {
     let mut n = node;
     while let Some(p) = n.parent() {
         if matches!(p.kind(), "function_definition" | "lambda") {
@@ -144,7 +144,7 @@ fn scope_of(node: Node) -> Node {
 }
 
 /// Every identifier named `name` under `root` (attribute names after a dot left out).
-fn mentions<'t>(root: Node<'t>, name: &str, src: &str) -> Vec<Node<'t>> {
+pub(super) fn mentions<'t>(root: Node<'t>, name: &str, src: &str) -> Vec<Node<'t>> {
     let mut out = Vec::new();
     let mut stack = vec![root];
     while let Some(n) = stack.pop() {
@@ -166,7 +166,7 @@ fn mentions<'t>(root: Node<'t>, name: &str, src: &str) -> Vec<Node<'t>> {
 
 /// The one assignment of the variable `arg` reads, when the function mentions that name
 /// exactly twice: there, and at `arg`, after it.
-fn single_assignment<'t>(arg: Node<'t>, src: &str) -> Option<Node<'t>> {
+pub(super) fn single_assignment<'t>(arg: Node<'t>, src: &str) -> Option<Node<'t>> {
     let scope = scope_of(arg);
     let all = mentions(scope, text(arg, src), src);
     if all.len() != 2 {
@@ -254,7 +254,7 @@ fn bound_after(scope: Node, name: &str, after: usize, src: &str) -> bool {
         .any(|n| is_binding(n))
 }
 
-fn is_binding(id: Node) -> bool {
+pub(super) fn is_binding(id: Node) -> bool {
     let mut n = id;
     while let Some(p) = n.parent() {
         match p.kind() {
