@@ -20,6 +20,7 @@
 //! | `cryptodome` | an import from PyCrypto's `Crypto` namespace → PyCryptodome's own `Cryptodome` (pycryptodomex): `from Crypto.Cipher import AES` → `from Cryptodome.Cipher import AES`, `import Crypto.Hash.SHA256 as H` → `import Cryptodome.Hash.SHA256 as H`. Gives up on an `import Crypto...` without `as`, whose uses in the code would need renaming too. |
 //! | `escape-request:F` | each value read from the request (`request.args.get("q")`, or a local name assigned only such values) passed through `F`, in the string-building capture or in the one assignment of the name captured: edits there ([`super::escape`]). Other values are left as they are. |
 //! | `session-rotate:F` | a login function's session replaced before the user is written into it, as framework `F` (`aiohttp`, `django`) does it: edits inside the function body ([`super::session`]). |
+//! | `shlex-split` | a command variable → `shlex.split(NAME)`, only when its one assignment in the function builds it from literal text a shell would not interpret ([`super::shell`]). |
 //! | `assert-raise` | `assert c, m` → `if not c:` + `raise AssertionError(m)` (kept under `python -O`). |
 
 use tree_sitter::Node;
@@ -58,6 +59,7 @@ pub enum Filter {
     Cryptodome,
     SessionRotate,
     EscapeRequest,
+    ShlexSplit,
 }
 
 impl Filter {
@@ -87,6 +89,7 @@ impl Filter {
             "cryptodome" => Filter::Cryptodome,
             "session-rotate" => Filter::SessionRotate,
             "escape-request" => Filter::EscapeRequest,
+            "shlex-split" => Filter::ShlexSplit,
             _ => return Err(format!("unknown filter `{name}`")),
         };
         let needs = matches!(
@@ -168,6 +171,7 @@ impl Filter {
             Filter::XpathVars => super::xpath::xpath_vars(node, src),
             Filter::SendFromDirectory => super::paths::send_from_directory(node, src),
             Filter::Cryptodome => cryptodome(node, src),
+            Filter::ShlexSplit => super::shell::shlex_split(node, src),
             Filter::BitsSet | Filter::BitsClear => {
                 let v = int_literal(text(unparen(node), src))?;
                 let m = int_literal(param?)?;
@@ -253,7 +257,7 @@ fn env_name(t: &str) -> Option<String> {
 }
 
 /// Characters a shell would interpret in the literal text of a command.
-const SHELL_SPECIAL: &str = "|&;<>()$`\\\"'*?[]#~{}\n\r";
+pub(super) const SHELL_SPECIAL: &str = "|&;<>()$`\\\"'*?[]#~{}\n\r";
 
 fn argv(node: Node, src: &str) -> Option<String> {
     let p = strings::pieces(node, src)?;

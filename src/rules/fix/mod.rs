@@ -12,6 +12,7 @@ pub(crate) mod filters;
 mod paths;
 mod placement;
 mod session;
+mod shell;
 mod sql;
 mod sql_var;
 pub(crate) mod strings;
