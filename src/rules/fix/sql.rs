@@ -15,7 +15,9 @@
 //!
 //! STYLE is the driver's placeholder: `qmark` (`?`, sqlite3), `format` (`%s`: psycopg, PyMySQL,
 //! MySQLdb, mysql.connector, Django), or `auto`: `format` for Django's `raw`/`RawSQL`, else
-//! from the file's imports (one family only, or the filter gives up). In `format` style every
+//! from the file's imports (one family only, or the filter gives up); `auto` also knows
+//! asyncpg, whose placeholders are numbered (`$1`, `$2`) and whose parameters are separate
+//! arguments (`conn.execute(sql, a, b)`). In `format` style every
 //! literal `%` is doubled.
 
 use tree_sitter::Node;
@@ -28,11 +30,14 @@ use crate::rules::resolve::text;
 #[derive(Debug, Default)]
 pub(crate) struct FileContext {
     /// The SQL placeholder style the file's imports imply (see `sql::detect`).
-    sql_qmark: std::cell::OnceCell<Option<bool>>,
+    sql_style: std::cell::OnceCell<Option<&'static str>>,
 }
 
 /// Drivers whose placeholder is `?`.
 const QMARK: &[&str] = &["sqlite3", "aiosqlite", "pysqlite2"];
+/// Drivers whose placeholders are numbered, `$1`, `$2`..., and whose parameters follow the
+/// SQL as separate arguments (`conn.execute(sql, a, b)`).
+const DOLLAR: &[&str] = &["asyncpg"];
 /// Drivers whose placeholder is `%s`.
 const FORMAT: &[&str] = &[
     "psycopg2", "psycopg", "pymysql", "MySQLdb", "mysql", "pg8000", "django", "aiomysql", "aiopg",
@@ -84,20 +89,18 @@ pub(super) fn placeholder(
         "qmark" => Some("?"),
         "format" => Some("%s"),
         _ if matches!(method, "raw" | "RawSQL") => Some("%s"),
-        _ => match (*cx.sql_qmark.get_or_init(|| detect(call, src)))? {
-            true => Some("?"),
-            false => Some("%s"),
-        },
+        _ => *cx.sql_style.get_or_init(|| detect(call, src)),
     }
 }
 
-/// `Some(true)` for a qmark driver, `Some(false)` for a format one, from the file's imports.
-fn detect(node: Node, src: &str) -> Option<bool> {
+/// The placeholder of the file's driver (`?`, `%s`, or `$` for numbered ones), from its
+/// imports: drivers of one family only.
+fn detect(node: Node, src: &str) -> Option<&'static str> {
     let mut root = node;
     while let Some(p) = root.parent() {
         root = p;
     }
-    let (mut qmark, mut format) = (false, false);
+    let (mut qmark, mut format, mut dollar) = (false, false, false);
     let mut cursor = root.walk();
     let mut stack = vec![root];
     while let Some(n) = stack.pop() {
@@ -116,6 +119,7 @@ fn detect(node: Node, src: &str) -> Option<bool> {
                     let top = text(m, src).split('.').next().unwrap_or("");
                     qmark |= QMARK.contains(&top);
                     format |= FORMAT.contains(&top);
+                    dollar |= DOLLAR.contains(&top);
                 }
             }
             _ => {
@@ -123,9 +127,10 @@ fn detect(node: Node, src: &str) -> Option<bool> {
             }
         }
     }
-    match (qmark, format) {
-        (true, false) => Some(true),
-        (false, true) => Some(false),
+    match (qmark, format, dollar) {
+        (true, false, false) => Some("?"),
+        (false, true, false) => Some("%s"),
+        (false, false, true) => Some("$"),
         _ => None,
     }
 }
@@ -166,6 +171,16 @@ pub(super) fn build_sql(p: &Pieces, src: &str, placeholder: &str) -> Option<(Str
         return None;
     }
     let percent = placeholder == "%s";
+    let numbered = placeholder == "$";
+    let mut placed = 0;
+    let mut next = || {
+        placed += 1;
+        if numbered {
+            format!("${placed}")
+        } else {
+            placeholder.to_string()
+        }
+    };
     let mut sql = String::new();
     let mut params: Vec<String> = Vec::new();
     let mut i = 0;
@@ -199,9 +214,14 @@ pub(super) fn build_sql(p: &Pieces, src: &str, placeholder: &str) -> Option<(Str
                 }
                 raw.push('\'');
                 if has_value {
-                    sql.push_str(placeholder);
+                    sql.push_str(&next());
                     params.push(match content.as_slice() {
-                        [Part::Value(v)] => param(v, src),
+                        [Part::Value(v)] => {
+                            if numbered && !typed(v, src, "str") {
+                                return None;
+                            }
+                            param(v, src)
+                        }
                         parts => strings::fstring(parts, src, p.quote)?,
                     });
                 } else if percent {
@@ -227,7 +247,8 @@ pub(super) fn build_sql(p: &Pieces, src: &str, placeholder: &str) -> Option<(Str
                 i = j + 1;
             }
             Item::Char(c) => {
-                if *c == '?' && !percent {
+                // A placeholder already there (`?`, `$1`): the call has parameters of its own.
+                if (*c == '?' && !percent) || (*c == '$' && numbered) {
                     return None;
                 }
                 if *c == '%' && percent {
@@ -245,13 +266,16 @@ pub(super) fn build_sql(p: &Pieces, src: &str, placeholder: &str) -> Option<(Str
                 // MySQL rejects there.
                 let count = matches!(last_word(&sql).as_str(), "LIMIT" | "OFFSET");
                 let x = param(v, src);
-                sql.push_str(placeholder);
+                sql.push_str(&next());
                 let n = crate::rules::args::unparen(v.node);
                 let is_int = n.kind() == "integer"
                     || matches!(&v.conv, Conv::Other(c) if c == ":d" || c == ":i")
                     || (n.kind() == "call"
                         && n.child_by_field_name("function")
                             .is_some_and(|f| text(f, src) == "int"));
+                if numbered && !is_int && !typed(v, src, "int") {
+                    return None;
+                }
                 params.push(if count && !is_int {
                     format!("int({x})")
                 } else {
@@ -261,12 +285,52 @@ pub(super) fn build_sql(p: &Pieces, src: &str, placeholder: &str) -> Option<(Str
             }
         }
     }
-    let params = if params.len() == 1 {
+    let params = if numbered {
+        // Separate arguments: `conn.execute(sql, a, b)`.
+        params.join(", ")
+    } else if params.len() == 1 {
         format!("({},)", params[0])
     } else {
         format!("({})", params.join(", "))
     };
     Some((sql, params))
+}
+
+/// Whether value `v` is a parameter of its function annotated `ty` (`int`, `str`): numbered
+/// drivers (asyncpg) send parameters typed and do not convert a `str` where the SQL expects an
+/// integer, so their values must be known to be of the type the SQL had them as.
+fn typed(v: &Value, src: &str, ty: &str) -> bool {
+    let n = crate::rules::args::unparen(v.node);
+    if n.kind() != "identifier" || !matches!(v.conv, Conv::Str | Conv::Concat) {
+        return false;
+    }
+    let name = text(n, src);
+    let mut f = n.parent();
+    while let Some(x) = f {
+        if x.kind() == "function_definition" {
+            break;
+        }
+        f = x.parent();
+    }
+    let Some(func) = f else {
+        return false;
+    };
+    let Some(params) = func.child_by_field_name("parameters") else {
+        return false;
+    };
+    let mut c = params.walk();
+    let found = params.named_children(&mut c).any(|p| {
+        matches!(p.kind(), "typed_parameter" | "typed_default_parameter")
+            && p.named_child(0)
+                .is_some_and(|id| id.kind() == "identifier" && text(id, src) == name)
+            && p.child_by_field_name("type")
+                .is_some_and(|t| text(t, src) == ty)
+    });
+    // Rebound in the function, it may hold something else by the time the SQL is built.
+    found
+        && !super::sql_var::mentions(func, name, src)
+            .into_iter()
+            .any(super::sql_var::is_binding)
 }
 
 fn push_char(parts: &mut Vec<Part>, c: char) {
@@ -330,7 +394,7 @@ fn in_values_tuple(before: &str) -> bool {
             inside.push(c);
         }
     }
-    let inside = inside.replace("%s", "").replace('?', "");
+    let inside = inside.replace("%s", "").replace(['?', '$'], "");
     let only_values = inside
         .chars()
         .all(|c| c.is_ascii_digit() || c.is_whitespace() || ",.-".contains(c));

@@ -95,3 +95,44 @@ fn sql_in_a_variable_is_left_alone_when_the_change_could_be_observed() {
         assert_eq!(fixed(body), None, "{body}");
     }
 }
+
+#[test]
+fn asyncpg_gets_numbered_placeholders_and_separate_arguments_for_typed_values_only() {
+    let fix = |src: &str| {
+        let f = engine()
+            .scan_source("t.py", src)
+            .findings
+            .into_iter()
+            .next()?;
+        let mut out = src.to_string();
+        let mut edits = f.fixes.clone();
+        edits.sort_by_key(|e| std::cmp::Reverse(e.start_byte));
+        for e in edits {
+            out.replace_range(e.start_byte..e.end_byte, &e.replacement);
+        }
+        (!f.fixes.is_empty()).then_some(out)
+    };
+    let head = "import asyncpg\n\n\nasync def f(conn, ";
+    assert_eq!(
+        fix(&format!(
+            "{head}n: int, s: str):\n    await conn.execute(f\"DELETE FROM t WHERE n = {{n}} AND s = '{{s}}'\")\n"
+        ))
+        .as_deref(),
+        Some(
+            format!("{head}n: int, s: str):\n    await conn.execute(\"DELETE FROM t WHERE n = $1 AND s = $2\", n, s)\n")
+                .as_str()
+        )
+    );
+    // asyncpg does not turn a `str` into the integer the SQL compares with: an untyped value,
+    // a value of another type, or one rebound in the function gets no fix.
+    for params in [
+        "n, s: str):\n",
+        "n: str, s: str):\n",
+        "n: int, s: str):\n    n = str(n)\n",
+    ] {
+        let src = format!(
+            "{head}{params}    await conn.execute(f\"DELETE FROM t WHERE n = {{n}} AND s = '{{s}}'\")\n"
+        );
+        assert_eq!(fix(&src), None, "{src}");
+    }
+}
