@@ -136,7 +136,9 @@ impl Filter {
             if let Some(t) = super::sql::sql_params(node, src, param?, cx) {
                 return Some(Rendered::Text(t));
             }
-            return super::sql_var::sql_params_var(node, src, param?, cx).map(Rendered::Edits);
+            return super::sql_var::sql_params_var(node, src, param?, cx)
+                .or_else(|| super::sql::sql_params_merge(node, src, param?, cx))
+                .map(Rendered::Edits);
         }
         if self == Filter::EscapeRequest {
             return super::escape::escape_request(node, src, param?).map(Rendered::Edits);

@@ -159,6 +159,28 @@ pub(super) fn sql_literal(sql: &str, p: &Pieces) -> String {
 
 /// The SQL text with placeholders and the parameter tuple, for the pieces of built SQL.
 pub(super) fn build_sql(p: &Pieces, src: &str, placeholder: &str) -> Option<(String, String)> {
+    let (sql, params) = build_params(p, src, placeholder, None)?;
+    let params = if placeholder == "$" {
+        // Separate arguments: `conn.execute(sql, a, b)`.
+        params.join(", ")
+    } else if params.len() == 1 {
+        format!("({},)", params[0])
+    } else {
+        format!("({})", params.join(", "))
+    };
+    Some((sql, params))
+}
+
+/// The SQL text with placeholders and every parameter in order; `existing` are the
+/// parameters the call already passes for the placeholders the SQL already holds (`?`, or
+/// `%s` with `%%` for a percent sign), merged in their places.
+fn build_params(
+    p: &Pieces,
+    src: &str,
+    placeholder: &str,
+    existing: Option<&[String]>,
+) -> Option<(String, Vec<String>)> {
+    let mut existing = existing.map(|e| e.iter());
     let items: Vec<Item> = p
         .parts
         .iter()
@@ -225,6 +247,10 @@ pub(super) fn build_sql(p: &Pieces, src: &str, placeholder: &str) -> Option<(Str
                         parts => strings::fstring(parts, src, p.quote)?,
                     });
                 } else if percent {
+                    if existing.is_some() && raw.contains('%') {
+                        // Already written for the driver (`%%`) or not: no telling.
+                        return None;
+                    }
                     sql.push_str(&raw.replace('%', "%%"));
                 } else {
                     sql.push_str(&raw);
@@ -247,7 +273,30 @@ pub(super) fn build_sql(p: &Pieces, src: &str, placeholder: &str) -> Option<(Str
                 i = j + 1;
             }
             Item::Char(c) => {
-                // A placeholder already there (`?`, `$1`): the call has parameters of its own.
+                // A placeholder already there: its parameter, when the call passes them.
+                let next_is = |x: char| matches!(items.get(i + 1), Some(Item::Char(n)) if *n == x);
+                if let Some(e) = existing.as_mut() {
+                    if *c == '?' && !percent {
+                        sql.push('?');
+                        params.push(e.next()?.clone());
+                        i += 1;
+                        continue;
+                    }
+                    if *c == '%' && percent && (next_is('s') || next_is('%')) {
+                        if next_is('s') {
+                            params.push(e.next()?.clone());
+                        }
+                        sql.push(*c);
+                        if let Some(Item::Char(n)) = items.get(i + 1) {
+                            sql.push(*n);
+                        }
+                        i += 2;
+                        continue;
+                    }
+                    if *c == '%' {
+                        return None;
+                    }
+                }
                 if (*c == '?' && !percent) || (*c == '$' && numbered) {
                     return None;
                 }
@@ -285,15 +334,60 @@ pub(super) fn build_sql(p: &Pieces, src: &str, placeholder: &str) -> Option<(Str
             }
         }
     }
-    let params = if numbered {
-        // Separate arguments: `conn.execute(sql, a, b)`.
-        params.join(", ")
-    } else if params.len() == 1 {
-        format!("({},)", params[0])
-    } else {
-        format!("({})", params.join(", "))
-    };
+    if existing.is_some_and(|mut e| e.next().is_some()) {
+        return None;
+    }
     Some((sql, params))
+}
+
+/// SQL built from values, passed with the parameters of the placeholders it already holds
+/// (`conn.execute("... WHERE tag = '" + tag + "' LIMIT ?", (limit,))`): the values become
+/// parameters too, merged in order into the call's tuple or list (two edits).
+pub(super) fn sql_params_merge(
+    node: Node,
+    src: &str,
+    style: &str,
+    cx: &FileContext,
+) -> Option<Vec<super::sql_var::RangeEdit>> {
+    let list = node.parent().filter(|l| l.kind() == "argument_list")?;
+    let mut c = list.walk();
+    let args: Vec<Node> = list
+        .named_children(&mut c)
+        .filter(|n| n.kind() != "comment")
+        .collect();
+    let [first, given] = args.as_slice() else {
+        return None;
+    };
+    if first.id() != node.id() || !matches!(given.kind(), "tuple" | "list") {
+        return None;
+    }
+    let mut c = given.walk();
+    let old: Vec<Node> = given
+        .named_children(&mut c)
+        .filter(|n| n.kind() != "comment")
+        .collect();
+    if old.is_empty() || old.iter().any(|n| n.kind().contains("splat")) {
+        return None;
+    }
+    let old: Vec<String> = old.iter().map(|n| text(*n, src).to_string()).collect();
+    let placeholder = placeholder(list.parent()?, src, style, cx)?;
+    if placeholder == "$" {
+        return None;
+    }
+    let p = strings::pieces(node, src)?;
+    let (sql, params) = build_params(&p, src, placeholder, Some(&old))?;
+    if params.len() == old.len() {
+        return None;
+    }
+    let merged = match (given.kind(), params.len()) {
+        ("list", _) => format!("[{}]", params.join(", ")),
+        (_, 1) => format!("({},)", params[0]),
+        _ => format!("({})", params.join(", ")),
+    };
+    Some(vec![
+        (node.start_byte(), node.end_byte(), sql_literal(&sql, &p)),
+        (given.start_byte(), given.end_byte(), merged),
+    ])
 }
 
 /// Whether value `v` is a parameter of its function annotated `ty` (`int`, `str`): numbered

@@ -136,3 +136,57 @@ fn asyncpg_gets_numbered_placeholders_and_separate_arguments_for_typed_values_on
         assert_eq!(fix(&src), None, "{src}");
     }
 }
+
+#[test]
+fn values_join_the_parameters_a_call_already_passes_in_their_places() {
+    let fix = |head: &str, call: &str| {
+        let src = format!("{head}\n{call}\n");
+        let f = engine()
+            .scan_source("t.py", &src)
+            .findings
+            .into_iter()
+            .next()?;
+        let mut out = src.clone();
+        let mut edits = f.fixes.clone();
+        edits.sort_by_key(|e| std::cmp::Reverse(e.start_byte));
+        for e in edits {
+            out.replace_range(e.start_byte..e.end_byte, &e.replacement);
+        }
+        (!f.fixes.is_empty()).then(|| out[head.len() + 1..].trim_end().to_string())
+    };
+    let lite = "import sqlite3";
+    let pg = "import psycopg2";
+    assert_eq!(
+        fix(
+            lite,
+            "cur.execute(\"SELECT * FROM t WHERE a = '\" + a + \"' LIMIT ?\", (n,))"
+        )
+        .as_deref(),
+        Some("cur.execute(\"SELECT * FROM t WHERE a = ? LIMIT ?\", (a, n))")
+    );
+    assert_eq!(
+        fix(
+            pg,
+            "cur.execute(f\"SELECT * FROM t WHERE b = %s AND a = {a} AND c LIKE 'x%%'\", [b])"
+        )
+        .as_deref(),
+        None,
+        "a percent sign inside a SQL string: written for the driver or not, no telling"
+    );
+    assert_eq!(
+        fix(
+            pg,
+            "cur.execute(f\"SELECT * FROM t WHERE b = %s AND a = {a} AND c = 100%%\", [b])"
+        )
+        .as_deref(),
+        Some("cur.execute(\"SELECT * FROM t WHERE b = %s AND a = %s AND c = 100%%\", [b, a])")
+    );
+    // The placeholders and the parameters passed must agree in number.
+    for call in [
+        "cur.execute(f\"SELECT * FROM t WHERE a = {a} AND b = ?\", (b, c))",
+        "cur.execute(f\"SELECT * FROM t WHERE a = {a} AND b = ? AND c = ?\", (b,))",
+        "cur.execute(f\"SELECT * FROM t WHERE a = {a} AND b = ?\", (*bs,))",
+    ] {
+        assert_eq!(fix(lite, call), None, "{call}");
+    }
+}
