@@ -21,6 +21,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+mod credit;
 #[cfg(test)]
 mod tests;
 mod write;
@@ -309,24 +310,18 @@ pub fn fix_file(
                 imports,
             };
             if applied {
-                for (j, other) in targets.iter().enumerate().skip(ti + 1) {
-                    let was = before.iter().find(|f| {
-                        f.rule_id == other.rule_id
-                            && f.span.start_line == now(other.span.start_line)
-                            && !f.is_suppressed()
-                    });
-                    if other.origin == Origin::Static
-                        && was.is_some_and(|w| gone(w, &v.rescan, c.region))
-                    {
-                        removed_by[j] = Some(FixProposal {
-                            why: format!(
-                                "the fix for {} at line {} removes this finding too: {}",
-                                target.rule_id, target.span.start_line, proposal.why
-                            ),
-                            ..proposal.clone()
-                        });
-                    }
-                }
+                credit::removed_too(
+                    credit::Applied {
+                        target: &target,
+                        proposal: &proposal,
+                        before: &before,
+                        rescan: &v.rescan,
+                        region: c.region,
+                    },
+                    &targets[ti + 1..],
+                    &now,
+                    &mut removed_by[ti + 1..],
+                );
             }
             target.fix = Some(proposal);
             if applied {
@@ -365,19 +360,6 @@ pub fn fix_file(
         diagnostics,
         stats,
     }
-}
-
-/// Whether finding `was` (of the text before a fix) is gone from `rescan` (the patched text's
-/// findings): no finding of its rule on the same code, nor any in the patched `region`, where
-/// its code may have been rewritten.
-fn gone(was: &Finding, rescan: &[Finding], region: (usize, usize)) -> bool {
-    let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-    !rescan.iter().any(|f| {
-        f.rule_id == was.rule_id
-            && !f.is_suppressed()
-            && (norm(&f.snippet) == norm(&was.snippet)
-                || (f.span.start_line <= region.1 + 1 && f.span.end_line + 1 >= region.0))
-    })
 }
 
 /// Lines `start..=end` of `text`, joined with `\n`.
