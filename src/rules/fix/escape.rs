@@ -13,7 +13,7 @@
 
 use tree_sitter::Node;
 
-use super::sql_var::{is_binding, mentions, scope_of, single_assignment, RangeEdit};
+use super::scope::{is_binding, mentions, scope_of, single_assignment, RangeEdit};
 use super::strings::{self, Conv};
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;

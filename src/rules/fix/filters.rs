@@ -25,6 +25,7 @@
 
 use tree_sitter::Node;
 
+use super::shell::SHELL_SPECIAL;
 use super::strings::{self, literal, value_expr, Conv, Part, Value};
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
@@ -34,7 +35,7 @@ pub(crate) enum Rendered {
     /// The new text of the capture.
     Text(String),
     /// Whole edits, the capture's own among them: the part must be the filter alone.
-    Edits(Vec<super::sql_var::RangeEdit>),
+    Edits(Vec<super::scope::RangeEdit>),
 }
 
 /// A filter, parsed from its name.
@@ -257,9 +258,6 @@ fn env_name(t: &str) -> Option<String> {
     out.starts_with(|c: char| c.is_ascii_alphabetic())
         .then_some(out)
 }
-
-/// Characters a shell would interpret in the literal text of a command.
-pub(super) const SHELL_SPECIAL: &str = "|&;<>()$`\\\"'*?[]#~{}\n\r";
 
 fn argv(node: Node, src: &str) -> Option<String> {
     let p = strings::pieces(node, src)?;

@@ -11,6 +11,7 @@ mod escape;
 pub(crate) mod filters;
 mod paths;
 mod placement;
+mod scope;
 mod session;
 mod shell;
 mod sql;

@@ -12,8 +12,7 @@
 
 use tree_sitter::Node;
 
-use super::filters::indent_at;
-use super::sql_var::RangeEdit;
+use super::scope::RangeEdit;
 use crate::rules::resolve::text;
 
 pub(crate) fn session_rotate(body: Node, src: &str, framework: &str) -> Option<Vec<RangeEdit>> {
@@ -122,7 +121,7 @@ fn django(body: Node, root: Node, src: &str) -> Option<Vec<RangeEdit>> {
     if !src[line_start..at].trim().is_empty() {
         return None;
     }
-    let indent = indent_at(src, at);
+    let indent = &src[line_start..at];
     Some(vec![(
         at,
         at,

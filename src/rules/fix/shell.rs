@@ -8,11 +8,13 @@
 
 use tree_sitter::Node;
 
-use super::filters::SHELL_SPECIAL;
-use super::sql_var::{is_binding, mentions, scope_of};
+use super::scope::{is_binding, mentions, scope_of};
 use super::strings;
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
+
+/// Characters a shell would interpret in the literal text of a command.
+pub(super) const SHELL_SPECIAL: &str = "|&;<>()$`\\\"'*?[]#~{}\n\r";
 
 pub(crate) fn shlex_split(node: Node, src: &str) -> Option<String> {
     if node.kind() != "identifier" {

@@ -348,7 +348,7 @@ pub(super) fn sql_params_merge(
     src: &str,
     style: &str,
     cx: &FileContext,
-) -> Option<Vec<super::sql_var::RangeEdit>> {
+) -> Option<Vec<super::scope::RangeEdit>> {
     let list = node.parent().filter(|l| l.kind() == "argument_list")?;
     let mut c = list.walk();
     let args: Vec<Node> = list
@@ -422,9 +422,9 @@ fn typed(v: &Value, src: &str, ty: &str) -> bool {
     });
     // Rebound in the function, it may hold something else by the time the SQL is built.
     found
-        && !super::sql_var::mentions(func, name, src)
+        && !super::scope::mentions(func, name, src)
             .into_iter()
-            .any(super::sql_var::is_binding)
+            .any(super::scope::is_binding)
 }
 
 fn push_char(parts: &mut Vec<Part>, c: char) {
