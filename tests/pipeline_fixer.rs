@@ -102,6 +102,54 @@ fn a_template_fix_verifies_with_no_model() {
 }
 
 #[test]
+fn a_finding_an_applied_fix_removed_too_shares_its_verified_fix_and_no_other_does() {
+    let e = engine();
+    // PW110 (at the call) and PW111 (at the SQL) are one problem: the template for the call,
+    // applied first (bottom-up), rewrites the SQL too.
+    let text = "import sqlite3\n\nfrom flask import Flask, request\n\napp = Flask(__name__)\n\n\n@app.route(\"/o\")\ndef orders():\n    ref = request.args.get(\"ref\", \"\")\n    sql = f\"SELECT id FROM orders WHERE ref = '{ref}'\"\n    return sqlite3.connect(\"o.db\").execute(sql).fetchall()\n";
+    let findings = static_findings(&e, "o.py", text);
+    let ids: Vec<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
+    assert_eq!(ids, ["PW111", "PW110"], "{findings:?}");
+    let r = fix_file(
+        &e,
+        None,
+        "o.py",
+        text,
+        &findings,
+        &PipelineOptions::default(),
+        &mut Cache::disabled(),
+    );
+    assert_eq!(r.verified(), 2, "{}", r.summary());
+    assert!(r
+        .patched
+        .contains("    sql = \"SELECT id FROM orders WHERE ref = ?\"\n"));
+    assert!(r.patched.contains(".execute(sql, (ref,))"));
+    let sql = r.findings.iter().find(|f| f.rule_id == "PW111").unwrap();
+    let x = sql.fix.as_ref().unwrap();
+    assert!(x
+        .why
+        .starts_with("the fix for PW110 at line 12 removes this finding too"));
+    assert!(e.scan_source("o.py", &r.patched).findings.is_empty());
+
+    // A finding the applied fix leaves in place gets nothing: `sha256` is still a fast hash
+    // for a password (PW480), though no longer a broken one (PW320).
+    let text = "import hashlib\n\n\ndef store(password):\n    return hashlib.md5(password.encode()).hexdigest()\n";
+    let findings = static_findings(&e, "h.py", text);
+    let r = fix_file(
+        &e,
+        None,
+        "h.py",
+        text,
+        &findings,
+        &PipelineOptions::default(),
+        &mut Cache::disabled(),
+    );
+    let by_rule = |id: &str| r.findings.iter().find(|f| f.rule_id == id).unwrap();
+    assert!(by_rule("PW320").fix.as_ref().is_some_and(|x| x.verified));
+    assert!(by_rule("PW480").fix.is_none(), "{}", r.summary());
+}
+
+#[test]
 fn a_failed_model_fix_is_fed_back_and_the_second_round_verifies() {
     let e = engine();
     let findings = static_findings(&e, "app.py", APP);

@@ -21,6 +21,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+mod credit;
 #[cfg(test)]
 mod tests;
 mod write;
@@ -163,8 +164,11 @@ pub fn fix_file(
     // Import lines added or removed by applied template fixes, in order. They move the
     // targets still to do (above the fixed one, below the imports).
     let mut changes: Vec<LineChange> = Vec::new();
-    for target in targets {
-        let mut target = target;
+    // Targets an applied fix removed along with its own (the other end of a SQL statement
+    // built in a variable, a second rule on the same code): that fix, by target index.
+    let mut removed_by: Vec<Option<FixProposal>> = vec![None; targets.len()];
+    for (ti, target) in targets.iter().enumerate() {
+        let mut target = target.clone();
         let before = engine.scan_source(label, &current).findings;
         let now = |line: usize| changes.iter().fold(line, |l, c| c.forward(l));
         // Re-locate a static target in the current text (an earlier fix may have removed it).
@@ -185,6 +189,7 @@ pub fn fix_file(
             }
         };
         let Some(live) = live else {
+            target.fix = removed_by[ti].take();
             done.push(target);
             continue;
         };
@@ -287,13 +292,13 @@ pub fn fix_file(
                 break;
             }
         }
-        if let Some((_, c, round)) = best {
+        if let Some((v, c, round)) = best {
             let imports = if c.source == "template" {
                 template::import_edits(&changes, &template_changes)
             } else {
                 Vec::new()
             };
-            target.fix = Some(FixProposal {
+            let proposal = FixProposal {
                 start_line: template::line_before(start, &changes),
                 end_line: template::line_before(end, &changes),
                 original: original_region,
@@ -303,7 +308,22 @@ pub fn fix_file(
                 rounds: round,
                 source: c.source.to_string(),
                 imports,
-            });
+            };
+            if applied {
+                credit::removed_too(
+                    credit::Applied {
+                        target: &target,
+                        proposal: &proposal,
+                        before: &before,
+                        rescan: &v.rescan,
+                        region: c.region,
+                    },
+                    &targets[ti + 1..],
+                    &now,
+                    &mut removed_by[ti + 1..],
+                );
+            }
+            target.fix = Some(proposal);
             if applied {
                 first_changed = first_changed.min(start);
                 if c.source == "template" {

@@ -52,3 +52,16 @@ def django_signin_framework(request):  # ok: PW236
 
 def remember_theme(request):  # ok: PW236
     session["theme"] = request.args.get("theme", "light")
+
+
+async def aio_login_counted(request):  # ruleid: PW236
+    # Two sessions read: which one to replace is not clear, so no fix is offered.
+    form = await request.post()
+    row = await request.app["users"].by_name(form["username"])
+    if row is None or not bcrypt.checkpw(form["password"].encode(), row["pw_hash"]):
+        failed = await get_session(request)
+        failed["failures"] = failed.get("failures", 0) + 1
+        raise web.HTTPUnauthorized()
+    session = await get_session(request)
+    session["user_id"] = row["id"]
+    raise web.HTTPFound("/")

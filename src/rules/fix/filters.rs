@@ -18,13 +18,25 @@
 //! | `jwt-algorithms` | the JWT algorithms the code already names (the call's own list without `none`, else the `algorithm=`/`algorithms=` literals of the file's other `encode`/`decode` calls that do not accept `none`, when they agree): `["RS256"]`. |
 //! | `send-from-directory` | Flask's `send_file(os.path.join(BASE, name), ...)` → `send_from_directory(BASE, name, ...)` ([`super::paths`]). |
 //! | `cryptodome` | an import from PyCrypto's `Crypto` namespace → PyCryptodome's own `Cryptodome` (pycryptodomex): `from Crypto.Cipher import AES` → `from Cryptodome.Cipher import AES`, `import Crypto.Hash.SHA256 as H` → `import Cryptodome.Hash.SHA256 as H`. Gives up on an `import Crypto...` without `as`, whose uses in the code would need renaming too. |
+//! | `escape-request:F` | each value read from the request (`request.args.get("q")`, or a local name assigned only such values) passed through `F`, in the string-building capture or in the one assignment of the name captured: edits there ([`super::escape`]). Other values are left as they are. |
+//! | `session-rotate:F` | a login function's session replaced before the user is written into it, as framework `F` (`aiohttp`, `django`) does it: edits inside the function body ([`super::session`]). |
+//! | `shlex-split` | a command variable → `shlex.split(NAME)`, only when its one assignment in the function builds it from literal text a shell would not interpret ([`super::shell`]). |
 //! | `assert-raise` | `assert c, m` → `if not c:` + `raise AssertionError(m)` (kept under `python -O`). |
 
 use tree_sitter::Node;
 
+use super::shell::SHELL_SPECIAL;
 use super::strings::{self, literal, value_expr, Conv, Part, Value};
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
+
+/// What a filter made of a capture.
+pub(crate) enum Rendered {
+    /// The new text of the capture.
+    Text(String),
+    /// Whole edits, the capture's own among them: the part must be the filter alone.
+    Edits(Vec<super::scope::RangeEdit>),
+}
 
 /// A filter, parsed from its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +58,9 @@ pub enum Filter {
     XpathVars,
     SendFromDirectory,
     Cryptodome,
+    SessionRotate,
+    EscapeRequest,
+    ShlexSplit,
 }
 
 impl Filter {
@@ -73,6 +88,9 @@ impl Filter {
             "xpath-vars" => Filter::XpathVars,
             "send-from-directory" => Filter::SendFromDirectory,
             "cryptodome" => Filter::Cryptodome,
+            "session-rotate" => Filter::SessionRotate,
+            "escape-request" => Filter::EscapeRequest,
+            "shlex-split" => Filter::ShlexSplit,
             _ => return Err(format!("unknown filter `{name}`")),
         };
         let needs = matches!(
@@ -80,6 +98,8 @@ impl Filter {
             Filter::EscapeFields
                 | Filter::Escape
                 | Filter::SqlParams
+                | Filter::SessionRotate
+                | Filter::EscapeRequest
                 | Filter::BitsSet
                 | Filter::BitsClear
         );
@@ -92,8 +112,9 @@ impl Filter {
         }
         if let Some(p) = &param {
             let ok = match f {
-                Filter::EscapeFields | Filter::Escape => is_dotted(p),
+                Filter::EscapeFields | Filter::Escape | Filter::EscapeRequest => is_dotted(p),
                 Filter::SqlParams => matches!(p.as_str(), "qmark" | "format" | "auto"),
+                Filter::SessionRotate => matches!(p.as_str(), "aiohttp" | "django"),
                 _ => int_literal(p).is_some(),
             };
             if !ok {
@@ -101,6 +122,32 @@ impl Filter {
             }
         }
         Ok((f, param))
+    }
+
+    /// Applies the filter to a node: the text for the part's own place, or, for SQL built in
+    /// a variable and executed later ([`super::sql_var`]), the edits of both places.
+    pub(crate) fn render(
+        self,
+        node: Node,
+        src: &str,
+        param: Option<&str>,
+        cx: &super::FileContext,
+    ) -> Option<Rendered> {
+        if self == Filter::SqlParams {
+            if let Some(t) = super::sql::sql_params(node, src, param?, cx) {
+                return Some(Rendered::Text(t));
+            }
+            return super::sql_var::sql_params_var(node, src, param?, cx)
+                .or_else(|| super::sql::sql_params_merge(node, src, param?, cx))
+                .map(Rendered::Edits);
+        }
+        if self == Filter::EscapeRequest {
+            return super::escape::escape_request(node, src, param?).map(Rendered::Edits);
+        }
+        if self == Filter::SessionRotate {
+            return super::session::session_rotate(node, src, param?).map(Rendered::Edits);
+        }
+        self.apply(node, src, param, cx).map(Rendered::Text)
     }
 
     /// Applies the filter to a node.
@@ -127,6 +174,7 @@ impl Filter {
             Filter::XpathVars => super::xpath::xpath_vars(node, src),
             Filter::SendFromDirectory => super::paths::send_from_directory(node, src),
             Filter::Cryptodome => cryptodome(node, src),
+            Filter::ShlexSplit => super::shell::shlex_split(node, src),
             Filter::BitsSet | Filter::BitsClear => {
                 let v = int_literal(text(unparen(node), src))?;
                 let m = int_literal(param?)?;
@@ -210,9 +258,6 @@ fn env_name(t: &str) -> Option<String> {
     out.starts_with(|c: char| c.is_ascii_alphabetic())
         .then_some(out)
 }
-
-/// Characters a shell would interpret in the literal text of a command.
-const SHELL_SPECIAL: &str = "|&;<>()$`\\\"'*?[]#~{}\n\r";
 
 fn argv(node: Node, src: &str) -> Option<String> {
     let p = strings::pieces(node, src)?;

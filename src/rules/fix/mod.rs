@@ -7,10 +7,15 @@
 //! fail, is left out; when a filter gives up on a part ([`filters`]), the whole fix is dropped
 //! for that match, so a fix never applies half-done.
 
+mod escape;
 pub(crate) mod filters;
 mod paths;
 mod placement;
+mod scope;
+mod session;
+mod shell;
 mod sql;
+mod sql_var;
 pub(crate) mod strings;
 #[cfg(test)]
 mod tests;
@@ -26,7 +31,7 @@ use super::raw::Cap;
 use super::resolve::text;
 use super::schema::{FixTemplate, Pattern, RuleSpec};
 use crate::finding::{Edit, Span};
-use filters::{indent_at, Filter};
+use filters::{indent_at, Filter, Rendered};
 use placement::{drop_range, insertion, is_statement};
 pub(crate) use sql::FileContext;
 
@@ -321,6 +326,8 @@ fn parse_replacement(r: &str, caps: &BTreeSet<String>) -> Result<Vec<Piece>, Str
 /// What rendering one part gave.
 enum Outcome {
     Edit(Edit),
+    /// Several places at once (a filter that edits more than its capture).
+    Many(Vec<Edit>),
     /// Not applicable to this match: left out.
     Skip,
     /// A filter gave up: the whole fix is dropped.
@@ -363,6 +370,17 @@ pub(crate) fn edits(
                 }
             }
             Outcome::Edit(e) => out.push(e),
+            Outcome::Many(v) => {
+                for e in v {
+                    let same = |o: &Edit| {
+                        (o.start_byte, o.end_byte, &o.replacement)
+                            == (e.start_byte, e.end_byte, &e.replacement)
+                    };
+                    if !out.iter().any(same) {
+                        out.push(e);
+                    }
+                }
+            }
             Outcome::Skip => {}
             Outcome::Fail => return Vec::new(),
         }
@@ -493,7 +511,30 @@ impl CompiledFix {
                         (Some(Cap::Node(n)), None) => Some(text(n, src).to_string()),
                         (Some(Cap::Text(t)), None) => Some(t),
                         (Some(Cap::Node(n)), Some((f, param))) => {
-                            f.apply(n, src, param.as_deref(), cx)
+                            match f.render(n, src, param.as_deref(), cx) {
+                                Some(Rendered::Text(t)) => Some(t),
+                                // Edits of their own replace the part's: only a part that is
+                                // the filter alone, on its own capture, may make them.
+                                Some(Rendered::Edits(v))
+                                    if self.pieces.len() == 1
+                                        && (n.start_byte(), n.end_byte()) == (start, end)
+                                        && kw_prefix.is_none() =>
+                                {
+                                    let edits = v
+                                        .into_iter()
+                                        .enumerate()
+                                        .map(|(i, (s, e, r))| {
+                                            let mut x = self.edit(src, s, e, r);
+                                            if i > 0 {
+                                                x.imports.clear();
+                                            }
+                                            x
+                                        })
+                                        .collect();
+                                    return Outcome::Many(edits);
+                                }
+                                _ => None,
+                            }
                         }
                         (Some(Cap::Text(t)), Some((f, _))) => f.apply_text(&t),
                         (None, _) => None,

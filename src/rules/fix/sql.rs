@@ -15,7 +15,9 @@
 //!
 //! STYLE is the driver's placeholder: `qmark` (`?`, sqlite3), `format` (`%s`: psycopg, PyMySQL,
 //! MySQLdb, mysql.connector, Django), or `auto`: `format` for Django's `raw`/`RawSQL`, else
-//! from the file's imports (one family only, or the filter gives up). In `format` style every
+//! from the file's imports (one family only, or the filter gives up); `auto` also knows
+//! asyncpg, whose placeholders are numbered (`$1`, `$2`) and whose parameters are separate
+//! arguments (`conn.execute(sql, a, b)`). In `format` style every
 //! literal `%` is doubled.
 
 use tree_sitter::Node;
@@ -28,11 +30,14 @@ use crate::rules::resolve::text;
 #[derive(Debug, Default)]
 pub(crate) struct FileContext {
     /// The SQL placeholder style the file's imports imply (see `sql::detect`).
-    sql_qmark: std::cell::OnceCell<Option<bool>>,
+    sql_style: std::cell::OnceCell<Option<&'static str>>,
 }
 
 /// Drivers whose placeholder is `?`.
 const QMARK: &[&str] = &["sqlite3", "aiosqlite", "pysqlite2"];
+/// Drivers whose placeholders are numbered, `$1`, `$2`..., and whose parameters follow the
+/// SQL as separate arguments (`conn.execute(sql, a, b)`).
+const DOLLAR: &[&str] = &["asyncpg"];
 /// Drivers whose placeholder is `%s`.
 const FORMAT: &[&str] = &[
     "psycopg2", "psycopg", "pymysql", "MySQLdb", "mysql", "pg8000", "django", "aiomysql", "aiopg",
@@ -55,32 +60,47 @@ pub(crate) fn sql_params(node: Node, src: &str, style: &str, cx: &FileContext) -
         _ => return None,
     }
     let call = list.parent()?;
+    let placeholder = placeholder(call, src, style, cx)?;
+    let p = strings::pieces(node, src)?;
+    let (sql, params) = build(&p, src, placeholder)?;
+    Some(format!("{sql}, {params}"))
+}
+
+/// The method a call names: `execute` for `cur.execute(...)`.
+pub(super) fn method<'t>(call: Node, src: &'t str) -> Option<&'t str> {
     let callee = text(call.child_by_field_name("function")?, src);
-    let method = callee.rsplit('.').next().unwrap_or(callee);
-    // SQLAlchemy's `text()` takes named parameters; `executescript` takes none.
+    Some(callee.rsplit('.').next().unwrap_or(callee))
+}
+
+/// The placeholder the driver of `call` expects under `style`; `None` where the call takes
+/// no positional parameters (SQLAlchemy's `text()` takes named ones, `executescript` none) or
+/// the driver is unknown.
+pub(super) fn placeholder(
+    call: Node,
+    src: &str,
+    style: &str,
+    cx: &FileContext,
+) -> Option<&'static str> {
+    let method = method(call, src)?;
     if matches!(method, "text" | "executescript") {
         return None;
     }
-    let placeholder = match style {
-        "qmark" => "?",
-        "format" => "%s",
-        _ if matches!(method, "raw" | "RawSQL") => "%s",
-        _ => match (*cx.sql_qmark.get_or_init(|| detect(call, src)))? {
-            true => "?",
-            false => "%s",
-        },
-    };
-    let p = strings::pieces(node, src)?;
-    build(&p, src, placeholder)
+    match style {
+        "qmark" => Some("?"),
+        "format" => Some("%s"),
+        _ if matches!(method, "raw" | "RawSQL") => Some("%s"),
+        _ => *cx.sql_style.get_or_init(|| detect(call, src)),
+    }
 }
 
-/// `Some(true)` for a qmark driver, `Some(false)` for a format one, from the file's imports.
-fn detect(node: Node, src: &str) -> Option<bool> {
+/// The placeholder of the file's driver (`?`, `%s`, or `$` for numbered ones), from its
+/// imports: drivers of one family only.
+fn detect(node: Node, src: &str) -> Option<&'static str> {
     let mut root = node;
     while let Some(p) = root.parent() {
         root = p;
     }
-    let (mut qmark, mut format) = (false, false);
+    let (mut qmark, mut format, mut dollar) = (false, false, false);
     let mut cursor = root.walk();
     let mut stack = vec![root];
     while let Some(n) = stack.pop() {
@@ -99,6 +119,7 @@ fn detect(node: Node, src: &str) -> Option<bool> {
                     let top = text(m, src).split('.').next().unwrap_or("");
                     qmark |= QMARK.contains(&top);
                     format |= FORMAT.contains(&top);
+                    dollar |= DOLLAR.contains(&top);
                 }
             }
             _ => {
@@ -106,9 +127,10 @@ fn detect(node: Node, src: &str) -> Option<bool> {
             }
         }
     }
-    match (qmark, format) {
-        (true, false) => Some(true),
-        (false, true) => Some(false),
+    match (qmark, format, dollar) {
+        (true, false, false) => Some("?"),
+        (false, true, false) => Some("%s"),
+        (false, false, true) => Some("$"),
         _ => None,
     }
 }
@@ -120,7 +142,45 @@ enum Item<'a, 't> {
     Val(&'a Value<'t>),
 }
 
-fn build(p: &Pieces, src: &str, placeholder: &str) -> Option<String> {
+/// The SQL literal with placeholders and the parameter tuple, for the pieces of built SQL.
+fn build(p: &Pieces, src: &str, placeholder: &str) -> Option<(String, String)> {
+    let (sql, params) = build_sql(p, src, placeholder)?;
+    Some((sql_literal(&sql, p), params))
+}
+
+/// The SQL text as a literal in the quotes of the original.
+pub(super) fn sql_literal(sql: &str, p: &Pieces) -> String {
+    if p.triple && sql.contains('\n') {
+        triple(sql, p.quote)
+    } else {
+        literal(sql, p.quote)
+    }
+}
+
+/// The SQL text with placeholders and the parameter tuple, for the pieces of built SQL.
+pub(super) fn build_sql(p: &Pieces, src: &str, placeholder: &str) -> Option<(String, String)> {
+    let (sql, params) = build_params(p, src, placeholder, None)?;
+    let params = if placeholder == "$" {
+        // Separate arguments: `conn.execute(sql, a, b)`.
+        params.join(", ")
+    } else if params.len() == 1 {
+        format!("({},)", params[0])
+    } else {
+        format!("({})", params.join(", "))
+    };
+    Some((sql, params))
+}
+
+/// The SQL text with placeholders and every parameter in order; `existing` are the
+/// parameters the call already passes for the placeholders the SQL already holds (`?`, or
+/// `%s` with `%%` for a percent sign), merged in their places.
+fn build_params(
+    p: &Pieces,
+    src: &str,
+    placeholder: &str,
+    existing: Option<&[String]>,
+) -> Option<(String, Vec<String>)> {
+    let mut existing = existing.map(|e| e.iter());
     let items: Vec<Item> = p
         .parts
         .iter()
@@ -133,6 +193,16 @@ fn build(p: &Pieces, src: &str, placeholder: &str) -> Option<String> {
         return None;
     }
     let percent = placeholder == "%s";
+    let numbered = placeholder == "$";
+    let mut placed = 0;
+    let mut next = || {
+        placed += 1;
+        if numbered {
+            format!("${placed}")
+        } else {
+            placeholder.to_string()
+        }
+    };
     let mut sql = String::new();
     let mut params: Vec<String> = Vec::new();
     let mut i = 0;
@@ -166,12 +236,21 @@ fn build(p: &Pieces, src: &str, placeholder: &str) -> Option<String> {
                 }
                 raw.push('\'');
                 if has_value {
-                    sql.push_str(placeholder);
+                    sql.push_str(&next());
                     params.push(match content.as_slice() {
-                        [Part::Value(v)] => param(v, src),
+                        [Part::Value(v)] => {
+                            if numbered && !typed(v, src, "str") {
+                                return None;
+                            }
+                            param(v, src)
+                        }
                         parts => strings::fstring(parts, src, p.quote)?,
                     });
                 } else if percent {
+                    if existing.is_some() && raw.contains('%') {
+                        // Already written for the driver (`%%`) or not: no telling.
+                        return None;
+                    }
                     sql.push_str(&raw.replace('%', "%%"));
                 } else {
                     sql.push_str(&raw);
@@ -194,7 +273,31 @@ fn build(p: &Pieces, src: &str, placeholder: &str) -> Option<String> {
                 i = j + 1;
             }
             Item::Char(c) => {
-                if *c == '?' && !percent {
+                // A placeholder already there: its parameter, when the call passes them.
+                let next_is = |x: char| matches!(items.get(i + 1), Some(Item::Char(n)) if *n == x);
+                if let Some(e) = existing.as_mut() {
+                    if *c == '?' && !percent {
+                        sql.push('?');
+                        params.push(e.next()?.clone());
+                        i += 1;
+                        continue;
+                    }
+                    if *c == '%' && percent && (next_is('s') || next_is('%')) {
+                        if next_is('s') {
+                            params.push(e.next()?.clone());
+                        }
+                        sql.push(*c);
+                        if let Some(Item::Char(n)) = items.get(i + 1) {
+                            sql.push(*n);
+                        }
+                        i += 2;
+                        continue;
+                    }
+                    if *c == '%' {
+                        return None;
+                    }
+                }
+                if (*c == '?' && !percent) || (*c == '$' && numbered) {
                     return None;
                 }
                 if *c == '%' && percent {
@@ -208,23 +311,120 @@ fn build(p: &Pieces, src: &str, placeholder: &str) -> Option<String> {
                 if !value_position(&sql) || glued_after {
                     return None;
                 }
-                sql.push_str(placeholder);
-                params.push(param(v, src));
+                // `LIMIT`/`OFFSET` take an integer: a string parameter would be quoted, which
+                // MySQL rejects there.
+                let count = matches!(last_word(&sql).as_str(), "LIMIT" | "OFFSET");
+                let x = param(v, src);
+                sql.push_str(&next());
+                let n = crate::rules::args::unparen(v.node);
+                let is_int = n.kind() == "integer"
+                    || matches!(&v.conv, Conv::Other(c) if c == ":d" || c == ":i")
+                    || (n.kind() == "call"
+                        && n.child_by_field_name("function")
+                            .is_some_and(|f| text(f, src) == "int"));
+                if numbered && !is_int && !typed(v, src, "int") {
+                    return None;
+                }
+                params.push(if count && !is_int {
+                    format!("int({x})")
+                } else {
+                    x
+                });
                 i += 1;
             }
         }
     }
-    let sql_lit = if p.triple && sql.contains('\n') {
-        triple(&sql, p.quote)
-    } else {
-        literal(&sql, p.quote)
+    if existing.is_some_and(|mut e| e.next().is_some()) {
+        return None;
+    }
+    Some((sql, params))
+}
+
+/// SQL built from values, passed with the parameters of the placeholders it already holds
+/// (`conn.execute("... WHERE tag = '" + tag + "' LIMIT ?", (limit,))`): the values become
+/// parameters too, merged in order into the call's tuple or list (two edits).
+pub(super) fn sql_params_merge(
+    node: Node,
+    src: &str,
+    style: &str,
+    cx: &FileContext,
+) -> Option<Vec<super::scope::RangeEdit>> {
+    let list = node.parent().filter(|l| l.kind() == "argument_list")?;
+    let mut c = list.walk();
+    let args: Vec<Node> = list
+        .named_children(&mut c)
+        .filter(|n| n.kind() != "comment")
+        .collect();
+    let [first, given] = args.as_slice() else {
+        return None;
     };
-    let params = if params.len() == 1 {
-        format!("({},)", params[0])
-    } else {
-        format!("({})", params.join(", "))
+    if first.id() != node.id() || !matches!(given.kind(), "tuple" | "list") {
+        return None;
+    }
+    let mut c = given.walk();
+    let old: Vec<Node> = given
+        .named_children(&mut c)
+        .filter(|n| n.kind() != "comment")
+        .collect();
+    if old.is_empty() || old.iter().any(|n| n.kind().contains("splat")) {
+        return None;
+    }
+    let old: Vec<String> = old.iter().map(|n| text(*n, src).to_string()).collect();
+    let placeholder = placeholder(list.parent()?, src, style, cx)?;
+    if placeholder == "$" {
+        return None;
+    }
+    let p = strings::pieces(node, src)?;
+    let (sql, params) = build_params(&p, src, placeholder, Some(&old))?;
+    if params.len() == old.len() {
+        return None;
+    }
+    let merged = match (given.kind(), params.len()) {
+        ("list", _) => format!("[{}]", params.join(", ")),
+        (_, 1) => format!("({},)", params[0]),
+        _ => format!("({})", params.join(", ")),
     };
-    Some(format!("{sql_lit}, {params}"))
+    Some(vec![
+        (node.start_byte(), node.end_byte(), sql_literal(&sql, &p)),
+        (given.start_byte(), given.end_byte(), merged),
+    ])
+}
+
+/// Whether value `v` is a parameter of its function annotated `ty` (`int`, `str`): numbered
+/// drivers (asyncpg) send parameters typed and do not convert a `str` where the SQL expects an
+/// integer, so their values must be known to be of the type the SQL had them as.
+fn typed(v: &Value, src: &str, ty: &str) -> bool {
+    let n = crate::rules::args::unparen(v.node);
+    if n.kind() != "identifier" || !matches!(v.conv, Conv::Str | Conv::Concat) {
+        return false;
+    }
+    let name = text(n, src);
+    let mut f = n.parent();
+    while let Some(x) = f {
+        if x.kind() == "function_definition" {
+            break;
+        }
+        f = x.parent();
+    }
+    let Some(func) = f else {
+        return false;
+    };
+    let Some(params) = func.child_by_field_name("parameters") else {
+        return false;
+    };
+    let mut c = params.walk();
+    let found = params.named_children(&mut c).any(|p| {
+        matches!(p.kind(), "typed_parameter" | "typed_default_parameter")
+            && p.named_child(0)
+                .is_some_and(|id| id.kind() == "identifier" && text(id, src) == name)
+            && p.child_by_field_name("type")
+                .is_some_and(|t| text(t, src) == ty)
+    });
+    // Rebound in the function, it may hold something else by the time the SQL is built.
+    found
+        && !super::scope::mentions(func, name, src)
+            .into_iter()
+            .any(super::scope::is_binding)
 }
 
 fn push_char(parts: &mut Vec<Part>, c: char) {
@@ -248,23 +448,29 @@ fn value_position(sql: &str) -> bool {
     if "=<>*/+-".contains(last) && !before.ends_with("--") {
         return true;
     }
-    let word = |s: &str| -> String {
-        s.chars()
-            .rev()
-            .take_while(|c| c.is_alphanumeric() || *c == '_')
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect::<String>()
-            .to_ascii_uppercase()
-    };
-    if matches!(word(before).as_str(), "LIKE" | "ILIKE" | "LIMIT" | "OFFSET") {
+    if matches!(
+        last_word(before).as_str(),
+        "LIKE" | "ILIKE" | "LIMIT" | "OFFSET"
+    ) {
         return true;
     }
     if last == '(' || last == ',' {
         return in_values_tuple(before);
     }
     false
+}
+
+/// The word `sql` ends with (blanks after it ignored), upper-cased.
+fn last_word(sql: &str) -> String {
+    sql.trim_end()
+        .chars()
+        .rev()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect::<String>()
+        .to_ascii_uppercase()
 }
 
 /// Whether `before` ends inside the parentheses of `VALUES (`, after only values,
@@ -282,7 +488,7 @@ fn in_values_tuple(before: &str) -> bool {
             inside.push(c);
         }
     }
-    let inside = inside.replace("%s", "").replace('?', "");
+    let inside = inside.replace("%s", "").replace(['?', '$'], "");
     let only_values = inside
         .chars()
         .all(|c| c.is_ascii_digit() || c.is_whitespace() || ",.-".contains(c));

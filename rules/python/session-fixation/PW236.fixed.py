@@ -1,0 +1,68 @@
+import bcrypt
+from aiohttp import web
+from aiohttp_session import get_session, new_session
+from django.contrib.auth import authenticate, login
+from flask import request, session
+from werkzeug.security import check_password_hash
+
+
+async def aio_login(request):  # ruleid: PW236
+    form = await request.post()
+    row = await request.app["users"].by_name(form["username"])
+    if row is None or not bcrypt.checkpw(form["password"].encode(), row["pw_hash"]):
+        raise web.HTTPUnauthorized()
+    s = await new_session(request)
+    s["user_id"] = row["id"]
+    session["user"] = row["id"]
+    raise web.HTTPFound("/")
+
+
+async def aio_login_rotated(request):  # ok: PW236
+    form = await request.post()
+    row = await request.app["users"].by_name(form["username"])
+    if row is None or not bcrypt.checkpw(form["password"].encode(), row["pw_hash"]):
+        raise web.HTTPUnauthorized()
+    s = await new_session(request)
+    s["user_id"] = row["id"]
+    raise web.HTTPFound("/")
+
+
+def flask_login(user):  # ruleid: PW236
+    if check_password_hash(user.pw_hash, request.form["password"]):
+        session["user_id"] = user.id
+
+
+def flask_login_cleared(user):  # ok: PW236
+    if check_password_hash(user.pw_hash, request.form["password"]):
+        session.clear()
+        session["user_id"] = user.id
+
+
+def django_signin(request):  # ruleid: PW236
+    user = authenticate(request, username=request.POST["u"], password=request.POST["p"])
+    if user is not None:
+        request.session.cycle_key()
+        request.session["_auth_user_id"] = str(user.pk)
+
+
+def django_signin_framework(request):  # ok: PW236
+    user = authenticate(request, username=request.POST["u"], password=request.POST["p"])
+    if user is not None:
+        login(request, user)
+
+
+def remember_theme(request):  # ok: PW236
+    session["theme"] = request.args.get("theme", "light")
+
+
+async def aio_login_counted(request):  # ruleid: PW236
+    # Two sessions read: which one to replace is not clear, so no fix is offered.
+    form = await request.post()
+    row = await request.app["users"].by_name(form["username"])
+    if row is None or not bcrypt.checkpw(form["password"].encode(), row["pw_hash"]):
+        failed = await get_session(request)
+        failed["failures"] = failed.get("failures", 0) + 1
+        raise web.HTTPUnauthorized()
+    session = await get_session(request)
+    session["user_id"] = row["id"]
+    raise web.HTTPFound("/")

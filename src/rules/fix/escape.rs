@@ -1,0 +1,126 @@
+//! The `escape-request:F` filter: in HTML built from strings, each value read from the
+//! request is passed through `F` (`html.escape`), where it was built:
+//!
+//! * the capture itself when it builds the string (`f"<h1>Hello {name}!</h1>"`);
+//! * or, for a name (`HTMLResponse(page)`), the value of its one assignment in the same
+//!   function, when the name is read nowhere else.
+//!
+//! A value counts as request data when it is read from `request` (`request.args.get("q")`,
+//! `request.query_params["x"].strip()`), or is a local name every assignment of which reads
+//! it so. Other values (markup built elsewhere, numbers) are left as they are: escaping
+//! them could garble a page that was right. With no request value to escape the filter gives
+//! up; whether the finding is gone is for the re-scan to say.
+
+use tree_sitter::Node;
+
+use super::scope::{is_binding, mentions, scope_of, single_assignment, RangeEdit};
+use super::strings::{self, Conv};
+use crate::rules::args::unparen;
+use crate::rules::resolve::text;
+
+pub(crate) fn escape_request(node: Node, src: &str, func: &str) -> Option<Vec<RangeEdit>> {
+    let built = if node.kind() == "identifier" {
+        let assign = single_assignment(node, src)?;
+        unparen(assign.child_by_field_name("right")?)
+    } else {
+        node
+    };
+    let p = strings::pieces(built, src)?;
+    let scope = scope_of(built);
+    let mut edits: Vec<RangeEdit> = Vec::new();
+    for v in p.values() {
+        if !from_request(v.node, scope, src) {
+            continue;
+        }
+        let to_str = match v.conv {
+            Conv::Concat => false,
+            Conv::Str => true,
+            Conv::Repr | Conv::Other(_) => return None,
+        };
+        let (s, e) = (v.node.start_byte(), v.node.end_byte());
+        if edits.iter().any(|(a, _, _)| *a == s) {
+            continue;
+        }
+        let x = text(v.node, src);
+        let wrapped = if to_str {
+            format!("{func}(str({x}))")
+        } else {
+            format!("{func}({x})")
+        };
+        edits.push((s, e, wrapped));
+    }
+    (!edits.is_empty()).then_some(edits)
+}
+
+/// `request.a.b(...)[...]...`, possibly awaited: an expression rooted at the name `request`.
+fn rooted_at_request(n: Node, src: &str) -> bool {
+    let mut n = unparen(n);
+    if n.kind() == "await" {
+        match n.named_child(0) {
+            Some(x) => n = unparen(x),
+            None => return false,
+        }
+    }
+    let mut steps = 0;
+    loop {
+        let next = match n.kind() {
+            "call" => n.child_by_field_name("function"),
+            "attribute" => n.child_by_field_name("object"),
+            "subscript" => n.child_by_field_name("value"),
+            "identifier" => return steps > 0 && text(n, src) == "request",
+            _ => return false,
+        };
+        match next {
+            Some(x) => n = unparen(x),
+            None => return false,
+        }
+        steps += 1;
+    }
+}
+
+/// Whether value `v` is text read from the request (see the module doc).
+fn from_request(v: Node, scope: Node, src: &str) -> bool {
+    let v = unparen(v);
+    if rooted_at_request(v, src) {
+        return true;
+    }
+    if v.kind() != "identifier" {
+        return false;
+    }
+    let all = mentions(scope, text(v, src), src);
+    let mut assigned = false;
+    for m in all {
+        let in_parameters = {
+            let mut p = m.parent();
+            let mut found = false;
+            while let Some(x) = p {
+                if x.kind() == "parameters" || x.kind() == "lambda_parameters" {
+                    found = true;
+                    break;
+                }
+                if x.id() == scope.id() {
+                    break;
+                }
+                p = x.parent();
+            }
+            found
+        };
+        if in_parameters {
+            return false;
+        }
+        if !is_binding(m) {
+            continue;
+        }
+        let Some(assign) = m.parent().filter(|a| a.kind() == "assignment") else {
+            return false;
+        };
+        let plain = assign
+            .child_by_field_name("left")
+            .is_some_and(|l| l.id() == m.id());
+        match assign.child_by_field_name("right") {
+            Some(r) if plain && rooted_at_request(r, src) => assigned = true,
+            _ => return false,
+        }
+    }
+    assigned
+}
