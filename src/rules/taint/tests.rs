@@ -387,3 +387,71 @@ fn guard_clauses_clear_only_rules_that_accept_them() {
     assert!(lines(&guarded, &src).is_empty());
     assert_eq!(lines(&strict, &src), vec![8]);
 }
+
+/// The SQL taint rule plus a pattern rule for the same weakness that yields to it
+/// (`execute` of anything but a literal), as PW111 yields to PW110.
+fn sql_with_pattern() -> Engine {
+    let taint = parse_rule(
+        "python/test/PW950.toml",
+        &rule("[taint]\n[[taint.sinks]]\ncallee = [\"*.execute\"]\npositions = [0]\n"),
+    )
+    .unwrap();
+    let pattern = rule(
+        "[[patterns]]\nkind = \"call\"\ncallee = [\"*.execute\"]\nargs = [{ name = \"sql\", position = 0, is = \"non-literal\" }]\n",
+    )
+    .replace("PW950", "PW951")
+    .replace("{callee} gets {source}", "{callee} runs built SQL")
+    .replace("confidence = \"high\"", "confidence = \"high\"\nyield_to_taint = true");
+    let pattern = parse_rule("python/test/PW951.toml", &pattern).unwrap();
+    Engine::new(Catalog::from_specs(vec![taint, pattern]).unwrap()).unwrap()
+}
+
+fn rule_lines(e: &Engine, src: &str) -> Vec<(String, usize)> {
+    scan(e, src)
+        .iter()
+        .map(|f| (f.rule_id.clone(), f.span.start_line))
+        .collect()
+}
+
+#[test]
+fn checks_in_a_helper_vouch_for_the_sink_call_it_reaches() {
+    let e = sql_with_pattern();
+    let helpers = "from flask import request\nimport re\nNAME = re.compile('[a-z]+')\n\ndef run(db, sql):\n    db.execute(sql)\n\ndef lookup(db, name):\n    CHECK\n    run(db, \"SELECT * FROM t WHERE n = '\" + name + \"'\")\n\n@app.route('/a')\ndef view():\n    lookup(DB, request.args['n'])\n";
+    let checked = "if not NAME.fullmatch(name):\n        raise ValueError('bad')";
+    // Every caller's value went through the check: the pattern finding is vouched away.
+    assert!(rule_lines(&e, &helpers.replace("CHECK", checked)).is_empty());
+    // Without the check the request value reaches `execute` through both helpers.
+    let found = rule_lines(&e, &helpers.replace("CHECK", "pass"));
+    assert!(found.contains(&("PW950".to_string(), 6)), "{found:?}");
+    // A helper that checks its own parameters is safe whoever calls it; one that does not
+    // keeps the pattern finding, since its callers are unknown.
+    let own = "import re\nNAME = re.compile('[a-z]+')\n\ndef dig(db, name):\n    CHECK\n    db.execute(\"SELECT '\" + name + \"'\")\n";
+    assert!(rule_lines(&e, &own.replace("CHECK", checked)).is_empty());
+    let found = rule_lines(&e, &own.replace("CHECK", "pass"));
+    assert!(found.iter().any(|(_, l)| *l == 6), "{found:?}");
+}
+
+#[test]
+fn typed_body_models_parses_and_lookups() {
+    let e = sql();
+    // `req: Body` in a FastAPI handler is the request body, not a request object.
+    let body_model = "import mydb\n@app.post('/b')\ndef create(req: Body):\n    mydb.execute('SELECT ' + req.name)\n@app.post('/c')\ndef other(req: Request):\n    mydb.execute('SELECT ' + req.name)\n";
+    assert_eq!(lines(&e, body_model), vec![4]);
+    // A check of `urlparse(target).hostname` checks `target`.
+    let guarded =
+        engine("[taint]\nguards = true\n[[taint.sinks]]\ncallee = [\"*.get\"]\npositions = [0]\n");
+    let src = body("target = request.args['u']\nparts = urlparse(target)\nif parts.hostname not in HOSTS:\n    abort(400)\nrequests.get(target)\nother = request.args['o']\nrequests.get(other)");
+    assert_eq!(lines(&guarded, &src), vec![10]);
+    // Rows an ORM lookup selects are not the text they were selected by.
+    let src = body("rows = Article.objects.filter(title=request.args['q'])\nmydb.execute('SELECT ' + rows[0].title)\nmydb.execute('SELECT ' + request.args['q'].strip())");
+    assert_eq!(lines(&e, &src), vec![6]);
+}
+
+#[test]
+fn processing_calls_end_flows_only_for_rules_that_say_so() {
+    let store =
+        |process: &str| engine(&format!("[taint]\nstores = [\"flask.session\"]\n{process}"));
+    let src = "from flask import request, session\n@app.post('/s')\ndef save():\n    user = auth.check(request.form['u'], request.form['p'])\n    session['uid'] = user.id\n    session['x'] = request.form['x'].strip()\n    session['y'] = ', '.join(request.form.getlist('y'))\n";
+    assert_eq!(lines(&store("calls-process = true\n"), src), vec![6, 7]);
+    assert_eq!(lines(&store(""), src), vec![5, 6, 7]);
+}
