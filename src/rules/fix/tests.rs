@@ -405,6 +405,25 @@ fn sql_values_become_parameters_only_where_sql_expects_a_value() {
 }
 
 #[test]
+fn sql_mapping_directives_take_their_values_from_a_dict_literal() {
+    let r = call_rule("*.execute", &part("arg:0", "{arg:0|sql-params:auto}"));
+    let f = |s: &str| fixed(&r, &format!("import sqlite3\ncur.execute({s})"));
+    let sql = "\"INSERT INTO c (p, a) VALUES (%(p)d, '%(a)s')\" % ";
+    let ok = "import sqlite3\ncur.execute(\"INSERT INTO c (p, a) VALUES (?, ?)\", (int(p), a))";
+    assert_eq!(f(&format!("{sql}{{'p': p, 'a': a}}")).as_deref(), Some(ok));
+    assert_eq!(f(&format!("{sql}{{'a': a, 'p': p}}")).as_deref(), Some(ok));
+    // Unused, repeated or unknown keys, `**`, calls moved out of order: no fix.
+    for d in [
+        "{'p': p, 'a': a, 'x': x}",
+        "{'p': p}",
+        "{**d, 'a': a}",
+        "{'a': g(), 'p': p}",
+    ] {
+        assert_eq!(f(&format!("{sql}{d}")), None, "{d}");
+    }
+}
+
+#[test]
 fn small_filters() {
     use super::filters::Filter;
     let t = |f: &str, s: &str| Filter::parse(f).unwrap().0.apply_text(s);
