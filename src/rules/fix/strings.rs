@@ -488,3 +488,18 @@ pub fn fstring(parts: &[Part], src: &str, prefer: char) -> Option<String> {
     out.push(q);
     Some(out)
 }
+
+/// Whether `node` is a `"..." % x` expression: every value [`pieces`] finds in it
+/// comes from a `%` directive.
+pub fn by_percent(node: Node, src: &str) -> bool {
+    let n = crate::rules::args::unparen(node);
+    n.kind() == "binary_operator"
+        && n.child_by_field_name("operator")
+            .is_some_and(|o| text(o, src) == "%")
+}
+
+/// A `%` directive's spec as [`pieces`] writes it (`:d`, `:-5.2f`) that prints a number.
+pub fn numeric(spec: &str) -> bool {
+    spec.starts_with(':')
+        && spec.ends_with(['d', 'i', 'u', 'o', 'x', 'X', 'e', 'E', 'f', 'F', 'g', 'G'])
+}
