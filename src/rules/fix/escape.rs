@@ -27,14 +27,17 @@ pub(crate) fn escape_request(node: Node, src: &str, func: &str) -> Option<Vec<Ra
     };
     let p = strings::pieces(built, src)?;
     let scope = scope_of(built);
+    let by_percent = strings::by_percent(built, src);
     let mut edits: Vec<RangeEdit> = Vec::new();
     for v in p.values() {
         if !from_request(v.node, scope, src) {
             continue;
         }
-        let to_str = match v.conv {
+        let to_str = match &v.conv {
             Conv::Concat => false,
             Conv::Str => true,
+            // `%d`, `%f`: the directive prints a number (see `filters::wrap_values`).
+            Conv::Other(spec) if by_percent && strings::numeric(spec) => continue,
             Conv::Repr | Conv::Other(_) => return None,
         };
         let (s, e) = (v.node.start_byte(), v.node.end_byte());

@@ -6,7 +6,7 @@
 //! |---|---|
 //! | `argv` | a shell command string → a list of arguments: `f"tar czf {name}.tgz /srv"` → `["tar", "czf", f"{name}.tgz", "/srv"]`. Gives up on anything a shell would interpret (quotes, `$`, globs, pipes, redirections, `;`...), on values already quoted for a shell, and on `VAR=value` prefixes. |
 //! | `shell-quote` | every interpolated value quoted for the shell: `"du -sh " + d` → `"du -sh " + shlex.quote(d)` (needs `import shlex`). Gives up when the literal text holds quotes or backslashes (a value inside quotes). |
-//! | `escape-fields:F` | every interpolated value passed through `F`: `f"<h1>{q}</h1>"` → `f"<h1>{F(str(q))}</h1>"`. Gives up on a value that is not built from a string literal. |
+//! | `escape-fields:F` | every interpolated value passed through `F`: `f"<h1>{q}</h1>"` → `f"<h1>{F(str(q))}</h1>"`; a numeric `%` directive's value (`%d`) stays. Gives up on a value that is not built from a string literal. |
 //! | `escape:F` | like `escape-fields:F`, but a value not built from a string literal is passed through `F` whole: `term` → `F(term)`. |
 //! | `format-template` / `format-args` | the `str.format` template and its arguments: `"<b>" + n + "</b>"` → `"<b>{}</b>"` and `n`. |
 //! | `sql-params:STYLE` | SQL built from values → `"SQL", (params,)` ([`super::sql`]). |
@@ -312,11 +312,22 @@ fn argv(node: Node, src: &str) -> Option<String> {
 /// expression text and whether it must first be made a `str`).
 fn wrap_values(node: Node, src: &str, wrap: impl Fn(&str, bool) -> String) -> Option<String> {
     let p = strings::pieces(node, src)?;
+    // Every value of a `"..." % x` expression comes from a `%` directive.
+    let by_percent = {
+        let n = crate::rules::args::unparen(node);
+        n.kind() == "binary_operator"
+            && n.child_by_field_name("operator")
+                .is_some_and(|o| text(o, src) == "%")
+    };
     let mut edits: Vec<(usize, usize, String)> = Vec::new();
     for v in p.values() {
-        let to_str = match v.conv {
+        let to_str = match &v.conv {
             Conv::Concat => false,
             Conv::Str => true,
+            // A `%d`/`%f`... directive converts its value to a number and prints digits,
+            // sign, point, exponent or `inf`/`nan`: nothing to quote or escape. (Not a
+            // `{n:d}` field: an object's `__format__` may print anything.)
+            Conv::Other(spec) if by_percent && strings::numeric(spec) => continue,
             Conv::Repr | Conv::Other(_) => return None,
         };
         let (s, e) = (v.node.start_byte(), v.node.end_byte());

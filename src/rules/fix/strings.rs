@@ -3,10 +3,12 @@
 //!
 //! Understood forms: string literals (f-strings included, with `{{`/`}}` and backslash
 //! escapes decoded), implicit concatenation (`"a" "b"`), `+` chains with at least one string
-//! literal, `"..." % value` / `% (a, b)` with positional directives, and
-//! `"...".format(a, name=b)` with `{}`, `{0}` and `{name}` fields. Bytes literals, nested
-//! format specs, `%(name)s`, `{x=}` and `\N{...}` are not understood: the callers then offer
-//! no fix.
+//! literal, `"..." % value` / `% (a, b)` with positional directives, `"..." % {"k": v}` with
+//! `%(k)s` directives, and `"...".format(a, name=b)` with `{}`, `{0}` and `{name}` fields.
+//! Bytes literals, nested format specs, `%(name)s` with anything but a dict literal, `{x=}`
+//! and `\N{...}` are not understood: the callers then offer no fix.
+
+mod percent;
 
 use tree_sitter::Node;
 
@@ -134,7 +136,7 @@ fn collect<'t>(
                     }
                     Some(())
                 }
-                "%" if top => percent(left, right, src, out, quote),
+                "%" if top => percent::percent(left, right, src, out, quote),
                 _ => None,
             }
         }
@@ -289,86 +291,6 @@ pub fn decode(s: &str, raw: bool, is_f: bool) -> Option<String> {
         }
     }
     Some(out)
-}
-
-/// `"fmt" % value` / `"fmt" % (a, b)` with positional directives.
-fn percent<'t>(
-    left: Node<'t>,
-    right: Node<'t>,
-    src: &'t str,
-    out: &mut Vec<Part<'t>>,
-    quote: &mut Option<(char, bool)>,
-) -> Option<()> {
-    let left = unparen(left);
-    let mut lit = Vec::new();
-    match left.kind() {
-        "string" | "concatenated_string" => collect(left, src, &mut lit, quote, false)?,
-        _ => return None,
-    }
-    let mut fmt = String::new();
-    for p in lit {
-        match p {
-            Part::Lit(s) => fmt.push_str(&s),
-            Part::Value(_) => return None,
-        }
-    }
-    let right = unparen(right);
-    let values: Vec<Node> = if right.kind() == "tuple" {
-        let mut c = right.walk();
-        let v: Vec<Node> = right
-            .named_children(&mut c)
-            .filter(|n| n.kind() != "comment")
-            .collect();
-        if v.iter().any(|n| n.kind() == "list_splat") {
-            return None;
-        }
-        v
-    } else {
-        vec![right]
-    };
-    let mut values = values.into_iter();
-    let mut chars = fmt.chars().peekable();
-    let mut buf = String::new();
-    while let Some(c) = chars.next() {
-        if c != '%' {
-            buf.push(c);
-            continue;
-        }
-        let mut spec = String::new();
-        loop {
-            let d = chars.next()?;
-            if d == '(' || d == '*' {
-                return None;
-            }
-            if d.is_ascii_alphabetic() || d == '%' {
-                spec.push(d);
-                break;
-            }
-            spec.push(d);
-        }
-        if spec == "%" {
-            buf.push('%');
-            continue;
-        }
-        if !buf.is_empty() {
-            out.push(Part::Lit(std::mem::take(&mut buf)));
-        }
-        let node = values.next()?;
-        let conv = match spec.as_str() {
-            "s" => Conv::Str,
-            "r" => Conv::Repr,
-            // `%d` → `{:d}`: the closest `str.format` spelling, for callers that keep a spec.
-            _ => Conv::Other(format!(":{spec}")),
-        };
-        out.push(Part::Value(Value { node, conv }));
-    }
-    if values.next().is_some() {
-        return None;
-    }
-    if !buf.is_empty() {
-        out.push(Part::Lit(buf));
-    }
-    Some(())
 }
 
 /// `"...".format(a, b, name=c)`.
@@ -565,4 +487,19 @@ pub fn fstring(parts: &[Part], src: &str, prefer: char) -> Option<String> {
     }
     out.push(q);
     Some(out)
+}
+
+/// Whether `node` is a `"..." % x` expression: every value [`pieces`] finds in it
+/// comes from a `%` directive.
+pub fn by_percent(node: Node, src: &str) -> bool {
+    let n = crate::rules::args::unparen(node);
+    n.kind() == "binary_operator"
+        && n.child_by_field_name("operator")
+            .is_some_and(|o| text(o, src) == "%")
+}
+
+/// A `%` directive's spec as [`pieces`] writes it (`:d`, `:-5.2f`) that prints a number.
+pub fn numeric(spec: &str) -> bool {
+    spec.starts_with(':')
+        && spec.ends_with(['d', 'i', 'u', 'o', 'x', 'X', 'e', 'E', 'f', 'F', 'g', 'G'])
 }

@@ -291,6 +291,11 @@ fn quoting_filters_wrap_each_interpolated_value() {
         fixed(&r, "import flask\nflask.make_response(f\"<h1>{q}</h1>\")").as_deref(),
         Some("import flask\nflask.make_response(f\"<h1>{html.escape(str(q))}</h1>\")")
     );
+    // `%d`, `%f`, `%x` print numbers; a `{n:d}` field may print anything (`__format__`).
+    let m = |s: &str| fixed(&r, &format!("import flask\nflask.make_response({s})"));
+    let ok = "import flask\nflask.make_response(\"%s%.1f%x\" % (html.escape(str(q)), n, k))";
+    assert_eq!(m("\"%s%.1f%x\" % (q, n, k)").as_deref(), Some(ok));
+    assert_eq!(m("f\"<p>{q}: {n:d}</p>\""), None);
 
     let r = call_rule(
         "markupsafe.Markup",
@@ -402,6 +407,21 @@ fn sql_values_become_parameters_only_where_sql_expects_a_value() {
         ),
         None
     );
+}
+
+#[test]
+fn sql_mapping_directives_take_their_values_from_a_dict_literal() {
+    let r = call_rule("*.execute", &part("arg:0", "{arg:0|sql-params:auto}"));
+    let f = |s: &str| fixed(&r, &format!("import sqlite3\ncur.execute({s})"));
+    let sql = "\"INSERT INTO c (p, a) VALUES (%(p)d, '%(a)s')\" % ";
+    let ok = "import sqlite3\ncur.execute(\"INSERT INTO c (p, a) VALUES (?, ?)\", (int(p), a))";
+    assert_eq!(f(&format!("{sql}{{'p': p, 'a': a}}")).as_deref(), Some(ok));
+    assert_eq!(f(&format!("{sql}{{'a': a, 'p': p}}")).as_deref(), Some(ok));
+    // Unused or unknown keys, `**`, calls moved out of order: no fix.
+    let b = "{'p': p, 'a': a, 'x': x}|{'p': p}|{**d, 'a': a}|{'a': g(), 'p': p}";
+    for d in b.split('|') {
+        assert_eq!(f(&format!("{sql}{d}")), None, "{d}");
+    }
 }
 
 #[test]
