@@ -216,10 +216,10 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         if clean.is_some() {
             let cwe = self.eng.sinks[ps.sink as usize].cwe;
             calls
-                .0
+                .clean
                 .push((ps.call.start_byte(), ps.call.end_byte(), cwe));
         } else {
-            calls.1.insert(ps.call.start_byte());
+            calls.untrusted.insert(ps.call.start_byte());
         }
     }
 

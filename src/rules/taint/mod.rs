@@ -43,11 +43,13 @@ mod conditions;
 mod containers;
 mod expressions;
 mod fold;
+mod params;
 mod rules;
 mod sinks;
 mod state;
 mod statements;
 mod summary;
+use params::{has_scalar_type, is_request_type, param_type};
 #[cfg(test)]
 mod tests;
 
@@ -111,6 +113,17 @@ pub struct TaintEngine {
     return_sinks: Vec<rules::ReturnSinkSpec>,
 }
 
+/// Sink calls inside local functions that parameters reach, as callers use them. The clean
+/// ones that are never untrusted are vouched for.
+#[derive(Default)]
+struct ParamSinkCalls {
+    /// (start, end, CWE): a caller that read untrusted input passed a clean value, or the
+    /// function checks what reaches the call itself.
+    clean: Vec<(usize, usize, u32)>,
+    /// Start bytes: a caller passed an untrusted value, or the callers are unknown.
+    untrusted: HashSet<usize>,
+}
+
 /// What the taint pass needs to know about one file.
 pub(crate) struct TaintFile<'a, 't> {
     pub src: &'t str,
@@ -137,11 +150,8 @@ struct FileCx<'t> {
     /// Byte ranges the analysis vouches for, and for which CWE (see
     /// [`TaintEngine::analyze`]).
     vouched: RefCell<Vec<(usize, usize, u32)>>,
-    /// Sink calls inside local functions, reached through their parameters: the calls
-    /// (start, end, CWE) some caller that read untrusted input passed clean values to, and
-    /// the start bytes of those some caller passed untrusted values to (or whose callers
-    /// are unknown). The clean ones that are never untrusted are vouched for.
-    param_sink_calls: RefCell<(Vec<(usize, usize, u32)>, HashSet<usize>)>,
+    /// Sink calls inside local functions, reached through their parameters.
+    param_sink_calls: RefCell<ParamSinkCalls>,
     summaries: RefCell<HashMap<usize, Rc<Summary<'t>>>>,
     in_progress: RefCell<Vec<usize>>,
 }
@@ -186,7 +196,7 @@ impl TaintEngine {
             summaries: RefCell::new(HashMap::new()),
             in_progress: RefCell::new(Vec::new()),
             vouched: RefCell::new(Vec::new()),
-            param_sink_calls: RefCell::new((Vec::new(), HashSet::new())),
+            param_sink_calls: RefCell::new(ParamSinkCalls::default()),
         };
         let mut scopes: BTreeSet<ScopeId> = file.sink_calls.iter().map(|(_, s)| *s).collect();
         if self.has_handler_sinks() {
@@ -274,10 +284,9 @@ impl TaintEngine {
                     continue;
                 }
                 // Its callers are unknown: whatever it passes on may be untrusted.
-                cx.param_sink_calls
-                    .borrow_mut()
-                    .1
-                    .insert(ps.call.start_byte());
+                let mut calls = cx.param_sink_calls.borrow_mut();
+                calls.untrusted.insert(ps.call.start_byte());
+                drop(calls);
                 let path = (*ps.path).clone();
                 let raw = an.raw_finding(
                     ps.sink,
@@ -308,8 +317,8 @@ impl TaintEngine {
             out.append(&mut alone);
         }
         let mut vouched = cx.vouched.into_inner();
-        let (clean, dirty) = cx.param_sink_calls.into_inner();
-        vouched.extend(clean.into_iter().filter(|(s, _, _)| !dirty.contains(s)));
+        let calls = cx.param_sink_calls.into_inner();
+        vouched.extend((calls.clean.into_iter()).filter(|(s, _, _)| !calls.untrusted.contains(s)));
         TaintOutcome {
             vouched,
             pending,
@@ -555,51 +564,6 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
 
 /// Whether a parameter is annotated with a type whose values cannot carry an injection
 /// (`user_id: int` in a FastAPI handler is converted, or rejected, before the call).
-fn has_scalar_type(param: Node, src: &str) -> bool {
-    param_type(param, src).is_some_and(|t| {
-        matches!(
-            t,
-            "int"
-                | "float"
-                | "bool"
-                | "uuid.UUID"
-                | "UUID"
-                | "datetime"
-                | "date"
-                | "datetime.date"
-                | "datetime.datetime"
-                | "Decimal"
-                | "decimal.Decimal"
-        )
-    })
-}
-
-/// The type annotation of a parameter (its name node), if it has one.
-fn param_type<'s>(param: Node, src: &'s str) -> Option<&'s str> {
-    let p = param
-        .parent()
-        .filter(|p| matches!(p.kind(), "typed_parameter" | "typed_default_parameter"))?;
-    let t = p.child_by_field_name("type")?;
-    Some(crate::rules::resolve::text(t, src).trim())
-}
-
-/// Whether an annotation names a web framework's request class (`Request`, `web.Request`,
-/// `HttpRequest`...), as opposed to a model the framework fills from the request body.
-fn is_request_type(t: &str) -> bool {
-    let base = t.split('[').next().unwrap_or(t).trim();
-    let last = base.rsplit('.').next().unwrap_or(base);
-    matches!(
-        last,
-        "Request"
-            | "HttpRequest"
-            | "WSGIRequest"
-            | "ASGIRequest"
-            | "BaseRequest"
-            | "HTTPServerRequest"
-            | "Any"
-    )
-}
-
 impl Analyzer<'_, '_, '_, '_> {
     /// Records a range the analysis vouches for, for `cwe` (0: any; normal mode only).
     fn vouch(&self, start: usize, end: usize, cwe: u32) {
