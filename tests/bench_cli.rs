@@ -203,7 +203,7 @@ fn json_output_has_the_documented_fields() {
         .iter()
         .filter(|f| f["outcome"] == "false_positive")
         .count();
-    assert_eq!(fp, 11);
+    assert_eq!(fp, 9);
 }
 
 /// The `<circle>` elements of an SVG, and its text, after checking it parses as XML.
