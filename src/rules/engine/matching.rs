@@ -52,11 +52,35 @@ impl Engine {
                     });
                 }
             });
-            if want_sinks && self.taint.is_sink(qual, method) {
+            if want_sinks
+                && (self.taint.is_sink(qual, method)
+                    || self.passes_sink(qual, method, call, scope, resolver, src))
+            {
                 sink_calls.push((call, scope));
             }
         }
         sink_calls
+    }
+
+    /// Whether `call` runs a function passed to it (`pool.map(os.remove, paths)`) and that
+    /// function is a taint sink.
+    fn passes_sink(
+        &self,
+        qual: Option<&str>,
+        method: Option<&str>,
+        call: Node,
+        scope: ScopeId,
+        resolver: &Resolver,
+        src: &str,
+    ) -> bool {
+        let Some((func, _)) = self.taint.passed_function(qual, method, call, src) else {
+            return false;
+        };
+        let mut buf = String::new();
+        let qual = resolver
+            .resolve_into(func, scope, &mut buf)
+            .then_some(buf.as_str());
+        self.taint.is_sink(qual, resolver.method_name(func, qual))
     }
 
     /// Import patterns: a module or one of its submodules imported.

@@ -13,6 +13,36 @@ use crate::rules::resolve::text;
 const MAX_ELEMENTS: usize = 64;
 
 impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
+    /// A comprehension (`[f(x) for x in xs if ...]`, generators, set and dict forms): its
+    /// elements are what the body yields with each loop name bound to the taint of its
+    /// iterable, so `[os.path.basename(n) for n in names]` is as clean as `basename` makes it.
+    pub(super) fn eval_comprehension(
+        &mut self,
+        n: Node<'t>,
+        st: &State<'t>,
+    ) -> Option<Taint<'t>> {
+        let mut inner: Option<State<'t>> = None;
+        let mut c = n.walk();
+        let clauses: Vec<Node<'t>> = n
+            .named_children(&mut c)
+            .filter(|ch| ch.kind() == "for_in_clause")
+            .collect();
+        for clause in clauses {
+            let (Some(left), Some(right)) = (
+                clause.child_by_field_name("left"),
+                clause.child_by_field_name("right"),
+            ) else {
+                continue;
+            };
+            let t = self.eval(right, inner.as_ref().unwrap_or(st));
+            let mut scope = inner.take().unwrap_or_else(|| st.clone());
+            self.bind_target(left, None, t, clause, &mut scope);
+            inner = Some(scope);
+        }
+        let body = n.child_by_field_name("body")?;
+        self.eval(body, inner.as_ref().unwrap_or(st))
+    }
+
     /// A constant subscript index: `"key"` → `s:key`, `3` → `i:3`, `-1` → `i:-1`.
     pub(super) fn const_index(&self, n: Node<'t>) -> Option<String> {
         let n = crate::rules::args::unparen(n);

@@ -340,6 +340,12 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                         }
                     }
                 }
+                "list_comprehension"
+                | "set_comprehension"
+                | "dictionary_comprehension"
+                | "generator_expression" => {
+                    result = Taint::merge(result, self.eval_comprehension(n, st));
+                }
                 "named_expression" => {
                     if let Some(v) = n.child_by_field_name("value") {
                         stack.push(v);

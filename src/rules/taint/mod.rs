@@ -44,6 +44,7 @@ mod containers;
 mod expressions;
 mod fold;
 mod params;
+mod passed;
 mod rules;
 mod sinks;
 mod state;
@@ -111,6 +112,9 @@ pub struct TaintEngine {
     store_unless: NameTable<u32>,
     /// Handlers whose return value is a sink.
     return_sinks: Vec<rules::ReturnSinkSpec>,
+    /// Calls that run a function passed to them → index into `runner_specs`.
+    runners: NameTable<u32>,
+    runner_specs: Vec<rules::RunnerSpec>,
 }
 
 /// Sink calls inside local functions that parameters reach, as callers use them. The clean

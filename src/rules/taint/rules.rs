@@ -17,6 +17,24 @@ pub(super) struct SourcesFile {
     pub(super) handlers: HandlersSpec,
     #[serde(default)]
     pub(super) source: Vec<SourceSpec>,
+    #[serde(default, rename = "runs-function")]
+    pub(super) runs_function: Vec<RunnerSpec>,
+}
+
+/// A call that runs a function passed to it (`map`, `executor.submit`, `Thread(target=...)`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(super) struct RunnerSpec {
+    pub(super) callee: Vec<String>,
+    /// Position of the function among the positional arguments.
+    #[serde(default)]
+    pub(super) function: Option<usize>,
+    /// Keyword that names the function.
+    #[serde(default)]
+    pub(super) keyword: Option<String>,
+    /// Keyword whose tuple or list holds the function's arguments.
+    #[serde(default)]
+    pub(super) args_keyword: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -159,6 +177,18 @@ impl TaintEngine {
             eng.route_decorators.insert(&name(SOURCES_FILE, d)?, ());
         }
         eng.view_first_params = sf.handlers.view_first_params;
+        for (i, r) in sf.runs_function.into_iter().enumerate() {
+            if r.function.is_none() && r.keyword.is_none() {
+                return Err(data_error(
+                    SOURCES_FILE,
+                    "a runs-function entry needs `function` or `keyword`".into(),
+                ));
+            }
+            for c in &r.callee {
+                eng.runners.insert(&name(SOURCES_FILE, c)?, i as u32);
+            }
+            eng.runner_specs.push(r);
+        }
         let san: SanitizersFile =
             toml::from_str(sanitizers_text).map_err(|source| RuleError::Toml {
                 file: SANITIZERS_FILE.into(),

@@ -34,19 +34,36 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     }
 
     pub(super) fn check_sink_call(&mut self, call: Node<'t>, st: &State<'t>) {
-        let Some(f) = call.child_by_field_name("function") else {
+        let Some(mut f) = call.child_by_field_name("function") else {
             return;
         };
+        let src = self.src();
         let (q, m) = self.resolve(f);
         let mut sinks = Vec::new();
         self.eng
             .sink_table
             .lookup(q.as_deref(), m.as_deref(), |i| sinks.push(*i));
+        // A sink passed to a call that runs it, with the arguments it will get.
+        let mut passed = None;
+        if sinks.is_empty() {
+            let Some((func, args)) = self
+                .eng
+                .passed_function(q.as_deref(), m.as_deref(), call, src)
+            else {
+                return;
+            };
+            let (q, m) = self.resolve(func);
+            self.eng
+                .sink_table
+                .lookup(q.as_deref(), m.as_deref(), |i| sinks.push(*i));
+            f = func;
+            passed = Some(args);
+        }
         if sinks.is_empty() {
             return;
         }
-        let src = self.src();
-        let args = CallArgs::of_call(call, src);
+        let is_passed = passed.is_some();
+        let args = passed.unwrap_or_else(|| CallArgs::of_call(call, src));
         for si in sinks {
             let sink = &self.eng.sinks[si as usize];
             if !sink.args.iter().all(|c| c.holds(&args, src)) {
@@ -54,7 +71,13 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             }
             // The dangerous arguments: listed positions and keywords, or all.
             let mut candidates: Vec<(String, Node<'t>)> = Vec::new();
-            if sink.positions.is_empty() && sink.keywords.is_empty() {
+            if is_passed {
+                for (i, a) in args.positional.iter().enumerate() {
+                    if sink.positions.is_empty() || sink.positions.contains(&i) {
+                        candidates.push((format!("argument {}", i + 1), *a));
+                    }
+                }
+            } else if sink.positions.is_empty() && sink.keywords.is_empty() {
                 if let Some(list) = call.child_by_field_name("arguments") {
                     let mut c = list.walk();
                     for (i, a) in list.named_children(&mut c).enumerate() {

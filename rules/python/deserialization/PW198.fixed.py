@@ -1,0 +1,12 @@
+import numpy
+import numpy as np
+from numpy import load
+
+
+def read(upload, path):
+    a = np.load(upload, allow_pickle=False)  # ruleid: PW198
+    b = load(path, None, False)  # ruleid: PW198
+    c = np.load(path)  # ok: PW198
+    d = numpy.load(path, allow_pickle=False)  # ok: PW198
+    e = np.loadtxt(path)  # ok: PW198
+    return a, b, c, d, e
