@@ -245,7 +245,17 @@ pub struct ReturnSink {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TaintSink {
+    #[serde(default)]
     pub callee: Vec<String>,
+    /// A regex on the callee's last name: every call of a function named so is this sink
+    /// (`save_api_key(...)`). Applies in files importing a module of the rule's sources.
+    #[serde(default, rename = "callee-named")]
+    pub callee_named: Option<String>,
+    /// A regex on keyword names: that keyword argument of any call (with `callee-named`: of
+    /// calls of functions named so) is this sink (`KeyOut(key=raw)`). Applies like
+    /// `callee-named`.
+    #[serde(default, rename = "keyword-named")]
+    pub keyword_named: Option<String>,
     /// Positions of the arguments that are dangerous (0-based); empty with no `keywords` = all.
     #[serde(default)]
     pub positions: Vec<usize>,

@@ -25,6 +25,7 @@ impl Engine {
         let mut sink_calls: Vec<(Node, ScopeId)> = Vec::new();
         let mut buf = String::new();
         let want_sinks = !self.taint.is_empty();
+        let named_sinks = want_sinks && self.taint.named_sinks_apply(&file.imported);
         for &(call, scope) in &file.calls {
             let Some(func) = call.child_by_field_name("function") else {
                 continue;
@@ -54,7 +55,8 @@ impl Engine {
             });
             if want_sinks
                 && (self.taint.is_sink(qual, method)
-                    || self.passes_sink(qual, method, call, scope, resolver, src))
+                    || self.passes_sink(qual, method, call, scope, resolver, src)
+                    || (named_sinks && self.taint.is_named_sink(call, src)))
             {
                 sink_calls.push((call, scope));
             }

@@ -16,11 +16,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     /// A comprehension (`[f(x) for x in xs if ...]`, generators, set and dict forms): its
     /// elements are what the body yields with each loop name bound to the taint of its
     /// iterable, so `[os.path.basename(n) for n in names]` is as clean as `basename` makes it.
-    pub(super) fn eval_comprehension(
-        &mut self,
-        n: Node<'t>,
-        st: &State<'t>,
-    ) -> Option<Taint<'t>> {
+    pub(super) fn eval_comprehension(&mut self, n: Node<'t>, st: &State<'t>) -> Option<Taint<'t>> {
         let mut inner: Option<State<'t>> = None;
         let mut c = n.walk();
         let clauses: Vec<Node<'t>> = n

@@ -221,6 +221,17 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     let (q, m) = self.resolve(f);
                     let (q, m) = (q.as_deref(), m.as_deref());
                     if self.eng.global_sanitizers.contains(q, m) {
+                        // Some kinds survive conversions: a hash of a predictable value is
+                        // predictable.
+                        let keep = self.eng.persistent_kinds;
+                        if let Some(a) = n.child_by_field_name("arguments").filter(|_| keep != 0) {
+                            if let Some(mut t) = self.eval(a, st) {
+                                t.kinds &= keep;
+                                if t.kinds != 0 {
+                                    result = Taint::merge(result, Some(t));
+                                }
+                            }
+                        }
                         continue;
                     }
                     let mut cleared = 0u128;

@@ -43,6 +43,7 @@ mod conditions;
 mod containers;
 mod expressions;
 mod fold;
+mod named;
 mod params;
 mod passed;
 mod rules;
@@ -115,6 +116,10 @@ pub struct TaintEngine {
     /// Calls that run a function passed to them → index into `runner_specs`.
     runners: NameTable<u32>,
     runner_specs: Vec<rules::RunnerSpec>,
+    /// Sinks known by the names code gives them (`callee-named`, `keyword-named`).
+    named: named::NamedSinks,
+    /// Source kinds that global sanitizers do not clear.
+    persistent_kinds: u64,
 }
 
 /// Sink calls inside local functions that parameters reach, as callers use them. The clean

@@ -27,9 +27,11 @@ impl TaintEngine {
         });
         let spec = &self.runner_specs[hit? as usize];
         let args = CallArgs::of_call(call, src);
-        let by_position = spec
-            .function
-            .and_then(|p| args.positional.get(p).map(|f| (*f, args.positional[p + 1..].to_vec())));
+        let by_position = spec.function.and_then(|p| {
+            args.positional
+                .get(p)
+                .map(|f| (*f, args.positional[p + 1..].to_vec()))
+        });
         let (func, mut positional) = match by_position {
             Some(found) => found,
             None => {
@@ -93,7 +95,12 @@ def handler():
         let found = ids(code);
         assert!(found.iter().any(|f| f == "PW130:10"), "{found:?}");
         assert!(found.iter().any(|f| f == "PW102:11"), "{found:?}");
-        assert!(!found.iter().any(|f| f.ends_with(":12") || f.ends_with(":13")), "{found:?}");
+        assert!(
+            !found
+                .iter()
+                .any(|f| f.ends_with(":12") || f.ends_with(":13")),
+            "{found:?}"
+        );
     }
 
     #[test]

@@ -63,6 +63,10 @@ pub(super) struct SourceSpec {
     pub(super) handler_params: bool,
     #[serde(default)]
     pub(super) scalar_handler_params: bool,
+    /// Conversions, hashes and escaping keep this kind (a hash of a predictable value is
+    /// predictable): global sanitizers do not clear it.
+    #[serde(default)]
+    pub(super) kept_by_conversions: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -172,7 +176,22 @@ impl TaintEngine {
             if s.scalar_handler_params {
                 eng.scalar_param_source = Some(si);
             }
+            if s.kept_by_conversions {
+                eng.persistent_kinds |= bit;
+            }
         }
+        // The modules each source kind's calls come from (where name-known sinks apply).
+        let kind_modules: Vec<(u64, String)> = sf
+            .source
+            .iter()
+            .flat_map(|s| {
+                let bit = kind_bits[&s.kind];
+                s.calls
+                    .iter()
+                    .filter_map(move |c| c.split('.').next().map(|m| (bit, m.to_string())))
+            })
+            .filter(|(_, m)| m != "*")
+            .collect();
         for d in &sf.handlers.route_decorators {
             eng.route_decorators.insert(&name(SOURCES_FILE, d)?, ());
         }
@@ -286,12 +305,36 @@ impl TaintEngine {
                 });
             }
             for sink in &t.sinks {
-                if sink.callee.is_empty() {
-                    return Err(data_error(&file, "a sink needs at least one callee".into()));
+                if sink.callee.is_empty()
+                    && sink.callee_named.is_none()
+                    && sink.keyword_named.is_none()
+                {
+                    return Err(data_error(
+                        &file,
+                        "a sink needs a callee, `callee-named` or `keyword-named`".into(),
+                    ));
                 }
                 let idx = eng.sinks.len() as u32;
                 for c in &sink.callee {
                     eng.sink_table.insert(&name(&file, c)?, idx);
+                }
+                if sink.callee_named.is_some() || sink.keyword_named.is_some() {
+                    let re = |r: &Option<String>| {
+                        r.as_deref()
+                            .map(regex::Regex::new)
+                            .transpose()
+                            .map_err(|e| data_error(&file, format!("bad sink name regex: {e}")))
+                    };
+                    eng.named.entries.push(super::named::NamedSink {
+                        sink: idx,
+                        callee: re(&sink.callee_named)?,
+                        keyword: re(&sink.keyword_named)?,
+                    });
+                    for (bit, m) in &kind_modules {
+                        if bit & kinds != 0 && !eng.named.modules.contains(m) {
+                            eng.named.modules.push(m.clone());
+                        }
+                    }
                 }
                 let args = sink
                     .args

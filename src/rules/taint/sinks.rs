@@ -34,6 +34,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     }
 
     pub(super) fn check_sink_call(&mut self, call: Node<'t>, st: &State<'t>) {
+        self.check_named_sinks(call, st);
         let Some(mut f) = call.child_by_field_name("function") else {
             return;
         };
@@ -46,9 +47,9 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         // A sink passed to a call that runs it, with the arguments it will get.
         let mut passed = None;
         if sinks.is_empty() {
-            let Some((func, args)) = self
-                .eng
-                .passed_function(q.as_deref(), m.as_deref(), call, src)
+            let Some((func, args)) =
+                self.eng
+                    .passed_function(q.as_deref(), m.as_deref(), call, src)
             else {
                 return;
             };
@@ -107,66 +108,112 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     }
                 }
             }
-            let mut any_taint = false;
-            for (label, arg) in candidates {
-                let Some(t) = self.eval(arg, st) else {
-                    continue;
-                };
-                any_taint = true;
-                // A summary keeps cleared facts too: callers that pass a value through
-                // them know it is clean.
-                let cleared = t.cleared & sink.rule_bit != 0;
-                if cleared && self.summary.is_none() {
-                    continue;
-                }
-                let real = t.kinds & SOURCE_MASK & sink.kinds != 0;
-                let params = t.kinds >> PARAM_SHIFT != 0;
-                if !real && !params {
-                    continue;
-                }
-                let callee = text(f, src);
-                let t = t.with_step(
-                    TaintStepKind::Sink,
-                    arg,
-                    format!("reaches {label} of `{}`", first_line(callee)),
-                );
-                if self.summary.is_some() {
-                    if cleared && params && !real {
-                        // Only parameters reach it, each through a check or a sanitizer:
-                        // safe whatever the callers pass.
-                        let cwe = self.eng.sinks[si as usize].cwe;
-                        let mut calls = self.cx.param_sink_calls.borrow_mut();
-                        calls.clean.push((call.start_byte(), call.end_byte(), cwe));
-                    }
-                    let built = is_built(arg, src) || t.path.iter().any(|s| step_builds(s, src));
-                    for p in param_bits(t.kinds) {
-                        self.record_param_sink(ParamSink {
-                            param: p,
-                            sink: si,
-                            call,
-                            callee: f,
-                            arg,
-                            cleared: t.cleared,
-                            path: t.path.clone(),
-                            built,
-                        });
-                    }
-                    if params && !cleared {
-                        break;
-                    }
-                    continue;
-                }
-                if !real {
-                    continue;
-                }
-                let path = t.path.clone();
-                self.emit(si, call, f, arg, &path, None);
-                break;
-            }
+            let any_taint = self.check_candidates(si, call, f, candidates, st);
             if !any_taint && self.saw_source.get() {
                 let cwe = self.eng.sinks[si as usize].cwe;
                 self.vouch(call.start_byte(), call.end_byte(), cwe);
             }
+        }
+    }
+
+    /// Checks the dangerous arguments of one sink call against the state: a finding (or, in a
+    /// summary, the parameters that reach it). Returns whether any of them is tainted.
+    fn check_candidates(
+        &mut self,
+        si: u32,
+        call: Node<'t>,
+        f: Node<'t>,
+        candidates: Vec<(String, Node<'t>)>,
+        st: &State<'t>,
+    ) -> bool {
+        let src = self.src();
+        let sink = &self.eng.sinks[si as usize];
+        let mut any_taint = false;
+        for (label, arg) in candidates {
+            let Some(t) = self.eval(arg, st) else {
+                continue;
+            };
+            any_taint = true;
+            // A summary keeps cleared facts too: callers that pass a value through
+            // them know it is clean.
+            let cleared = t.cleared & sink.rule_bit != 0;
+            if cleared && self.summary.is_none() {
+                continue;
+            }
+            let real = t.kinds & SOURCE_MASK & sink.kinds != 0;
+            let params = t.kinds >> PARAM_SHIFT != 0;
+            if !real && !params {
+                continue;
+            }
+            let callee = text(f, src);
+            let t = t.with_step(
+                TaintStepKind::Sink,
+                arg,
+                format!("reaches {label} of `{}`", first_line(callee)),
+            );
+            if self.summary.is_some() {
+                if cleared && params && !real {
+                    // Only parameters reach it, each through a check or a sanitizer:
+                    // safe whatever the callers pass.
+                    let cwe = self.eng.sinks[si as usize].cwe;
+                    let mut calls = self.cx.param_sink_calls.borrow_mut();
+                    calls.clean.push((call.start_byte(), call.end_byte(), cwe));
+                }
+                let built = is_built(arg, src) || t.path.iter().any(|s| step_builds(s, src));
+                for p in param_bits(t.kinds) {
+                    self.record_param_sink(ParamSink {
+                        param: p,
+                        sink: si,
+                        call,
+                        callee: f,
+                        arg,
+                        cleared: t.cleared,
+                        path: t.path.clone(),
+                        built,
+                    });
+                }
+                if params && !cleared {
+                    break;
+                }
+                continue;
+            }
+            if !real {
+                continue;
+            }
+            let path = t.path.clone();
+            self.emit(si, call, f, arg, &path, None);
+            break;
+        }
+        any_taint
+    }
+
+    /// Sinks known by a name (`save_api_key(...)`, `KeyOut(key=...)`) that `call` is.
+    fn check_named_sinks(&mut self, call: Node<'t>, st: &State<'t>) {
+        if self.eng.named.is_empty() || !self.eng.named.apply_to(self.file.imported) {
+            return;
+        }
+        let Some(f) = call.child_by_field_name("function") else {
+            return;
+        };
+        let src = self.src();
+        let found = self.eng.named.matches(call, src);
+        if found.is_empty() {
+            return;
+        }
+        let args = CallArgs::of_call(call, src);
+        let mut sinks: Vec<u32> = found.iter().map(|(si, _, _)| *si).collect();
+        sinks.dedup();
+        for si in sinks {
+            let sink = &self.eng.sinks[si as usize];
+            if !sink.args.iter().all(|c| c.holds(&args, src)) {
+                continue;
+            }
+            let candidates = found
+                .iter()
+                .filter(|(s, _, _)| *s == si)
+                .map(|(_, label, arg)| (label.clone(), *arg))
+                .collect();
+            self.check_candidates(si, call, f, candidates, st);
         }
     }
 }
