@@ -265,6 +265,13 @@ pub struct TaintSink {
     /// Extra conditions the call must satisfy (e.g. `shell=True`), as in `Pattern::Call`.
     #[serde(default)]
     pub args: Vec<ArgCondition>,
+    /// Dict keys whose values are this sink, wherever the dict is written
+    /// (`{"$regex": value}`).
+    #[serde(default, rename = "dict-keys")]
+    pub dict_keys: Vec<String>,
+    /// The sink applies only in files importing one of these modules (or a submodule).
+    #[serde(default)]
+    pub imports: Vec<String>,
 }
 
 /// One part of a deterministic rewrite: an edit of the text that `capture` names, its text

@@ -182,7 +182,10 @@ impl Engine {
                     line: None,
                 })
             });
-        if !sink_calls.is_empty() || (self.taint.has_handler_sinks() && !file.funcs.is_empty()) {
+        if !sink_calls.is_empty()
+            || (self.taint.has_handler_sinks() && !file.funcs.is_empty())
+            || self.taint.mentions_sink_keys(src)
+        {
             let ctx = crate::rules::taint::TaintFile {
                 src,
                 root,

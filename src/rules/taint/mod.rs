@@ -51,7 +51,6 @@ mod sinks;
 mod state;
 mod statements;
 mod summary;
-use params::{has_scalar_type, is_request_type, param_type};
 #[cfg(test)]
 mod tests;
 
@@ -219,6 +218,7 @@ impl TaintEngine {
                 }
             }
         }
+        self.key_sink_scopes(file, &mut scopes);
         // Nothing to analyse: most files of a library.
         if scopes.is_empty() {
             return TaintOutcome {
@@ -460,52 +460,6 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     }
 
     // ----- function entry -------------------------------------------------------------
-
-    /// Taints the parameters of handler functions (routes and Django-style views); returns
-    /// whether the function is one.
-    pub(super) fn bind_params(&mut self, func: Node<'t>, st: &mut State<'t>) -> bool {
-        let names = summary::parameters(func, self.src());
-        let is_route = self.is_route_handler(func);
-        let first = names.iter().position(|(n, _)| n != "self" && n != "cls");
-        let is_view = first.is_some_and(|i| self.eng.view_first_params.contains(&names[i].0));
-        if !is_route && !is_view {
-            return false;
-        }
-        let start = if is_view && !is_route {
-            first.map_or(0, |i| i + 1)
-        } else {
-            0
-        };
-        for (i, (name, node)) in names.iter().enumerate() {
-            if name == "self" || name == "cls" {
-                continue;
-            }
-            // `req: BackupRequest` in a FastAPI handler is a body model, not a request object.
-            let typed_other = param_type(*node, self.src()).is_some_and(|t| !is_request_type(t));
-            if let Some(&si) = self.eng.source_params.get(name).filter(|_| !typed_other) {
-                let s = &self.eng.sources[si as usize];
-                if s.attributes.is_empty() {
-                    st.vars.insert(name.clone(), self.source_taint(si, *node));
-                } else {
-                    self.saw_source.set(true);
-                    st.objects.insert(name.clone(), si);
-                }
-                continue;
-            }
-            if i < start {
-                continue;
-            }
-            let source = if has_scalar_type(*node, self.src()) {
-                self.eng.scalar_param_source
-            } else {
-                self.eng.handler_param_source
-            };
-            if let Some(si) = source {
-                st.vars.insert(name.clone(), self.source_taint(si, *node));
-            }
-        }
-        true
-    }
 
     /// Whether a function is a request handler: a route or a Django-style view.
     pub(super) fn is_handler(&mut self, func: Node<'t>) -> bool {

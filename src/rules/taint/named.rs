@@ -3,6 +3,9 @@
 //! one in any call (`KeyOut(key=raw)`, `User(password=pw)`). Rules declare them with
 //! `callee-named` / `keyword-named` regexes in a `[[taint.sinks]]` entry.
 //!
+//! Dict keys are names too: `dict-keys = ["$regex"]` makes the value written under that key
+//! of any dict literal the sink.
+//!
 //! Names say little on their own, so these sinks apply only in files that import a module of
 //! the rule's sources (for weak randomness: `random`, `numpy`), and only to data from those
 //! sources.
@@ -10,13 +13,37 @@
 use regex::Regex;
 use tree_sitter::Node;
 
-use super::TaintEngine;
+use super::state::State;
+use super::{Analyzer, TaintEngine, TaintFile};
 use crate::rules::resolve::text;
+use crate::rules::resolve::{ScopeId, MODULE_SCOPE};
+use std::collections::BTreeSet;
 
 impl TaintEngine {
     /// Whether sinks known by a name apply in a file importing `imported`.
     pub(crate) fn named_sinks_apply(&self, imported: &[(Node, Vec<String>)]) -> bool {
         self.named.apply_to(imported)
+    }
+
+    /// Whether `src` mentions a dict key that is a sink (the analysis then runs).
+    pub(crate) fn mentions_sink_keys(&self, src: &str) -> bool {
+        self.named
+            .keys
+            .iter()
+            .any(|(k, _)| src.contains(k.as_str()))
+    }
+
+    /// Adds the scopes whose code mentions a dict key that is a sink.
+    pub(super) fn key_sink_scopes(&self, file: &TaintFile, scopes: &mut BTreeSet<ScopeId>) {
+        if !self.mentions_sink_keys(file.src) {
+            return;
+        }
+        scopes.insert(MODULE_SCOPE);
+        for (i, f) in file.funcs.iter().enumerate() {
+            if self.mentions_sink_keys(&file.src[f.byte_range()]) {
+                scopes.insert(i as ScopeId + 1);
+            }
+        }
     }
 
     /// Whether `call` is a sink known by a name (see [`NamedSinks`]).
@@ -43,6 +70,8 @@ pub(super) struct NamedSink {
 pub(super) struct NamedSinks {
     pub(super) entries: Vec<NamedSink>,
     pub(super) modules: Vec<String>,
+    /// `(dict key, sink)`: values written under these keys of dict literals.
+    pub(super) keys: Vec<(String, u32)>,
 }
 
 impl NamedSinks {
@@ -117,5 +146,61 @@ impl NamedSinks {
             }
         }
         out
+    }
+}
+
+impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
+    /// Values of dict literals in `region` (this scope's code only) written under a key that
+    /// is a sink (`{"$regex": name}`).
+    pub(super) fn check_key_sinks(&mut self, region: Node<'t>, st: &State<'t>) {
+        let src = self.src();
+        let body = text(region, src);
+        if !self
+            .eng
+            .named
+            .keys
+            .iter()
+            .any(|(k, _)| body.contains(k.as_str()))
+        {
+            return;
+        }
+        let mut pairs = Vec::new();
+        let mut stack = vec![region];
+        while let Some(n) = stack.pop() {
+            match n.kind() {
+                "function_definition" | "lambda" | "class_definition" => continue,
+                "pair" => pairs.push(n),
+                _ => {}
+            }
+            let mut c = n.walk();
+            stack.extend(n.named_children(&mut c));
+        }
+        pairs.sort_by_key(|p| p.start_byte());
+        for pair in pairs {
+            let (Some(key), Some(value)) = (
+                pair.child_by_field_name("key"),
+                pair.child_by_field_name("value"),
+            ) else {
+                continue;
+            };
+            let Some(k) = self.const_index(key) else {
+                continue;
+            };
+            let Some(k) = k.strip_prefix("s:") else {
+                continue;
+            };
+            let hits: Vec<u32> = self
+                .eng
+                .named
+                .keys
+                .iter()
+                .filter(|(name, _)| name == k)
+                .map(|(_, si)| *si)
+                .collect();
+            for si in hits {
+                let label = format!("the value of `{k}`");
+                self.check_candidates(si, pair, key, vec![(label, value)], st);
+            }
+        }
     }
 }

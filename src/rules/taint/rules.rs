@@ -97,6 +97,8 @@ pub(super) struct Sink {
     pub(super) positions: Vec<usize>,
     pub(super) keywords: Vec<String>,
     pub(super) args: Vec<CompiledArg>,
+    /// Modules one of which the file must import for the sink to apply (empty: any file).
+    pub(super) imports: Vec<String>,
     /// The rule's primary CWE (what a clean sink call vouches for).
     pub(super) cwe: u32,
 }
@@ -266,6 +268,7 @@ impl TaintEngine {
                 positions: Vec::new(),
                 keywords: Vec::new(),
                 args: Vec::new(),
+                imports: Vec::new(),
                 cwe,
             };
             if !t.stores.is_empty() {
@@ -308,13 +311,18 @@ impl TaintEngine {
                 if sink.callee.is_empty()
                     && sink.callee_named.is_none()
                     && sink.keyword_named.is_none()
+                    && sink.dict_keys.is_empty()
                 {
                     return Err(data_error(
                         &file,
-                        "a sink needs a callee, `callee-named` or `keyword-named`".into(),
+                        "a sink needs a callee, `callee-named`, `keyword-named` or `dict-keys`"
+                            .into(),
                     ));
                 }
                 let idx = eng.sinks.len() as u32;
+                for k in &sink.dict_keys {
+                    eng.named.keys.push((k.clone(), idx));
+                }
                 for c in &sink.callee {
                     eng.sink_table.insert(&name(&file, c)?, idx);
                 }
@@ -349,6 +357,7 @@ impl TaintEngine {
                     positions: sink.positions.clone(),
                     keywords: sink.keywords.clone(),
                     args,
+                    imports: sink.imports.clone(),
                     cwe: rule.cwe.first().copied().unwrap_or(0),
                 });
             }

@@ -25,6 +25,9 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             }
             self.check_sink_call(call, st);
         }
+        if !self.eng.named.keys.is_empty() {
+            self.check_key_sinks(region, st);
+        }
         if !self.cx.table.calls.is_empty() {
             self.check_local_calls(region, st);
         }
@@ -67,7 +70,9 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         let args = passed.unwrap_or_else(|| CallArgs::of_call(call, src));
         for si in sinks {
             let sink = &self.eng.sinks[si as usize];
-            if !sink.args.iter().all(|c| c.holds(&args, src)) {
+            if !sink.args.iter().all(|c| c.holds(&args, src))
+                || !(sink.imports.is_empty() || imports_any(self.file.imported, &sink.imports))
+            {
                 continue;
             }
             // The dangerous arguments: listed positions and keywords, or all.
@@ -118,7 +123,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
 
     /// Checks the dangerous arguments of one sink call against the state: a finding (or, in a
     /// summary, the parameters that reach it). Returns whether any of them is tainted.
-    fn check_candidates(
+    pub(super) fn check_candidates(
         &mut self,
         si: u32,
         call: Node<'t>,
@@ -302,15 +307,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         let eng = self.eng;
         let mut out = Vec::new();
         for rs in &eng.return_sinks {
-            let imported = self.file.imported.iter().any(|(_, names)| {
-                names.iter().any(|n| {
-                    rs.imports.iter().any(|m| {
-                        n == m
-                            || (n.starts_with(m.as_str())
-                                && n.as_bytes().get(m.len()) == Some(&b'.'))
-                    })
-                })
-            });
+            let imported = imports_any(self.file.imported, &rs.imports);
             let keyword = !rs.keywords.is_empty() && self.decorator_keyword(func, &rs.keywords);
             if (imported || keyword) && self.decorated_with(func, &rs.decorators) {
                 out.push(rs.sink);
@@ -398,6 +395,17 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             self.emit(si, ret, value, value, &path, None);
         }
     }
+}
+
+/// Whether a file importing `imported` imports one of `modules` or a submodule of one.
+pub(super) fn imports_any(imported: &[(Node, Vec<String>)], modules: &[String]) -> bool {
+    imported.iter().any(|(_, names)| {
+        names.iter().any(|n| {
+            modules.iter().any(|m| {
+                n == m || (n.starts_with(m.as_str()) && n.as_bytes().get(m.len()) == Some(&b'.'))
+            })
+        })
+    })
 }
 
 /// Whether an expression builds text around literal parts: an f-string with fields, `+` or
