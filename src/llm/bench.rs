@@ -53,6 +53,12 @@ pub struct BenchReport {
     pub prefill_tok_s: f64,
     /// Generated tokens per second (one token per forward).
     pub decode_tok_s: f64,
+    /// Bytes of quantized weights read per decoded token (every projection, the output one
+    /// included; not the key/value cache).
+    pub decode_weight_bytes: usize,
+    /// Those bytes times the decode rate, in GB/s (10⁹ bytes): how close decode runs to the
+    /// machine's memory bandwidth.
+    pub decode_weight_gb_s: f64,
     /// Time to first token: the prompt forward plus picking the first token.
     pub ttft_ms: f64,
     /// Peak resident memory of the process, if the OS reports it.
@@ -139,6 +145,12 @@ pub fn bench(model_path: &Path, opts: &BenchOptions) -> Result<BenchReport, Mode
         next = argmax(&logits);
     }
     let decode = t1.elapsed().as_secs_f64();
+    let decode_tok_s = if opts.gen_tokens == 0 {
+        0.0
+    } else {
+        opts.gen_tokens as f64 / decode.max(1e-9)
+    };
+    let decode_weight_bytes = model.decode_weight_bytes();
     Ok(BenchReport {
         model: model_path.to_path_buf(),
         arch: model.config().arch.clone(),
@@ -148,11 +160,9 @@ pub fn bench(model_path: &Path, opts: &BenchOptions) -> Result<BenchReport, Mode
         gen_tokens: opts.gen_tokens,
         load_ms,
         prefill_tok_s: opts.prompt_tokens as f64 / prefill.max(1e-9),
-        decode_tok_s: if opts.gen_tokens == 0 {
-            0.0
-        } else {
-            opts.gen_tokens as f64 / decode.max(1e-9)
-        },
+        decode_tok_s,
+        decode_weight_bytes,
+        decode_weight_gb_s: decode_weight_bytes as f64 * decode_tok_s / 1e9,
         ttft_ms: prefill * 1e3,
         peak_rss_mb: peak_rss_mb(),
         requantized_tensors: requantized.len(),

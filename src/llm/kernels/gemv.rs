@@ -23,6 +23,8 @@ pub struct ActRow {
     d: Vec<f32>,
     s: Vec<f32>,
     quantized: bool,
+    /// The same values quantized per 256 (for K-quant weights).
+    k: super::gemv_k::Q8KRow,
 }
 
 impl ActRow {
@@ -31,6 +33,7 @@ impl ActRow {
         self.x.clear();
         self.x.extend_from_slice(x);
         self.quantized = false;
+        self.k.invalidate();
     }
 
     /// The f32 values.
@@ -38,7 +41,23 @@ impl ActRow {
         &self.x
     }
 
-    fn quantize(&mut self) {
+    pub(super) fn quantized_values(&self) -> &[i8] {
+        &self.qs
+    }
+
+    pub(super) fn quantized_scales(&self) -> &[f32] {
+        &self.d
+    }
+
+    pub(super) fn q8k(&self) -> &super::gemv_k::Q8KRow {
+        &self.k
+    }
+
+    pub(super) fn values_and_q8k(&mut self) -> (&[f32], &mut super::gemv_k::Q8KRow) {
+        (&self.x, &mut self.k)
+    }
+
+    pub(super) fn quantize(&mut self) {
         if self.quantized {
             return;
         }
@@ -99,6 +118,9 @@ pub fn gemv(weight: &QTensor, x: &mut ActRow, dst: &mut [f32]) -> candle_core::R
     }
     let data = weight.data()?;
     let bytes: &[u8] = &data;
+    if super::gemv_k::gemv(weight.dtype(), bytes, n, k, x, dst) {
+        return Ok(true);
+    }
     let own = matches!(
         weight.dtype(),
         GgmlDType::Q8_0 | GgmlDType::Q4_0 | GgmlDType::Q4_1
@@ -140,7 +162,12 @@ pub fn unpack_q4_1(bytes: &[u8], ys: &mut [f32]) -> bool {
 
 /// Runs `f(first_row, out_rows)` over `dst` in row chunks: inline with one thread, else in
 /// parallel on the inference pool once the weight holds enough values to pay for the fork.
-fn split_rows(n: usize, k: usize, dst: &mut [f32], f: impl Fn(usize, &mut [f32]) + Sync) {
+pub(super) fn split_rows(
+    n: usize,
+    k: usize,
+    dst: &mut [f32],
+    f: impl Fn(usize, &mut [f32]) + Sync,
+) {
     let threads = super::threads();
     if threads <= 1 || n * k < 1 << 16 {
         f(0, dst);
@@ -149,6 +176,17 @@ fn split_rows(n: usize, k: usize, dst: &mut [f32], f: impl Fn(usize, &mut [f32])
     // Pieces of 16 rows (whole 4-row groups); idle threads take the next piece.
     const PIECE: usize = 16;
     super::threads::for_each_chunk_mut(dst, PIECE, |i, out| f(i * PIECE, out));
+}
+
+/// The AVX2 Q8_0 kernel over every row (`false` without AVX2), for tests of other kernels.
+#[cfg(test)]
+pub(super) fn q8_0_avx2_rows(bytes: &[u8], k: usize, x: &mut ActRow, out: &mut [f32]) -> bool {
+    if !simd::available() {
+        return false;
+    }
+    x.quantize();
+    Kernel::Q8_0.rows(bytes, k, 0, x, out);
+    true
 }
 
 /// candle's vec-dot for formats without a kernel here: quantize `x` to the format's
@@ -234,15 +272,10 @@ mod simd {
     use crate::llm::kernels::vmath::avx2::hsum;
     use std::arch::x86_64::*;
 
-    /// AVX2 with FMA and F16C, detected once.
+    /// AVX2 with FMA and F16C, detected once (and not turned off by `PYWARD_SIMD`).
     pub fn available() -> bool {
-        use std::sync::OnceLock;
-        static OK: OnceLock<bool> = OnceLock::new();
-        *OK.get_or_init(|| {
-            std::is_x86_feature_detected!("avx2")
-                && std::is_x86_feature_detected!("fma")
-                && std::is_x86_feature_detected!("f16c")
-        })
+        use crate::llm::kernels::gemv_k::{simd_level, SimdLevel};
+        simd_level() >= SimdLevel::Avx2
     }
 
     /// [`super::quantize_blocks`] compiled for AVX2, where rounding is one vector instruction.
@@ -317,6 +350,7 @@ mod simd {
                         && s.len() == nb
                 );
                 let (w, x) = (rows.as_ptr(), qs.as_ptr() as *const u8);
+                let pf = crate::llm::kernels::gemv_k::prefetch_distance(row_bytes);
                 let mut acc = [_mm256_setzero_ps(); 4];
                 let mut off = [0f32; 4];
                 for b in 0..nb {
@@ -324,11 +358,11 @@ mod simd {
                     // scales), so `w + r·row_bytes + b·$bytes` and `x + 32b` stay inside; prefetch never faults.
                     // AVX2/FMA/F16C are enabled on this function and callers check them at run time.
                     unsafe {
-                        // The next 4 rows stream in while these are multiplied.
+                        // Rows further on stream in while these are multiplied.
                         if PREFETCH {
-                            for r in 4..8 {
+                            for r in 0..4 {
                                 _mm_prefetch::<_MM_HINT_T0>(
-                                    w.wrapping_add(r * row_bytes + b * $bytes) as *const i8,
+                                    w.wrapping_add(pf + r * row_bytes + b * $bytes) as *const i8,
                                 );
                             }
                         }
