@@ -3,7 +3,8 @@
 //! The activation is quantized once to 8 bits per 32-value block ([`ActRow`]) and reused by
 //! every weight that reads it (q/k/v share one, gate/up share one). Q8_0, Q4_0 and Q4_1
 //! weights run on AVX2 kernels written here; they keep two independent accumulators per row
-//! and convert the f16 block scales in registers. Other formats run candle's own vec-dot for
+//! and convert the f16 block scales in registers. Q4_K and Q6_K weights (and Q8_0 ones on
+//! AVX-512 VNNI) run on [`super::gemv_k`]'s kernels. Other formats run candle's own vec-dot for
 //! the format, still without building tensors. Rows are split over the inference thread pool
 //! when more than one thread is configured and the weight is large enough to pay for it.
 
@@ -41,12 +42,9 @@ impl ActRow {
         &self.x
     }
 
-    pub(super) fn quantized_values(&self) -> &[i8] {
-        &self.qs
-    }
-
-    pub(super) fn quantized_scales(&self) -> &[f32] {
-        &self.d
+    /// The values and scales quantized per 32 (after [`ActRow::quantize`]).
+    pub(super) fn quantized(&self) -> (&[i8], &[f32]) {
+        (&self.qs, &self.d)
     }
 
     pub(super) fn q8k(&self) -> &super::gemv_k::Q8KRow {

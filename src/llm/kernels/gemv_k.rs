@@ -201,7 +201,7 @@ pub(crate) fn gemv(
 #[cfg(target_arch = "x86_64")]
 fn rows(format: Format, vnni: bool, rows: &[u8], row_bytes: usize, x: &ActRow, out: &mut [f32]) {
     use super::x86_kquant as xk;
-    let (qs, d) = (x.quantized_values(), x.quantized_scales());
+    let (qs, d) = x.quantized();
     let a = x.q8k().view();
     macro_rules! call {
         ($r:literal, $w:expr) => {
