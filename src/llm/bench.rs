@@ -61,6 +61,9 @@ pub struct BenchReport {
     pub decode_weight_gb_s: f64,
     /// Time to first token: the prompt forward plus picking the first token.
     pub ttft_ms: f64,
+    /// FNV-1a hash of the greedily decoded tokens (hex): equal across runs, thread counts and
+    /// kernel paths when they pick the same tokens.
+    pub decode_tokens_hash: String,
     /// Peak resident memory of the process, if the OS reports it.
     pub peak_rss_mb: Option<f64>,
     /// Tensors converted to Q8_0 at load.
@@ -140,9 +143,11 @@ pub fn bench(model_path: &Path, opts: &BenchOptions) -> Result<BenchReport, Mode
     let mut next = argmax(&logits);
     let prefill = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for _ in 0..opts.gen_tokens {
         let logits = model.forward(&[next])?;
         next = argmax(&logits);
+        hash = (hash ^ next as u64).wrapping_mul(0x100_0000_01b3);
     }
     let decode = t1.elapsed().as_secs_f64();
     let decode_tok_s = if opts.gen_tokens == 0 {
@@ -162,6 +167,7 @@ pub fn bench(model_path: &Path, opts: &BenchOptions) -> Result<BenchReport, Mode
         prefill_tok_s: opts.prompt_tokens as f64 / prefill.max(1e-9),
         decode_tok_s,
         decode_weight_bytes,
+        decode_tokens_hash: format!("{hash:016x}"),
         decode_weight_gb_s: decode_weight_bytes as f64 * decode_tok_s / 1e9,
         ttft_ms: prefill * 1e3,
         peak_rss_mb: peak_rss_mb(),
