@@ -1,5 +1,5 @@
-//! Decode row products on Q4_K and Q6_K weights, and on Q8_0 weights where the CPU has
-//! AVX-512 VNNI: the dispatch between the kernels of [`super::x86_kquant`], the per-256
+//! Decode row products on Q4_K and Q6_K weights, and on Q8_0 and Q4_1 weights where the CPU
+//! has AVX-512 VNNI: the dispatch between the kernels of [`super::x86_kquant`], the per-256
 //! activation they read, and the SIMD level every pyward kernel honours.
 //!
 //! The SIMD level is detected once. `PYWARD_SIMD` lowers it, so one machine can run the code
@@ -153,10 +153,11 @@ enum Format {
     Q4K,
     Q6K,
     Q8_0,
+    Q4_1,
 }
 
 /// Computes `dst = W·x` for a Q4_K or Q6_K weight (`bytes`: `n` rows of `k / 256` candle
-/// blocks) on the AVX2 or VNNI kernels, or for a Q8_0 weight on the VNNI kernel. Returns
+/// blocks) on the AVX2 or VNNI kernels, or for a Q8_0 or Q4_1 weight on the VNNI kernels. Returns
 /// `false`, leaving `dst` alone, when the format, the shape or the SIMD level does not fit.
 pub(crate) fn gemv(
     dtype: GgmlDType,
@@ -171,6 +172,7 @@ pub(crate) fn gemv(
         GgmlDType::Q4K if k.is_multiple_of(256) => Format::Q4K,
         GgmlDType::Q6K if k.is_multiple_of(256) => Format::Q6K,
         GgmlDType::Q8_0 if k.is_multiple_of(32) && level >= SimdLevel::Avx512Vnni => Format::Q8_0,
+        GgmlDType::Q4_1 if k.is_multiple_of(32) && level >= SimdLevel::Avx512Vnni => Format::Q4_1,
         _ => return false,
     };
     if level < SimdLevel::Avx2 || dst.len() != n {
@@ -180,13 +182,14 @@ pub(crate) fn gemv(
         Format::Q4K => k / 256 * 144,
         Format::Q6K => k / 256 * 210,
         Format::Q8_0 => k / 32 * 34,
+        Format::Q4_1 => k / 32 * 20,
     };
     if bytes.len() != n * row_bytes {
         return false;
     }
     let vnni = level >= SimdLevel::Avx512Vnni;
     match format {
-        Format::Q8_0 => x.quantize(),
+        Format::Q8_0 | Format::Q4_1 => x.quantize(),
         _ => x.quantize_k(),
     }
     let x = &*x;
@@ -201,7 +204,7 @@ pub(crate) fn gemv(
 #[cfg(target_arch = "x86_64")]
 fn rows(format: Format, vnni: bool, rows: &[u8], row_bytes: usize, x: &ActRow, out: &mut [f32]) {
     use super::x86_kquant as xk;
-    let (qs, d) = x.quantized();
+    let (qs, d, s) = x.quantized();
     let a = x.q8k().view();
     macro_rules! call {
         ($r:literal, $w:expr) => {
@@ -215,6 +218,7 @@ fn rows(format: Format, vnni: bool, rows: &[u8], row_bytes: usize, x: &ActRow, o
                     (Format::Q6K, false) => xk::q6k_avx2::<$r>($w, row_bytes, a),
                     (Format::Q6K, true) => xk::q6k_vnni::<$r>($w, row_bytes, a),
                     (Format::Q8_0, _) => xk::q8_0_vnni::<$r>($w, row_bytes, qs, d),
+                    (Format::Q4_1, _) => xk::q4_1_vnni::<$r>($w, row_bytes, qs, d, s),
                 }
             }
         };

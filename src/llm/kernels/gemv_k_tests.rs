@@ -2,7 +2,9 @@
 //! whatever `PYWARD_SIMD` says) against candle's vec-dot and the dequantized product.
 
 use super::*;
-use candle_core::quantized::k_quants::{BlockQ4K, BlockQ6K, BlockQ8K, BlockQ8_0, GgmlType};
+use candle_core::quantized::k_quants::{
+    BlockQ4K, BlockQ4_1, BlockQ6K, BlockQ8K, BlockQ8_0, GgmlType,
+};
 use candle_core::quantized::QTensor;
 use candle_core::{Device, Tensor};
 
@@ -111,27 +113,43 @@ fn k_quant_kernels_match_candles_vec_dot_and_the_dequantized_product() {
 }
 
 #[test]
-fn q8_0_vnni_kernel_matches_candle_and_the_avx2_kernel() {
+fn q8_0_and_q4_1_vnni_kernels_match_candle_and_the_avx2_kernels() {
     if detected_simd() < SimdLevel::Avx512Vnni {
         return;
     }
     // 640 = 20 blocks: two gathered groups of 8 and a tail of 4 (Gemma-3's output projection).
-    for (n, k) in [(9, 640), (6, 96), (3, 256)] {
+    for (n, k) in [(9, 640), (6, 96), (3, 256), (5, 576)] {
         let x = activation(k);
-        let w = weight(GgmlDType::Q8_0, n, k);
-        let ours = run(Format::Q8_0, true, &w, &x);
-        let theirs = candle_rows::<BlockQ8_0>(&w, &x);
-        // candle rounds its activation halves away from zero, pyward to even.
-        assert_close(&format!("Q8_0 n={n} k={k}"), &ours, &theirs, 1e-3);
-        // The AVX2 kernel reads the same quantized activation: equal up to summation order.
-        let mut act = ActRow::default();
-        act.set(&x);
-        let mut avx2 = vec![0f32; n];
-        if super::super::gemv::q8_0_avx2_rows(&w.data().unwrap(), k, &mut act, &mut avx2) {
-            assert_close(&format!("Q8_0 avx2 n={n} k={k}"), &ours, &avx2, 1e-5);
+        for (format, dtype) in [
+            (Format::Q8_0, GgmlDType::Q8_0),
+            (Format::Q4_1, GgmlDType::Q4_1),
+        ] {
+            let w = weight(dtype, n, k);
+            let ours = run(format, true, &w, &x);
+            let theirs = match format {
+                Format::Q8_0 => candle_rows::<BlockQ8_0>(&w, &x),
+                _ => candle_rows::<BlockQ4_1>(&w, &x),
+            };
+            // candle rounds its activation halves away from zero, pyward to even.
+            assert_close(&format!("{dtype:?} n={n} k={k}"), &ours, &theirs, 1e-3);
+            assert_close(
+                &format!("{dtype:?} n={n} k={k}"),
+                &ours,
+                &dequantized_rows(&w, &x),
+                1e-2,
+            );
+            // The AVX2 kernel reads the same quantized activation: equal up to summation order.
+            let mut act = ActRow::default();
+            act.set(&x);
+            let mut avx2 = vec![0f32; n];
+            let q4_1 = format == Format::Q4_1;
+            if super::super::gemv::avx2_rows(q4_1, &w.data().unwrap(), k, &mut act, &mut avx2) {
+                assert_close(&format!("{dtype:?} avx2 n={n} k={k}"), &ours, &avx2, 1e-5);
+            }
         }
     }
 }
+
 #[test]
 fn q8k_activation_is_candles_bit_for_bit() {
     let x = activation(512);
@@ -165,7 +183,12 @@ fn gemv_routes_k_quants_and_q8_0_at_every_level() {
     // Through the public entry point, at whatever level this process runs.
     let (n, k) = (11, 512);
     let x = activation(k);
-    for dtype in [GgmlDType::Q4K, GgmlDType::Q6K, GgmlDType::Q8_0] {
+    for dtype in [
+        GgmlDType::Q4K,
+        GgmlDType::Q6K,
+        GgmlDType::Q8_0,
+        GgmlDType::Q4_1,
+    ] {
         let w = weight(dtype, n, k);
         let mut act = ActRow::default();
         act.set(&x);
