@@ -63,8 +63,9 @@ fn cap_from(value: &str) -> SimdLevel {
 
 /// How far ahead (bytes, whole rows of `row_bytes`) the row kernels prefetch the weight: at
 /// least 4 rows (the next pass) and about `PF_BYTES` (`PYWARD_PF_BYTES` overrides it, for
-/// tuning). Measured on an AMD EPYC (Zen 4), Gemma-3-270M decode, one thread: 4 rows ahead
-/// (2.7 KB, the old distance) 57 tok/s, 8 KB 76, 16 KB 94–104, 24 KB 92, 40 KB 75 (noisy).
+/// tuning). Measured on an AMD EPYC (Zen 4), Gemma-3-270M decode, one thread, another build
+/// running (noisy): 4 rows ahead (2.7 KB, the old distance) 57 tok/s, 4 KB 70, 16 KB 104,
+/// 22 KB 99, 24 KB 92, 40 KB 75, 64 KB 71.
 pub(crate) fn prefetch_distance(row_bytes: usize) -> usize {
     use std::sync::OnceLock;
     static PF: OnceLock<usize> = OnceLock::new();
