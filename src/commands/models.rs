@@ -238,6 +238,13 @@ fn render_bench(r: &crate::llm::bench::BenchReport) -> String {
         r.gen_tokens,
         r.ttft_ms,
     );
+    if r.gen_tokens > 0 {
+        s.push_str(&format!(
+            "weights read {:.1} MB per token, {:.1} GB/s\n",
+            r.decode_weight_bytes as f64 / 1e6,
+            r.decode_weight_gb_s
+        ));
+    }
     if let Some(mb) = r.peak_rss_mb {
         s.push_str(&format!("peak memory  {mb:.0} MiB\n"));
     }

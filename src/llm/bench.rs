@@ -53,8 +53,17 @@ pub struct BenchReport {
     pub prefill_tok_s: f64,
     /// Generated tokens per second (one token per forward).
     pub decode_tok_s: f64,
+    /// Bytes of quantized weights read per decoded token (every projection, the output one
+    /// included; not the key/value cache).
+    pub decode_weight_bytes: usize,
+    /// Those bytes times the decode rate, in GB/s (10⁹ bytes): how close decode runs to the
+    /// machine's memory bandwidth.
+    pub decode_weight_gb_s: f64,
     /// Time to first token: the prompt forward plus picking the first token.
     pub ttft_ms: f64,
+    /// FNV-1a hash of the greedily decoded tokens (hex): equal across runs, thread counts and
+    /// kernel paths when they pick the same tokens.
+    pub decode_tokens_hash: String,
     /// Peak resident memory of the process, if the OS reports it.
     pub peak_rss_mb: Option<f64>,
     /// Tensors converted to Q8_0 at load.
@@ -134,11 +143,19 @@ pub fn bench(model_path: &Path, opts: &BenchOptions) -> Result<BenchReport, Mode
     let mut next = argmax(&logits);
     let prefill = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for _ in 0..opts.gen_tokens {
         let logits = model.forward(&[next])?;
         next = argmax(&logits);
+        hash = (hash ^ next as u64).wrapping_mul(0x100_0000_01b3);
     }
     let decode = t1.elapsed().as_secs_f64();
+    let decode_tok_s = if opts.gen_tokens == 0 {
+        0.0
+    } else {
+        opts.gen_tokens as f64 / decode.max(1e-9)
+    };
+    let decode_weight_bytes = model.decode_weight_bytes();
     Ok(BenchReport {
         model: model_path.to_path_buf(),
         arch: model.config().arch.clone(),
@@ -148,11 +165,10 @@ pub fn bench(model_path: &Path, opts: &BenchOptions) -> Result<BenchReport, Mode
         gen_tokens: opts.gen_tokens,
         load_ms,
         prefill_tok_s: opts.prompt_tokens as f64 / prefill.max(1e-9),
-        decode_tok_s: if opts.gen_tokens == 0 {
-            0.0
-        } else {
-            opts.gen_tokens as f64 / decode.max(1e-9)
-        },
+        decode_tok_s,
+        decode_weight_bytes,
+        decode_tokens_hash: format!("{hash:016x}"),
+        decode_weight_gb_s: decode_weight_bytes as f64 * decode_tok_s / 1e9,
         ttft_ms: prefill * 1e3,
         peak_rss_mb: peak_rss_mb(),
         requantized_tensors: requantized.len(),

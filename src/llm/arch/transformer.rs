@@ -245,6 +245,14 @@ impl Transformer {
             .chain(std::iter::once(&mut self.output))
     }
 
+    /// Bytes of quantized weights one decoded token reads: every linear layer, the output
+    /// projection included (a tied one counts once here, as its storage is read once).
+    pub fn decode_weight_bytes(&mut self) -> usize {
+        self.all_linears_mut()
+            .map(|l| l.weight().storage_size_in_bytes())
+            .sum()
+    }
+
     /// Limits candle's repacked weight copies (see [`crate::llm::kernels::repack`]).
     pub fn set_repack(&mut self, mode: Repack) {
         self.all_linears_mut().for_each(|l| l.set_repack(mode));

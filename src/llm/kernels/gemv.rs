@@ -3,7 +3,8 @@
 //! The activation is quantized once to 8 bits per 32-value block ([`ActRow`]) and reused by
 //! every weight that reads it (q/k/v share one, gate/up share one). Q8_0, Q4_0 and Q4_1
 //! weights run on AVX2 kernels written here; they keep two independent accumulators per row
-//! and convert the f16 block scales in registers. Other formats run candle's own vec-dot for
+//! and convert the f16 block scales in registers. Q4_K and Q6_K weights (and Q8_0 ones on
+//! AVX-512 VNNI) run on [`super::gemv_k`]'s kernels. Other formats run candle's own vec-dot for
 //! the format, still without building tensors. Rows are split over the inference thread pool
 //! when more than one thread is configured and the weight is large enough to pay for it.
 
@@ -23,6 +24,8 @@ pub struct ActRow {
     d: Vec<f32>,
     s: Vec<f32>,
     quantized: bool,
+    /// The same values quantized per 256 (for K-quant weights).
+    k: super::gemv_k::Q8KRow,
 }
 
 impl ActRow {
@@ -31,6 +34,7 @@ impl ActRow {
         self.x.clear();
         self.x.extend_from_slice(x);
         self.quantized = false;
+        self.k.invalidate();
     }
 
     /// The f32 values.
@@ -38,7 +42,20 @@ impl ActRow {
         &self.x
     }
 
-    fn quantize(&mut self) {
+    /// The values, scales and scaled sums quantized per 32 (after [`ActRow::quantize`]).
+    pub(super) fn quantized(&self) -> (&[i8], &[f32], &[f32]) {
+        (&self.qs, &self.d, &self.s)
+    }
+
+    pub(super) fn q8k(&self) -> &super::gemv_k::Q8KRow {
+        &self.k
+    }
+
+    pub(super) fn values_and_q8k(&mut self) -> (&[f32], &mut super::gemv_k::Q8KRow) {
+        (&self.x, &mut self.k)
+    }
+
+    pub(super) fn quantize(&mut self) {
         if self.quantized {
             return;
         }
@@ -99,6 +116,9 @@ pub fn gemv(weight: &QTensor, x: &mut ActRow, dst: &mut [f32]) -> candle_core::R
     }
     let data = weight.data()?;
     let bytes: &[u8] = &data;
+    if super::gemv_k::gemv(weight.dtype(), bytes, n, k, x, dst) {
+        return Ok(true);
+    }
     let own = matches!(
         weight.dtype(),
         GgmlDType::Q8_0 | GgmlDType::Q4_0 | GgmlDType::Q4_1
@@ -140,7 +160,12 @@ pub fn unpack_q4_1(bytes: &[u8], ys: &mut [f32]) -> bool {
 
 /// Runs `f(first_row, out_rows)` over `dst` in row chunks: inline with one thread, else in
 /// parallel on the inference pool once the weight holds enough values to pay for the fork.
-fn split_rows(n: usize, k: usize, dst: &mut [f32], f: impl Fn(usize, &mut [f32]) + Sync) {
+pub(super) fn split_rows(
+    n: usize,
+    k: usize,
+    dst: &mut [f32],
+    f: impl Fn(usize, &mut [f32]) + Sync,
+) {
     let threads = super::threads();
     if threads <= 1 || n * k < 1 << 16 {
         f(0, dst);
@@ -149,6 +174,23 @@ fn split_rows(n: usize, k: usize, dst: &mut [f32], f: impl Fn(usize, &mut [f32])
     // Pieces of 16 rows (whole 4-row groups); idle threads take the next piece.
     const PIECE: usize = 16;
     super::threads::for_each_chunk_mut(dst, PIECE, |i, out| f(i * PIECE, out));
+}
+
+/// The AVX2 Q8_0 (`q4_1`: Q4_1) kernel over every row (`false` without AVX2), for tests.
+#[cfg(test)]
+pub(super) fn avx2_rows(
+    q4_1: bool,
+    bytes: &[u8],
+    k: usize,
+    x: &mut ActRow,
+    out: &mut [f32],
+) -> bool {
+    if !simd::available() {
+        return false;
+    }
+    x.quantize();
+    [Kernel::Q8_0, Kernel::Q4_1][q4_1 as usize].rows(bytes, k, 0, x, out);
+    true
 }
 
 /// candle's vec-dot for formats without a kernel here: quantize `x` to the format's
@@ -234,15 +276,10 @@ mod simd {
     use crate::llm::kernels::vmath::avx2::hsum;
     use std::arch::x86_64::*;
 
-    /// AVX2 with FMA and F16C, detected once.
+    /// AVX2 with FMA and F16C, detected once (and not turned off by `PYWARD_SIMD`).
     pub fn available() -> bool {
-        use std::sync::OnceLock;
-        static OK: OnceLock<bool> = OnceLock::new();
-        *OK.get_or_init(|| {
-            std::is_x86_feature_detected!("avx2")
-                && std::is_x86_feature_detected!("fma")
-                && std::is_x86_feature_detected!("f16c")
-        })
+        use crate::llm::kernels::gemv_k::{simd_level, SimdLevel};
+        simd_level() >= SimdLevel::Avx2
     }
 
     /// [`super::quantize_blocks`] compiled for AVX2, where rounding is one vector instruction.
@@ -317,6 +354,7 @@ mod simd {
                         && s.len() == nb
                 );
                 let (w, x) = (rows.as_ptr(), qs.as_ptr() as *const u8);
+                let pf = crate::llm::kernels::gemv_k::prefetch_distance(row_bytes);
                 let mut acc = [_mm256_setzero_ps(); 4];
                 let mut off = [0f32; 4];
                 for b in 0..nb {
@@ -324,11 +362,11 @@ mod simd {
                     // scales), so `w + r·row_bytes + b·$bytes` and `x + 32b` stay inside; prefetch never faults.
                     // AVX2/FMA/F16C are enabled on this function and callers check them at run time.
                     unsafe {
-                        // The next 4 rows stream in while these are multiplied.
+                        // Rows further on stream in while these are multiplied.
                         if PREFETCH {
-                            for r in 4..8 {
+                            for r in 0..4 {
                                 _mm_prefetch::<_MM_HINT_T0>(
-                                    w.wrapping_add(r * row_bytes + b * $bytes) as *const i8,
+                                    w.wrapping_add(pf + r * row_bytes + b * $bytes) as *const i8,
                                 );
                             }
                         }
@@ -441,126 +479,5 @@ mod simd {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use candle_core::quantized::k_quants::{BlockQ4_0, BlockQ4_1, BlockQ8_0};
-    use candle_core::{Device, Tensor};
-
-    fn weight(dtype: GgmlDType, n: usize, k: usize) -> QTensor {
-        let vals: Vec<f32> = (0..n * k)
-            .map(|i| ((i * 7919 % 1000) as f32 / 500.0 - 1.0) * 0.3)
-            .collect();
-        let t = Tensor::from_vec(vals, (n, k), &Device::Cpu).unwrap();
-        QTensor::quantize(&t, dtype).unwrap()
-    }
-
-    fn activation(k: usize) -> Vec<f32> {
-        (0..k)
-            .map(|i| ((i * 31 % 97) as f32 / 48.0 - 1.0) * 2.0)
-            .collect()
-    }
-
-    /// The exact product of the dequantized weight and the f32 activation.
-    fn reference(w: &QTensor, x: &[f32]) -> Vec<f32> {
-        let (n, k) = w.shape().dims2().unwrap();
-        let wf = w
-            .dequantize(&Device::Cpu)
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .to_vec1::<f32>()
-            .unwrap();
-        (0..n)
-            .map(|r| (0..k).map(|c| wf[r * k + c] * x[c]).sum())
-            .collect()
-    }
-
-    #[test]
-    fn every_format_matches_the_dequantized_product() {
-        // 43 rows: the 4-row kernels plus a remainder of 3.
-        let (n, k) = (43, 512);
-        let x = activation(k);
-        for dtype in [
-            GgmlDType::Q8_0,
-            GgmlDType::Q4_0,
-            GgmlDType::Q4_1,
-            GgmlDType::Q5_0,
-            GgmlDType::Q4K,
-            GgmlDType::Q6K,
-        ] {
-            let w = weight(dtype, n, k);
-            let mut act = ActRow::default();
-            act.set(&x);
-            let mut dst = vec![f32::NAN; n];
-            assert!(
-                gemv(&w, &mut act, &mut dst).unwrap(),
-                "{dtype:?} not handled"
-            );
-            let want = reference(&w, &x);
-            let scale = want.iter().fold(0f32, |m, v| m.max(v.abs()));
-            for (r, (got, want)) in dst.iter().zip(&want).enumerate() {
-                // The activation is rounded to 8 bits per block: allow 1% of the largest output.
-                assert!(
-                    (got - want).abs() <= 0.01 * scale,
-                    "{dtype:?} row {r}: {got} vs {want}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn own_kernels_agree_with_candles_vec_dot() {
-        if !simd::available() {
-            return;
-        }
-        let (n, k) = (25, 576);
-        let x = activation(k);
-        for dtype in [GgmlDType::Q8_0, GgmlDType::Q4_0, GgmlDType::Q4_1] {
-            let w = weight(dtype, n, k);
-            let mut act = ActRow::default();
-            act.set(&x);
-            let mut own = vec![0f32; n];
-            assert!(gemv(&w, &mut act, &mut own).unwrap());
-            let data = w.data().unwrap();
-            let mut theirs = vec![0f32; n];
-            let ok = match dtype {
-                GgmlDType::Q8_0 => generic::<BlockQ8_0>(&data, &x, n, k, &mut theirs),
-                GgmlDType::Q4_0 => generic::<BlockQ4_0>(&data, &x, n, k, &mut theirs),
-                _ => generic::<BlockQ4_1>(&data, &x, n, k, &mut theirs),
-            };
-            assert!(ok);
-            for (r, (a, b)) in own.iter().zip(&theirs).enumerate() {
-                assert!(
-                    (a - b).abs() <= 1e-3 * (1.0 + b.abs()),
-                    "{dtype:?} row {r}: {a} vs {b}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn q4_1_unpacks_like_candle() {
-        let w = weight(GgmlDType::Q4_1, 3, 256);
-        let data = w.data().unwrap();
-        // SAFETY: a CPU Q4_1 tensor's storage is a `Vec<BlockQ4_1>`.
-        let blocks: &[BlockQ4_1] = unsafe {
-            std::slice::from_raw_parts(data.as_ptr() as *const BlockQ4_1, data.len() / 20)
-        };
-        let (mut ours, mut theirs) = (vec![0f32; 3 * 256], vec![0f32; 3 * 256]);
-        if !unpack_q4_1(&data, &mut ours) {
-            return;
-        }
-        BlockQ4_1::to_float(blocks, &mut theirs);
-        for (a, b) in ours.iter().zip(&theirs) {
-            assert!((a - b).abs() <= 1e-6 * (1.0 + b.abs()), "{a} vs {b}");
-        }
-    }
-
-    #[test]
-    fn mismatched_shapes_are_an_error_not_a_panic() {
-        let w = weight(GgmlDType::Q8_0, 8, 64);
-        let mut act = ActRow::default();
-        act.set(&activation(32));
-        assert!(gemv(&w, &mut act, &mut [0f32; 8]).is_err());
-    }
-}
+#[path = "gemv_tests.rs"]
+mod tests;

@@ -51,9 +51,12 @@ fn as_blocks<T: candle_core::quantized::k_quants::GgmlType>(
 
 pub mod dequant_gemm;
 pub mod gemv;
+pub mod gemv_k;
 pub(crate) mod repack;
 mod threads;
 pub(crate) mod vmath;
+#[cfg(target_arch = "x86_64")]
+mod x86_kquant;
 
 pub use repack::Repack;
 pub(crate) use threads::for_each_chunk_mut;
@@ -87,10 +90,15 @@ pub fn candle_has_packed_int8(dtype: GgmlDType, n: usize, k: usize) -> bool {
     }
 }
 
-/// Whether candle's repacked int8 kernel also takes a one-row product with this weight (it
-/// keeps Q6_K on its plain kernel for single rows); it then beats [`gemv`].
+/// Whether one-row products with this weight go to candle's repacked int8 kernel rather than
+/// [`gemv`]: only Q8_0 ones now. candle keeps Q6_K on its plain kernel for single rows, and
+/// pyward's Q4_K kernels ([`gemv_k`]) beat candle's repacked one on an AMD EPYC (Zen 4, one
+/// thread, Gemma-3-270M decode: 109 against 101 tok/s, same run), so Q4_K takes them unless
+/// `PYWARD_SIMD=scalar` turns them off.
 pub fn candle_has_packed_gemv(dtype: GgmlDType, n: usize, k: usize) -> bool {
-    dtype != GgmlDType::Q6K && candle_has_packed_int8(dtype, n, k)
+    let own = matches!(dtype, GgmlDType::Q4K | GgmlDType::Q6K)
+        && gemv_k::simd_level() >= gemv_k::SimdLevel::Avx2;
+    dtype != GgmlDType::Q6K && !own && candle_has_packed_int8(dtype, n, k)
 }
 
 /// A linear layer `y = x·Wᵀ (+ b)` over a quantized weight of shape `(out, in)`.
