@@ -43,6 +43,7 @@ mod conditions;
 mod containers;
 mod expressions;
 mod fold;
+mod globals;
 mod named;
 mod params;
 mod passed;
@@ -162,6 +163,10 @@ struct FileCx<'t> {
     param_sink_calls: RefCell<ParamSinkCalls>,
     summaries: RefCell<HashMap<usize, Rc<Summary<'t>>>>,
     in_progress: RefCell<Vec<usize>>,
+    /// Names bound at the module's top level.
+    module_names: HashSet<String>,
+    /// Module-level containers functions stored tainted data into (see [`globals`]).
+    global_writes: RefCell<Vec<(String, state::Taint<'t>)>>,
 }
 
 impl TaintEngine {
@@ -205,6 +210,8 @@ impl TaintEngine {
             in_progress: RefCell::new(Vec::new()),
             vouched: RefCell::new(Vec::new()),
             param_sink_calls: RefCell::new(ParamSinkCalls::default()),
+            module_names: HashSet::new(),
+            global_writes: RefCell::new(Vec::new()),
         };
         let mut scopes: BTreeSet<ScopeId> = file.sink_calls.iter().map(|(_, s)| *s).collect();
         if self.has_handler_sinks() {
@@ -219,6 +226,7 @@ impl TaintEngine {
             }
         }
         self.key_sink_scopes(file, &mut scopes);
+        globals::add_container_writers(file, &mut scopes);
         // Nothing to analyse: most files of a library.
         if scopes.is_empty() {
             return TaintOutcome {
@@ -229,6 +237,7 @@ impl TaintEngine {
         }
         let table = FuncTable::build(file.funcs, file.calls, &file.resolver, file.src);
         let mut cx = new_cx(table, Vec::new());
+        cx.module_names = globals::module_names(file.root, file.src);
         let mut reaches = vec![false; cx.table.funcs.len()];
         for &s in &scopes {
             if s != MODULE_SCOPE {
@@ -274,6 +283,7 @@ impl TaintEngine {
                 }
             }
         }
+        self.rerun_with_globals(file, &cx, &scopes, out);
         let mut pending = Vec::new();
         for (fi, _) in reaches
             .iter()

@@ -494,6 +494,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             }
         }
         if let Some(key) = self.key_of(base) {
+            self.record_global_write(&key, &t);
             let note = format!("stored into `{key}`");
             let stepped = t.with_step(TaintStepKind::Propagation, stmt, note);
             let old = st.vars.remove(&key);

@@ -1,0 +1,212 @@
+//! Request data kept in a module-level container by one function and read by another: the
+//! stored half of stored XSS and similar flows (`ENTRIES.append((author, message))` in one
+//! handler, `for author, message in ENTRIES: ...` in the page that lists them).
+//!
+//! The first pass records, for each module-level name a function writes tainted data into
+//! (`G.append(x)`, `G[k] = x`, `G.update(...)`), the taint written. When there is any, the
+//! scopes that mention one of those names run again with the name tainted from the start;
+//! the findings this second pass adds (and only those) are kept, at medium confidence, since
+//! whether the stored data is ever read back depends on the order requests arrive in.
+
+use std::collections::{BTreeSet, HashSet};
+
+use tree_sitter::Node;
+
+use super::state::{State, Taint};
+use super::{Analyzer, FileCx, TaintEngine, TaintFile};
+use crate::finding::{Confidence, TaintStepKind};
+use crate::rules::raw::RawFinding;
+use crate::rules::resolve::{text, ScopeId, MODULE_SCOPE};
+
+/// Adds to `scopes` the functions that mention a module-level container (a name bound to a
+/// list, dict or set) that a scope already in `scopes` mentions: they may store into it what
+/// the other reads.
+pub(super) fn add_container_writers(file: &TaintFile, scopes: &mut BTreeSet<ScopeId>) {
+    let containers = module_containers(file.root, file.src);
+    if containers.is_empty() || scopes.is_empty() {
+        return;
+    }
+    let mentions = |f: &Node, name: &str| text(*f, file.src).contains(name);
+    let read: Vec<&String> = containers
+        .iter()
+        .filter(|c| {
+            scopes.iter().any(|&s| {
+                s == MODULE_SCOPE
+                    || file
+                        .funcs
+                        .get(s as usize - 1)
+                        .is_some_and(|f| mentions(f, c))
+            })
+        })
+        .collect();
+    for (i, f) in file.funcs.iter().enumerate() {
+        if read.iter().any(|c| mentions(f, c)) {
+            scopes.insert(i as ScopeId + 1);
+        }
+    }
+}
+
+/// Module-level names bound to a container: a list, dict or set display, or a call of
+/// `list`/`dict`/`set`/`defaultdict`/`deque`/`OrderedDict`.
+fn module_containers(root: Node, src: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut c = root.walk();
+    for stmt in root.named_children(&mut c) {
+        let Some(a) = stmt
+            .named_child(0)
+            .filter(|_| stmt.kind() == "expression_statement")
+        else {
+            continue;
+        };
+        let (Some(left), Some(right)) = (
+            a.child_by_field_name("left"),
+            a.child_by_field_name("right"),
+        ) else {
+            continue;
+        };
+        let container = match right.kind() {
+            "list" | "dictionary" | "set" => true,
+            "call" => right.child_by_field_name("function").is_some_and(|f| {
+                let name = text(f, src);
+                let last = name.rsplit('.').next().unwrap_or(name);
+                matches!(
+                    last,
+                    "list" | "dict" | "set" | "defaultdict" | "deque" | "OrderedDict"
+                )
+            }),
+            _ => false,
+        };
+        if container && left.kind() == "identifier" && a.kind() == "assignment" {
+            out.push(text(left, src).to_string());
+        }
+    }
+    out
+}
+
+/// Names bound by assignments at the top level of a module.
+pub(super) fn module_names(root: Node, src: &str) -> HashSet<String> {
+    let mut out = HashSet::new();
+    let mut c = root.walk();
+    for stmt in root.named_children(&mut c) {
+        let Some(a) = stmt
+            .named_child(0)
+            .filter(|_| stmt.kind() == "expression_statement")
+        else {
+            continue;
+        };
+        if a.kind() != "assignment" {
+            continue;
+        }
+        if let Some(left) = a
+            .child_by_field_name("left")
+            .filter(|l| l.kind() == "identifier")
+        {
+            out.insert(text(left, src).to_string());
+        }
+    }
+    out
+}
+
+impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
+    /// Records that this function stored `t` into container `key`, when `key` is a
+    /// module-level name the function does not bind itself.
+    pub(super) fn record_global_write(&mut self, key: &str, t: &Taint<'t>) {
+        if self.summary.is_some()
+            || self.scope == MODULE_SCOPE
+            || t.kinds & super::summary::SOURCE_MASK == 0
+            || !self.cx.module_names.contains(key)
+        {
+            return;
+        }
+        let Some(func) = self.file.funcs.get(self.scope as usize - 1) else {
+            return;
+        };
+        if binds_locally(*func, key, self.src()) {
+            return;
+        }
+        let mut writes = self.cx.global_writes.borrow_mut();
+        if !writes.iter().any(|(k, _)| k == key) {
+            writes.push((key.to_string(), t.clone()));
+        }
+    }
+}
+
+/// Whether `func` assigns `name` itself (then its `name` is a local, not the module's).
+fn binds_locally(func: Node, name: &str, src: &str) -> bool {
+    let Some(body) = func.child_by_field_name("body") else {
+        return false;
+    };
+    let mut stack = vec![body];
+    while let Some(n) = stack.pop() {
+        match n.kind() {
+            "function_definition" | "class_definition" | "lambda" => continue,
+            "assignment" | "augmented_assignment" => {
+                if n.child_by_field_name("left")
+                    .is_some_and(|l| l.kind() == "identifier" && text(l, src) == name)
+                {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+        let mut c = n.walk();
+        stack.extend(n.named_children(&mut c));
+    }
+    false
+}
+
+impl TaintEngine {
+    /// The second pass: scopes that mention a module-level name holding stored request data
+    /// run again with it tainted; findings not already in `out` are added.
+    pub(super) fn rerun_with_globals<'t>(
+        &self,
+        file: &TaintFile<'_, 't>,
+        cx: &FileCx<'t>,
+        scopes: &BTreeSet<ScopeId>,
+        out: &mut Vec<RawFinding<'t>>,
+    ) {
+        let writes = cx.global_writes.borrow().clone();
+        if writes.is_empty() {
+            return;
+        }
+        let seen: HashSet<(u32, usize)> =
+            out.iter().map(|r| (r.rule, r.node.start_byte())).collect();
+        let mut added = Vec::new();
+        for &scope in scopes {
+            let Some(func) = (scope != MODULE_SCOPE)
+                .then(|| file.funcs.get(scope as usize - 1))
+                .flatten()
+            else {
+                continue;
+            };
+            let body_text = text(*func, file.src);
+            let reads: Vec<&(String, Taint<'t>)> = writes
+                .iter()
+                .filter(|(k, _)| body_text.contains(k.as_str()))
+                .collect();
+            if reads.is_empty() {
+                continue;
+            }
+            let mut st = State::default();
+            for (k, t) in reads {
+                let note = format!("kept in module-level `{k}` and read back here");
+                let stepped = t.with_step(TaintStepKind::Propagation, *func, note);
+                st.vars.insert(k.clone(), stepped);
+            }
+            let mut found = Vec::new();
+            let mut an = Analyzer::new(self, file, cx, scope, &mut found, false);
+            an.bind_params(*func, &mut st);
+            an.return_sinks = an.return_sinks_of(*func);
+            if let Some(body) = func.child_by_field_name("body") {
+                an.exec_block(body, &mut st, 0);
+            }
+            for mut raw in found {
+                if !seen.contains(&(raw.rule, raw.node.start_byte())) {
+                    raw.confidence = Some(Confidence::Medium);
+                    added.push(raw);
+                }
+            }
+        }
+        out.append(&mut added);
+    }
+}
