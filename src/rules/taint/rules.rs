@@ -99,6 +99,8 @@ pub(super) struct Sink {
     pub(super) args: Vec<CompiledArg>,
     /// Modules one of which the file must import for the sink to apply (empty: any file).
     pub(super) imports: Vec<String>,
+    /// The object a method is called on is dangerous too.
+    pub(super) receiver: bool,
     /// The rule's primary CWE (what a clean sink call vouches for).
     pub(super) cwe: u32,
 }
@@ -269,6 +271,7 @@ impl TaintEngine {
                 keywords: Vec::new(),
                 args: Vec::new(),
                 imports: Vec::new(),
+                receiver: false,
                 cwe,
             };
             if !t.stores.is_empty() {
@@ -358,6 +361,7 @@ impl TaintEngine {
                     keywords: sink.keywords.clone(),
                     args,
                     imports: sink.imports.clone(),
+                    receiver: sink.receiver,
                     cwe: rule.cwe.first().copied().unwrap_or(0),
                 });
             }

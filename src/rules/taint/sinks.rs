@@ -113,6 +113,14 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     }
                 }
             }
+            if sink.receiver && !is_passed {
+                if let Some(o) = f
+                    .child_by_field_name("object")
+                    .filter(|_| f.kind() == "attribute")
+                {
+                    candidates.push(("the object it is called on".to_string(), o));
+                }
+            }
             let any_taint = self.check_candidates(si, call, f, candidates, st);
             if !any_taint && self.saw_source.get() {
                 let cwe = self.eng.sinks[si as usize].cwe;
