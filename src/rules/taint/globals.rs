@@ -140,12 +140,11 @@ fn binds_locally(func: Node, name: &str, src: &str) -> bool {
     while let Some(n) = stack.pop() {
         match n.kind() {
             "function_definition" | "class_definition" | "lambda" => continue,
-            "assignment" | "augmented_assignment" => {
+            "assignment" | "augmented_assignment"
                 if n.child_by_field_name("left")
-                    .is_some_and(|l| l.kind() == "identifier" && text(l, src) == name)
-                {
-                    return true;
-                }
+                    .is_some_and(|l| l.kind() == "identifier" && text(l, src) == name) =>
+            {
+                return true;
             }
             _ => {}
         }
