@@ -265,7 +265,8 @@ pub struct TaintSink {
     /// Extra conditions the call must satisfy (e.g. `shell=True`), as in `Pattern::Call`.
     #[serde(default)]
     pub args: Vec<ArgCondition>,
-    /// The object a method is called on is dangerous too (`path.read_bytes()`).
+    /// The object a method is called on is dangerous too (`path.read_bytes()`); with no
+    /// `positions` or `keywords`, only it.
     #[serde(default)]
     pub receiver: bool,
     /// Dict keys whose values are this sink, wherever the dict is written

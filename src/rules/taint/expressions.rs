@@ -253,6 +253,14 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                         result = Taint::merge(result, Some(self.source_taint(si, n)));
                         continue;
                     }
+                    // A class of this file built from tainted arguments: the fields its
+                    // constructor sets from them.
+                    if f.kind() == "identifier" && !self.cx.table.instances.is_empty() {
+                        let class = text(f, self.src());
+                        if self.cx.table.instances.values().any(|c| c == class) {
+                            self.record_field_writes(n, class, st);
+                        }
+                    }
                     // A function of this file: what its summary returns.
                     if let Some(fi) = self.local_callee(n) {
                         let t = self.call_result(n, fi, st);

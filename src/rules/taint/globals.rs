@@ -1,12 +1,15 @@
-//! Request data kept in a module-level container by one function and read by another: the
-//! stored half of stored XSS and similar flows (`ENTRIES.append((author, message))` in one
-//! handler, `for author, message in ENTRIES: ...` in the page that lists them).
+//! Request data kept where another function reads it later:
 //!
-//! The first pass records, for each module-level name a function writes tainted data into
-//! (`G.append(x)`, `G[k] = x`, `G.update(...)`), the taint written. When there is any, the
-//! scopes that mention one of those names run again with the name tainted from the start;
-//! the findings this second pass adds (and only those) are kept, at medium confidence, since
-//! whether the stored data is ever read back depends on the order requests arrive in.
+//! * in a module-level container (`ENTRIES.append((author, message))` in one handler,
+//!   `for author, message in ENTRIES: ...` in the page that lists them: stored XSS);
+//! * in an object's fields, by its constructor (`FeedImporter(url)` stores `self.source_url`,
+//!   which a method later fetches).
+//!
+//! The first pass records each such store of tainted data (`G.append(x)`, `G[k] = x`, a
+//! constructor argument that `__init__` assigns to `self.field`). When there is any, the scopes
+//! that can read it (functions mentioning the name; the class's methods) run again with it
+//! tainted from the start; the findings this second pass adds (and only those) are kept, at
+//! medium confidence, since whether the stored data is read back depends on what runs when.
 
 use std::collections::{BTreeSet, HashSet};
 
@@ -125,10 +128,101 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             return;
         }
         let mut writes = self.cx.global_writes.borrow_mut();
-        if !writes.iter().any(|(k, _)| k == key) {
-            writes.push((key.to_string(), t.clone()));
+        if !writes.iter().any(|(c, k, _)| c.is_none() && k == key) {
+            writes.push((None, key.to_string(), t.clone()));
         }
     }
+
+    /// `Class(args)` of a class of this file: records the fields its `__init__` sets from
+    /// parameters that receive tainted arguments.
+    pub(super) fn record_field_writes(&mut self, call: Node<'t>, class: &str, st: &State<'t>) {
+        if self.summary.is_some() {
+            return;
+        }
+        let table = &self.cx.table;
+        let Some(init) = table
+            .funcs
+            .iter()
+            .position(|f| f.class.as_deref() == Some(class) && f.name == "__init__")
+        else {
+            return;
+        };
+        let src = self.src();
+        let params: Vec<String> = table.funcs[init]
+            .params
+            .iter()
+            .map(|(n, _)| n.clone())
+            .collect();
+        let fields = init_fields(table.funcs[init].node, &params, src);
+        for (field, p) in fields {
+            let Some(arg) = self.cx.table.argument(call, init, p, src) else {
+                continue;
+            };
+            let Some(t) = self
+                .eval(arg, st)
+                .filter(|t| t.kinds & super::summary::SOURCE_MASK != 0)
+            else {
+                continue;
+            };
+            let key = format!("self.{field}");
+            let note = format!("stored in `{key}` by `{class}(...)`");
+            let t = t.with_step(TaintStepKind::Propagation, call, note);
+            let mut writes = self.cx.global_writes.borrow_mut();
+            if !writes
+                .iter()
+                .any(|(c, k, _)| c.as_deref() == Some(class) && *k == key)
+            {
+                writes.push((Some(class.to_string()), key, t));
+            }
+        }
+    }
+}
+
+/// `(field, parameter index)` for each `self.field = <expression using the parameter>` in an
+/// `__init__` (`params` without `self`).
+fn init_fields(init: Node, params: &[String], src: &str) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    let Some(body) = init.child_by_field_name("body") else {
+        return out;
+    };
+    let mut stack = vec![body];
+    while let Some(n) = stack.pop() {
+        match n.kind() {
+            "function_definition" | "class_definition" | "lambda" => continue,
+            "assignment" => {
+                let (Some(left), Some(right)) = (
+                    n.child_by_field_name("left"),
+                    n.child_by_field_name("right"),
+                ) else {
+                    continue;
+                };
+                let field = (left.kind() == "attribute")
+                    .then(|| left.child_by_field_name("object"))
+                    .flatten()
+                    .filter(|o| o.kind() == "identifier" && text(*o, src) == "self")
+                    .and_then(|_| left.child_by_field_name("attribute"));
+                if let Some(field) = field {
+                    let mut ids = vec![right];
+                    while let Some(x) = ids.pop() {
+                        if x.kind() == "identifier" {
+                            if let Some(p) = params.iter().position(|p| p == text(x, src)) {
+                                out.push((text(field, src).to_string(), p));
+                            }
+                        }
+                        let mut c = x.walk();
+                        ids.extend(x.named_children(&mut c));
+                    }
+                }
+                continue;
+            }
+            _ => {}
+        }
+        let mut c = n.walk();
+        stack.extend(n.named_children(&mut c));
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// Whether `func` assigns `name` itself (then its `name` is a local, not the module's).
@@ -179,16 +273,27 @@ impl TaintEngine {
                 continue;
             };
             let body_text = text(*func, file.src);
-            let reads: Vec<&(String, Taint<'t>)> = writes
+            let class = cx
+                .table
+                .funcs
+                .get(scope as usize - 1)
+                .and_then(|f| f.class.as_deref());
+            let reads: Vec<&(Option<String>, String, Taint<'t>)> = writes
                 .iter()
-                .filter(|(k, _)| body_text.contains(k.as_str()))
+                .filter(|(c, k, _)| match c {
+                    None => body_text.contains(k.as_str()),
+                    Some(c) => class == Some(c.as_str()) && body_text.contains(k.as_str()),
+                })
                 .collect();
             if reads.is_empty() {
                 continue;
             }
             let mut st = State::default();
-            for (k, t) in reads {
-                let note = format!("kept in module-level `{k}` and read back here");
+            for (c, k, t) in reads {
+                let note = match c {
+                    None => format!("kept in module-level `{k}` and read back here"),
+                    Some(c) => format!("read back from `{k}` in a method of `{c}`"),
+                };
                 let stepped = t.with_step(TaintStepKind::Propagation, *func, note);
                 st.vars.insert(k.clone(), stepped);
             }

@@ -148,6 +148,8 @@ pub(crate) struct TaintFile<'a, 't> {
     pub imported: &'a [(Node<'t>, Vec<String>)],
 }
 
+type StoredTaint<'t> = (Option<String>, String, state::Taint<'t>);
+
 /// What the analysis of one file shares between its scopes: the local functions and their
 /// summaries.
 struct FileCx<'t> {
@@ -165,8 +167,10 @@ struct FileCx<'t> {
     in_progress: RefCell<Vec<usize>>,
     /// Names bound at the module's top level.
     module_names: HashSet<String>,
-    /// Module-level containers functions stored tainted data into (see [`globals`]).
-    global_writes: RefCell<Vec<(String, state::Taint<'t>)>>,
+    /// Stores of tainted data another function may read (see [`globals`]): `(class, key,
+    /// taint)`, the class being that of the object whose field `key` is (`None`: a
+    /// module-level container named `key`).
+    global_writes: RefCell<Vec<StoredTaint<'t>>>,
 }
 
 impl TaintEngine {

@@ -83,7 +83,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                         candidates.push((format!("argument {}", i + 1), *a));
                     }
                 }
-            } else if sink.positions.is_empty() && sink.keywords.is_empty() {
+            } else if sink.positions.is_empty() && sink.keywords.is_empty() && !sink.receiver {
                 if let Some(list) = call.child_by_field_name("arguments") {
                     let mut c = list.walk();
                     for (i, a) in list.named_children(&mut c).enumerate() {

@@ -78,6 +78,9 @@ pub(super) struct FuncTable<'t> {
     pub(super) calls: Vec<(Node<'t>, ScopeId, usize)>,
     /// Whether each function is called (or referenced by name) somewhere in the file.
     pub(super) called: Vec<bool>,
+    /// Names bound to an instance of a class of this file (`store = Store(...)`) → the
+    /// class; names bound to instances of different classes are left out.
+    pub(super) instances: HashMap<String, String>,
 }
 
 impl<'t> FuncTable<'t> {
@@ -115,6 +118,7 @@ impl<'t> FuncTable<'t> {
         if t.funcs.is_empty() {
             return t;
         }
+        t.instances = instances(&t.funcs, calls, src);
         for &(call, scope) in calls {
             if let Some(fi) = t.resolve_call(call, scope, resolver, src) {
                 t.called[fi] = true;
@@ -188,6 +192,8 @@ impl<'t> FuncTable<'t> {
                     let o = text(obj, src);
                     let class = if o == "self" || o == "cls" {
                         self.class_of_scope(scope).map(str::to_string)
+                    } else if let Some(c) = self.instances.get(o) {
+                        Some(c.clone())
                     } else {
                         Some(o.to_string())
                     };
@@ -251,6 +257,43 @@ impl<'t> FuncTable<'t> {
         }
         None
     }
+}
+
+/// Names assigned a constructor call of a class that has methods in `funcs`.
+fn instances(funcs: &[FuncInfo], calls: &[(Node, ScopeId)], src: &str) -> HashMap<String, String> {
+    let mut out: HashMap<String, String> = HashMap::new();
+    let mut ambiguous = Vec::new();
+    for &(call, _) in calls {
+        let Some(f) = call
+            .child_by_field_name("function")
+            .filter(|f| f.kind() == "identifier")
+        else {
+            continue;
+        };
+        let class = text(f, src);
+        if !funcs.iter().any(|fi| fi.class.as_deref() == Some(class)) {
+            continue;
+        }
+        let Some(left) = call
+            .parent()
+            .filter(|p| p.kind() == "assignment")
+            .and_then(|p| p.child_by_field_name("left"))
+            .filter(|l| l.kind() == "identifier")
+        else {
+            continue;
+        };
+        let name = text(left, src).to_string();
+        match out.get(&name) {
+            Some(c) if c != class => ambiguous.push(name),
+            _ => {
+                out.insert(name, class.to_string());
+            }
+        }
+    }
+    for n in ambiguous {
+        out.remove(&n);
+    }
+    out
 }
 
 /// The class definition a function is a direct method of.
