@@ -35,6 +35,9 @@ pub struct TinySpec {
     /// `examples/random_gguf.rs`) are then quantized in seconds instead of minutes; the file and
     /// the work per token are those of distinct layers.
     pub share_layers: bool,
+    /// llama.cpp's Q4_K_M mix on top of `dtype` (Q4_K): `attn_v` and `ffn_down` of the layers
+    /// its `use_more_bits` picks, and `output`, are Q6_K.
+    pub q4_k_m: bool,
 }
 
 impl TinySpec {
@@ -56,6 +59,7 @@ impl TinySpec {
             sliding_window: 8,
             omit_metadata: Vec::new(),
             share_layers: false,
+            q4_k_m: false,
         }
     }
 }
@@ -97,6 +101,42 @@ pub fn tokenizer_metadata(content: &Content) -> Vec<(String, Value)> {
 pub fn tokenizer_metadata_from(path: &Path) -> Result<Vec<(String, Value)>, ModelError> {
     let (_, content) = crate::llm::load::open_gguf(path)?;
     Ok(tokenizer_metadata(&content))
+}
+
+/// llama.cpp's `use_more_bits(i, n)`: the layers whose `attn_v` and `ffn_down` Q4_K_M stores
+/// as Q6_K (the first and last eighth, and every third one between).
+fn use_more_bits(i: usize, n: usize) -> bool {
+    i < n / 8 || i >= 7 * n / 8 || (i >= n / 8 && (i - n / 8) % 3 == 2)
+}
+
+/// Pads the tokenizer metadata `tok` (copied from a real GGUF) to `vocab` tokens the way
+/// llama.cpp's converter does (`[PADi]`, type unused) and sets `tokenizer.ggml.pre`, so that a
+/// random model of another vocabulary size still has a tokenizer both pyward and llama.cpp load.
+/// Fails if `tok` has more than `vocab` tokens.
+pub fn resize_vocab(tok: &mut [(String, Value)], vocab: usize, pre: &str) -> Result<(), String> {
+    const UNUSED: i32 = 5;
+    for (k, v) in tok.iter_mut() {
+        match (k.as_str(), v) {
+            ("tokenizer.ggml.tokens", Value::Array(a)) => {
+                if a.len() > vocab {
+                    return Err(format!("the tokenizer has {} > {vocab} tokens", a.len()));
+                }
+                let n = a.len();
+                a.extend((n..vocab).map(|i| Value::String(format!("[PAD{i}]"))));
+            }
+            ("tokenizer.ggml.token_type", Value::Array(a)) => {
+                let n = a.len();
+                a.extend((n..vocab).map(|_| Value::I32(UNUSED)));
+            }
+            ("tokenizer.ggml.scores", Value::Array(a)) => {
+                let n = a.len();
+                a.extend((n..vocab).map(|_| Value::F32(0.0)));
+            }
+            ("tokenizer.ggml.pre", v) => *v = Value::String(pre.to_string()),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 fn vocab_of(tokenizer: &[(String, Value)]) -> Option<usize> {
@@ -186,14 +226,18 @@ pub fn write_tiny_gguf(
     };
     tensors.push(("output_norm.weight".into(), Rc::new(norm(&mut rng, h)?)));
     if !gemma {
-        let out = quant(rng.vec(vocab * h, w, 0.0), &[vocab, h], spec.dtype)?;
+        let dtype = if spec.q4_k_m { GgmlDType::Q6K } else { spec.dtype };
+        let out = quant(rng.vec(vocab * h, w, 0.0), &[vocab, h], dtype)?;
         tensors.push(("output.weight".into(), Rc::new(out)));
     }
-    // One layer's tensors, named without the `blk.N.` prefix.
-    let mut layer0: Vec<(String, Rc<QTensor>)> = Vec::new();
+    // The first layer's tensors of each kind (Q4_K_M: with Q6_K `attn_v`/`ffn_down` or not),
+    // named without the `blk.N.` prefix.
+    let mut first: [Vec<(String, Rc<QTensor>)>; 2] = [Vec::new(), Vec::new()];
     for i in 0..spec.layers {
         let p = format!("blk.{i}");
-        if spec.share_layers && i > 0 {
+        let more = spec.q4_k_m && use_more_bits(i, spec.layers);
+        let layer0 = &first[more as usize];
+        if spec.share_layers && !layer0.is_empty() {
             tensors.extend(
                 layer0
                     .iter()
@@ -201,11 +245,16 @@ pub fn write_tiny_gguf(
             );
             continue;
         }
+        let wide = if more { GgmlDType::Q6K } else { spec.dtype };
         let mut layer: Vec<(String, Rc<QTensor>)> = Vec::new();
         let mut lin =
             |name: &str, out: usize, inp: usize, rng: &mut Rng| -> Result<(), ModelError> {
                 let scale = 0.5 / (inp as f32).sqrt();
-                let t = quant(rng.vec(out * inp, scale, 0.0), &[out, inp], spec.dtype)?;
+                let dtype = match name {
+                    "attn_v" | "ffn_down" => wide,
+                    _ => spec.dtype,
+                };
+                let t = quant(rng.vec(out * inp, scale, 0.0), &[out, inp], dtype)?;
                 layer.push((format!("{name}.weight"), Rc::new(t)));
                 Ok(())
             };
@@ -240,7 +289,7 @@ pub fn write_tiny_gguf(
                 .iter()
                 .map(|(name, t)| (format!("{p}.{name}"), Rc::clone(t))),
         );
-        layer0 = layer;
+        first[more as usize] = layer;
     }
 
     let io = |source| ModelError::Io {
