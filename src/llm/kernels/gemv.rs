@@ -159,6 +159,18 @@ pub fn unpack_q4_1(bytes: &[u8], ys: &mut [f32]) -> bool {
     true
 }
 
+/// Unpacks Q5_0 blocks (`bytes`: candle's 22-byte blocks: f16 d, 4 bytes of fifth bits, 16
+/// bytes of nibbles) into 32 f32 values each, with AVX2. Returns `false`, writing nothing, when
+/// AVX2 is missing or the lengths do not match.
+pub fn unpack_q5_0(bytes: &[u8], ys: &mut [f32]) -> bool {
+    if !simd::available() || !bytes.len().is_multiple_of(22) || ys.len() != bytes.len() / 22 * QK {
+        return false;
+    }
+    // SAFETY: AVX2 was detected and the lengths match (checked above).
+    unsafe { simd::q5_0_to_float(bytes, ys) };
+    true
+}
+
 /// Runs `f(first_row, out_rows)` over `dst` in row chunks: inline with one thread, else in
 /// parallel on the inference pool once the weight holds enough values to pay for the fork.
 pub(super) fn split_rows(
@@ -441,6 +453,31 @@ mod simd {
         }
     }
 
+    /// The 32 unsigned 5-bit values (0..32) of the Q5_0 block at `p`, value i in byte i.
+    #[inline]
+    #[target_feature(enable = "avx2,fma,f16c")]
+    unsafe fn q5(p: *const u8) -> __m256i {
+        // SAFETY: `p` is a whole Q5_0 block (22 bytes) the caller bounds-checked.
+        let qh = unsafe { std::ptr::read_unaligned(p.add(2) as *const u32) };
+        // Byte i of `bits` is 0xFF where bit i of qh is set (llama.cpp's bytes_from_bits_32).
+        let spread = _mm256_shuffle_epi8(
+            _mm256_set1_epi32(qh as i32),
+            _mm256_set_epi64x(
+                0x0303_0303_0303_0303,
+                0x0202_0202_0202_0202,
+                0x0101_0101_0101_0101,
+                0,
+            ),
+        );
+        let bits = _mm256_cmpeq_epi8(
+            _mm256_or_si256(spread, _mm256_set1_epi64x(0x7fbf_dfef_f7fb_fdfe)),
+            _mm256_set1_epi64x(-1),
+        );
+        // SAFETY: the nibbles are bytes 6..22 of the block.
+        let lo = unsafe { nibbles(p.add(6)) };
+        _mm256_or_si256(lo, _mm256_and_si256(bits, _mm256_set1_epi8(0x10)))
+    }
+
     /// Q5_0 block (22 bytes): f16 d, 32 high bits `qh` (bit i: value i), 16 bytes of nibbles;
     /// value = (q − 16)·d with q = nibble | high bit << 4, taken unsigned (0..32) by `maddubs`.
     #[inline]
@@ -449,26 +486,7 @@ mod simd {
         // SAFETY: `p` is a whole Q5_0 block (22 bytes) inside the rows bounded by the caller.
         unsafe {
             let dw = f16_at(p);
-            let qh = std::ptr::read_unaligned(p.add(2) as *const u32);
-            // Byte i of `bits` is 0xFF where bit i of qh is set (llama.cpp's bytes_from_bits_32).
-            let spread = _mm256_shuffle_epi8(
-                _mm256_set1_epi32(qh as i32),
-                _mm256_set_epi64x(
-                    0x0303_0303_0303_0303,
-                    0x0202_0202_0202_0202,
-                    0x0101_0101_0101_0101,
-                    0,
-                ),
-            );
-            let bits = _mm256_cmpeq_epi8(
-                _mm256_or_si256(spread, _mm256_set1_epi64x(0x7fbf_dfef_f7fb_fdfe)),
-                _mm256_set1_epi64x(-1),
-            );
-            let q = _mm256_or_si256(
-                nibbles(p.add(6)),
-                _mm256_and_si256(bits, _mm256_set1_epi8(0x10)),
-            );
-            let t = mul_u8_i8(q, xv);
+            let t = mul_u8_i8(q5(p), xv);
             (
                 _mm256_fmadd_ps(_mm256_set1_ps(dw * dx), t, acc),
                 -16.0 * dw * sx,
@@ -498,6 +516,29 @@ mod simd {
         }
     }
 
+    /// Unpacks Q5_0 blocks (`bytes`: 22 per block) into 32 f32 values each.
+    #[target_feature(enable = "avx2,fma,f16c")]
+    pub unsafe fn q5_0_to_float(bytes: &[u8], ys: &mut [f32]) {
+        assert!(bytes.len().is_multiple_of(22) && ys.len() == bytes.len() / 22 * 32);
+        for (b, out) in ys.chunks_exact_mut(32).enumerate() {
+            // SAFETY: the assert gives 22 bytes per block for each 32 outputs, so `p .. p + 22` is in `bytes`.
+            unsafe {
+                let p = bytes.as_ptr().add(b * 22);
+                let d = f16_at(p);
+                let (d, m) = (_mm256_set1_ps(d), _mm256_set1_ps(-16.0 * d));
+                let q = q5(p);
+                let halves = [_mm256_castsi256_si128(q), _mm256_extracti128_si256::<1>(q)];
+                for (h, half) in halves.into_iter().enumerate() {
+                    let lo = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(half));
+                    let hi = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128::<8>(half)));
+                    let o = out.as_mut_ptr().add(h * 16);
+                    _mm256_storeu_ps(o, _mm256_fmadd_ps(lo, d, m));
+                    _mm256_storeu_ps(o.add(8), _mm256_fmadd_ps(hi, d, m));
+                }
+            }
+        }
+    }
+
     four_rows!(dot4_q8_0, 34, q8_0);
     four_rows!(dot4_q4_1, 20, q4_1);
     four_rows!(dot4_q4_0, 18, q4_0);
@@ -514,6 +555,9 @@ mod simd {
         super::quantize_blocks(x, qs, d, s)
     }
     pub unsafe fn q4_1_to_float(_: &[u8], _: &mut [f32]) {
+        unreachable!("no SIMD kernels on this target")
+    }
+    pub unsafe fn q5_0_to_float(_: &[u8], _: &mut [f32]) {
         unreachable!("no SIMD kernels on this target")
     }
     pub unsafe fn dot4_q8_0(_: &[u8], _: usize, _: &[i8], _: &[f32], _: &[f32]) -> [f32; 4] {

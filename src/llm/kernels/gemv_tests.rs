@@ -121,6 +121,19 @@ fn q4_1_unpacks_like_candle() {
 }
 
 #[test]
+fn q5_0_unpacks_like_candle() {
+    let w = weight(GgmlDType::Q5_0, 3, 256);
+    let data = w.data().unwrap();
+    let blocks = crate::llm::kernels::as_blocks::<BlockQ5_0>(&data, 3 * 8).unwrap();
+    let (mut ours, mut theirs) = (vec![0f32; 3 * 256], vec![0f32; 3 * 256]);
+    if !unpack_q5_0(&data, &mut ours) {
+        return;
+    }
+    BlockQ5_0::to_float(blocks, &mut theirs);
+    assert_eq!(ours, theirs);
+}
+
+#[test]
 fn mismatched_shapes_are_an_error_not_a_panic() {
     let w = weight(GgmlDType::Q8_0, 8, 64);
     let mut act = ActRow::default();
