@@ -19,7 +19,7 @@
 //! Layers share one set of weights (`TinySpec::share_layers`) so writing takes seconds; the
 //! file still stores every layer, so bytes read per token are those of the real model.
 //! `q4_k_m` (the default) mixes Q6_K into Q4_K as llama.cpp's Q4_K_M does (`attn_v` and
-//! `ffn_down` of 11 of 28 layers, and the output head; the real 1.5B file ties the output to a
+//! `ffn_down` of 14 of 28 layers, and the output head; the real 1.5B file ties the output to a
 //! Q6_K embedding, here `output.weight` is a separate Q6_K tensor: the same bytes per token).
 
 use candle_core::quantized::GgmlDType;

@@ -106,7 +106,8 @@ pub fn tokenizer_metadata_from(path: &Path) -> Result<Vec<(String, Value)>, Mode
 /// llama.cpp's `use_more_bits(i, n)`: the layers whose `attn_v` and `ffn_down` Q4_K_M stores
 /// as Q6_K (the first and last eighth, and every third one between).
 fn use_more_bits(i: usize, n: usize) -> bool {
-    i < n / 8 || i >= 7 * n / 8 || (i >= n / 8 && (i - n / 8) % 3 == 2)
+    // `i - n / 8` cannot underflow: the first test failed.
+    i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2
 }
 
 /// Pads the tokenizer metadata `tok` (copied from a real GGUF) to `vocab` tokens the way
@@ -226,7 +227,11 @@ pub fn write_tiny_gguf(
     };
     tensors.push(("output_norm.weight".into(), Rc::new(norm(&mut rng, h)?)));
     if !gemma {
-        let dtype = if spec.q4_k_m { GgmlDType::Q6K } else { spec.dtype };
+        let dtype = if spec.q4_k_m {
+            GgmlDType::Q6K
+        } else {
+            spec.dtype
+        };
         let out = quant(rng.vec(vocab * h, w, 0.0), &[vocab, h], dtype)?;
         tensors.push(("output.weight".into(), Rc::new(out)));
     }
@@ -306,4 +311,49 @@ pub fn write_tiny_gguf(
     use std::io::Write;
     file.flush().map_err(io)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn q4_k_m_widens_llama_cpps_layers() {
+        let wide: Vec<usize> = (0..28).filter(|&i| use_more_bits(i, 28)).collect();
+        assert_eq!(
+            wide,
+            [0, 1, 2, 5, 8, 11, 14, 17, 20, 23, 24, 25, 26, 27],
+            "llama.cpp's use_more_bits for 28 layers"
+        );
+    }
+
+    #[test]
+    fn vocabularies_are_padded_like_llama_cpps_converter() {
+        let mut tok = vec![
+            (
+                "tokenizer.ggml.tokens".to_string(),
+                Value::Array(vec![Value::String("a".into()), Value::String("b".into())]),
+            ),
+            (
+                "tokenizer.ggml.token_type".to_string(),
+                Value::Array(vec![Value::I32(1), Value::I32(1)]),
+            ),
+            (
+                "tokenizer.ggml.pre".to_string(),
+                Value::String("smollm".into()),
+            ),
+        ];
+        resize_vocab(&mut tok, 4, "qwen2").unwrap();
+        assert_eq!(vocab_of(&tok), Some(4));
+        let Value::Array(tokens) = &tok[0].1 else {
+            panic!()
+        };
+        assert!(matches!(&tokens[3], Value::String(s) if s == "[PAD3]"));
+        let Value::Array(types) = &tok[1].1 else {
+            panic!()
+        };
+        assert!(matches!(types[2], Value::I32(5)));
+        assert!(matches!(&tok[2].1, Value::String(s) if s == "qwen2"));
+        assert!(resize_vocab(&mut tok, 3, "qwen2").is_err());
+    }
 }
