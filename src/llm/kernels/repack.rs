@@ -107,13 +107,25 @@ mod tests {
         const GB: usize = 1 << 30;
         for amx in [false, true] {
             // Every copy (2 GB) does not fit half of the memory: the decode tiles at most.
-            assert_eq!(Repack::choose_for(amx, GB, 2 * GB, 3 * GB), Repack::DecodeOnly);
-            assert_eq!(Repack::choose_for(amx, 6 * GB, 13 * GB, 12 * GB), Repack::DecodeOnly);
-            assert_eq!(Repack::choose_for(amx, 6 * GB, 13 * GB, 8 * GB), Repack::Off);
+            assert_eq!(
+                Repack::choose_for(amx, GB, 2 * GB, 3 * GB),
+                Repack::DecodeOnly
+            );
+            assert_eq!(
+                Repack::choose_for(amx, 6 * GB, 13 * GB, 12 * GB),
+                Repack::DecodeOnly
+            );
+            assert_eq!(
+                Repack::choose_for(amx, 6 * GB, 13 * GB, 8 * GB),
+                Repack::Off
+            );
         }
         // Everything fits: without AMX the prompt tiles are kept too, with AMX they are not.
         assert_eq!(Repack::choose_for(false, GB, 2 * GB, 8 * GB), Repack::Full);
-        assert_eq!(Repack::choose_for(true, GB, 2 * GB, 8 * GB), Repack::DecodeOnly);
+        assert_eq!(
+            Repack::choose_for(true, GB, 2 * GB, 8 * GB),
+            Repack::DecodeOnly
+        );
         assert_eq!(
             Repack::choose_for(true, 0, 0, 0),
             Repack::DecodeOnly,
