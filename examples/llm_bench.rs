@@ -1,10 +1,12 @@
 //! Measures prefill and decode speed of a GGUF model (used by `scripts/bench-llm.sh`).
 //!
 //! `cargo run --release --example llm_bench -- MODEL.gguf [--threads N] [--prompt 512]
-//!  [--gen 128] [--requantize auto|never] [--no-prefill-kernel]` prints one JSON line.
+//!  [--gen 128] [--requantize auto|never] [--repack full|decode|off] [--no-prefill-kernel]`
+//!  prints one JSON line.
 
 use pyward::llm::arch::Requantize;
 use pyward::llm::bench::{bench, BenchOptions};
+use pyward::llm::kernels::Repack;
 use std::path::PathBuf;
 
 fn main() {
@@ -23,6 +25,17 @@ fn main() {
             "--prompt" => opts.prompt_tokens = num("--prompt"),
             "--gen" => opts.gen_tokens = num("--gen"),
             "--no-prefill-kernel" => opts.load.prefill_kernel = false,
+            "--repack" => {
+                opts.load.repack = Some(match args.next().as_deref() {
+                    Some("full") => Repack::Full,
+                    Some("decode") => Repack::DecodeOnly,
+                    Some("off") => Repack::Off,
+                    other => {
+                        eprintln!("--repack takes full, decode or off, got {other:?}");
+                        std::process::exit(2)
+                    }
+                })
+            }
             "--requantize" => {
                 opts.load.requantize = match args.next().as_deref() {
                     Some("auto") => Requantize::Auto,
@@ -41,7 +54,7 @@ fn main() {
         }
     }
     let Some(model) = model else {
-        eprintln!("usage: llm_bench MODEL.gguf [--threads N] [--prompt N] [--gen N] [--requantize auto|never] [--no-prefill-kernel]");
+        eprintln!("usage: llm_bench MODEL.gguf [--threads N] [--prompt N] [--gen N] [--requantize auto|never] [--repack full|decode|off] [--no-prefill-kernel]");
         std::process::exit(2)
     };
     match bench(&model, &opts) {

@@ -5,7 +5,13 @@
 #   env: THREADS (default 1), PROMPT (512), GEN (128), REPS (3),
 #        LLAMA_BENCH (use an existing binary; else scripts/build-llama.sh builds one under target/llama.cpp),
 #        PROFILE (cargo profile for pyward: release (default) or dev),
-#        LLAMA_ARGS (extra llama-bench arguments, e.g. "--repack 0")
+#        LLAMA_ARGS (extra llama-bench arguments, e.g. "--repack 0"),
+#        MODEL_FILES (space-separated file names under MODELS_DIR; default: the two real models and
+#        the random stand-in below), RANDOM_DIR (where the stand-in is written: target/random-models)
+#
+# The default model, Qwen2.5-Coder-1.5B Q4_K_M, cannot be downloaded here: a random-weight file of
+# its exact shapes and quantization mix (examples/random_gguf.rs, with SmolLM2's vocabulary padded
+# to Qwen's 151936 tokens so llama.cpp loads it) stands in; it is written on first use (1.1 GB).
 #
 # llama.cpp comes from the llama-cpp-python sdist on PyPI, which vendors it (scripts/build-llama.sh:
 # only the llama-bench target, CPU only, cmake from PyPI when it is not installed).
@@ -17,7 +23,9 @@ THREADS=${THREADS:-1}
 PROMPT=${PROMPT:-512}
 GEN=${GEN:-128}
 REPS=${REPS:-3}
-MODEL_FILES=(SmolLM2-135M-Instruct.Q4_1.gguf gemma-3-270m-q4_k_m.gguf)
+STANDIN=random-qwen2.5-coder-1.5b-q4_k_m.gguf
+read -r -a MODEL_FILES <<<"${MODEL_FILES:-SmolLM2-135M-Instruct.Q4_1.gguf gemma-3-270m-q4_k_m.gguf $STANDIN}"
+RANDOM_DIR=${RANDOM_DIR:-${CARGO_TARGET_DIR:-$ROOT/target}/random-models}
 
 if [ -z "${LLAMA_BENCH:-}" ]; then
     LLAMA_BENCH=$("$ROOT/scripts/build-llama.sh" llama-bench)
@@ -26,15 +34,23 @@ fi
 PROFILE=${PROFILE:-release}
 if [ "$PROFILE" = dev ]; then
     (cd "$ROOT" && cargo build --quiet --example llm_bench)
-    PYWARD_BENCH="$ROOT/target/debug/examples/llm_bench"
+    PYWARD_BENCH="${CARGO_TARGET_DIR:-$ROOT/target}/debug/examples/llm_bench"
 else
     (cd "$ROOT" && cargo build --release --quiet --example llm_bench)
-    PYWARD_BENCH="$ROOT/target/release/examples/llm_bench"
+    PYWARD_BENCH="${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/llm_bench"
 fi
 
 printf '%-34s %10s %14s %14s %8s\n' "model (threads=$THREADS)" "phase" "llama.cpp t/s" "pyward t/s" "ratio"
 for file in "${MODEL_FILES[@]}"; do
     model="$MODELS/$file"
+    if [ "$file" = "$STANDIN" ]; then
+        model="$RANDOM_DIR/$file"
+        if [ ! -f "$model" ]; then
+            mkdir -p "$RANDOM_DIR"
+            (cd "$ROOT" && PYWARD_MODELS_DIR="$MODELS" cargo run --release --quiet --example random_gguf -- \
+                qwen2.5-coder-1.5b "$model" --dtype q4_k_m --tokenizer "$MODELS/SmolLM2-135M-Instruct.Q4_1.gguf")
+        fi
+    fi
     if [ ! -f "$model" ]; then
         echo "missing $model (run scripts/fetch-models.sh)" >&2
         exit 1

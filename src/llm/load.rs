@@ -159,10 +159,11 @@ pub fn load_transformer(
 /// do not fit the memory available.
 fn auto_repack(path: &Path, model: &mut Transformer, warnings: &mut Vec<String>) -> Repack {
     let decode = model.repack_bytes(Repack::DecodeOnly);
+    let full = model.repack_bytes(Repack::Full);
     let Some(available) = crate::llm::kernels::repack::available_memory() else {
         return Repack::DecodeOnly;
     };
-    let mode = Repack::choose(decode, available);
+    let mode = Repack::choose(decode, full, available);
     if mode == Repack::Off {
         let gb = |b: usize| b as f64 / 1e9;
         warnings.push(format!(

@@ -35,6 +35,9 @@ pub struct TinySpec {
     /// `examples/random_gguf.rs`) are then quantized in seconds instead of minutes; the file and
     /// the work per token are those of distinct layers.
     pub share_layers: bool,
+    /// llama.cpp's Q4_K_M mix on top of `dtype` (Q4_K): `attn_v` and `ffn_down` of the layers
+    /// its `use_more_bits` picks, and `output`, are Q6_K.
+    pub q4_k_m: bool,
 }
 
 impl TinySpec {
@@ -56,6 +59,7 @@ impl TinySpec {
             sliding_window: 8,
             omit_metadata: Vec::new(),
             share_layers: false,
+            q4_k_m: false,
         }
     }
 }
@@ -97,6 +101,43 @@ pub fn tokenizer_metadata(content: &Content) -> Vec<(String, Value)> {
 pub fn tokenizer_metadata_from(path: &Path) -> Result<Vec<(String, Value)>, ModelError> {
     let (_, content) = crate::llm::load::open_gguf(path)?;
     Ok(tokenizer_metadata(&content))
+}
+
+/// llama.cpp's `use_more_bits(i, n)`: the layers whose `attn_v` and `ffn_down` Q4_K_M stores
+/// as Q6_K (the first and last eighth, and every third one between).
+fn use_more_bits(i: usize, n: usize) -> bool {
+    // `i - n / 8` cannot underflow: the first test failed.
+    i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2
+}
+
+/// Pads the tokenizer metadata `tok` (copied from a real GGUF) to `vocab` tokens the way
+/// llama.cpp's converter does (`[PADi]`, type unused) and sets `tokenizer.ggml.pre`, so that a
+/// random model of another vocabulary size still has a tokenizer both pyward and llama.cpp load.
+/// Fails if `tok` has more than `vocab` tokens.
+pub fn resize_vocab(tok: &mut [(String, Value)], vocab: usize, pre: &str) -> Result<(), String> {
+    const UNUSED: i32 = 5;
+    for (k, v) in tok.iter_mut() {
+        match (k.as_str(), v) {
+            ("tokenizer.ggml.tokens", Value::Array(a)) => {
+                if a.len() > vocab {
+                    return Err(format!("the tokenizer has {} > {vocab} tokens", a.len()));
+                }
+                let n = a.len();
+                a.extend((n..vocab).map(|i| Value::String(format!("[PAD{i}]"))));
+            }
+            ("tokenizer.ggml.token_type", Value::Array(a)) => {
+                let n = a.len();
+                a.extend((n..vocab).map(|_| Value::I32(UNUSED)));
+            }
+            ("tokenizer.ggml.scores", Value::Array(a)) => {
+                let n = a.len();
+                a.extend((n..vocab).map(|_| Value::F32(0.0)));
+            }
+            ("tokenizer.ggml.pre", v) => *v = Value::String(pre.to_string()),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 fn vocab_of(tokenizer: &[(String, Value)]) -> Option<usize> {
@@ -186,14 +227,22 @@ pub fn write_tiny_gguf(
     };
     tensors.push(("output_norm.weight".into(), Rc::new(norm(&mut rng, h)?)));
     if !gemma {
-        let out = quant(rng.vec(vocab * h, w, 0.0), &[vocab, h], spec.dtype)?;
+        let dtype = if spec.q4_k_m {
+            GgmlDType::Q6K
+        } else {
+            spec.dtype
+        };
+        let out = quant(rng.vec(vocab * h, w, 0.0), &[vocab, h], dtype)?;
         tensors.push(("output.weight".into(), Rc::new(out)));
     }
-    // One layer's tensors, named without the `blk.N.` prefix.
-    let mut layer0: Vec<(String, Rc<QTensor>)> = Vec::new();
+    // The first layer's tensors of each kind (Q4_K_M: with Q6_K `attn_v`/`ffn_down` or not),
+    // named without the `blk.N.` prefix.
+    let mut first: [Vec<(String, Rc<QTensor>)>; 2] = [Vec::new(), Vec::new()];
     for i in 0..spec.layers {
         let p = format!("blk.{i}");
-        if spec.share_layers && i > 0 {
+        let more = spec.q4_k_m && use_more_bits(i, spec.layers);
+        let layer0 = &first[more as usize];
+        if spec.share_layers && !layer0.is_empty() {
             tensors.extend(
                 layer0
                     .iter()
@@ -201,11 +250,16 @@ pub fn write_tiny_gguf(
             );
             continue;
         }
+        let wide = if more { GgmlDType::Q6K } else { spec.dtype };
         let mut layer: Vec<(String, Rc<QTensor>)> = Vec::new();
         let mut lin =
             |name: &str, out: usize, inp: usize, rng: &mut Rng| -> Result<(), ModelError> {
                 let scale = 0.5 / (inp as f32).sqrt();
-                let t = quant(rng.vec(out * inp, scale, 0.0), &[out, inp], spec.dtype)?;
+                let dtype = match name {
+                    "attn_v" | "ffn_down" => wide,
+                    _ => spec.dtype,
+                };
+                let t = quant(rng.vec(out * inp, scale, 0.0), &[out, inp], dtype)?;
                 layer.push((format!("{name}.weight"), Rc::new(t)));
                 Ok(())
             };
@@ -240,7 +294,7 @@ pub fn write_tiny_gguf(
                 .iter()
                 .map(|(name, t)| (format!("{p}.{name}"), Rc::clone(t))),
         );
-        layer0 = layer;
+        first[more as usize] = layer;
     }
 
     let io = |source| ModelError::Io {
@@ -257,4 +311,49 @@ pub fn write_tiny_gguf(
     use std::io::Write;
     file.flush().map_err(io)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn q4_k_m_widens_llama_cpps_layers() {
+        let wide: Vec<usize> = (0..28).filter(|&i| use_more_bits(i, 28)).collect();
+        assert_eq!(
+            wide,
+            [0, 1, 2, 5, 8, 11, 14, 17, 20, 23, 24, 25, 26, 27],
+            "llama.cpp's use_more_bits for 28 layers"
+        );
+    }
+
+    #[test]
+    fn vocabularies_are_padded_like_llama_cpps_converter() {
+        let mut tok = vec![
+            (
+                "tokenizer.ggml.tokens".to_string(),
+                Value::Array(vec![Value::String("a".into()), Value::String("b".into())]),
+            ),
+            (
+                "tokenizer.ggml.token_type".to_string(),
+                Value::Array(vec![Value::I32(1), Value::I32(1)]),
+            ),
+            (
+                "tokenizer.ggml.pre".to_string(),
+                Value::String("smollm".into()),
+            ),
+        ];
+        resize_vocab(&mut tok, 4, "qwen2").unwrap();
+        assert_eq!(vocab_of(&tok), Some(4));
+        let Value::Array(tokens) = &tok[0].1 else {
+            panic!()
+        };
+        assert!(matches!(&tokens[3], Value::String(s) if s == "[PAD3]"));
+        let Value::Array(types) = &tok[1].1 else {
+            panic!()
+        };
+        assert!(matches!(types[2], Value::I32(5)));
+        assert!(matches!(&tok[2].1, Value::String(s) if s == "qwen2"));
+        assert!(resize_vocab(&mut tok, 3, "qwen2").is_err());
+    }
 }

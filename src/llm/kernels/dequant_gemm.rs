@@ -59,14 +59,19 @@ pub fn matmul(
     match_block_type!(weight.dtype(), go, Ok(false))
 }
 
-/// Dequantizes blocks; Q4_1 (scalar in candle) on pyward's AVX2 unpacking when available.
+/// Dequantizes blocks; Q4_1 and Q5_0 (scalar in candle) on pyward's AVX2 unpacking when
+/// available.
 fn to_float<T: GgmlType>(src: &[T], out: &mut [f32]) {
-    if T::DTYPE == GgmlDType::Q4_1 {
+    if matches!(T::DTYPE, GgmlDType::Q4_1 | GgmlDType::Q5_0) {
         // SAFETY: plain bytes of candle's `#[repr(C)]` blocks.
         let bytes = unsafe {
             std::slice::from_raw_parts(src.as_ptr() as *const u8, std::mem::size_of_val(src))
         };
-        if super::gemv::unpack_q4_1(bytes, out) {
+        let unpacked = match T::DTYPE {
+            GgmlDType::Q4_1 => super::gemv::unpack_q4_1(bytes, out),
+            _ => super::gemv::unpack_q5_0(bytes, out),
+        };
+        if unpacked {
             return;
         }
     }

@@ -1,10 +1,10 @@
 //! Decode matrix-vector products: one activation row against a quantized `(n, k)` weight.
 //!
 //! The activation is quantized once to 8 bits per 32-value block ([`ActRow`]) and reused by
-//! every weight that reads it (q/k/v share one, gate/up share one). Q8_0, Q4_0 and Q4_1
+//! every weight that reads it (q/k/v share one, gate/up share one). Q8_0, Q4_0, Q4_1 and Q5_0
 //! weights run on AVX2 kernels written here; they keep two independent accumulators per row
 //! and convert the f16 block scales in registers. Q4_K and Q6_K weights (and Q8_0 ones on
-//! AVX-512 VNNI) run on [`super::gemv_k`]'s kernels. Other formats run candle's own vec-dot for
+//! AVX-512 VNNI, and Q4_1 and Q5_0 ones there) run on [`super::gemv_k`]'s kernels. Other formats run candle's own vec-dot for
 //! the format, still without building tensors. Rows are split over the inference thread pool
 //! when more than one thread is configured and the weight is large enough to pay for it.
 
@@ -121,7 +121,7 @@ pub fn gemv(weight: &QTensor, x: &mut ActRow, dst: &mut [f32]) -> candle_core::R
     }
     let own = matches!(
         weight.dtype(),
-        GgmlDType::Q8_0 | GgmlDType::Q4_0 | GgmlDType::Q4_1
+        GgmlDType::Q8_0 | GgmlDType::Q4_0 | GgmlDType::Q4_1 | GgmlDType::Q5_0
     ) && k % QK == 0
         && simd::available();
     if own {
@@ -129,6 +129,7 @@ pub fn gemv(weight: &QTensor, x: &mut ActRow, dst: &mut [f32]) -> candle_core::R
         let kernel = match weight.dtype() {
             GgmlDType::Q8_0 => Kernel::Q8_0,
             GgmlDType::Q4_0 => Kernel::Q4_0,
+            GgmlDType::Q5_0 => Kernel::Q5_0,
             _ => Kernel::Q4_1,
         };
         if bytes.len() != n * (k / QK) * kernel.block_bytes() {
@@ -158,6 +159,18 @@ pub fn unpack_q4_1(bytes: &[u8], ys: &mut [f32]) -> bool {
     true
 }
 
+/// Unpacks Q5_0 blocks (`bytes`: candle's 22-byte blocks: f16 d, 4 bytes of fifth bits, 16
+/// bytes of nibbles) into 32 f32 values each, with AVX2. Returns `false`, writing nothing, when
+/// AVX2 is missing or the lengths do not match.
+pub fn unpack_q5_0(bytes: &[u8], ys: &mut [f32]) -> bool {
+    if !simd::available() || !bytes.len().is_multiple_of(22) || ys.len() != bytes.len() / 22 * QK {
+        return false;
+    }
+    // SAFETY: AVX2 was detected and the lengths match (checked above).
+    unsafe { simd::q5_0_to_float(bytes, ys) };
+    true
+}
+
 /// Runs `f(first_row, out_rows)` over `dst` in row chunks: inline with one thread, else in
 /// parallel on the inference pool once the weight holds enough values to pay for the fork.
 pub(super) fn split_rows(
@@ -176,10 +189,11 @@ pub(super) fn split_rows(
     super::threads::for_each_chunk_mut(dst, PIECE, |i, out| f(i * PIECE, out));
 }
 
-/// The AVX2 Q8_0 (`q4_1`: Q4_1) kernel over every row (`false` without AVX2), for tests.
+/// The AVX2 kernel for `dtype` (Q8_0, Q4_0, Q4_1 or Q5_0) over every row (`false` without
+/// AVX2), for tests.
 #[cfg(test)]
 pub(super) fn avx2_rows(
-    q4_1: bool,
+    dtype: GgmlDType,
     bytes: &[u8],
     k: usize,
     x: &mut ActRow,
@@ -189,7 +203,14 @@ pub(super) fn avx2_rows(
         return false;
     }
     x.quantize();
-    [Kernel::Q8_0, Kernel::Q4_1][q4_1 as usize].rows(bytes, k, 0, x, out);
+    let kernel = match dtype {
+        GgmlDType::Q8_0 => Kernel::Q8_0,
+        GgmlDType::Q4_0 => Kernel::Q4_0,
+        GgmlDType::Q4_1 => Kernel::Q4_1,
+        GgmlDType::Q5_0 => Kernel::Q5_0,
+        _ => return false,
+    };
+    kernel.rows(bytes, k, 0, x, out);
     true
 }
 
@@ -220,6 +241,7 @@ enum Kernel {
     Q8_0,
     Q4_0,
     Q4_1,
+    Q5_0,
 }
 
 impl Kernel {
@@ -229,6 +251,7 @@ impl Kernel {
             Kernel::Q8_0 => 34,
             Kernel::Q4_0 => 18,
             Kernel::Q4_1 => 20,
+            Kernel::Q5_0 => 22,
         }
     }
 
@@ -248,6 +271,7 @@ impl Kernel {
                     Kernel::Q8_0 => simd::dot4_q8_0(four, row_bytes, &x.qs, &x.d, &x.s),
                     Kernel::Q4_0 => simd::dot4_q4_0(four, row_bytes, &x.qs, &x.d, &x.s),
                     Kernel::Q4_1 => simd::dot4_q4_1(four, row_bytes, &x.qs, &x.d, &x.s),
+                    Kernel::Q5_0 => simd::dot4_q5_0(four, row_bytes, &x.qs, &x.d, &x.s),
                 }
             };
             quad.copy_from_slice(&dots);
@@ -263,6 +287,7 @@ impl Kernel {
                     Kernel::Q8_0 => simd::dot4_q8_0(&four, row_bytes, &x.qs, &x.d, &x.s),
                     Kernel::Q4_0 => simd::dot4_q4_0(&four, row_bytes, &x.qs, &x.d, &x.s),
                     Kernel::Q4_1 => simd::dot4_q4_1(&four, row_bytes, &x.qs, &x.d, &x.s),
+                    Kernel::Q5_0 => simd::dot4_q5_0(&four, row_bytes, &x.qs, &x.d, &x.s),
                 }
             }[0];
         }
@@ -428,6 +453,47 @@ mod simd {
         }
     }
 
+    /// The 32 unsigned 5-bit values (0..32) of the Q5_0 block at `p`, value i in byte i.
+    #[inline]
+    #[target_feature(enable = "avx2,fma,f16c")]
+    unsafe fn q5(p: *const u8) -> __m256i {
+        // SAFETY: `p` is a whole Q5_0 block (22 bytes) the caller bounds-checked.
+        let qh = unsafe { std::ptr::read_unaligned(p.add(2) as *const u32) };
+        // Byte i of `bits` is 0xFF where bit i of qh is set (llama.cpp's bytes_from_bits_32).
+        let spread = _mm256_shuffle_epi8(
+            _mm256_set1_epi32(qh as i32),
+            _mm256_set_epi64x(
+                0x0303_0303_0303_0303,
+                0x0202_0202_0202_0202,
+                0x0101_0101_0101_0101,
+                0,
+            ),
+        );
+        let bits = _mm256_cmpeq_epi8(
+            _mm256_or_si256(spread, _mm256_set1_epi64x(0x7fbf_dfef_f7fb_fdfe)),
+            _mm256_set1_epi64x(-1),
+        );
+        // SAFETY: the nibbles are bytes 6..22 of the block.
+        let lo = unsafe { nibbles(p.add(6)) };
+        _mm256_or_si256(lo, _mm256_and_si256(bits, _mm256_set1_epi8(0x10)))
+    }
+
+    /// Q5_0 block (22 bytes): f16 d, 32 high bits `qh` (bit i: value i), 16 bytes of nibbles;
+    /// value = (q − 16)·d with q = nibble | high bit << 4, taken unsigned (0..32) by `maddubs`.
+    #[inline]
+    #[target_feature(enable = "avx2,fma,f16c")]
+    unsafe fn q5_0(p: *const u8, xv: __m256i, dx: f32, sx: f32, acc: __m256) -> (__m256, f32) {
+        // SAFETY: `p` is a whole Q5_0 block (22 bytes) inside the rows bounded by the caller.
+        unsafe {
+            let dw = f16_at(p);
+            let t = mul_u8_i8(q5(p), xv);
+            (
+                _mm256_fmadd_ps(_mm256_set1_ps(dw * dx), t, acc),
+                -16.0 * dw * sx,
+            )
+        }
+    }
+
     /// Unpacks Q4_1 blocks (`bytes`: 20 per block) into 32 f32 values each.
     #[target_feature(enable = "avx2,fma,f16c")]
     pub unsafe fn q4_1_to_float(bytes: &[u8], ys: &mut [f32]) {
@@ -450,9 +516,33 @@ mod simd {
         }
     }
 
+    /// Unpacks Q5_0 blocks (`bytes`: 22 per block) into 32 f32 values each.
+    #[target_feature(enable = "avx2,fma,f16c")]
+    pub unsafe fn q5_0_to_float(bytes: &[u8], ys: &mut [f32]) {
+        assert!(bytes.len().is_multiple_of(22) && ys.len() == bytes.len() / 22 * 32);
+        for (b, out) in ys.chunks_exact_mut(32).enumerate() {
+            // SAFETY: the assert gives 22 bytes per block for each 32 outputs, so `p .. p + 22` is in `bytes`.
+            unsafe {
+                let p = bytes.as_ptr().add(b * 22);
+                let d = f16_at(p);
+                let (d, m) = (_mm256_set1_ps(d), _mm256_set1_ps(-16.0 * d));
+                let q = q5(p);
+                let halves = [_mm256_castsi256_si128(q), _mm256_extracti128_si256::<1>(q)];
+                for (h, half) in halves.into_iter().enumerate() {
+                    let lo = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(half));
+                    let hi = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128::<8>(half)));
+                    let o = out.as_mut_ptr().add(h * 16);
+                    _mm256_storeu_ps(o, _mm256_fmadd_ps(lo, d, m));
+                    _mm256_storeu_ps(o.add(8), _mm256_fmadd_ps(hi, d, m));
+                }
+            }
+        }
+    }
+
     four_rows!(dot4_q8_0, 34, q8_0);
     four_rows!(dot4_q4_1, 20, q4_1);
     four_rows!(dot4_q4_0, 18, q4_0);
+    four_rows!(dot4_q5_0, 22, q5_0);
 }
 
 /// Other targets: no own kernels, so [`gemv`] takes candle's vec-dot for every format.
@@ -467,6 +557,9 @@ mod simd {
     pub unsafe fn q4_1_to_float(_: &[u8], _: &mut [f32]) {
         unreachable!("no SIMD kernels on this target")
     }
+    pub unsafe fn q5_0_to_float(_: &[u8], _: &mut [f32]) {
+        unreachable!("no SIMD kernels on this target")
+    }
     pub unsafe fn dot4_q8_0(_: &[u8], _: usize, _: &[i8], _: &[f32], _: &[f32]) -> [f32; 4] {
         unreachable!("no SIMD kernels on this target")
     }
@@ -474,6 +567,9 @@ mod simd {
         unreachable!("no SIMD kernels on this target")
     }
     pub unsafe fn dot4_q4_0(_: &[u8], _: usize, _: &[i8], _: &[f32], _: &[f32]) -> [f32; 4] {
+        unreachable!("no SIMD kernels on this target")
+    }
+    pub unsafe fn dot4_q5_0(_: &[u8], _: usize, _: &[i8], _: &[f32], _: &[f32]) -> [f32; 4] {
         unreachable!("no SIMD kernels on this target")
     }
 }

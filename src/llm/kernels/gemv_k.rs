@@ -1,4 +1,4 @@
-//! Decode row products on Q4_K and Q6_K weights, and on Q8_0 and Q4_1 weights where the CPU
+//! Decode row products on Q4_K and Q6_K weights, and on Q8_0, Q4_1 and Q5_0 weights where the CPU
 //! has AVX-512 VNNI: the dispatch between the kernels of [`super::x86_kquant`], the per-256
 //! activation they read, and the SIMD level every pyward kernel honours.
 //!
@@ -157,10 +157,11 @@ enum Format {
     Q6K,
     Q8_0,
     Q4_1,
+    Q5_0,
 }
 
 /// Computes `dst = W·x` for a Q4_K or Q6_K weight (`bytes`: `n` rows of `k / 256` candle
-/// blocks) on the AVX2 or VNNI kernels, or for a Q8_0 or Q4_1 weight on the VNNI kernels. Returns
+/// blocks) on the AVX2 or VNNI kernels, or for a Q8_0, Q4_1 or Q5_0 weight on the VNNI kernels. Returns
 /// `false`, leaving `dst` alone, when the format, the shape or the SIMD level does not fit.
 pub(crate) fn gemv(
     dtype: GgmlDType,
@@ -176,6 +177,7 @@ pub(crate) fn gemv(
         GgmlDType::Q6K if k.is_multiple_of(256) => Format::Q6K,
         GgmlDType::Q8_0 if k.is_multiple_of(32) && level >= SimdLevel::Avx512Vnni => Format::Q8_0,
         GgmlDType::Q4_1 if k.is_multiple_of(32) && level >= SimdLevel::Avx512Vnni => Format::Q4_1,
+        GgmlDType::Q5_0 if k.is_multiple_of(32) && level >= SimdLevel::Avx512Vnni => Format::Q5_0,
         _ => return false,
     };
     if level < SimdLevel::Avx2 || dst.len() != n {
@@ -186,13 +188,14 @@ pub(crate) fn gemv(
         Format::Q6K => k / 256 * 210,
         Format::Q8_0 => k / 32 * 34,
         Format::Q4_1 => k / 32 * 20,
+        Format::Q5_0 => k / 32 * 22,
     };
     if bytes.len() != n * row_bytes {
         return false;
     }
     let vnni = level >= SimdLevel::Avx512Vnni;
     match format {
-        Format::Q8_0 | Format::Q4_1 => x.quantize(),
+        Format::Q8_0 | Format::Q4_1 | Format::Q5_0 => x.quantize(),
         _ => x.quantize_k(),
     }
     let x = &*x;
@@ -222,6 +225,7 @@ fn rows(format: Format, vnni: bool, rows: &[u8], row_bytes: usize, x: &ActRow, o
                     (Format::Q6K, true) => xk::q6k_vnni::<$r>($w, row_bytes, a),
                     (Format::Q8_0, _) => xk::q8_0_vnni::<$r>($w, row_bytes, qs, d),
                     (Format::Q4_1, _) => xk::q4_1_vnni::<$r>($w, row_bytes, qs, d, s),
+                    (Format::Q5_0, _) => xk::q5_0_vnni::<$r>($w, row_bytes, qs, d, s),
                 }
             }
         };

@@ -3,7 +3,7 @@
 
 use super::*;
 use candle_core::quantized::k_quants::{
-    BlockQ4K, BlockQ4_1, BlockQ6K, BlockQ8K, BlockQ8_0, GgmlType,
+    BlockQ4K, BlockQ4_1, BlockQ5_0, BlockQ6K, BlockQ8K, BlockQ8_0, GgmlType,
 };
 use candle_core::quantized::QTensor;
 use candle_core::{Device, Tensor};
@@ -113,7 +113,7 @@ fn k_quant_kernels_match_candles_vec_dot_and_the_dequantized_product() {
 }
 
 #[test]
-fn q8_0_and_q4_1_vnni_kernels_match_candle_and_the_avx2_kernels() {
+fn q8_0_q4_1_and_q5_0_vnni_kernels_match_candle_and_the_avx2_kernels() {
     if detected_simd() < SimdLevel::Avx512Vnni {
         return;
     }
@@ -123,12 +123,14 @@ fn q8_0_and_q4_1_vnni_kernels_match_candle_and_the_avx2_kernels() {
         for (format, dtype) in [
             (Format::Q8_0, GgmlDType::Q8_0),
             (Format::Q4_1, GgmlDType::Q4_1),
+            (Format::Q5_0, GgmlDType::Q5_0),
         ] {
             let w = weight(dtype, n, k);
             let ours = run(format, true, &w, &x);
             let theirs = match format {
                 Format::Q8_0 => candle_rows::<BlockQ8_0>(&w, &x),
-                _ => candle_rows::<BlockQ4_1>(&w, &x),
+                Format::Q4_1 => candle_rows::<BlockQ4_1>(&w, &x),
+                _ => candle_rows::<BlockQ5_0>(&w, &x),
             };
             // candle rounds its activation halves away from zero, pyward to even.
             assert_close(&format!("{dtype:?} n={n} k={k}"), &ours, &theirs, 1e-3);
@@ -142,8 +144,7 @@ fn q8_0_and_q4_1_vnni_kernels_match_candle_and_the_avx2_kernels() {
             let mut act = ActRow::default();
             act.set(&x);
             let mut avx2 = vec![0f32; n];
-            let q4_1 = format == Format::Q4_1;
-            if super::super::gemv::avx2_rows(q4_1, &w.data().unwrap(), k, &mut act, &mut avx2) {
+            if super::super::gemv::avx2_rows(dtype, &w.data().unwrap(), k, &mut act, &mut avx2) {
                 assert_close(&format!("{dtype:?} avx2 n={n} k={k}"), &ours, &avx2, 1e-5);
             }
         }
@@ -188,6 +189,7 @@ fn gemv_routes_k_quants_and_q8_0_at_every_level() {
         GgmlDType::Q6K,
         GgmlDType::Q8_0,
         GgmlDType::Q4_1,
+        GgmlDType::Q5_0,
     ] {
         let w = weight(dtype, n, k);
         let mut act = ActRow::default();

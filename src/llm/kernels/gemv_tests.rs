@@ -1,7 +1,7 @@
 //! Tests of [`super`] (the decode products on Q8_0, Q4_0, Q4_1 and candle's formats).
 
 use super::*;
-use candle_core::quantized::k_quants::{BlockQ4_0, BlockQ4_1, BlockQ8_0};
+use candle_core::quantized::k_quants::{BlockQ4_0, BlockQ4_1, BlockQ5_0, BlockQ8_0};
 use candle_core::{Device, Tensor};
 
 fn weight(dtype: GgmlDType, n: usize, k: usize) -> QTensor {
@@ -73,17 +73,24 @@ fn own_kernels_agree_with_candles_vec_dot() {
     }
     let (n, k) = (25, 576);
     let x = activation(k);
-    for dtype in [GgmlDType::Q8_0, GgmlDType::Q4_0, GgmlDType::Q4_1] {
+    for dtype in [
+        GgmlDType::Q8_0,
+        GgmlDType::Q4_0,
+        GgmlDType::Q4_1,
+        GgmlDType::Q5_0,
+    ] {
         let w = weight(dtype, n, k);
         let mut act = ActRow::default();
         act.set(&x);
         let mut own = vec![0f32; n];
-        assert!(gemv(&w, &mut act, &mut own).unwrap());
+        // The AVX2 kernel, called directly whatever the SIMD level.
+        assert!(avx2_rows(dtype, &w.data().unwrap(), k, &mut act, &mut own));
         let data = w.data().unwrap();
         let mut theirs = vec![0f32; n];
         let ok = match dtype {
             GgmlDType::Q8_0 => generic::<BlockQ8_0>(&data, &x, n, k, &mut theirs),
             GgmlDType::Q4_0 => generic::<BlockQ4_0>(&data, &x, n, k, &mut theirs),
+            GgmlDType::Q5_0 => generic::<BlockQ5_0>(&data, &x, n, k, &mut theirs),
             _ => generic::<BlockQ4_1>(&data, &x, n, k, &mut theirs),
         };
         assert!(ok);
@@ -111,6 +118,19 @@ fn q4_1_unpacks_like_candle() {
     for (a, b) in ours.iter().zip(&theirs) {
         assert!((a - b).abs() <= 1e-6 * (1.0 + b.abs()), "{a} vs {b}");
     }
+}
+
+#[test]
+fn q5_0_unpacks_like_candle() {
+    let w = weight(GgmlDType::Q5_0, 3, 256);
+    let data = w.data().unwrap();
+    let blocks = crate::llm::kernels::as_blocks::<BlockQ5_0>(&data, 3 * 8).unwrap();
+    let (mut ours, mut theirs) = (vec![0f32; 3 * 256], vec![0f32; 3 * 256]);
+    if !unpack_q5_0(&data, &mut ours) {
+        return;
+    }
+    BlockQ5_0::to_float(blocks, &mut theirs);
+    assert_eq!(ours, theirs);
 }
 
 #[test]

@@ -13,7 +13,7 @@
 //!   `64c+32..64c+64` (high nibbles, sub-block `2c+1`); value = d·sc·q − dmin·m.
 //! - Q6_K, 210 bytes: 128 bytes of low nibbles `ql`, 64 bytes of 2-bit high parts `qh`, 16 i8
 //!   scales (one per 16 values), f16 d; value = d·sc·(q − 32).
-//! - Q8_0, 34 bytes: f16 d, 32 × i8 (and Q4_1, 20 bytes, below).
+//! - Q8_0, 34 bytes: f16 d, 32 × i8 (and Q4_1, 20 bytes, and Q5_0, 22 bytes, below).
 
 use super::vmath::avx2::hsum;
 use std::arch::x86_64::*;
@@ -423,4 +423,95 @@ pub unsafe fn q4_1_vnni<const R: usize>(
         b0 += nc;
     }
     std::array::from_fn(|r| hsum(acc[r]) + hsum(offset[r]) + off_tail[r])
+}
+
+/// Bytes of one Q5_0 block: f16 d, 4 bytes `qh` (bit i: the fifth bit of value i), 16 bytes of
+/// nibbles (low nibbles are values 0–15, high nibbles 16–31); value = d·(q − 16).
+pub const Q5_0_BYTES: usize = 22;
+
+/// Dot products of `R` consecutive Q5_0 rows with the activation quantized per 32 values
+/// (`qs`, scales `d`, `s[b] = d[b]·Σ qs` of block `b`), on AVX-512 VNNI.
+///
+/// The 5-bit values are taken unsigned (0..32, the fifth bit set from `qh` with one masked
+/// move) for `vpdpbusd`; the −16 offset is `−16·d_w·s[b]` per block. One gather per 8 blocks
+/// reads the f16 scales.
+// The block index also addresses the weight and the activation: indexing reads clearer here.
+#[allow(clippy::needless_range_loop)]
+#[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")]
+pub unsafe fn q5_0_vnni<const R: usize>(
+    rows: &[u8],
+    row_bytes: usize,
+    qs: &[i8],
+    d: &[f32],
+    s: &[f32],
+) -> [f32; R] {
+    let nb = d.len();
+    assert!(
+        rows.len() >= R * row_bytes
+            && row_bytes == nb * Q5_0_BYTES
+            && qs.len() == nb * 32
+            && s.len() == nb
+    );
+    let (w, x) = (rows.as_ptr(), qs.as_ptr() as *const u8);
+    let pf = super::gemv_k::prefetch_distance(row_bytes);
+    let (m4, hi) = (_mm256_set1_epi8(0x0F), _mm256_set1_epi8(0x10));
+    // Shift the upper 128-bit lane (a copy of the 16 bytes) by 4: its nibbles are the high ones.
+    let shift = _mm256_setr_epi32(0, 0, 0, 0, 4, 4, 4, 4);
+    let idx = _mm256_setr_epi32(0, 22, 44, 66, 88, 110, 132, 154);
+    let mut acc = [_mm256_setzero_ps(); R];
+    // Σ d_w·s[b] per row (times −16 at the end).
+    let mut offset = [_mm256_setzero_ps(); R];
+    let mut off_tail = [0f32; R];
+    let mut scales = [[0f32; 8]; R];
+    let mut b0 = 0;
+    while b0 < nb {
+        let nc = (nb - b0).min(8);
+        // SAFETY: the assert bounds every row (`R · row_bytes` = R × nb blocks) and activation
+        // block; the gathers read 4 bytes at the start of each of 8 whole blocks of a row.
+        unsafe {
+            if nc == 8 {
+                let dx = _mm256_loadu_ps(d.as_ptr().add(b0));
+                let sx = _mm256_loadu_ps(s.as_ptr().add(b0));
+                for r in 0..R {
+                    let base = w.add(r * row_bytes + b0 * Q5_0_BYTES) as *const i32;
+                    let g = _mm256_i32gather_epi32::<1>(base, idx);
+                    let dw = _mm256_cvtph_ps(_mm256_cvtepi32_epi16(g));
+                    _mm256_storeu_ps(scales[r].as_mut_ptr(), _mm256_mul_ps(dw, dx));
+                    offset[r] = _mm256_fmadd_ps(dw, sx, offset[r]);
+                }
+            } else {
+                for r in 0..R {
+                    for i in 0..nc {
+                        let b = b0 + i;
+                        let dw = f16_at(w.add(r * row_bytes + b * Q5_0_BYTES));
+                        scales[r][i] = dw * *d.get_unchecked(b);
+                        off_tail[r] += dw * *s.get_unchecked(b);
+                    }
+                }
+            }
+            for i in 0..nc {
+                let b = b0 + i;
+                let xv = load(x.add(b * 32));
+                for r in 0..R {
+                    let p = w.add(r * row_bytes + b * Q5_0_BYTES);
+                    _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(pf) as *const i8);
+                    let qh = std::ptr::read_unaligned(p.add(2) as *const u32);
+                    let both =
+                        _mm256_broadcastsi128_si256(_mm_loadu_si128(p.add(6) as *const __m128i));
+                    let q = _mm256_or_si256(
+                        _mm256_and_si256(_mm256_srlv_epi32(both, shift), m4),
+                        _mm256_maskz_mov_epi8(qh, hi),
+                    );
+                    let dot = _mm256_dpbusd_epi32(_mm256_setzero_si256(), q, xv);
+                    acc[r] = _mm256_fmadd_ps(
+                        _mm256_cvtepi32_ps(dot),
+                        _mm256_set1_ps(scales[r][i]),
+                        acc[r],
+                    );
+                }
+            }
+        }
+        b0 += nc;
+    }
+    std::array::from_fn(|r| hsum(acc[r]) - 16.0 * (hsum(offset[r]) + off_tail[r]))
 }
