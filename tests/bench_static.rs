@@ -179,5 +179,8 @@ fn static_engine_metrics() {
 // 0.872, 0.821, 0.828, 0.976 on main 4a8d7a8, before inter-procedural taint).
 const ORIGINAL_FLOORS: [f64; 5] = [0.90, 0.90, 0.90, 0.90, 0.94];
 // The families set (186 files), measured 2026-12-05: 0.816, 0.826, 0.833, 0.821, 0.958; then
-// 0.922, 0.826, 0.887, 0.871, 0.958 after the cross-function checks and the precision work.
-const FAMILIES_FLOORS: [f64; 5] = [0.89, 0.79, 0.85, 0.84, 0.92];
+// 0.922, 0.826, 0.887, 0.871, 0.958 after the cross-function checks and the precision work;
+// then 0.935, 1.000, 0.968, 0.966, 0.965 after function references, weak randomness by
+// destination, NoSQL filters and stored data (the families are a development set: held-out
+// suites measure lower).
+const FAMILIES_FLOORS: [f64; 5] = [0.90, 0.96, 0.93, 0.93, 0.93];
