@@ -49,15 +49,14 @@ pub(super) fn add_container_writers(file: &TaintFile, scopes: &mut BTreeSet<Scop
     }
 }
 
-/// Module-level names bound to a container: a list, dict or set display, or a call of
-/// `list`/`dict`/`set`/`defaultdict`/`deque`/`OrderedDict`.
-fn module_containers(root: Node, src: &str) -> Vec<String> {
+/// `(name, value)` of the assignments to plain names at the top level of a module.
+fn module_assignments<'t>(root: Node<'t>, src: &'t str) -> Vec<(&'t str, Node<'t>)> {
     let mut out = Vec::new();
     let mut c = root.walk();
     for stmt in root.named_children(&mut c) {
         let Some(a) = stmt
             .named_child(0)
-            .filter(|_| stmt.kind() == "expression_statement")
+            .filter(|a| stmt.kind() == "expression_statement" && a.kind() == "assignment")
         else {
             continue;
         };
@@ -67,47 +66,41 @@ fn module_containers(root: Node, src: &str) -> Vec<String> {
         ) else {
             continue;
         };
-        let container = match right.kind() {
-            "list" | "dictionary" | "set" => true,
-            "call" => right.child_by_field_name("function").is_some_and(|f| {
-                let name = text(f, src);
-                let last = name.rsplit('.').next().unwrap_or(name);
-                matches!(
-                    last,
-                    "list" | "dict" | "set" | "defaultdict" | "deque" | "OrderedDict"
-                )
-            }),
-            _ => false,
-        };
-        if container && left.kind() == "identifier" && a.kind() == "assignment" {
-            out.push(text(left, src).to_string());
+        if left.kind() == "identifier" {
+            out.push((text(left, src), right));
         }
     }
     out
 }
 
+/// Module-level names bound to a container: a list, dict or set display, or a call of
+/// `list`/`dict`/`set`/`defaultdict`/`deque`/`OrderedDict`.
+fn module_containers(root: Node, src: &str) -> Vec<String> {
+    let is_container = |right: Node| match right.kind() {
+        "list" | "dictionary" | "set" => true,
+        "call" => right.child_by_field_name("function").is_some_and(|f| {
+            let name = text(f, src);
+            let last = name.rsplit('.').next().unwrap_or(name);
+            matches!(
+                last,
+                "list" | "dict" | "set" | "defaultdict" | "deque" | "OrderedDict"
+            )
+        }),
+        _ => false,
+    };
+    module_assignments(root, src)
+        .into_iter()
+        .filter(|(_, right)| is_container(*right))
+        .map(|(name, _)| name.to_string())
+        .collect()
+}
+
 /// Names bound by assignments at the top level of a module.
 pub(super) fn module_names(root: Node, src: &str) -> HashSet<String> {
-    let mut out = HashSet::new();
-    let mut c = root.walk();
-    for stmt in root.named_children(&mut c) {
-        let Some(a) = stmt
-            .named_child(0)
-            .filter(|_| stmt.kind() == "expression_statement")
-        else {
-            continue;
-        };
-        if a.kind() != "assignment" {
-            continue;
-        }
-        if let Some(left) = a
-            .child_by_field_name("left")
-            .filter(|l| l.kind() == "identifier")
-        {
-            out.insert(text(left, src).to_string());
-        }
-    }
-    out
+    module_assignments(root, src)
+        .into_iter()
+        .map(|(name, _)| name.to_string())
+        .collect()
 }
 
 impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
