@@ -9,7 +9,8 @@
 //! means something else (a parameter, a variable, another import), the template does not apply
 //! ([`TemplateError::Conflict`]).
 //!
-//! A new import goes after the last statement of the file's first block of top-level imports;
+//! A new import goes after the last statement of the file's first block of top-level imports
+//! (a plain `import x` goes among the block's leading plain imports, in alphabetical order);
 //! with no such block, after the module docstring and `from __future__` imports (or leading
 //! comments such as a shebang), followed by a blank line. It never goes below code that uses
 //! it at module level.
@@ -377,6 +378,15 @@ fn placement(text: &str, root: Node, statement: &str, first_use: usize) -> (usiz
         let block = &stmts[i + first..];
         let n = block.iter().take_while(|s| is_import(s)).count();
         let last = block[n - 1];
+        // A plain `import x` keeps the alphabetical order of a group of plain imports, as
+        // isort would: the group that imports the same package, else the block's first.
+        let sorted_at = statement
+            .starts_with("import ")
+            .then(|| sorted_place(text, &block[..n], statement))
+            .flatten();
+        if let Some(at) = sorted_at.filter(|at| *at <= first_use) {
+            return (at, format!("{statement}\n"));
+        }
         let at = after_line(text, last.end_byte());
         if at <= first_use {
             return if at == text.len() && !text.is_empty() && !text.ends_with('\n') {
@@ -423,6 +433,55 @@ fn placement(text: &str, root: Node, statement: &str, first_use: usize) -> (usiz
     } else {
         (at, format!("{statement}\n\n"))
     }
+}
+
+/// Where the plain import `statement` goes in alphabetical order among the plain imports of
+/// one group (statements not parted by a blank line) of `block`.
+fn sorted_place<'t>(text: &str, block: &[Node<'t>], statement: &str) -> Option<usize> {
+    let mut groups: Vec<Vec<Node<'t>>> = Vec::new();
+    for (i, s) in block.iter().enumerate() {
+        let parted = i > 0 && {
+            let between = &text[block[i - 1].end_byte()..s.start_byte()];
+            let lines: Vec<&str> = between.split('\n').collect();
+            lines.len() > 2
+                && lines[1..lines.len() - 1]
+                    .iter()
+                    .any(|l| l.trim().is_empty())
+        };
+        if i == 0 || parted {
+            groups.push(Vec::new());
+        }
+        if let Some(g) = groups.last_mut() {
+            g.push(*s);
+        }
+    }
+    let package = |t: &str| {
+        let t = t.trim_start_matches("import").trim_start();
+        t.split(['.', ' ', ',']).next().unwrap_or("").to_string()
+    };
+    let plain = |g: &Vec<Node<'t>>| -> Vec<Node<'t>> {
+        g.iter()
+            .copied()
+            .filter(|s| s.kind() == "import_statement")
+            .collect()
+    };
+    let mine = package(statement);
+    let group = groups
+        .iter()
+        .map(plain)
+        .find(|g| g.iter().any(|s| package(&text[s.byte_range()]) == mine))
+        .or_else(|| groups.first().map(plain))
+        .filter(|g| !g.is_empty())?;
+    let key = statement.to_lowercase();
+    Some(
+        match group
+            .iter()
+            .find(|s| text[s.byte_range()].to_lowercase() > key)
+        {
+            Some(s) => s.start_byte(),
+            None => after_line(text, group[group.len() - 1].end_byte()),
+        },
+    )
 }
 
 /// The start of the line after the one containing byte `end - 1` (the text's end if none).

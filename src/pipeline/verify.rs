@@ -198,16 +198,16 @@ pub fn verify(
     let (lo, hi) = (region.0.saturating_sub(1), region.1 + 1);
     let overlaps = |f: &Finding| f.span.start_line <= hi && f.span.end_line >= lo;
     let in_region = |f: &Finding| f.span.start_line <= region.1 && f.span.end_line >= region.0;
-    // A finding of the same rule on the line just above or below the replacement, whose code
-    // the fix did not touch (it was reported before, on other code than the target), is a
-    // neighbour still waiting for its own fix, not the target.
+    // A finding of the same rule whose code the fix did not touch (it was reported before, on
+    // other code than the target) is a neighbour still waiting for its own fix, not the
+    // target: on the line just above or below the replacement, or inside a region that spans
+    // other findings (an edit where the value was made, lines away), when its code is not the
+    // target's.
     let neighbour = |f: &Finding| {
-        !in_region(f)
-            && before.iter().any(|b| {
-                b.rule_id == f.rule_id
-                    && b.span != target.span
-                    && norm(&b.snippet) == norm(&f.snippet)
-            })
+        let elsewhere = before.iter().any(|b| {
+            b.rule_id == f.rule_id && b.span != target.span && norm(&b.snippet) == norm(&f.snippet)
+        });
+        elsewhere && (!in_region(f) || norm(&f.snippet) != norm(&target.snippet))
     };
     let still_there: Vec<Finding> = match target.origin {
         Origin::Static => rescan

@@ -322,6 +322,9 @@ pub struct FixWhen {
     /// present.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub matches: std::collections::BTreeMap<String, String>,
+    /// Capture name → regex its text must not match (an absent capture passes).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub excludes: std::collections::BTreeMap<String, String>,
     /// Conditions on the matched call's arguments, as in a call pattern.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<ArgCondition>,
@@ -332,7 +335,10 @@ pub struct FixWhen {
 
 impl FixWhen {
     pub fn is_empty(&self) -> bool {
-        self.matches.is_empty() && self.args.is_empty() && !self.statement
+        self.matches.is_empty()
+            && self.excludes.is_empty()
+            && self.args.is_empty()
+            && !self.statement
     }
 }
 

@@ -1,7 +1,7 @@
+import ast
 import pandas as pd
 from fastapi import FastAPI
 from flask import request
-import ast
 
 app = FastAPI()
 FRAME = pd.read_parquet("/data/inventory.parquet")

@@ -148,6 +148,20 @@ fn with_no_imports_the_new_one_goes_after_docstring_and_future_imports() {
 }
 
 #[test]
+fn a_plain_import_joins_the_standard_library_group_in_order() {
+    let src = "import os\nimport subprocess\n\nfrom flask import request\n\nx = random.choice(a)\n";
+    assert_eq!(
+        fixed(src, "random.choice", "secrets.choice", &["import secrets"]),
+        "import os\nimport secrets\nimport subprocess\n\nfrom flask import request\n\nx = secrets.choice(a)\n"
+    );
+    let src = "import os\n\nfrom flask import request\n\nx = random.choice(a)\n";
+    assert_eq!(
+        fixed(src, "random.choice", "secrets.choice", &["import secrets"]),
+        "import os\nimport secrets\n\nfrom flask import request\n\nx = secrets.choice(a)\n"
+    );
+}
+
+#[test]
 fn the_import_never_goes_below_a_module_level_use() {
     let src = "x = random.choice(a)\nimport random\n";
     assert_eq!(
@@ -210,7 +224,9 @@ fn several_edits_and_imports_are_each_added_once_in_order() {
     let p = apply_template(src, &[a, b, c], 3, 4).unwrap();
     assert_eq!(
         p.text,
-        "import ssl\nfrom x import y\nfrom OpenSSL import SSL\nimport hmac\nA = hmac.f(ssl.PROTOCOL_TLS_CLIENT)\nB = g(SSL.TLS_METHOD)\n"
+        // `import hmac` joins the plain imports in alphabetical order; a `from` import goes
+        // after the block.
+        "import hmac\nimport ssl\nfrom x import y\nfrom OpenSSL import SSL\nA = hmac.f(ssl.PROTOCOL_TLS_CLIENT)\nB = g(SSL.TLS_METHOD)\n"
     );
     assert_eq!(p.added_imports, ["from OpenSSL import SSL", "import hmac"]);
     assert_eq!(p.region, (5, 6));

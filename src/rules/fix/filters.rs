@@ -5,8 +5,8 @@
 //! | filter | what it makes of the capture |
 //! |---|---|
 //! | `argv` | a shell command string → a list of arguments: `f"tar czf {name}.tgz /srv"` → `["tar", "czf", f"{name}.tgz", "/srv"]`. Gives up on anything a shell would interpret (quotes, `$`, globs, pipes, redirections, `;`...), on values already quoted for a shell, and on `VAR=value` prefixes. |
-//! | `shell-quote` | every interpolated value quoted for the shell: `"du -sh " + d` → `"du -sh " + shlex.quote(d)` (needs `import shlex`). Gives up when the literal text holds quotes or backslashes (a value inside quotes). |
-//! | `escape-fields:F` | every interpolated value passed through `F`: `f"<h1>{q}</h1>"` → `f"<h1>{F(str(q))}</h1>"`; a numeric `%` directive's value (`%d`) stays. Gives up on a value that is not built from a string literal. |
+//! | `shell-quote` | every interpolated value quoted for the shell: `"du -sh " + d` → `"du -sh " + shlex.quote(d)` (needs `import shlex`). Gives up when the literal text holds quotes or backslashes (a value inside quotes). A local name bound once is edited where it is bound. |
+//! | `escape-fields:F` | every interpolated value passed through `F`: `f"<h1>{q}</h1>"` → `f"<h1>{F(str(q))}</h1>"`; a numeric `%` directive's value (`%d`) stays. Gives up on a value that is not built from a string literal. A local name bound once is edited where it is bound. |
 //! | `escape:F` | like `escape-fields:F`, but a value not built from a string literal is passed through `F` whole: `term` → `F(term)`. |
 //! | `format-template` / `format-args` | the `str.format` template and its arguments: `"<b>" + n + "</b>"` → `"<b>{}</b>"` and `n`. |
 //! | `sql-params:STYLE` | SQL built from values → `"SQL", (params,)` ([`super::sql`]). |
@@ -20,6 +20,8 @@
 //! | `cryptodome` | an import from PyCrypto's `Crypto` namespace → PyCryptodome's own `Cryptodome` (pycryptodomex): `from Crypto.Cipher import AES` → `from Cryptodome.Cipher import AES`, `import Crypto.Hash.SHA256 as H` → `import Cryptodome.Hash.SHA256 as H`. Gives up on an `import Crypto...` without `as`, whose uses in the code would need renaming too. |
 //! | `escape-request:F` | each value read from the request (`request.args.get("q")`, or a local name assigned only such values) passed through `F`, in the string-building capture or in the one assignment of the name captured: edits there ([`super::escape`]). Other values are left as they are. |
 //! | `session-rotate:F` | a login function's session replaced before the user is written into it, as framework `F` (`aiohttp`, `django`) does it: edits inside the function body ([`super::session`]). |
+//! | `confine-path:F` | the parts joined to a base directory reduced by `F` to bare names: `os.path.join(ROOT, name)` → `os.path.join(ROOT, F(name))` ([`super::paths`]). |
+//! | `csprng` | a call of the `random` module's generator → the same method of `secrets.SystemRandom()` ([`super::random`]). |
 //! | `shlex-split` | a command variable → `shlex.split(NAME)`, only when its one assignment in the function builds it from literal text a shell would not interpret ([`super::shell`]). |
 //! | `assert-raise` | `assert c, m` → `if not c:` + `raise AssertionError(m)` (kept under `python -O`). |
 
@@ -61,6 +63,8 @@ pub enum Filter {
     SessionRotate,
     EscapeRequest,
     ShlexSplit,
+    ConfinePath,
+    Csprng,
 }
 
 impl Filter {
@@ -91,6 +95,8 @@ impl Filter {
             "session-rotate" => Filter::SessionRotate,
             "escape-request" => Filter::EscapeRequest,
             "shlex-split" => Filter::ShlexSplit,
+            "confine-path" => Filter::ConfinePath,
+            "csprng" => Filter::Csprng,
             _ => return Err(format!("unknown filter `{name}`")),
         };
         let needs = matches!(
@@ -100,6 +106,7 @@ impl Filter {
                 | Filter::SqlParams
                 | Filter::SessionRotate
                 | Filter::EscapeRequest
+                | Filter::ConfinePath
                 | Filter::BitsSet
                 | Filter::BitsClear
         );
@@ -112,7 +119,10 @@ impl Filter {
         }
         if let Some(p) = &param {
             let ok = match f {
-                Filter::EscapeFields | Filter::Escape | Filter::EscapeRequest => is_dotted(p),
+                Filter::EscapeFields
+                | Filter::Escape
+                | Filter::EscapeRequest
+                | Filter::ConfinePath => is_dotted(p),
                 Filter::SqlParams => matches!(p.as_str(), "qmark" | "format" | "auto"),
                 Filter::SessionRotate => matches!(p.as_str(), "aiohttp" | "django"),
                 _ => int_literal(p).is_some(),
@@ -143,6 +153,20 @@ impl Filter {
         }
         if self == Filter::EscapeRequest {
             return super::escape::escape_request(node, src, param?).map(Rendered::Edits);
+        }
+        // A string held in a local name is edited where the name is bound.
+        if matches!(self, Filter::ShellQuote | Filter::EscapeFields) && node.kind() == "identifier"
+        {
+            let built = super::scope::sole_binding(node, src)?;
+            let t = self.apply(built, src, param, cx)?;
+            return Some(Rendered::Edits(vec![(
+                built.start_byte(),
+                built.end_byte(),
+                t,
+            )]));
+        }
+        if self == Filter::ConfinePath {
+            return super::paths::confine_path(node, src, param?).map(Rendered::Edits);
         }
         if self == Filter::SessionRotate {
             return super::session::session_rotate(node, src, param?).map(Rendered::Edits);
@@ -175,6 +199,7 @@ impl Filter {
             Filter::SendFromDirectory => super::paths::send_from_directory(node, src),
             Filter::Cryptodome => cryptodome(node, src),
             Filter::ShlexSplit => super::shell::shlex_split(node, src),
+            Filter::Csprng => super::random::csprng(node, src),
             Filter::BitsSet | Filter::BitsClear => {
                 let v = int_literal(text(unparen(node), src))?;
                 let m = int_literal(param?)?;

@@ -11,6 +11,7 @@ mod escape;
 pub(crate) mod filters;
 mod paths;
 mod placement;
+mod random;
 mod scope;
 mod session;
 mod shell;
@@ -113,6 +114,7 @@ pub struct CompiledFix {
     target: Target,
     pieces: Vec<Piece>,
     when_matches: Vec<(Source, Regex)>,
+    when_excludes: Vec<(String, Regex)>,
     when_args: Vec<CompiledArg>,
     when_statement: bool,
     description: String,
@@ -145,7 +147,7 @@ fn available_captures(rule: &RuleSpec) -> BTreeSet<String> {
         }
     }
     if rule.taint.is_some() {
-        ["callee", "call", "source", "arg"]
+        ["callee", "call", "source", "origin", "arg"]
             .iter()
             .for_each(|s| add(s));
     }
@@ -245,6 +247,12 @@ fn compile_one(t: &FixTemplate, caps: &BTreeSet<String>) -> Result<CompiledFix, 
         let r = Regex::new(re).map_err(|e| format!("when.matches.{cap}: invalid regex: {e}"))?;
         when_matches.push((source, r));
     }
+    let mut when_excludes = Vec::new();
+    for (cap, re) in &t.when.excludes {
+        known(caps, cap)?;
+        let r = Regex::new(re).map_err(|e| format!("when.excludes.{cap}: invalid regex: {e}"))?;
+        when_excludes.push((cap.clone(), r));
+    }
     let when_args = t
         .when
         .args
@@ -256,6 +264,7 @@ fn compile_one(t: &FixTemplate, caps: &BTreeSet<String>) -> Result<CompiledFix, 
         target,
         pieces,
         when_matches,
+        when_excludes,
         when_args,
         when_statement: t.when.statement,
         description: t.description.clone(),
@@ -420,6 +429,16 @@ impl CompiledFix {
                 },
             };
             if !re.is_match(t) {
+                return Outcome::Skip;
+            }
+        }
+        for (name, re) in &self.when_excludes {
+            let t = match cap(caps, name) {
+                Some(Cap::Node(n)) => text(*n, src),
+                Some(Cap::Text(t)) => t.as_str(),
+                None => continue,
+            };
+            if re.is_match(t) {
                 return Outcome::Skip;
             }
         }

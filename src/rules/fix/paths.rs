@@ -6,9 +6,17 @@
 //! is a two-argument `os.path.join` (or `posixpath.join`) call without `*`/`**` or keywords;
 //! the call's other arguments must be keywords (`as_attachment=True`, `**opts`): they are
 //! kept, since `send_from_directory` passes them on to `send_file`. Anything else gives up.
+//!
+//! The `confine-path:F` filter keeps a path built from a base directory inside it: each part
+//! joined to the base that is not a literal or a constant (`UPPER_CASE`) is reduced by `F`
+//! (`os.path.basename`) to a bare name, so `../` and absolute values cannot leave the base:
+//! `os.path.join(ROOT, tenant, name)` → `os.path.join(ROOT, F(tenant), F(name))`, and
+//! `root / name` → `root / F(name)`. A path held in a local name is edited where the name is
+//! bound, when the function binds it once, before the use. Anything else gives up.
 
 use tree_sitter::Node;
 
+use super::scope::{sole_binding, RangeEdit};
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
 
@@ -62,4 +70,67 @@ fn arguments(call: Node) -> Option<Vec<Node>> {
         .filter(|n| n.kind() != "comment")
         .collect();
     Some(args)
+}
+
+pub(super) fn confine_path(node: Node, src: &str, func: &str) -> Option<Vec<RangeEdit>> {
+    let node = unparen(node);
+    let built = if node.kind() == "identifier" {
+        sole_binding(node, src)?
+    } else {
+        node
+    };
+    let parts = joined_parts(built, src)?;
+    let mut edits = Vec::new();
+    for p in parts {
+        let t = text(p, src);
+        let constant = match p.kind() {
+            "string" | "concatenated_string" | "integer" => true,
+            "identifier" | "attribute" => {
+                let last = t.rsplit('.').next().unwrap_or(t);
+                last.chars().any(|c| c.is_ascii_uppercase())
+                    && !last.chars().any(|c| c.is_ascii_lowercase())
+            }
+            "call" => t.starts_with(func) || t.contains("secure_filename("),
+            _ => false,
+        };
+        if !constant {
+            edits.push((p.start_byte(), p.end_byte(), format!("{func}({t})")));
+        }
+    }
+    (!edits.is_empty()).then_some(edits)
+}
+
+/// The parts joined to the base of `os.path.join(base, *parts)` or `base / a / b`.
+fn joined_parts<'t>(built: Node<'t>, src: &str) -> Option<Vec<Node<'t>>> {
+    match built.kind() {
+        "call" => {
+            let f = text(built.child_by_field_name("function")?, src);
+            if !JOINS.contains(&f) {
+                return None;
+            }
+            let args = arguments(built)?;
+            if args.len() < 2
+                || args
+                    .iter()
+                    .any(|a| a.kind().ends_with("argument") || a.kind().ends_with("splat"))
+            {
+                return None;
+            }
+            Some(args[1..].iter().map(|a| unparen(*a)).collect())
+        }
+        "binary_operator" => {
+            let mut out = Vec::new();
+            let mut n = built;
+            while n.kind() == "binary_operator"
+                && n.child_by_field_name("operator")
+                    .is_some_and(|o| text(o, src) == "/")
+            {
+                out.push(unparen(n.child_by_field_name("right")?));
+                n = unparen(n.child_by_field_name("left")?);
+            }
+            out.reverse();
+            (!out.is_empty()).then_some(out)
+        }
+        _ => None,
+    }
 }

@@ -4,6 +4,7 @@
 
 use tree_sitter::Node;
 
+use crate::rules::args::unparen;
 use crate::rules::resolve::text;
 
 /// An edit: a byte range of the source and its new text.
@@ -131,4 +132,21 @@ pub(super) fn is_binding(id: Node) -> bool {
         }
     }
     false
+}
+
+/// The value of the one assignment `NAME = EXPR` of the local `name` reads, made before it.
+pub(super) fn sole_binding<'t>(name: Node<'t>, src: &str) -> Option<Node<'t>> {
+    let all = mentions(scope_of(name), text(name, src), src);
+    let mut bound = all.iter().filter(|n| is_binding(**n));
+    let left = bound.next()?;
+    if bound.next().is_some() {
+        return None;
+    }
+    let assign = left.parent().filter(|a| a.kind() == "assignment")?;
+    if assign.child_by_field_name("left")?.id() != left.id()
+        || assign.end_byte() > name.start_byte()
+    {
+        return None;
+    }
+    assign.child_by_field_name("right").map(unparen)
 }

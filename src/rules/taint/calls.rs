@@ -302,16 +302,21 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     ) -> RawFinding<'t> {
         let src = self.src();
         let source_text = path.first().map(|s| text(s.node, src)).unwrap_or("");
+        let mut captures = vec![
+            ("callee".into(), Cap::Node(callee)),
+            ("call".into(), Cap::Node(call)),
+            ("arg".into(), Cap::Node(arg)),
+            ("value".into(), Cap::Node(arg)),
+            ("source".into(), Cap::Text(source_text.to_string())),
+        ];
+        // Where the value was first read (a fix may make it safe there).
+        if let Some(first) = path.first() {
+            captures.push(("origin".into(), Cap::Node(first.node)));
+        }
         RawFinding {
             rule: self.eng.sinks[sink as usize].rule,
             node: call,
-            captures: vec![
-                ("callee".into(), Cap::Node(callee)),
-                ("call".into(), Cap::Node(call)),
-                ("arg".into(), Cap::Node(arg)),
-                ("value".into(), Cap::Node(arg)),
-                ("source".into(), Cap::Text(source_text.to_string())),
-            ],
+            captures,
             taint_path: render_path(path, src),
             confidence,
         }

@@ -595,3 +595,5 @@ fn a_predicate_after_a_top_level_alternation_is_a_load_error() {
     ))
     .unwrap();
 }
+
+mod values;
