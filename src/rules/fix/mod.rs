@@ -9,6 +9,7 @@
 
 mod escape;
 pub(crate) mod filters;
+mod jwt;
 mod paths;
 mod placement;
 mod random;
@@ -31,9 +32,9 @@ use super::args::{ArgLookup, CallArgs, CompiledArg};
 use super::raw::Cap;
 use super::resolve::text;
 use super::schema::{FixTemplate, Pattern, RuleSpec};
-use crate::finding::{Edit, Span};
+use crate::finding::Edit;
 use filters::{indent_at, Filter, Rendered};
-use placement::{drop_range, insertion, is_statement};
+use placement::{drop_range, insertion, is_statement, span_of_bytes};
 pub(crate) use sql::FileContext;
 
 /// An argument: by keyword, by 0-based position, or either.
@@ -582,24 +583,5 @@ impl CompiledFix {
             description: self.description.clone(),
             imports: self.imports.clone(),
         }
-    }
-}
-
-/// The 1-based line/column span of a byte range.
-fn span_of_bytes(src: &str, start: usize, end: usize) -> Span {
-    let pos = |b: usize| {
-        let b = b.min(src.len());
-        let before = src.get(..b).unwrap_or("");
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        (line, before[line_start..].chars().count() + 1)
-    };
-    let (start_line, start_column) = pos(start);
-    let (end_line, end_column) = pos(end);
-    Span {
-        start_line,
-        start_column,
-        end_line,
-        end_column,
     }
 }

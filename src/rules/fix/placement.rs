@@ -3,6 +3,8 @@
 
 use tree_sitter::Node;
 
+use crate::finding::Span;
+
 /// Whether a call is a statement of its own.
 pub(super) fn is_statement(call: Node) -> bool {
     let mut n = call;
@@ -67,4 +69,23 @@ pub(super) fn drop_range(call: Node, v: Node) -> Option<(usize, usize)> {
         .children(&mut c)
         .any(|n| n.kind() == "comment" && n.start_byte() >= s && n.end_byte() <= e);
     (!comment_inside).then_some((s, e))
+}
+
+/// The 1-based line/column span of a byte range.
+pub(super) fn span_of_bytes(src: &str, start: usize, end: usize) -> Span {
+    let pos = |b: usize| {
+        let b = b.min(src.len());
+        let before = src.get(..b).unwrap_or("");
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        (line, before[line_start..].chars().count() + 1)
+    };
+    let (start_line, start_column) = pos(start);
+    let (end_line, end_column) = pos(end);
+    Span {
+        start_line,
+        start_column,
+        end_line,
+        end_column,
+    }
 }
