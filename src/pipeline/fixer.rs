@@ -21,6 +21,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+mod chain;
 mod credit;
 #[cfg(test)]
 mod tests;
@@ -202,6 +203,7 @@ pub fn fix_file(
         let mut feedback: Vec<String> = Vec::new();
         let mut applied = false;
         let mut template_changes: Vec<LineChange> = Vec::new();
+        let mut chained: Option<(Candidate, Vec<LineChange>)> = None;
         for round in 1..=opts.max_rounds.max(1) {
             let mut cands: Vec<Candidate> = Vec::new();
             if round == 1 && !live.fixes.is_empty() {
@@ -209,6 +211,10 @@ pub fn fix_file(
                     cands.push(c);
                     template_changes = ch;
                 }
+            }
+            if let Some((c, ch)) = chained.take() {
+                cands.push(c);
+                template_changes = ch;
             }
             if let Some(b) = backend.as_deref_mut() {
                 let view = if end < first_changed {
@@ -288,7 +294,10 @@ pub fn fix_file(
                 break;
             }
             feedback = bv.feedback();
-            if backend.is_none() {
+            chained = best
+                .as_ref()
+                .and_then(|(v, c, _)| chain::next_template(v, c, &template_changes));
+            if backend.is_none() && chained.is_none() {
                 break;
             }
         }

@@ -312,6 +312,10 @@ pub struct FixTemplate {
     /// whose capture is absent from the match, is left out.
     #[serde(default, skip_serializing_if = "FixWhen::is_empty")]
     pub when: FixWhen,
+    /// A fallback part: used only when the rule's other parts give no fix for the match
+    /// (none applies, or one gives up). Fallback parts make a fix of their own, together.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fallback: bool,
 }
 
 /// Conditions on a match for one part of a fix.

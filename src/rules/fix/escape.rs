@@ -13,6 +13,7 @@
 
 use tree_sitter::Node;
 
+use super::filters::wrap_some;
 use super::scope::{is_binding, mentions, scope_of, single_assignment, RangeEdit};
 use super::strings::{self, Conv};
 use crate::rules::args::unparen;
@@ -126,4 +127,136 @@ fn from_request(v: Node, scope: Node, src: &str) -> bool {
         }
     }
     assigned
+}
+
+/// The `escape-data:F` filter: every value of the string built in `node` passed through `F`,
+/// except values that already are markup, are escaped, or print a number.
+pub(crate) fn escape_data(node: Node, src: &str, func: &str) -> Option<String> {
+    let scope = scope_of(node);
+    wrap_some(
+        node,
+        src,
+        |v| kept_as_is(v, scope, src, 0),
+        |x, to_str| {
+            if to_str {
+                format!("{func}(str({x}))")
+            } else {
+                format!("{func}({x})")
+            }
+        },
+    )
+}
+
+/// Whether value `v` is markup, already escaped, or a number: escaping it again would garble
+/// the page.
+fn kept_as_is(v: Node, scope: Node, src: &str, depth: u8) -> bool {
+    let v = unparen(v);
+    let t = text(v, src);
+    let safe_calls = [
+        "escape(", "Markup(", "len(", "str(len(", "int(", "float(", "round(",
+    ];
+    if safe_calls
+        .iter()
+        .any(|c| t.starts_with(c) || t.contains(&format!(".{c}")))
+        || matches!(v.kind(), "integer" | "float" | "string")
+    {
+        return true;
+    }
+    if depth > 2 {
+        return false;
+    }
+    match v.kind() {
+        // `"".join(rows)`: markup when what it joins is; a function of this file that
+        // builds markup.
+        "call" => {
+            let Some(f) = v.child_by_field_name("function") else {
+                return false;
+            };
+            if f.kind() == "identifier" && builds_markup(v, text(f, src), src) {
+                return true;
+            }
+            let joins = f.kind() == "attribute"
+                && f.child_by_field_name("attribute")
+                    .is_some_and(|a| text(a, src) == "join");
+            let arg = v
+                .child_by_field_name("arguments")
+                .and_then(|a| a.named_child(0));
+            match arg {
+                Some(a) if joins && a.kind() == "identifier" => {
+                    kept_as_is(a, scope, src, depth + 1)
+                }
+                Some(a) if joins => text(a, src).contains('<'),
+                _ => false,
+            }
+        }
+        // A local whose every value is built from markup (`rows.append("<li>...")`).
+        "identifier" => {
+            let mut built = false;
+            for m in mentions(scope, t, src) {
+                let Some(p) = m.parent() else { continue };
+                let value = if is_binding(m) {
+                    match p.kind() {
+                        "assignment" | "augmented_assignment" => p.child_by_field_name("right"),
+                        _ => return false,
+                    }
+                } else if p.kind() == "attribute"
+                    && p.parent().is_some_and(|c| c.kind() == "call")
+                    && p.child_by_field_name("attribute")
+                        .is_some_and(|a| matches!(text(a, src), "append" | "extend"))
+                {
+                    p.parent().and_then(|c| c.child_by_field_name("arguments"))
+                } else {
+                    continue;
+                };
+                match value {
+                    Some(x) if text(x, src).contains('<') => built = true,
+                    Some(x) if kept_as_is(x, scope, src, depth + 1) => built = true,
+                    Some(x) if empty(x, src) => {}
+                    _ => return false,
+                }
+            }
+            built
+        }
+        _ => false,
+    }
+}
+
+/// `[]`, `""`, `''`: a start that adds nothing.
+fn empty(x: Node, src: &str) -> bool {
+    let t = text(x, src);
+    (x.kind() == "list" && x.named_child_count() == 0)
+        || (x.kind() == "string" && t.trim_matches(['"', '\'']).is_empty())
+}
+
+/// Whether the module-level function `name` returns text built with markup (a string literal
+/// holding `<`).
+fn builds_markup(at: Node, name: &str, src: &str) -> bool {
+    let mut root = at;
+    while let Some(p) = root.parent() {
+        root = p;
+    }
+    let mut c = root.walk();
+    let def = root.named_children(&mut c).find(|d| {
+        let d = match d.kind() {
+            "decorated_definition" => d.child_by_field_name("definition"),
+            _ => Some(*d),
+        };
+        d.is_some_and(|d| {
+            d.kind() == "function_definition"
+                && d.child_by_field_name("name")
+                    .is_some_and(|n| text(n, src) == name)
+        })
+    });
+    let Some(def) = def else {
+        return false;
+    };
+    let mut stack = vec![def];
+    while let Some(n) = stack.pop() {
+        if n.kind() == "string" && text(n, src).contains('<') {
+            return true;
+        }
+        let mut c = n.walk();
+        stack.extend(n.named_children(&mut c));
+    }
+    false
 }

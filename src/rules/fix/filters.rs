@@ -21,6 +21,7 @@
 //! | `escape-request:F` | each value read from the request (`request.args.get("q")`, or a local name assigned only such values) passed through `F`, in the string-building capture or in the one assignment of the name captured: edits there ([`super::escape`]). Other values are left as they are. |
 //! | `session-rotate:F` | a login function's session replaced before the user is written into it, as framework `F` (`aiohttp`, `django`) does it: edits inside the function body ([`super::session`]). |
 //! | `confine-path:F` | the parts joined to a base directory reduced by `F` to bare names: `os.path.join(ROOT, name)` → `os.path.join(ROOT, F(name))` ([`super::paths`]). |
+//! | `escape-data:F` | like `escape-fields:F`, but values that already are markup (a name built from HTML, a join of HTML pieces), escaped, or numbers stay ([`super::escape`]). |
 //! | `csprng` | a call of the `random` module's generator → the same method of `secrets.SystemRandom()` ([`super::random`]). |
 //! | `shlex-split` | a command variable → `shlex.split(NAME)`, only when its one assignment in the function builds it from literal text a shell would not interpret ([`super::shell`]). |
 //! | `assert-raise` | `assert c, m` → `if not c:` + `raise AssertionError(m)` (kept under `python -O`). |
@@ -62,6 +63,7 @@ pub enum Filter {
     Cryptodome,
     SessionRotate,
     EscapeRequest,
+    EscapeData,
     ShlexSplit,
     ConfinePath,
     Csprng,
@@ -94,6 +96,7 @@ impl Filter {
             "cryptodome" => Filter::Cryptodome,
             "session-rotate" => Filter::SessionRotate,
             "escape-request" => Filter::EscapeRequest,
+            "escape-data" => Filter::EscapeData,
             "shlex-split" => Filter::ShlexSplit,
             "confine-path" => Filter::ConfinePath,
             "csprng" => Filter::Csprng,
@@ -106,6 +109,7 @@ impl Filter {
                 | Filter::SqlParams
                 | Filter::SessionRotate
                 | Filter::EscapeRequest
+                | Filter::EscapeData
                 | Filter::ConfinePath
                 | Filter::BitsSet
                 | Filter::BitsClear
@@ -122,6 +126,7 @@ impl Filter {
                 Filter::EscapeFields
                 | Filter::Escape
                 | Filter::EscapeRequest
+                | Filter::EscapeData
                 | Filter::ConfinePath => is_dotted(p),
                 Filter::SqlParams => matches!(p.as_str(), "qmark" | "format" | "auto"),
                 Filter::SessionRotate => matches!(p.as_str(), "aiohttp" | "django"),
@@ -200,6 +205,7 @@ impl Filter {
             Filter::Cryptodome => cryptodome(node, src),
             Filter::ShlexSplit => super::shell::shlex_split(node, src),
             Filter::Csprng => super::random::csprng(node, src),
+            Filter::EscapeData => super::escape::escape_data(node, src, param?),
             Filter::BitsSet | Filter::BitsClear => {
                 let v = int_literal(text(unparen(node), src))?;
                 let m = int_literal(param?)?;
@@ -336,6 +342,16 @@ fn argv(node: Node, src: &str) -> Option<String> {
 /// Rewrites each interpolated value of the capture in place with `wrap` (given the value's
 /// expression text and whether it must first be made a `str`).
 fn wrap_values(node: Node, src: &str, wrap: impl Fn(&str, bool) -> String) -> Option<String> {
+    wrap_some(node, src, |_| false, wrap)
+}
+
+/// [`wrap_values`], leaving out the values `keep` says are fine as they are.
+pub(super) fn wrap_some(
+    node: Node,
+    src: &str,
+    keep: impl Fn(Node) -> bool,
+    wrap: impl Fn(&str, bool) -> String,
+) -> Option<String> {
     let p = strings::pieces(node, src)?;
     // Every value of a `"..." % x` expression comes from a `%` directive.
     let by_percent = {
@@ -356,7 +372,7 @@ fn wrap_values(node: Node, src: &str, wrap: impl Fn(&str, bool) -> String) -> Op
             Conv::Repr | Conv::Other(_) => return None,
         };
         let (s, e) = (v.node.start_byte(), v.node.end_byte());
-        if edits.iter().any(|(a, _, _)| *a == s) {
+        if edits.iter().any(|(a, _, _)| *a == s) || keep(v.node) {
             continue;
         }
         edits.push((s, e, wrap(text(v.node, src), to_str)));

@@ -120,6 +120,7 @@ pub struct CompiledFix {
     when_statement: bool,
     description: String,
     imports: Vec<String>,
+    fallback: bool,
 }
 
 /// The captures a rule's matches can have.
@@ -148,9 +149,17 @@ fn available_captures(rule: &RuleSpec) -> BTreeSet<String> {
         }
     }
     if rule.taint.is_some() {
-        ["callee", "call", "source", "origin", "arg"]
-            .iter()
-            .for_each(|s| add(s));
+        [
+            "callee",
+            "call",
+            "source",
+            "origin",
+            "built",
+            "built_last",
+            "arg",
+        ]
+        .iter()
+        .for_each(|s| add(s));
     }
     out
 }
@@ -270,6 +279,7 @@ fn compile_one(t: &FixTemplate, caps: &BTreeSet<String>) -> Result<CompiledFix, 
         when_statement: t.when.statement,
         description: t.description.clone(),
         imports: t.imports.clone(),
+        fallback: t.fallback,
     })
 }
 
@@ -348,6 +358,19 @@ enum Outcome {
 /// be rendered. `cx` is shared by all the findings of one file.
 pub(crate) fn edits(
     fixes: &[CompiledFix],
+    caps: &[(String, Cap)],
+    src: &str,
+    cx: &FileContext,
+) -> Vec<Edit> {
+    let main = edits_of(fixes.iter().filter(|f| !f.fallback), caps, src, cx);
+    if !main.is_empty() {
+        return main;
+    }
+    edits_of(fixes.iter().filter(|f| f.fallback), caps, src, cx)
+}
+
+fn edits_of<'f>(
+    fixes: impl Iterator<Item = &'f CompiledFix>,
     caps: &[(String, Cap)],
     src: &str,
     cx: &FileContext,

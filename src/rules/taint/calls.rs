@@ -313,6 +313,12 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         if let Some(first) = path.first() {
             captures.push(("origin".into(), Cap::Node(first.node)));
         }
+        if let Some(b) = super::built::first_built(path, src) {
+            captures.push(("built".into(), Cap::Node(b)));
+        }
+        if let Some(b) = super::built::last_built(path, src) {
+            captures.push(("built_last".into(), Cap::Node(b)));
+        }
         RawFinding {
             rule: self.eng.sinks[sink as usize].rule,
             node: call,

@@ -1,0 +1,84 @@
+//! Where a tainted value was first built into a string: the first step of a finding's path,
+//! after its source, that formats, concatenates or interpolates values into text. A fix can
+//! escape or quote the values there, before the text is passed on (to a helper, into a list,
+//! into markup built later), which is where their meaning is still plain data; or the last
+//! such step, where the text the sink gets (a command) is composed.
+
+use tree_sitter::Node;
+
+use super::state::Step;
+use crate::rules::args::unparen;
+use crate::rules::resolve::text;
+
+/// The string-building expression of the first step after the source that has one.
+pub(super) fn first_built<'t>(path: &[Step<'t>], src: &str) -> Option<Node<'t>> {
+    path.iter().skip(1).find_map(|s| building(s.node, src, 0))
+}
+
+/// The string-building expression of the last step that has one: the text the sink gets
+/// (a command, a query), as last composed.
+pub(super) fn last_built<'t>(path: &[Step<'t>], src: &str) -> Option<Node<'t>> {
+    path.iter()
+        .skip(1)
+        .rev()
+        .find_map(|s| building(s.node, src, 0))
+}
+
+/// The string built from values in `n` (an assignment's value, a call's argument...).
+fn building<'t>(n: Node<'t>, src: &str, depth: u8) -> Option<Node<'t>> {
+    if depth > 3 {
+        return None;
+    }
+    let n = unparen(n);
+    match n.kind() {
+        "expression_statement" | "return_statement" => building(n.named_child(0)?, src, depth + 1),
+        "assignment" | "augmented_assignment" => {
+            building(n.child_by_field_name("right")?, src, depth + 1)
+        }
+        "string" => interpolated(n).then_some(n),
+        "concatenated_string" => {
+            let mut c = n.walk();
+            let any = n.named_children(&mut c).any(interpolated);
+            any.then_some(n)
+        }
+        "binary_operator" => {
+            let op = text(n.child_by_field_name("operator")?, src);
+            let has_literal = |x: Option<Node>| {
+                x.map(unparen)
+                    .is_some_and(|x| matches!(x.kind(), "string" | "concatenated_string"))
+            };
+            let literal = has_literal(n.child_by_field_name("left"))
+                || has_literal(n.child_by_field_name("right"))
+                || building(n.child_by_field_name("left")?, src, depth + 1).is_some();
+            (matches!(op, "+" | "%") && literal).then_some(n)
+        }
+        "call" => {
+            let f = n.child_by_field_name("function")?;
+            let formats = f.kind() == "attribute"
+                && f.child_by_field_name("attribute")
+                    .is_some_and(|a| text(a, src) == "format")
+                && f.child_by_field_name("object")
+                    .map(unparen)
+                    .is_some_and(|o| matches!(o.kind(), "string" | "concatenated_string"));
+            if formats {
+                return Some(n);
+            }
+            let args = n.child_by_field_name("arguments")?;
+            let mut c = args.walk();
+            let found = args
+                .named_children(&mut c)
+                .find_map(|a| building(a, src, depth + 1));
+            found
+        }
+        _ => None,
+    }
+}
+
+/// Whether a string literal interpolates values (an f-string field).
+fn interpolated(s: Node) -> bool {
+    let mut c = s.walk();
+    let any = s
+        .named_children(&mut c)
+        .any(|x| x.kind() == "interpolation");
+    any
+}
