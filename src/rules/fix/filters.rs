@@ -22,6 +22,8 @@
 //! | `session-rotate:F` | a login function's session replaced before the user is written into it, as framework `F` (`aiohttp`, `django`) does it: edits inside the function body ([`super::session`]). |
 //! | `confine-path:F` | the parts joined to a base directory reduced by `F` to bare names: `os.path.join(ROOT, name)` → `os.path.join(ROOT, F(name))` ([`super::paths`]). |
 //! | `escape-data:F` | like `escape-fields:F`, but values that already are markup (a name built from HTML, a join of HTML pieces), escaped, or numbers stay ([`super::escape`]). |
+//! | `str-values` | each non-literal value of a dict literal (a query document) made a string: `{"u": body["u"]}` → `{"u": str(body["u"])}` ([`super::documents`]). |
+//! | `compare-digest` | `a == b` → `hmac.compare_digest(a, b)`, `a != b` → `not hmac.compare_digest(a, b)` ([`super::compare`]). |
 //! | `csprng` | a call of the `random` module's generator → the same method of `secrets.SystemRandom()` ([`super::random`]). |
 //! | `shlex-split` | a command variable → `shlex.split(NAME)`, only when its one assignment in the function builds it from literal text a shell would not interpret ([`super::shell`]). |
 //! | `assert-raise` | `assert c, m` → `if not c:` + `raise AssertionError(m)` (kept under `python -O`). |
@@ -64,6 +66,8 @@ pub enum Filter {
     SessionRotate,
     EscapeRequest,
     EscapeData,
+    StrValues,
+    CompareDigest,
     ShlexSplit,
     ConfinePath,
     Csprng,
@@ -97,6 +101,8 @@ impl Filter {
             "session-rotate" => Filter::SessionRotate,
             "escape-request" => Filter::EscapeRequest,
             "escape-data" => Filter::EscapeData,
+            "str-values" => Filter::StrValues,
+            "compare-digest" => Filter::CompareDigest,
             "shlex-split" => Filter::ShlexSplit,
             "confine-path" => Filter::ConfinePath,
             "csprng" => Filter::Csprng,
@@ -205,6 +211,8 @@ impl Filter {
             Filter::Cryptodome => cryptodome(node, src),
             Filter::ShlexSplit => super::shell::shlex_split(node, src),
             Filter::Csprng => super::random::csprng(node, src),
+            Filter::StrValues => super::documents::str_values(node, src),
+            Filter::CompareDigest => super::compare::compare_digest(node, src),
             Filter::EscapeData => super::escape::escape_data(node, src, param?),
             Filter::BitsSet | Filter::BitsClear => {
                 let v = int_literal(text(unparen(node), src))?;

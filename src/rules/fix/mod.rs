@@ -7,6 +7,8 @@
 //! fail, is left out; when a filter gives up on a part ([`filters`]), the whole fix is dropped
 //! for that match, so a fix never applies half-done.
 
+mod compare;
+mod documents;
 mod escape;
 pub(crate) mod filters;
 mod jwt;
