@@ -223,25 +223,45 @@ pub fn apply_template(
 }
 
 /// The names the edits replaced a read of, with the byte where that read starts in `text`:
-/// `md5` for `md5(` → `hashlib.sha256(`, `random` for `random.choice` → `secrets.choice`.
+/// `md5` for `md5(` → `hashlib.sha256(`, `random` for `random.choice` → `secrets.choice`,
+/// `traceback` for `traceback.format_exc()` → `"internal error"`: each name the replaced text
+/// reads that the replacement no longer does, at its first offset (whether it is left unused
+/// is for [`unused::remove`] to prove).
 fn replaced_names(text: &str, edits: &[Edit]) -> Vec<(String, usize)> {
     let mut out: Vec<(String, usize)> = Vec::new();
     for e in edits {
         let Some(old) = text.get(e.start_byte..e.end_byte) else {
             continue;
         };
-        let name: String = old
-            .chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '_')
-            .collect();
-        let is_name = name.chars().next().is_some_and(|c| !c.is_ascii_digit());
-        let kept: String = e
-            .replacement
-            .chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '_')
-            .collect();
-        if is_name && kept != name && !out.iter().any(|(n, _)| *n == name) {
-            out.push((name, e.start_byte));
+        let kept = words(&e.replacement);
+        for (offset, name) in words(old) {
+            let is_name = name.chars().next().is_some_and(|c| !c.is_ascii_digit());
+            let dotted = old[..offset].ends_with('.');
+            if is_name
+                && !dotted
+                && !kept.iter().any(|(_, k)| *k == name)
+                && !out.iter().any(|(n, _)| n == name)
+            {
+                out.push((name.to_string(), e.start_byte + offset));
+            }
+        }
+    }
+    out
+}
+
+/// The identifier-like words of a text, with their byte offsets.
+fn words(t: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in t.char_indices().chain(std::iter::once((t.len(), ' '))) {
+        let word = c.is_alphanumeric() || c == '_';
+        match (word, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                out.push((s, &t[s..i]));
+                start = None;
+            }
+            _ => {}
         }
     }
     out

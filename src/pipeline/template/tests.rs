@@ -313,3 +313,18 @@ fn an_import_is_removed_only_when_certainly_unused() {
     let src = "def f(d):\n    from hashlib import md5\n    return md5(d)\n";
     assert!(fix(src).contains("from hashlib import md5"));
 }
+
+#[test]
+fn an_import_read_inside_the_replaced_code_goes_when_nothing_else_reads_it() {
+    let src = "import logging\nimport traceback\n\n\ndef view():\n    return {\"trace\": traceback.format_exc()}\n";
+    let p = apply(src, "traceback.format_exc()", "\"internal error\"", &[]).unwrap();
+    assert_eq!(
+        p.text,
+        "import logging\n\n\ndef view():\n    return {\"trace\": \"internal error\"}\n"
+    );
+    assert_eq!(p.removed_imports, ["import traceback"]);
+    // Still read elsewhere: kept.
+    let src = "import traceback\n\nx = {\"t\": traceback.format_exc()}\ntraceback.print_exc()\n";
+    let p = apply(src, "traceback.format_exc()", "\"internal error\"", &[]).unwrap();
+    assert!(p.removed_imports.is_empty());
+}

@@ -26,7 +26,8 @@ pub(super) struct Removal {
 /// plain one-line top-level import.
 pub(super) fn remove(original: &str, at: usize, name: &str, patched: &str) -> Option<Removal> {
     let before = names::analyze(original)?;
-    if before.star_import || before.resolve_at(name, at) != Resolution::Scope(0) {
+    let read_there = before.reads.iter().any(|r| r.name == name && r.byte == at);
+    if before.star_import || !read_there || before.resolve_at(name, at) != Resolution::Scope(0) {
         return None;
     }
     match before.scopes[0].names.get(name).map(Vec::as_slice) {

@@ -7,9 +7,34 @@ use crate::rules::raw::RawFinding;
 use crate::rules::schema::RuleSpec;
 
 /// One finding per (rule, node); the first is kept (call patterns before queries before taint).
+/// Two patterns of one rule that match nested nodes starting on the same line (a `return`
+/// statement and the response call it returns, an f-string and the concatenation holding it)
+/// report one problem: the outer node's finding is kept.
 pub(crate) fn dedupe_per_rule_and_node(raw: &mut Vec<RawFinding>) {
     let mut seen = HashSet::new();
     raw.retain(|r| seen.insert((r.rule, r.node.start_byte(), r.node.end_byte())));
+    let line = |r: &RawFinding| r.node.start_position().row;
+    let inside = |a: &RawFinding, b: &RawFinding| {
+        (b.node.start_byte(), a.node.end_byte()) <= (a.node.start_byte(), b.node.end_byte())
+            && (a.node.start_byte(), a.node.end_byte()) != (b.node.start_byte(), b.node.end_byte())
+    };
+    let nested: Vec<bool> = raw
+        .iter()
+        .map(|a| {
+            a.taint_path.is_empty()
+                && raw.iter().any(|b| {
+                    b.rule == a.rule
+                        && b.taint_path.is_empty()
+                        && line(b) == line(a)
+                        && inside(a, b)
+                })
+        })
+        .collect();
+    let mut i = 0;
+    raw.retain(|_| {
+        i += 1;
+        !nested[i - 1]
+    });
 }
 
 /// Drops findings that another, more specific rule already reports on the same node for the

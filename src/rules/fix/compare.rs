@@ -38,7 +38,8 @@ mod tests {
 
     fn run(expr: &str) -> Option<String> {
         let mut p = tree_sitter::Parser::new();
-        p.set_language(&tree_sitter_python::LANGUAGE.into()).unwrap();
+        p.set_language(&tree_sitter_python::LANGUAGE.into())
+            .unwrap();
         let src = format!("x = {expr}\n");
         let tree = p.parse(&src, None).unwrap();
         let value = tree

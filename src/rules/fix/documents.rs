@@ -10,7 +10,14 @@ use tree_sitter::Node;
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
 
-const CONVERTED: &[&str] = &["str(", "int(", "float(", "bool(", "ObjectId(", "bson.ObjectId("];
+const CONVERTED: &[&str] = &[
+    "str(",
+    "int(",
+    "float(",
+    "bool(",
+    "ObjectId(",
+    "bson.ObjectId(",
+];
 
 pub(super) fn str_values(node: Node, src: &str) -> Option<String> {
     let dict = unparen(node);
@@ -36,7 +43,11 @@ pub(super) fn str_values(node: Node, src: &str) -> Option<String> {
         if literal || CONVERTED.iter().any(|p| t.starts_with(p)) {
             continue;
         }
-        edits.push((v.start_byte() - base, v.end_byte() - base, format!("str({t})")));
+        edits.push((
+            v.start_byte() - base,
+            v.end_byte() - base,
+            format!("str({t})"),
+        ));
     }
     if edits.is_empty() {
         return None;

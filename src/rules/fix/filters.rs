@@ -24,6 +24,7 @@
 //! | `escape-data:F` | like `escape-fields:F`, but values that already are markup (a name built from HTML, a join of HTML pieces), escaped, or numbers stay ([`super::escape`]). |
 //! | `str-values` | each non-literal value of a dict literal (a query document) made a string: `{"u": body["u"]}` → `{"u": str(body["u"])}` ([`super::documents`]). |
 //! | `compare-digest` | `a == b` → `hmac.compare_digest(a, b)`, `a != b` → `not hmac.compare_digest(a, b)` ([`super::compare`]). |
+//! | `redact-errors` | each exception detail in a response's arguments (`str(e)`, `traceback.format_exc()`) → `"internal error"` ([`super::errors`]). |
 //! | `csprng` | a call of the `random` module's generator → the same method of `secrets.SystemRandom()` ([`super::random`]). |
 //! | `shlex-split` | a command variable → `shlex.split(NAME)`, only when its one assignment in the function builds it from literal text a shell would not interpret ([`super::shell`]). |
 //! | `assert-raise` | `assert c, m` → `if not c:` + `raise AssertionError(m)` (kept under `python -O`). |
@@ -68,6 +69,7 @@ pub enum Filter {
     EscapeData,
     StrValues,
     CompareDigest,
+    RedactErrors,
     ShlexSplit,
     ConfinePath,
     Csprng,
@@ -103,6 +105,7 @@ impl Filter {
             "escape-data" => Filter::EscapeData,
             "str-values" => Filter::StrValues,
             "compare-digest" => Filter::CompareDigest,
+            "redact-errors" => Filter::RedactErrors,
             "shlex-split" => Filter::ShlexSplit,
             "confine-path" => Filter::ConfinePath,
             "csprng" => Filter::Csprng,
@@ -213,6 +216,7 @@ impl Filter {
             Filter::Csprng => super::random::csprng(node, src),
             Filter::StrValues => super::documents::str_values(node, src),
             Filter::CompareDigest => super::compare::compare_digest(node, src),
+            Filter::RedactErrors => super::errors::redact_errors(node, src),
             Filter::EscapeData => super::escape::escape_data(node, src, param?),
             Filter::BitsSet | Filter::BitsClear => {
                 let v = int_literal(text(unparen(node), src))?;

@@ -9,6 +9,7 @@
 
 mod compare;
 mod documents;
+mod errors;
 mod escape;
 pub(crate) mod filters;
 mod jwt;
