@@ -1,6 +1,7 @@
 //! The rule catalogue: every `rules/python/**/*.toml`, compiled into the binary.
 
 pub(crate) mod args;
+pub(crate) mod built;
 pub mod engine;
 pub(crate) mod fix;
 pub mod project;

@@ -147,6 +147,16 @@ pub(crate) fn escape_data(node: Node, src: &str, func: &str) -> Option<String> {
     )
 }
 
+/// [`escape_data`] in each string the function `def` returns: a helper that builds markup
+/// from its arguments.
+pub(crate) fn escape_returns(def: Node, src: &str, func: &str) -> Option<Vec<RangeEdit>> {
+    let edits: Vec<RangeEdit> = crate::rules::built::returned_strings(def, src)
+        .into_iter()
+        .filter_map(|b| Some((b.start_byte(), b.end_byte(), escape_data(b, src, func)?)))
+        .collect();
+    (!edits.is_empty()).then_some(edits)
+}
+
 /// Whether value `v` is markup, already escaped, or a number: escaping it again would garble
 /// the page.
 fn kept_as_is(v: Node, scope: Node, src: &str, depth: u8) -> bool {

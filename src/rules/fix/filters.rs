@@ -179,6 +179,9 @@ impl Filter {
                 t,
             )]));
         }
+        if self == Filter::EscapeData && node.kind() == "function_definition" {
+            return super::escape::escape_returns(node, src, param?).map(Rendered::Edits);
+        }
         if self == Filter::ConfinePath {
             return super::paths::confine_path(node, src, param?).map(Rendered::Edits);
         }

@@ -313,10 +313,11 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         if let Some(first) = path.first() {
             captures.push(("origin".into(), Cap::Node(first.node)));
         }
-        if let Some(b) = super::built::first_built(path, src) {
+        let nodes: Vec<Node<'t>> = path.iter().map(|s| s.node).collect();
+        if let Some(b) = crate::rules::built::first_built(&nodes, src) {
             captures.push(("built".into(), Cap::Node(b)));
         }
-        if let Some(b) = super::built::last_built(path, src) {
+        if let Some(b) = crate::rules::built::last_built(&nodes, src) {
             captures.push(("built_last".into(), Cap::Node(b)));
         }
         RawFinding {

@@ -38,7 +38,6 @@
 //! abstract state, [`statements`] interprets statements, [`expressions`] evaluates
 //! expressions, [`sinks`] checks sink calls.
 
-mod built;
 mod calls;
 mod conditions;
 mod containers;

@@ -76,3 +76,39 @@ fn csprng_moves_random_calls_to_the_system_generator() {
         "a seeded instance"
     );
 }
+
+#[test]
+fn escape_data_escapes_where_the_text_is_first_built_and_leaves_markup() {
+    let r = taint_rule(
+        "web-request",
+        "respond",
+        &(part("built", "{built|escape-data:html.escape}") + "fallback = true\n"),
+    );
+    let f = |s: &str| fixed(&r, s);
+    let head = "from flask import request\n\n";
+    // Rows of markup joined into the page stay; the request value in a row is escaped.
+    let src = format!(
+        "{head}def view():\n    q = request.args['q']\n    rows = []\n    rows.append('<li>%s</li>' % q)\n    page = '<ul>' + ''.join(rows) + '</ul>'\n    respond(page)\n"
+    );
+    assert_eq!(
+        f(&src),
+        Some(src.replace("% q)", "% html.escape(str(q)))")),
+        "escaped in the row; the joined rows are markup"
+    );
+    // A number stays.
+    let src = format!(
+        "{head}def view():\n    q = request.args['q']\n    respond('<p>%s: %d</p>' % (q, len(q)))\n"
+    );
+    assert_eq!(
+        f(&src),
+        Some(src.replace("(q, len(q))", "(html.escape(str(q)), len(q))"))
+    );
+    // A helper of this file that builds markup is escaped inside, in every string it returns.
+    let src = format!(
+        "{head}def card(name):\n    if not name:\n        return f'<p>{{name}}?</p>'\n    return f'<h2>{{name}}</h2>'\n\ndef view():\n    respond(card(request.args['n']))\n"
+    );
+    assert_eq!(
+        f(&src),
+        Some(src.replace("{name}", "{html.escape(str(name))}")),
+    );
+}

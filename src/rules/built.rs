@@ -6,22 +6,87 @@
 
 use tree_sitter::Node;
 
-use super::state::Step;
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
 
-/// The string-building expression of the first step after the source that has one.
-pub(super) fn first_built<'t>(path: &[Step<'t>], src: &str) -> Option<Node<'t>> {
-    path.iter().skip(1).find_map(|s| building(s.node, src, 0))
+/// The string-building expression of the first node of a taint path (its steps' nodes) after
+/// the source that has one; for a
+/// value returned by a function of this file that builds markup (`render_card(name)`), that
+/// function's definition, whose returned strings are built from the values.
+pub(crate) fn first_built<'t>(path: &[Node<'t>], src: &str) -> Option<Node<'t>> {
+    path.iter()
+        .skip(1)
+        .find_map(|n| building(*n, src, 0).or_else(|| markup_helper(*n, src)))
+}
+
+/// The module-level function `node` calls by name, when a string it returns holds markup.
+fn markup_helper<'t>(node: Node<'t>, src: &str) -> Option<Node<'t>> {
+    let call = unparen(node);
+    let f = call
+        .child_by_field_name("function")
+        .filter(|_| call.kind() == "call")?;
+    if f.kind() != "identifier" {
+        return None;
+    }
+    let name = text(f, src);
+    let mut root = call;
+    while let Some(p) = root.parent() {
+        root = p;
+    }
+    let mut c = root.walk();
+    let def = root.named_children(&mut c).find_map(|d| {
+        let d = match d.kind() {
+            "decorated_definition" => d.child_by_field_name("definition")?,
+            _ => d,
+        };
+        (d.kind() == "function_definition"
+            && d.child_by_field_name("name")
+                .is_some_and(|n| text(n, src) == name))
+        .then_some(d)
+    })?;
+    let mut stack = vec![def.child_by_field_name("body")?];
+    while let Some(n) = stack.pop() {
+        match n.kind() {
+            "function_definition" | "class_definition" | "lambda" => continue,
+            "return_statement" => {
+                if let Some(b) = building(n, src, 0) {
+                    if text(b, src).contains('<') {
+                        return Some(def);
+                    }
+                }
+            }
+            _ => {}
+        }
+        let mut c = n.walk();
+        stack.extend(n.named_children(&mut c));
+    }
+    None
+}
+
+/// The string-building expressions the function `def` returns (nested functions left out).
+pub(crate) fn returned_strings<'t>(def: Node<'t>, src: &str) -> Vec<Node<'t>> {
+    let mut out = Vec::new();
+    let Some(body) = def.child_by_field_name("body") else {
+        return out;
+    };
+    let mut stack = vec![body];
+    while let Some(n) = stack.pop() {
+        match n.kind() {
+            "function_definition" | "class_definition" | "lambda" => continue,
+            "return_statement" => out.extend(building(n, src, 0)),
+            _ => {}
+        }
+        let mut c = n.walk();
+        stack.extend(n.named_children(&mut c));
+    }
+    out.sort_by_key(|n| n.start_byte());
+    out
 }
 
 /// The string-building expression of the last step that has one: the text the sink gets
 /// (a command, a query), as last composed.
-pub(super) fn last_built<'t>(path: &[Step<'t>], src: &str) -> Option<Node<'t>> {
-    path.iter()
-        .skip(1)
-        .rev()
-        .find_map(|s| building(s.node, src, 0))
+pub(crate) fn last_built<'t>(path: &[Node<'t>], src: &str) -> Option<Node<'t>> {
+    path.iter().skip(1).rev().find_map(|n| building(*n, src, 0))
 }
 
 /// The string built from values in `n` (an assignment's value, a call's argument...).
