@@ -173,6 +173,7 @@ mod tests {
             taint: None,
             yield_to_taint: false,
             default_off: false,
+            dynamic: None,
             fix: vec![],
             tags: vec![],
         }

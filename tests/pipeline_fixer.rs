@@ -543,7 +543,7 @@ fn after_a_template_changes_the_imports_the_model_sees_the_current_file() {
         r.patched,
         text.replace(
             "import random\nimport subprocess\n",
-            "import subprocess\nimport secrets\n"
+            "import secrets\nimport subprocess\n"
         )
         .replace("random.choice", "secrets.choice")
         .replace(
@@ -569,7 +569,7 @@ fn after_a_template_changes_the_imports_the_model_sees_the_current_file() {
     assert!(asked[0].contains("\n1 import random\n2 import subprocess\n"));
     let last = asked.last().unwrap();
     assert!(
-        last.contains("\n1 import subprocess\n2 import secrets\n"),
+        last.contains("\n1 import secrets\n2 import subprocess\n"),
         "{last}"
     );
     let x = r.findings[0].fix.as_ref().unwrap();

@@ -2,6 +2,7 @@
 
 pub(crate) mod args;
 pub(crate) mod built;
+pub(crate) mod constant;
 pub mod engine;
 pub(crate) mod fix;
 pub mod project;

@@ -50,6 +50,11 @@ pub struct RuleSpec {
     /// vulnerability, too noisy for the default run.
     #[serde(default)]
     pub default_off: bool,
+    /// A capture of this rule's pattern matches holding a string built at run time: the
+    /// match is reported only when some value interpolated into it is not a constant of the
+    /// program (see [`crate::rules::constant`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dynamic: Option<String>,
     /// Deterministic fix templates (tried by the fixer as candidate 0).
     #[serde(default)]
     pub fix: Vec<FixTemplate>,

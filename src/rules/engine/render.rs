@@ -22,8 +22,20 @@ impl Engine {
         mut raw: Vec<RawFinding>,
         comments: &CommentIndex,
     ) -> Vec<Finding> {
-        dedupe_per_rule_and_node(&mut raw);
         let rules = self.catalog.rules();
+        // Strings built only from constants: not the run-time text `dynamic` rules mean.
+        raw.retain(|r| match &rules[r.rule as usize].dynamic {
+            Some(name) if r.taint_path.is_empty() => r
+                .captures
+                .iter()
+                .find(|(n, _)| n == name)
+                .is_none_or(|(_, c)| match c {
+                    Cap::Node(n) => crate::rules::constant::dynamic(*n, src),
+                    Cap::Text(_) => true,
+                }),
+            _ => true,
+        });
+        dedupe_per_rule_and_node(&mut raw);
         dedupe_across_rules(&mut raw, rules);
         let fix_cx = crate::rules::fix::FileContext::default();
         let mut findings: Vec<Finding> = raw

@@ -1,0 +1,285 @@
+//! Whether a value is a constant of the program: a literal, a number, a module or class
+//! constant bound only to literals, an element of such a table, a loop variable over one.
+//! A string built only from constants cannot carry an attacker's text, whatever it
+//! interpolates: `f"SELECT COUNT(*) FROM {t}" for t in TABLES` with `TABLES = ("a", "b")`, or
+//! `{self.table}` with `table = "catalog_product"` in the class body and never assigned
+//! elsewhere. Pattern rules that flag strings built at run time skip those (`dynamic`).
+
+use tree_sitter::Node;
+
+use super::args::unparen;
+use super::fix::strings;
+use super::resolve::text;
+
+/// Whether the string built in `node` interpolates at least one value that is not a
+/// constant (`true` when it cannot tell).
+pub(crate) fn dynamic(node: Node, src: &str) -> bool {
+    match strings::pieces(node, src) {
+        Some(p) => p.values().any(|v| !constant(v.node, src, 0)),
+        None => true,
+    }
+}
+
+/// Whether `v` always holds a constant of the program.
+pub(crate) fn constant(v: Node, src: &str, depth: u8) -> bool {
+    if depth > 6 {
+        return false;
+    }
+    let v = unparen(v);
+    match v.kind() {
+        "integer" | "float" | "true" | "false" | "none" => true,
+        "string" => {
+            let mut c = v.walk();
+            let interpolates = v
+                .named_children(&mut c)
+                .any(|x| x.kind() == "interpolation");
+            !interpolates
+        }
+        "concatenated_string" | "binary_operator" => {
+            let mut c = v.walk();
+            let all = v
+                .named_children(&mut c)
+                .all(|x| constant(x, src, depth + 1));
+            all
+        }
+        "tuple" | "list" | "set" => {
+            let mut c = v.walk();
+            let all = v
+                .named_children(&mut c)
+                .all(|x| constant(x, src, depth + 1));
+            all
+        }
+        "dictionary" => {
+            let mut c = v.walk();
+            let all = v.named_children(&mut c).all(|p| {
+                p.kind() == "pair"
+                    && p.child_by_field_name("key")
+                        .is_some_and(|k| constant(k, src, depth + 1))
+                    && p.child_by_field_name("value")
+                        .is_some_and(|x| constant(x, src, depth + 1))
+            });
+            all
+        }
+        "conditional_expression" => {
+            let (a, b) = (v.named_child(0), v.named_child(2));
+            a.is_some_and(|a| constant(a, src, depth + 1))
+                && b.is_some_and(|b| constant(b, src, depth + 1))
+        }
+        // A number cannot carry SQL or markup.
+        "call" => {
+            let f = v.child_by_field_name("function").map(|f| text(f, src));
+            matches!(f, Some("int" | "float" | "len" | "round" | "abs" | "bool"))
+        }
+        // An element of a constant table.
+        "subscript" => v
+            .child_by_field_name("value")
+            .is_some_and(|t| constant(t, src, depth + 1)),
+        "identifier" => name_constant(v, src, depth),
+        "attribute" => class_constant(v, src, depth),
+        _ => false,
+    }
+}
+
+/// Every binding of the name `v` reads, in its function or else at module level, gives it a
+/// constant: an assignment of one, or a loop over a constant collection.
+fn name_constant(v: Node, src: &str, depth: u8) -> bool {
+    let name = text(v, src);
+    let mut scope = v;
+    while let Some(p) = scope.parent() {
+        scope = p;
+        if matches!(scope.kind(), "function_definition" | "lambda") {
+            break;
+        }
+    }
+    let local = bindings(scope, name, src);
+    if local.params {
+        return false;
+    }
+    let values = if !local.values.is_empty() || scope.kind() == "module" {
+        local
+    } else {
+        let mut root = scope;
+        while let Some(p) = root.parent() {
+            root = p;
+        }
+        bindings(root, name, src)
+    };
+    !values.params
+        && !values.values.is_empty()
+        && values.values.iter().all(|b| match b {
+            Bound::Value(x) => constant(*x, src, depth + 1),
+            Bound::Element(x) => constant(*x, src, depth + 1),
+            Bound::Other => false,
+        })
+}
+
+enum Bound<'t> {
+    /// `name = x`
+    Value(Node<'t>),
+    /// `for name in x`, `[... for name in x]`
+    Element(Node<'t>),
+    /// Anything else (augmented assignment, unpacking, `with`, import...).
+    Other,
+}
+
+struct Bindings<'t> {
+    values: Vec<Bound<'t>>,
+    params: bool,
+}
+
+/// The bindings of `name` directly in `scope` (nested functions and classes left out, except
+/// comprehensions, whose loop names are read where they stand).
+fn bindings<'t>(scope: Node<'t>, name: &str, src: &str) -> Bindings<'t> {
+    let mut out = Bindings {
+        values: Vec::new(),
+        params: false,
+    };
+    let mut stack = vec![scope];
+    while let Some(n) = stack.pop() {
+        if n.id() != scope.id()
+            && matches!(
+                n.kind(),
+                "function_definition" | "class_definition" | "lambda"
+            )
+        {
+            continue;
+        }
+        match n.kind() {
+            "parameters" | "lambda_parameters" => {
+                let mut c = n.walk();
+                let hit = n.named_children(&mut c).any(|p| {
+                    let id = if p.kind() == "identifier" {
+                        Some(p)
+                    } else {
+                        p.child_by_field_name("name")
+                            .or_else(|| p.named_child(0))
+                            .filter(|x| x.kind() == "identifier")
+                    };
+                    id.is_some_and(|i| text(i, src) == name)
+                });
+                out.params |= hit;
+                continue;
+            }
+            "assignment" | "augmented_assignment" => {
+                let left = n.child_by_field_name("left");
+                if left.is_some_and(|l| l.kind() == "identifier" && text(l, src) == name) {
+                    match (n.kind(), n.child_by_field_name("right")) {
+                        ("assignment", Some(r)) => out.values.push(Bound::Value(r)),
+                        _ => out.values.push(Bound::Other),
+                    }
+                } else if left.is_some_and(|l| l.kind() != "identifier" && mentions(l, name, src)) {
+                    out.values.push(Bound::Other);
+                }
+            }
+            "for_statement" | "for_in_clause" => {
+                let left = n.child_by_field_name("left");
+                if left.is_some_and(|l| mentions(l, name, src)) {
+                    match (left, n.child_by_field_name("right")) {
+                        (Some(l), Some(r)) if l.kind() == "identifier" => {
+                            out.values.push(Bound::Element(r))
+                        }
+                        _ => out.values.push(Bound::Other),
+                    }
+                }
+            }
+            "named_expression"
+                if n.child_by_field_name("name")
+                    .is_some_and(|x| text(x, src) == name) =>
+            {
+                match n.child_by_field_name("value") {
+                    Some(r) => out.values.push(Bound::Value(r)),
+                    None => out.values.push(Bound::Other),
+                }
+            }
+            "as_pattern"
+                if n.child_by_field_name("alias")
+                    .is_some_and(|a| mentions(a, name, src)) =>
+            {
+                out.values.push(Bound::Other);
+            }
+            "import_statement"
+            | "import_from_statement"
+            | "global_statement"
+            | "nonlocal_statement"
+            | "delete_statement"
+                if mentions(n, name, src) =>
+            {
+                out.values.push(Bound::Other);
+            }
+            _ => {}
+        }
+        let mut c = n.walk();
+        stack.extend(n.named_children(&mut c));
+    }
+    out
+}
+
+/// Whether identifier `name` occurs under `n`.
+fn mentions(n: Node, name: &str, src: &str) -> bool {
+    if n.kind() == "identifier" {
+        return text(n, src) == name;
+    }
+    let mut c = n.walk();
+    let any = n.named_children(&mut c).any(|x| mentions(x, name, src));
+    any
+}
+
+/// `self.X` / `cls.X`: the enclosing class binds `X` in its body to a constant only, and no
+/// code of the file assigns `.X` anywhere.
+fn class_constant(v: Node, src: &str, depth: u8) -> bool {
+    let (Some(obj), Some(attr)) = (
+        v.child_by_field_name("object"),
+        v.child_by_field_name("attribute"),
+    ) else {
+        return false;
+    };
+    if !matches!(text(obj, src), "self" | "cls") {
+        return false;
+    }
+    let attr = text(attr, src);
+    let mut class = v;
+    while class.kind() != "class_definition" {
+        match class.parent() {
+            Some(p) => class = p,
+            None => return false,
+        }
+    }
+    let Some(body) = class.child_by_field_name("body") else {
+        return false;
+    };
+    let mut root = class;
+    while let Some(p) = root.parent() {
+        root = p;
+    }
+    // Assigned through an attribute anywhere (`self.table = name`, `repo.table = ...`).
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        if matches!(n.kind(), "assignment" | "augmented_assignment") {
+            let l = n.child_by_field_name("left");
+            let hit = l.is_some_and(|l| {
+                let mut s = vec![l];
+                while let Some(x) = s.pop() {
+                    if x.kind() == "attribute"
+                        && x.child_by_field_name("attribute")
+                            .is_some_and(|a| text(a, src) == attr)
+                    {
+                        return true;
+                    }
+                    let mut c = x.walk();
+                    s.extend(x.named_children(&mut c));
+                }
+                false
+            });
+            if hit {
+                return false;
+            }
+        }
+        let mut c = n.walk();
+        stack.extend(n.named_children(&mut c));
+    }
+    let b = bindings(body, attr, src);
+    !b.values.is_empty()
+        && b.values
+            .iter()
+            .all(|x| matches!(x, Bound::Value(r) if constant(*r, src, depth + 1)))
+}
