@@ -61,6 +61,9 @@ impl CompiledArg {
                 ArgIs::False | ArgIs::AbsentOrFalse => literal_truth(v, src) == Some(false),
                 ArgIs::LiteralString => is_literal_string(v, src),
                 ArgIs::NonLiteral => !is_plain_literal(v, src),
+                ArgIs::NonConstant => {
+                    !is_plain_literal(v, src) && !crate::rules::constant::constant(v, src, 0)
+                }
                 ArgIs::IntBelow => int_value(v, src).is_some_and(|i| i < self.below),
                 ArgIs::Matches => self
                     .regex

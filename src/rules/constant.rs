@@ -66,9 +66,23 @@ pub(crate) fn constant(v: Node, src: &str, depth: u8) -> bool {
                 && b.is_some_and(|b| constant(b, src, depth + 1))
         }
         // A number cannot carry SQL or markup.
+        // (and the entries of a constant table: `TABLE.items()`).
         "call" => {
-            let f = v.child_by_field_name("function").map(|f| text(f, src));
-            matches!(f, Some("int" | "float" | "len" | "round" | "abs" | "bool"))
+            let Some(f) = v.child_by_field_name("function") else {
+                return false;
+            };
+            let entries = f.kind() == "attribute"
+                && f.child_by_field_name("attribute")
+                    .is_some_and(|a| matches!(text(a, src), "items" | "values" | "keys"))
+                && v.child_by_field_name("arguments")
+                    .is_some_and(|a| a.named_child_count() == 0)
+                && f.child_by_field_name("object")
+                    .is_some_and(|o| constant(o, src, depth + 1));
+            entries
+                || matches!(
+                    text(f, src),
+                    "int" | "float" | "len" | "round" | "abs" | "bool"
+                )
         }
         // An element of a constant table.
         "subscript" => v
@@ -174,10 +188,16 @@ fn bindings<'t>(scope: Node<'t>, name: &str, src: &str) -> Bindings<'t> {
             "for_statement" | "for_in_clause" => {
                 let left = n.child_by_field_name("left");
                 if left.is_some_and(|l| mentions(l, name, src)) {
-                    match (left, n.child_by_field_name("right")) {
-                        (Some(l), Some(r)) if l.kind() == "identifier" => {
-                            out.values.push(Bound::Element(r))
-                        }
+                    // `for name in T`, `for key, name in T.items()`: an element, or a part of
+                    // one, of `T`.
+                    let plain = left.is_some_and(|l| {
+                        matches!(
+                            l.kind(),
+                            "identifier" | "pattern_list" | "tuple_pattern" | "list_pattern"
+                        )
+                    });
+                    match n.child_by_field_name("right") {
+                        Some(r) if plain => out.values.push(Bound::Element(r)),
                         _ => out.values.push(Bound::Other),
                     }
                 }

@@ -181,6 +181,10 @@ pub enum ArgIs {
     LiteralString,
     /// Anything but a plain literal: a name, call, f-string with fields, concatenation...
     NonLiteral,
+    /// Anything but a constant of the program (see [`crate::rules::constant`]): unlike
+    /// `non-literal`, a module constant, an element of a constant table or a string built
+    /// only from constants does not count.
+    NonConstant,
     /// An integer literal below `below`.
     IntBelow,
     /// Source text matches `regex`.
