@@ -278,6 +278,12 @@ pub struct TaintSink {
     /// `positions` or `keywords`, only it.
     #[serde(default)]
     pub receiver: bool,
+    /// The dangerous argument is an argument vector: a list or tuple literal whose first
+    /// element (the program) is a constant is dangerous only through the elements that could
+    /// start an option: not those after a literal `"--"`, nor those that begin with constant
+    /// text that does not start with `-` (`f"/backups/{name}.tgz"`).
+    #[serde(default)]
+    pub argv: bool,
     /// Dict keys whose values are this sink, wherever the dict is written
     /// (`{"$regex": value}`).
     #[serde(default, rename = "dict-keys")]

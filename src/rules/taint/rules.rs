@@ -101,6 +101,8 @@ pub(super) struct Sink {
     pub(super) imports: Vec<String>,
     /// The object a method is called on is dangerous too.
     pub(super) receiver: bool,
+    /// The argument is an argument vector (see `TaintSink::argv`).
+    pub(super) argv: bool,
     /// The rule's primary CWE (what a clean sink call vouches for).
     pub(super) cwe: u32,
 }
@@ -272,6 +274,7 @@ impl TaintEngine {
                 args: Vec::new(),
                 imports: Vec::new(),
                 receiver: false,
+                argv: false,
                 cwe,
             };
             if !t.stores.is_empty() {
@@ -362,6 +365,7 @@ impl TaintEngine {
                     args,
                     imports: sink.imports.clone(),
                     receiver: sink.receiver,
+                    argv: sink.argv,
                     cwe: rule.cwe.first().copied().unwrap_or(0),
                 });
             }

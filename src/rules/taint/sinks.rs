@@ -141,6 +141,11 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     ) -> bool {
         let src = self.src();
         let sink = &self.eng.sinks[si as usize];
+        let candidates = if sink.argv {
+            argv_elements(candidates, src)
+        } else {
+            candidates
+        };
         let mut any_taint = false;
         for (label, arg) in candidates {
             let Some(t) = self.eval(arg, st) else {
@@ -446,4 +451,54 @@ fn builds_text(n: Node, src: &str) -> bool {
             }),
         _ => false,
     }
+}
+
+/// The elements of argument vectors that could inject a program or an option (see
+/// `TaintSink::argv`); other arguments stay whole.
+fn argv_elements<'t>(candidates: Vec<(String, Node<'t>)>, src: &str) -> Vec<(String, Node<'t>)> {
+    let mut out = Vec::new();
+    for (label, arg) in candidates {
+        let v = crate::rules::args::unparen(arg);
+        let mut c = v.walk();
+        let items: Vec<Node<'t>> = v
+            .named_children(&mut c)
+            .filter(|n| n.kind() != "comment")
+            .collect();
+        let fixed_program = matches!(v.kind(), "list" | "tuple")
+            && items
+                .first()
+                .is_some_and(|p| crate::rules::constant::constant(*p, src, 0));
+        if !fixed_program {
+            out.push((label, arg));
+            continue;
+        }
+        let mut options_end = false;
+        for item in &items[1..] {
+            let t = text(*item, src);
+            if options_end || starts_with_text(*item, src) {
+                continue;
+            }
+            if item.kind() == "string" && t.trim_matches(['"', '\'']) == "--" {
+                options_end = true;
+                continue;
+            }
+            out.push((label.clone(), *item));
+        }
+    }
+    out
+}
+
+/// A string that begins with literal text not starting with `-`: no value put into it can
+/// make it an option.
+fn starts_with_text(n: Node, src: &str) -> bool {
+    if n.kind() != "string" {
+        return false;
+    }
+    let mut c = n.walk();
+    let first = n
+        .named_children(&mut c)
+        .find(|x| x.kind() != "string_start");
+    first.is_some_and(|x| {
+        x.kind() == "string_content" && !text(x, src).is_empty() && !text(x, src).starts_with('-')
+    })
 }
