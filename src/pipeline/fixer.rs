@@ -21,8 +21,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-mod chain;
 mod credit;
+mod templates;
 #[cfg(test)]
 mod tests;
 mod write;
@@ -34,7 +34,7 @@ use super::layout::{self, FileView, Question, RunPrefix};
 use super::template::{self, LineChange};
 use super::verify::{verify, Before, Patched, Verification};
 use super::{prompts, schema_of, PipelineOptions, StageStats};
-use crate::finding::{Edit, Finding, FixProposal, Origin, VerdictStatus};
+use crate::finding::{Finding, FixProposal, Origin, VerdictStatus};
 use crate::rules::Engine;
 use crate::scan::Diagnostic;
 pub use write::{unified_diff, write_fixed, FixError};
@@ -207,7 +207,7 @@ pub fn fix_file(
         for round in 1..=opts.max_rounds.max(1) {
             let mut cands: Vec<Candidate> = Vec::new();
             if round == 1 && !live.fixes.is_empty() {
-                if let Some((c, ch)) = template_candidate(&current, &live.fixes, start, end) {
+                if let Some((c, ch)) = templates::first(&current, &live.fixes, start, end) {
                     cands.push(c);
                     template_changes = ch;
                 }
@@ -296,7 +296,7 @@ pub fn fix_file(
             feedback = bv.feedback();
             chained = best
                 .as_ref()
-                .and_then(|(v, c, _)| chain::next_template(v, c, &template_changes));
+                .and_then(|(v, c, _)| templates::next_template(v, c, &template_changes));
             if backend.is_none() && chained.is_none() {
                 break;
             }
@@ -378,37 +378,6 @@ fn lines(text: &str, start: usize, end: usize) -> String {
         .take(end + 1 - start)
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-/// Applies a rule's template edits (byte ranges of the current text) and the imports they
-/// declare ([`template`]); also returns the import lines it changed.
-fn template_candidate(
-    text: &str,
-    edits: &[Edit],
-    start: usize,
-    end: usize,
-) -> Option<(Candidate, Vec<LineChange>)> {
-    let p = template::apply_template(text, edits, start, end).ok()?;
-    let mut why: Vec<String> = edits
-        .iter()
-        .map(|e| e.description.trim())
-        .filter(|d| !d.is_empty())
-        .map(str::to_string)
-        .collect();
-    why.extend(p.added_imports.iter().map(|i| format!("adds `{i}`")));
-    why.extend(
-        p.removed_imports
-            .iter()
-            .map(|i| format!("removes `{i}`, now unused")),
-    );
-    let c = Candidate {
-        replacement: lines(&p.text, p.region.0, p.region.1),
-        region: p.region,
-        text: p.text,
-        why: why.join("; "),
-        source: "template",
-    };
-    Some((c, p.line_changes))
 }
 
 /// Cleans a model replacement: strips code fences and copied line numbers, and re-indents it

@@ -7,6 +7,7 @@
 //! fail, is left out; when a filter gives up on a part ([`filters`]), the whole fix is dropped
 //! for that match, so a fix never applies half-done.
 
+mod captures;
 mod compare;
 mod documents;
 mod errors;
@@ -34,8 +35,10 @@ use tree_sitter::Node;
 use super::args::{ArgLookup, CallArgs, CompiledArg};
 use super::raw::Cap;
 use super::resolve::text;
-use super::schema::{FixTemplate, Pattern, RuleSpec};
+use super::schema::{FixTemplate, RuleSpec};
 use crate::finding::Edit;
+use captures::available_captures;
+pub use captures::check_message;
 use filters::{indent_at, Filter, Rendered};
 use placement::{drop_range, insertion, is_statement, span_of_bytes};
 pub(crate) use sql::FileContext;
@@ -124,67 +127,6 @@ pub struct CompiledFix {
     description: String,
     imports: Vec<String>,
     fallback: bool,
-}
-
-/// The captures a rule's matches can have.
-fn available_captures(rule: &RuleSpec) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let mut add = |s: &str| {
-        out.insert(s.to_string());
-    };
-    for p in &rule.patterns {
-        match p {
-            Pattern::Call { .. } => ["callee", "call", "qualname"].iter().for_each(|s| add(s)),
-            Pattern::Import { .. } => ["module", "import"].iter().for_each(|s| add(s)),
-            Pattern::Query { query } => {
-                let b = query.as_bytes();
-                for (i, _) in query.match_indices('@') {
-                    let name: String = query[i + 1..]
-                        .chars()
-                        .take_while(|c| c.is_alphanumeric() || *c == '_')
-                        .collect();
-                    let starts_ok = name.chars().next().is_some_and(|c| !c.is_ascii_digit());
-                    if starts_ok && (i == 0 || b[i - 1] != b'\\') {
-                        add(&name);
-                    }
-                }
-            }
-        }
-    }
-    if rule.taint.is_some() {
-        [
-            "callee",
-            "call",
-            "source",
-            "origin",
-            "built",
-            "built_last",
-            "arg",
-        ]
-        .iter()
-        .for_each(|s| add(s));
-    }
-    out
-}
-
-/// Checks that every `{name}` placeholder of the rule's message names a capture its matches
-/// have (a message leaves an unknown one as written, which no test would notice).
-pub fn check_message(rule: &RuleSpec) -> Result<(), String> {
-    let caps = available_captures(rule);
-    let mut rest = rule.message.as_str();
-    while let Some(open) = rest.find('{') {
-        let after = &rest[open + 1..];
-        let Some(close) = after.find('}') else {
-            break;
-        };
-        let name = &after[..close];
-        let ident = !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_');
-        if ident {
-            known(&caps, name).map_err(|m| format!("message: {m}"))?;
-        }
-        rest = &after[close + 1..];
-    }
-    Ok(())
 }
 
 /// Checks and compiles a rule's fix parts; the error names the part and the problem.

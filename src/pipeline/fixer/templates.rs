@@ -1,9 +1,12 @@
-//! Template fixes over rounds: a template fix that removed one path to its target's sink but
-//! left the target reported with another (a second request value reaching the same response,
+//! Template candidates. The first comes from the finding's own fix edits ([`first`]). Over
+//! rounds: a template fix that removed one path to its target's sink but left the target
+//! reported with another (a second request value reaching the same response,
 //! say) is extended, in the next round, with the template fix the re-scan offers for it. So a
 //! static-only run converges over `--max-rounds` too, without a model.
 
-use super::{lines, template_candidate, Candidate};
+use super::{lines, Candidate};
+use crate::finding::Edit;
+use crate::pipeline::template;
 use crate::pipeline::template::LineChange;
 use crate::pipeline::verify::Verification;
 
@@ -23,7 +26,7 @@ pub(super) fn next_template(
         next.span.start_line,
         next.span.end_line.max(next.span.start_line),
     );
-    let (c2, more) = template_candidate(&c.text, &next.fixes, start, end)?;
+    let (c2, more) = first(&c.text, &next.fixes, start, end)?;
     if c2.text == c.text {
         return None;
     }
@@ -43,4 +46,37 @@ pub(super) fn next_template(
     let mut all = changes.to_vec();
     all.extend(more);
     Some((candidate, all))
+}
+
+/// Applies a rule's template edits (byte ranges of the current text) and the imports they
+/// declare ([`template`]); also returns the import lines it changed.
+/// The candidate of a finding's template edits on `text` (its lines `start..=end`), with the
+/// import lines it adds or removes.
+pub(super) fn first(
+    text: &str,
+    edits: &[Edit],
+    start: usize,
+    end: usize,
+) -> Option<(Candidate, Vec<LineChange>)> {
+    let p = template::apply_template(text, edits, start, end).ok()?;
+    let mut why: Vec<String> = edits
+        .iter()
+        .map(|e| e.description.trim())
+        .filter(|d| !d.is_empty())
+        .map(str::to_string)
+        .collect();
+    why.extend(p.added_imports.iter().map(|i| format!("adds `{i}`")));
+    why.extend(
+        p.removed_imports
+            .iter()
+            .map(|i| format!("removes `{i}`, now unused")),
+    );
+    let c = Candidate {
+        replacement: lines(&p.text, p.region.0, p.region.1),
+        region: p.region,
+        text: p.text,
+        why: why.join("; "),
+        source: "template",
+    };
+    Some((c, p.line_changes))
 }
