@@ -25,6 +25,7 @@
 //! | `str-values` | each non-literal value of a dict literal (a query document) made a string: `{"u": body["u"]}` → `{"u": str(body["u"])}` ([`super::documents`]). |
 //! | `compare-digest` | `a == b` → `hmac.compare_digest(a, b)`, `a != b` → `not hmac.compare_digest(a, b)` ([`super::compare`]). |
 //! | `redact-errors` | each exception detail in a response's arguments (`str(e)`, `traceback.format_exc()`) → `"internal error"` ([`super::errors`]). |
+//! | `tls-context` | `ssl.SSLContext(PROTOCOL)` → `ssl.create_default_context()` in a client, `(ssl.Purpose.CLIENT_AUTH)` in a server ([`super::tls`]). |
 //! | `csprng` | a call of the `random` module's generator → the same method of `secrets.SystemRandom()` ([`super::random`]). |
 //! | `shlex-split` | a command variable → `shlex.split(NAME)`, only when its one assignment in the function builds it from literal text a shell would not interpret ([`super::shell`]). |
 //! | `assert-raise` | `assert c, m` → `if not c:` + `raise AssertionError(m)` (kept under `python -O`). |
@@ -70,6 +71,7 @@ pub enum Filter {
     StrValues,
     CompareDigest,
     RedactErrors,
+    TlsContext,
     ShlexSplit,
     ConfinePath,
     Csprng,
@@ -106,6 +108,7 @@ impl Filter {
             "str-values" => Filter::StrValues,
             "compare-digest" => Filter::CompareDigest,
             "redact-errors" => Filter::RedactErrors,
+            "tls-context" => Filter::TlsContext,
             "shlex-split" => Filter::ShlexSplit,
             "confine-path" => Filter::ConfinePath,
             "csprng" => Filter::Csprng,
@@ -220,6 +223,7 @@ impl Filter {
             Filter::StrValues => super::documents::str_values(node, src),
             Filter::CompareDigest => super::compare::compare_digest(node, src),
             Filter::RedactErrors => super::errors::redact_errors(node, src),
+            Filter::TlsContext => super::tls::tls_context(node, src),
             Filter::EscapeData => super::escape::escape_data(node, src, param?),
             Filter::BitsSet | Filter::BitsClear => {
                 let v = int_literal(text(unparen(node), src))?;

@@ -25,6 +25,7 @@ mod sql_var;
 pub(crate) mod strings;
 #[cfg(test)]
 mod tests;
+mod tls;
 mod xpath;
 
 use std::collections::BTreeSet;
