@@ -20,7 +20,7 @@ pub(crate) fn first_built<'t>(path: &[Node<'t>], src: &str) -> Option<Node<'t>> 
 }
 
 /// The module-level function `node` calls by name, when a string it returns holds markup.
-fn markup_helper<'t>(node: Node<'t>, src: &str) -> Option<Node<'t>> {
+pub(crate) fn markup_helper<'t>(node: Node<'t>, src: &str) -> Option<Node<'t>> {
     let call = unparen(node);
     let f = call
         .child_by_field_name("function")
@@ -29,10 +29,7 @@ fn markup_helper<'t>(node: Node<'t>, src: &str) -> Option<Node<'t>> {
         return None;
     }
     let name = text(f, src);
-    let mut root = call;
-    while let Some(p) = root.parent() {
-        root = p;
-    }
+    let root = crate::rules::resolve::root_of(call);
     let mut c = root.walk();
     let def = root.named_children(&mut c).find_map(|d| {
         let d = match d.kind() {
@@ -44,27 +41,24 @@ fn markup_helper<'t>(node: Node<'t>, src: &str) -> Option<Node<'t>> {
                 .is_some_and(|n| text(n, src) == name))
         .then_some(d)
     })?;
-    let mut stack = vec![def.child_by_field_name("body")?];
-    while let Some(n) = stack.pop() {
-        match n.kind() {
-            "function_definition" | "class_definition" | "lambda" => continue,
-            "return_statement" => {
-                if let Some(b) = building(n, src, 0) {
-                    if text(b, src).contains('<') {
-                        return Some(def);
-                    }
-                }
-            }
-            _ => {}
-        }
-        let mut c = n.walk();
-        stack.extend(n.named_children(&mut c));
-    }
-    None
+    let markup = returned_values(def).into_iter().any(|v| {
+        let text_of = building(v, src, 0)
+            .or_else(|| matches!(v.kind(), "string" | "concatenated_string").then_some(v));
+        text_of.is_some_and(|t| text(t, src).contains('<'))
+    });
+    markup.then_some(def)
 }
 
 /// The string-building expressions the function `def` returns (nested functions left out).
 pub(crate) fn returned_strings<'t>(def: Node<'t>, src: &str) -> Vec<Node<'t>> {
+    returned_values(def)
+        .into_iter()
+        .filter_map(|v| building(v, src, 0))
+        .collect()
+}
+
+/// The values the function `def` returns, in order (nested functions left out).
+fn returned_values(def: Node) -> Vec<Node> {
     let mut out = Vec::new();
     let Some(body) = def.child_by_field_name("body") else {
         return out;
@@ -73,7 +67,7 @@ pub(crate) fn returned_strings<'t>(def: Node<'t>, src: &str) -> Vec<Node<'t>> {
     while let Some(n) = stack.pop() {
         match n.kind() {
             "function_definition" | "class_definition" | "lambda" => continue,
-            "return_statement" => out.extend(building(n, src, 0)),
+            "return_statement" => out.extend(n.named_child(0).map(unparen)),
             _ => {}
         }
         let mut c = n.walk();

@@ -112,10 +112,7 @@ fn name_constant(v: Node, src: &str, depth: u8) -> bool {
     let values = if !local.values.is_empty() || scope.kind() == "module" {
         local
     } else {
-        let mut root = scope;
-        while let Some(p) = root.parent() {
-            root = p;
-        }
+        let root = crate::rules::resolve::root_of(scope);
         bindings(root, name, src)
     };
     !values.params
@@ -267,10 +264,7 @@ fn class_constant(v: Node, src: &str, depth: u8) -> bool {
     let Some(body) = class.child_by_field_name("body") else {
         return false;
     };
-    let mut root = class;
-    while let Some(p) = root.parent() {
-        root = p;
-    }
+    let root = crate::rules::resolve::root_of(class);
     // Assigned through an attribute anywhere (`self.table = name`, `repo.table = ...`).
     let mut stack = vec![root];
     while let Some(n) = stack.pop() {

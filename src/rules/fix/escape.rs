@@ -182,7 +182,7 @@ fn kept_as_is(v: Node, scope: Node, src: &str, depth: u8) -> bool {
             let Some(f) = v.child_by_field_name("function") else {
                 return false;
             };
-            if f.kind() == "identifier" && builds_markup(v, text(f, src), src) {
+            if crate::rules::built::markup_helper(v, src).is_some() {
                 return true;
             }
             let joins = f.kind() == "attribute"
@@ -236,37 +236,4 @@ fn empty(x: Node, src: &str) -> bool {
     let t = text(x, src);
     (x.kind() == "list" && x.named_child_count() == 0)
         || (x.kind() == "string" && t.trim_matches(['"', '\'']).is_empty())
-}
-
-/// Whether the module-level function `name` returns text built with markup (a string literal
-/// holding `<`).
-fn builds_markup(at: Node, name: &str, src: &str) -> bool {
-    let mut root = at;
-    while let Some(p) = root.parent() {
-        root = p;
-    }
-    let mut c = root.walk();
-    let def = root.named_children(&mut c).find(|d| {
-        let d = match d.kind() {
-            "decorated_definition" => d.child_by_field_name("definition"),
-            _ => Some(*d),
-        };
-        d.is_some_and(|d| {
-            d.kind() == "function_definition"
-                && d.child_by_field_name("name")
-                    .is_some_and(|n| text(n, src) == name)
-        })
-    });
-    let Some(def) = def else {
-        return false;
-    };
-    let mut stack = vec![def];
-    while let Some(n) = stack.pop() {
-        if n.kind() == "string" && text(n, src).contains('<') {
-            return true;
-        }
-        let mut c = n.walk();
-        stack.extend(n.named_children(&mut c));
-    }
-    false
 }

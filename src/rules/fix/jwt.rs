@@ -45,10 +45,7 @@ pub(super) fn jwt_algorithms(call: Node, src: &str) -> Option<String> {
     }
     let mut algs = named_algorithms(call, src, false);
     if algs.is_empty() {
-        let mut root = call;
-        while let Some(p) = root.parent() {
-            root = p;
-        }
+        let root = crate::rules::resolve::root_of(call);
         let mut stack = vec![root];
         let mut seen: Option<Vec<String>> = None;
         while let Some(n) = stack.pop() {

@@ -62,10 +62,7 @@ pub(super) fn csprng(node: Node, src: &str) -> Option<String> {
 
 /// Whether the module imports `name` itself from `random` (`from random import name`).
 fn imported_from_random(node: Node, name: &str, src: &str) -> bool {
-    let mut root = node;
-    while let Some(p) = root.parent() {
-        root = p;
-    }
+    let root = crate::rules::resolve::root_of(node);
     let mut c = root.walk();
     let found = root.named_children(&mut c).any(|stmt| {
         if stmt.kind() != "import_from_statement" {

@@ -96,10 +96,7 @@ pub(super) fn placeholder(
 /// The placeholder of the file's driver (`?`, `%s`, or `$` for numbered ones), from its
 /// imports: drivers of one family only.
 fn detect(node: Node, src: &str) -> Option<&'static str> {
-    let mut root = node;
-    while let Some(p) = root.parent() {
-        root = p;
-    }
+    let root = crate::rules::resolve::root_of(node);
     let (mut qmark, mut format, mut dollar) = (false, false, false);
     let mut cursor = root.walk();
     let mut stack = vec![root];

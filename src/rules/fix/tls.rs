@@ -40,10 +40,7 @@ pub(super) fn tls_context(call: Node, src: &str) -> Option<String> {
     {
         return None;
     }
-    let mut root = call;
-    while let Some(p) = root.parent() {
-        root = p;
-    }
+    let root = crate::rules::resolve::root_of(call);
     let file = text(root, src);
     let client = CLIENT.iter().any(|h| file.contains(h));
     let server = SERVER.iter().any(|h| file.contains(h));

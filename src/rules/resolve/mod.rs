@@ -338,6 +338,15 @@ pub fn text<'s>(node: Node, src: &'s str) -> &'s str {
     src.get(node.start_byte()..node.end_byte()).unwrap_or("")
 }
 
+/// The module node of the tree holding `node`.
+pub fn root_of(node: Node) -> Node {
+    let mut root = node;
+    while let Some(p) = root.parent() {
+        root = p;
+    }
+    root
+}
+
 /// Text of a `dotted_name` with any whitespace or comments between parts removed.
 fn dotted_text(node: Node, src: &str) -> String {
     let t = text(node, src);
