@@ -13,14 +13,7 @@ pub(super) fn compare_digest(node: Node, src: &str) -> Option<String> {
     if cmp.kind() != "comparison_operator" {
         return None;
     }
-    let mut c = cmp.walk();
-    let operands: Vec<Node> = cmp.named_children(&mut c).collect();
-    let mut c = cmp.walk();
-    let ops: Vec<&str> = cmp
-        .children(&mut c)
-        .filter(|n| !n.is_named())
-        .map(|n| text(n, src))
-        .collect();
+    let (ops, operands) = crate::rules::taint::comparison_parts(cmp);
     let ([a, b], [op]) = (operands.as_slice(), ops.as_slice()) else {
         return None;
     };

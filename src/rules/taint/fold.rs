@@ -156,7 +156,7 @@ fn fold(n: Node, src: &str, depth: usize) -> Option<Const> {
 }
 
 /// A comparison's operators (`<`, `not in`...) and its operands, in order.
-pub(super) fn comparison_parts<'t>(n: Node<'t>) -> (Vec<&'t str>, Vec<Node<'t>>) {
+pub(crate) fn comparison_parts<'t>(n: Node<'t>) -> (Vec<&'t str>, Vec<Node<'t>>) {
     let mut c = n.walk();
     let ops: Vec<&'t str> = n
         .children_by_field_name("operators", &mut c)

@@ -43,6 +43,7 @@ mod conditions;
 mod containers;
 mod expressions;
 mod fold;
+pub(crate) use fold::comparison_parts;
 mod globals;
 mod named;
 mod params;
