@@ -28,6 +28,7 @@
 //! | `tls-context` | `ssl.SSLContext(PROTOCOL)` → `ssl.create_default_context()` in a client, `(ssl.Purpose.CLIENT_AUTH)` in a server ([`super::tls`]). |
 //! | `csprng` | a call of the `random` module's generator → the same method of `secrets.SystemRandom()` ([`super::random`]). |
 //! | `shlex-split` | a command variable → `shlex.split(NAME)`, only when its one assignment in the function builds it from literal text a shell would not interpret ([`super::shell`]). |
+//! | `redirect-guard:STYLE` | a guard clause before `return redirect(target)` that redirects to `/` instead when the target is not a page of this site: a path (`path`) or Django's `url_has_allowed_host_and_scheme` (`django`) ([`super::redirect`]). |
 //! | `assert-raise` | `assert c, m` → `if not c:` + `raise AssertionError(m)` (kept under `python -O`). |
 
 use tree_sitter::Node;
@@ -75,6 +76,7 @@ pub enum Filter {
     ShlexSplit,
     ConfinePath,
     Csprng,
+    RedirectGuard,
 }
 
 impl Filter {
@@ -112,6 +114,7 @@ impl Filter {
             "shlex-split" => Filter::ShlexSplit,
             "confine-path" => Filter::ConfinePath,
             "csprng" => Filter::Csprng,
+            "redirect-guard" => Filter::RedirectGuard,
             _ => return Err(format!("unknown filter `{name}`")),
         };
         let needs = matches!(
@@ -125,6 +128,7 @@ impl Filter {
                 | Filter::ConfinePath
                 | Filter::BitsSet
                 | Filter::BitsClear
+                | Filter::RedirectGuard
         );
         match (&param, needs) {
             (None, true) => {
@@ -142,6 +146,7 @@ impl Filter {
                 | Filter::ConfinePath => is_dotted(p),
                 Filter::SqlParams => matches!(p.as_str(), "qmark" | "format" | "auto"),
                 Filter::SessionRotate => matches!(p.as_str(), "aiohttp" | "django"),
+                Filter::RedirectGuard => matches!(p.as_str(), "path" | "django"),
                 _ => int_literal(p).is_some(),
             };
             if !ok {
@@ -187,6 +192,9 @@ impl Filter {
         }
         if self == Filter::ConfinePath {
             return super::paths::confine_path(node, src, param?).map(Rendered::Edits);
+        }
+        if self == Filter::RedirectGuard {
+            return super::redirect::redirect_guard(node, src, param?).map(Rendered::Edits);
         }
         if self == Filter::SessionRotate {
             return super::session::session_rotate(node, src, param?).map(Rendered::Edits);

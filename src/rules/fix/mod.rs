@@ -17,6 +17,7 @@ mod jwt;
 mod paths;
 mod placement;
 mod random;
+mod redirect;
 mod scope;
 mod session;
 mod shell;

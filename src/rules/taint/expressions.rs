@@ -56,6 +56,8 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             "issubset",
             "issuperset",
         ];
+        // Checks of a redirect target (Django's, and its name before Django 3.0).
+        const URL_CHECKS: &[&str] = &["url_has_allowed_host_and_scheme", "is_safe_url"];
         let bits = self.eng.guard_rules;
         if bits == 0 {
             return;
@@ -113,7 +115,12 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                             stack.push((o, check, negated));
                         }
                     }
-                    if let Some(a) = n.child_by_field_name("arguments") {
+                    if name.is_some_and(|m| URL_CHECKS.contains(&m)) {
+                        // The URL is checked; the hosts it is checked against are not.
+                        if let Some(url) = first.filter(|x| x.kind() != "keyword_argument") {
+                            stack.push((url, true, negated));
+                        }
+                    } else if let Some(a) = n.child_by_field_name("arguments") {
                         stack.push((a, check, negated));
                     }
                 }
