@@ -142,16 +142,51 @@ enum Item<'a, 't> {
 /// The SQL literal with placeholders and the parameter tuple, for the pieces of built SQL.
 fn build(p: &Pieces, src: &str, placeholder: &str) -> Option<(String, String)> {
     let (sql, params) = build_sql(p, src, placeholder)?;
-    Some((sql_literal(&sql, p), params))
+    Some((sql_literal(&sql, p, src)?, params))
 }
 
-/// The SQL text as a literal in the quotes of the original.
-pub(super) fn sql_literal(sql: &str, p: &Pieces) -> String {
-    if p.triple && sql.contains('\n') {
+/// The SQL text as a literal in the quotes of the original; an f-string when it keeps
+/// constant values in place (see [`kept`]).
+pub(super) fn sql_literal(sql: &str, p: &Pieces, src: &str) -> Option<String> {
+    if sql.chars().any(|c| kept_index(c).is_some()) {
+        let values: Vec<&Value> = p.values().collect();
+        let mut parts: Vec<Part> = Vec::new();
+        for c in sql.chars() {
+            match kept_index(c) {
+                Some(i) => parts.push(Part::Value((*values.get(i)?).clone())),
+                None => push_char(&mut parts, c),
+            }
+        }
+        return strings::fstring(&parts, src, p.quote);
+    }
+    Some(if p.triple && sql.contains('\n') {
         triple(sql, p.quote)
     } else {
         literal(sql, p.quote)
+    })
+}
+
+/// First of the private-use characters that stand, in SQL text being built, for the values
+/// kept in place: the `i`-th value of the pieces is `KEPT + i`.
+const KEPT: u32 = 0xE000;
+
+/// A value of the built SQL that stays interpolated where it is, not a parameter: a constant
+/// of the program (`{self.table}` with `table = "orders"` in the class body) in a place a
+/// parameter cannot go (a table or column name). The literal becomes an f-string. Not in
+/// triple-quoted SQL, whose f-string form would have to keep its line breaks.
+fn kept(v: &Value, p: &Pieces, src: &str, index: usize) -> Option<char> {
+    if p.triple || index > 0xFF || !crate::rules::constant::constant(v.node, src, 0) {
+        return None;
     }
+    char::from_u32(KEPT + index as u32)
+}
+
+/// The value index a character of built SQL text stands for, if it is one (see [`KEPT`]).
+fn kept_index(c: char) -> Option<usize> {
+    let c = c as u32;
+    (KEPT..=KEPT + 0xFF)
+        .contains(&c)
+        .then(|| (c - KEPT) as usize)
 }
 
 /// The SQL text with placeholders and the parameter tuple, for the pieces of built SQL.
@@ -202,6 +237,8 @@ fn build_params(
     };
     let mut sql = String::new();
     let mut params: Vec<String> = Vec::new();
+    // The index, among the pieces' values, of the next value met.
+    let mut value_index = 0usize;
     let mut i = 0;
     while i < items.len() {
         match &items[i] {
@@ -226,6 +263,7 @@ fn build_params(
                         }
                         Item::Val(v) => {
                             has_value = true;
+                            value_index += 1;
                             content.push(Part::Value((*v).clone()));
                             j += 1;
                         }
@@ -262,7 +300,10 @@ fn build_params(
                     match items.get(j)? {
                         Item::Char('"') => break,
                         Item::Char(c) => sql.push(*c),
-                        Item::Val(_) => return None,
+                        Item::Val(v) => {
+                            sql.push(kept(v, p, src, value_index)?);
+                            value_index += 1;
+                        }
                     }
                     j += 1;
                 }
@@ -305,8 +346,12 @@ fn build_params(
             }
             Item::Val(v) => {
                 let glued_after = matches!(items.get(i + 1), Some(Item::Char(c)) if c.is_alphanumeric() || "_.'\"".contains(*c));
+                let index = value_index;
+                value_index += 1;
                 if !value_position(&sql) || glued_after {
-                    return None;
+                    sql.push(kept(v, p, src, index)?);
+                    i += 1;
+                    continue;
                 }
                 // `LIMIT`/`OFFSET` take an integer: a string parameter would be quoted, which
                 // MySQL rejects there.
@@ -334,6 +379,10 @@ fn build_params(
     if existing.is_some_and(|mut e| e.next().is_some()) {
         return None;
     }
+    if params.is_empty() {
+        // Only constants: nothing to bind.
+        return None;
+    }
     Some((sql, params))
 }
 
@@ -355,7 +404,32 @@ pub(super) fn sql_params_merge(
     let [first, given] = args.as_slice() else {
         return None;
     };
-    if first.id() != node.id() || !matches!(given.kind(), "tuple" | "list") {
+    if first.id() != node.id() {
+        return None;
+    }
+    let placeholder = placeholder(list.parent()?, src, style, cx)?;
+    let p = strings::pieces(node, src)?;
+    let (sql, merged) = merge_into(&p, src, placeholder, *given)?;
+    Some(vec![
+        (
+            node.start_byte(),
+            node.end_byte(),
+            sql_literal(&sql, &p, src)?,
+        ),
+        (given.start_byte(), given.end_byte(), merged),
+    ])
+}
+
+/// The SQL text with placeholders for the pieces `p`, and the parameters `given` (a tuple or
+/// list literal the call already passes for the placeholders the SQL holds) with the new ones
+/// merged in order.
+pub(super) fn merge_into(
+    p: &Pieces,
+    src: &str,
+    placeholder: &str,
+    given: Node,
+) -> Option<(String, String)> {
+    if !matches!(given.kind(), "tuple" | "list") || placeholder == "$" {
         return None;
     }
     let mut c = given.walk();
@@ -367,12 +441,7 @@ pub(super) fn sql_params_merge(
         return None;
     }
     let old: Vec<String> = old.iter().map(|n| text(*n, src).to_string()).collect();
-    let placeholder = placeholder(list.parent()?, src, style, cx)?;
-    if placeholder == "$" {
-        return None;
-    }
-    let p = strings::pieces(node, src)?;
-    let (sql, params) = build_params(&p, src, placeholder, Some(&old))?;
+    let (sql, params) = build_params(p, src, placeholder, Some(&old))?;
     if params.len() == old.len() {
         return None;
     }
@@ -381,10 +450,7 @@ pub(super) fn sql_params_merge(
         (_, 1) => format!("({},)", params[0]),
         _ => format!("({})", params.join(", ")),
     };
-    Some(vec![
-        (node.start_byte(), node.end_byte(), sql_literal(&sql, &p)),
-        (given.start_byte(), given.end_byte(), merged),
-    ])
+    Some((sql, merged))
 }
 
 /// Whether value `v` is a parameter of its function annotated `ty` (`int`, `str`): numbered

@@ -10,8 +10,10 @@
 //! edits both. It applies only when nothing else can observe the change:
 //!
 //! * the variable is a plain name assigned exactly once (`NAME = EXPR`, a statement of its
-//!   own), in the same function as the call, before it, and read nowhere but as the only
-//!   argument of that call (`execute`, `mogrify`, Django's `raw`/`RawSQL`);
+//!   own), in the same function as the call, before it, and read nowhere but as the SQL
+//!   argument of that call (`execute`, `mogrify`, Django's `raw`/`RawSQL`): its only
+//!   argument, or the first, followed by a tuple or list literal of parameters for the
+//!   placeholders the SQL already holds, into which the new ones are merged in order;
 //! * each value moved into the parameters is a name, an attribute or a subscript by a
 //!   literal, or `int`/`str`/`float` of one, and no name it reads is bound again anywhere in
 //!   the function after the assignment: the parameters, now read at the call, have the
@@ -24,7 +26,7 @@ use tree_sitter::Node;
 use super::scope::{
     assignment_of, is_binding, mentions, only_use, scope_of, single_assignment, RangeEdit,
 };
-use super::sql::{build_sql, method, placeholder, sql_literal, FileContext};
+use super::sql::{build_sql, merge_into, method, placeholder, sql_literal, FileContext};
 use super::strings::{self, Part, Pieces};
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
@@ -52,7 +54,7 @@ pub(crate) fn sql_params_var(
         }
         (assign, arg)
     };
-    let call = call_of_only_arg(arg)?;
+    let (call, given) = call_of_sql_arg(arg)?;
     if !EXECUTE.contains(&method(call, src)?) {
         return None;
     }
@@ -77,24 +79,37 @@ pub(crate) fn sql_params_var(
         }
     }
     let placeholder = placeholder(call, src, style, cx)?;
-    let (sql, params) = build_sql(&p, src, placeholder)?;
     let name = text(arg, src);
+    let (sql, at_call) = match given {
+        None => {
+            let (sql, params) = build_sql(&p, src, placeholder)?;
+            (
+                sql,
+                (
+                    arg.start_byte(),
+                    arg.end_byte(),
+                    format!("{name}, {params}"),
+                ),
+            )
+        }
+        Some(given) => {
+            let (sql, merged) = merge_into(&p, src, placeholder, given)?;
+            (sql, (given.start_byte(), given.end_byte(), merged))
+        }
+    };
     Some(vec![
         (
             built.start_byte(),
             built.end_byte(),
             layout(built, src, &sql, &p)?,
         ),
-        (
-            arg.start_byte(),
-            arg.end_byte(),
-            format!("{name}, {params}"),
-        ),
+        at_call,
     ])
 }
 
-/// The call `arg` is the only argument of.
-fn call_of_only_arg(arg: Node) -> Option<Node> {
+/// The call `arg` is the first argument of, and the parameters it passes after it: `arg` is
+/// the only argument, or the second is a tuple or list literal.
+fn call_of_sql_arg(arg: Node) -> Option<(Node, Option<Node>)> {
     let list = arg.parent().filter(|l| l.kind() == "argument_list")?;
     let mut c = list.walk();
     let args: Vec<Node> = list
@@ -102,7 +117,10 @@ fn call_of_only_arg(arg: Node) -> Option<Node> {
         .filter(|n| n.kind() != "comment")
         .collect();
     match args.as_slice() {
-        [only] if only.id() == arg.id() => list.parent(),
+        [only] if only.id() == arg.id() => Some((list.parent()?, None)),
+        [first, given] if first.id() == arg.id() && matches!(given.kind(), "tuple" | "list") => {
+            Some((list.parent()?, Some(*given)))
+        }
         _ => None,
     }
 }
@@ -188,7 +206,11 @@ fn layout(built: Node, src: &str, sql: &str, p: &Pieces) -> Option<String> {
         }
         false
     };
-    let single = || (!has_comment(built)).then(|| sql_literal(sql, p));
+    let single = || {
+        (!has_comment(built))
+            .then(|| sql_literal(sql, p, src))
+            .flatten()
+    };
     let concat = match built.kind() {
         "concatenated_string" => Some(built),
         "binary_operator" => built.child_by_field_name("left").map(unparen),
@@ -249,7 +271,7 @@ fn layout(built: Node, src: &str, sql: &str, p: &Pieces) -> Option<String> {
             out.push_str(&src[parts[i - 1].end_byte()..parts[i].start_byte()]);
         }
         match sql.get(w[0]..w[1]) {
-            Some(chunk) if !chunk.is_empty() => out.push_str(&sql_literal(chunk, p)),
+            Some(chunk) if !chunk.is_empty() => out.push_str(&sql_literal(chunk, p, src)?),
             _ => return single(),
         }
     }

@@ -84,8 +84,9 @@ fn sql_in_a_variable_is_left_alone_when_the_change_could_be_observed() {
         "    sql = f\"SELECT id FROM t WHERE a = '{next(a)}'\"\n    cur.execute(sql)\n",
         // Executed by a nested function, later.
         "    sql = f\"SELECT id FROM t WHERE a = '{a}'\"\n    def g():\n        cur.execute(sql)\n    return g\n",
-        // Parameters already passed, or a call that is not a driver's.
-        "    sql = f\"SELECT id FROM t WHERE a = '{a}' AND b = ?\"\n    cur.execute(sql, (b,))\n",
+        // Parameters passed in a name (their number is unknown), or a call that is not a
+        // driver's.
+        "    sql = f\"SELECT id FROM t WHERE a = '{a}' AND b = ?\"\n    cur.execute(sql, params)\n",
         "    sql = f\"SELECT id FROM t WHERE a = '{a}'\"\n    log.info(sql)\n",
         // A table name cannot be a parameter.
         "    sql = f\"SELECT id FROM {a} WHERE b = 1\"\n    cur.execute(sql)\n",
@@ -189,4 +190,33 @@ fn values_join_the_parameters_a_call_already_passes_in_their_places() {
     ] {
         assert_eq!(fix(lite, call), None, "{call}");
     }
+}
+
+#[test]
+fn constant_names_stay_in_place_and_new_parameters_join_the_given_ones() {
+    // A module constant in the table's place stays interpolated; the value becomes a
+    // parameter, merged after the one the call already passes.
+    let body = "    sql = f\"SELECT id FROM {TABLE} WHERE a = ? AND b = '{b}'\"\n    cur.execute(sql, (a,))\n";
+    assert_eq!(
+        fixed(&format!("    TABLE = \"orders\"\n{body}")).as_deref(),
+        Some(
+            "def f(cur, a, b, log):\n    TABLE = \"orders\"\n    sql = f\"SELECT id FROM {TABLE} WHERE a = ? AND b = ?\"\n    cur.execute(sql, (a, b))\n"
+        )
+    );
+    // Merged in the order of the placeholders.
+    assert_eq!(
+        fixed("    sql = f\"SELECT id FROM t WHERE a = '{a}' AND b = ?\"\n    cur.execute(sql, [b])\n")
+            .as_deref(),
+        Some("def f(cur, a, b, log):\n    sql = \"SELECT id FROM t WHERE a = ? AND b = ?\"\n    cur.execute(sql, [a, b])\n")
+    );
+    // A name that is not a constant cannot be a parameter there: no fix.
+    assert_eq!(
+        fixed("    sql = f\"SELECT id FROM {a} WHERE b = '{b}'\"\n    cur.execute(sql)\n"),
+        None
+    );
+    // Only constants interpolated: nothing to bind.
+    assert_eq!(
+        fixed("    T = \"orders\"\n    sql = f\"SELECT id FROM {T}\"\n    cur.execute(sql)\n"),
+        None
+    );
 }
