@@ -29,6 +29,7 @@
 //! | `csprng` | a call of the `random` module's generator → the same method of `secrets.SystemRandom()` ([`super::random`]). |
 //! | `shlex-split` | a command variable → `shlex.split(NAME)`, only when its one assignment in the function builds it from literal text a shell would not interpret ([`super::shell`]). |
 //! | `redirect-guard:STYLE` | a guard clause before `return redirect(target)` that redirects to `/` instead when the target is not a page of this site: a path (`path`) or Django's `url_has_allowed_host_and_scheme` (`django`) ([`super::redirect`]). |
+//! | `allow-list` | a request value stored in a session limited by the file's own constants: `role` → `role if role in ROLES else "viewer"` when `ROLES` lists its default, or a request value overriding a default computed from a constant table → that default ([`super::allow`]). |
 //! | `assert-raise` | `assert c, m` → `if not c:` + `raise AssertionError(m)` (kept under `python -O`). |
 
 use tree_sitter::Node;
@@ -77,6 +78,7 @@ pub enum Filter {
     ConfinePath,
     Csprng,
     RedirectGuard,
+    AllowList,
 }
 
 impl Filter {
@@ -115,6 +117,7 @@ impl Filter {
             "confine-path" => Filter::ConfinePath,
             "csprng" => Filter::Csprng,
             "redirect-guard" => Filter::RedirectGuard,
+            "allow-list" => Filter::AllowList,
             _ => return Err(format!("unknown filter `{name}`")),
         };
         let needs = matches!(
@@ -192,6 +195,9 @@ impl Filter {
         }
         if self == Filter::ConfinePath {
             return super::paths::confine_path(node, src, param?).map(Rendered::Edits);
+        }
+        if self == Filter::AllowList {
+            return super::allow::allow_list(node, src).map(Rendered::Edits);
         }
         if self == Filter::RedirectGuard {
             return super::redirect::redirect_guard(node, src, param?).map(Rendered::Edits);

@@ -7,6 +7,7 @@
 //! fail, is left out; when a filter gives up on a part ([`filters`]), the whole fix is dropped
 //! for that match, so a fix never applies half-done.
 
+mod allow;
 mod captures;
 mod compare;
 mod documents;

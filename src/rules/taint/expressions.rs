@@ -56,8 +56,6 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             "issubset",
             "issuperset",
         ];
-        // Checks of a redirect target (Django's, and its name before Django 3.0).
-        const URL_CHECKS: &[&str] = &["url_has_allowed_host_and_scheme", "is_safe_url"];
         let bits = self.eng.guard_rules;
         if bits == 0 {
             return;
@@ -115,12 +113,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                             stack.push((o, check, negated));
                         }
                     }
-                    if name.is_some_and(|m| URL_CHECKS.contains(&m)) {
-                        // The URL is checked; the hosts it is checked against are not.
-                        if let Some(url) = first.filter(|x| x.kind() != "keyword_argument") {
-                            stack.push((url, true, negated));
-                        }
-                    } else if let Some(a) = n.child_by_field_name("arguments") {
+                    if let Some(a) = n.child_by_field_name("arguments") {
                         stack.push((a, check, negated));
                     }
                 }
@@ -350,16 +343,28 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     }
                 }
                 "conditional_expression" => {
-                    // `a if cond else b`: a constant condition leaves one side dead.
-                    let live = n
-                        .named_child(1)
-                        .and_then(|c| super::fold::truthiness(c, self.src()));
+                    // `a if cond else b`: a constant condition leaves one side dead, and a
+                    // side the condition proves safe (`role if role in ROLES else "viewer"`)
+                    // adds nothing.
+                    let cond = n.named_child(1);
+                    let live = cond.and_then(|c| super::fold::truthiness(c, self.src()));
+                    let (when_true, when_false) = match (live, cond) {
+                        (None, Some(c)) => self.condition_facts(c, 0),
+                        _ => (vec![], vec![]),
+                    };
+                    let proven = |this: &Self, side: Node<'t>, keys: &[String]| {
+                        this.key_of(side).is_some_and(|k| keys.contains(&k))
+                    };
                     let mut c = n.walk();
-                    for (i, ch) in n.named_children(&mut c).enumerate() {
+                    let sides: Vec<Node<'t>> = n.named_children(&mut c).collect();
+                    for (i, ch) in sides.into_iter().enumerate() {
                         let keep = match live {
                             Some(true) => i == 0,
                             Some(false) => i == 2,
-                            None => i != 1,
+                            None => {
+                                (i == 0 && !proven(self, ch, &when_true))
+                                    || (i == 2 && !proven(self, ch, &when_false))
+                            }
                         };
                         if keep {
                             stack.push(ch);
