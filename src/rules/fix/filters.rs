@@ -30,6 +30,7 @@
 //! | `shlex-split` | a command variable → `shlex.split(NAME)`, only when its one assignment in the function builds it from literal text a shell would not interpret ([`super::shell`]). |
 //! | `redirect-guard:STYLE` | a guard clause before `return redirect(target)` that redirects to `/` instead when the target is not a page of this site: a path (`path`) or Django's `url_has_allowed_host_and_scheme` (`django`) ([`super::redirect`]). |
 //! | `allow-list` | a request value stored in a session limited by the file's own constants: `role` → `role if role in ROLES else "viewer"` when `ROLES` lists its default, or a request value overriding a default computed from a constant table → that default ([`super::allow`]). |
+//! | `template-vars` | template source built from values → a constant template whose values are context variables of `render_template_string(...)` or `.from_string(...).render(...)`: `"<h2>" + title + "</h2>"` → `"<h2>{{ title }}</h2>"` and `title=title` ([`super::template`]). |
 //! | `assert-raise` | `assert c, m` → `if not c:` + `raise AssertionError(m)` (kept under `python -O`). |
 
 use tree_sitter::Node;
@@ -79,6 +80,7 @@ pub enum Filter {
     Csprng,
     RedirectGuard,
     AllowList,
+    TemplateVars,
 }
 
 impl Filter {
@@ -118,6 +120,7 @@ impl Filter {
             "csprng" => Filter::Csprng,
             "redirect-guard" => Filter::RedirectGuard,
             "allow-list" => Filter::AllowList,
+            "template-vars" => Filter::TemplateVars,
             _ => return Err(format!("unknown filter `{name}`")),
         };
         let needs = matches!(
@@ -195,6 +198,9 @@ impl Filter {
         }
         if self == Filter::ConfinePath {
             return super::paths::confine_path(node, src, param?).map(Rendered::Edits);
+        }
+        if self == Filter::TemplateVars {
+            return super::template::template_vars(node, src).map(Rendered::Edits);
         }
         if self == Filter::AllowList {
             return super::allow::allow_list(node, src).map(Rendered::Edits);

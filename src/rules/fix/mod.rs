@@ -25,6 +25,7 @@ mod shell;
 mod sql;
 mod sql_var;
 pub(crate) mod strings;
+mod template;
 #[cfg(test)]
 mod tests;
 mod tls;
