@@ -31,6 +31,7 @@
 //! | `redirect-guard:STYLE` | a guard clause before `return redirect(target)` that redirects to `/` instead when the target is not a page of this site: a path (`path`) or Django's `url_has_allowed_host_and_scheme` (`django`) ([`super::redirect`]). |
 //! | `allow-list` | a request value stored in a session limited by the file's own constants: `role` → `role if role in ROLES else "viewer"` when `ROLES` lists its default, or a request value overriding a default computed from a constant table → that default ([`super::allow`]). |
 //! | `template-vars` | template source built from values → a constant template whose values are context variables of `render_template_string(...)` or `.from_string(...).render(...)`: `"<h2>" + title + "</h2>"` → `"<h2>{{ title }}</h2>"` and `title=title` ([`super::template`]). |
+//! | `where-document` | a `$where` pair whose JavaScript only compares fields with strings → the same conditions as query document pairs: `"$where": "this.a == '" + a + "'"` → `"a": str(a)` ([`super::js_where`]). |
 //! | `assert-raise` | `assert c, m` → `if not c:` + `raise AssertionError(m)` (kept under `python -O`). |
 
 use tree_sitter::Node;
@@ -81,6 +82,7 @@ pub enum Filter {
     RedirectGuard,
     AllowList,
     TemplateVars,
+    WhereDocument,
 }
 
 impl Filter {
@@ -121,6 +123,7 @@ impl Filter {
             "redirect-guard" => Filter::RedirectGuard,
             "allow-list" => Filter::AllowList,
             "template-vars" => Filter::TemplateVars,
+            "where-document" => Filter::WhereDocument,
             _ => return Err(format!("unknown filter `{name}`")),
         };
         let needs = matches!(
@@ -240,6 +243,7 @@ impl Filter {
             Filter::Cryptodome => cryptodome(node, src),
             Filter::ShlexSplit => super::shell::shlex_split(node, src),
             Filter::Csprng => super::random::csprng(node, src),
+            Filter::WhereDocument => super::js_where::where_document(node, src),
             Filter::StrValues => super::documents::str_values(node, src),
             Filter::CompareDigest => super::compare::compare_digest(node, src),
             Filter::RedactErrors => super::errors::redact_errors(node, src),

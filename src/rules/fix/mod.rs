@@ -14,6 +14,7 @@ mod documents;
 mod errors;
 mod escape;
 pub(crate) mod filters;
+mod js_where;
 mod jwt;
 mod paths;
 mod placement;
