@@ -32,6 +32,7 @@
 //! | `allow-list` | a request value stored in a session limited by the file's own constants: `role` → `role if role in ROLES else "viewer"` when `ROLES` lists its default, or a request value overriding a default computed from a constant table → that default ([`super::allow`]). |
 //! | `template-vars` | template source built from values → a constant template whose values are context variables of `render_template_string(...)` or `.from_string(...).render(...)`: `"<h2>" + title + "</h2>"` → `"<h2>{{ title }}</h2>"` and `title=title` ([`super::template`]). |
 //! | `where-document` | a `$where` pair whose JavaScript only compares fields with strings → the same conditions as query document pairs: `"$where": "this.a == '" + a + "'"` → `"a": str(a)` ([`super::js_where`]). |
+//! | `drop-exemption` | a CSRF exemption decorator removed from a view that shows it authenticates through the session (a login decorator, `request.user`, `current_user`) ([`super::csrf`]). |
 //! | `assert-raise` | `assert c, m` → `if not c:` + `raise AssertionError(m)` (kept under `python -O`). |
 
 use tree_sitter::Node;
@@ -83,6 +84,7 @@ pub enum Filter {
     AllowList,
     TemplateVars,
     WhereDocument,
+    DropExemption,
 }
 
 impl Filter {
@@ -124,6 +126,7 @@ impl Filter {
             "allow-list" => Filter::AllowList,
             "template-vars" => Filter::TemplateVars,
             "where-document" => Filter::WhereDocument,
+            "drop-exemption" => Filter::DropExemption,
             _ => return Err(format!("unknown filter `{name}`")),
         };
         let needs = matches!(
@@ -201,6 +204,9 @@ impl Filter {
         }
         if self == Filter::ConfinePath {
             return super::paths::confine_path(node, src, param?).map(Rendered::Edits);
+        }
+        if self == Filter::DropExemption {
+            return super::csrf::drop_exemption(node, src).map(Rendered::Edits);
         }
         if self == Filter::TemplateVars {
             return super::template::template_vars(node, src).map(Rendered::Edits);

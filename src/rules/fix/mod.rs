@@ -10,6 +10,7 @@
 mod allow;
 mod captures;
 mod compare;
+mod csrf;
 mod documents;
 mod errors;
 mod escape;
