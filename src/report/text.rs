@@ -155,11 +155,14 @@ fn render_finding(p: &Painter, f: &Finding, out: &mut String) {
         ));
     }
     if !f.fixes.is_empty() {
-        let descs: Vec<String> = f
-            .fixes
-            .iter()
-            .map(|e| single_line(&e.description))
-            .collect();
+        // The edits of one fix (a literal and a call, say) share its description: once.
+        let mut descs: Vec<String> = Vec::new();
+        for e in &f.fixes {
+            let d = single_line(&e.description);
+            if !descs.contains(&d) {
+                descs.push(d);
+            }
+        }
         out.push_str(&format!(
             "{note_prefix} fix available: {}\n",
             descs.join("; ")
