@@ -33,6 +33,7 @@
 //! | `template-vars` | template source built from values → a constant template whose values are context variables of `render_template_string(...)` or `.from_string(...).render(...)`: `"<h2>" + title + "</h2>"` → `"<h2>{{ title }}</h2>"` and `title=title` ([`super::template`]). |
 //! | `where-document` | a `$where` pair whose JavaScript only compares fields with strings → the same conditions as query document pairs: `"$where": "this.a == '" + a + "'"` → `"a": str(a)` ([`super::js_where`]). |
 //! | `drop-exemption` | a CSRF exemption decorator removed from a view that shows it authenticates through the session (a login decorator, `request.user`, `current_user`) ([`super::csrf`]). |
+//! | `host-allow-list` | a guard clause before a request for a URL: its host must be in the file's one unused upper-case constant of host names, else `requests.exceptions.InvalidURL` (or `ValueError`) is raised ([`super::hosts`]). |
 //! | `assert-raise` | `assert c, m` → `if not c:` + `raise AssertionError(m)` (kept under `python -O`). |
 
 use tree_sitter::Node;
@@ -85,6 +86,7 @@ pub enum Filter {
     TemplateVars,
     WhereDocument,
     DropExemption,
+    HostAllowList,
 }
 
 impl Filter {
@@ -127,6 +129,7 @@ impl Filter {
             "template-vars" => Filter::TemplateVars,
             "where-document" => Filter::WhereDocument,
             "drop-exemption" => Filter::DropExemption,
+            "host-allow-list" => Filter::HostAllowList,
             _ => return Err(format!("unknown filter `{name}`")),
         };
         let needs = matches!(
@@ -204,6 +207,9 @@ impl Filter {
         }
         if self == Filter::ConfinePath {
             return super::paths::confine_path(node, src, param?).map(Rendered::Edits);
+        }
+        if self == Filter::HostAllowList {
+            return super::hosts::host_allow_list(node, src).map(Rendered::Edits);
         }
         if self == Filter::DropExemption {
             return super::csrf::drop_exemption(node, src).map(Rendered::Edits);

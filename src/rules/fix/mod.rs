@@ -15,6 +15,7 @@ mod documents;
 mod errors;
 mod escape;
 pub(crate) mod filters;
+mod hosts;
 mod js_where;
 mod jwt;
 mod paths;
