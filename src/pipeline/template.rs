@@ -167,6 +167,12 @@ pub fn apply_template(
     for e in edits {
         for i in &e.imports {
             let spec = ImportSpec::parse(i).map_err(TemplateError::BadImport)?;
+            // A part declares the imports it may need; an edit that does not name what one
+            // binds (a filter that used the file's own `escape` instead of `html.escape`)
+            // does not need it.
+            if !words(&e.replacement).iter().any(|(_, w)| *w == spec.binds) {
+                continue;
+            }
             let at = new_start(e);
             match specs
                 .iter_mut()

@@ -328,3 +328,15 @@ fn an_import_read_inside_the_replaced_code_goes_when_nothing_else_reads_it() {
     let p = apply(src, "traceback.format_exc()", "\"internal error\"", &[]).unwrap();
     assert!(p.removed_imports.is_empty());
 }
+
+#[test]
+fn an_import_the_edit_does_not_name_is_not_added() {
+    // The part declares `import html`; its filter used the file's own `escape` instead, in a
+    // function where a local `html` would even conflict with the module.
+    let text = "from markupsafe import escape\n\n\ndef page(q):\n    html = \"<p>\" + q\n    return html\n";
+    let out = fixed(text, "q\n", "escape(q)\n", &["import html"]);
+    assert_eq!(
+        out,
+        "from markupsafe import escape\n\n\ndef page(q):\n    html = \"<p>\" + escape(q)\n    return html\n"
+    );
+}
