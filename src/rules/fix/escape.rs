@@ -13,9 +13,9 @@
 
 use tree_sitter::Node;
 
-use super::filters::wrap_some;
 use super::scope::{is_binding, mentions, scope_of, single_assignment, RangeEdit};
 use super::strings::{self, Conv};
+use super::wrap::wrap_some;
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
 

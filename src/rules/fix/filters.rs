@@ -40,6 +40,7 @@ use tree_sitter::Node;
 
 use super::shell::SHELL_SPECIAL;
 use super::strings::{self, literal, value_expr, Conv, Part, Value};
+use super::wrap::{escape_fields, shell_quote};
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
 
@@ -279,12 +280,9 @@ impl Filter {
         }
     }
 
-    /// For the escaping filters given `html.escape`: the file's own `escape` instead, when it
-    /// imports one (`from markupsafe import escape`, `from django.utils.html import escape`)
-    /// but not the `html` module, and the function does not rebind the name. A page built with `escape` already reads
-    /// better with it, and a local `html` variable would hide the `html` module.
+    /// For the escaping filters given `html.escape`: the file's own `escape` when it has one
+    /// ([`super::wrap::own_escape`]).
     fn own_escape(self, node: Node, src: &str, param: Option<&str>) -> Option<&'static str> {
-        const MODULES: &[&str] = &["markupsafe", "django.utils.html", "html", "flask", "jinja2"];
         let escaping = matches!(
             self,
             Filter::EscapeFields | Filter::Escape | Filter::EscapeRequest | Filter::EscapeData
@@ -292,39 +290,7 @@ impl Filter {
         if !escaping || param != Some("html.escape") {
             return None;
         }
-        let root = crate::rules::resolve::root_of(node);
-        let mut c = root.walk();
-        let imported = root.named_children(&mut c).any(|s| {
-            s.kind() == "import_from_statement"
-                && s.child_by_field_name("module_name")
-                    .is_some_and(|m| MODULES.contains(&text(m, src)))
-                && {
-                    let mut c = s.walk();
-                    let names: Vec<Node> = s.children_by_field_name("name", &mut c).collect();
-                    names
-                        .iter()
-                        .any(|n| n.kind() == "dotted_name" && text(*n, src) == "escape")
-                }
-        });
-        // A file that imports the `html` module already keeps using it.
-        let mut c = root.walk();
-        let has_html = root.named_children(&mut c).any(|s| {
-            s.kind() == "import_statement" && {
-                let mut c = s.walk();
-                let names: Vec<Node> = s.children_by_field_name("name", &mut c).collect();
-                names.iter().any(|n| text(*n, src) == "html")
-            }
-        });
-        if has_html {
-            return None;
-        }
-        // (At the top level the binding is that import.)
-        let scope = super::scope::scope_of(node);
-        let rebound = scope.kind() != "module"
-            && super::scope::mentions(scope, "escape", src)
-                .into_iter()
-                .any(super::scope::is_binding);
-        (imported && !rebound).then_some("escape")
+        super::wrap::own_escape(node, src)
     }
 
     /// Applies a filter that needs only text (the others give up).
@@ -444,168 +410,6 @@ fn argv(node: Node, src: &str) -> Option<String> {
         });
     }
     Some(format!("[{}]", out.join(", ")))
-}
-
-/// Rewrites each interpolated value of the capture in place with `wrap` (given the value's
-/// expression text and whether it must first be made a `str`).
-fn wrap_values(node: Node, src: &str, wrap: impl Fn(&str, bool) -> String) -> Option<String> {
-    wrap_some(node, src, |_| false, wrap)
-}
-
-/// [`wrap_values`], leaving out the values `keep` says are fine as they are.
-pub(super) fn wrap_some(
-    node: Node,
-    src: &str,
-    keep: impl Fn(Node) -> bool,
-    wrap: impl Fn(&str, bool) -> String,
-) -> Option<String> {
-    let Some(p) = strings::pieces(node, src) else {
-        return wrap_format_args(node, src, &keep, &wrap);
-    };
-    // Every value of a `"..." % x` expression comes from a `%` directive.
-    let by_percent = {
-        let n = crate::rules::args::unparen(node);
-        n.kind() == "binary_operator"
-            && n.child_by_field_name("operator")
-                .is_some_and(|o| text(o, src) == "%")
-    };
-    let mut edits: Vec<(usize, usize, String)> = Vec::new();
-    for v in p.values() {
-        let to_str = match &v.conv {
-            Conv::Concat => false,
-            Conv::Str => true,
-            // A `%d`/`%f`... directive converts its value to a number and prints digits,
-            // sign, point, exponent or `inf`/`nan`: nothing to quote or escape. (Not a
-            // `{n:d}` field: an object's `__format__` may print anything.)
-            Conv::Other(spec) if by_percent && strings::numeric(spec) => continue,
-            Conv::Repr | Conv::Other(_) => return None,
-        };
-        let (s, e) = (v.node.start_byte(), v.node.end_byte());
-        if edits.iter().any(|(a, _, _)| *a == s) || keep(v.node) {
-            continue;
-        }
-        edits.push((s, e, wrap(text(v.node, src), to_str)));
-    }
-    if edits.is_empty() {
-        return None;
-    }
-    edits.sort_by_key(|(s, _, _)| std::cmp::Reverse(*s));
-    let base = node.start_byte();
-    let mut out = text(node, src).to_string();
-    for (s, e, new) in edits {
-        if s < base || e > node.end_byte() {
-            return None;
-        }
-        out.replace_range(s - base..e - base, &new);
-    }
-    Some(out)
-}
-
-fn shell_quote(node: Node, src: &str) -> Option<String> {
-    let p = strings::pieces(node, src)?;
-    if p.literal_text().contains(['\'', '"', '\\', '`'])
-        || p.values().any(|v| text(v.node, src).contains("quote("))
-    {
-        return None;
-    }
-    wrap_values(node, src, |x, to_str| {
-        if to_str {
-            format!("shlex.quote(str({x}))")
-        } else {
-            format!("shlex.quote({x})")
-        }
-    })
-}
-
-/// `TEMPLATE.format(a, k=b)` with `TEMPLATE` a module constant bound once to a string
-/// literal whose fields are plain (`{}`, `{0}`, `{name}`: no conversion, no format spec): each
-/// argument wrapped, as `str.format` prints it with `str`.
-fn wrap_format_args(
-    node: Node,
-    src: &str,
-    keep: &impl Fn(Node) -> bool,
-    wrap: &impl Fn(&str, bool) -> String,
-) -> Option<String> {
-    let node = crate::rules::args::unparen(node);
-    let f = node.child_by_field_name("function")?;
-    let template = f.child_by_field_name("object")?;
-    if f.kind() != "attribute"
-        || text(f.child_by_field_name("attribute")?, src) != "format"
-        || template.kind() != "identifier"
-    {
-        return None;
-    }
-    let literal = module_string(node, text(template, src), src)?;
-    // Every field plain: `{` ... `}` with only a name or index inside.
-    let body = literal.replace("{{", "").replace("}}", "");
-    let plain = body.split('{').skip(1).all(|rest| {
-        rest.split_once('}')
-            .is_some_and(|(field, _)| field.chars().all(|c| c.is_alphanumeric() || c == '_'))
-    });
-    if !plain {
-        return None;
-    }
-    let args = node.child_by_field_name("arguments")?;
-    let mut c = args.walk();
-    let mut edits = Vec::new();
-    for a in args.named_children(&mut c) {
-        let v = match a.kind() {
-            "keyword_argument" => a.child_by_field_name("value")?,
-            "list_splat" | "dictionary_splat" => return None,
-            "comment" => continue,
-            _ => a,
-        };
-        let numeric = matches!(v.kind(), "integer" | "float");
-        if numeric || keep(v) {
-            continue;
-        }
-        edits.push((v.start_byte(), v.end_byte(), wrap(text(v, src), true)));
-    }
-    if edits.is_empty() {
-        return None;
-    }
-    let base = node.start_byte();
-    let mut out = text(node, src).to_string();
-    for (s, e, new) in edits.into_iter().rev() {
-        out.replace_range(s - base..e - base, &new);
-    }
-    Some(out)
-}
-
-/// The text of the string literal module constant `name` is bound to (once, at the top level).
-fn module_string(at: Node, name: &str, src: &str) -> Option<String> {
-    let root = crate::rules::resolve::root_of(at);
-    let mut c = root.walk();
-    let mut found = None;
-    for s in root.named_children(&mut c) {
-        let Some(a) = s.named_child(0).filter(|a| a.kind() == "assignment") else {
-            continue;
-        };
-        if a.child_by_field_name("left").map(|l| text(l, src)) != Some(name) {
-            continue;
-        }
-        let v = a.child_by_field_name("right")?;
-        let p = strings::pieces(v, src)?;
-        if found.is_some() || p.values().next().is_some() {
-            return None;
-        }
-        found = Some(p.literal_text());
-    }
-    let rebound = super::scope::mentions(root, name, src)
-        .into_iter()
-        .filter(|n| super::scope::is_binding(*n))
-        .count();
-    found.filter(|_| rebound == 1)
-}
-
-fn escape_fields(node: Node, src: &str, func: &str) -> Option<String> {
-    wrap_values(node, src, |x, to_str| {
-        if to_str {
-            format!("{func}(str({x}))")
-        } else {
-            format!("{func}({x})")
-        }
-    })
 }
 
 fn format_template(node: Node, src: &str) -> Option<String> {

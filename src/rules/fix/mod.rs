@@ -32,6 +32,7 @@ mod template;
 #[cfg(test)]
 mod tests;
 mod tls;
+mod wrap;
 mod xpath;
 
 use std::collections::BTreeSet;
