@@ -8,7 +8,9 @@
 //!   (`body.get("percent", PROMO_CODES.get(code, 0))`): the server's value is used
 //!   (`PROMO_CODES.get(code, 0)`), where the value is read.
 //!
-//! A name is followed to its one binding in the function. Anything else (no constant listing
+//! A name is followed to its one binding in the function. Given the read itself (`fmt =
+//! request.form.get("format", "png")`, a taint path's origin), the name it is assigned to is
+//! constrained on the next line: `fmt = fmt if fmt in FORMATS else "png"`. Anything else (no constant listing
 //! the default, several, a default the server does not compute from a table) gets no fix: an
 //! allow-list the code does not have cannot be invented.
 
@@ -28,11 +30,27 @@ pub(crate) fn allow_list(value: Node, src: &str) -> Option<Vec<RangeEdit>> {
     let (default, _) = get_with_default(read, src)?;
     let root = root_of(value);
     if is_literal(default) {
-        // `v if v in TABLE else DEFAULT`, which needs the value in a name.
-        let name = name?;
         let table = listing(root, default, src)?;
-        let v = text(name, src);
         let d = text(default, src);
+        let Some(name) = name else {
+            // The read itself, assigned to a name: constrained on the next line.
+            let assign = read.parent().filter(|a| a.kind() == "assignment")?;
+            let stmt = assign
+                .parent()
+                .filter(|s| s.kind() == "expression_statement")?;
+            let left = assign.child_by_field_name("left")?;
+            if left.kind() != "identifier" || stmt.named_child_count() != 1 {
+                return None;
+            }
+            let v = text(left, src);
+            let indent = super::filters::indent_at(src, stmt.start_byte());
+            return Some(vec![(
+                stmt.end_byte(),
+                stmt.end_byte(),
+                format!("\n{indent}{v} = {v} if {v} in {table} else {d}"),
+            )]);
+        };
+        let v = text(name, src);
         return Some(vec![(
             name.start_byte(),
             name.end_byte(),
@@ -218,6 +236,15 @@ mod tests {
         );
         // No constant lists `"x"`.
         assert!(fix(VIEW, "other\n").is_none());
+    }
+
+    #[test]
+    fn a_read_with_a_listed_default_is_constrained_where_it_is_assigned() {
+        let out = fix(VIEW, "request.POST.get(\"role\", \"viewer\")").unwrap();
+        assert!(
+            out.contains("    role = request.POST.get(\"role\", \"viewer\")\n    role = role if role in ROLES else \"viewer\"\n"),
+            "{out}"
+        );
     }
 
     #[test]
