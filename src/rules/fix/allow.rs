@@ -145,8 +145,9 @@ fn reads_table(root: Node, n: Node, src: &str) -> bool {
     false
 }
 
-/// The module's constant collections: `(NAME, the literal)`.
-fn constants<'t>(root: Node<'t>, src: &str) -> Vec<(String, Node<'t>)> {
+/// The module's constant collections: upper-case names bound once, at the top level, to a
+/// tuple, list, set or dict literal (or `frozenset`/`set`/`tuple` of one): `(NAME, the literal)`.
+pub(super) fn constants<'t>(root: Node<'t>, src: &str) -> Vec<(String, Node<'t>)> {
     let mut out = Vec::new();
     let mut c = root.walk();
     for stmt in root.named_children(&mut c) {
@@ -202,21 +203,7 @@ mod tests {
     use super::*;
 
     fn fix(src: &str, target: &str) -> Option<String> {
-        let mut p = tree_sitter::Parser::new();
-        p.set_language(&tree_sitter_python::LANGUAGE.into())
-            .unwrap();
-        let tree = p.parse(src, None).unwrap();
-        let at = src.rfind(target).unwrap();
-        let node = tree
-            .root_node()
-            .descendant_for_byte_range(at, at + target.trim_end().len())
-            .unwrap();
-        let edits = allow_list(node, src)?;
-        let mut out = src.to_string();
-        for (s, e, t) in edits.into_iter().rev() {
-            out.replace_range(s..e, &t);
-        }
-        Some(out)
+        super::super::test_util::edited_at(src, target, allow_list)
     }
 
     const VIEW: &str = "ROLES = (\"viewer\", \"editor\")\nLIMITS = {\"free\": 3, \"team\": 25}\n\n\ndef view(request, session):\n    role = request.POST.get(\"role\", \"viewer\")\n    plan = request.POST.get(\"plan\", \"free\")\n    other = request.POST.get(\"other\", \"x\")\n    session[\"role\"] = role\n    session[\"plan\"] = plan\n    session[\"seats\"] = request.POST.get(\"seats\", LIMITS.get(plan, 3))\n    session[\"other\"] = other\n";

@@ -61,22 +61,7 @@ mod tests {
     use super::*;
 
     fn fix(src: &str) -> Option<String> {
-        let mut p = tree_sitter::Parser::new();
-        p.set_language(&tree_sitter_python::LANGUAGE.into())
-            .unwrap();
-        let tree = p.parse(src, None).unwrap();
-        let at = src
-            .find("csrf_exempt\n")
-            .or_else(|| src.find("csrf_exempt  #"))?;
-        let node = tree
-            .root_node()
-            .descendant_for_byte_range(at, at + "csrf_exempt".len())?;
-        let edits = drop_exemption(node, src)?;
-        let mut out = src.to_string();
-        for (s, e, t) in edits.into_iter().rev() {
-            out.replace_range(s..e, &t);
-        }
-        Some(out)
+        super::super::test_util::edited_at(src, "csrf_exempt", drop_exemption)
     }
 
     #[test]

@@ -87,49 +87,18 @@ fn statement_of(n: Node) -> Option<Node> {
 
 /// The one module constant that lists host names and is not read anywhere yet.
 fn host_list(root: Node, src: &str) -> Option<String> {
-    let mut found = Vec::new();
-    let mut c = root.walk();
-    for stmt in root.named_children(&mut c) {
-        let Some(a) = stmt
-            .named_child(0)
-            .filter(|a| stmt.kind() == "expression_statement" && a.kind() == "assignment")
-        else {
-            continue;
-        };
-        let (Some(left), Some(right)) = (
-            a.child_by_field_name("left"),
-            a.child_by_field_name("right"),
-        ) else {
-            continue;
-        };
-        let name = text(left, src);
-        let upper = left.kind() == "identifier"
-            && name.chars().any(|c| c.is_ascii_uppercase())
-            && !name.chars().any(|c| c.is_ascii_lowercase());
-        let mut coll = unparen(right);
-        if coll.kind() == "call"
-            && coll
-                .child_by_field_name("function")
-                .is_some_and(|f| matches!(text(f, src), "frozenset" | "set"))
-        {
-            match coll
-                .child_by_field_name("arguments")
-                .and_then(|a| a.named_child(0))
-            {
-                Some(x) => coll = x,
-                None => continue,
-            }
-        }
-        if !upper || !matches!(coll.kind(), "set" | "tuple" | "list") {
-            continue;
-        }
-        let mut c = coll.walk();
-        let items: Vec<Node> = coll.named_children(&mut c).collect();
-        let hosts = !items.is_empty() && items.iter().all(|i| is_host(*i, src));
-        if hosts && uses(root, name, src) == 1 {
-            found.push(name.to_string());
-        }
-    }
+    let found: Vec<String> = super::allow::constants(root, src)
+        .into_iter()
+        .filter(|(name, coll)| {
+            let mut c = coll.walk();
+            let items: Vec<Node> = coll.named_children(&mut c).collect();
+            coll.kind() != "dictionary"
+                && !items.is_empty()
+                && items.iter().all(|i| is_host(*i, src))
+                && uses(root, name, src) == 1
+        })
+        .map(|(name, _)| name)
+        .collect();
     match found.as_slice() {
         [one] => Some(one.clone()),
         _ => None,
@@ -196,21 +165,7 @@ mod tests {
     use super::*;
 
     fn fix(src: &str, target: &str) -> Option<String> {
-        let mut p = tree_sitter::Parser::new();
-        p.set_language(&tree_sitter_python::LANGUAGE.into())
-            .unwrap();
-        let tree = p.parse(src, None).unwrap();
-        let at = src.rfind(target).unwrap();
-        let node = tree
-            .root_node()
-            .descendant_for_byte_range(at, at + target.len())
-            .unwrap();
-        let edits = host_allow_list(node, src)?;
-        let mut out = src.to_string();
-        for (s, e, t) in edits.into_iter().rev() {
-            out.replace_range(s..e, &t);
-        }
-        Some(out)
+        super::super::test_util::edited_at(src, target, host_allow_list)
     }
 
     const SRC: &str = "import requests\n\nALLOWED_HOSTS = {\"cdn.example.com\", \"docs.example.com\"}\nEXTENSIONS = {\"png\", \"jpg\"}\n\n\ndef fetch(target):\n    resp = requests.get(target, timeout=4)\n    return resp\n";

@@ -30,6 +30,8 @@ mod sql_var;
 pub(crate) mod strings;
 mod template;
 #[cfg(test)]
+mod test_util;
+#[cfg(test)]
 mod tests;
 mod tls;
 mod wrap;

@@ -174,21 +174,7 @@ mod tests {
     use super::*;
 
     fn fix(src: &str, target: &str) -> Option<String> {
-        let mut p = tree_sitter::Parser::new();
-        p.set_language(&tree_sitter_python::LANGUAGE.into())
-            .unwrap();
-        let tree = p.parse(src, None).unwrap();
-        let at = src.rfind(target).unwrap();
-        let node = tree
-            .root_node()
-            .descendant_for_byte_range(at, at + target.len())
-            .unwrap();
-        let edits = template_vars(node, src)?;
-        let mut out = src.to_string();
-        for (s, e, t) in edits.into_iter().rev() {
-            out.replace_range(s..e, &t);
-        }
-        Some(out)
+        super::super::test_util::edited_at(src, target, template_vars)
     }
 
     #[test]
