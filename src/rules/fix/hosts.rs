@@ -24,7 +24,7 @@
 use tree_sitter::Node;
 
 use super::filters::indent_at;
-use super::scope::RangeEdit;
+use super::scope::{imported_as, RangeEdit};
 use crate::rules::args::unparen;
 use crate::rules::resolve::{root_of, text};
 
@@ -40,7 +40,7 @@ pub(crate) fn host_allow_list(url: Node, src: &str) -> Option<Vec<RangeEdit>> {
     }
     let root = root_of(url);
     let hosts = host_list(root, src)?;
-    let error = if imports_requests(root, src) {
+    let error = if imported_as(root, "requests", src).as_deref() == Some("requests") {
         "requests.exceptions.InvalidURL"
     } else {
         "ValueError"
@@ -143,21 +143,6 @@ fn uses(root: Node, name: &str, src: &str) -> usize {
         stack.extend(x.children(&mut c));
     }
     n
-}
-
-/// Whether the module has `import requests` (the name `requests` bound to the package).
-fn imports_requests(root: Node, src: &str) -> bool {
-    let mut c = root.walk();
-    let statements: Vec<Node> = root.named_children(&mut c).collect();
-    statements.into_iter().any(|s| {
-        s.kind() == "import_statement" && {
-            let mut c = s.walk();
-            let names: Vec<Node> = s.children_by_field_name("name", &mut c).collect();
-            names
-                .iter()
-                .any(|n| n.kind() == "dotted_name" && text(*n, src) == "requests")
-        }
-    })
 }
 
 #[cfg(test)]

@@ -30,7 +30,7 @@
 use tree_sitter::Node;
 
 use super::filters::indent_at;
-use super::scope::{mentions, scope_of, RangeEdit};
+use super::scope::{imported_as, mentions, scope_of, RangeEdit};
 use crate::rules::args::unparen;
 use crate::rules::resolve::{root_of, text};
 
@@ -131,40 +131,7 @@ fn returned_by(call: Node) -> Option<Node> {
 /// Whether `callee` (`redirect`, `shortcuts.redirect`) is bound by an import from Django.
 fn from_django(root: Node, callee: &str, src: &str) -> bool {
     let first = callee.split('.').next().unwrap_or(callee);
-    let mut c = root.walk();
-    let statements: Vec<Node> = root.named_children(&mut c).collect();
-    statements.into_iter().any(|s| {
-        let module = match s.kind() {
-            "import_from_statement" => s.child_by_field_name("module_name"),
-            "import_statement" => s.named_child(0),
-            _ => None,
-        };
-        let Some(module) = module else {
-            return false;
-        };
-        let m = text(module, src);
-        let m = m.split(" as ").next().unwrap_or(m);
-        let django = m == "django" || m.starts_with("django.");
-        django && {
-            let mut c = s.walk();
-            let names: Vec<Node> = s.children_by_field_name("name", &mut c).collect();
-            let binds = |n: &Node| {
-                let bound = match n.kind() {
-                    "aliased_import" => n.child_by_field_name("alias"),
-                    _ => Some(*n),
-                };
-                bound.is_some_and(|b| {
-                    let t = text(b, src);
-                    t == first || t.split('.').next() == Some(first)
-                })
-            };
-            if s.kind() == "import_statement" {
-                binds(&module)
-            } else {
-                names.iter().any(binds)
-            }
-        }
-    })
+    imported_as(root, first, src).is_some_and(|q| q == "django" || q.starts_with("django."))
 }
 
 /// Whether function `func` has a parameter named `name`.

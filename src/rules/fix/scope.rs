@@ -150,3 +150,20 @@ pub(super) fn sole_binding<'t>(name: Node<'t>, src: &str) -> Option<Node<'t>> {
     }
     assign.child_by_field_name("right").map(unparen)
 }
+
+/// What the module's top-level imports bind `name` to: `markupsafe.escape` for `from markupsafe
+/// import escape`, `django` for `import django.shortcuts`, `None` when no import binds it. Read
+/// through the engine's own import table.
+pub(super) fn imported_as(root: Node, name: &str, src: &str) -> Option<String> {
+    use crate::rules::resolve::{ImportTable, Scopes, MODULE_SCOPE};
+    let mut table = ImportTable::default();
+    let mut c = root.walk();
+    for s in root.named_children(&mut c) {
+        if matches!(s.kind(), "import_statement" | "import_from_statement") {
+            table.add_import(s, src, MODULE_SCOPE);
+        }
+    }
+    table
+        .lookup(name, MODULE_SCOPE, &Scopes::default())
+        .map(str::to_string)
+}

@@ -3,6 +3,7 @@
 
 use tree_sitter::Node;
 
+use super::scope::imported_as;
 use super::strings::{self, Conv};
 use crate::rules::resolve::text;
 
@@ -173,31 +174,17 @@ pub(super) fn escape_fields(node: Node, src: &str, func: &str) -> Option<String>
 /// rebind the name: a page built with `escape` already reads better with it, and a local
 /// `html` variable would hide the `html` module.
 pub(super) fn own_escape(node: Node, src: &str) -> Option<&'static str> {
-    const MODULES: &[&str] = &["markupsafe", "django.utils.html", "html", "flask", "jinja2"];
+    const ESCAPES: &[&str] = &[
+        "markupsafe.escape",
+        "django.utils.html.escape",
+        "html.escape",
+        "flask.escape",
+        "jinja2.escape",
+    ];
     let root = crate::rules::resolve::root_of(node);
-    let mut c = root.walk();
-    let imported = root.named_children(&mut c).any(|s| {
-        s.kind() == "import_from_statement"
-            && s.child_by_field_name("module_name")
-                .is_some_and(|m| MODULES.contains(&text(m, src)))
-            && {
-                let mut c = s.walk();
-                let names: Vec<Node> = s.children_by_field_name("name", &mut c).collect();
-                names
-                    .iter()
-                    .any(|n| n.kind() == "dotted_name" && text(*n, src) == "escape")
-            }
-    });
+    let imported = imported_as(root, "escape", src).is_some_and(|q| ESCAPES.contains(&q.as_str()));
     // A file that imports the `html` module already keeps using it.
-    let mut c = root.walk();
-    let has_html = root.named_children(&mut c).any(|s| {
-        s.kind() == "import_statement" && {
-            let mut c = s.walk();
-            let names: Vec<Node> = s.children_by_field_name("name", &mut c).collect();
-            names.iter().any(|n| text(*n, src) == "html")
-        }
-    });
-    if has_html {
+    if !imported || imported_as(root, "html", src).as_deref() == Some("html") {
         return None;
     }
     // (At the top level the binding is that import.)
@@ -206,5 +193,5 @@ pub(super) fn own_escape(node: Node, src: &str) -> Option<&'static str> {
         && super::scope::mentions(scope, "escape", src)
             .into_iter()
             .any(super::scope::is_binding);
-    (imported && !rebound).then_some("escape")
+    (!rebound).then_some("escape")
 }
