@@ -15,14 +15,9 @@
 
 use tree_sitter::Node;
 
-use super::strings::{self, literal, Part, Value};
+use super::strings::{self, literal, Item};
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
-
-enum Item<'a, 't> {
-    Char(char),
-    Val(&'a Value<'t>),
-}
 
 /// The replacement of the `"$where": ...` pair `pair`.
 pub(crate) fn where_document(pair: Node, src: &str) -> Option<String> {
@@ -31,14 +26,7 @@ pub(crate) fn where_document(pair: Node, src: &str) -> Option<String> {
     }
     let value = unparen(pair.child_by_field_name("value")?);
     let p = strings::pieces(value, src)?;
-    let items: Vec<Item> = p
-        .parts
-        .iter()
-        .flat_map(|part| match part {
-            Part::Lit(s) => s.chars().map(Item::Char).collect::<Vec<_>>(),
-            Part::Value(v) => vec![Item::Val(v)],
-        })
-        .collect();
+    let items = p.items();
     // The keys of the document's other pairs, which a field must not repeat.
     let mut others: Vec<String> = Vec::new();
     if let Some(doc) = pair.parent() {

@@ -22,7 +22,7 @@
 
 use tree_sitter::Node;
 
-use super::strings::{self, literal, Conv, Part, Pieces, Value};
+use super::strings::{self, literal, Conv, Item, Part, Pieces, Value};
 use crate::rules::resolve::text;
 
 /// Facts about the file fixes are rendered in, each computed at most once per file (a fix
@@ -132,13 +132,6 @@ fn detect(node: Node, src: &str) -> Option<&'static str> {
     }
 }
 
-/// One character of the SQL text, or a value.
-#[derive(Clone)]
-enum Item<'a, 't> {
-    Char(char),
-    Val(&'a Value<'t>),
-}
-
 /// The SQL literal with placeholders and the parameter tuple, for the pieces of built SQL.
 fn build(p: &Pieces, src: &str, placeholder: &str) -> Option<(String, String)> {
     let (sql, params) = build_sql(p, src, placeholder)?;
@@ -213,14 +206,7 @@ fn build_params(
     existing: Option<&[String]>,
 ) -> Option<(String, Vec<String>)> {
     let mut existing = existing.map(|e| e.iter());
-    let items: Vec<Item> = p
-        .parts
-        .iter()
-        .flat_map(|part| match part {
-            Part::Lit(s) => s.chars().map(Item::Char).collect::<Vec<_>>(),
-            Part::Value(v) => vec![Item::Val(v)],
-        })
-        .collect();
+    let items = p.items();
     if !items.iter().any(|i| matches!(i, Item::Val(_))) {
         return None;
     }

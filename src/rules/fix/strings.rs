@@ -54,6 +54,27 @@ pub struct Pieces<'t> {
     pub triple: bool,
 }
 
+/// One character of a built string's literal text, or an interpolated value: the stream the
+/// SQL and `$where` rewriters read.
+#[derive(Clone)]
+pub enum Item<'a, 't> {
+    Char(char),
+    Val(&'a Value<'t>),
+}
+
+impl<'t> Pieces<'t> {
+    /// The literal text character by character, with the values in their places.
+    pub fn items(&self) -> Vec<Item<'_, 't>> {
+        self.parts
+            .iter()
+            .flat_map(|part| match part {
+                Part::Lit(s) => s.chars().map(Item::Char).collect::<Vec<_>>(),
+                Part::Value(v) => vec![Item::Val(v)],
+            })
+            .collect()
+    }
+}
+
 impl Pieces<'_> {
     /// The interpolated values, in order.
     pub fn values(&self) -> impl Iterator<Item = &Value<'_>> {
