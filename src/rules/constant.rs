@@ -61,9 +61,14 @@ pub(crate) fn constant(v: Node, src: &str, depth: u8) -> bool {
             all
         }
         "conditional_expression" => {
-            let (a, b) = (v.named_child(0), v.named_child(2));
-            a.is_some_and(|a| constant(a, src, depth + 1))
-                && b.is_some_and(|b| constant(b, src, depth + 1))
+            let (Some(a), Some(cond), Some(b)) =
+                (v.named_child(0), v.named_child(1), v.named_child(2))
+            else {
+                return false;
+            };
+            (constant(a, src, depth + 1) || member_of_constant(a, cond, "in", src, depth))
+                && (constant(b, src, depth + 1)
+                    || member_of_constant(b, cond, "not in", src, depth))
         }
         // A number cannot carry SQL or markup.
         // (and the entries of a constant table: `TABLE.items()`).
@@ -90,6 +95,31 @@ pub(crate) fn constant(v: Node, src: &str, depth: u8) -> bool {
             .is_some_and(|t| constant(t, src, depth + 1)),
         "identifier" => name_constant(v, src, depth),
         "attribute" => class_constant(v, src, depth),
+        _ => false,
+    }
+}
+
+/// Whether `cond` proves `side` to be an element of a constant collection where `side` is
+/// taken: `x if x in ("a", "b") else "a"` (`op` is `in` for the first side, `not in` for the
+/// second).
+fn member_of_constant(side: Node, cond: Node, op: &str, src: &str, depth: u8) -> bool {
+    let cond = unparen(cond);
+    if cond.kind() != "comparison_operator" {
+        return false;
+    }
+    let mut c = cond.walk();
+    let ops: Vec<&str> = cond
+        .children_by_field_name("operators", &mut c)
+        .map(|o| o.kind())
+        .collect();
+    let mut c = cond.walk();
+    let operands: Vec<Node> = cond.named_children(&mut c).collect();
+    match (ops.as_slice(), operands.as_slice()) {
+        ([o], [left, table]) => {
+            *o == op
+                && text(unparen(*left), src) == text(unparen(side), src)
+                && constant(*table, src, depth + 1)
+        }
         _ => false,
     }
 }

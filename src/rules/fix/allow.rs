@@ -69,7 +69,7 @@ pub(crate) fn allow_list(value: Node, src: &str) -> Option<Vec<RangeEdit>> {
 }
 
 /// `X.get(KEY, DEFAULT)` with a literal key: `(DEFAULT, X)`.
-fn get_with_default<'t>(call: Node<'t>, src: &str) -> Option<(Node<'t>, Node<'t>)> {
+pub(super) fn get_with_default<'t>(call: Node<'t>, src: &str) -> Option<(Node<'t>, Node<'t>)> {
     if call.kind() != "call" {
         return None;
     }

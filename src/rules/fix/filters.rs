@@ -34,6 +34,7 @@
 //! | `where-document` | a `$where` pair whose JavaScript only compares fields with strings → the same conditions as query document pairs: `"$where": "this.a == '" + a + "'"` → `"a": str(a)` ([`super::js_where`]). |
 //! | `drop-exemption` | a CSRF exemption decorator removed from a view that shows it authenticates through the session (a login decorator, `request.user`, `current_user`) ([`super::csrf`]). |
 //! | `host-allow-list` | a guard clause before a request for a URL: its host must be in the file's one unused upper-case constant of host names, else `requests.exceptions.InvalidURL` (or `ValueError`) is raised ([`super::hosts`]). |
+//! | `sql-identifier` | a run-time value SQL takes as a name (after `ORDER BY`/`GROUP BY`, a sort direction, a column or table) → `v if v in ALLOWED else DEFAULT`, with the names the statement selects, `ASC`/`DESC`, or the file's one constant allow-list of SQL names ([`super::sql_ident`]). |
 //! | `assert-raise` | `assert c, m` → `if not c:` + `raise AssertionError(m)` (kept under `python -O`). |
 
 use tree_sitter::Node;
@@ -88,6 +89,7 @@ pub enum Filter {
     WhereDocument,
     DropExemption,
     HostAllowList,
+    SqlIdentifier,
 }
 
 impl Filter {
@@ -131,6 +133,7 @@ impl Filter {
             "where-document" => Filter::WhereDocument,
             "drop-exemption" => Filter::DropExemption,
             "host-allow-list" => Filter::HostAllowList,
+            "sql-identifier" => Filter::SqlIdentifier,
             _ => return Err(format!("unknown filter `{name}`")),
         };
         let needs = matches!(
@@ -219,6 +222,9 @@ impl Filter {
         }
         if self == Filter::TemplateVars {
             return super::template::template_vars(node, src).map(Rendered::Edits);
+        }
+        if self == Filter::SqlIdentifier {
+            return super::sql_ident::sql_identifier(node, src).map(Rendered::Edits);
         }
         if self == Filter::AllowList {
             return super::allow::allow_list(node, src).map(Rendered::Edits);

@@ -26,6 +26,7 @@ mod scope;
 mod session;
 mod shell;
 mod sql;
+mod sql_ident;
 mod sql_var;
 pub(crate) mod strings;
 mod template;

@@ -485,7 +485,7 @@ fn push_char(parts: &mut Vec<Part>, c: char) {
 }
 
 /// Whether SQL expects a value right after `sql`.
-fn value_position(sql: &str) -> bool {
+pub(super) fn value_position(sql: &str) -> bool {
     let before = sql.trim_end();
     if before.len() == sql.len() && before.ends_with(|c: char| c.is_alphanumeric() || c == '_') {
         // Glued to a word: `tbl_{x}`.

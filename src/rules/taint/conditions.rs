@@ -3,6 +3,9 @@
 
 use tree_sitter::Node;
 
+use crate::rules::args::unparen;
+use crate::rules::resolve::text;
+
 use super::state::State;
 use super::Analyzer;
 
@@ -127,4 +130,26 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             Some("sys.exit" | "exit" | "quit" | "os._exit" | "abort")
         ) || m.as_deref() == Some("abort")
     }
+}
+
+/// Whether `cond` is `SIDE OP X` (`op` being `in` or `not in`) with `side` a subscript by a
+/// literal of a name (`opts["sort"]`), the same text: taken where the test holds, `side` is
+/// an element of `X`. (Names and attributes are keys of the state, which
+/// `condition_facts` handles.)
+pub(super) fn membership_of(cond: Node, side: Node, op: &str, src: &str) -> bool {
+    let (cond, side) = (unparen(cond), unparen(side));
+    let literal_subscript = side.kind() == "subscript"
+        && side
+            .child_by_field_name("value")
+            .is_some_and(|v| matches!(v.kind(), "identifier" | "attribute"))
+        && side
+            .child_by_field_name("subscript")
+            .is_some_and(|k| matches!(k.kind(), "string" | "integer"));
+    if !literal_subscript || cond.kind() != "comparison_operator" {
+        return false;
+    }
+    let (ops, operands) = super::fold::comparison_parts(cond);
+    ops.as_slice() == [op]
+        && operands.len() == 2
+        && text(unparen(operands[0]), src) == text(side, src)
 }

@@ -352,8 +352,13 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                         (None, Some(c)) => self.condition_facts(c, 0),
                         _ => (vec![], vec![]),
                     };
-                    let proven = |this: &Self, side: Node<'t>, keys: &[String]| {
+                    // (or `opts["sort"] if opts["sort"] in COLUMNS else "id"`: the same
+                    // subscript by a literal, tested where it is taken.)
+                    let proven = |this: &Self, side: Node<'t>, keys: &[String], op: &str| {
                         this.key_of(side).is_some_and(|k| keys.contains(&k))
+                            || cond.is_some_and(|c| {
+                                super::conditions::membership_of(c, side, op, this.src())
+                            })
                     };
                     let mut c = n.walk();
                     let sides: Vec<Node<'t>> = n.named_children(&mut c).collect();
@@ -362,8 +367,8 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                             Some(true) => i == 0,
                             Some(false) => i == 2,
                             None => {
-                                (i == 0 && !proven(self, ch, &when_true))
-                                    || (i == 2 && !proven(self, ch, &when_false))
+                                (i == 0 && !proven(self, ch, &when_true, "in"))
+                                    || (i == 2 && !proven(self, ch, &when_false, "not in"))
                             }
                         };
                         if keep {
