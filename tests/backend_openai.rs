@@ -266,6 +266,32 @@ fn scan_through_the_binary_reports_static_findings_and_names_the_backend() {
         YAML_LOAD,
         "no --write: untouched"
     );
+
+    // `bench --fix` with the same server: it says which file the model is on, and its row
+    // counts the template repair.
+    fs::write(
+        f.path().join("labels.csv"),
+        "file,vulnerable,cwe\nb.py,true,502\n",
+    )
+    .unwrap();
+    let spec = format!("openai:{url}#smollm2");
+    let (code, out, err) = run(pyward(f.path()).args([
+        "bench",
+        "--dataset",
+        ".",
+        "--fix",
+        "--backend",
+        &spec,
+        "--model-tier",
+        "1",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains(": file 1/1 b.py ("), "{err}");
+    let row = out
+        .lines()
+        .find(|l| l.contains("openai:"))
+        .unwrap_or_default();
+    assert!(row.contains("| 1 | 1 (100%) |"), "{out}");
 }
 
 /// Drops `tool.command_line` (it names the flags that differ between the compared runs).

@@ -1,15 +1,15 @@
 //! Every fix template of the catalogue, applied (with its imports, as `pyward fix` applies it)
 //! to each `# ruleid:` finding of its rule in the rule fixtures, and to each finding of its
 //! rule in the rule's doc example, passes the fixer's safety gate: no syntax error, no name
-//! newly undefined, no binding lost. The fixtures import generously; the doc examples import
+//! newly undefined, no binding lost, no statement emptied. The fixtures import generously; the doc examples import
 //! only what they use, so a template that forgets to declare an import fails there.
 
 use std::collections::BTreeSet;
 
 use pyward::finding::Finding;
-use pyward::pipeline::names;
 use pyward::pipeline::template::apply_template;
 use pyward::pipeline::verify::{error_count, verify, Before, Patched};
+use pyward::pipeline::{effects, names};
 use pyward::rules::{Catalog, Engine};
 
 #[path = "support/rule_units.rs"]
@@ -44,6 +44,10 @@ fn check(
     let diff = names::compare(text, &patch.text);
     if !diff.is_clean() {
         failures.push(format!("{at}: {diff:?}"));
+    }
+    let emptied = effects::compare(text, &patch.text);
+    if !emptied.is_clean() {
+        failures.push(format!("{at}: {emptied:?}"));
     }
     let v = verify(
         engine,

@@ -382,6 +382,47 @@ fn the_destructive_fix_from_the_issue_is_refused_and_never_written() {
     assert!(!d.path().join("profile.py.orig").exists());
 }
 
+/// What SmolLM2 answered for findings on a `return` in the labelled set: a constant in place
+/// of the statement. It parses, the finding is gone and no name is lost, but the function no
+/// longer returns anything.
+const DU: &str = "import subprocess\n\n\ndef disk_usage(path):\n    return subprocess.check_output(\"du -sh \" + path, shell=True)\n";
+
+#[test]
+fn a_fix_that_empties_the_statement_is_refused() {
+    let e = engine();
+    let findings: Vec<Finding> = static_findings(&e, "du.py", DU)
+        .into_iter()
+        .filter(|f| f.span.start_line == 5)
+        .take(1)
+        .collect();
+    assert!(!findings.is_empty(), "no finding on the shell call");
+    let mut m = ScriptedBackend::new();
+    m.fallback(
+        Stage::Fixer,
+        json!({"replacement": "    20-20-20", "why": "no shell"}),
+    );
+    let r = fix_file(
+        &e,
+        Some(&mut m),
+        "du.py",
+        DU,
+        &findings,
+        &PipelineOptions::default(),
+        &mut Cache::disabled(),
+    );
+    assert_eq!(r.verified(), 0, "{}", r.summary());
+    assert_eq!(r.patched, DU);
+    let second = &m.requests()[1].messages[1].content;
+    assert!(
+        second.contains("the statement at line 5 does nothing"),
+        "{second}"
+    );
+    assert!(
+        second.contains("removes a `return` with a value the code had"),
+        "{second}"
+    );
+}
+
 #[test]
 fn a_fix_that_keeps_the_assignment_but_forgets_its_import_is_refused_until_it_imports() {
     let e = engine();

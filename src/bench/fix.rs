@@ -170,16 +170,19 @@ pub fn vulnerable_sources(ds: &Dataset) -> Result<Vec<Source>, BenchError> {
 }
 
 /// Scans and repairs each file with `backend` (none: templates only), as `pyward fix` does;
-/// returns the flagged files' repairs and their repaired texts.
+/// returns the flagged files' repairs and their repaired texts. `before_file` is told the
+/// index of each file before its work starts (progress).
 pub fn repair(
     engine: &Engine,
     mut backend: Option<&mut dyn Backend>,
     opts: &PipelineOptions,
     sources: &[Source],
+    before_file: &mut dyn FnMut(usize, &Source),
 ) -> Vec<(RepairedFile, String)> {
     let mut cache = Cache::disabled();
     let mut out = Vec::new();
-    for s in sources {
+    for (i, s) in sources.iter().enumerate() {
+        before_file(i, s);
         let scanned = scan_file(
             engine,
             crate::pipeline::backend::reborrow(&mut backend),

@@ -14,6 +14,7 @@ use crate::commands::Error;
 use crate::commands::{print_stdout, Exit};
 use crate::llm::error::LlmError;
 use crate::rules::{Catalog, Engine};
+use std::time::Instant;
 
 /// Runs `pyward bench`.
 pub fn run(args: &BenchArgs) -> Result<Exit, Error> {
@@ -237,7 +238,10 @@ fn fix_bench(args: &BenchArgs) -> Result<Exit, Error> {
                     max_rounds,
                     ..Default::default()
                 };
-                (fix::repair(&engine, None, &opts, &sources), None)
+                (
+                    fix::repair(&engine, None, &opts, &sources, &mut |_, _| {}),
+                    None,
+                )
             }
             BackendSpec::Local { .. } | BackendSpec::OpenAi { .. } => {
                 let model_args = match &spec {
@@ -280,7 +284,25 @@ fn fix_bench(args: &BenchArgs) -> Result<Exit, Error> {
                     ..super::model::pipeline_options(&model_args, m.tier)
                 };
                 let name = m.backend.describe().model;
-                let r = fix::repair(&engine, Some(m.backend.as_dyn()), &opts, &sources);
+                // A model takes seconds per file: say which file it is on.
+                let (quiet, total, started) = (args.quiet, sources.len(), Instant::now());
+                let mut progress = |i: usize, s: &fix::Source| {
+                    if !quiet {
+                        eprintln!(
+                            "pyward: bench --fix: {spec}: file {}/{total} {} ({:.0} s so far)",
+                            i + 1,
+                            s.file,
+                            started.elapsed().as_secs_f64()
+                        );
+                    }
+                };
+                let r = fix::repair(
+                    &engine,
+                    Some(m.backend.as_dyn()),
+                    &opts,
+                    &sources,
+                    &mut progress,
+                );
                 (r, Some(name))
             }
         };

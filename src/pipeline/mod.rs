@@ -20,6 +20,7 @@ pub mod backend;
 pub(crate) mod cache;
 pub mod calibration;
 pub(crate) mod chunk;
+pub mod effects;
 pub(crate) mod evidence;
 pub mod fixer;
 pub mod fusion;

@@ -13,7 +13,9 @@
 //!    those the file already read unbound before the fix ([`super::names`]), and it adds no
 //!    star import that would hide its names;
 //! 5. no binding is lost: every name the changed lines bound before the fix, and that code
-//!    after them still reads, is still bound by the changed lines, in the same scope.
+//!    after them still reads, is still bound by the changed lines, in the same scope;
+//! 6. no statement is emptied: no statement without effect is added, and no `return`,
+//!    `raise`, `yield` or call statement is lost ([`super::effects`]).
 //!
 //! Model and template candidates pass the same checks; the fixer applies only candidates that
 //! pass them all ([`Verification::ok`]).
@@ -22,6 +24,7 @@ use std::collections::HashMap;
 
 use tree_sitter::Parser;
 
+use super::effects::{self, EffectDiff};
 use super::names::{self, LostBinding, NameUse};
 use crate::finding::{Finding, Origin};
 use crate::rules::Engine;
@@ -45,17 +48,24 @@ pub struct Verification {
     pub lost_bindings: Vec<LostBinding>,
     /// The fix added a `from m import *`, after which names cannot be checked.
     pub star_import_added: bool,
+    /// Statements the fix emptied or dropped.
+    pub effects: EffectDiff,
 }
 
 impl Verification {
-    /// Parses, target gone, nothing new, no name newly undefined, no binding lost.
+    /// Parses, target gone, nothing new, no name newly undefined, no binding lost, no
+    /// statement emptied.
     pub fn ok(&self) -> bool {
         self.parses && self.target_gone && self.new_findings.is_empty() && self.names_intact()
     }
 
-    /// No name newly undefined, no binding lost, no star import added.
+    /// No name newly undefined, no binding lost, no star import added, no statement emptied:
+    /// the code still does what it did, but for the fix.
     pub fn names_intact(&self) -> bool {
-        self.new_undefined.is_empty() && self.lost_bindings.is_empty() && !self.star_import_added
+        self.new_undefined.is_empty()
+            && self.lost_bindings.is_empty()
+            && !self.star_import_added
+            && self.effects.is_clean()
     }
 
     /// Sort key, best first: verified, parses, leaves the code's names intact, target gone,
@@ -111,6 +121,23 @@ impl Verification {
         }
         if self.star_import_added {
             v.push("do not add `from ... import *`; import the names you use".to_string());
+        }
+        for line in self.effects.pointless.iter().take(3) {
+            v.push(format!(
+                "the statement at line {line} does nothing; keep what the original statement did"
+            ));
+        }
+        for kind in &self.effects.lost {
+            v.push(format!(
+                "the replacement removes {} the code had; keep it",
+                match *kind {
+                    "return value" => "a `return` with a value",
+                    "return" => "a `return`",
+                    "raise" => "a `raise`",
+                    "yield" => "a `yield`",
+                    _ => "a call",
+                }
+            ));
         }
         v
     }
@@ -273,6 +300,7 @@ pub fn verify(
         new_undefined: names.new_undefined,
         lost_bindings: names.lost,
         star_import_added: names.star_import_added,
+        effects: effects::compare(before_text, patched),
     }
 }
 
@@ -290,6 +318,7 @@ mod tests {
             new_undefined: Vec::new(),
             lost_bindings: Vec::new(),
             star_import_added: false,
+            effects: EffectDiff::default(),
         }
     }
 
@@ -339,6 +368,21 @@ mod tests {
             ..verification()
         };
         assert!(!star.ok());
+        let emptied = Verification {
+            effects: EffectDiff {
+                pointless: vec![12],
+                lost: vec!["return value"],
+            },
+            ..verification()
+        };
+        assert!(!emptied.ok());
+        assert_eq!(
+            emptied.feedback(),
+            [
+                "the statement at line 12 does nothing; keep what the original statement did",
+                "the replacement removes a `return` with a value the code had; keep it",
+            ]
+        );
         // A candidate that keeps the code working outranks one that removes the finding but
         // breaks a name.
         let still_there = Verification {
