@@ -1,3 +1,5 @@
+import hashlib
+
 import bcrypt
 from aiohttp import web
 from aiohttp_session import get_session, new_session
@@ -64,4 +66,26 @@ async def aio_login_counted(request):  # ruleid: PW236
         raise web.HTTPUnauthorized()
     session = await get_session(request)
     session["user_id"] = row["id"]
+    raise web.HTTPFound("/")
+
+
+async def aio_login_by_hand(request):  # ruleid: PW236
+    # The password compared by hand; the session read into a short name.
+    form = await request.post()
+    row = await request.app["users"].by_name(form["username"])
+    if row is None or row["password"] != hashlib.sha256(form["password"].encode()).hexdigest():
+        raise web.HTTPUnauthorized()
+    s = await get_session(request)
+    s["user_id"] = row["id"]
+    raise web.HTTPFound("/")
+
+
+async def change_password(request, user):  # ok: PW236
+    # A password compared, but no one is logged in here: a message is stored.
+    form = await request.post()
+    if form["new_password"] != form["confirm"]:
+        s = await get_session(request)
+        s["flash"] = "the passwords differ"
+        raise web.HTTPFound("/account")
+    user.set_password(form["new_password"])
     raise web.HTTPFound("/")
