@@ -25,6 +25,18 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 let (ops, operands) = super::fold::comparison_parts(cond);
                 let left = operands.first().copied();
                 if ops.len() == 1 {
+                    // `urlparse(x).netloc in HOSTS`, `urlsplit(x).hostname == "a.example"`:
+                    // `x` goes to a host the code names, as `url_has_allowed_host_and_scheme`.
+                    if let Some(key) = left.and_then(|l| self.host_of(l)) {
+                        let constant = operands
+                            .get(1)
+                            .is_some_and(|r| crate::rules::constant::constant(*r, self.src(), 0));
+                        match ops[0] {
+                            "in" | "==" if constant => return (vec![key], vec![]),
+                            "not in" | "!=" if constant => return (vec![], vec![key]),
+                            _ => {}
+                        }
+                    }
                     if let Some(key) = left.and_then(|l| self.key_of(l)) {
                         match ops[0] {
                             "in" => return (vec![key], vec![]),
@@ -99,6 +111,33 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             }
             _ => (vec![], vec![]),
         }
+    }
+
+    /// The key of `x` in `urlparse(x).netloc` / `urlsplit(x).hostname` (the host a URL
+    /// names).
+    fn host_of(&mut self, n: Node<'t>) -> Option<String> {
+        let n = unparen(n);
+        if n.kind() != "attribute"
+            || !matches!(
+                text(n.child_by_field_name("attribute")?, self.src()),
+                "netloc" | "hostname"
+            )
+        {
+            return None;
+        }
+        let call = unparen(n.child_by_field_name("object")?);
+        if call.kind() != "call" {
+            return None;
+        }
+        let (q, m) = self.resolve(call.child_by_field_name("function")?);
+        let parses = |s: Option<&str>| {
+            s.is_some_and(|s| matches!(s.rsplit('.').next(), Some("urlparse" | "urlsplit")))
+        };
+        if !parses(q.as_deref()) && !parses(m.as_deref()) {
+            return None;
+        }
+        let url = call.child_by_field_name("arguments")?.named_child(0)?;
+        self.key_of(url)
     }
 
     /// Whether a block that exits does so by rejecting the request: it raises, aborts,
