@@ -180,7 +180,16 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         let pname = &func.params[ps.param].0;
         let note = format!("passed to `{}` as `{pname}`", func.name);
         let at_call = t.with_step(TaintStepKind::Propagation, arg, note);
-        let path = join_paths(&at_call.path, &ps.path);
+        // Values of several parameters merged on the way to the sink keep one path, which may
+        // start at another parameter (`path_for(owner_id, filename)`): it starts at this one.
+        let mut inner = ps.path.as_ref().clone();
+        if let (Some(first), Some((_, node))) = (inner.first_mut(), func.params.get(ps.param)) {
+            if first.kind == TaintStepKind::Source && first.node.id() != node.id() {
+                first.node = *node;
+                first.note = format!("parameter `{pname}` of `{}`", func.name);
+            }
+        }
+        let path = join_paths(&at_call.path, &inner);
         if self.summary.is_none() {
             if t.kinds & SOURCE_MASK & sink.kinds != 0 {
                 self.note_param_sink_call(ps, None);

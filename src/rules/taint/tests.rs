@@ -297,6 +297,18 @@ fn a_request_value_reaches_a_sink_through_a_helper_function() {
 }
 
 #[test]
+fn the_path_through_a_helper_starts_at_the_parameter_the_value_was_passed_as() {
+    // Both parameters reach the sink; only the second gets request data.
+    let e = sql();
+    let src = "from flask import request\nimport db\n\ndef find(table, name):\n    return db.execute(f\"SELECT * FROM {table} WHERE n = '{name}'\")\n\n@app.route('/u')\ndef view():\n    return find('users', request.args['n'])\n";
+    let f = scan(&e, src);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    let notes: Vec<&str> = f[0].taint_path.iter().map(|s| s.note.as_str()).collect();
+    assert!(notes.contains(&"parameter `name` of `find`"), "{notes:?}");
+    assert!(!notes.iter().any(|n| n.contains("`table`")), "{notes:?}");
+}
+
+#[test]
 fn a_helper_called_only_with_constants_or_sanitized_values_is_clean() {
     let e = sql();
     let src = "from flask import request\nimport db\n\ndef find(name):\n    return db.execute(f\"SELECT * FROM t WHERE n = '{name}'\")\n\n@app.route('/u')\ndef view():\n    find('admin')\n    return find(int(request.args['n']))\n";
