@@ -16,7 +16,7 @@
 
 use std::collections::HashMap;
 
-use tree_sitter::{Node, Parser};
+use tree_sitter::Node;
 
 /// What a fix removed of the code's effects, or added without effect.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -69,15 +69,8 @@ struct Census {
 }
 
 fn census(src: &str) -> Option<Census> {
-    let mut parser = Parser::new();
-    parser
-        .set_language(&tree_sitter_python::LANGUAGE.into())
-        .ok()?;
-    let tree = parser.parse(src, None)?;
+    let tree = super::names::parse_clean(src)?;
     let root = tree.root_node();
-    if root.has_error() {
-        return None;
-    }
     let mut out = Census::default();
     let mut stack = vec![root];
     while let Some(n) = stack.pop() {

@@ -132,18 +132,22 @@ pub struct Analysis {
     declared_globals: HashSet<String>,
 }
 
-/// Parses `src` and resolves its names. `None` when the file cannot be judged: it does not
-/// parse cleanly (any ERROR or MISSING node), or it nests deeper than the walk follows.
-pub fn analyze(src: &str) -> Option<Analysis> {
+/// The tree-sitter-python parse of `src`, when it has no ERROR or MISSING node: the gate's
+/// checks judge only files they can read whole.
+pub fn parse_clean(src: &str) -> Option<tree_sitter::Tree> {
     let mut parser = Parser::new();
     parser
         .set_language(&tree_sitter_python::LANGUAGE.into())
         .ok()?;
     let tree = parser.parse(src, None)?;
+    (!tree.root_node().has_error()).then_some(tree)
+}
+
+/// Parses `src` and resolves its names. `None` when the file cannot be judged: it does not
+/// parse cleanly (any ERROR or MISSING node), or it nests deeper than the walk follows.
+pub fn analyze(src: &str) -> Option<Analysis> {
+    let tree = parse_clean(src)?;
     let root = tree.root_node();
-    if root.has_error() {
-        return None;
-    }
     let w = walk::Walker::new(src, root);
     if w.gave_up {
         return None;

@@ -7,7 +7,7 @@
 //! several names loses only that one (`from hashlib import md5, sha1` → `from hashlib import
 //! sha1`).
 
-use tree_sitter::{Node, Parser};
+use tree_sitter::Node;
 
 use super::LineChange;
 use crate::pipeline::names::{self, BindingKind, Resolution};
@@ -38,11 +38,7 @@ pub(super) fn remove(original: &str, at: usize, name: &str, patched: &str) -> Op
     if after.reads.iter().any(|r| r.name == name) || word_count(patched, name) != 1 {
         return None;
     }
-    let mut parser = Parser::new();
-    parser
-        .set_language(&tree_sitter_python::LANGUAGE.into())
-        .ok()?;
-    let tree = parser.parse(patched, None)?;
+    let tree = names::parse_clean(patched)?;
     let root = tree.root_node();
     let mut cursor = root.walk();
     let stmt = root
