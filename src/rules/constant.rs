@@ -107,13 +107,7 @@ fn member_of_constant(side: Node, cond: Node, op: &str, src: &str, depth: u8) ->
     if cond.kind() != "comparison_operator" {
         return false;
     }
-    let mut c = cond.walk();
-    let ops: Vec<&str> = cond
-        .children_by_field_name("operators", &mut c)
-        .map(|o| o.kind())
-        .collect();
-    let mut c = cond.walk();
-    let operands: Vec<Node> = cond.named_children(&mut c).collect();
+    let (ops, operands) = crate::rules::taint::comparison_parts(cond);
     match (ops.as_slice(), operands.as_slice()) {
         ([o], [left, table]) => {
             *o == op

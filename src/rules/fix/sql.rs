@@ -331,10 +331,9 @@ fn build_params(
                 i += 1;
             }
             Item::Val(v) => {
-                let glued_after = matches!(items.get(i + 1), Some(Item::Char(c)) if c.is_alphanumeric() || "_.'\"".contains(*c));
                 let index = value_index;
                 value_index += 1;
-                if !value_position(&sql) || glued_after {
+                if !value_position(&sql) || glued_after(&items, i) {
                     sql.push(kept(v, p, src, index)?);
                     i += 1;
                     continue;
@@ -482,6 +481,12 @@ fn push_char(parts: &mut Vec<Part>, c: char) {
     } else {
         parts.push(Part::Lit(c.to_string()));
     }
+}
+
+/// Whether the value at `items[i]` is glued to the text after it (`{x}_log`, `{x}.col`,
+/// `{x}'`): part of a longer word or literal, not a value of its own.
+pub(super) fn glued_after(items: &[Item], i: usize) -> bool {
+    matches!(items.get(i + 1), Some(Item::Char(c)) if c.is_alphanumeric() || "_.'\"".contains(*c))
 }
 
 /// Whether SQL expects a value right after `sql`.

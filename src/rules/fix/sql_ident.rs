@@ -45,6 +45,7 @@ pub(crate) fn sql_identifier(node: Node, src: &str) -> Option<Vec<RangeEdit>> {
         node
     };
     let p = strings::pieces(built, src)?;
+    let root = root_of(built);
     let mut sql = String::new();
     let mut quote: Option<char> = None;
     let mut edits = Vec::new();
@@ -60,16 +61,17 @@ pub(crate) fn sql_identifier(node: Node, src: &str) -> Option<Vec<RangeEdit>> {
                 sql.push(*c);
             }
             Item::Val(v) => {
-                let constant = crate::rules::constant::constant(v.node, src, 0);
-                let glued = matches!(items.get(i + 1), Some(Item::Char(c)) if c.is_alphanumeric() || "_.'\"".contains(*c));
-                let as_value = quote.is_some() || (super::sql::value_position(&sql) && !glued);
-                if !constant {
-                    if as_value || glued || sql.ends_with(|c: char| c.is_alphanumeric() || c == '_')
+                if !crate::rules::constant::constant(v.node, src, 0) {
+                    let glued_before = sql.ends_with(|c: char| c.is_alphanumeric() || c == '_');
+                    if quote.is_some()
+                        || super::sql::value_position(&sql)
+                        || super::sql::glued_after(&items, i)
+                        || glued_before
                     {
                         // A bound parameter's place, or a name glued to other text.
                         return None;
                     }
-                    edits.push(guard(v, &sql, root_of(built), p.quote, src)?);
+                    edits.push(guard(v, &sql, root, p.quote, src)?);
                 }
                 sql.push(VALUE);
             }
@@ -225,18 +227,13 @@ fn only_membership(root: Node, name: &str, src: &str) -> bool {
         .into_iter()
         .filter(|m| !super::scope::is_binding(*m))
         .all(|m| {
-            m.parent().is_some_and(|cmp| {
-                cmp.kind() == "comparison_operator"
-                    && cmp.named_child(1).is_some_and(|r| r.id() == m.id())
-                    && {
-                        let mut c = cmp.walk();
-                        let ops: Vec<&str> = cmp
-                            .children_by_field_name("operators", &mut c)
-                            .map(|o| o.kind())
-                            .collect();
-                        matches!(ops.as_slice(), ["in"] | ["not in"])
-                    }
-            })
+            m.parent()
+                .filter(|cmp| cmp.kind() == "comparison_operator")
+                .is_some_and(|cmp| {
+                    let (ops, operands) = crate::rules::taint::comparison_parts(cmp);
+                    matches!(ops.as_slice(), ["in"] | ["not in"])
+                        && operands.get(1).is_some_and(|r| r.id() == m.id())
+                })
         })
 }
 
