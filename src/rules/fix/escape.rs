@@ -14,7 +14,7 @@
 use tree_sitter::Node;
 
 use super::scope::{is_binding, mentions, scope_of, single_assignment, RangeEdit};
-use super::strings::{self, Conv};
+use super::strings::{self, Wrapping};
 use super::wrap::wrap_some;
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
@@ -34,12 +34,10 @@ pub(crate) fn escape_request(node: Node, src: &str, func: &str) -> Option<Vec<Ra
         if !from_request(v.node, scope, src) {
             continue;
         }
-        let to_str = match &v.conv {
-            Conv::Concat => false,
-            Conv::Str => true,
-            // `%d`, `%f`: the directive prints a number (see `filters::wrap_values`).
-            Conv::Other(spec) if by_percent && strings::numeric(spec) => continue,
-            Conv::Repr | Conv::Other(_) => return None,
+        let to_str = match strings::wrapping(v, by_percent) {
+            Wrapping::Wrap { to_str } => to_str,
+            Wrapping::Number => continue,
+            Wrapping::Unsure => return None,
         };
         let (s, e) = (v.node.start_byte(), v.node.end_byte());
         if edits.iter().any(|(a, _, _)| *a == s) {

@@ -519,6 +519,31 @@ pub fn by_percent(node: Node, src: &str) -> bool {
             .is_some_and(|o| text(o, src) == "%")
 }
 
+/// What a filter that wraps values in place (`escape(...)`, `shlex.quote(...)`) does with
+/// value `v` of a string built by `%` or not (`by_percent`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wrapping {
+    /// Wrap it; `to_str`: make it a `str` first (an f-string field, `%s`, a `.format` field),
+    /// not when it already is one (a `+` operand).
+    Wrap { to_str: bool },
+    /// Leave it: a `%d`/`%f`... directive converts it to a number and prints digits, sign,
+    /// point, exponent or `inf`/`nan`, nothing to quote or escape. (Not a `{n:d}` field: an
+    /// object's `__format__` may print anything.)
+    Number,
+    /// No wrapping keeps the text the same (`!r`, a format spec): no fix.
+    Unsure,
+}
+
+/// How value `v` is wrapped (see [`Wrapping`]).
+pub fn wrapping(v: &Value, by_percent: bool) -> Wrapping {
+    match &v.conv {
+        Conv::Concat => Wrapping::Wrap { to_str: false },
+        Conv::Str => Wrapping::Wrap { to_str: true },
+        Conv::Other(spec) if by_percent && numeric(spec) => Wrapping::Number,
+        Conv::Repr | Conv::Other(_) => Wrapping::Unsure,
+    }
+}
+
 /// A `%` directive's spec as [`pieces`] writes it (`:d`, `:-5.2f`) that prints a number.
 pub fn numeric(spec: &str) -> bool {
     spec.starts_with(':')

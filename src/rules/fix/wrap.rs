@@ -4,7 +4,7 @@
 use tree_sitter::Node;
 
 use super::scope::imported_as;
-use super::strings::{self, Conv};
+use super::strings::{self, Wrapping};
 use crate::rules::resolve::text;
 
 /// Rewrites each interpolated value of the capture in place with `wrap` (given the value's
@@ -23,23 +23,13 @@ pub(super) fn wrap_some(
     let Some(p) = strings::pieces(node, src) else {
         return wrap_format_args(node, src, &keep, &wrap);
     };
-    // Every value of a `"..." % x` expression comes from a `%` directive.
-    let by_percent = {
-        let n = crate::rules::args::unparen(node);
-        n.kind() == "binary_operator"
-            && n.child_by_field_name("operator")
-                .is_some_and(|o| text(o, src) == "%")
-    };
+    let by_percent = strings::by_percent(node, src);
     let mut edits: Vec<(usize, usize, String)> = Vec::new();
     for v in p.values() {
-        let to_str = match &v.conv {
-            Conv::Concat => false,
-            Conv::Str => true,
-            // A `%d`/`%f`... directive converts its value to a number and prints digits,
-            // sign, point, exponent or `inf`/`nan`: nothing to quote or escape. (Not a
-            // `{n:d}` field: an object's `__format__` may print anything.)
-            Conv::Other(spec) if by_percent && strings::numeric(spec) => continue,
-            Conv::Repr | Conv::Other(_) => return None,
+        let to_str = match strings::wrapping(v, by_percent) {
+            Wrapping::Wrap { to_str } => to_str,
+            Wrapping::Number => continue,
+            Wrapping::Unsure => return None,
         };
         let (s, e) = (v.node.start_byte(), v.node.end_byte());
         if edits.iter().any(|(a, _, _)| *a == s) || keep(v.node) {
