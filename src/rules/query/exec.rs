@@ -7,8 +7,6 @@
 //! the child in that field; `.` before a child step makes it the next named sibling (or first
 //! named child), `.` after the last step makes it the last named child.
 
-use std::rc::Rc;
-
 use tree_sitter::{Node, TreeCursor};
 
 use super::parse::{Kind, Step, TextPred};
@@ -18,11 +16,58 @@ use super::parse::{Kind, Step, TextPred};
 pub(crate) struct State<'t> {
     pub caps: Vec<(u32, Node<'t>)>,
     pub last: (usize, u32),
-    /// Reused to list children.
-    pub cursor: Option<TreeCursor<'t>>,
-    /// Children already listed while matching at the current root: every pattern registered
-    /// for a kind looks at the same few nodes. Cleared by the caller per root node.
-    pub kids: Vec<(Node<'t>, Rc<[Kid<'t>]>)>,
+    /// The children of the nodes looked at while matching at the current root.
+    pub kids: Kids<'t>,
+}
+
+/// Children already listed while matching at the current root: every pattern registered for a
+/// kind looks at the same few nodes, so each node's children are listed once per root (with
+/// one reused cursor, into one buffer) and read by index. Cleared by the caller per root node.
+#[derive(Default)]
+pub(crate) struct Kids<'t> {
+    cursor: Option<TreeCursor<'t>>,
+    buf: Vec<Kid<'t>>,
+    /// Node id -> `(start, len)` in `buf`.
+    listed: hashbrown::HashMap<usize, (u32, u32)>,
+}
+
+impl<'t> Kids<'t> {
+    pub fn clear(&mut self) {
+        self.buf.clear();
+        self.listed.clear();
+    }
+
+    /// `node`'s visible children, as a range of [`Kids::get`] indices.
+    pub fn of(&mut self, node: Node<'t>) -> std::ops::Range<usize> {
+        if let Some(&(start, len)) = self.listed.get(&node.id()) {
+            return start as usize..(start + len) as usize;
+        }
+        let start = self.buf.len();
+        let c = match &mut self.cursor {
+            Some(c) => {
+                c.reset(node);
+                c
+            }
+            None => self.cursor.insert(node.walk()),
+        };
+        if c.goto_first_child() {
+            loop {
+                let n = c.node();
+                self.buf
+                    .push((n, c.field_id().map(|f| f.get()), n.is_named()));
+                if !c.goto_next_sibling() {
+                    break;
+                }
+            }
+        }
+        let len = self.buf.len() - start;
+        self.listed.insert(node.id(), (start as u32, len as u32));
+        start..start + len
+    }
+
+    pub fn get(&self, i: usize) -> Kid<'t> {
+        self.buf[i]
+    }
 }
 
 type Cont<'k, 't> = &'k mut dyn FnMut(&mut State<'t>);
@@ -70,7 +115,7 @@ pub(crate) fn match_step<'t>(
     }
 }
 
-fn accepts(kind: &Kind, node: Node) -> bool {
+pub(super) fn accepts(kind: &Kind, node: Node) -> bool {
     match kind {
         Kind::AnyNamed => node.is_named(),
         Kind::Ids(ids) => ids.contains(&node.kind_id()),
@@ -110,20 +155,12 @@ fn match_node<'t>(
     if step.children.is_empty() {
         k(st);
     } else {
-        let kids = match st.kids.iter().find(|(n, _)| *n == node) {
-            Some((_, k)) => Rc::clone(k),
-            None => {
-                let k: Rc<[Kid<'t>]> = children(node, &mut st.cursor).into();
-                st.kids.push((node, Rc::clone(&k)));
-                k
-            }
-        };
         let sib = Siblings {
             parent: step,
-            kids: &kids,
+            kids: st.kids.of(node),
             depth: depth + 1,
         };
-        seq(cx, &sib, 0, 0, None, st, k);
+        seq(cx, &sib, 0, sib.kids.start, None, st, k);
     }
     st.caps.truncate(saved.0);
     st.last = saved.1;
@@ -132,31 +169,11 @@ fn match_node<'t>(
 /// A visible child: the node, its field in the parent, whether it is named.
 pub(crate) type Kid<'t> = (Node<'t>, Option<u16>, bool);
 
-fn children<'t>(node: Node<'t>, cursor: &mut Option<TreeCursor<'t>>) -> Vec<Kid<'t>> {
-    let c = match cursor {
-        Some(c) => {
-            c.reset(node);
-            c
-        }
-        None => cursor.insert(node.walk()),
-    };
-    let mut out = Vec::with_capacity(node.child_count() as usize);
-    if c.goto_first_child() {
-        loop {
-            let n = c.node();
-            out.push((n, c.field_id().map(|f| f.get()), n.is_named()));
-            if !c.goto_next_sibling() {
-                break;
-            }
-        }
-    }
-    out
-}
-
-/// The children of a matched node that a step's child steps are matched against, in order.
-struct Siblings<'a, 't> {
+/// The children of a matched node that a step's child steps are matched against, in order:
+/// indices into [`State::kids`].
+struct Siblings<'a> {
     parent: &'a Step,
-    kids: &'a [Kid<'t>],
+    kids: std::ops::Range<usize>,
     depth: u32,
 }
 
@@ -164,7 +181,7 @@ struct Siblings<'a, 't> {
 /// the previous child step matched.
 fn seq<'t>(
     cx: &Ctx,
-    sib: &Siblings<'_, 't>,
+    sib: &Siblings<'_>,
     j: usize,
     from: usize,
     prev: Option<usize>,
@@ -173,14 +190,14 @@ fn seq<'t>(
 ) {
     let Siblings {
         parent,
-        kids,
+        ref kids,
         depth,
     } = *sib;
     let steps = &parent.children;
     if j == steps.len() {
         if parent.anchor_last {
-            let after = prev.map_or(0, |p| p + 1);
-            if kids[after..].iter().any(|kid| kid.2) {
+            let after = prev.map_or(kids.start, |p| p + 1);
+            if (after..kids.end).any(|i| st.kids.get(i).2) {
                 return;
             }
         }
@@ -190,16 +207,17 @@ fn seq<'t>(
     let step = &steps[j];
     if step.immediate {
         // The next named child, whatever its kind.
-        let Some(i) = (from..kids.len()).find(|&i| kids[i].2) else {
+        let Some(i) = (from..kids.end).find(|&i| st.kids.get(i).2) else {
             return;
         };
-        let (node, field, _) = kids[i];
+        let (node, field, _) = st.kids.get(i);
         match_step(cx, step, node, field, depth, st, &mut |st| {
             seq(cx, sib, j + 1, i + 1, Some(i), st, k)
         });
         return;
     }
-    for (i, &(node, field, _)) in kids.iter().enumerate().skip(from) {
+    for i in from..kids.end {
+        let (node, field, _) = st.kids.get(i);
         match_step(cx, step, node, field, depth, st, &mut |st| {
             seq(cx, sib, j + 1, i + 1, Some(i), st, k)
         });

@@ -16,6 +16,7 @@
 
 pub(crate) mod exec;
 pub(crate) mod parse;
+mod skeleton;
 
 use tree_sitter::{Language, Node};
 
@@ -39,7 +40,11 @@ pub(crate) struct NativeSet {
     pub patterns: Vec<NativePattern>,
     /// Patterns by root kind id.
     by_kind: Vec<Vec<u32>>,
-    /// Patterns whose root is `(_)`: tried on every named node.
+    /// Patterns whose root is `(_ (child) ...)` with a first child step of known kinds, by
+    /// those kinds: tried on the parent of each node of such a kind, once per parent, instead
+    /// of on every node.
+    by_child_kind: Vec<Vec<u32>>,
+    /// The other patterns whose root is `(_)`: tried on every named node.
     any_root: Vec<u32>,
     pub names: Vec<String>,
     match_capture: Option<u32>,
@@ -95,7 +100,18 @@ impl NativeSet {
                         self.by_kind[k].push(pi);
                     }
                 }
-                None => self.any_root.push(pi),
+                None => match first_child_kinds(&p.root) {
+                    Some(kinds) => {
+                        for k in kinds {
+                            let k = k as usize;
+                            if self.by_child_kind.len() <= k {
+                                self.by_child_kind.resize(k + 1, Vec::new());
+                            }
+                            self.by_child_kind[k].push(pi);
+                        }
+                    }
+                    None => self.any_root.push(pi),
+                },
             }
             self.patterns.push(NativePattern {
                 parsed: p,
@@ -130,11 +146,12 @@ impl NativeSet {
             state: State {
                 caps: Vec::new(),
                 last: (0, 0),
-                cursor: None,
-                kids: Vec::new(),
+                kids: Default::default(),
             },
             found: Vec::new(),
             root_buf: Vec::new(),
+            path: Vec::new(),
+            tried: Default::default(),
         }
     }
 }
@@ -155,6 +172,15 @@ fn root_kinds(step: &Step) -> Option<Vec<u16>> {
     }
 }
 
+/// For a `(_ (child) ...)` root: the kinds its first child step can match, if known. Every
+/// node the pattern matches has a child of one of these kinds.
+fn first_child_kinds(root: &Step) -> Option<Vec<u16>> {
+    if !root.alts.is_empty() || !matches!(root.kind, Kind::AnyNamed) {
+        return None;
+    }
+    root_kinds(root.children.first()?)
+}
+
 /// A match found at one root: its captures and where it completed.
 type RootMatch<'t> = (Vec<(u32, Node<'t>)>, (usize, u32));
 
@@ -166,27 +192,53 @@ pub(crate) struct NativeRun<'t, 'a> {
     state: State<'t>,
     found: Vec<NativeMatch<'t>>,
     root_buf: Vec<RootMatch<'t>>,
+    /// The visited node's ancestors: `path[d]` is the one at depth `d`.
+    path: Vec<Node<'t>>,
+    /// `(pattern, parent node id)` pairs already tried through [`NativeSet::by_child_kind`].
+    tried: hashbrown::HashSet<(u32, usize)>,
 }
 
 impl<'t> NativeRun<'t, '_> {
-    /// Tries every pattern registered for `node`'s kind; `depth` is the node's depth in the tree.
+    /// Tries every pattern registered for `node`'s kind, and those registered for its kind as
+    /// a child on its parent; `depth` is the node's depth in the tree. Nodes come in pre-order.
     pub fn visit(&mut self, node: Node<'t>, depth: u32) {
         let set = self.set;
-        let by_kind = set
-            .by_kind
-            .get(node.kind_id() as usize)
-            .map_or(&[][..], |v| v.as_slice());
-        if by_kind.is_empty() && set.any_root.is_empty() {
+        let d = depth as usize;
+        self.path.truncate(d);
+        self.path.push(node);
+        let kind = node.kind_id() as usize;
+        let by_kind = set.by_kind.get(kind).map_or(&[][..], |v| v.as_slice());
+        let by_child = match d {
+            0 => &[][..],
+            _ => set
+                .by_child_kind
+                .get(kind)
+                .map_or(&[][..], |v| v.as_slice()),
+        };
+        if by_kind.is_empty() && by_child.is_empty() && set.any_root.is_empty() {
             return;
         }
         self.state.kids.clear();
         for &pi in by_kind.iter().chain(&set.any_root) {
-            let p = &set.patterns[pi as usize];
-            if p.gate
-                .is_some_and(|g| !self.open.get(g as usize).copied().unwrap_or(true))
-            {
-                continue;
+            self.try_pattern(pi, node, depth);
+        }
+        for &pi in by_child {
+            let parent = self.path[d - 1];
+            if self.tried.insert((pi, parent.id())) {
+                self.try_pattern(pi, parent, depth - 1);
             }
+        }
+    }
+
+    /// Runs pattern `pi` at `node` if its gate is open and its skeleton fits.
+    fn try_pattern(&mut self, pi: u32, node: Node<'t>, depth: u32) {
+        let p = &self.set.patterns[pi as usize];
+        if p.gate
+            .is_some_and(|g| !self.open.get(g as usize).copied().unwrap_or(true))
+        {
+            return;
+        }
+        if skeleton::admits(&p.parsed.root, node, &mut self.state.kids) {
             self.run_pattern(pi, node, depth);
         }
     }
@@ -295,138 +347,4 @@ pub(crate) fn text_predicate_holds(p: &TextPred, caps: &[(u32, Node)], src: &[u8
 }
 
 #[cfg(test)]
-mod tests {
-    use crate::rules::schema::Pattern;
-    use crate::rules::Catalog;
-
-    use super::*;
-
-    /// Every query of the embedded rules is matched natively: a rule query falling back to
-    /// tree-sitter's query engine would cost a full extra walk per file.
-    #[test]
-    fn every_embedded_query_is_native() {
-        let lang: Language = tree_sitter_python::LANGUAGE.into();
-        let catalog = Catalog::embedded().unwrap();
-        let mut set = NativeSet::default();
-        let mut fallback = Vec::new();
-        for (ri, rule) in catalog.rules().iter().enumerate() {
-            for p in &rule.patterns {
-                if let Pattern::Query { query } = p {
-                    if set.try_add(&lang, query, ri as u32, 0, None).is_none() {
-                        fallback.push(format!("{}: {}", rule.id, query.trim()));
-                    }
-                }
-            }
-        }
-        assert!(fallback.is_empty(), "{fallback:#?}");
-    }
-
-    /// Native matching agrees with tree-sitter's query engine, match for match and in the same
-    /// order, for every embedded rule query on the rule fixtures and the examples (text
-    /// predicates included; `#qualname?` is the engine's and checked by neither here).
-    #[test]
-    fn native_matches_equal_tree_sitter_matches() {
-        use streaming_iterator::StreamingIterator;
-        let lang: Language = tree_sitter_python::LANGUAGE.into();
-        let catalog = Catalog::embedded().unwrap();
-        let mut set = NativeSet::default();
-        let mut queries = Vec::new();
-        for (ri, rule) in catalog.rules().iter().enumerate() {
-            for p in &rule.patterns {
-                if let Pattern::Query { query } = p {
-                    let entry = queries.len() as u32;
-                    set.try_add(&lang, query, ri as u32, entry, None).unwrap();
-                    queries.push(tree_sitter::Query::new(&lang, query).unwrap());
-                }
-            }
-        }
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut files = Vec::new();
-        let mut dirs: Vec<_> = ["examples/vulnerable_app", "examples/fixed_app"]
-            .iter()
-            .map(|d| root.join(d))
-            .collect();
-        // The rule fixtures, one folder per category under rules/python/.
-        for e in std::fs::read_dir(root.join("rules/python")).unwrap() {
-            dirs.push(e.unwrap().path());
-        }
-        for dir in dirs.iter().filter(|d| d.is_dir()) {
-            for e in std::fs::read_dir(dir).unwrap() {
-                let p = e.unwrap().path();
-                let fixed = p.to_string_lossy().ends_with(".fixed.py");
-                if p.extension().is_some_and(|x| x == "py") && !fixed {
-                    files.push(p);
-                }
-            }
-        }
-        files.sort();
-        assert!(files.len() > 20, "{files:?}");
-        let mut parser = tree_sitter::Parser::new();
-        parser.set_language(&lang).unwrap();
-        let mut compared = 0;
-        for path in &files {
-            let src = std::fs::read_to_string(path).unwrap();
-            let tree = parser.parse(&src, None).unwrap();
-            // Native: every node visited, as the engine's walk does.
-            let mut run = set.start(src.as_bytes(), &[]);
-            let mut cursor = tree.walk();
-            let mut depth = 0u32;
-            'walk: loop {
-                run.visit(cursor.node(), depth);
-                if cursor.goto_first_child() {
-                    depth += 1;
-                    continue;
-                }
-                while !cursor.goto_next_sibling() {
-                    if !cursor.goto_parent() {
-                        break 'walk;
-                    }
-                    depth -= 1;
-                }
-            }
-            let key = |c: &[(u32, Node)]| -> Vec<(String, usize, usize)> {
-                c.iter()
-                    .map(|(i, n)| (set.names[*i as usize].clone(), n.start_byte(), n.end_byte()))
-                    .collect()
-            };
-            let mut native: Vec<Vec<Vec<(String, usize, usize)>>> = vec![Vec::new(); queries.len()];
-            for m in run.finish() {
-                let entry = set.patterns[m.pattern as usize].group as usize;
-                native[entry].push(key(&m.captures));
-            }
-            for (entry, q) in queries.iter().enumerate() {
-                let mut qc = tree_sitter::QueryCursor::new();
-                let mut ms = qc.matches(q, tree.root_node(), src.as_bytes());
-                let mut ts = Vec::new();
-                while let Some(m) = ms.next() {
-                    ts.push(
-                        m.captures()
-                            .iter()
-                            .map(|c| {
-                                (
-                                    q.capture_names()[c.index as usize].to_string(),
-                                    c.node.start_byte(),
-                                    c.node.end_byte(),
-                                )
-                            })
-                            .collect::<Vec<_>>(),
-                    );
-                }
-                compared += ts.len();
-                assert_eq!(
-                    native[entry],
-                    ts,
-                    "{}: query {entry} of rule {}",
-                    path.display(),
-                    catalog.rules()[set
-                        .patterns
-                        .iter()
-                        .find(|p| p.group as usize == entry)
-                        .map_or(0, |p| p.rule as usize)]
-                    .id
-                );
-            }
-        }
-        assert!(compared > 100, "only {compared} matches compared");
-    }
-}
+mod tests;
