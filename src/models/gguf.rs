@@ -318,10 +318,10 @@ fn value_type_name(t: u32) -> &'static str {
 /// How candle's CPU backend runs a tensor type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Support {
-    /// Float types and quantizations with SIMD kernels in candle or pyward (Q4_0, Q4_1,
-    /// Q8_0, K-quants).
+    /// Float types and quantizations with SIMD kernels in candle or pyward (Q4_0, Q4_1, Q5_0,
+    /// Q8_0, K-quants; pyward's Q4_1 and Q5_0 kernels need AVX2 on x86-64).
     Fast,
-    /// Supported with scalar CPU kernels only (Q5_0, Q5_1, Q8_1).
+    /// Supported with scalar CPU kernels only (Q5_1, Q8_1).
     SlowScalar,
     /// Not supported by candle (IQ*, TQ*, MXFP4, integer tensors): the file cannot be loaded.
     Unsupported,
@@ -335,7 +335,7 @@ pub fn ggml_type(id: u32) -> (&'static str, Support) {
         1 => ("F16", Fast),
         2 => ("Q4_0", Fast),
         3 => ("Q4_1", Fast),
-        6 => ("Q5_0", SlowScalar),
+        6 => ("Q5_0", Fast),
         7 => ("Q5_1", SlowScalar),
         8 => ("Q8_0", Fast),
         9 => ("Q8_1", SlowScalar),

@@ -296,7 +296,7 @@ mod tests {
             &[
                 ("general.architecture", MetaValue::Str("llama".into())),
                 ("general.name", MetaValue::Str("tiny".into())),
-                ("general.file_type", MetaValue::UInt(8)),
+                ("general.file_type", MetaValue::UInt(9)),
                 ("llama.context_length", MetaValue::UInt(8192)),
                 ("llama.block_count", MetaValue::UInt(2)),
                 ("tokenizer.ggml.model", MetaValue::Str("gpt2".into())),
@@ -308,8 +308,8 @@ mod tests {
                 ),
             ],
             &[
-                ("blk.0.w", &[64, 64], 6),
-                ("blk.1.w", &[64, 64], 6),
+                ("blk.0.w", &[64, 64], 7),
+                ("blk.1.w", &[64, 64], 7),
                 ("norm", &[64], 0),
             ],
         )
@@ -317,21 +317,21 @@ mod tests {
         let info = inspect(&p).unwrap();
         assert_eq!(info.architecture.as_deref(), Some("llama"));
         assert_eq!(info.parameters, 64 * 64 * 2 + 64);
-        assert_eq!(info.file_type.as_deref(), Some("Q5_0"));
+        assert_eq!(info.file_type.as_deref(), Some("Q5_1"));
         assert_eq!(info.context_length, Some(8192));
         assert_eq!(info.vocab_size, Some(10));
         assert_eq!(info.tokenizer_pre.as_deref(), Some("smollm"));
         assert!(info.chat_template);
         assert!(info.loadable);
-        assert_eq!(info.quant_types[0].ggml_type, "Q5_0");
+        assert_eq!(info.quant_types[0].ggml_type, "Q5_1");
         assert_eq!(info.quant_types[0].tensors, 2);
         assert_eq!(info.quant_types[0].support, "slow-scalar");
         assert_eq!(info.warnings.len(), 1, "{:?}", info.warnings);
-        assert!(info.warnings[0].contains("Q5_0"));
+        assert!(info.warnings[0].contains("Q5_1"));
         assert!(info.warnings[0].contains("requantizes"));
         let text = render(&info);
         assert!(text.contains("chat template:   yes"), "{text}");
-        assert!(text.contains("Q5_0"), "{text}");
+        assert!(text.contains("Q5_1"), "{text}");
     }
 
     #[test]
