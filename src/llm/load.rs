@@ -94,6 +94,9 @@ pub fn load_transformer(
     device: &Device,
     opts: &LoadOptions,
 ) -> Result<(Transformer, Content, Requantized, Vec<String>), ModelError> {
+    if device.is_cpu() {
+        crate::llm::heap::keep_freed_memory();
+    }
     let mut warnings = Vec::new();
     if let Some(n) = opts.threads {
         if let Err(e) = crate::llm::kernels::set_threads(n) {

@@ -5,6 +5,7 @@ pub(crate) mod chat;
 pub(crate) mod constrain;
 pub(crate) mod error;
 pub(crate) mod generate;
+pub(crate) mod heap;
 pub mod kernels;
 pub mod load;
 pub mod model;
