@@ -90,28 +90,10 @@ impl NativeSet {
         }
         for p in parsed {
             let pi = self.patterns.len() as u32;
-            match root_kinds(&p.root) {
-                Some(kinds) => {
-                    for k in kinds {
-                        let k = k as usize;
-                        if self.by_kind.len() <= k {
-                            self.by_kind.resize(k + 1, Vec::new());
-                        }
-                        self.by_kind[k].push(pi);
-                    }
-                }
-                None => match first_child_kinds(&p.root) {
-                    Some(kinds) => {
-                        for k in kinds {
-                            let k = k as usize;
-                            if self.by_child_kind.len() <= k {
-                                self.by_child_kind.resize(k + 1, Vec::new());
-                            }
-                            self.by_child_kind[k].push(pi);
-                        }
-                    }
-                    None => self.any_root.push(pi),
-                },
+            match (root_kinds(&p.root), first_child_kinds(&p.root)) {
+                (Some(kinds), _) => register(&mut self.by_kind, &kinds, pi),
+                (None, Some(kinds)) => register(&mut self.by_child_kind, &kinds, pi),
+                (None, None) => self.any_root.push(pi),
             }
             self.patterns.push(NativePattern {
                 parsed: p,
@@ -169,6 +151,17 @@ fn root_kinds(step: &Step) -> Option<Vec<u16>> {
             out.extend(root_kinds(a)?);
         }
         Some(out)
+    }
+}
+
+/// Adds pattern `pi` to `table` under each of `kinds`.
+fn register(table: &mut Vec<Vec<u32>>, kinds: &[u16], pi: u32) {
+    for &k in kinds {
+        let k = k as usize;
+        if table.len() <= k {
+            table.resize(k + 1, Vec::new());
+        }
+        table[k].push(pi);
     }
 }
 
