@@ -109,25 +109,8 @@ impl Q8KRow {
         self.bsums.resize(nsb * 16, 0);
         self.bsum32.resize(nsb * 8, 0);
         for (b, xs) in x.chunks_exact(256).enumerate() {
-            // candle's quantize_row_q8k: the first value of largest magnitude maps to −127.
-            let (mut amax, mut max) = (0f32, 0f32);
-            for &v in xs {
-                if amax < v.abs() {
-                    amax = v.abs();
-                    max = v;
-                }
-            }
             let qs = &mut self.qs[b * 256..(b + 1) * 256];
-            if amax == 0.0 {
-                qs.fill(0);
-                self.d[b] = 0.0;
-            } else {
-                let iscale = -127f32 / max;
-                for (q, &v) in qs.iter_mut().zip(xs) {
-                    *q = (iscale * v).round().clamp(-128.0, 127.0) as i8;
-                }
-                self.d[b] = 1.0 / iscale;
-            }
+            self.d[b] = quantize_q8k(xs, qs);
             for (j, g) in qs.chunks_exact(16).enumerate() {
                 self.bsums[b * 16 + j] = g.iter().map(|&q| q as i16).sum();
             }
@@ -148,6 +131,27 @@ impl Q8KRow {
             bsum32: &self.bsum32,
         }
     }
+}
+
+/// Quantizes `xs` to `qs` (the same length) as candle's `quantize_row_q8k` does one block: the
+/// first value of largest magnitude maps to −127. Returns the scale (0 for an all-zero block).
+pub(crate) fn quantize_q8k(xs: &[f32], qs: &mut [i8]) -> f32 {
+    let (mut amax, mut max) = (0f32, 0f32);
+    for &v in xs {
+        if amax < v.abs() {
+            amax = v.abs();
+            max = v;
+        }
+    }
+    if amax == 0.0 {
+        qs.fill(0);
+        return 0.0;
+    }
+    let iscale = -127f32 / max;
+    for (q, &v) in qs.iter_mut().zip(xs) {
+        *q = (iscale * v).round().clamp(-128.0, 127.0) as i8;
+    }
+    1.0 / iscale
 }
 
 /// Which kernel family a weight takes here.

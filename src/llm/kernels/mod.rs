@@ -52,9 +52,12 @@ fn as_blocks<T: candle_core::quantized::k_quants::GgmlType>(
 pub mod dequant_gemm;
 pub mod gemv;
 pub mod gemv_k;
+pub mod int8_gemm;
 pub(crate) mod repack;
 mod threads;
 pub(crate) mod vmath;
+#[cfg(target_arch = "x86_64")]
+mod x86_int8;
 #[cfg(target_arch = "x86_64")]
 mod x86_kquant;
 
@@ -216,7 +219,9 @@ impl QLinear {
             let x = x.to_dtype(candle_core::DType::F32)?.contiguous()?;
             let lhs = x.flatten_all()?.to_vec1::<f32>()?;
             let mut dst = vec![0f32; rows * self.out_features];
-            if dequant_gemm::matmul(&self.weight, &lhs, rows, &mut dst)? {
+            if self.int8_prefill(&lhs, rows, &mut dst)?
+                || dequant_gemm::matmul(&self.weight, &lhs, rows, &mut dst)?
+            {
                 Tensor::from_vec(dst, (rows, self.out_features), x.device())?
             } else {
                 self.matmul.forward(&x)?
@@ -228,6 +233,16 @@ impl QLinear {
             Some(b) => y.broadcast_add(b),
             None => Ok(y),
         }
+    }
+
+    /// The prompt product on [`int8_gemm`] where it reads the weight on this CPU.
+    fn int8_prefill(&self, lhs: &[f32], rows: usize, dst: &mut [f32]) -> Result<bool> {
+        let (dtype, n, k) = (self.weight.dtype(), self.out_features, self.in_features);
+        if !int8_gemm::supports(dtype, n, k) || !self.weight.device().is_cpu() {
+            return Ok(false);
+        }
+        let data = self.weight.data()?;
+        Ok(int8_gemm::matmul(dtype, &data, lhs, rows, k, n, dst))
     }
 
     /// Applies the layer to one activation row in host memory, writing `out_features` values
