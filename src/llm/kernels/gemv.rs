@@ -64,12 +64,7 @@ impl ActRow {
         self.qs.resize(nb * QK, 0);
         self.d.resize(nb, 0.0);
         self.s.resize(nb, 0.0);
-        if simd::available() {
-            // SAFETY: AVX2/FMA/F16C were detected; the buffers hold nb blocks.
-            unsafe { simd::quantize(&self.x[..nb * QK], &mut self.qs, &mut self.d, &mut self.s) }
-        } else {
-            quantize_blocks(&self.x[..nb * QK], &mut self.qs, &mut self.d, &mut self.s)
-        }
+        quantize_q8_0(&self.x[..nb * QK], &mut self.qs, &mut self.d, &mut self.s);
         self.quantized = true;
     }
 }
@@ -90,6 +85,19 @@ fn quantize_blocks(x: &[f32], qs: &mut [i8], d: &mut [f32], s: &mut [f32]) {
         }
         d[b] = scale;
         s[b] = scale * sum as f32;
+    }
+}
+
+/// Quantizes whole 32-value blocks of `x` as the decode kernels read them (the same arithmetic
+/// on every path): `qs` the values, `d` one scale per block, `s` the scale times the block's sum.
+pub(super) fn quantize_q8_0(x: &[f32], qs: &mut [i8], d: &mut [f32], s: &mut [f32]) {
+    let nb = x.len() / QK;
+    assert!(qs.len() == nb * QK && d.len() == nb && s.len() == nb);
+    if simd::available() {
+        // SAFETY: AVX2/FMA/F16C were detected; the buffers hold nb blocks (asserted).
+        unsafe { simd::quantize(&x[..nb * QK], qs, d, s) }
+    } else {
+        quantize_blocks(&x[..nb * QK], qs, d, s)
     }
 }
 

@@ -29,6 +29,8 @@ const MT: usize = 6;
 pub(crate) enum Format {
     Q4K,
     Q6K,
+    Q5_0,
+    Q8_0,
 }
 
 impl Format {
@@ -36,23 +38,45 @@ impl Format {
         match dtype {
             GgmlDType::Q4K => Some(Format::Q4K),
             GgmlDType::Q6K => Some(Format::Q6K),
+            GgmlDType::Q5_0 => Some(Format::Q5_0),
+            GgmlDType::Q8_0 => Some(Format::Q8_0),
             _ => None,
         }
     }
 
-    /// Bytes of one GGUF block (256 values of one row).
+    /// Values of one GGUF block.
+    pub(crate) fn block_values(self) -> usize {
+        match self {
+            Format::Q4K | Format::Q6K => 256,
+            Format::Q5_0 | Format::Q8_0 => 32,
+        }
+    }
+
+    /// Bytes of one GGUF block (one row's values).
     fn block_bytes(self) -> usize {
         match self {
             Format::Q4K => 144,
             Format::Q6K => 210,
+            Format::Q5_0 => 22,
+            Format::Q8_0 => 34,
         }
     }
 
-    /// Bytes of one packed tile: 256 values of 16 rows, see [`pack`].
+    /// Bytes of one packed tile: one block of 16 rows, see [`pack`].
     pub(crate) fn tile_bytes(self) -> usize {
         match self {
             Format::Q4K => Q4K_SCALES + 2 * 8 * TILE * 4,
             Format::Q6K => Q6K_SCALES + 16 * TILE * 4,
+            Format::Q5_0 | Format::Q8_0 => Q32_SCALES + TILE * 4,
+        }
+    }
+
+    /// What the 32-value formats' unsigned stored values exceed the real ones by.
+    fn offset(self) -> i32 {
+        match self {
+            Format::Q5_0 => 16,
+            Format::Q8_0 => 128,
+            _ => 0,
         }
     }
 }
@@ -64,11 +88,13 @@ pub(crate) const Q4K_SCALES: usize = 32 * TILE * 4;
 /// scales).
 pub(crate) const Q6K_SCALES: usize = 64 * TILE * 4;
 
+/// Offset of the f32 block scales in a packed Q5_0 or Q8_0 tile (after the 32 values as bytes).
+pub(crate) const Q32_SCALES: usize = 8 * TILE * 4;
+
 /// Whether [`matmul`] takes a weight of this type and shape on this machine.
 pub fn supports(dtype: GgmlDType, n: usize, k: usize) -> bool {
-    Format::of(dtype).is_some()
+    Format::of(dtype).is_some_and(|f| k.is_multiple_of(f.block_values()))
         && n.is_multiple_of(TILE)
-        && k.is_multiple_of(256)
         && k > 0
         && simd_level() >= SimdLevel::Avx512Vnni
 }
@@ -84,10 +110,31 @@ pub(crate) struct Row {
     pub(crate) sum32: Vec<f32>,
     /// −32 · Σ of each 16 values (Q6_K's offset of 32).
     pub(crate) nsum16: Vec<i32>,
+    /// For the 32-value formats: −offset · Σ of each 32 values.
+    pub(crate) nsum32: Vec<i32>,
 }
 
 impl Row {
-    /// Quantizes `x` (a multiple of 256 values) into this row.
+    /// Quantizes `x` for weights of `format`.
+    fn quantize_for(&mut self, x: &[f32], format: Format) {
+        if format.block_values() == 256 {
+            self.quantize(x);
+            return;
+        }
+        // One scale per 32 values, as the decode kernels quantize.
+        let nb = x.len() / 32;
+        self.qs.resize(nb * 32, 0);
+        self.d.resize(nb, 0.0);
+        self.sum32.resize(nb, 0.0);
+        self.nsum32.resize(nb, 0);
+        super::gemv::quantize_q8_0(x, &mut self.qs, &mut self.d, &mut self.sum32);
+        let off = format.offset();
+        for (s, q) in self.nsum32.iter_mut().zip(self.qs.chunks_exact(32)) {
+            *s = -off * q.iter().map(|&v| v as i32).sum::<i32>();
+        }
+    }
+
+    /// Quantizes `x` (a multiple of 256 values) into this row, per 256 values.
     fn quantize(&mut self, x: &[f32]) {
         let nsb = x.len() / 256;
         self.qs.resize(nsb * 256, 0);
@@ -124,8 +171,10 @@ thread_local! {
 struct Line([u8; 64]);
 
 /// Bytes of prompt activations one stretch of the inner dimension may take: they are read
-/// again for every tile, so they should stay in the core's L2 cache.
-const LHS_CHUNK_BYTES: usize = 384 << 10;
+/// again for every tile, so they should stay in the core's L2 cache. Measured on an Intel Xeon
+/// (SPR class, 2 MB L2), Qwen2.5-1.5B shape, 512-token prefill, 1 thread: 192 KB 65 tok/s,
+/// 384 KB 73, 768 KB 76, 1.5 MB 75.
+const LHS_CHUNK_BYTES: usize = 768 << 10;
 
 /// Computes `dst[m, n] = lhs[m, k] · Wᵀ` for a Q4_K or Q6_K weight (`bytes`: `n` rows of
 /// `k / 256` candle blocks). Returns `false`, leaving `dst` alone, where [`supports`] says no
@@ -142,7 +191,7 @@ pub fn matmul(
     let Some(format) = Format::of(dtype) else {
         return false;
     };
-    let kb = k / 256;
+    let kb = k / format.block_values();
     if !supports(dtype, n, k)
         || m == 0
         || lhs.len() != m * k
@@ -151,7 +200,7 @@ pub fn matmul(
     {
         return false;
     }
-    let chunk_blocks = (LHS_CHUNK_BYTES / (m * 256)).clamp(1, kb);
+    let chunk_blocks = (LHS_CHUNK_BYTES / (m * format.block_values())).clamp(1, kb);
     run(format, bytes, lhs, (m, k, n), chunk_blocks, dst);
     true
 }
@@ -165,12 +214,12 @@ fn run(
     chunk_blocks: usize,
     dst: &mut [f32],
 ) {
-    let kb = k / 256;
+    let kb = k / format.block_values();
     let mut rows = vec![Row::default(); m];
     super::for_each_chunk_mut(&mut rows, 8, |piece, chunk| {
         for (i, row) in chunk.iter_mut().enumerate() {
             let r = piece * 8 + i;
-            row.quantize(&lhs[r * k..(r + 1) * k]);
+            row.quantize_for(&lhs[r * k..(r + 1) * k], format);
         }
     });
     let dst_addr = dst.as_mut_ptr() as usize;
@@ -185,6 +234,9 @@ fn run(
                 let nblk = chunk_blocks.min(kb - b0);
                 for t in tiles.clone() {
                     pack(format, bytes, kb, t, b0, nblk, &mut scratch);
+                    if t + 1 < tiles.end {
+                        prefetch(format, bytes, kb, t + 1, b0, nblk);
+                    }
                     // SAFETY: this task owns the output columns of tile `t` (ranges handed out
                     // are disjoint), `dst` is m × n row-major, and `run_tile` writes only
                     // columns 16t..16t+16 of rows 0..m.
@@ -214,6 +266,8 @@ fn run(
 ///   (`[sub][row]`), then f32 `dmin·min` (`[sub][row]`).
 /// - Q6_K: bytes `64g..64g+64` hold the 6-bit values `4g..4g+4` of every row, unsigned (the
 ///   offset of 32 is the kernel's). Then f32 `d·scale` of the 16 sub-blocks (`[sub][row]`).
+/// - Q5_0 and Q8_0 (32 values): bytes `64g..64g+64` hold values `4g..4g+4` of every row,
+///   unsigned (5-bit values, or Q8_0's plus 128). Then the f32 block scales.
 fn pack(
     format: Format,
     bytes: &[u8],
@@ -235,6 +289,7 @@ fn pack(
             match format {
                 Format::Q4K => q4k_scales(blk, r, tile),
                 Format::Q6K => q6k_scales(blk, r, tile),
+                Format::Q5_0 | Format::Q8_0 => put_f32(tile, Q32_SCALES / 64, r, f16(&blk[..2])),
             }
         }
         let ptrs = blocks.map(|b| b.as_ptr());
@@ -247,10 +302,31 @@ fn pack(
             match format {
                 Format::Q4K => super::x86_int8::pack_q4k_values(&ptrs, out),
                 Format::Q6K => super::x86_int8::pack_q6k_values(&ptrs, out),
+                Format::Q5_0 => super::x86_int8::pack_q32_values::<true>(&ptrs, out),
+                Format::Q8_0 => super::x86_int8::pack_q32_values::<false>(&ptrs, out),
             }
         }
         #[cfg(not(target_arch = "x86_64"))]
         let _ = (ptrs, out);
+    }
+}
+
+/// Asks for the weight bytes [`pack`] will read for tile `t` to be brought to the L2 cache
+/// while the kernel works on the tile before it: 16 rows far apart defeat the hardware
+/// prefetcher, and the first reads of every block then waited on memory.
+fn prefetch(format: Format, bytes: &[u8], kb: usize, t: usize, b0: usize, nblk: usize) {
+    let bb = format.block_bytes();
+    for r in 0..TILE {
+        let at = ((t * TILE + r) * kb + b0) * bb;
+        let stretch = &bytes[at..at + nblk * bb];
+        for line in (0..stretch.len()).step_by(64) {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: a prefetch never faults; the address is inside `bytes` anyway.
+            unsafe {
+                use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T1};
+                _mm_prefetch::<_MM_HINT_T1>(stretch.as_ptr().add(line) as *const i8)
+            };
+        }
     }
 }
 
@@ -313,10 +389,18 @@ unsafe fn run_tile(
     n: usize,
     first: bool,
 ) {
+    use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
     let tile = scratch.as_ptr() as *const u8;
     let mut m0 = 0;
     while m0 < rows.len() {
         let mt = MT.min(rows.len() - m0);
+        if !first {
+            // The sums so far of the next call's rows: one line each, `n` floats apart.
+            for i in m0 + mt..(m0 + 2 * MT).min(rows.len()) {
+                // SAFETY: a prefetch never faults.
+                unsafe { _mm_prefetch::<_MM_HINT_T0>(dst.wrapping_add(i * n) as *const i8) };
+            }
+        }
         let part = super::x86_int8::Part {
             rows: &rows[m0..m0 + mt],
             b0,
@@ -334,6 +418,7 @@ unsafe fn run_tile(
                     match format {
                         Format::Q4K => super::x86_int8::q4k::<$r>(&part),
                         Format::Q6K => super::x86_int8::q6k::<$r>(&part),
+                        Format::Q5_0 | Format::Q8_0 => super::x86_int8::q32::<$r>(&part),
                     }
                 }
             };

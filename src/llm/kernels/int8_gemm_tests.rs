@@ -1,6 +1,7 @@
 //! Tests of [`super`]: the int8 prompt matmul against candle's vec-dot (which quantizes the
 //! activation the same way) and against the exact product with the dequantized weights.
 
+use super::super::gemv::{gemv, ActRow};
 use super::*;
 use candle_core::quantized::k_quants::{BlockQ4K, BlockQ6K, GgmlType};
 use candle_core::quantized::QTensor;
@@ -93,6 +94,56 @@ fn check(dtype: GgmlDType, m: usize, n: usize, k: usize, chunk_blocks: usize) {
     assert!(e_exact < 1e-2, "{dtype:?}: {e_exact} from the f32 product");
 }
 
+/// The decode kernels' product, row by row: they quantize the prompt row per 32 values the
+/// same way, so only the order of float additions differs.
+fn decode_product(w: &QTensor, x: &[f32], m: usize) -> Vec<f32> {
+    let (n, k) = w.shape().dims2().unwrap();
+    let mut out = vec![0f32; m * n];
+    for (i, o) in out.chunks_exact_mut(n).enumerate() {
+        let mut row = ActRow::default();
+        row.set(&x[i * k..(i + 1) * k]);
+        assert!(gemv(w, &mut row, o).unwrap());
+    }
+    out
+}
+
+fn check32(dtype: GgmlDType, m: usize, n: usize, k: usize, chunk_blocks: usize) {
+    let w = weight(dtype, n, k);
+    let x = prompt(m, k);
+    let data = w.data().unwrap();
+    let mut got = vec![f32::NAN; m * n];
+    run(
+        Format::of(dtype).unwrap(),
+        &data,
+        &x,
+        (m, k, n),
+        chunk_blocks,
+        &mut got,
+    );
+    let (decode, exact) = (decode_product(&w, &x, m), dequantized_product(&w, &x, m));
+    let (e_decode, e_exact) = (max_rel(&got, &decode), rel_err(&got, &exact));
+    eprintln!("{dtype:?} m={m} n={n} k={k} chunk={chunk_blocks}: {e_decode:.1e} / {e_exact:.1e}");
+    assert!(
+        e_decode < 1e-5,
+        "{dtype:?}: {e_decode} from the decode kernels"
+    );
+    assert!(e_exact < 1e-2, "{dtype:?}: {e_exact} from the f32 product");
+}
+
+#[test]
+fn q5_0_and_q8_0_match_the_decode_kernels() {
+    if !vnni() {
+        eprintln!("skipped: no AVX-512 VNNI on this CPU");
+        return;
+    }
+    for dtype in [GgmlDType::Q5_0, GgmlDType::Q8_0] {
+        // 640 values: 20 blocks, not a multiple of 256 (Gemma-3-270M's width).
+        for (m, chunk) in [(1, 20), (6, 20), (7, 3), (13, 1)] {
+            check32(dtype, m, 32, 640, chunk);
+        }
+    }
+}
+
 fn vnni() -> bool {
     super::super::gemv_k::detected_simd() >= SimdLevel::Avx512Vnni
 }
@@ -157,7 +208,7 @@ fn shapes_it_cannot_take_are_refused_untouched() {
         32,
         &mut dst[..10]
     ));
-    assert!(!matmul(GgmlDType::Q8_0, &data, &x, 4, 256, 32, &mut dst));
+    assert!(!matmul(GgmlDType::Q4_1, &data, &x, 4, 256, 32, &mut dst));
     // 24 rows are not whole tiles of 16.
     assert!(!supports(GgmlDType::Q4K, 24, 256));
     assert!(dst.iter().all(|&v| v == 7.0));

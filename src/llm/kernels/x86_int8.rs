@@ -9,7 +9,7 @@
 //! Registers: per prompt row, one f32 accumulator for the output, one for the current block
 //! and two integer sums: 24 of the 32 vector registers at `R = 6`.
 
-use super::int8_gemm::{Row, Q4K_SCALES, Q6K_SCALES};
+use super::int8_gemm::{Row, Q32_SCALES, Q4K_SCALES, Q6K_SCALES};
 use std::arch::x86_64::*;
 
 /// One kernel call: the prompt rows, the stretch of blocks, the packed tiles and the output.
@@ -81,7 +81,7 @@ pub(crate) unsafe fn q4k<const R: usize>(p: &Part<'_>) {
     let ptrs = row_ptrs::<R>(p);
     let sums: [*const f32; R] = std::array::from_fn(|i| p.rows[i].sum32[p.b0 * 8..].as_ptr());
     let mask = _mm512_set1_epi8(0x0F);
-    // SAFETY (whole body): the contract bounds every pointer: tile `b` spans
+    // SAFETY: the contract bounds every pointer: tile `b` spans
     // `tile_bytes` bytes at `tile + b·tile_bytes`; row `i`'s values, scales and sums of
     // block `b` are `qs[256b..]`, `d[b]`, `sum32[8b..8b+8]` from the stretch's start.
     unsafe {
@@ -135,7 +135,7 @@ pub(crate) unsafe fn q6k<const R: usize>(p: &Part<'_>) {
     let tile_bytes = super::int8_gemm::Format::Q6K.tile_bytes();
     let ptrs = row_ptrs::<R>(p);
     let offs: [*const i32; R] = std::array::from_fn(|i| p.rows[i].nsum16[p.b0 * 16..].as_ptr());
-    // SAFETY (whole body): as in `q4k`, with `nsum16[16b..16b+16]` for block `b`.
+    // SAFETY: as in `q4k`, with `nsum16[16b..16b+16]` for block `b`.
     unsafe {
         let mut acc = load_acc::<R>(p);
         for b in 0..p.nblk {
@@ -360,6 +360,99 @@ pub(crate) unsafe fn pack_q6k_values(blocks: &[*const u8; 16], tile: *mut u8) {
         unsafe {
             let rows = std::array::from_fn(|r| q6k_quarter(blocks[r], q));
             store_lines(tile.add(1024 * q), &transpose16(rows));
+        }
+    }
+}
+
+/// `R` prompt rows against packed Q5_0 or Q8_0 tiles (32 values per block): value =
+/// `d·(q − offset)`, and the prompt has one scale per 32 values, so each block adds
+/// `d·d_a·(Σ q·a − offset·Σ a)`; the integer sums start at `−offset·Σ a`.
+///
+/// # Safety
+/// As [`q4k`], with 32-value tiles and rows quantized per 32 values.
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+pub(crate) unsafe fn q32<const R: usize>(p: &Part<'_>) {
+    debug_assert_eq!(p.rows.len(), R);
+    let tile_bytes = super::int8_gemm::Format::Q8_0.tile_bytes();
+    let rows: [(*const i8, *const f32, *const i32); R] = std::array::from_fn(|i| {
+        let row = &p.rows[i];
+        (
+            row.qs[p.b0 * 32..].as_ptr(),
+            row.d[p.b0..].as_ptr(),
+            row.nsum32[p.b0..].as_ptr(),
+        )
+    });
+    // SAFETY: the contract bounds every pointer: tile `b` at
+    // `tile + b·tile_bytes`; row `i`'s values `qs[32b..32b+32]`, `d[b]` and `nsum32[b]`.
+    unsafe {
+        let mut acc = load_acc::<R>(p);
+        for b in 0..p.nblk {
+            let t = p.tile.add(b * tile_bytes);
+            let mut sum: [__m512i; R] =
+                std::array::from_fn(|i| _mm512_set1_epi32(*rows[i].2.add(b)));
+            for g in 0..8 {
+                let w = _mm512_loadu_si512(t.add(g * 64) as *const __m512i);
+                for i in 0..R {
+                    sum[i] = _mm512_dpbusd_epi32(sum[i], w, bcast4(rows[i].0.add(32 * b + 4 * g)));
+                }
+            }
+            let d = _mm512_loadu_ps(t.add(Q32_SCALES) as *const f32);
+            for i in 0..R {
+                let s = _mm512_mul_ps(d, _mm512_set1_ps(*rows[i].1.add(b)));
+                acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum[i]), s, acc[i]);
+            }
+        }
+        store_acc::<R>(p, &acc);
+    }
+}
+
+/// The 32 values of a Q5_0 block (`Q5`) or a Q8_0 block as unsigned bytes: 5-bit values, or
+/// Q8_0's plus 128.
+///
+/// # Safety
+/// The CPU has AVX2; `blk` has 22 (Q5_0) or 34 (Q8_0) readable bytes.
+#[inline]
+#[target_feature(enable = "avx512f,avx2")]
+unsafe fn q32_values<const Q5: bool>(blk: *const u8) -> __m256i {
+    // SAFETY: the contract.
+    unsafe {
+        if !Q5 {
+            let q = _mm256_loadu_si256(blk.add(2) as *const __m256i);
+            return _mm256_xor_si256(q, _mm256_set1_epi8(-128));
+        }
+        // Nibbles: value j low, value j + 16 high; bit j of `qh` is value j's fifth bit.
+        let qs = _mm_loadu_si128(blk.add(6) as *const __m128i);
+        let m4 = _mm_set1_epi8(0x0F);
+        let lo = _mm_and_si128(qs, m4);
+        let hi = _mm_and_si128(_mm_srli_epi16::<4>(qs), m4);
+        let v = _mm256_set_m128i(hi, lo);
+        let qh = std::ptr::read_unaligned(blk.add(2) as *const i32);
+        let bytes = _mm256_shuffle_epi8(
+            _mm256_set1_epi32(qh),
+            _mm256_setr_epi8(
+                0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3,
+                3, 3, 3, 3,
+            ),
+        );
+        let bit = _mm256_set1_epi64x(0x8040_2010_0804_0201u64 as i64);
+        let set = _mm256_cmpeq_epi8(_mm256_and_si256(bytes, bit), bit);
+        _mm256_or_si256(v, _mm256_and_si256(set, _mm256_set1_epi8(0x10)))
+    }
+}
+
+/// Writes the 32 values of 16 Q5_0 (`Q5`) or Q8_0 blocks as tile lines 0..8.
+///
+/// # Safety
+/// The CPU has AVX-512 F and AVX2; every `blocks[r]` is a whole block; `tile` has 8 writable
+/// lines.
+#[target_feature(enable = "avx512f,avx2")]
+pub(crate) unsafe fn pack_q32_values<const Q5: bool>(blocks: &[*const u8; 16], tile: *mut u8) {
+    // SAFETY: the contract.
+    unsafe {
+        let rows = std::array::from_fn(|r| _mm512_castsi256_si512(q32_values::<Q5>(blocks[r])));
+        let lines = transpose16(rows);
+        for (g, v) in lines.iter().take(8).enumerate() {
+            _mm512_storeu_si512(tile.add(64 * g) as *mut __m512i, *v);
         }
     }
 }
