@@ -3,7 +3,7 @@
 
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
 use candle_core::{Device, Module, Tensor};
-use pyward::llm::kernels::{dequant_gemm, QLinear};
+use pyward::llm::kernels::{dequant_gemm, int8_gemm, QLinear};
 use std::sync::Arc;
 
 mod llm_support;
@@ -54,7 +54,7 @@ fn check(dtype: GgmlDType, m: usize, n: usize, k: usize) {
     );
 
     // Through QLinear (the path models use), also for a single row (candle's kernel).
-    let lin = QLinear::new(q, None).unwrap();
+    let lin = QLinear::new(q.clone(), None).unwrap();
     let y = lin
         .forward(&x)
         .unwrap()
@@ -62,9 +62,21 @@ fn check(dtype: GgmlDType, m: usize, n: usize, k: usize) {
         .unwrap()
         .to_vec1::<f32>()
         .unwrap();
-    // Where candle has its own packed int8 kernel for the shape, QLinear keeps candle's.
+    // Where candle has its own packed int8 kernel for the shape, QLinear keeps candle's; where
+    // pyward's int8 prompt kernel reads the weight on this CPU, QLinear takes it (8-bit
+    // activations, as candle's); else the f32 prefill kernel.
+    let mut int8 = vec![0f32; m * n];
     let expected = if pyward::llm::kernels::candle_has_packed_int8(dtype, n, k) {
         &reference
+    } else if int8_gemm::supports(dtype, n, k) {
+        let data = q.data().unwrap();
+        assert!(int8_gemm::matmul(dtype, &data, &lhs, m, k, n, &mut int8));
+        let e = rel_err(&int8, &reference);
+        assert!(
+            e < 2e-2,
+            "{dtype:?}: int8 kernel differs from candle's by {e}"
+        );
+        &int8
     } else {
         &exact
     };
