@@ -6,19 +6,9 @@ use candle_core::quantized::k_quants::{
     BlockQ4K, BlockQ4_1, BlockQ5_0, BlockQ6K, BlockQ8K, BlockQ8_0, GgmlType,
 };
 use candle_core::quantized::QTensor;
-use candle_core::{Device, Tensor};
+use candle_core::Device;
 
-fn weight(dtype: GgmlDType, n: usize, k: usize) -> QTensor {
-    // Rows of different magnitudes and signs, so scales and mins differ per block.
-    let vals: Vec<f32> = (0..n * k)
-        .map(|i| {
-            let r = (i / k) as f32;
-            ((i * 7919 % 1000) as f32 / 500.0 - 1.0 + 0.1 * (r % 3.0)) * (0.2 + 0.05 * r)
-        })
-        .collect();
-    let t = Tensor::from_vec(vals, (n, k), &Device::Cpu).unwrap();
-    QTensor::quantize(&t, dtype).unwrap()
-}
+use super::super::test_weights::weight;
 
 fn activation(k: usize) -> Vec<f32> {
     (0..k)

@@ -5,19 +5,9 @@ use super::super::gemv::{gemv, ActRow};
 use super::*;
 use candle_core::quantized::k_quants::{BlockQ4K, BlockQ6K, GgmlType};
 use candle_core::quantized::QTensor;
-use candle_core::{Device, Tensor};
+use candle_core::Device;
 
-fn weight(dtype: GgmlDType, n: usize, k: usize) -> QTensor {
-    // Rows of different magnitudes and signs, so scales and mins differ per block.
-    let vals: Vec<f32> = (0..n * k)
-        .map(|i| {
-            let r = (i / k) as f32;
-            ((i * 7919 % 1000) as f32 / 500.0 - 1.0 + 0.1 * (r % 3.0)) * (0.2 + 0.05 * r)
-        })
-        .collect();
-    let t = Tensor::from_vec(vals, (n, k), &Device::Cpu).unwrap();
-    QTensor::quantize(&t, dtype).unwrap()
-}
+use super::super::test_weights::weight;
 
 /// `m` prompt rows with an outlier every 37 values, different per row.
 fn prompt(m: usize, k: usize) -> Vec<f32> {
@@ -133,7 +123,6 @@ fn check32(dtype: GgmlDType, m: usize, n: usize, k: usize, chunk_blocks: usize) 
 #[test]
 fn q5_0_and_q8_0_match_the_decode_kernels() {
     if !vnni() {
-        eprintln!("skipped: no AVX-512 VNNI on this CPU");
         return;
     }
     for dtype in [GgmlDType::Q5_0, GgmlDType::Q8_0] {
@@ -144,14 +133,18 @@ fn q5_0_and_q8_0_match_the_decode_kernels() {
     }
 }
 
+/// Whether this CPU runs the kernels; says so when it does not.
 fn vnni() -> bool {
-    super::super::gemv_k::detected_simd() >= SimdLevel::Avx512Vnni
+    let yes = super::super::gemv_k::detected_simd() >= SimdLevel::Avx512Vnni;
+    if !yes {
+        eprintln!("skipped: no AVX-512 VNNI on this CPU");
+    }
+    yes
 }
 
 #[test]
 fn q4k_matches_candles_vec_dot_for_every_row_count() {
     if !vnni() {
-        eprintln!("skipped: no AVX-512 VNNI on this CPU");
         return;
     }
     for m in [1, 2, 5, 6, 7, 13] {
@@ -162,7 +155,6 @@ fn q4k_matches_candles_vec_dot_for_every_row_count() {
 #[test]
 fn q6k_matches_candles_vec_dot_for_every_row_count() {
     if !vnni() {
-        eprintln!("skipped: no AVX-512 VNNI on this CPU");
         return;
     }
     for m in [1, 3, 6, 8, 11] {
@@ -173,7 +165,6 @@ fn q6k_matches_candles_vec_dot_for_every_row_count() {
 #[test]
 fn stretches_of_the_inner_dimension_add_up() {
     if !vnni() {
-        eprintln!("skipped: no AVX-512 VNNI on this CPU");
         return;
     }
     // Three blocks taken one, two (then one), and all three at a time.

@@ -54,6 +54,8 @@ pub mod gemv;
 pub mod gemv_k;
 pub mod int8_gemm;
 pub(crate) mod repack;
+#[cfg(test)]
+mod test_weights;
 mod threads;
 pub(crate) mod vmath;
 #[cfg(target_arch = "x86_64")]
