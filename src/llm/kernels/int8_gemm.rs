@@ -147,6 +147,12 @@ impl Row {
             unsafe { super::x86_int8::quantize_row(x, self) };
             return;
         }
+        self.quantize_scalar(x);
+    }
+
+    /// [`Row::quantize`] in plain Rust (the reference the AVX-512 quantizer is tested against).
+    fn quantize_scalar(&mut self, x: &[f32]) {
+        let nsb = x.len() / 256;
         for (b, xs) in x.chunks_exact(256).enumerate() {
             let qs = &mut self.qs[b * 256..(b + 1) * 256];
             self.d[b] = quantize_q8k(xs, qs);

@@ -208,3 +208,34 @@ fn shapes_it_cannot_take_are_refused_untouched() {
         assert!(dst.iter().all(|v| v.is_finite()) && dst.iter().any(|&v| v != 7.0));
     }
 }
+
+#[test]
+fn the_vector_quantizer_rounds_exactly_as_the_scalar_one() {
+    if !vnni() {
+        return;
+    }
+    // Halves (ties) after scaling: the largest magnitude is 127 · 2, so every odd value lands
+    // on a .5; then zeros, a negative maximum, an all-zero block and irregular values.
+    let mut x: Vec<f32> = (0..256).map(|i| i as f32 - 128.0).collect();
+    x[0] = 254.0;
+    x.extend((0..256).map(|i| if i == 77 { -3.0 } else { (i % 7) as f32 * 0.25 }));
+    x.extend(std::iter::repeat_n(0.0, 256));
+    x.extend(prompt(1, 256));
+    let (mut fast, mut slow) = (Row::default(), Row::default());
+    fast.quantize(&x);
+    slow.qs.resize(x.len(), 0);
+    slow.d.resize(x.len() / 256, 0.0);
+    slow.sum32.resize(x.len() / 32, 0.0);
+    slow.nsum16.resize(x.len() / 16, 0);
+    slow.quantize_scalar(&x);
+    assert_eq!(fast.qs, slow.qs);
+    assert_eq!(fast.d, slow.d);
+    assert_eq!(fast.nsum16, slow.nsum16);
+    assert_eq!(fast.sum32, slow.sum32);
+    // And both as the decode kernels' per-256 quantizer.
+    let mut qs = vec![0i8; 256];
+    for b in 0..x.len() / 256 {
+        let d = super::super::gemv_k::quantize_q8k(&x[256 * b..256 * (b + 1)], &mut qs);
+        assert_eq!((d, &qs[..]), (fast.d[b], &fast.qs[256 * b..256 * (b + 1)]));
+    }
+}
