@@ -1,4 +1,5 @@
-//! Prompt matmul on int8 dot products for Q4_K and Q6_K weights, on CPUs with AVX-512 VNNI.
+//! Prompt matmul on int8 dot products for Q4_K, Q6_K, Q5_0 and Q8_0 weights, on CPUs with
+//! AVX-512 VNNI.
 //!
 //! [`super::dequant_gemm`] turns weight tiles into f32 and runs an f32 GEMM. Where the CPU has
 //! `vpdpbusd`, which does 64 multiply-adds of bytes in the time an f32 FMA does 16, that leaves
@@ -182,8 +183,8 @@ struct Line([u8; 64]);
 /// 384 KB 73, 768 KB 76, 1.5 MB 75.
 const LHS_CHUNK_BYTES: usize = 768 << 10;
 
-/// Computes `dst[m, n] = lhs[m, k] · Wᵀ` for a Q4_K or Q6_K weight (`bytes`: `n` rows of
-/// `k / 256` candle blocks). Returns `false`, leaving `dst` alone, where [`supports`] says no
+/// Computes `dst[m, n] = lhs[m, k] · Wᵀ` for a Q4_K, Q6_K, Q5_0 or Q8_0 weight (`bytes`: `n`
+/// rows of candle blocks). Returns `false`, leaving `dst` alone, where [`supports`] says no
 /// or the lengths do not fit.
 pub fn matmul(
     dtype: GgmlDType,
