@@ -1,7 +1,7 @@
 //! Measures prefill and decode speed of a GGUF model (used by `scripts/bench-llm.sh`).
 //!
 //! `cargo run --release --example llm_bench -- MODEL.gguf [--threads N] [--prompt 512]
-//!  [--gen 128] [--requantize auto|never] [--repack full|decode|off] [--no-prefill-kernel]`
+//!  [--gen 128] [--requantize auto|never] [--repack full|decode|off] [--kv f16|f32] [--no-prefill-kernel]`
 //!  prints one JSON line.
 
 use pyward::llm::arch::Requantize;
@@ -36,6 +36,19 @@ fn main() {
                     }
                 })
             }
+            "--kv" => {
+                opts.load.kv_cache = match args.next().map(|s| s.parse()) {
+                    Some(Ok(p)) => p,
+                    Some(Err(e)) => {
+                        eprintln!("--kv: {e}");
+                        std::process::exit(2)
+                    }
+                    None => {
+                        eprintln!("--kv takes f16 or f32");
+                        std::process::exit(2)
+                    }
+                }
+            }
             "--requantize" => {
                 opts.load.requantize = match args.next().as_deref() {
                     Some("auto") => Requantize::Auto,
@@ -54,7 +67,7 @@ fn main() {
         }
     }
     let Some(model) = model else {
-        eprintln!("usage: llm_bench MODEL.gguf [--threads N] [--prompt N] [--gen N] [--requantize auto|never] [--repack full|decode|off] [--no-prefill-kernel]");
+        eprintln!("usage: llm_bench MODEL.gguf [--threads N] [--prompt N] [--gen N] [--requantize auto|never] [--repack full|decode|off] [--kv f16|f32] [--no-prefill-kernel]");
         std::process::exit(2)
     };
     match bench(&model, &opts) {

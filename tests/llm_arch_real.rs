@@ -11,7 +11,7 @@ use pyward::llm::arch::common::Activation;
 use pyward::llm::arch::gemma3::Gemma3Options;
 use pyward::llm::arch::transformer::Transformer;
 use pyward::llm::arch::{GgufSource, Requantize};
-use pyward::llm::load::{load_transformer, open_gguf, LoadOptions};
+use pyward::llm::load::{load_transformer, open_gguf, KvPrecision, LoadOptions};
 use pyward::llm::model::CausalLm;
 use std::path::{Path, PathBuf};
 
@@ -129,8 +129,10 @@ fn smollm2_matches_candle_reference() {
     let ref_next = tensor_logits(reference.forward(&input, ids.len()).unwrap());
 
     // Same kernels as the reference (candle's matmul and attention for prompt and decode step
-    // alike): only the model code differs.
+    // alike) and the same f32 key/value cache: only the model code differs. The later checks
+    // run with the default f16 cache.
     let mut exact = mine(&path, false);
+    exact.set_kv_precision(KvPrecision::F32);
     exact.set_decode_gemv(false);
     exact.set_fused_decode(false);
     let got_prompt = exact.forward(&ids).unwrap();
@@ -222,6 +224,7 @@ fn gemma3_matches_candle_reference() {
     .unwrap();
     drop(src);
     silu.set_prefill_min_rows(None);
+    silu.set_kv_precision(KvPrecision::F32);
     silu.set_decode_gemv(false);
     let got_prompt = silu.forward(&ids).unwrap();
     let got_next = silu.forward(&[ids[2]]).unwrap();
@@ -236,6 +239,7 @@ fn gemma3_matches_candle_reference() {
     assert_eq!(argmax(&got_next), argmax(&ref_next));
 
     // pyward's gemv keeps activation scales in f32 (candle: f16): close, same greedy token.
+    // (The cache stays f32 here; `f16_cache_keeps_what_the_models_predict` checks the f16 one.)
     silu.truncate_cache(0);
     silu.set_decode_gemv(true);
     silu.forward(&ids).unwrap();
@@ -297,48 +301,59 @@ fn gemma3_gelu_fits_natural_text_better_than_silu() {
     assert!(g < 4.0, "mean NLL {g} too high for a well-known sentence");
 }
 
+/// The prefix cache and truncation, with both cache precisions. A prompt split in two runs
+/// the same arithmetic as the whole prompt only up to the order of some sums (matrix shapes
+/// differ), and this model's 8-bit activations turn a last-bit difference into a visible one
+/// now and then. With this prompt and split the f32 cache happens to give identical logits, so
+/// there the check is strict; the f16 cache gets the same tolerance as the decode step. A
+/// truncated cache that runs the same tokens again must give the same logits bit for bit.
 #[test]
 fn smollm2_prefix_cache_and_truncate_reproduce_logits() {
     let Some(path) = model_path(SMOLLM2) else {
         return;
     };
     let ids = prompt_ids(&path, PY_WORDS_SMOL);
-    let mut model = mine(&path, true);
-    let all = model.forward(&ids).unwrap();
-    assert_eq!(model.cache_len(), ids.len());
+    for precision in [KvPrecision::F32, KvPrecision::F16] {
+        let mut model = mine(&path, true);
+        model.set_kv_precision(precision);
+        let all = model.forward(&ids).unwrap();
+        assert_eq!(model.cache_len(), ids.len());
+        let range = all.iter().fold(0f32, |m, x| m.max(x.abs()));
+        let tolerance = match precision {
+            KvPrecision::F32 => 1e-3,
+            KvPrecision::F16 => 0.05 * range,
+        };
 
-    let split = ids.len() - 10;
-    model.truncate_cache(0);
-    assert_eq!(model.cache_len(), 0);
-    model.forward(&ids[..split]).unwrap();
-    let rest = model.forward(&ids[split..]).unwrap();
-    let d = max_abs_diff(&all, &rest);
-    eprintln!("prefix+rest vs all: {d}");
-    assert!(d < 1e-3, "prefix cache changed the logits by {d}");
-    assert_eq!(argmax(&all), argmax(&rest));
+        let split = ids.len() - 10;
+        model.truncate_cache(0);
+        assert_eq!(model.cache_len(), 0);
+        model.forward(&ids[..split]).unwrap();
+        let rest = model.forward(&ids[split..]).unwrap();
+        let d = max_abs_diff(&all, &rest);
+        eprintln!("{precision:?} prefix+rest vs all: {d} (range {range})");
+        assert!(d < tolerance, "prefix cache changed the logits by {d}");
+        assert_eq!(argmax(&all), argmax(&rest));
 
-    // Truncate back to the prefix and run a different continuation, then the original again.
-    model.truncate_cache(split);
-    assert_eq!(model.cache_len(), split);
-    model.forward(&ids[..5]).unwrap();
-    model.truncate_cache(split);
-    let again = model.forward(&ids[split..]).unwrap();
-    let d = max_abs_diff(&all, &again);
-    assert!(d < 1e-3, "truncate + re-forward changed the logits by {d}");
+        // Truncate back to the prefix and run a different continuation, then the original
+        // again: the same arithmetic as `rest`.
+        model.truncate_cache(split);
+        assert_eq!(model.cache_len(), split);
+        model.forward(&ids[..5]).unwrap();
+        model.truncate_cache(split);
+        let again = model.forward(&ids[split..]).unwrap();
+        assert_eq!(again, rest, "truncate + re-forward changed the logits");
 
-    // Token by token decode equals the batched forward.
-    model.truncate_cache(split);
-    let mut last = Vec::new();
-    for &t in &ids[split..] {
-        last = model.forward(&[t]).unwrap();
+        // Token by token decode equals the batched forward.
+        model.truncate_cache(split);
+        let mut last = Vec::new();
+        for &t in &ids[split..] {
+            last = model.forward(&[t]).unwrap();
+        }
+        let d = max_abs_diff(&all, &last);
+        eprintln!("{precision:?} token-by-token vs batched: {d}");
+        assert!(d < 0.05 * range, "token-by-token logits differ by {d}");
+        assert_eq!(argmax(&all), argmax(&last));
     }
-    let d = max_abs_diff(&all, &last);
-    eprintln!("token-by-token vs batched: {d}");
-    assert!(
-        d < 0.05 * all.iter().fold(0f32, |m, x| m.max(x.abs())),
-        "token-by-token logits differ by {d}"
-    );
-    assert_eq!(argmax(&all), argmax(&last));
 }
 
 #[test]
@@ -360,4 +375,62 @@ fn smollm2_context_overflow_is_a_typed_error() {
         0,
         "a rejected forward must not touch the cache"
     );
+}
+
+/// The f16 key/value cache against the f32 one on both real models, feeding a Python snippet
+/// one token at a time (the fused decode step and its attention over the cache): the mean
+/// negative log-likelihood of the text moves by little, and the greedy prediction stays the
+/// same at nearly every position.
+///
+/// Measured here (Intel Xeon): SmolLM2 2.971 → 2.960 nats, 31 of 31 picks equal; Gemma-3-270M
+/// (on this snippet without its spaces and newlines, text it finds unlikely) 5.276 → 5.165,
+/// 23 of 25. For scale, the same f32 run with candle's matmul in place of pyward's decode
+/// kernels gives 2.947 and 5.216: the f16 cache moves the result about as much as another
+/// summation order does.
+#[test]
+fn f16_cache_keeps_what_the_models_predict() {
+    for (file, words) in [(SMOLLM2, PY_WORDS_SMOL.to_vec()), (GEMMA3, gemma_words())] {
+        let Some(path) = model_path(file) else {
+            return;
+        };
+        let ids = prompt_ids(&path, &words);
+        let mut model = mine(&path, true);
+        let mut run = |precision| {
+            model.set_kv_precision(precision);
+            let mut nll = 0.0;
+            let mut picks = Vec::new();
+            for w in 0..ids.len() - 1 {
+                let logits = model.forward(&ids[w..w + 1]).unwrap();
+                let max = logits.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
+                let lse = max + logits.iter().map(|x| (x - max).exp()).sum::<f32>().ln();
+                nll += lse - logits[ids[w + 1] as usize];
+                picks.push(argmax(&logits));
+            }
+            (nll / (ids.len() - 1) as f32, picks)
+        };
+        let (nll32, picks32) = run(KvPrecision::F32);
+        let (nll16, picks16) = run(KvPrecision::F16);
+        let same = picks32.iter().zip(&picks16).filter(|(a, b)| a == b).count();
+        eprintln!(
+            "{file}: mean NLL f32 {nll32:.4}, f16 {nll16:.4}; greedy picks equal at {same} of {}",
+            picks32.len()
+        );
+        assert!(
+            (nll16 - nll32).abs() < 0.15,
+            "{file}: the f16 cache moved the mean NLL from {nll32} to {nll16}"
+        );
+        assert!(
+            same * 5 >= picks32.len() * 4,
+            "{file}: greedy picks equal at only {same} of {}",
+            picks32.len()
+        );
+    }
+}
+
+fn gemma_words() -> Vec<&'static str> {
+    PY_WORDS_SMOL
+        .iter()
+        .map(|w| w.trim_start_matches('Ġ'))
+        .filter(|w| !w.is_empty() && *w != "Ċ")
+        .collect()
 }

@@ -244,6 +244,11 @@ fn render_bench(r: &crate::llm::bench::BenchReport) -> String {
             r.decode_weight_bytes as f64 / 1e6,
             r.decode_weight_gb_s
         ));
+        s.push_str(&format!(
+            "cache read   {:.1} MB per token; with the weights {:.1} GB/s\n",
+            r.decode_kv_bytes as f64 / 1e6,
+            r.decode_gb_s
+        ));
     }
     if let Some(mb) = r.peak_rss_mb {
         s.push_str(&format!("peak memory  {mb:.0} MiB\n"));

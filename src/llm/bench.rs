@@ -59,6 +59,12 @@ pub struct BenchReport {
     /// Those bytes times the decode rate, in GB/s (10⁹ bytes): how close decode runs to the
     /// machine's memory bandwidth.
     pub decode_weight_gb_s: f64,
+    /// Bytes of keys and values a decoded token reads from the cache, averaged over the decoded
+    /// tokens (each reads every earlier position of every layer, a sliding window at most).
+    pub decode_kv_bytes: usize,
+    /// Weights and cache bytes together times the decode rate, in GB/s: everything a decoded
+    /// token must read from memory.
+    pub decode_gb_s: f64,
     /// Time to first token: the prompt forward plus picking the first token.
     pub ttft_ms: f64,
     /// FNV-1a hash of the greedily decoded tokens (hex): equal across runs, thread counts and
@@ -156,6 +162,11 @@ pub fn bench(model_path: &Path, opts: &BenchOptions) -> Result<BenchReport, Mode
         opts.gen_tokens as f64 / decode.max(1e-9)
     };
     let decode_weight_bytes = model.decode_weight_bytes();
+    let decode_kv_bytes = (0..opts.gen_tokens)
+        .map(|i| model.decode_kv_bytes(opts.prompt_tokens + i + 1))
+        .sum::<usize>()
+        .checked_div(opts.gen_tokens)
+        .unwrap_or(0);
     Ok(BenchReport {
         model: model_path.to_path_buf(),
         arch: model.config().arch.clone(),
@@ -169,6 +180,8 @@ pub fn bench(model_path: &Path, opts: &BenchOptions) -> Result<BenchReport, Mode
         decode_weight_bytes,
         decode_tokens_hash: format!("{hash:016x}"),
         decode_weight_gb_s: decode_weight_bytes as f64 * decode_tok_s / 1e9,
+        decode_kv_bytes,
+        decode_gb_s: (decode_weight_bytes + decode_kv_bytes) as f64 * decode_tok_s / 1e9,
         ttft_ms: prefill * 1e3,
         peak_rss_mb: peak_rss_mb(),
         requantized_tensors: requantized.len(),

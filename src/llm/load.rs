@@ -1,6 +1,7 @@
 //! Opening a GGUF file: validate it (magic, header, tensor extents, quantization types), read
 //! `general.architecture` and build the matching model from [`crate::llm::arch`].
 
+pub use crate::llm::arch::kv_cache::KvPrecision;
 use crate::llm::arch::transformer::Transformer;
 use crate::llm::arch::{self, has_slow_cpu_kernel, GgufSource};
 use crate::llm::kernels::Repack;
@@ -27,6 +28,8 @@ pub struct LoadOptions {
     /// Which of candle's repacked weight copies to allow on the CPU; `None` (the default)
     /// chooses from the memory available (see [`crate::llm::kernels::repack`]).
     pub repack: Option<Repack>,
+    /// How the host key/value cache stores values (default: f16).
+    pub kv_cache: KvPrecision,
 }
 
 impl Default for LoadOptions {
@@ -36,6 +39,7 @@ impl Default for LoadOptions {
             threads: None,
             prefill_kernel: true,
             repack: None,
+            kv_cache: KvPrecision::default(),
         }
     }
 }
@@ -133,6 +137,7 @@ pub fn load_transformer(
     if !opts.prefill_kernel {
         model.set_prefill_min_rows(None);
     }
+    model.set_kv_precision(opts.kv_cache);
     if device.is_cpu() {
         let mode = match opts.repack {
             Some(mode) => mode,

@@ -7,6 +7,7 @@ pub(crate) mod decode;
 pub mod gemma3;
 mod host_attention;
 pub(crate) mod hparams;
+pub mod kv_cache;
 pub(crate) mod llama;
 pub(crate) mod qwen2;
 pub(crate) mod qwen3;

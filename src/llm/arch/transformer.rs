@@ -3,9 +3,8 @@
 //! projection biases, query/key norms, post-norms, sliding-window layers), final norm and
 //! output projection. The key/value cache lives here and can be truncated (prefix cache).
 
-use super::common::{
-    attention, causal_mask, last_row, logits_vec, Activation, KvCache, RmsNorm, Rope,
-};
+use super::common::{attention, causal_mask, last_row, logits_vec, Activation, RmsNorm, Rope};
+use super::kv_cache::{KvCache, KvPrecision};
 use super::GgufSource;
 use crate::llm::kernels::{QLinear, Repack};
 use crate::llm::model::{CausalLm, ModelError};
@@ -253,6 +252,23 @@ impl Transformer {
             .sum()
     }
 
+    /// Bytes of keys and values one decoded token reads from the host cache when `depth`
+    /// positions precede it (a sliding-window layer reads at most its window), in the cache's
+    /// precision.
+    pub fn decode_kv_bytes(&self, depth: usize) -> usize {
+        let row = 2 * self.cfg.kv_heads * self.cfg.head_dim;
+        self.layers
+            .iter()
+            .map(|l| {
+                let size = match l.cache.precision() {
+                    KvPrecision::F16 => 2,
+                    KvPrecision::F32 => 4,
+                };
+                l.window.map_or(depth, |w| depth.min(w)) * row * size
+            })
+            .sum()
+    }
+
     /// Limits candle's repacked weight copies (see [`crate::llm::kernels::repack`]).
     pub fn set_repack(&mut self, mode: Repack) {
         self.all_linears_mut().for_each(|l| l.set_repack(mode));
@@ -275,6 +291,14 @@ impl Transformer {
     /// path computes, which is how its loops are tested.
     pub fn set_decode_gemv(&mut self, on: bool) {
         self.all_linears_mut().for_each(|l| l.set_row_gemv(on));
+    }
+
+    /// How the host key/value cache stores values (f16 by default); empties the cache.
+    pub fn set_kv_precision(&mut self, precision: KvPrecision) {
+        for layer in &mut self.layers {
+            layer.cache.reset(precision);
+        }
+        self.pos = 0;
     }
 
     /// The model's hyper-parameters.
@@ -379,7 +403,8 @@ impl Transformer {
             self.pos = self.pos.min(len);
         } else {
             for layer in &mut self.layers {
-                layer.cache = KvCache::default();
+                let precision = layer.cache.precision();
+                layer.cache.reset(precision);
             }
             self.pos = 0;
         }
