@@ -44,16 +44,19 @@ fn attend_of<E: Lanes>(
         first,
         scale,
     };
-    let d = kv.head_dim;
+    let (d, rep) = (kv.head_dim, heads / kv.kv_heads);
     let threads = crate::llm::kernels::threads();
     if threads > 1 && (kv.len - first) * heads * d >= 1 << 15 {
-        crate::llm::kernels::for_each_chunk_mut(out, d, |h, oh| {
-            let mut scores = Vec::with_capacity(kv.len - first);
-            a.head(h, oh, &mut scores)
+        // Whole groups per worker when there are enough of them to share out evenly; single
+        // heads otherwise (each then reads its group's keys and values itself).
+        let per = if kv.kv_heads >= 2 * threads { rep } else { 1 };
+        crate::llm::kernels::for_each_chunk_mut(out, per * d, |i, oh| {
+            let mut scores = Vec::with_capacity(per * (kv.len - first));
+            a.heads(i * per, per, oh, &mut scores)
         });
     } else {
-        for (h, oh) in out.chunks_exact_mut(d).enumerate() {
-            a.head(h, oh, scores);
+        for (g, og) in out.chunks_exact_mut(rep * d).enumerate() {
+            a.heads(g * rep, rep, og, scores);
         }
     }
 }
@@ -128,17 +131,26 @@ impl<E: Lanes> Attention<'_, E> {
         )
     }
 
-    /// Query head `h`, writing its `head_dim` outputs to `oh`.
-    fn head(&self, h: usize, oh: &mut [f32], scores: &mut Vec<f32>) {
+    /// Query heads `h0..h0 + count`, which must share one key/value head, writing their
+    /// `head_dim` outputs each to `out`.
+    fn heads(&self, h0: usize, count: usize, out: &mut [f32], scores: &mut Vec<f32>) {
+        let d = self.kv.head_dim;
         #[cfg(target_arch = "x86_64")]
-        if self.kv.head_dim.is_multiple_of(8) && E::vector() {
-            // SAFETY: AVX2, FMA (and F16C for f16) were detected; the head size is a multiple
-            // of 8.
-            return unsafe { self.head_avx2(h, oh, scores) };
+        if d.is_multiple_of(8) && E::vector() {
+            for (i, part) in out[..count * d].chunks_mut(MAX_GROUP * d).enumerate() {
+                let h = h0 + i * MAX_GROUP;
+                // SAFETY: AVX2, FMA (and F16C for f16) were detected; the head size is a
+                // multiple of 8 and a part holds at most MAX_GROUP heads.
+                unsafe { self.heads_avx2(h, part.len() / d, part, scores) };
+            }
+            return;
         }
-        self.head_scalar(h, oh, scores)
+        for (r, oh) in out.chunks_exact_mut(d).take(count).enumerate() {
+            self.head_scalar(h0 + r, oh, scores);
+        }
     }
 
+    /// The reference: one query head in scalar loops.
     fn head_scalar(&self, h: usize, oh: &mut [f32], scores: &mut Vec<f32>) {
         let (qh, k, v, stride) = self.parts(h);
         let (n, d) = (self.kv.len - self.first, self.kv.head_dim);
@@ -165,74 +177,144 @@ impl<E: Lanes> Attention<'_, E> {
         oh.iter_mut().for_each(|o| *o *= inv);
     }
 
+    /// The query heads of one group in 8-lane vectors. Positions go in blocks of [`BLOCK`]:
+    /// the first head of the group reads a block's keys (or values) from memory and the
+    /// others find them in L1, so each cached byte is read from memory once per token. Scores
+    /// come 8 positions at a time, their sums reduced together ([`sum8`]).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma,f16c")]
-    unsafe fn head_avx2(&self, h: usize, oh: &mut [f32], scores: &mut Vec<f32>) {
+    unsafe fn heads_avx2(&self, h0: usize, count: usize, out: &mut [f32], scores: &mut Vec<f32>) {
         use crate::llm::kernels::vmath::avx2::hsum;
         use std::arch::x86_64::*;
-        let (qh, k, v, stride) = self.parts(h);
-        let (n, d) = (self.kv.len - self.first, self.kv.head_dim);
+        let (kv, d) = (self.kv, self.kv.head_dim);
+        let (n, stride) = (kv.len - self.first, kv.kv_heads * d);
+        let at = self.first * stride + (h0 / (self.heads / kv.kv_heads)) * d;
         assert!(
             n > 0
-                && k.len() >= (n - 1) * stride + d
-                && v.len() >= (n - 1) * stride + d
-                && oh.len() == d
+                && count <= MAX_GROUP
+                && (h0 + count) * d <= self.q.len()
+                && out.len() >= count * d
+                && kv.k.len() >= at + (n - 1) * stride + d
+                && kv.v.len() >= at + (n - 1) * stride + d
         );
-        let (q, k, v) = (qh.as_ptr(), k.as_ptr(), v.as_ptr());
         scores.clear();
-        scores.reserve(n);
-        // SAFETY: the assert above gives `n` key and value rows of `d` floats at `stride`, and a query
-        // and output of `d` floats, so every offset below stays inside them; AVX2/FMA are this
-        // function's target features (F16C matters only to f16 loads), checked by the caller at
-        // run time.
+        scores.resize(count * n, 0.0);
+        let (k, v) = (kv.k[at..].as_ptr(), kv.v[at..].as_ptr());
+        let (q, s, o) = (
+            self.q[h0 * d..].as_ptr(),
+            scores.as_mut_ptr(),
+            out.as_mut_ptr(),
+        );
+        // SAFETY: the assert above gives `n` key and value rows of `d` values at `stride` from
+        // `k` and `v`, `count` queries of `d` floats at `q`, `count * d` outputs at `o` and
+        // `count * n` scores at `s`; every offset below stays inside them. AVX2, FMA and F16C
+        // are this function's target features, checked by the caller at run time.
         unsafe {
-            // Scores: two accumulators per position, 16 lanes a step.
-            for j in 0..n {
-                let kj = k.add(j * stride);
-                let (mut a0, mut a1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
-                let mut i = 0;
-                while i + 16 <= d {
-                    a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q.add(i)), E::load8(kj.add(i)), a0);
-                    a1 =
-                        _mm256_fmadd_ps(_mm256_loadu_ps(q.add(i + 8)), E::load8(kj.add(i + 8)), a1);
-                    i += 16;
-                }
-                if i < d {
-                    a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q.add(i)), E::load8(kj.add(i)), a0);
-                }
-                scores.push(hsum(_mm256_add_ps(a0, a1)) * self.scale);
-            }
-            // Softmax weights, left unnormalized: e^{s - max}.
-            let max = scores.iter().fold(f32::NEG_INFINITY, |m, &s| m.max(s));
-            scores.iter_mut().for_each(|s| *s -= max);
-            vmath::exp_inplace(scores);
-            let inv = _mm256_set1_ps(1.0 / scores.iter().sum::<f32>());
-            // Weighted sum of the values, 64 output lanes (8 registers) at a time, then 8.
-            let o = oh.as_mut_ptr();
-            let mut c = 0;
-            while c + 64 <= d {
-                let mut acc = [_mm256_setzero_ps(); 8];
-                for (j, &p) in scores.iter().enumerate() {
-                    let (p, vj) = (_mm256_set1_ps(p), v.add(j * stride + c));
-                    for (r, a) in acc.iter_mut().enumerate() {
-                        *a = _mm256_fmadd_ps(p, E::load8(vj.add(8 * r)), *a);
+            let scale = _mm256_set1_ps(self.scale);
+            for b0 in (0..n).step_by(BLOCK) {
+                let bn = BLOCK.min(n - b0);
+                for r in 0..count {
+                    let (qr, sr) = (q.add(r * d), s.add(r * n + b0));
+                    let mut j = 0;
+                    while j + 8 <= bn {
+                        let kj = k.add((b0 + j) * stride);
+                        let mut acc = [_mm256_setzero_ps(); 8];
+                        for i in (0..d).step_by(8) {
+                            let qv = _mm256_loadu_ps(qr.add(i));
+                            for (p, a) in acc.iter_mut().enumerate() {
+                                *a = _mm256_fmadd_ps(qv, E::load8(kj.add(p * stride + i)), *a);
+                            }
+                        }
+                        _mm256_storeu_ps(sr.add(j), _mm256_mul_ps(sum8(&acc), scale));
+                        j += 8;
+                    }
+                    while j < bn {
+                        let kj = k.add((b0 + j) * stride);
+                        let mut a = _mm256_setzero_ps();
+                        for i in (0..d).step_by(8) {
+                            a = _mm256_fmadd_ps(_mm256_loadu_ps(qr.add(i)), E::load8(kj.add(i)), a);
+                        }
+                        *sr.add(j) = hsum(a) * self.scale;
+                        j += 1;
                     }
                 }
-                for (r, a) in acc.iter().enumerate() {
-                    _mm256_storeu_ps(o.add(c + 8 * r), _mm256_mul_ps(*a, inv));
-                }
-                c += 64;
             }
-            while c < d {
-                let mut acc = _mm256_setzero_ps();
-                for (j, &p) in scores.iter().enumerate() {
-                    acc = _mm256_fmadd_ps(_mm256_set1_ps(p), E::load8(v.add(j * stride + c)), acc);
+            // Softmax weights, left unnormalized: e^{s - max}; the sums divide at the end.
+            let mut inv = [0f32; MAX_GROUP];
+            for (r, sr) in scores.chunks_exact_mut(n).enumerate() {
+                let max = sr.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x));
+                sr.iter_mut().for_each(|x| *x -= max);
+                vmath::exp_inplace(sr);
+                inv[r] = 1.0 / sr.iter().sum::<f32>();
+            }
+            // Weighted sums of the values, 64 output lanes (8 registers) at a time, then 8,
+            // carried in `out` from one block to the next.
+            let s = scores.as_ptr();
+            out[..count * d].fill(0.0);
+            for b0 in (0..n).step_by(BLOCK) {
+                let bn = BLOCK.min(n - b0);
+                for r in 0..count {
+                    let (or, pr) = (o.add(r * d), s.add(r * n + b0));
+                    let mut c = 0;
+                    while c + 64 <= d {
+                        let mut acc = [_mm256_setzero_ps(); 8];
+                        for (i, a) in acc.iter_mut().enumerate() {
+                            *a = _mm256_loadu_ps(or.add(c + 8 * i));
+                        }
+                        for j in 0..bn {
+                            let (p, vj) =
+                                (_mm256_set1_ps(*pr.add(j)), v.add((b0 + j) * stride + c));
+                            for (i, a) in acc.iter_mut().enumerate() {
+                                *a = _mm256_fmadd_ps(p, E::load8(vj.add(8 * i)), *a);
+                            }
+                        }
+                        for (i, a) in acc.iter().enumerate() {
+                            _mm256_storeu_ps(or.add(c + 8 * i), *a);
+                        }
+                        c += 64;
+                    }
+                    while c < d {
+                        let mut a = _mm256_loadu_ps(or.add(c));
+                        for j in 0..bn {
+                            let p = _mm256_set1_ps(*pr.add(j));
+                            a = _mm256_fmadd_ps(p, E::load8(v.add((b0 + j) * stride + c)), a);
+                        }
+                        _mm256_storeu_ps(or.add(c), a);
+                        c += 8;
+                    }
                 }
-                _mm256_storeu_ps(o.add(c), _mm256_mul_ps(acc, inv));
-                c += 8;
+            }
+            for (or, inv) in out[..count * d].chunks_exact_mut(d).zip(inv) {
+                or.iter_mut().for_each(|x| *x *= inv);
             }
         }
     }
+}
+
+/// Positions per block of the vector kernel: 64 keys of a 128-wide f32 head take 32 KB.
+const BLOCK: usize = 64;
+
+/// The most query heads one call of the vector kernel takes (their softmax sums stay on the
+/// stack); larger groups go in parts.
+const MAX_GROUP: usize = 16;
+
+/// The horizontal sums of 8 vectors, as the 8 lanes of one (lane `p` is the sum of `a[p]`).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx2")]
+fn sum8(a: &[std::arch::x86_64::__m256; 8]) -> std::arch::x86_64::__m256 {
+    use std::arch::x86_64::*;
+    // hadd(x, y) = [x0+x1, x2+x3, y0+y1, y2+y3 | x4+x5, x6+x7, y4+y5, y6+y7]
+    let t0 = _mm256_hadd_ps(a[0], a[1]);
+    let t1 = _mm256_hadd_ps(a[2], a[3]);
+    let t2 = _mm256_hadd_ps(a[4], a[5]);
+    let t3 = _mm256_hadd_ps(a[6], a[7]);
+    // [a0 lo, a1 lo, a2 lo, a3 lo | a0 hi, a1 hi, a2 hi, a3 hi] (each a sum of 4 lanes)
+    let u0 = _mm256_hadd_ps(t0, t1);
+    let u1 = _mm256_hadd_ps(t2, t3);
+    let lo = _mm256_permute2f128_ps::<0x20>(u0, u1);
+    let hi = _mm256_permute2f128_ps::<0x31>(u0, u1);
+    _mm256_add_ps(lo, hi)
 }
 
 #[cfg(test)]
@@ -252,11 +334,17 @@ mod tests {
         if !E::vector() {
             eprintln!("no vector kernel for this cache type here: the scalar loops only");
         }
+        // Head sizes for each branch of the value loop (64-lane stripes, then 8), lengths that
+        // cross blocks and leave 8-position and single-position remainders, a window, groups
+        // of 1 to 20 heads (20 > MAX_GROUP goes in two parts).
         for (heads, kv_heads, d, len, first) in [
             (4, 2, 16, 9, 0),
             (8, 2, 72, 33, 5),
             (2, 1, 256, 40, 12),
             (9, 3, 64, 1, 0),
+            (9, 3, 64, 150, 3),
+            (3, 3, 128, 71, 0),
+            (20, 1, 8, 130, 1),
         ] {
             let stride = kv_heads * d;
             let f = |i: usize, s: u32| {
@@ -305,9 +393,14 @@ mod tests {
                             .sum()
                     })
                     .collect();
-                let (mut fast, mut slow, mut scratch) = (vec![0f32; d], vec![0f32; d], Vec::new());
-                a.head(h, &mut fast, &mut scratch);
+                let rep = heads / kv_heads;
+                let mut group = vec![0f32; rep * d];
+                let (mut one, mut slow, mut scratch) = (vec![0f32; d], vec![0f32; d], Vec::new());
+                a.heads(g * rep, rep, &mut group, &mut scratch);
+                a.heads(h, 1, &mut one, &mut scratch);
                 a.head_scalar(h, &mut slow, &mut scratch);
+                let fast = &group[(h - g * rep) * d..][..d];
+                assert_eq!(fast, &one[..], "a head alone and in its group");
                 for i in 0..d {
                     assert!(
                         (fast[i] as f64 - want[i]).abs() < 1e-5,
