@@ -60,6 +60,9 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             &mut sink_out,
             true,
         );
+        if let Some(s) = an.summary.as_mut() {
+            s.param_count = func.params.len().min(MAX_PARAMS);
+        }
         let mut st = State::default();
         let handler = an.bind_params(func.node, &mut st);
         if !handler {
@@ -128,10 +131,10 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             });
         }
         for p in param_bits(ret.kinds) {
-            let Some(arg) = self.cx.table.argument(call, fi, p, self.src()) else {
+            let Some((_, t)) = self.marker_argument(call, fi, p, st) else {
                 continue;
             };
-            if let Some(mut t) = self.eval(arg, st) {
+            if let Some(mut t) = t {
                 t.cleared |= ret.cleared;
                 let note = format!("returned by `{name}`");
                 result = Taint::merge(
@@ -141,6 +144,76 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             }
         }
         result
+    }
+
+    /// The argument `call` passes for marker `p` of local function `fi`, and its taint here.
+    /// A marker of an element of a parameter takes that element of the argument when the
+    /// argument's elements are known (a tuple literal, a local call returning a tuple, a name
+    /// with tracked elements), else the whole argument.
+    pub(super) fn marker_argument(
+        &mut self,
+        call: Node<'t>,
+        fi: usize,
+        p: usize,
+        st: &State<'t>,
+    ) -> Option<(Node<'t>, Option<Taint<'t>>)> {
+        let s = self.summary(fi);
+        let Some(&(param, i, n)) = p
+            .checked_sub(s.param_count)
+            .and_then(|k| s.elem_params.get(k))
+        else {
+            let arg = self.cx.table.argument(call, fi, p, self.src())?;
+            return Some((arg, self.eval(arg, st)));
+        };
+        let arg = self.cx.table.argument(call, fi, param, self.src())?;
+        let t = match self.unpacked(arg, n, st) {
+            Some(mut elems) => elems.swap_remove(i),
+            None => self.eval(arg, st),
+        };
+        Some((arg, t))
+    }
+
+    /// Summary mode: markers of their own for the `n` elements of parameter `p`, which this
+    /// function unpacks (`a, b = p`); `t` is the parameter's untouched marker. `None` when the
+    /// marker bits run out.
+    pub(super) fn param_elements(
+        &mut self,
+        p: usize,
+        n: usize,
+        t: &Taint<'t>,
+    ) -> Option<Vec<Option<Taint<'t>>>> {
+        let s = self.summary.as_mut()?;
+        if p >= s.param_count {
+            // An element of an element: the whole one stands for it.
+            return None;
+        }
+        let base = match s.elem_params.iter().position(|&e| e == (p, 0, n)) {
+            Some(k) => s.param_count + k,
+            None => {
+                let base = s.param_count + s.elem_params.len();
+                if base + n > MAX_PARAMS {
+                    return None;
+                }
+                s.elem_params.extend((0..n).map(|i| (p, i, n)));
+                base
+            }
+        };
+        let origin = t.path.first()?;
+        Some(
+            (0..n)
+                .map(|i| {
+                    Some(Taint {
+                        kinds: 1u64 << (PARAM_SHIFT + (base + i) as u32),
+                        cleared: 0,
+                        path: Rc::new(vec![Step {
+                            kind: TaintStepKind::Source,
+                            node: origin.node,
+                            note: format!("element {i} of {}", origin.note),
+                        }]),
+                    })
+                })
+                .collect(),
+        )
     }
 
     /// Calls in `region` (of this scope) to local functions whose parameters reach sinks.
@@ -163,11 +236,11 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     }
 
     fn apply_param_sink(&mut self, call: Node<'t>, fi: usize, ps: &ParamSink<'t>, st: &State<'t>) {
-        let Some(arg) = self.cx.table.argument(call, fi, ps.param, self.src()) else {
+        let Some((arg, t)) = self.marker_argument(call, fi, ps.param, st) else {
             return;
         };
         let sink = &self.eng.sinks[ps.sink as usize];
-        let Some(t) = self.eval(arg, st) else {
+        let Some(t) = t else {
             self.note_param_sink_call(ps, Some(false));
             return;
         };
@@ -176,16 +249,19 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             self.note_param_sink_call(ps, Some(true));
             return;
         }
+        let real = self.summary(fi).real_param(ps.param);
         let func = &self.cx.table.funcs[fi];
-        let pname = &func.params[ps.param].0;
+        let Some((pname, pnode)) = func.params.get(real) else {
+            return;
+        };
         let note = format!("passed to `{}` as `{pname}`", func.name);
         let at_call = t.with_step(TaintStepKind::Propagation, arg, note);
         // Values of several parameters merged on the way to the sink keep one path, which may
         // start at another parameter (`path_for(owner_id, filename)`): it starts at this one.
         let mut inner = ps.path.as_ref().clone();
-        if let (Some(first), Some((_, node))) = (inner.first_mut(), func.params.get(ps.param)) {
-            if first.kind == TaintStepKind::Source && first.node.id() != node.id() {
-                first.node = *node;
+        if let Some(first) = inner.first_mut() {
+            if first.kind == TaintStepKind::Source && first.node.id() != pnode.id() {
+                first.node = *pnode;
                 first.note = format!("parameter `{pname}` of `{}`", func.name);
             }
         }
@@ -224,9 +300,26 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         let mut calls = self.cx.param_sink_calls.borrow_mut();
         if clean.is_some() {
             let cwe = self.eng.sinks[ps.sink as usize].cwe;
-            calls
-                .clean
-                .push((ps.call.start_byte(), ps.call.end_byte(), cwe));
+            let (call, end) = (ps.call.start_byte(), ps.call.end_byte());
+            calls.clean.push((call, call, end, cwe));
+            // The statements that carried the parameter to the call (`sql = "..." + clause`)
+            // are vouched for with it: what they built is clean too.
+            let scope = enclosing_function(ps.call).map(|f| f.id());
+            for step in ps
+                .path
+                .iter()
+                .filter(|s| s.kind == TaintStepKind::Propagation)
+            {
+                let n = step.node;
+                if matches!(
+                    n.kind(),
+                    "assignment" | "augmented_assignment" | "expression_statement"
+                ) && n.end_byte() <= call
+                    && enclosing_function(n).map(|f| f.id()) == scope
+                {
+                    calls.clean.push((call, n.start_byte(), n.end_byte(), cwe));
+                }
+            }
         } else {
             calls.untrusted.insert(ps.call.start_byte());
         }
@@ -389,4 +482,16 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 });
         }
     }
+}
+
+/// The function definition `n` is in, if any.
+fn enclosing_function(n: Node<'_>) -> Option<Node<'_>> {
+    let mut p = n.parent();
+    while let Some(x) = p {
+        if x.kind() == "function_definition" {
+            return Some(x);
+        }
+        p = x.parent();
+    }
+    None
 }

@@ -197,7 +197,9 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     }
 
     /// Per-position taints of a value unpacked into `n` targets, when known: a container
-    /// name with tracked elements, or a local call returning a tuple.
+    /// name with tracked elements, a tuple or list literal, a local call returning a tuple,
+    /// or (building a summary) a parameter of the function, whose elements get markers of
+    /// their own.
     pub(super) fn unpacked(
         &mut self,
         value: Node<'t>,
@@ -206,6 +208,12 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     ) -> Option<Vec<Option<Taint<'t>>>> {
         let value = crate::rules::args::unparen(value);
         if let Some(key) = self.key_of(value) {
+            if let Some(p) = st.vars.get(&key).and_then(|t| untouched_param(t)) {
+                if !st.elems.contains_key(&key) {
+                    let t = st.vars[&key].clone();
+                    return self.param_elements(p, n, &t);
+                }
+            }
             st.elems.get(&key)?;
             return Some(
                 (0..n)
@@ -213,7 +221,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     .collect(),
             );
         }
-        if value.kind() == "call" {
+        if matches!(value.kind(), "call" | "tuple" | "list" | "expression_list") {
             let (elems, _) = self.literal_elements(value, st)?;
             return (elems.len() == n).then(|| elems.into_iter().map(|(_, t)| t).collect());
         }
@@ -273,4 +281,15 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             self.taint_container(obj, t, stmt, st);
         }
     }
+}
+
+/// The parameter whose marker `t` is, untouched: the marker bit alone, straight from the
+/// parameter (no sanitizer, no step).
+fn untouched_param(t: &Taint<'_>) -> Option<usize> {
+    let bits = t.kinds >> super::summary::PARAM_SHIFT;
+    (t.kinds & super::summary::SOURCE_MASK == 0
+        && bits.count_ones() == 1
+        && t.cleared == 0
+        && t.path.len() == 1)
+        .then(|| bits.trailing_zeros() as usize)
 }

@@ -127,9 +127,10 @@ pub struct TaintEngine {
 /// ones that are never untrusted are vouched for.
 #[derive(Default)]
 struct ParamSinkCalls {
-    /// (start, end, CWE): a caller that read untrusted input passed a clean value, or the
-    /// function checks what reaches the call itself.
-    clean: Vec<(usize, usize, u32)>,
+    /// (sink call start, start, end, CWE): a caller that read untrusted input passed a clean
+    /// value, or the function checks what reaches the call itself; the range is the call's,
+    /// or a statement that built its argument on the way from the parameter.
+    clean: Vec<(usize, usize, usize, u32)>,
     /// Start bytes: a caller passed an untrusted value, or the callers are unknown.
     untrusted: HashSet<usize>,
 }
@@ -342,7 +343,11 @@ impl TaintEngine {
         }
         let mut vouched = cx.vouched.into_inner();
         let calls = cx.param_sink_calls.into_inner();
-        vouched.extend((calls.clean.into_iter()).filter(|(s, _, _)| !calls.untrusted.contains(s)));
+        vouched.extend(
+            (calls.clean.into_iter())
+                .filter(|(call, ..)| !calls.untrusted.contains(call))
+                .map(|(_, s, e, cwe)| (s, e, cwe)),
+        );
         TaintOutcome {
             vouched,
             pending,

@@ -175,7 +175,8 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     // safe whatever the callers pass.
                     let cwe = self.eng.sinks[si as usize].cwe;
                     let mut calls = self.cx.param_sink_calls.borrow_mut();
-                    calls.clean.push((call.start_byte(), call.end_byte(), cwe));
+                    let at = call.start_byte();
+                    calls.clean.push((at, at, call.end_byte(), cwe));
                 }
                 let built = is_built(arg, src) || t.path.iter().any(|s| step_builds(s, src));
                 for p in param_bits(t.kinds) {

@@ -67,6 +67,22 @@ pub(super) struct Summary<'t> {
     pub(super) returns_elems: Option<Vec<Option<Taint<'t>>>>,
     /// Whether some `return` returned something else than such a tuple.
     pub(super) returns_mixed: bool,
+    /// Parameters with a marker bit: `0..param_count`.
+    pub(super) param_count: usize,
+    /// Markers `param_count + k` stand for element `k`'s entry here: `(parameter, index,
+    /// arity)`, for a parameter the function unpacks (`clause, params = where`), so that a
+    /// caller passing a tuple whose elements it knows contributes only the element that flows.
+    pub(super) elem_params: Vec<(usize, usize, usize)>,
+}
+
+impl Summary<'_> {
+    /// The real parameter marker `p` stands for (itself, or the parameter it is an element of).
+    pub(super) fn real_param(&self, p: usize) -> usize {
+        match p.checked_sub(self.param_count) {
+            Some(k) => self.elem_params.get(k).map_or(p, |e| e.0),
+            None => p,
+        }
+    }
 }
 
 /// The functions of a file and the calls between them.

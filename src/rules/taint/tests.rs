@@ -467,3 +467,43 @@ fn processing_calls_end_flows_only_for_rules_that_say_so() {
     assert_eq!(lines(&store("calls-process = true\n"), src), vec![6, 7]);
     assert_eq!(lines(&store(""), src), vec![5, 6, 7]);
 }
+
+/// A helper that unpacks a tuple parameter (`clause, params = where`): only the element that
+/// reaches the sink counts at each call, so a caller's tuple whose SQL element is clean (its
+/// value travels as a bound parameter) is no flow, and the statement that built the SQL text
+/// on the way is vouched for with the call (a pattern rule matching it yields).
+#[test]
+fn tuple_parameters_are_followed_element_by_element() {
+    let taint = parse_rule(
+        "python/test/PW950.toml",
+        &rule("[taint]\n[[taint.sinks]]\ncallee = [\"*.execute\"]\npositions = [0]\n"),
+    )
+    .unwrap();
+    let built = rule(
+        "[[patterns]]\nkind = \"query\"\nquery = '((binary_operator left: (string)) @match)'\n",
+    )
+    .replace("PW950", "PW951")
+    .replace("{callee} gets {source}", "SQL text built here")
+    .replace(
+        "confidence = \"high\"",
+        "confidence = \"high\"\nyield_to_taint = true",
+    );
+    let built = parse_rule("python/test/PW951.toml", &built).unwrap();
+    let e = Engine::new(Catalog::from_specs(vec![taint, built]).unwrap()).unwrap();
+    let src = "from flask import request\nCOLUMNS = {'region', 'channel'}\n\ndef clause_for(column, value):\n    if column not in COLUMNS:\n        raise ValueError(column)\n    return column + ' = ?', (value,)\n\ndef raw_for(column, value):\n    return column + \" = '\" + value, ()\n\ndef fetch(db, where):\n    clause, params = where\n    sql = 'SELECT id FROM t WHERE ' + clause\n    return db.execute(sql, params)\n\n@app.route('/a')\ndef view():\n    return fetch(DB, MAKER('region', request.args['r']))\n";
+    assert_eq!(rule_lines(&e, &src.replace("MAKER", "clause_for")), vec![]);
+    let found = rule_lines(&e, &src.replace("MAKER", "raw_for"));
+    assert!(found.contains(&("PW950".to_string(), 15)), "{found:?}");
+    assert!(found.contains(&("PW951".to_string(), 14)), "{found:?}");
+    // A tuple literal at the call: its first element is what reaches the SQL text.
+    let literal = src.replace(
+        "MAKER('region', request.args['r'])",
+        "('region = ?', (request.args['r'],))",
+    );
+    assert_eq!(rule_lines(&e, &literal), vec![]);
+    let swapped = src.replace(
+        "MAKER('region', request.args['r'])",
+        "(request.args['r'], ())",
+    );
+    assert!(rule_lines(&e, &swapped).contains(&("PW950".to_string(), 15)));
+}
