@@ -88,6 +88,7 @@ pub(crate) fn constant(v: Node, src: &str, depth: u8) -> bool {
                     text(f, src),
                     "int" | "float" | "len" | "round" | "abs" | "bool"
                 )
+                || pure_of_constants(v, f, src, depth)
         }
         // An element of a constant table.
         "subscript" => v
@@ -97,6 +98,50 @@ pub(crate) fn constant(v: Node, src: &str, depth: u8) -> bool {
         "attribute" => class_constant(v, src, depth),
         _ => false,
     }
+}
+
+/// A call that computes its value from its receiver and arguments alone, all of them
+/// constants: string methods (`", ".join(FIELDS)`, `"{}".format(N)`, `NAME.upper()`) and
+/// conversions of constants (`str(PORT)`, `sorted(COLUMNS)`).
+fn pure_of_constants(call: Node, f: Node, src: &str, depth: u8) -> bool {
+    let pure = match f.kind() {
+        "attribute" => {
+            f.child_by_field_name("attribute").is_some_and(|a| {
+                matches!(
+                    text(a, src),
+                    "join"
+                        | "format"
+                        | "upper"
+                        | "lower"
+                        | "strip"
+                        | "lstrip"
+                        | "rstrip"
+                        | "replace"
+                        | "title"
+                        | "capitalize"
+                )
+            }) && f
+                .child_by_field_name("object")
+                .is_some_and(|o| constant(o, src, depth + 1))
+        }
+        "identifier" => matches!(
+            text(f, src),
+            "str" | "sorted" | "tuple" | "list" | "set" | "frozenset" | "min" | "max"
+        ),
+        _ => false,
+    };
+    let Some(args) = call.child_by_field_name("arguments").filter(|_| pure) else {
+        return false;
+    };
+    let mut c = args.walk();
+    let all = args.named_children(&mut c).all(|a| match a.kind() {
+        "comment" => true,
+        "keyword_argument" => a
+            .child_by_field_name("value")
+            .is_some_and(|x| constant(x, src, depth + 1)),
+        _ => constant(a, src, depth + 1),
+    });
+    all
 }
 
 /// Whether `cond` proves `side` to be an element of a constant collection where `side` is
