@@ -157,11 +157,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         p: usize,
         st: &State<'t>,
     ) -> Option<(Node<'t>, Option<Taint<'t>>)> {
-        let s = self.summary(fi);
-        let Some(&(param, i, n)) = p
-            .checked_sub(s.param_count)
-            .and_then(|k| s.elem_params.get(k))
-        else {
+        let Some((param, i, n)) = self.summary(fi).element_of(p) else {
             let arg = self.cx.table.argument(call, fi, p, self.src())?;
             return Some((arg, self.eval(arg, st)));
         };

@@ -76,12 +76,15 @@ pub(super) struct Summary<'t> {
 }
 
 impl Summary<'_> {
+    /// `(parameter, index, arity)` when marker `p` stands for an element of a parameter.
+    pub(super) fn element_of(&self, p: usize) -> Option<(usize, usize, usize)> {
+        let k = p.checked_sub(self.param_count)?;
+        self.elem_params.get(k).copied()
+    }
+
     /// The real parameter marker `p` stands for (itself, or the parameter it is an element of).
     pub(super) fn real_param(&self, p: usize) -> usize {
-        match p.checked_sub(self.param_count) {
-            Some(k) => self.elem_params.get(k).map_or(p, |e| e.0),
-            None => p,
-        }
+        self.element_of(p).map_or(p, |e| e.0)
     }
 }
 
