@@ -403,17 +403,27 @@ fn guard_clauses_clear_only_rules_that_accept_them() {
 /// The SQL taint rule plus a pattern rule for the same weakness that yields to it
 /// (`execute` of anything but a literal), as PW111 yields to PW110.
 fn sql_with_pattern() -> Engine {
+    sql_with_yielding(
+        "[[patterns]]\nkind = \"call\"\ncallee = [\"*.execute\"]\nargs = [{ name = \"sql\", position = 0, is = \"non-literal\" }]\n",
+        "{callee} runs built SQL",
+    )
+}
+
+/// The SQL taint rule (PW950) plus the pattern rule `patterns` (PW951, message `message`)
+/// that yields to it.
+fn sql_with_yielding(patterns: &str, message: &str) -> Engine {
     let taint = parse_rule(
         "python/test/PW950.toml",
         &rule("[taint]\n[[taint.sinks]]\ncallee = [\"*.execute\"]\npositions = [0]\n"),
     )
     .unwrap();
-    let pattern = rule(
-        "[[patterns]]\nkind = \"call\"\ncallee = [\"*.execute\"]\nargs = [{ name = \"sql\", position = 0, is = \"non-literal\" }]\n",
-    )
-    .replace("PW950", "PW951")
-    .replace("{callee} gets {source}", "{callee} runs built SQL")
-    .replace("confidence = \"high\"", "confidence = \"high\"\nyield_to_taint = true");
+    let pattern = rule(patterns)
+        .replace("PW950", "PW951")
+        .replace("{callee} gets {source}", message)
+        .replace(
+            "confidence = \"high\"",
+            "confidence = \"high\"\nyield_to_taint = true",
+        );
     let pattern = parse_rule("python/test/PW951.toml", &pattern).unwrap();
     Engine::new(Catalog::from_specs(vec![taint, pattern]).unwrap()).unwrap()
 }
@@ -474,22 +484,10 @@ fn processing_calls_end_flows_only_for_rules_that_say_so() {
 /// on the way is vouched for with the call (a pattern rule matching it yields).
 #[test]
 fn tuple_parameters_are_followed_element_by_element() {
-    let taint = parse_rule(
-        "python/test/PW950.toml",
-        &rule("[taint]\n[[taint.sinks]]\ncallee = [\"*.execute\"]\npositions = [0]\n"),
-    )
-    .unwrap();
-    let built = rule(
+    let e = sql_with_yielding(
         "[[patterns]]\nkind = \"query\"\nquery = '((binary_operator left: (string)) @match)'\n",
-    )
-    .replace("PW950", "PW951")
-    .replace("{callee} gets {source}", "SQL text built here")
-    .replace(
-        "confidence = \"high\"",
-        "confidence = \"high\"\nyield_to_taint = true",
+        "SQL text built here",
     );
-    let built = parse_rule("python/test/PW951.toml", &built).unwrap();
-    let e = Engine::new(Catalog::from_specs(vec![taint, built]).unwrap()).unwrap();
     let src = "from flask import request\nCOLUMNS = {'region', 'channel'}\n\ndef clause_for(column, value):\n    if column not in COLUMNS:\n        raise ValueError(column)\n    return column + ' = ?', (value,)\n\ndef raw_for(column, value):\n    return column + \" = '\" + value, ()\n\ndef fetch(db, where):\n    clause, params = where\n    sql = 'SELECT id FROM t WHERE ' + clause\n    return db.execute(sql, params)\n\n@app.route('/a')\ndef view():\n    return fetch(DB, MAKER('region', request.args['r']))\n";
     assert_eq!(rule_lines(&e, &src.replace("MAKER", "clause_for")), vec![]);
     let found = rule_lines(&e, &src.replace("MAKER", "raw_for"));
