@@ -5,6 +5,7 @@ pub(crate) mod built;
 pub(crate) mod constant;
 pub mod engine;
 pub(crate) mod fix;
+pub(crate) mod flat_tree;
 pub mod project;
 pub(crate) mod query;
 pub(crate) mod query_gate;

@@ -1,9 +1,10 @@
 //! The one walk over a file's tree: calls, imports, comments, function scopes, the first
 //! syntax error, and the native query matches ([`crate::rules::query`]).
 
-use tree_sitter::{Node, TreeCursor};
+use tree_sitter::Node;
 
 use super::KindIds;
+use crate::rules::flat_tree::FlatTree;
 use crate::rules::query::NativeRun;
 use crate::rules::resolve::{
     text, ImportTable, ScopeId, Scopes, MODULE_SCOPE, SHADOWABLE_BUILTINS,
@@ -24,9 +25,9 @@ pub(crate) struct FileIndex<'t, 's> {
 }
 
 impl<'t, 's> FileIndex<'t, 's> {
-    /// One iterative pre-order walk over the tree.
+    /// One pass over the flat tree, in pre-order.
     pub fn build(
-        root: Node<'t>,
+        tree: &FlatTree<'t>,
         src: &'s str,
         k: KindIds,
         mut native: Option<&mut NativeRun<'t, '_>>,
@@ -40,20 +41,18 @@ impl<'t, 's> FileIndex<'t, 's> {
             comments: CommentIndex::default(),
             first_error_line: None,
         };
-        let mut cursor: TreeCursor<'t> = root.walk();
         // (depth, scope) of enclosing functions.
-        let mut stack: Vec<(usize, ScopeId)> = Vec::new();
-        let mut depth = 0usize;
-        let mut check_errors = root.has_error();
-        loop {
-            let node = cursor.node();
+        let mut stack: Vec<(u32, ScopeId)> = Vec::new();
+        let mut check_errors = tree.len() > 0 && tree.node(0).has_error();
+        for i in 0..tree.len() as u32 {
+            let flat = tree.get(i);
+            let (node, depth, kind) = (flat.node, flat.depth, flat.kind);
             while stack.last().is_some_and(|(d, _)| *d >= depth) {
                 stack.pop();
             }
             let scope = stack.last().map_or(MODULE_SCOPE, |s| s.1);
-            let kind = node.kind_id();
             if let Some(n) = native.as_deref_mut() {
-                n.visit(node, depth as u32);
+                n.visit(i);
             }
             match kind {
                 _ if kind == k.call => idx.calls.push((node, scope)),
@@ -84,19 +83,7 @@ impl<'t, 's> FileIndex<'t, 's> {
                 idx.first_error_line = Some(node.start_position().row + 1);
                 check_errors = false;
             }
-            if cursor.goto_first_child() {
-                depth += 1;
-                continue;
-            }
-            loop {
-                if cursor.goto_next_sibling() {
-                    break;
-                }
-                if !cursor.goto_parent() {
-                    return idx;
-                }
-                depth -= 1;
-            }
         }
+        idx
     }
 }

@@ -33,6 +33,7 @@ use tree_sitter::{Language, Node, Parser};
 use self::compile::LazyQuery;
 use self::index::FileIndex;
 use super::args::CompiledArg;
+use super::flat_tree::FlatTree;
 use super::query::NativeSet;
 use super::raw::RawFinding;
 use super::resolve::{NameTable, Resolver};
@@ -148,9 +149,10 @@ impl Engine {
         } else {
             self.gates.open_for(src)
         };
+        let flat = FlatTree::build(root);
         let mut native =
-            (!self.native.is_empty()).then(|| self.native.start(src.as_bytes(), &open));
-        let file = FileIndex::build(root, src, self.kinds, native.as_mut());
+            (!self.native.is_empty()).then(|| self.native.start(src.as_bytes(), &flat, &open));
+        let file = FileIndex::build(&flat, src, self.kinds, native.as_mut());
         let native_matches = native.map(|n| n.finish()).unwrap_or_default();
         let mut diagnostics = Vec::new();
         if let Some(line) = file.first_error_line {

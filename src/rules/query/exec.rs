@@ -7,67 +7,16 @@
 //! the child in that field; `.` before a child step makes it the next named sibling (or first
 //! named child), `.` after the last step makes it the last named child.
 
-use tree_sitter::{Node, TreeCursor};
+use tree_sitter::Node;
 
 use super::parse::{Kind, Step, TextPred};
+use crate::rules::flat_tree::FlatTree;
 
 /// A match being built: captures in the order their steps matched, and the position of the
 /// node the last step matched (where tree-sitter completes the match).
 pub(crate) struct State<'t> {
     pub caps: Vec<(u32, Node<'t>)>,
     pub last: (usize, u32),
-    /// The children of the nodes looked at while matching at the current root.
-    pub kids: Kids<'t>,
-}
-
-/// Children already listed while matching at the current root: every pattern registered for a
-/// kind looks at the same few nodes, so each node's children are listed once per root (with
-/// one reused cursor, into one buffer) and read by index. Cleared by the caller per root node.
-#[derive(Default)]
-pub(crate) struct Kids<'t> {
-    cursor: Option<TreeCursor<'t>>,
-    buf: Vec<Kid<'t>>,
-    /// Node id -> `(start, len)` in `buf`.
-    listed: hashbrown::HashMap<usize, (u32, u32)>,
-}
-
-impl<'t> Kids<'t> {
-    pub fn clear(&mut self) {
-        self.buf.clear();
-        self.listed.clear();
-    }
-
-    /// `node`'s visible children, as a range of [`Kids::get`] indices.
-    pub fn of(&mut self, node: Node<'t>) -> std::ops::Range<usize> {
-        if let Some(&(start, len)) = self.listed.get(&node.id()) {
-            return start as usize..(start + len) as usize;
-        }
-        let start = self.buf.len();
-        let c = match &mut self.cursor {
-            Some(c) => {
-                c.reset(node);
-                c
-            }
-            None => self.cursor.insert(node.walk()),
-        };
-        if c.goto_first_child() {
-            loop {
-                let n = c.node();
-                self.buf
-                    .push((n, c.field_id().map(|f| f.get()), n.is_named()));
-                if !c.goto_next_sibling() {
-                    break;
-                }
-            }
-        }
-        let len = self.buf.len() - start;
-        self.listed.insert(node.id(), (start as u32, len as u32));
-        start..start + len
-    }
-
-    pub fn get(&self, i: usize) -> Kid<'t> {
-        self.buf[i]
-    }
 }
 
 type Cont<'k, 't> = &'k mut dyn FnMut(&mut State<'t>);
@@ -75,12 +24,13 @@ type Cont<'k, 't> = &'k mut dyn FnMut(&mut State<'t>);
 /// What matching one pattern needs besides the tree: its single-capture text predicates,
 /// checked as soon as their capture is bound (exactly what checking them at the end would
 /// decide, since each must hold for every node of its capture), and the file's bytes.
-pub(crate) struct Ctx<'p> {
+pub(crate) struct Ctx<'p, 't> {
     pub early: &'p [(u32, TextPred)],
     pub src: &'p [u8],
+    pub tree: &'p FlatTree<'t>,
 }
 
-impl Ctx<'_> {
+impl Ctx<'_, '_> {
     fn admits(&self, capture: u32, node: Node) -> bool {
         self.early
             .iter()
@@ -92,9 +42,9 @@ impl Ctx<'_> {
 /// Calls `k` once per way `step` matches `node`, sitting in `field` of its parent, at `depth`
 /// (relative to the match root).
 pub(crate) fn match_step<'t>(
-    cx: &Ctx,
+    cx: &Ctx<'_, 't>,
     step: &Step,
-    node: Node<'t>,
+    node: u32,
     field: Option<u16>,
     depth: u32,
     st: &mut State<'t>,
@@ -115,18 +65,19 @@ pub(crate) fn match_step<'t>(
     }
 }
 
-pub(super) fn accepts(kind: &Kind, node: Node) -> bool {
-    match kind {
-        Kind::AnyNamed => node.is_named(),
-        Kind::Ids(ids) => ids.contains(&node.kind_id()),
+/// Whether a node of kind `kind`, named or not, fits a step's kind.
+pub(super) fn accepts(step: &Kind, kind: u16, named: bool) -> bool {
+    match step {
+        Kind::AnyNamed => named,
+        Kind::Ids(ids) => ids.contains(&kind),
     }
 }
 
 fn match_node<'t>(
-    cx: &Ctx,
+    cx: &Ctx<'_, 't>,
     step: &Step,
     outer_caps: &[u32],
-    node: Node<'t>,
+    node: u32,
     depth: u32,
     st: &mut State<'t>,
     k: Cont<'_, 't>,
@@ -140,24 +91,26 @@ fn match_node<'t>(
         }
         return;
     }
-    if !accepts(&step.kind, node) {
+    let flat = cx.tree.get(node);
+    if !accepts(&step.kind, flat.kind, flat.named) {
         return;
     }
+    let node_ref = flat.node;
     let saved = (st.caps.len(), st.last);
     for &c in step.captures.iter().chain(outer_caps) {
-        if !cx.admits(c, node) {
+        if !cx.admits(c, node_ref) {
             st.caps.truncate(saved.0);
             return;
         }
-        st.caps.push((c, node));
+        st.caps.push((c, node_ref));
     }
-    st.last = (node.start_byte(), depth);
+    st.last = (node_ref.start_byte(), depth);
     if step.children.is_empty() {
         k(st);
     } else {
         let sib = Siblings {
             parent: step,
-            kids: st.kids.of(node),
+            kids: cx.tree.children(node),
             depth: depth + 1,
         };
         seq(cx, &sib, 0, sib.kids.start, None, st, k);
@@ -166,11 +119,8 @@ fn match_node<'t>(
     st.last = saved.1;
 }
 
-/// A visible child: the node, its field in the parent, whether it is named.
-pub(crate) type Kid<'t> = (Node<'t>, Option<u16>, bool);
-
 /// The children of a matched node that a step's child steps are matched against, in order:
-/// indices into [`State::kids`].
+/// positions in the [`FlatTree`]'s child lists.
 struct Siblings<'a> {
     parent: &'a Step,
     kids: std::ops::Range<usize>,
@@ -180,7 +130,7 @@ struct Siblings<'a> {
 /// Matches child steps `j..` of `sib.parent` against `sib.kids[from..]`; `prev` is the kid
 /// the previous child step matched.
 fn seq<'t>(
-    cx: &Ctx,
+    cx: &Ctx<'_, 't>,
     sib: &Siblings<'_>,
     j: usize,
     from: usize,
@@ -197,7 +147,7 @@ fn seq<'t>(
     if j == steps.len() {
         if parent.anchor_last {
             let after = prev.map_or(kids.start, |p| p + 1);
-            if (after..kids.end).any(|i| st.kids.get(i).2) {
+            if (after..kids.end).any(|i| cx.tree.get(cx.tree.kid(i)).named) {
                 return;
             }
         }
@@ -207,17 +157,19 @@ fn seq<'t>(
     let step = &steps[j];
     if step.immediate {
         // The next named child, whatever its kind.
-        let Some(i) = (from..kids.end).find(|&i| st.kids.get(i).2) else {
+        let Some(i) = (from..kids.end).find(|&i| cx.tree.get(cx.tree.kid(i)).named) else {
             return;
         };
-        let (node, field, _) = st.kids.get(i);
+        let node = cx.tree.kid(i);
+        let field = cx.tree.get(node).field();
         match_step(cx, step, node, field, depth, st, &mut |st| {
             seq(cx, sib, j + 1, i + 1, Some(i), st, k)
         });
         return;
     }
     for i in from..kids.end {
-        let (node, field, _) = st.kids.get(i);
+        let node = cx.tree.kid(i);
+        let field = cx.tree.get(node).field();
         match_step(cx, step, node, field, depth, st, &mut |st| {
             seq(cx, sib, j + 1, i + 1, Some(i), st, k)
         });

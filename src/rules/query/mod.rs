@@ -22,6 +22,7 @@ use tree_sitter::{Language, Node};
 
 use self::exec::State;
 use self::parse::{Kind, Names, Parsed, Step, TextPred};
+use crate::rules::flat_tree::FlatTree;
 
 /// One natively matched pattern.
 #[derive(Debug)]
@@ -119,16 +120,22 @@ impl NativeSet {
         self.match_capture
     }
 
-    /// Starts the matching of one file; `open[g]` says whether gate `g` is open.
-    pub fn start<'t, 'a>(&'a self, src: &'a [u8], open: &'a [bool]) -> NativeRun<'t, 'a> {
+    /// Starts the matching of one file (its bytes and flat tree); `open[g]` says whether gate
+    /// `g` is open.
+    pub fn start<'t, 'a>(
+        &'a self,
+        src: &'a [u8],
+        tree: &'a FlatTree<'t>,
+        open: &'a [bool],
+    ) -> NativeRun<'t, 'a> {
         NativeRun {
             set: self,
             src,
+            tree,
             open,
             state: State {
                 caps: Vec::new(),
                 last: (0, 0),
-                kids: Default::default(),
             },
             found: Vec::new(),
             root_buf: Vec::new(),
@@ -181,25 +188,28 @@ type RootMatch<'t> = (Vec<(u32, Node<'t>)>, (usize, u32));
 pub(crate) struct NativeRun<'t, 'a> {
     set: &'a NativeSet,
     src: &'a [u8],
+    tree: &'a FlatTree<'t>,
     open: &'a [bool],
     state: State<'t>,
     found: Vec<NativeMatch<'t>>,
     root_buf: Vec<RootMatch<'t>>,
     /// The visited node's ancestors: `path[d]` is the one at depth `d`.
-    path: Vec<Node<'t>>,
-    /// `(pattern, parent node id)` pairs already tried through [`NativeSet::by_child_kind`].
-    tried: hashbrown::HashSet<(u32, usize)>,
+    path: Vec<u32>,
+    /// `(pattern, parent node)` pairs already tried through [`NativeSet::by_child_kind`].
+    tried: hashbrown::HashSet<(u32, u32)>,
 }
 
 impl<'t> NativeRun<'t, '_> {
-    /// Tries every pattern registered for `node`'s kind, and those registered for its kind as
-    /// a child on its parent; `depth` is the node's depth in the tree. Nodes come in pre-order.
-    pub fn visit(&mut self, node: Node<'t>, depth: u32) {
+    /// Tries every pattern registered for the kind of node `node` (of the flat tree), and those
+    /// registered for its kind as a child on its parent. Nodes come in pre-order.
+    pub fn visit(&mut self, node: u32) {
         let set = self.set;
+        let flat = self.tree.get(node);
+        let depth = flat.depth;
         let d = depth as usize;
         self.path.truncate(d);
         self.path.push(node);
-        let kind = node.kind_id() as usize;
+        let kind = flat.kind as usize;
         let by_kind = set.by_kind.get(kind).map_or(&[][..], |v| v.as_slice());
         let by_child = match d {
             0 => &[][..],
@@ -211,32 +221,31 @@ impl<'t> NativeRun<'t, '_> {
         if by_kind.is_empty() && by_child.is_empty() && set.any_root.is_empty() {
             return;
         }
-        self.state.kids.clear();
         for &pi in by_kind.iter().chain(&set.any_root) {
             self.try_pattern(pi, node, depth);
         }
         for &pi in by_child {
             let parent = self.path[d - 1];
-            if self.tried.insert((pi, parent.id())) {
+            if self.tried.insert((pi, parent)) {
                 self.try_pattern(pi, parent, depth - 1);
             }
         }
     }
 
     /// Runs pattern `pi` at `node` if its gate is open and its skeleton fits.
-    fn try_pattern(&mut self, pi: u32, node: Node<'t>, depth: u32) {
+    fn try_pattern(&mut self, pi: u32, node: u32, depth: u32) {
         let p = &self.set.patterns[pi as usize];
         if p.gate
             .is_some_and(|g| !self.open.get(g as usize).copied().unwrap_or(true))
         {
             return;
         }
-        if skeleton::admits(&p.parsed.root, node, &mut self.state.kids) {
+        if skeleton::admits(&p.parsed.root, node, self.tree) {
             self.run_pattern(pi, node, depth);
         }
     }
 
-    fn run_pattern(&mut self, pi: u32, node: Node<'t>, depth: u32) {
+    fn run_pattern(&mut self, pi: u32, node: u32, depth: u32) {
         let p = &self.set.patterns[pi as usize];
         let src = self.src;
         let mut roots = std::mem::take(&mut self.root_buf);
@@ -244,6 +253,7 @@ impl<'t> NativeRun<'t, '_> {
         let cx = exec::Ctx {
             early: &p.parsed.early,
             src,
+            tree: self.tree,
         };
         exec::match_step(
             &cx,

@@ -95,21 +95,10 @@ fn assert_same_matches(
     let mut parser = tree_sitter::Parser::new();
     parser.set_language(&lang).unwrap();
     let tree = parser.parse(src, None).unwrap();
-    let mut run = set.start(src.as_bytes(), &[]);
-    let mut cursor = tree.walk();
-    let mut depth = 0u32;
-    'walk: loop {
-        run.visit(cursor.node(), depth);
-        if cursor.goto_first_child() {
-            depth += 1;
-            continue;
-        }
-        while !cursor.goto_next_sibling() {
-            if !cursor.goto_parent() {
-                break 'walk;
-            }
-            depth -= 1;
-        }
+    let flat = crate::rules::flat_tree::FlatTree::build(tree.root_node());
+    let mut run = set.start(src.as_bytes(), &flat, &[]);
+    for i in 0..flat.len() as u32 {
+        run.visit(i);
     }
     let key = |c: &[(u32, Node)]| -> Vec<(String, usize, usize)> {
         c.iter()
