@@ -27,3 +27,4 @@ pub mod scan;
 pub(crate) mod shard;
 pub mod source;
 pub(crate) mod suppress;
+pub(crate) mod syntax_fields;

@@ -5,6 +5,7 @@
 //! Chunking by definition keeps every model question small and makes the LLM cache work per
 //! function: editing one function changes only that chunk's text.
 
+use crate::syntax_fields::FIELD;
 use tree_sitter::{Node, Parser};
 
 /// One region of a file.
@@ -115,7 +116,7 @@ pub fn chunks(text: &str, max_lines: usize) -> Vec<Chunk> {
                     let mut c = inner.walk();
                     let mut free: Option<usize> = None;
                     let members: Vec<Node> = inner
-                        .child_by_field_name("body")
+                        .child_by_field_id(FIELD.body)
                         .map(|b| b.named_children(&mut c).collect())
                         .unwrap_or_default();
                     for m in members {
@@ -200,7 +201,7 @@ pub fn chunks(text: &str, max_lines: usize) -> Vec<Chunk> {
 /// `(kind, name, definition node)` of a function/class (looking through decorators).
 fn definition<'t>(n: Node<'t>, src: &str) -> Option<(&'static str, String, Node<'t>)> {
     let inner = if n.kind() == "decorated_definition" {
-        n.child_by_field_name("definition")?
+        n.child_by_field_id(FIELD.definition)?
     } else {
         n
     };
@@ -210,7 +211,7 @@ fn definition<'t>(n: Node<'t>, src: &str) -> Option<(&'static str, String, Node<
         _ => return None,
     };
     let name = inner
-        .child_by_field_name("name")
+        .child_by_field_id(FIELD.name)
         .and_then(|x| src.get(x.start_byte()..x.end_byte()))
         .unwrap_or("")
         .to_string();

@@ -1,5 +1,6 @@
 //! Conditions on call arguments (`ArgCondition` / `ArgIs` in the schema), compiled once.
 
+use crate::syntax_fields::FIELD;
 use regex::Regex;
 use tree_sitter::Node;
 
@@ -115,7 +116,7 @@ impl<'t> CallArgs<'t> {
     /// Collects the arguments of a `call` node.
     pub fn of_call(call: Node<'t>, src: &'t str) -> CallArgs<'t> {
         let mut out = CallArgs::default();
-        let Some(list) = call.child_by_field_name("arguments") else {
+        let Some(list) = call.child_by_field_id(FIELD.arguments) else {
             return out;
         };
         if list.kind() == "generator_expression" {
@@ -128,8 +129,8 @@ impl<'t> CallArgs<'t> {
                 "comment" => {}
                 "keyword_argument" => {
                     if let (Some(n), Some(v)) = (
-                        a.child_by_field_name("name"),
-                        a.child_by_field_name("value"),
+                        a.child_by_field_id(FIELD.name),
+                        a.child_by_field_id(FIELD.value),
                     ) {
                         out.keywords.push((text(n, src), v));
                     }
@@ -302,8 +303,8 @@ pub fn int_value(n: Node, src: &str) -> Option<i64> {
             }
         }
         "unary_operator" => {
-            let op = n.child_by_field_name("operator").map(|o| text(o, src))?;
-            let v = int_value(n.child_by_field_name("argument")?, src)?;
+            let op = n.child_by_field_id(FIELD.operator).map(|o| text(o, src))?;
+            let v = int_value(n.child_by_field_id(FIELD.argument)?, src)?;
             match op {
                 "-" => v.checked_neg(),
                 "+" => Some(v),

@@ -4,6 +4,7 @@
 //! into markup built later), which is where their meaning is still plain data; or the last
 //! such step, where the text the sink gets (a command) is composed.
 
+use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use crate::rules::args::unparen;
@@ -23,7 +24,7 @@ pub(crate) fn first_built<'t>(path: &[Node<'t>], src: &str) -> Option<Node<'t>> 
 pub(crate) fn markup_helper<'t>(node: Node<'t>, src: &str) -> Option<Node<'t>> {
     let call = unparen(node);
     let f = call
-        .child_by_field_name("function")
+        .child_by_field_id(FIELD.function)
         .filter(|_| call.kind() == "call")?;
     if f.kind() != "identifier" {
         return None;
@@ -33,11 +34,11 @@ pub(crate) fn markup_helper<'t>(node: Node<'t>, src: &str) -> Option<Node<'t>> {
     let mut c = root.walk();
     let def = root.named_children(&mut c).find_map(|d| {
         let d = match d.kind() {
-            "decorated_definition" => d.child_by_field_name("definition")?,
+            "decorated_definition" => d.child_by_field_id(FIELD.definition)?,
             _ => d,
         };
         (d.kind() == "function_definition"
-            && d.child_by_field_name("name")
+            && d.child_by_field_id(FIELD.name)
                 .is_some_and(|n| text(n, src) == name))
         .then_some(d)
     })?;
@@ -60,7 +61,7 @@ pub(crate) fn returned_strings<'t>(def: Node<'t>, src: &str) -> Vec<Node<'t>> {
 /// The values the function `def` returns, in order (nested functions left out).
 fn returned_values(def: Node) -> Vec<Node> {
     let mut out = Vec::new();
-    let Some(body) = def.child_by_field_name("body") else {
+    let Some(body) = def.child_by_field_id(FIELD.body) else {
         return out;
     };
     let mut stack = vec![body];
@@ -92,7 +93,7 @@ fn building<'t>(n: Node<'t>, src: &str, depth: u8) -> Option<Node<'t>> {
     match n.kind() {
         "expression_statement" | "return_statement" => building(n.named_child(0)?, src, depth + 1),
         "assignment" | "augmented_assignment" => {
-            building(n.child_by_field_name("right")?, src, depth + 1)
+            building(n.child_by_field_id(FIELD.right)?, src, depth + 1)
         }
         "string" => interpolated(n).then_some(n),
         "concatenated_string" => {
@@ -101,28 +102,28 @@ fn building<'t>(n: Node<'t>, src: &str, depth: u8) -> Option<Node<'t>> {
             any.then_some(n)
         }
         "binary_operator" => {
-            let op = text(n.child_by_field_name("operator")?, src);
+            let op = text(n.child_by_field_id(FIELD.operator)?, src);
             let has_literal = |x: Option<Node>| {
                 x.map(unparen)
                     .is_some_and(|x| matches!(x.kind(), "string" | "concatenated_string"))
             };
-            let literal = has_literal(n.child_by_field_name("left"))
-                || has_literal(n.child_by_field_name("right"))
-                || building(n.child_by_field_name("left")?, src, depth + 1).is_some();
+            let literal = has_literal(n.child_by_field_id(FIELD.left))
+                || has_literal(n.child_by_field_id(FIELD.right))
+                || building(n.child_by_field_id(FIELD.left)?, src, depth + 1).is_some();
             (matches!(op, "+" | "%") && literal).then_some(n)
         }
         "call" => {
-            let f = n.child_by_field_name("function")?;
+            let f = n.child_by_field_id(FIELD.function)?;
             let formats = f.kind() == "attribute"
-                && f.child_by_field_name("attribute")
+                && f.child_by_field_id(FIELD.attribute)
                     .is_some_and(|a| text(a, src) == "format")
-                && f.child_by_field_name("object")
+                && f.child_by_field_id(FIELD.object)
                     .map(unparen)
                     .is_some_and(|o| matches!(o.kind(), "string" | "concatenated_string"));
             if formats {
                 return Some(n);
             }
-            let args = n.child_by_field_name("arguments")?;
+            let args = n.child_by_field_id(FIELD.arguments)?;
             let mut c = args.walk();
             let found = args
                 .named_children(&mut c)

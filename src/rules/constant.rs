@@ -5,6 +5,7 @@
 //! `{self.table}` with `table = "catalog_product"` in the class body and never assigned
 //! elsewhere. Pattern rules that flag strings built at run time skip those (`dynamic`).
 
+use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::args::unparen;
@@ -53,9 +54,9 @@ pub(crate) fn constant(v: Node, src: &str, depth: u8) -> bool {
             let mut c = v.walk();
             let all = v.named_children(&mut c).all(|p| {
                 p.kind() == "pair"
-                    && p.child_by_field_name("key")
+                    && p.child_by_field_id(FIELD.key)
                         .is_some_and(|k| constant(k, src, depth + 1))
-                    && p.child_by_field_name("value")
+                    && p.child_by_field_id(FIELD.value)
                         .is_some_and(|x| constant(x, src, depth + 1))
             });
             all
@@ -73,15 +74,15 @@ pub(crate) fn constant(v: Node, src: &str, depth: u8) -> bool {
         // A number cannot carry SQL or markup.
         // (and the entries of a constant table: `TABLE.items()`).
         "call" => {
-            let Some(f) = v.child_by_field_name("function") else {
+            let Some(f) = v.child_by_field_id(FIELD.function) else {
                 return false;
             };
             let entries = f.kind() == "attribute"
-                && f.child_by_field_name("attribute")
+                && f.child_by_field_id(FIELD.attribute)
                     .is_some_and(|a| matches!(text(a, src), "items" | "values" | "keys"))
-                && v.child_by_field_name("arguments")
+                && v.child_by_field_id(FIELD.arguments)
                     .is_some_and(|a| a.named_child_count() == 0)
-                && f.child_by_field_name("object")
+                && f.child_by_field_id(FIELD.object)
                     .is_some_and(|o| constant(o, src, depth + 1));
             entries
                 || matches!(
@@ -92,7 +93,7 @@ pub(crate) fn constant(v: Node, src: &str, depth: u8) -> bool {
         }
         // An element of a constant table.
         "subscript" => v
-            .child_by_field_name("value")
+            .child_by_field_id(FIELD.value)
             .is_some_and(|t| constant(t, src, depth + 1)),
         "identifier" => name_constant(v, src, depth),
         "attribute" => class_constant(v, src, depth),
@@ -106,7 +107,7 @@ pub(crate) fn constant(v: Node, src: &str, depth: u8) -> bool {
 fn pure_of_constants(call: Node, f: Node, src: &str, depth: u8) -> bool {
     let pure = match f.kind() {
         "attribute" => {
-            f.child_by_field_name("attribute").is_some_and(|a| {
+            f.child_by_field_id(FIELD.attribute).is_some_and(|a| {
                 matches!(
                     text(a, src),
                     "join"
@@ -121,7 +122,7 @@ fn pure_of_constants(call: Node, f: Node, src: &str, depth: u8) -> bool {
                         | "capitalize"
                 )
             }) && f
-                .child_by_field_name("object")
+                .child_by_field_id(FIELD.object)
                 .is_some_and(|o| constant(o, src, depth + 1))
         }
         "identifier" => matches!(
@@ -130,14 +131,14 @@ fn pure_of_constants(call: Node, f: Node, src: &str, depth: u8) -> bool {
         ),
         _ => false,
     };
-    let Some(args) = call.child_by_field_name("arguments").filter(|_| pure) else {
+    let Some(args) = call.child_by_field_id(FIELD.arguments).filter(|_| pure) else {
         return false;
     };
     let mut c = args.walk();
     let all = args.named_children(&mut c).all(|a| match a.kind() {
         "comment" => true,
         "keyword_argument" => a
-            .child_by_field_name("value")
+            .child_by_field_id(FIELD.value)
             .is_some_and(|x| constant(x, src, depth + 1)),
         _ => constant(a, src, depth + 1),
     });
@@ -231,7 +232,7 @@ fn bindings<'t>(scope: Node<'t>, name: &str, src: &str) -> Bindings<'t> {
                     let id = if p.kind() == "identifier" {
                         Some(p)
                     } else {
-                        p.child_by_field_name("name")
+                        p.child_by_field_id(FIELD.name)
                             .or_else(|| p.named_child(0))
                             .filter(|x| x.kind() == "identifier")
                     };
@@ -241,9 +242,9 @@ fn bindings<'t>(scope: Node<'t>, name: &str, src: &str) -> Bindings<'t> {
                 continue;
             }
             "assignment" | "augmented_assignment" => {
-                let left = n.child_by_field_name("left");
+                let left = n.child_by_field_id(FIELD.left);
                 if left.is_some_and(|l| l.kind() == "identifier" && text(l, src) == name) {
-                    match (n.kind(), n.child_by_field_name("right")) {
+                    match (n.kind(), n.child_by_field_id(FIELD.right)) {
                         ("assignment", Some(r)) => out.values.push(Bound::Value(r)),
                         _ => out.values.push(Bound::Other),
                     }
@@ -252,7 +253,7 @@ fn bindings<'t>(scope: Node<'t>, name: &str, src: &str) -> Bindings<'t> {
                 }
             }
             "for_statement" | "for_in_clause" => {
-                let left = n.child_by_field_name("left");
+                let left = n.child_by_field_id(FIELD.left);
                 if left.is_some_and(|l| mentions(l, name, src)) {
                     // `for name in T`, `for key, name in T.items()`: an element, or a part of
                     // one, of `T`.
@@ -262,23 +263,23 @@ fn bindings<'t>(scope: Node<'t>, name: &str, src: &str) -> Bindings<'t> {
                             "identifier" | "pattern_list" | "tuple_pattern" | "list_pattern"
                         )
                     });
-                    match n.child_by_field_name("right") {
+                    match n.child_by_field_id(FIELD.right) {
                         Some(r) if plain => out.values.push(Bound::Element(r)),
                         _ => out.values.push(Bound::Other),
                     }
                 }
             }
             "named_expression"
-                if n.child_by_field_name("name")
+                if n.child_by_field_id(FIELD.name)
                     .is_some_and(|x| text(x, src) == name) =>
             {
-                match n.child_by_field_name("value") {
+                match n.child_by_field_id(FIELD.value) {
                     Some(r) => out.values.push(Bound::Value(r)),
                     None => out.values.push(Bound::Other),
                 }
             }
             "as_pattern"
-                if n.child_by_field_name("alias")
+                if n.child_by_field_id(FIELD.alias)
                     .is_some_and(|a| mentions(a, name, src)) =>
             {
                 out.values.push(Bound::Other);
@@ -314,8 +315,8 @@ fn mentions(n: Node, name: &str, src: &str) -> bool {
 /// code of the file assigns `.X` anywhere.
 fn class_constant(v: Node, src: &str, depth: u8) -> bool {
     let (Some(obj), Some(attr)) = (
-        v.child_by_field_name("object"),
-        v.child_by_field_name("attribute"),
+        v.child_by_field_id(FIELD.object),
+        v.child_by_field_id(FIELD.attribute),
     ) else {
         return false;
     };
@@ -330,7 +331,7 @@ fn class_constant(v: Node, src: &str, depth: u8) -> bool {
             None => return false,
         }
     }
-    let Some(body) = class.child_by_field_name("body") else {
+    let Some(body) = class.child_by_field_id(FIELD.body) else {
         return false;
     };
     let root = crate::rules::resolve::root_of(class);
@@ -338,12 +339,12 @@ fn class_constant(v: Node, src: &str, depth: u8) -> bool {
     let mut stack = vec![root];
     while let Some(n) = stack.pop() {
         if matches!(n.kind(), "assignment" | "augmented_assignment") {
-            let l = n.child_by_field_name("left");
+            let l = n.child_by_field_id(FIELD.left);
             let hit = l.is_some_and(|l| {
                 let mut s = vec![l];
                 while let Some(x) = s.pop() {
                     if x.kind() == "attribute"
-                        && x.child_by_field_name("attribute")
+                        && x.child_by_field_id(FIELD.attribute)
                             .is_some_and(|a| text(a, src) == attr)
                     {
                         return true;

@@ -8,6 +8,7 @@
 //! their value patterns. Anything the walk does not know is read as an ordinary expression,
 //! except inside patterns, where unknown constructs bind (a missed read never blocks a fix).
 
+use crate::syntax_fields::FIELD;
 use std::collections::HashSet;
 
 use tree_sitter::Node;
@@ -221,7 +222,7 @@ impl<'a> Walker<'a> {
                             }
                         }
                         "aliased_import" => {
-                            if let Some(a) = c.child_by_field_name("alias") {
+                            if let Some(a) = c.child_by_field_id(FIELD.alias) {
                                 self.bind(a, scope, BindingKind::Other);
                             }
                         }
@@ -243,12 +244,12 @@ impl<'a> Walker<'a> {
                 }
             }
             "keyword_argument" => {
-                if let Some(v) = node.child_by_field_name("value") {
+                if let Some(v) = node.child_by_field_id(FIELD.value) {
                     self.expr(v, scope, d);
                 }
             }
             "attribute" => {
-                if let Some(o) = node.child_by_field_name("object") {
+                if let Some(o) = node.child_by_field_id(FIELD.object) {
                     self.expr(o, scope, d);
                 }
             }
@@ -276,7 +277,7 @@ impl<'a> Walker<'a> {
             }
             // `type X[T] = ...`: binds X; the value is evaluated lazily and not read here.
             "type_alias_statement" => {
-                if let Some(l) = node.child_by_field_name("left") {
+                if let Some(l) = node.child_by_field_id(FIELD.left) {
                     self.bind_all(l, scope, d);
                 }
             }
@@ -372,22 +373,22 @@ impl<'a> Walker<'a> {
     /// annotations are read outside; the body runs in a new function scope. Type parameters
     /// (`def f[T]`) get a scope of their own between the two.
     fn function(&mut self, node: Node, scope: usize, d: usize) {
-        if let Some(n) = node.child_by_field_name("name") {
+        if let Some(n) = node.child_by_field_id(FIELD.name) {
             self.bind(n, scope, BindingKind::Other);
         }
         let mut outer = scope;
-        if let Some(tp) = node.child_by_field_name("type_parameters") {
+        if let Some(tp) = node.child_by_field_id(FIELD.type_parameters) {
             outer = self.open(ScopeKind::TypeParams, Some(scope), node);
             self.bind_all(tp, outer, d);
         }
         let inner = self.open(ScopeKind::Function, Some(outer), node);
-        if let Some(p) = node.child_by_field_name("parameters") {
+        if let Some(p) = node.child_by_field_id(FIELD.parameters) {
             self.params(p, outer, inner, d);
         }
-        if let Some(r) = node.child_by_field_name("return_type") {
+        if let Some(r) = node.child_by_field_id(FIELD.return_type) {
             self.expr(r, outer, d);
         }
-        if let Some(b) = node.child_by_field_name("body") {
+        if let Some(b) = node.child_by_field_id(FIELD.body) {
             self.expr(b, inner, d);
         }
     }
@@ -395,29 +396,29 @@ impl<'a> Walker<'a> {
     /// `class`: the name binds outside, the bases are read outside, the body is a class scope
     /// (visible to its own statements only, not to the methods).
     fn class(&mut self, node: Node, scope: usize, d: usize) {
-        if let Some(n) = node.child_by_field_name("name") {
+        if let Some(n) = node.child_by_field_id(FIELD.name) {
             self.bind(n, scope, BindingKind::Other);
         }
         let mut outer = scope;
-        if let Some(tp) = node.child_by_field_name("type_parameters") {
+        if let Some(tp) = node.child_by_field_id(FIELD.type_parameters) {
             outer = self.open(ScopeKind::TypeParams, Some(scope), node);
             self.bind_all(tp, outer, d);
         }
-        if let Some(s) = node.child_by_field_name("superclasses") {
+        if let Some(s) = node.child_by_field_id(FIELD.superclasses) {
             self.expr(s, outer, d);
         }
         let inner = self.open(ScopeKind::Class, Some(outer), node);
-        if let Some(b) = node.child_by_field_name("body") {
+        if let Some(b) = node.child_by_field_id(FIELD.body) {
             self.expr(b, inner, d);
         }
     }
 
     fn lambda(&mut self, node: Node, scope: usize, d: usize) {
         let inner = self.open(ScopeKind::Function, Some(scope), node);
-        if let Some(p) = node.child_by_field_name("parameters") {
+        if let Some(p) = node.child_by_field_id(FIELD.parameters) {
             self.params(p, scope, inner, d);
         }
-        if let Some(b) = node.child_by_field_name("body") {
+        if let Some(b) = node.child_by_field_id(FIELD.body) {
             self.expr(b, inner, d);
         }
     }
@@ -454,10 +455,10 @@ impl<'a> Walker<'a> {
                 }
                 "aliased_import" => {
                     let target = c
-                        .child_by_field_name("name")
+                        .child_by_field_id(FIELD.name)
                         .map(|n| dotted(self.text(n)))
                         .unwrap_or_default();
-                    if let Some(a) = c.child_by_field_name("alias") {
+                    if let Some(a) = c.child_by_field_id(FIELD.alias) {
                         self.bind(a, scope, BindingKind::Import { target });
                     }
                 }
@@ -470,10 +471,10 @@ impl<'a> Walker<'a> {
     /// unjudgeable.
     fn import_from(&mut self, node: Node, scope: usize) {
         let module = node
-            .child_by_field_name("module_name")
+            .child_by_field_id(FIELD.module_name)
             .map(|m| dotted(self.text(m)))
             .unwrap_or_default();
-        let module_id = node.child_by_field_name("module_name").map(|m| m.id());
+        let module_id = node.child_by_field_id(FIELD.module_name).map(|m| m.id());
         for c in named(node) {
             if Some(c.id()) == module_id {
                 continue;
@@ -488,10 +489,10 @@ impl<'a> Walker<'a> {
                 }
                 "aliased_import" => {
                     let name = c
-                        .child_by_field_name("name")
+                        .child_by_field_id(FIELD.name)
                         .map(|n| dotted(self.text(n)))
                         .unwrap_or_default();
-                    if let Some(a) = c.child_by_field_name("alias") {
+                    if let Some(a) = c.child_by_field_id(FIELD.alias) {
                         let target = join(&module, &name);
                         self.bind(a, scope, BindingKind::Import { target });
                     }

@@ -7,6 +7,7 @@
 //! several names loses only that one (`from hashlib import md5, sha1` → `from hashlib import
 //! sha1`).
 
+use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::LineChange;
@@ -98,7 +99,7 @@ fn binding_node<'t>(stmt: Node<'t>, name: &str, src: &str) -> Option<(Node<'t>, 
     let text = |n: Node| n.utf8_text(src.as_bytes()).unwrap_or("");
     let found = all.iter().copied().find(|n| match n.kind() {
         "aliased_import" => n
-            .child_by_field_name("alias")
+            .child_by_field_id(FIELD.alias)
             .is_some_and(|a| text(a) == name),
         // `import a.b` binds `a`; `from m import x` binds `x`.
         "dotted_name" => n.named_child(0).is_some_and(|i| text(i) == name),

@@ -1,6 +1,7 @@
 //! The one walk over a file's tree: calls, imports, comments, function scopes, the first
 //! syntax error, and the native query matches ([`crate::rules::query`]).
 
+use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::KindIds;
@@ -65,7 +66,7 @@ impl<'t, 's> FileIndex<'t, 's> {
                     idx.funcs.push(node);
                     stack.push((depth, id));
                     if scope == MODULE_SCOPE {
-                        if let Some(n) = node.child_by_field_name("name") {
+                        if let Some(n) = node.child_by_field_id(FIELD.name) {
                             let name = text(n, src);
                             if SHADOWABLE_BUILTINS.contains(&name) {
                                 idx.imports.shadow_builtin(name);

@@ -1,6 +1,7 @@
 //! Turning what the walk collected into raw findings: calls dispatched by resolved callee,
 //! imports, and query matches (native ones, plus any query tree-sitter still runs).
 
+use crate::syntax_fields::FIELD;
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{Node, QueryCursor};
 
@@ -27,7 +28,7 @@ impl Engine {
         let want_sinks = !self.taint.is_empty();
         let named_sinks = want_sinks && self.taint.named_sinks_apply(&file.imported);
         for &(call, scope) in &file.calls {
-            let Some(func) = call.child_by_field_name("function") else {
+            let Some(func) = call.child_by_field_id(FIELD.function) else {
                 continue;
             };
             let qual = resolver
@@ -245,7 +246,7 @@ impl Engine {
 /// `#qualname?`: `n` (a call's callee for a call) resolves to one of `pats`.
 fn qualname_holds(n: Node, pats: &[NamePattern], resolver: &Resolver, buf: &mut String) -> bool {
     let n = if n.kind() == "call" {
-        n.child_by_field_name("function").unwrap_or(n)
+        n.child_by_field_id(FIELD.function).unwrap_or(n)
     } else {
         n
     };

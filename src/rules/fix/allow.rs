@@ -14,6 +14,7 @@
 //! the default, several, a default the server does not compute from a table) gets no fix: an
 //! allow-list the code does not have cannot be invented.
 
+use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::scope::{is_binding, mentions, sole_binding, RangeEdit};
@@ -38,7 +39,7 @@ pub(crate) fn allow_list(value: Node, src: &str) -> Option<Vec<RangeEdit>> {
             let stmt = assign
                 .parent()
                 .filter(|s| s.kind() == "expression_statement")?;
-            let left = assign.child_by_field_name("left")?;
+            let left = assign.child_by_field_id(FIELD.left)?;
             if left.kind() != "identifier" || stmt.named_child_count() != 1 {
                 return None;
             }
@@ -73,11 +74,11 @@ pub(super) fn get_with_default<'t>(call: Node<'t>, src: &str) -> Option<(Node<'t
     if call.kind() != "call" {
         return None;
     }
-    let f = call.child_by_field_name("function")?;
-    if f.kind() != "attribute" || text(f.child_by_field_name("attribute")?, src) != "get" {
+    let f = call.child_by_field_id(FIELD.function)?;
+    if f.kind() != "attribute" || text(f.child_by_field_id(FIELD.attribute)?, src) != "get" {
         return None;
     }
-    let args = call.child_by_field_name("arguments")?;
+    let args = call.child_by_field_id(FIELD.arguments)?;
     let mut c = args.walk();
     let a: Vec<Node> = args
         .named_children(&mut c)
@@ -85,7 +86,7 @@ pub(super) fn get_with_default<'t>(call: Node<'t>, src: &str) -> Option<(Node<'t
         .collect();
     match a.as_slice() {
         [key, default] if key.kind() == "string" && default.kind() != "keyword_argument" => {
-            Some((unparen(*default), f.child_by_field_name("object")?))
+            Some((unparen(*default), f.child_by_field_id(FIELD.object)?))
         }
         _ => None,
     }
@@ -116,7 +117,7 @@ fn listing(root: Node, default: Node, src: &str) -> Option<String> {
         let items: Vec<Node> = coll.named_children(&mut c).collect();
         let lists = items.iter().any(|i| {
             let item = match i.kind() {
-                "pair" => i.child_by_field_name("key"),
+                "pair" => i.child_by_field_id(FIELD.key),
                 _ => Some(*i),
             };
             item.is_some_and(|x| is_literal(x) && text(x, src) == want)
@@ -158,8 +159,8 @@ pub(super) fn constants<'t>(root: Node<'t>, src: &str) -> Vec<(String, Node<'t>)
             continue;
         };
         let (Some(left), Some(right)) = (
-            a.child_by_field_name("left"),
-            a.child_by_field_name("right"),
+            a.child_by_field_id(FIELD.left),
+            a.child_by_field_id(FIELD.right),
         ) else {
             continue;
         };
@@ -173,11 +174,11 @@ pub(super) fn constants<'t>(root: Node<'t>, src: &str) -> Vec<(String, Node<'t>)
         let mut coll = unparen(right);
         if coll.kind() == "call"
             && coll
-                .child_by_field_name("function")
+                .child_by_field_id(FIELD.function)
                 .is_some_and(|f| matches!(text(f, src), "frozenset" | "set" | "tuple"))
         {
             match coll
-                .child_by_field_name("arguments")
+                .child_by_field_id(FIELD.arguments)
                 .and_then(|a| a.named_child(0))
             {
                 Some(x) => coll = x,

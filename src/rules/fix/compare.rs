@@ -28,6 +28,7 @@ pub(super) fn compare_digest(node: Node, src: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::compare_digest;
+    use crate::syntax_fields::FIELD;
 
     fn run(expr: &str) -> Option<String> {
         let mut p = tree_sitter::Parser::new();
@@ -39,7 +40,7 @@ mod tests {
             .root_node()
             .named_child(0)
             .and_then(|s| s.named_child(0))
-            .and_then(|a| a.child_by_field_name("right"))
+            .and_then(|a| a.child_by_field_id(FIELD.right))
             .unwrap();
         compare_digest(value, &src)
     }

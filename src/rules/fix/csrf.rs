@@ -7,6 +7,7 @@
 //! deliberate: no fix. The decorator must stand alone on its line (a comment after it goes
 //! with it).
 
+use crate::syntax_fields::FIELD;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -30,7 +31,7 @@ pub(crate) fn drop_exemption(callee: Node, src: &str) -> Option<Vec<RangeEdit>> 
     let def = decorator
         .parent()
         .filter(|d| d.kind() == "decorated_definition")?;
-    let func = def.child_by_field_name("definition")?;
+    let func = def.child_by_field_id(FIELD.definition)?;
     let mut c = def.walk();
     let session = def
         .children(&mut c)

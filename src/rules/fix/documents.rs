@@ -5,6 +5,7 @@
 //! nested documents (`{"$in": [...]}`, which hold operators on purpose) stay; a `**` splat
 //! gives up.
 
+use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use crate::rules::args::unparen;
@@ -34,7 +35,7 @@ pub(super) fn str_values(node: Node, src: &str) -> Option<String> {
             "comment" => continue,
             _ => return None,
         }
-        let v = unparen(pair.child_by_field_name("value")?);
+        let v = unparen(pair.child_by_field_id(FIELD.value)?);
         let t = text(v, src);
         let literal = matches!(
             v.kind(),

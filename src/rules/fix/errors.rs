@@ -4,6 +4,7 @@
 //! error"}`, `HttpResponse(repr(e))` → `HttpResponse("internal error")`. The details belong in
 //! the server's log, which the rule's template writes. Gives up when no value carries them.
 
+use crate::syntax_fields::FIELD;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -38,12 +39,12 @@ pub(super) fn redact_errors(node: Node, src: &str) -> Option<String> {
 fn visit(n: Node, src: &str, edits: &mut Vec<(usize, usize)>) {
     match n.kind() {
         "pair" | "keyword_argument" => {
-            if let Some(v) = n.child_by_field_name("value") {
+            if let Some(v) = n.child_by_field_id(FIELD.value) {
                 value(v, src, edits);
             }
         }
         "call" => {
-            if let Some(a) = n.child_by_field_name("arguments") {
+            if let Some(a) = n.child_by_field_id(FIELD.arguments) {
                 visit(a, src, edits);
             }
         }
@@ -72,7 +73,7 @@ fn value(v: Node, src: &str, edits: &mut Vec<(usize, usize)>) {
     let holds_values = match v.kind() {
         "dictionary" | "list" | "tuple" | "expression_list" | "parenthesized_expression" => true,
         "call" => !v
-            .child_by_field_name("function")
+            .child_by_field_id(FIELD.function)
             .map(|f| text(f, src).rsplit('.').next().unwrap_or(""))
             .is_some_and(|f| DETAIL_CALLS.contains(&f)),
         _ => false,
@@ -98,7 +99,7 @@ mod tests {
             .named_child(0)
             .and_then(|s| s.named_child(0))
             .unwrap();
-        let args = call_node.child_by_field_name("arguments").unwrap();
+        let args = call_node.child_by_field_id(FIELD.arguments).unwrap();
         redact_errors(args, call)
     }
 

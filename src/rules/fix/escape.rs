@@ -11,6 +11,7 @@
 //! them could garble a page that was right. With no request value to escape the filter gives
 //! up; whether the finding is gone is for the re-scan to say.
 
+use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::scope::{is_binding, mentions, scope_of, single_assignment, RangeEdit};
@@ -22,7 +23,7 @@ use crate::rules::resolve::text;
 pub(crate) fn escape_request(node: Node, src: &str, func: &str) -> Option<Vec<RangeEdit>> {
     let built = if node.kind() == "identifier" {
         let assign = single_assignment(node, src)?;
-        unparen(assign.child_by_field_name("right")?)
+        unparen(assign.child_by_field_id(FIELD.right)?)
     } else {
         node
     };
@@ -66,9 +67,9 @@ fn rooted_at_request(n: Node, src: &str) -> bool {
     let mut steps = 0;
     loop {
         let next = match n.kind() {
-            "call" => n.child_by_field_name("function"),
-            "attribute" => n.child_by_field_name("object"),
-            "subscript" => n.child_by_field_name("value"),
+            "call" => n.child_by_field_id(FIELD.function),
+            "attribute" => n.child_by_field_id(FIELD.object),
+            "subscript" => n.child_by_field_id(FIELD.value),
             "identifier" => return steps > 0 && text(n, src) == "request",
             _ => return false,
         };
@@ -117,9 +118,9 @@ fn from_request(v: Node, scope: Node, src: &str) -> bool {
             return false;
         };
         let plain = assign
-            .child_by_field_name("left")
+            .child_by_field_id(FIELD.left)
             .is_some_and(|l| l.id() == m.id());
-        match assign.child_by_field_name("right") {
+        match assign.child_by_field_id(FIELD.right) {
             Some(r) if plain && rooted_at_request(r, src) => assigned = true,
             _ => return false,
         }
@@ -177,17 +178,17 @@ fn kept_as_is(v: Node, scope: Node, src: &str, depth: u8) -> bool {
         // `"".join(rows)`: markup when what it joins is; a function of this file that
         // builds markup.
         "call" => {
-            let Some(f) = v.child_by_field_name("function") else {
+            let Some(f) = v.child_by_field_id(FIELD.function) else {
                 return false;
             };
             if crate::rules::built::markup_helper(v, src).is_some() {
                 return true;
             }
             let joins = f.kind() == "attribute"
-                && f.child_by_field_name("attribute")
+                && f.child_by_field_id(FIELD.attribute)
                     .is_some_and(|a| text(a, src) == "join");
             let arg = v
-                .child_by_field_name("arguments")
+                .child_by_field_id(FIELD.arguments)
                 .and_then(|a| a.named_child(0));
             match arg {
                 Some(a) if joins && a.kind() == "identifier" => {
@@ -204,15 +205,16 @@ fn kept_as_is(v: Node, scope: Node, src: &str, depth: u8) -> bool {
                 let Some(p) = m.parent() else { continue };
                 let value = if is_binding(m) {
                     match p.kind() {
-                        "assignment" | "augmented_assignment" => p.child_by_field_name("right"),
+                        "assignment" | "augmented_assignment" => p.child_by_field_id(FIELD.right),
                         _ => return false,
                     }
                 } else if p.kind() == "attribute"
                     && p.parent().is_some_and(|c| c.kind() == "call")
-                    && p.child_by_field_name("attribute")
+                    && p.child_by_field_id(FIELD.attribute)
                         .is_some_and(|a| matches!(text(a, src), "append" | "extend"))
                 {
-                    p.parent().and_then(|c| c.child_by_field_name("arguments"))
+                    p.parent()
+                        .and_then(|c| c.child_by_field_id(FIELD.arguments))
                 } else {
                     continue;
                 };

@@ -37,6 +37,7 @@
 //! | `sql-identifier` | a run-time value SQL takes as a name (after `ORDER BY`/`GROUP BY`, a sort direction, a column or table) → `v if v in ALLOWED else DEFAULT`, with the names the statement selects, `ASC`/`DESC`, or the file's one constant allow-list of SQL names ([`super::sql_ident`]). |
 //! | `assert-raise` | `assert c, m` → `if not c:` + `raise AssertionError(m)` (kept under `python -O`). |
 
+use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::shell::SHELL_SPECIAL;
@@ -513,7 +514,7 @@ fn cryptodome(stmt: Node, src: &str) -> Option<String> {
     let t = text(stmt, src);
     match stmt.kind() {
         "import_from_statement" => {
-            let module = stmt.child_by_field_name("module_name")?;
+            let module = stmt.child_by_field_id(FIELD.module_name)?;
             let new = rename(module)?;
             let (a, b) = (
                 module.start_byte() - stmt.start_byte(),
@@ -538,8 +539,8 @@ fn cryptodome(stmt: Node, src: &str) -> Option<String> {
                     out.push_str(name);
                     continue;
                 }
-                let dotted = n.child_by_field_name("name")?;
-                let alias = text(n.child_by_field_name("alias")?, src);
+                let dotted = n.child_by_field_id(FIELD.name)?;
+                let alias = text(n.child_by_field_id(FIELD.alias)?, src);
                 let name = rename(dotted).unwrap_or_else(|| text(dotted, src).to_string());
                 out.push_str(&format!("{name} as {alias}"));
             }

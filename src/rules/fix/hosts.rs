@@ -21,6 +21,7 @@
 //! `ValueError`), else `ValueError`. A URL that is not a name or an attribute chain is left
 //! alone, and so is a call that is not a statement of its own in a block.
 
+use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::filters::indent_at;
@@ -56,7 +57,7 @@ pub(crate) fn host_allow_list(url: Node, src: &str) -> Option<Vec<RangeEdit>> {
 fn is_chain(n: Node) -> bool {
     match n.kind() {
         "identifier" => true,
-        "attribute" => n.child_by_field_name("object").is_some_and(is_chain),
+        "attribute" => n.child_by_field_id(FIELD.object).is_some_and(is_chain),
         _ => false,
     }
 }

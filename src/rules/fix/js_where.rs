@@ -13,6 +13,7 @@
 //! value; anything else (other operators, `||`, function calls, numbers, a field compared
 //! twice) gets no fix.
 
+use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::strings::{self, literal, Item};
@@ -24,7 +25,7 @@ pub(crate) fn where_document(pair: Node, src: &str) -> Option<String> {
     if pair.kind() != "pair" {
         return None;
     }
-    let value = unparen(pair.child_by_field_name("value")?);
+    let value = unparen(pair.child_by_field_id(FIELD.value)?);
     let p = strings::pieces(value, src)?;
     let items = p.items();
     // The keys of the document's other pairs, which a field must not repeat.
@@ -33,7 +34,7 @@ pub(crate) fn where_document(pair: Node, src: &str) -> Option<String> {
         let mut c = doc.walk();
         for other in doc.named_children(&mut c).filter(|o| o.id() != pair.id()) {
             match other
-                .child_by_field_name("key")
+                .child_by_field_id(FIELD.key)
                 .and_then(|k| strings::pieces(k, src))
             {
                 Some(k) if k.values().next().is_none() => others.push(k.literal_text()),
@@ -135,7 +136,7 @@ fn quoted(items: &[Item], i: &mut usize, src: &str, q: char) -> Option<String> {
         let n = unparen(v.node);
         let t = text(n, src);
         let is_str = n.kind() == "call"
-            && n.child_by_field_name("function")
+            && n.child_by_field_id(FIELD.function)
                 .is_some_and(|f| text(f, src) == "str");
         return Some(if is_str {
             t.to_string()

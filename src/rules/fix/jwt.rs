@@ -1,6 +1,7 @@
 //! The `jwt-algorithms` filter: the JWT algorithms the code already names, for a
 //! `jwt.decode` call that must list them (see [`super::filters`]).
 
+use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::strings::{self, literal};
@@ -51,7 +52,7 @@ pub(super) fn jwt_algorithms(call: Node, src: &str) -> Option<String> {
         while let Some(n) = stack.pop() {
             if n.kind() == "call" && n.id() != call.id() {
                 let f = n
-                    .child_by_field_name("function")
+                    .child_by_field_id(FIELD.function)
                     .map_or("", |f| text(f, src));
                 if f.ends_with("encode") || f.ends_with("decode") {
                     let mut a = named_algorithms(n, src, true);

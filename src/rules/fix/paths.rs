@@ -14,6 +14,7 @@
 //! `root / name` → `root / F(name)`. A path held in a local name is edited where the name is
 //! bound, when the function binds it once, before the use. Anything else gives up.
 
+use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::scope::{sole_binding, RangeEdit};
@@ -26,7 +27,7 @@ pub fn send_from_directory(call: Node, src: &str) -> Option<String> {
     if call.kind() != "call" {
         return None;
     }
-    let callee = text(call.child_by_field_name("function")?, src);
+    let callee = text(call.child_by_field_id(FIELD.function)?, src);
     let prefix = callee.strip_suffix("send_file")?;
     if !(prefix.is_empty() || prefix.ends_with('.')) {
         return None;
@@ -41,7 +42,8 @@ pub fn send_from_directory(call: Node, src: &str) -> Option<String> {
         return None;
     }
     let join = unparen(*path);
-    if join.kind() != "call" || !JOINS.contains(&text(join.child_by_field_name("function")?, src)) {
+    if join.kind() != "call" || !JOINS.contains(&text(join.child_by_field_id(FIELD.function)?, src))
+    {
         return None;
     }
     let parts = arguments(join)?;
@@ -62,7 +64,7 @@ pub fn send_from_directory(call: Node, src: &str) -> Option<String> {
 /// The arguments of a call with an argument list (not a generator argument), comments left out.
 fn arguments(call: Node) -> Option<Vec<Node>> {
     let list = call
-        .child_by_field_name("arguments")
+        .child_by_field_id(FIELD.arguments)
         .filter(|l| l.kind() == "argument_list")?;
     let mut c = list.walk();
     let args: Vec<Node> = list
@@ -104,7 +106,7 @@ pub(super) fn confine_path(node: Node, src: &str, func: &str) -> Option<Vec<Rang
 fn joined_parts<'t>(built: Node<'t>, src: &str) -> Option<Vec<Node<'t>>> {
     match built.kind() {
         "call" => {
-            let f = text(built.child_by_field_name("function")?, src);
+            let f = text(built.child_by_field_id(FIELD.function)?, src);
             if !JOINS.contains(&f) {
                 return None;
             }
@@ -122,11 +124,11 @@ fn joined_parts<'t>(built: Node<'t>, src: &str) -> Option<Vec<Node<'t>>> {
             let mut out = Vec::new();
             let mut n = built;
             while n.kind() == "binary_operator"
-                && n.child_by_field_name("operator")
+                && n.child_by_field_id(FIELD.operator)
                     .is_some_and(|o| text(o, src) == "/")
             {
-                out.push(unparen(n.child_by_field_name("right")?));
-                n = unparen(n.child_by_field_name("left")?);
+                out.push(unparen(n.child_by_field_id(FIELD.right)?));
+                n = unparen(n.child_by_field_id(FIELD.left)?);
             }
             out.reverse();
             (!out.is_empty()).then_some(out)

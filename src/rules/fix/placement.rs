@@ -1,6 +1,7 @@
 //! Where a fix's edit goes in a call: whether the call is a statement, where a keyword
 //! argument is inserted, which range removing one drops.
 
+use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use crate::finding::Span;
@@ -30,7 +31,7 @@ pub(super) fn arguments(list: Node) -> Vec<Node> {
 /// `(`. `None` for a call whose argument is a bare generator expression.
 pub(super) fn insertion(call: Node) -> Option<(usize, bool)> {
     let list = call
-        .child_by_field_name("arguments")
+        .child_by_field_id(FIELD.arguments)
         .filter(|l| l.kind() == "argument_list")?;
     match arguments(list).last() {
         Some(last) => Some((last.end_byte(), true)),
@@ -41,7 +42,7 @@ pub(super) fn insertion(call: Node) -> Option<(usize, bool)> {
 /// The bytes to remove to drop argument value `v` with its comma; `None` when that would
 /// shift later positional arguments or delete a comment.
 pub(super) fn drop_range(call: Node, v: Node) -> Option<(usize, usize)> {
-    let list = call.child_by_field_name("arguments")?;
+    let list = call.child_by_field_id(FIELD.arguments)?;
     let arg = v
         .parent()
         .filter(|p| p.kind() == "keyword_argument")

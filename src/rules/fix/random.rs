@@ -7,6 +7,7 @@
 //! `getstate`/`setstate` (no state), a `random.Random(...)` instance and an aliased import
 //! give up.
 
+use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use crate::rules::args::unparen;
@@ -42,15 +43,15 @@ pub(super) fn csprng(node: Node, src: &str) -> Option<String> {
     if call.kind() != "call" {
         return None;
     }
-    let function = call.child_by_field_name("function")?;
-    let args = call.child_by_field_name("arguments")?;
+    let function = call.child_by_field_id(FIELD.function)?;
+    let args = call.child_by_field_id(FIELD.arguments)?;
     let method = match function.kind() {
         "attribute" => {
-            let object = function.child_by_field_name("object")?;
+            let object = function.child_by_field_id(FIELD.object)?;
             if object.kind() != "identifier" || text(object, src) != "random" {
                 return None;
             }
-            text(function.child_by_field_name("attribute")?, src)
+            text(function.child_by_field_id(FIELD.attribute)?, src)
         }
         "identifier" if imported_from_random(call, text(function, src), src) => text(function, src),
         _ => return None,
@@ -68,7 +69,7 @@ fn imported_from_random(node: Node, name: &str, src: &str) -> bool {
         if stmt.kind() != "import_from_statement" {
             return false;
         }
-        let module = stmt.child_by_field_name("module_name");
+        let module = stmt.child_by_field_id(FIELD.module_name);
         if module.is_none_or(|m| text(m, src) != "random") {
             return false;
         }

@@ -27,6 +27,7 @@
 //! clause of its own that returns too. A target that is not a plain name is first bound to
 //! `next_url` (or `next_url_2`..., a name the function does not use).
 
+use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::filters::indent_at;
@@ -49,7 +50,7 @@ pub(crate) fn redirect_guard(arg: Node, src: &str, style: &str) -> Option<Vec<Ra
     if src[..ret.start_byte()].rsplit('\n').next() != Some(indent) {
         return None;
     }
-    let callee = text(call.child_by_field_name("function")?, src);
+    let callee = text(call.child_by_field_id(FIELD.function)?, src);
     let func = scope_of(call);
     if func.kind() != "function_definition" {
         return None;
@@ -102,12 +103,12 @@ fn fixed_prefix(target: Node, src: &str) -> bool {
             !body.is_empty() && !body.starts_with('{')
         }
         "binary_operator" => target
-            .child_by_field_name("left")
+            .child_by_field_id(FIELD.left)
             .is_some_and(|l| fixed_prefix(unparen(l), src)),
         "call" => target
-            .child_by_field_name("function")
+            .child_by_field_id(FIELD.function)
             .filter(|f| f.kind() == "attribute")
-            .and_then(|f| f.child_by_field_name("object"))
+            .and_then(|f| f.child_by_field_id(FIELD.object))
             .is_some_and(|o| {
                 matches!(o.kind(), "string" | "concatenated_string") && fixed_prefix(o, src)
             }),
@@ -136,7 +137,7 @@ fn from_django(root: Node, callee: &str, src: &str) -> bool {
 
 /// Whether function `func` has a parameter named `name`.
 fn has_param(func: Node, name: &str, src: &str) -> bool {
-    let Some(params) = func.child_by_field_name("parameters") else {
+    let Some(params) = func.child_by_field_id(FIELD.parameters) else {
         return false;
     };
     let mut c = params.walk();
@@ -144,7 +145,7 @@ fn has_param(func: Node, name: &str, src: &str) -> bool {
         let id = match p.kind() {
             "identifier" => Some(p),
             _ => p
-                .child_by_field_name("name")
+                .child_by_field_id(FIELD.name)
                 .or_else(|| p.named_child(0))
                 .filter(|n| n.kind() == "identifier"),
         };

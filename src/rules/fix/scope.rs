@@ -2,6 +2,7 @@
 //! read, whether code binds it again. What the filters that edit more than their capture
 //! ([`super::sql_var`], [`super::escape`], [`super::shell`]) check before they do.
 
+use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use crate::rules::args::unparen;
@@ -21,12 +22,12 @@ pub(super) fn assignment_of(node: Node) -> Option<Node> {
         }
     }
     let assign = n.parent().filter(|a| a.kind() == "assignment")?;
-    if assign.child_by_field_name("right")?.id() != n.id()
-        || assign.child_by_field_name("type").is_some()
+    if assign.child_by_field_id(FIELD.right)?.id() != n.id()
+        || assign.child_by_field_id(FIELD.type_).is_some()
     {
         return None;
     }
-    let left = assign.child_by_field_name("left")?;
+    let left = assign.child_by_field_id(FIELD.left)?;
     let stmt = assign.parent()?;
     (left.kind() == "identifier"
         && stmt.kind() == "expression_statement"
@@ -54,7 +55,7 @@ pub(super) fn mentions<'t>(root: Node<'t>, name: &str, src: &str) -> Vec<Node<'t
         if n.kind() == "identifier" && text(n, src) == name {
             let attr_name = n.parent().is_some_and(|p| {
                 p.kind() == "attribute"
-                    && p.child_by_field_name("attribute")
+                    && p.child_by_field_id(FIELD.attribute)
                         .is_some_and(|a| a.id() == n.id())
             });
             if !attr_name {
@@ -77,11 +78,12 @@ pub(super) fn single_assignment<'t>(arg: Node<'t>, src: &str) -> Option<Node<'t>
     }
     let left = all.iter().find(|n| n.id() != arg.id())?;
     let assign = left.parent().filter(|a| a.kind() == "assignment")?;
-    if assign.child_by_field_name("left")?.id() != left.id() || assign.end_byte() > arg.start_byte()
+    if assign.child_by_field_id(FIELD.left)?.id() != left.id()
+        || assign.end_byte() > arg.start_byte()
     {
         return None;
     }
-    assignment_of(assign.child_by_field_name("right")?).filter(|a| a.id() == assign.id())
+    assignment_of(assign.child_by_field_id(FIELD.right)?).filter(|a| a.id() == assign.id())
 }
 
 /// The one read of `name` (assigned by `assign`) in its function.
@@ -109,12 +111,12 @@ pub(super) fn is_binding(id: Node) -> bool {
             | "expression_list" => n = p,
             "assignment" | "augmented_assignment" | "for_statement" | "for_in_clause" => {
                 return p
-                    .child_by_field_name("left")
+                    .child_by_field_id(FIELD.left)
                     .is_some_and(|l| l.id() == n.id());
             }
             "named_expression" | "function_definition" | "class_definition" => {
                 return p
-                    .child_by_field_name("name")
+                    .child_by_field_id(FIELD.name)
                     .is_some_and(|l| l.id() == n.id());
             }
             "as_pattern_target"
@@ -143,12 +145,12 @@ pub(super) fn sole_binding<'t>(name: Node<'t>, src: &str) -> Option<Node<'t>> {
         return None;
     }
     let assign = left.parent().filter(|a| a.kind() == "assignment")?;
-    if assign.child_by_field_name("left")?.id() != left.id()
+    if assign.child_by_field_id(FIELD.left)?.id() != left.id()
         || assign.end_byte() > name.start_byte()
     {
         return None;
     }
-    assign.child_by_field_name("right").map(unparen)
+    assign.child_by_field_id(FIELD.right).map(unparen)
 }
 
 /// What the module's top-level imports bind `name` to: `markupsafe.escape` for `from markupsafe

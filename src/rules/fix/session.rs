@@ -10,6 +10,7 @@
 //! Anything else (Flask's cookie session has no id to rotate; Flask-Session's `clear()` keeps
 //! it) gets no fix.
 
+use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::scope::RangeEdit;
@@ -59,7 +60,7 @@ fn imports_from(root: Node, module: &str, name: &str, src: &str) -> bool {
         .filter(|n| n.kind() == "import_from_statement")
         .any(|n| {
             let from = n
-                .child_by_field_name("module_name")
+                .child_by_field_id(FIELD.module_name)
                 .is_some_and(|m| text(m, src) == module);
             let mut c = n.walk();
             from && n
@@ -76,7 +77,7 @@ fn aiohttp(body: Node, root: Node, src: &str) -> Option<Vec<RangeEdit>> {
         .into_iter()
         .filter(|n| {
             n.kind() == "call"
-                && n.child_by_field_name("function")
+                && n.child_by_field_id(FIELD.function)
                     .is_some_and(|f| f.kind() == "identifier" && text(f, src) == "get_session")
         })
         .collect();
@@ -86,10 +87,10 @@ fn aiohttp(body: Node, root: Node, src: &str) -> Option<Vec<RangeEdit>> {
     // `session = await get_session(request)`: the session the function then writes to.
     let awaited = call.parent().filter(|p| p.kind() == "await")?;
     let assign = awaited.parent().filter(|p| p.kind() == "assignment")?;
-    if assign.child_by_field_name("left")?.kind() != "identifier" {
+    if assign.child_by_field_id(FIELD.left)?.kind() != "identifier" {
         return None;
     }
-    let f = call.child_by_field_name("function")?;
+    let f = call.child_by_field_id(FIELD.function)?;
     Some(vec![(f.start_byte(), f.end_byte(), "new_session".into())])
 }
 
@@ -106,8 +107,8 @@ fn django(body: Node, root: Node, src: &str) -> Option<Vec<RangeEdit>> {
     }
     // The first statement writing `request.session[...]`, in the function's own code.
     let stmt = nodes(body, true).into_iter().find_map(|n| {
-        let left = n.child_by_field_name("left")?;
-        let object = left.child_by_field_name("value")?;
+        let left = n.child_by_field_id(FIELD.left)?;
+        let object = left.child_by_field_id(FIELD.value)?;
         (n.kind() == "assignment"
             && left.kind() == "subscript"
             && text(object, src) == "request.session")

@@ -6,6 +6,7 @@
 //! shell would have run, without the commands a value could add. A parameter, or a command
 //! with `|`, `>`, `&&` (which only a shell runs), gets no fix.
 
+use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::scope::{is_binding, mentions, scope_of};
@@ -38,12 +39,12 @@ pub(crate) fn shlex_split(node: Node, src: &str) -> Option<String> {
             continue;
         }
         let assign = m.parent().filter(|a| a.kind() == "assignment")?;
-        if assigned.is_some() || assign.child_by_field_name("left")?.id() != m.id() {
+        if assigned.is_some() || assign.child_by_field_id(FIELD.left)?.id() != m.id() {
             return None;
         }
         assigned = Some(assign);
     }
-    let value = unparen(assigned?.child_by_field_name("right")?);
+    let value = unparen(assigned?.child_by_field_id(FIELD.right)?);
     let p = strings::pieces(value, src)?;
     let shell_free = !p
         .literal_text()

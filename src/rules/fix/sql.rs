@@ -20,6 +20,7 @@
 //! arguments (`conn.execute(sql, a, b)`). In `format` style every
 //! literal `%` is doubled.
 
+use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::strings::{self, literal, Conv, Item, Part, Pieces, Value};
@@ -68,7 +69,7 @@ pub(crate) fn sql_params(node: Node, src: &str, style: &str, cx: &FileContext) -
 
 /// The method a call names: `execute` for `cur.execute(...)`.
 pub(super) fn method<'t>(call: Node, src: &'t str) -> Option<&'t str> {
-    let callee = text(call.child_by_field_name("function")?, src);
+    let callee = text(call.child_by_field_id(FIELD.function)?, src);
     Some(callee.rsplit('.').next().unwrap_or(callee))
 }
 
@@ -106,7 +107,7 @@ fn detect(node: Node, src: &str) -> Option<&'static str> {
                 let mut c = n.walk();
                 for m in n.named_children(&mut c) {
                     let m = if m.kind() == "aliased_import" {
-                        m.child_by_field_name("name").unwrap_or(m)
+                        m.child_by_field_id(FIELD.name).unwrap_or(m)
                     } else {
                         m
                     };
@@ -347,7 +348,7 @@ fn build_params(
                 let is_int = n.kind() == "integer"
                     || matches!(&v.conv, Conv::Other(c) if c == ":d" || c == ":i")
                     || (n.kind() == "call"
-                        && n.child_by_field_name("function")
+                        && n.child_by_field_id(FIELD.function)
                             .is_some_and(|f| text(f, src) == "int"));
                 if numbered && !is_int && !typed(v, src, "int") {
                     return None;
@@ -457,7 +458,7 @@ fn typed(v: &Value, src: &str, ty: &str) -> bool {
     let Some(func) = f else {
         return false;
     };
-    let Some(params) = func.child_by_field_name("parameters") else {
+    let Some(params) = func.child_by_field_id(FIELD.parameters) else {
         return false;
     };
     let mut c = params.walk();
@@ -465,7 +466,7 @@ fn typed(v: &Value, src: &str, ty: &str) -> bool {
         matches!(p.kind(), "typed_parameter" | "typed_default_parameter")
             && p.named_child(0)
                 .is_some_and(|id| id.kind() == "identifier" && text(id, src) == name)
-            && p.child_by_field_name("type")
+            && p.child_by_field_id(FIELD.type_)
                 .is_some_and(|t| text(t, src) == ty)
     });
     // Rebound in the function, it may hold something else by the time the SQL is built.

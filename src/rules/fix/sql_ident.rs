@@ -27,6 +27,7 @@
 //! values are the `sql-params` filter's ([`super::sql`]); a statement with both gets no fix
 //! here.
 
+use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::scope::RangeEdit;
@@ -160,10 +161,10 @@ fn edit(v: Node, allowed: &str, default: &str, src: &str) -> RangeEdit {
 fn repeatable(n: Node) -> bool {
     match n.kind() {
         "identifier" => true,
-        "attribute" => n.child_by_field_name("object").is_some_and(repeatable),
+        "attribute" => n.child_by_field_id(FIELD.object).is_some_and(repeatable),
         "subscript" => {
-            n.child_by_field_name("value").is_some_and(repeatable)
-                && n.child_by_field_name("subscript")
+            n.child_by_field_id(FIELD.value).is_some_and(repeatable)
+                && n.child_by_field_id(FIELD.subscript)
                     .is_some_and(|k| matches!(k.kind(), "string" | "integer"))
         }
         _ => false,

@@ -21,6 +21,7 @@
 //!
 //! Where the values stand in the SQL follows the inline form ([`super::sql`]).
 
+use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::scope::{
@@ -47,7 +48,7 @@ pub(crate) fn sql_params_var(
         (assign, arg)
     } else {
         let assign = assignment_of(node)?;
-        let name = assign.child_by_field_name("left")?;
+        let name = assign.child_by_field_id(FIELD.left)?;
         let arg = only_use(assign, name, src)?;
         if single_assignment(arg, src)?.id() != assign.id() {
             return None;
@@ -58,7 +59,7 @@ pub(crate) fn sql_params_var(
     if !EXECUTE.contains(&method(call, src)?) {
         return None;
     }
-    let value = assign.child_by_field_name("right")?;
+    let value = assign.child_by_field_id(FIELD.right)?;
     let built = unparen(value);
     let p = strings::pieces(built, src)?;
     let scope = scope_of(assign);
@@ -132,20 +133,20 @@ fn simple_value(n: Node, src: &str) -> bool {
     match n.kind() {
         "identifier" => true,
         "attribute" => n
-            .child_by_field_name("object")
+            .child_by_field_id(FIELD.object)
             .is_some_and(|o| simple_value(o, src)),
         "subscript" => {
             let mut c = n.walk();
             let subs: Vec<Node> = n.children_by_field_name("subscript", &mut c).collect();
-            n.child_by_field_name("value")
+            n.child_by_field_id(FIELD.value)
                 .is_some_and(|v| simple_value(v, src))
                 && subs.len() == 1
                 && matches!(subs[0].kind(), "integer" | "string")
                 && strings::pieces(subs[0], src).is_none_or(|p| p.values().next().is_none())
         }
         "call" => {
-            let f = n.child_by_field_name("function").map(|f| text(f, src));
-            let Some(args) = n.child_by_field_name("arguments") else {
+            let f = n.child_by_field_id(FIELD.function).map(|f| text(f, src));
+            let Some(args) = n.child_by_field_id(FIELD.arguments) else {
                 return false;
             };
             let mut c = args.walk();
@@ -166,7 +167,7 @@ fn read_names(n: Node, src: &str, out: &mut Vec<String>) {
         if x.kind() == "identifier" {
             let attr_name = x.parent().is_some_and(|p| {
                 p.kind() == "attribute"
-                    && p.child_by_field_name("attribute")
+                    && p.child_by_field_id(FIELD.attribute)
                         .is_some_and(|a| a.id() == x.id())
             });
             let t = text(x, src).to_string();
@@ -213,10 +214,10 @@ fn layout(built: Node, src: &str, sql: &str, p: &Pieces) -> Option<String> {
     };
     let concat = match built.kind() {
         "concatenated_string" => Some(built),
-        "binary_operator" => built.child_by_field_name("left").map(unparen),
+        "binary_operator" => built.child_by_field_id(FIELD.left).map(unparen),
         "call" => built
-            .child_by_field_name("function")
-            .and_then(|f| f.child_by_field_name("object"))
+            .child_by_field_id(FIELD.function)
+            .and_then(|f| f.child_by_field_id(FIELD.object))
             .map(unparen),
         _ => None,
     };

@@ -10,6 +10,7 @@
 
 mod percent;
 
+use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use crate::rules::args::unparen;
@@ -139,9 +140,11 @@ fn collect<'t>(
             Some(())
         }
         "binary_operator" => {
-            let op = node.child_by_field_name("operator").map(|o| text(o, src))?;
-            let left = node.child_by_field_name("left")?;
-            let right = node.child_by_field_name("right")?;
+            let op = node
+                .child_by_field_id(FIELD.operator)
+                .map(|o| text(o, src))?;
+            let left = node.child_by_field_id(FIELD.left)?;
+            let right = node.child_by_field_id(FIELD.right)?;
             match op {
                 "+" => {
                     for side in [left, right] {
@@ -172,11 +175,11 @@ fn is_stringish(n: Node) -> bool {
         "string" | "concatenated_string" => true,
         "binary_operator" => {
             let plus = n
-                .child_by_field_name("operator")
+                .child_by_field_id(FIELD.operator)
                 .is_some_and(|o| o.kind() == "+");
             plus && [
-                n.child_by_field_name("left"),
-                n.child_by_field_name("right"),
+                n.child_by_field_id(FIELD.left),
+                n.child_by_field_id(FIELD.right),
             ]
             .into_iter()
             .flatten()
@@ -222,7 +225,7 @@ fn string_parts<'t>(
 
 /// An f-string field: its expression and conversion.
 fn field<'t>(interp: Node<'t>, src: &'t str) -> Option<Value<'t>> {
-    let expr = interp.child_by_field_name("expression")?;
+    let expr = interp.child_by_field_id(FIELD.expression)?;
     let mut conv = String::new();
     let mut c = interp.walk();
     for child in interp.children(&mut c) {
@@ -321,13 +324,13 @@ fn format_call<'t>(
     out: &mut Vec<Part<'t>>,
     quote: &mut Option<(char, bool)>,
 ) -> Option<()> {
-    let f = call.child_by_field_name("function")?;
+    let f = call.child_by_field_id(FIELD.function)?;
     if f.kind() != "attribute"
-        || f.child_by_field_name("attribute").map(|a| text(a, src)) != Some("format")
+        || f.child_by_field_id(FIELD.attribute).map(|a| text(a, src)) != Some("format")
     {
         return None;
     }
-    let obj = unparen(f.child_by_field_name("object")?);
+    let obj = unparen(f.child_by_field_id(FIELD.object)?);
     let mut lit = Vec::new();
     match obj.kind() {
         "string" | "concatenated_string" => collect(obj, src, &mut lit, quote, false)?,
@@ -515,7 +518,7 @@ pub fn fstring(parts: &[Part], src: &str, prefer: char) -> Option<String> {
 pub fn by_percent(node: Node, src: &str) -> bool {
     let n = crate::rules::args::unparen(node);
     n.kind() == "binary_operator"
-        && n.child_by_field_name("operator")
+        && n.child_by_field_id(FIELD.operator)
             .is_some_and(|o| text(o, src) == "%")
 }
 

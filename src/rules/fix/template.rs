@@ -14,6 +14,7 @@
 //! than to `str` (`%d`, `!r`), one whose variable name cannot be told (a name, an attribute, a
 //! subscript by a string key), and a name the template or the call already uses.
 
+use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::placement::insertion;
@@ -30,13 +31,13 @@ pub(crate) fn template_vars(arg: Node, src: &str) -> Option<Vec<RangeEdit>> {
         return None;
     }
     // Where the variables go: the call itself, or the `.render(...)` chained on it.
-    let f = text(call.child_by_field_name("function")?, src);
+    let f = text(call.child_by_field_id(FIELD.function)?, src);
     let target = if f == "render_template_string" || f.ends_with(".render_template_string") {
         call
     } else if f.ends_with(".from_string") {
         let attr = call.parent().filter(|a| a.kind() == "attribute")?;
         let render = attr.parent().filter(|c| c.kind() == "call")?;
-        if text(attr.child_by_field_name("attribute")?, src) != "render" {
+        if text(attr.child_by_field_id(FIELD.attribute)?, src) != "render" {
             return None;
         }
         render
@@ -105,12 +106,12 @@ pub(crate) fn template_vars(arg: Node, src: &str) -> Option<Vec<RangeEdit>> {
 /// which might pass any name.
 fn keyword_names(call: Node, src: &str) -> Option<Vec<String>> {
     let mut out = Vec::new();
-    if let Some(list) = call.child_by_field_name("arguments") {
+    if let Some(list) = call.child_by_field_id(FIELD.arguments) {
         let mut c = list.walk();
         for a in list.named_children(&mut c) {
             match a.kind() {
                 "keyword_argument" => {
-                    if let Some(n) = a.child_by_field_name("name") {
+                    if let Some(n) = a.child_by_field_id(FIELD.name) {
                         out.push(text(n, src).to_string());
                     }
                 }
@@ -126,9 +127,9 @@ fn keyword_names(call: Node, src: &str) -> Option<Vec<String>> {
 fn var_name(n: Node, src: &str) -> Option<String> {
     let name = match n.kind() {
         "identifier" => text(n, src).to_string(),
-        "attribute" => text(n.child_by_field_name("attribute")?, src).to_string(),
+        "attribute" => text(n.child_by_field_id(FIELD.attribute)?, src).to_string(),
         "subscript" => {
-            let key = n.child_by_field_name("subscript")?;
+            let key = n.child_by_field_id(FIELD.subscript)?;
             let p = strings::pieces(key, src)?;
             if p.values().next().is_some() {
                 return None;

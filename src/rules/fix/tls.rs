@@ -6,6 +6,7 @@
 //! `server_side=True`, `.bind(`, `.listen(`... for a server. Both or neither, or a call with
 //! other arguments than the protocol, give up.
 
+use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use crate::rules::resolve::text;
@@ -30,7 +31,7 @@ pub(super) fn tls_context(call: Node, src: &str) -> Option<String> {
     if call.kind() != "call" {
         return None;
     }
-    let args = call.child_by_field_name("arguments")?;
+    let args = call.child_by_field_id(FIELD.arguments)?;
     let mut c = args.walk();
     if args
         .named_children(&mut c)

@@ -1,6 +1,7 @@
 //! Rewriting the values interpolated into a built string in place (`shell-quote`,
 //! `escape-fields`, `escape-data`...), and which escaping function a file already has.
 
+use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::scope::imported_as;
@@ -78,10 +79,10 @@ fn wrap_format_args(
     wrap: &impl Fn(&str, bool) -> String,
 ) -> Option<String> {
     let node = crate::rules::args::unparen(node);
-    let f = node.child_by_field_name("function")?;
-    let template = f.child_by_field_name("object")?;
+    let f = node.child_by_field_id(FIELD.function)?;
+    let template = f.child_by_field_id(FIELD.object)?;
     if f.kind() != "attribute"
-        || text(f.child_by_field_name("attribute")?, src) != "format"
+        || text(f.child_by_field_id(FIELD.attribute)?, src) != "format"
         || template.kind() != "identifier"
     {
         return None;
@@ -96,12 +97,12 @@ fn wrap_format_args(
     if !plain {
         return None;
     }
-    let args = node.child_by_field_name("arguments")?;
+    let args = node.child_by_field_id(FIELD.arguments)?;
     let mut c = args.walk();
     let mut edits = Vec::new();
     for a in args.named_children(&mut c) {
         let v = match a.kind() {
-            "keyword_argument" => a.child_by_field_name("value")?,
+            "keyword_argument" => a.child_by_field_id(FIELD.value)?,
             "list_splat" | "dictionary_splat" => return None,
             "comment" => continue,
             _ => a,
@@ -132,10 +133,10 @@ fn module_string(at: Node, name: &str, src: &str) -> Option<String> {
         let Some(a) = s.named_child(0).filter(|a| a.kind() == "assignment") else {
             continue;
         };
-        if a.child_by_field_name("left").map(|l| text(l, src)) != Some(name) {
+        if a.child_by_field_id(FIELD.left).map(|l| text(l, src)) != Some(name) {
             continue;
         }
-        let v = a.child_by_field_name("right")?;
+        let v = a.child_by_field_id(FIELD.right)?;
         let p = strings::pieces(v, src)?;
         if found.is_some() || p.values().next().is_some() {
             return None;

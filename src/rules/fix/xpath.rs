@@ -7,6 +7,7 @@
 //! filter give up. A variable is named after its value when that is a plain identifier, else
 //! `v1`, `v2`...
 
+use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::strings::{self, literal, Part};
@@ -20,7 +21,7 @@ pub fn xpath_vars(node: Node, src: &str) -> Option<String> {
         .filter(|n| n.kind() != "comment")
         .count();
     let call = list.parent()?;
-    let callee = text(call.child_by_field_name("function")?, src);
+    let callee = text(call.child_by_field_id(FIELD.function)?, src);
     if args != 1 || !callee.ends_with(".xpath") {
         return None;
     }

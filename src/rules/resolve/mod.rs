@@ -19,6 +19,7 @@ mod patterns;
 #[cfg(test)]
 mod tests;
 
+use crate::syntax_fields::FIELD;
 use std::collections::HashMap;
 
 use tree_sitter::Node;
@@ -120,8 +121,8 @@ impl ImportTable {
                         }
                         "aliased_import" => {
                             let (Some(target), Some(alias)) = (
-                                name.child_by_field_name("name"),
-                                name.child_by_field_name("alias"),
+                                name.child_by_field_id(FIELD.name),
+                                name.child_by_field_id(FIELD.alias),
                             ) else {
                                 continue;
                             };
@@ -134,7 +135,7 @@ impl ImportTable {
                 }
             }
             "import_from_statement" => {
-                let Some(module) = node.child_by_field_name("module_name") else {
+                let Some(module) = node.child_by_field_id(FIELD.module_name) else {
                     return imported;
                 };
                 let module_name = match module.kind() {
@@ -161,8 +162,8 @@ impl ImportTable {
                     let (target, alias) = match name.kind() {
                         "dotted_name" => (name, name),
                         "aliased_import" => match (
-                            name.child_by_field_name("name"),
-                            name.child_by_field_name("alias"),
+                            name.child_by_field_id(FIELD.name),
+                            name.child_by_field_id(FIELD.alias),
                         ) {
                             (Some(t), Some(a)) => (t, a),
                             _ => continue,
@@ -242,8 +243,8 @@ impl<'a> Resolver<'a> {
                 "identifier" => break,
                 "attribute" => {
                     let (Some(obj), Some(attr)) = (
-                        cur.child_by_field_name("object"),
-                        cur.child_by_field_name("attribute"),
+                        cur.child_by_field_id(FIELD.object),
+                        cur.child_by_field_id(FIELD.attribute),
                     ) else {
                         return false;
                     };
@@ -292,7 +293,7 @@ impl<'a> Resolver<'a> {
         }
         if node.kind() == "attribute" {
             return node
-                .child_by_field_name("attribute")
+                .child_by_field_id(FIELD.attribute)
                 .map(|a| text(a, self.src));
         }
         None

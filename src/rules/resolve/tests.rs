@@ -1,4 +1,5 @@
 use super::*;
+use crate::syntax_fields::FIELD;
 
 fn parse(src: &str) -> tree_sitter::Tree {
     let mut p = tree_sitter::Parser::new();
@@ -22,7 +23,7 @@ fn resolve_calls(src: &str) -> Vec<Option<String>> {
             "function_definition" => {
                 child_scope = scopes.push(n.start_byte(), n.end_byte(), scope);
                 if scope == MODULE_SCOPE {
-                    let name = text(n.child_by_field_name("name").unwrap(), src);
+                    let name = text(n.child_by_field_id(FIELD.name).unwrap(), src);
                     if SHADOWABLE_BUILTINS.contains(&name) {
                         imports.shadow_builtin(name);
                     }
@@ -49,7 +50,7 @@ fn resolve_calls(src: &str) -> Vec<Option<String>> {
     calls
         .into_iter()
         .map(|(c, s)| {
-            let f = c.child_by_field_name("function").unwrap();
+            let f = c.child_by_field_id(FIELD.function).unwrap();
             r.resolve_into(f, s, &mut buf).then(|| buf.clone())
         })
         .collect()

@@ -1,5 +1,6 @@
 //! Calls to local functions: summaries built on demand, applied where they are called.
 
+use crate::syntax_fields::FIELD;
 use std::rc::Rc;
 
 use tree_sitter::Node;
@@ -82,7 +83,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 st.vars.insert(name.clone(), taint);
             }
         }
-        if let Some(body) = func.node.child_by_field_name("body") {
+        if let Some(body) = func.node.child_by_field_id(FIELD.body) {
             an.exec_block(body, &mut st, 0);
         }
         let mut s = an.summary.take().unwrap_or_default();
@@ -444,7 +445,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             .collect();
         for (call, module, function) in mine {
             let mut args = Vec::new();
-            if let Some(list) = call.child_by_field_name("arguments") {
+            if let Some(list) = call.child_by_field_id(FIELD.arguments) {
                 let mut c = list.walk();
                 let positional: Vec<Node<'t>> = list
                     .named_children(&mut c)

@@ -1,6 +1,7 @@
 //! Conditions: what a branch condition proves (allow-lists, validators), and whether a
 //! block that exits rejects the request (for guard clauses).
 
+use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use crate::rules::args::unparen;
@@ -47,7 +48,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 }
                 (vec![], vec![])
             }
-            "not_operator" => match cond.child_by_field_name("argument") {
+            "not_operator" => match cond.child_by_field_id(FIELD.argument) {
                 Some(a) => {
                     let (t, f) = self.condition_facts(a, depth + 1);
                     (f, t)
@@ -55,10 +56,10 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 None => (vec![], vec![]),
             },
             "boolean_operator" => {
-                let op = cond.child_by_field_name("operator").map(|o| o.kind());
+                let op = cond.child_by_field_id(FIELD.operator).map(|o| o.kind());
                 let (Some(l), Some(r)) = (
-                    cond.child_by_field_name("left"),
-                    cond.child_by_field_name("right"),
+                    cond.child_by_field_id(FIELD.left),
+                    cond.child_by_field_id(FIELD.right),
                 ) else {
                     return (vec![], vec![]);
                 };
@@ -73,7 +74,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             "call" => {
                 // Validators: `pattern.fullmatch(x)`, `url_has_allowed_host_and_scheme(x)`,
                 // `x.isdigit()` (no arguments: the receiver is checked).
-                let Some(f) = cond.child_by_field_name("function") else {
+                let Some(f) = cond.child_by_field_id(FIELD.function) else {
                     return (vec![], vec![]);
                 };
                 let (q, m) = self.resolve(f);
@@ -81,11 +82,11 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     return (vec![], vec![]);
                 }
                 let mut keys = Vec::new();
-                if let Some(args) = cond.child_by_field_name("arguments") {
+                if let Some(args) = cond.child_by_field_id(FIELD.arguments) {
                     let mut c = args.walk();
                     for a in args.named_children(&mut c) {
                         let v = if a.kind() == "keyword_argument" {
-                            a.child_by_field_name("value")
+                            a.child_by_field_id(FIELD.value)
                         } else {
                             Some(a)
                         };
@@ -96,12 +97,12 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 }
                 if keys.is_empty() && f.kind() == "attribute" {
                     // `x.isalnum()`, and through string methods: `x.replace("-", "").isalnum()`.
-                    let mut obj = f.child_by_field_name("object");
+                    let mut obj = f.child_by_field_id(FIELD.object);
                     while let Some(o) = obj.filter(|o| o.kind() == "call") {
                         obj = o
-                            .child_by_field_name("function")
+                            .child_by_field_id(FIELD.function)
                             .filter(|g| g.kind() == "attribute")
-                            .and_then(|g| g.child_by_field_name("object"));
+                            .and_then(|g| g.child_by_field_id(FIELD.object));
                     }
                     if let Some(k) = obj.and_then(|o| self.key_of(o)) {
                         keys.push(k);
@@ -119,24 +120,24 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         let n = unparen(n);
         if n.kind() != "attribute"
             || !matches!(
-                text(n.child_by_field_name("attribute")?, self.src()),
+                text(n.child_by_field_id(FIELD.attribute)?, self.src()),
                 "netloc" | "hostname"
             )
         {
             return None;
         }
-        let call = unparen(n.child_by_field_name("object")?);
+        let call = unparen(n.child_by_field_id(FIELD.object)?);
         if call.kind() != "call" {
             return None;
         }
-        let (q, m) = self.resolve(call.child_by_field_name("function")?);
+        let (q, m) = self.resolve(call.child_by_field_id(FIELD.function)?);
         let parses = |s: Option<&str>| {
             s.is_some_and(|s| matches!(s.rsplit('.').next(), Some("urlparse" | "urlsplit")))
         };
         if !parses(q.as_deref()) && !parses(m.as_deref()) {
             return None;
         }
-        let url = call.child_by_field_name("arguments")?.named_child(0)?;
+        let url = call.child_by_field_id(FIELD.arguments)?.named_child(0)?;
         self.key_of(url)
     }
 
@@ -160,7 +161,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
 
     /// `abort(...)`, `sys.exit(...)`, `exit()`: control does not continue.
     pub(super) fn is_exit_call(&mut self, call: Node<'t>) -> bool {
-        let Some(f) = call.child_by_field_name("function") else {
+        let Some(f) = call.child_by_field_id(FIELD.function) else {
             return false;
         };
         let (q, m) = self.resolve(f);
@@ -179,10 +180,10 @@ pub(super) fn membership_of(cond: Node, side: Node, op: &str, src: &str) -> bool
     let (cond, side) = (unparen(cond), unparen(side));
     let literal_subscript = side.kind() == "subscript"
         && side
-            .child_by_field_name("value")
+            .child_by_field_id(FIELD.value)
             .is_some_and(|v| matches!(v.kind(), "identifier" | "attribute"))
         && side
-            .child_by_field_name("subscript")
+            .child_by_field_id(FIELD.subscript)
             .is_some_and(|k| matches!(k.kind(), "string" | "integer"));
     if !literal_subscript || cond.kind() != "comparison_operator" {
         return false;

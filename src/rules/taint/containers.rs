@@ -2,6 +2,7 @@
 //! (`d["k"] = v`, `{"k": v}`, `[a, b]`, `x, y = pair`, a local function returning a tuple),
 //! so that a clean element read back from a container holding a tainted one stays clean.
 
+use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::state::{Elements, State, Taint};
@@ -25,8 +26,8 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             .collect();
         for clause in clauses {
             let (Some(left), Some(right)) = (
-                clause.child_by_field_name("left"),
-                clause.child_by_field_name("right"),
+                clause.child_by_field_id(FIELD.left),
+                clause.child_by_field_id(FIELD.right),
             ) else {
                 continue;
             };
@@ -35,7 +36,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             self.bind_target(left, None, t, clause, &mut scope);
             inner = Some(scope);
         }
-        let body = n.child_by_field_name("body")?;
+        let body = n.child_by_field_id(FIELD.body)?;
         self.eval(body, inner.as_ref().unwrap_or(st))
     }
 
@@ -45,7 +46,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         match n.kind() {
             "integer" => Some(format!("i:{}", text(n, self.src()).replace('_', ""))),
             "unary_operator" if text(n, self.src()).starts_with('-') => {
-                let a = n.child_by_field_name("argument")?;
+                let a = n.child_by_field_id(FIELD.argument)?;
                 (a.kind() == "integer").then(|| format!("i:-{}", text(a, self.src())))
             }
             "string" => {
@@ -85,12 +86,12 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 let mut rest = None;
                 for kid in kids.iter().take(MAX_ELEMENTS) {
                     let key = kid
-                        .child_by_field_name("key")
+                        .child_by_field_id(FIELD.key)
                         .and_then(|k| self.const_index(k));
                     match (kid.kind(), key) {
                         ("pair", Some(k)) => {
                             let t = kid
-                                .child_by_field_name("value")
+                                .child_by_field_id(FIELD.value)
                                 .and_then(|v| self.eval(v, st));
                             out.push((k, t));
                         }
@@ -176,8 +177,8 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         st: &mut State<'t>,
     ) -> bool {
         let (Some(base), Some(idx)) = (
-            target.child_by_field_name("value"),
-            target.child_by_field_name("subscript"),
+            target.child_by_field_id(FIELD.value),
+            target.child_by_field_id(FIELD.subscript),
         ) else {
             return false;
         };
@@ -232,14 +233,14 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     /// its receiver. Returns whether the call was one.
     pub(super) fn store_by_method(&mut self, call: Node<'t>, stmt: Node<'t>, st: &mut State<'t>) {
         let Some(f) = call
-            .child_by_field_name("function")
+            .child_by_field_id(FIELD.function)
             .filter(|f| f.kind() == "attribute")
         else {
             return;
         };
         let (Some(obj), Some(m)) = (
-            f.child_by_field_name("object"),
-            f.child_by_field_name("attribute"),
+            f.child_by_field_id(FIELD.object),
+            f.child_by_field_id(FIELD.attribute),
         ) else {
             return;
         };
@@ -250,7 +251,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         ) {
             return;
         }
-        let Some(args) = call.child_by_field_name("arguments") else {
+        let Some(args) = call.child_by_field_id(FIELD.arguments) else {
             return;
         };
         if matches!(method, "update" | "setdefault") && !self.eng.store_table.is_empty() {

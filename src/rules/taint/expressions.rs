@@ -1,5 +1,6 @@
 //! Expressions: whether a value is tainted, and by which path.
 
+use crate::syntax_fields::FIELD;
 use std::rc::Rc;
 
 use tree_sitter::Node;
@@ -24,8 +25,8 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                             break;
                         }
                         "attribute" => {
-                            parts.push(text(cur.child_by_field_name("attribute")?, self.src()));
-                            cur = cur.child_by_field_name("object")?;
+                            parts.push(text(cur.child_by_field_id(FIELD.attribute)?, self.src()));
+                            cur = cur.child_by_field_id(FIELD.object)?;
                         }
                         _ => return None,
                     }
@@ -74,21 +75,21 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                         keys.push(k);
                         continue;
                     }
-                    if let Some(o) = n.child_by_field_name("object") {
+                    if let Some(o) = n.child_by_field_id(FIELD.object) {
                         stack.push((o, inside, negated));
                     }
                 }
                 "call" => {
-                    let f = n.child_by_field_name("function");
+                    let f = n.child_by_field_id(FIELD.function);
                     let name = f.map(|f| match f.kind() {
                         "attribute" => f
-                            .child_by_field_name("attribute")
+                            .child_by_field_id(FIELD.attribute)
                             .map_or("", |a| text(a, self.src())),
                         _ => text(f, self.src()).rsplit('.').next().unwrap_or(""),
                     });
                     // `x.startswith("//")` with a literal checks a prefix, not a root.
                     let first = n
-                        .child_by_field_name("arguments")
+                        .child_by_field_id(FIELD.arguments)
                         .and_then(|a| a.named_child(0));
                     let literal_arg = first.is_some_and(|x| matches!(x.kind(), "string" | "tuple"));
                     // A required root (`"/"`, `"/srv/files/"`), not a scheme.
@@ -109,11 +110,11 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                                     && !(negated && root_literal))
                         });
                     if let Some(f) = f.filter(|f| f.kind() == "attribute") {
-                        if let Some(o) = f.child_by_field_name("object") {
+                        if let Some(o) = f.child_by_field_id(FIELD.object) {
                             stack.push((o, check, negated));
                         }
                     }
-                    if let Some(a) = n.child_by_field_name("arguments") {
+                    if let Some(a) = n.child_by_field_id(FIELD.arguments) {
                         stack.push((a, check, negated));
                     }
                 }
@@ -164,12 +165,12 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         if value.kind() != "call" {
             return None;
         }
-        let (q, m) = self.resolve(value.child_by_field_name("function")?);
+        let (q, m) = self.resolve(value.child_by_field_id(FIELD.function)?);
         let callee = q.or(m)?;
         if !matches!(callee.rsplit('.').next(), Some("urlparse" | "urlsplit")) {
             return None;
         }
-        let arg = value.child_by_field_name("arguments")?.named_child(0)?;
+        let arg = value.child_by_field_id(FIELD.arguments)?.named_child(0)?;
         (arg.kind() == "identifier").then(|| text(arg, self.src()).to_string())
     }
 
@@ -210,12 +211,12 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                             continue;
                         }
                     }
-                    if let Some(o) = n.child_by_field_name("object") {
+                    if let Some(o) = n.child_by_field_id(FIELD.object) {
                         stack.push(o);
                     }
                 }
                 "call" => {
-                    let Some(f) = n.child_by_field_name("function") else {
+                    let Some(f) = n.child_by_field_id(FIELD.function) else {
                         continue;
                     };
                     let (q, m) = self.resolve(f);
@@ -224,7 +225,8 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                         // Some kinds survive conversions: a hash of a predictable value is
                         // predictable.
                         let keep = self.eng.persistent_kinds;
-                        if let Some(a) = n.child_by_field_name("arguments").filter(|_| keep != 0) {
+                        if let Some(a) = n.child_by_field_id(FIELD.arguments).filter(|_| keep != 0)
+                        {
                             if let Some(mut t) = self.eval(a, st) {
                                 t.kinds &= keep;
                                 if t.kinds != 0 {
@@ -237,7 +239,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     let mut cleared = 0u128;
                     self.eng.rule_sanitizers.lookup(q, m, |b| cleared |= *b);
                     if cleared != 0 {
-                        if let Some(args) = n.child_by_field_name("arguments") {
+                        if let Some(args) = n.child_by_field_id(FIELD.arguments) {
                             if let Some(mut t) = self.eval(args, st) {
                                 t.cleared |= cleared;
                                 result = Taint::merge(result, Some(t));
@@ -282,17 +284,17 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     // A lookup `table.get(key, default)` yields the table's values (or the
                     // default), not the key.
                     let is_get = f.kind() == "attribute"
-                        && f.child_by_field_name("attribute")
+                        && f.child_by_field_id(FIELD.attribute)
                             .is_some_and(|a| text(a, self.src()) == "get");
                     if is_get {
                         if let Some(t) =
-                            self.tracked_element(f, n.child_by_field_name("arguments"), st)
+                            self.tracked_element(f, n.child_by_field_id(FIELD.arguments), st)
                         {
                             result = Taint::merge(result, t);
-                        } else if let Some(o) = f.child_by_field_name("object") {
+                        } else if let Some(o) = f.child_by_field_id(FIELD.object) {
                             stack.push(o);
                         }
-                        if let Some(a) = n.child_by_field_name("arguments") {
+                        if let Some(a) = n.child_by_field_id(FIELD.arguments) {
                             let mut c = a.walk();
                             let mut positional = 0;
                             for x in a.named_children(&mut c) {
@@ -314,7 +316,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     // An ORM lookup (`Article.objects.filter(title__icontains=q)`) returns
                     // rows, not the text it was filtered by.
                     let lookup = f.kind() == "attribute" && m.is_some_and(is_orm_lookup);
-                    if let Some(a) = n.child_by_field_name("arguments").filter(|_| !lookup) {
+                    if let Some(a) = n.child_by_field_id(FIELD.arguments).filter(|_| !lookup) {
                         let process = self.eng.process_rules;
                         if process != 0 && !carries_arguments(m.or(q)) {
                             if let Some(mut t) = self.eval(a, st) {
@@ -333,12 +335,12 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                         continue;
                     }
                     // `TABLE[user_key]` is a trusted value: only the container matters.
-                    if let Some(v) = n.child_by_field_name("value") {
+                    if let Some(v) = n.child_by_field_id(FIELD.value) {
                         stack.push(v);
                     }
                 }
                 "keyword_argument" => {
-                    if let Some(v) = n.child_by_field_name("value") {
+                    if let Some(v) = n.child_by_field_id(FIELD.value) {
                         stack.push(v);
                     }
                 }
@@ -383,7 +385,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     result = Taint::merge(result, self.eval_comprehension(n, st));
                 }
                 "named_expression" => {
-                    if let Some(v) = n.child_by_field_name("value") {
+                    if let Some(v) = n.child_by_field_id(FIELD.value) {
                         stack.push(v);
                     }
                 }
@@ -404,7 +406,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 | "type"
                 | "ellipsis" => {}
                 "interpolation" => {
-                    if let Some(e) = n.child_by_field_name("expression") {
+                    if let Some(e) = n.child_by_field_id(FIELD.expression) {
                         stack.push(e);
                     }
                 }
@@ -431,15 +433,15 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     ) -> Option<Option<Taint<'t>>> {
         let (base, idx) = match get_args {
             None => (
-                n.child_by_field_name("value")?,
-                n.child_by_field_name("subscript")?,
+                n.child_by_field_id(FIELD.value)?,
+                n.child_by_field_id(FIELD.subscript)?,
             ),
             Some(args) => {
                 let mut c = args.walk();
                 let first = args
                     .named_children(&mut c)
                     .find(|a| a.kind() != "comment" && a.kind() != "keyword_argument")?;
-                (n.child_by_field_name("object")?, first)
+                (n.child_by_field_id(FIELD.object)?, first)
             }
         };
         let key = self.key_of(base)?;

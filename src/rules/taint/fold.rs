@@ -1,6 +1,7 @@
 //! Constant folding of conditions: `7 * 18 + 106 > 200`, `not 0`, `False and x`. A branch
 //! whose condition folds to false is dead, and its values do not flow.
 
+use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use crate::rules::resolve::text;
@@ -69,22 +70,22 @@ fn fold(n: Node, src: &str, depth: usize) -> Option<Const> {
             Some(Const::Str(len))
         }
         "not_operator" => {
-            let v = fold(n.child_by_field_name("argument")?, src, d)?;
+            let v = fold(n.child_by_field_id(FIELD.argument)?, src, d)?;
             Some(Const::Num(if v.truthy() { 0.0 } else { 1.0 }))
         }
         "unary_operator" => {
-            let v = fold(n.child_by_field_name("argument")?, src, d)?;
+            let v = fold(n.child_by_field_id(FIELD.argument)?, src, d)?;
             let Const::Num(x) = v else { return None };
-            match n.child_by_field_name("operator").map(|o| o.kind()) {
+            match n.child_by_field_id(FIELD.operator).map(|o| o.kind()) {
                 Some("-") => Some(Const::Num(-x)),
                 Some("+") => Some(Const::Num(x)),
                 _ => None,
             }
         }
         "boolean_operator" => {
-            let l = fold(n.child_by_field_name("left")?, src, d);
-            let r = n.child_by_field_name("right")?;
-            let and = n.child_by_field_name("operator").map(|o| o.kind()) == Some("and");
+            let l = fold(n.child_by_field_id(FIELD.left)?, src, d);
+            let r = n.child_by_field_id(FIELD.right)?;
+            let and = n.child_by_field_id(FIELD.operator).map(|o| o.kind()) == Some("and");
             // `False and x` / `True or x` decide without `x`.
             match (l, and) {
                 (Some(l), true) if !l.truthy() => Some(l),
@@ -102,12 +103,12 @@ fn fold(n: Node, src: &str, depth: usize) -> Option<Const> {
         }
         "binary_operator" => {
             let (Const::Num(a), Const::Num(b)) = (
-                fold(n.child_by_field_name("left")?, src, d)?,
-                fold(n.child_by_field_name("right")?, src, d)?,
+                fold(n.child_by_field_id(FIELD.left)?, src, d)?,
+                fold(n.child_by_field_id(FIELD.right)?, src, d)?,
             ) else {
                 return None;
             };
-            let v = match n.child_by_field_name("operator")?.kind() {
+            let v = match n.child_by_field_id(FIELD.operator)?.kind() {
                 "+" => a + b,
                 "-" => a - b,
                 "*" => a * b,

@@ -11,6 +11,7 @@
 //! tainted from the start; the findings this second pass adds (and only those) are kept, at
 //! medium confidence, since whether the stored data is read back depends on what runs when.
 
+use crate::syntax_fields::FIELD;
 use std::collections::{BTreeSet, HashSet};
 
 use tree_sitter::Node;
@@ -61,8 +62,8 @@ fn module_assignments<'t>(root: Node<'t>, src: &'t str) -> Vec<(&'t str, Node<'t
             continue;
         };
         let (Some(left), Some(right)) = (
-            a.child_by_field_name("left"),
-            a.child_by_field_name("right"),
+            a.child_by_field_id(FIELD.left),
+            a.child_by_field_id(FIELD.right),
         ) else {
             continue;
         };
@@ -78,7 +79,7 @@ fn module_assignments<'t>(root: Node<'t>, src: &'t str) -> Vec<(&'t str, Node<'t
 fn module_containers(root: Node, src: &str) -> Vec<String> {
     let is_container = |right: Node| match right.kind() {
         "list" | "dictionary" | "set" => true,
-        "call" => right.child_by_field_name("function").is_some_and(|f| {
+        "call" => right.child_by_field_id(FIELD.function).is_some_and(|f| {
             let name = text(f, src);
             let last = name.rsplit('.').next().unwrap_or(name);
             matches!(
@@ -175,7 +176,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
 /// `__init__` (`params` without `self`).
 fn init_fields(init: Node, params: &[String], src: &str) -> Vec<(String, usize)> {
     let mut out = Vec::new();
-    let Some(body) = init.child_by_field_name("body") else {
+    let Some(body) = init.child_by_field_id(FIELD.body) else {
         return out;
     };
     let mut stack = vec![body];
@@ -184,16 +185,16 @@ fn init_fields(init: Node, params: &[String], src: &str) -> Vec<(String, usize)>
             "function_definition" | "class_definition" | "lambda" => continue,
             "assignment" => {
                 let (Some(left), Some(right)) = (
-                    n.child_by_field_name("left"),
-                    n.child_by_field_name("right"),
+                    n.child_by_field_id(FIELD.left),
+                    n.child_by_field_id(FIELD.right),
                 ) else {
                     continue;
                 };
                 let field = (left.kind() == "attribute")
-                    .then(|| left.child_by_field_name("object"))
+                    .then(|| left.child_by_field_id(FIELD.object))
                     .flatten()
                     .filter(|o| o.kind() == "identifier" && text(*o, src) == "self")
-                    .and_then(|_| left.child_by_field_name("attribute"));
+                    .and_then(|_| left.child_by_field_id(FIELD.attribute));
                 if let Some(field) = field {
                     let mut ids = vec![right];
                     while let Some(x) = ids.pop() {
@@ -220,7 +221,7 @@ fn init_fields(init: Node, params: &[String], src: &str) -> Vec<(String, usize)>
 
 /// Whether `func` assigns `name` itself (then its `name` is a local, not the module's).
 fn binds_locally(func: Node, name: &str, src: &str) -> bool {
-    let Some(body) = func.child_by_field_name("body") else {
+    let Some(body) = func.child_by_field_id(FIELD.body) else {
         return false;
     };
     let mut stack = vec![body];
@@ -228,7 +229,7 @@ fn binds_locally(func: Node, name: &str, src: &str) -> bool {
         match n.kind() {
             "function_definition" | "class_definition" | "lambda" => continue,
             "assignment" | "augmented_assignment"
-                if n.child_by_field_name("left")
+                if n.child_by_field_id(FIELD.left)
                     .is_some_and(|l| l.kind() == "identifier" && text(l, src) == name) =>
             {
                 return true;
@@ -294,7 +295,7 @@ impl TaintEngine {
             let mut an = Analyzer::new(self, file, cx, scope, &mut found, false);
             an.bind_params(*func, &mut st);
             an.return_sinks = an.return_sinks_of(*func);
-            if let Some(body) = func.child_by_field_name("body") {
+            if let Some(body) = func.child_by_field_id(FIELD.body) {
                 an.exec_block(body, &mut st, 0);
             }
             for mut raw in found {

@@ -56,6 +56,7 @@ mod summary;
 #[cfg(test)]
 mod tests;
 
+use crate::syntax_fields::FIELD;
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
@@ -274,7 +275,7 @@ impl TaintEngine {
             } else if let Some(func) = file.funcs.get(scope as usize - 1) {
                 an.bind_params(*func, &mut st);
                 an.return_sinks = an.return_sinks_of(*func);
-                if let Some(body) = func.child_by_field_name("body") {
+                if let Some(body) = func.child_by_field_id(FIELD.body) {
                     an.exec_block(body, &mut st, 0);
                 }
                 // A function that read untrusted input, none of which reached a sink: its
@@ -391,12 +392,12 @@ fn imported_calls<'t>(
         if !scopes.contains(&scope) {
             continue;
         }
-        let Some(f) = call.child_by_field_name("function") else {
+        let Some(f) = call.child_by_field_id(FIELD.function) else {
             continue;
         };
         let mut root = f;
         while root.kind() == "attribute" {
-            match root.child_by_field_name("object") {
+            match root.child_by_field_id(FIELD.object) {
                 Some(o) => root = o,
                 None => break,
             }
@@ -515,7 +516,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 continue;
             };
             if e.kind() == "call" {
-                match e.child_by_field_name("function") {
+                match e.child_by_field_id(FIELD.function) {
                     Some(f) => e = f,
                     None => continue,
                 }

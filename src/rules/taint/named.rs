@@ -10,6 +10,7 @@
 //! the rule's sources (for weak randomness: `random`, `numpy`), and only to data from those
 //! sources.
 
+use crate::syntax_fields::FIELD;
 use regex::Regex;
 use tree_sitter::Node;
 
@@ -94,16 +95,16 @@ impl NamedSinks {
     /// argument)`.
     pub(super) fn matches<'t>(&self, call: Node<'t>, src: &'t str) -> Vec<(u32, String, Node<'t>)> {
         let mut out = Vec::new();
-        let Some(f) = call.child_by_field_name("function") else {
+        let Some(f) = call.child_by_field_id(FIELD.function) else {
             return out;
         };
         let last = match f.kind() {
             "identifier" => Some(f),
-            "attribute" => f.child_by_field_name("attribute"),
+            "attribute" => f.child_by_field_id(FIELD.attribute),
             _ => None,
         }
         .map(|n| text(n, src));
-        let Some(list) = call.child_by_field_name("arguments") else {
+        let Some(list) = call.child_by_field_id(FIELD.arguments) else {
             return out;
         };
         let mut c = list.walk();
@@ -123,7 +124,7 @@ impl NamedSinks {
             if e.keyword.is_none() {
                 for (i, a) in args.iter().enumerate() {
                     let value = match a.kind() {
-                        "keyword_argument" => a.child_by_field_name("value"),
+                        "keyword_argument" => a.child_by_field_id(FIELD.value),
                         _ => Some(*a),
                     };
                     if let Some(v) = value {
@@ -134,8 +135,8 @@ impl NamedSinks {
             if let Some(re) = &e.keyword {
                 for a in args.iter().filter(|a| a.kind() == "keyword_argument") {
                     let (Some(n), Some(v)) = (
-                        a.child_by_field_name("name"),
-                        a.child_by_field_name("value"),
+                        a.child_by_field_id(FIELD.name),
+                        a.child_by_field_id(FIELD.value),
                     ) else {
                         continue;
                     };
@@ -178,8 +179,8 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         pairs.sort_by_key(|p| p.start_byte());
         for pair in pairs {
             let (Some(key), Some(value)) = (
-                pair.child_by_field_name("key"),
-                pair.child_by_field_name("value"),
+                pair.child_by_field_id(FIELD.key),
+                pair.child_by_field_id(FIELD.value),
             ) else {
                 continue;
             };

@@ -1,5 +1,6 @@
 //! Handler parameters: which are request data, and what their type annotations say about them.
 
+use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::state::State;
@@ -85,7 +86,7 @@ pub(super) fn param_type<'s>(param: Node, src: &'s str) -> Option<&'s str> {
     let p = param
         .parent()
         .filter(|p| matches!(p.kind(), "typed_parameter" | "typed_default_parameter"))?;
-    let t = p.child_by_field_name("type")?;
+    let t = p.child_by_field_id(FIELD.type_)?;
     Some(crate::rules::resolve::text(t, src).trim())
 }
 

@@ -1,5 +1,6 @@
 //! Sink calls: a tainted argument of a rule's sink becomes a finding with its taint path.
 
+use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::calls::param_bits;
@@ -38,7 +39,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
 
     pub(super) fn check_sink_call(&mut self, call: Node<'t>, st: &State<'t>) {
         self.check_named_sinks(call, st);
-        let Some(mut f) = call.child_by_field_name("function") else {
+        let Some(mut f) = call.child_by_field_id(FIELD.function) else {
             return;
         };
         let src = self.src();
@@ -84,7 +85,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     }
                 }
             } else if sink.positions.is_empty() && sink.keywords.is_empty() && !sink.receiver {
-                if let Some(list) = call.child_by_field_name("arguments") {
+                if let Some(list) = call.child_by_field_id(FIELD.arguments) {
                     let mut c = list.walk();
                     for (i, a) in list.named_children(&mut c).enumerate() {
                         if a.kind() != "comment" {
@@ -104,7 +105,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     }
                 }
                 // `*args` / `**kwargs` may carry a dangerous argument.
-                if let Some(list) = call.child_by_field_name("arguments") {
+                if let Some(list) = call.child_by_field_id(FIELD.arguments) {
                     let mut c = list.walk();
                     for a in list.named_children(&mut c) {
                         if matches!(a.kind(), "list_splat" | "dictionary_splat") {
@@ -115,7 +116,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             }
             if sink.receiver && !is_passed {
                 if let Some(o) = f
-                    .child_by_field_name("object")
+                    .child_by_field_id(FIELD.object)
                     .filter(|_| f.kind() == "attribute")
                 {
                     candidates.push(("the object it is called on".to_string(), o));
@@ -211,7 +212,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         if self.eng.named.is_empty() || !self.eng.named.apply_to(self.file.imported) {
             return;
         }
-        let Some(f) = call.child_by_field_name("function") else {
+        let Some(f) = call.child_by_field_id(FIELD.function) else {
             return;
         };
         let src = self.src();
@@ -252,7 +253,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         let Some(t) = t else { return };
         let mut base = container;
         while base.kind() == "subscript" {
-            match base.child_by_field_name("value") {
+            match base.child_by_field_id(FIELD.value) {
                 Some(v) => base = v,
                 None => return,
             }
@@ -300,7 +301,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             if scope != self.scope {
                 continue;
             }
-            let Some(f) = call.child_by_field_name("function") else {
+            let Some(f) = call.child_by_field_id(FIELD.function) else {
                 continue;
             };
             let (q, m) = self.resolve(f);
@@ -341,7 +342,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             let Some(args) = d
                 .named_child(0)
                 .filter(|e| e.kind() == "call")
-                .and_then(|e| e.child_by_field_name("arguments"))
+                .and_then(|e| e.child_by_field_id(FIELD.arguments))
             else {
                 return false;
             };
@@ -349,9 +350,9 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             let hit = args.named_children(&mut c2).any(|a| {
                 a.kind() == "keyword_argument"
                     && keywords.iter().any(|(n, v)| {
-                        a.child_by_field_name("name")
+                        a.child_by_field_id(FIELD.name)
                             .is_some_and(|x| text(x, src) == n)
-                            && a.child_by_field_name("value")
+                            && a.child_by_field_id(FIELD.value)
                                 .is_some_and(|x| text(x, src).ends_with(v.as_str()))
                     })
             });
@@ -388,7 +389,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         let assigned_text = |s: &super::state::Step| match s.node.kind() {
             "assignment" | "augmented_assignment" => s
                 .node
-                .child_by_field_name("right")
+                .child_by_field_id(FIELD.right)
                 .is_some_and(|r| builds_text(r, src)),
             _ => false,
         };
@@ -430,7 +431,7 @@ fn builds_text(n: Node, src: &str) -> bool {
     match n.kind() {
         "string" | "concatenated_string" => is_built(n, src),
         "binary_operator" => {
-            let op = n.child_by_field_name("operator").map(|o| o.kind());
+            let op = n.child_by_field_id(FIELD.operator).map(|o| o.kind());
             if !matches!(op, Some("+" | "%")) {
                 return false;
             }
@@ -444,10 +445,10 @@ fn builds_text(n: Node, src: &str) -> bool {
         }
         // `"...".format(...)`, `PAGE.format(...)`: a template filled in.
         "call" => n
-            .child_by_field_name("function")
+            .child_by_field_id(FIELD.function)
             .filter(|f| f.kind() == "attribute")
             .is_some_and(|f| {
-                f.child_by_field_name("attribute")
+                f.child_by_field_id(FIELD.attribute)
                     .is_some_and(|a| text(a, src) == "format")
             }),
         _ => false,

@@ -1,5 +1,6 @@
 //! Statements: blocks, assignments, branches, loops, `try`, exits; each updates the state.
 
+use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::state::{Flow, State, Taint};
@@ -57,13 +58,13 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             "continue_statement" | "break_statement" => Flow::Exit,
             "if_statement" => self.exec_if(s, st, depth),
             "for_statement" => {
-                if let Some(right) = s.child_by_field_name("right") {
+                if let Some(right) = s.child_by_field_id(FIELD.right) {
                     self.check_sinks(right, st);
                 }
                 self.exec_loop(s, st, depth, true)
             }
             "while_statement" => {
-                if let Some(cond) = s.child_by_field_name("condition") {
+                if let Some(cond) = s.child_by_field_id(FIELD.condition) {
                     self.check_sinks(cond, st);
                 }
                 self.exec_loop(s, st, depth, false)
@@ -76,13 +77,13 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     let mut c2 = clause.walk();
                     let items: Vec<Node<'t>> = clause.named_children(&mut c2).collect();
                     for item in items {
-                        let Some(v) = item.child_by_field_name("value") else {
+                        let Some(v) = item.child_by_field_id(FIELD.value) else {
                             continue;
                         };
                         if v.kind() == "as_pattern" {
                             let expr = v.named_child(0);
                             let target = v
-                                .child_by_field_name("alias")
+                                .child_by_field_id(FIELD.alias)
                                 .or_else(|| v.named_child(1))
                                 .and_then(|t| {
                                     if t.kind() == "as_pattern_target" {
@@ -98,24 +99,24 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                         }
                     }
                 }
-                match s.child_by_field_name("body") {
+                match s.child_by_field_id(FIELD.body) {
                     Some(body) => self.exec_block(body, st, depth + 1),
                     None => Flow::Next,
                 }
             }
             "try_statement" => self.exec_try(s, st, depth),
             "match_statement" => {
-                if let Some(subj) = s.child_by_field_name("subject") {
+                if let Some(subj) = s.child_by_field_id(FIELD.subject) {
                     self.check_sinks(subj, st);
                 }
                 let before = st.clone();
                 let mut merged: Option<State<'t>> = Some(before.clone());
-                if let Some(body) = s.child_by_field_name("body") {
+                if let Some(body) = s.child_by_field_id(FIELD.body) {
                     let mut c = body.walk();
                     let cases: Vec<Node<'t>> = body.named_children(&mut c).collect();
                     for case in cases {
                         let mut bs = before.clone();
-                        let flow = match case.child_by_field_name("consequence") {
+                        let flow = match case.child_by_field_id(FIELD.consequence) {
                             Some(b) => self.exec_block(b, &mut bs, depth + 1),
                             None => Flow::Next,
                         };
@@ -148,19 +149,19 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         let mut has_else = false;
         let mut clauses: Vec<(Option<Node<'t>>, Option<Node<'t>>)> = Vec::new();
         clauses.push((
-            s.child_by_field_name("condition"),
-            s.child_by_field_name("consequence"),
+            s.child_by_field_id(FIELD.condition),
+            s.child_by_field_id(FIELD.consequence),
         ));
         let mut c = s.walk();
         for alt in s.children_by_field_name("alternative", &mut c) {
             match alt.kind() {
                 "elif_clause" => clauses.push((
-                    alt.child_by_field_name("condition"),
-                    alt.child_by_field_name("consequence"),
+                    alt.child_by_field_id(FIELD.condition),
+                    alt.child_by_field_id(FIELD.consequence),
                 )),
                 "else_clause" => {
                     has_else = true;
-                    clauses.push((None, alt.child_by_field_name("body")));
+                    clauses.push((None, alt.child_by_field_id(FIELD.body)));
                 }
                 _ => {}
             }
@@ -246,15 +247,15 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             let tainted_before = cur.vars.len();
             if is_for {
                 if let (Some(left), Some(right)) = (
-                    s.child_by_field_name("left"),
-                    s.child_by_field_name("right"),
+                    s.child_by_field_id(FIELD.left),
+                    s.child_by_field_id(FIELD.right),
                 ) {
                     let t = self.eval(right, &cur);
                     self.bind_target(left, None, t, s, &mut cur);
                 }
             }
             let mut body_state = cur.clone();
-            if let Some(body) = s.child_by_field_name("body") {
+            if let Some(body) = s.child_by_field_id(FIELD.body) {
                 // `continue`/`break` end the body: the state at the end still flows on.
                 self.exec_block(body, &mut body_state, depth + 1);
             }
@@ -264,8 +265,8 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             }
         }
         let mut after = before.merge(cur);
-        if let Some(alt) = s.child_by_field_name("alternative") {
-            if let Some(body) = alt.child_by_field_name("body") {
+        if let Some(alt) = s.child_by_field_id(FIELD.alternative) {
+            if let Some(body) = alt.child_by_field_id(FIELD.body) {
                 self.exec_block(body, &mut after, depth + 1);
             }
         }
@@ -276,7 +277,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     pub(super) fn exec_try(&mut self, s: Node<'t>, st: &mut State<'t>, depth: usize) -> Flow {
         let before = st.clone();
         let mut body_state = before.clone();
-        let body_flow = match s.child_by_field_name("body") {
+        let body_flow = match s.child_by_field_id(FIELD.body) {
             Some(b) => self.exec_block(b, &mut body_state, depth + 1),
             None => Flow::Next,
         };
@@ -305,7 +306,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     else_seen = true;
                     if body_flow == Flow::Next {
                         let mut es = body_state.clone();
-                        let flow = match p.child_by_field_name("body") {
+                        let flow = match p.child_by_field_id(FIELD.body) {
                             Some(b) => self.exec_block(b, &mut es, depth + 1),
                             None => Flow::Next,
                         };
@@ -347,10 +348,10 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         let mut targets = Vec::new();
         let mut cur = a;
         let value = loop {
-            if let Some(l) = cur.child_by_field_name("left") {
+            if let Some(l) = cur.child_by_field_id(FIELD.left) {
                 targets.push(l);
             }
-            match cur.child_by_field_name("right") {
+            match cur.child_by_field_id(FIELD.right) {
                 Some(r) if r.kind() == "assignment" => cur = r,
                 Some(r) => break Some(r),
                 None => break None,
@@ -366,8 +367,8 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
 
     pub(super) fn augment(&mut self, a: Node<'t>, st: &mut State<'t>) {
         let (Some(left), Some(right)) = (
-            a.child_by_field_name("left"),
-            a.child_by_field_name("right"),
+            a.child_by_field_id(FIELD.left),
+            a.child_by_field_id(FIELD.right),
         ) else {
             return;
         };
@@ -426,7 +427,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 }
             }
             "subscript" => {
-                if let Some(base) = target.child_by_field_name("value") {
+                if let Some(base) = target.child_by_field_id(FIELD.value) {
                     self.check_store(base, value.unwrap_or(target), &t, stmt);
                 }
                 if self.store_element(target, &t, stmt, st) {
@@ -488,7 +489,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     ) {
         let mut base = target;
         while base.kind() == "subscript" {
-            match base.child_by_field_name("value") {
+            match base.child_by_field_id(FIELD.value) {
                 Some(v) => base = v,
                 None => return,
             }

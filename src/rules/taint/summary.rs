@@ -12,6 +12,7 @@
 //! `Class.m(...)` to that class's method, and `obj.m(...)` to the only method named `m` in
 //! the file.
 
+use crate::syntax_fields::FIELD;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -112,11 +113,11 @@ impl<'t> FuncTable<'t> {
         let mut t = FuncTable::default();
         for (i, &f) in funcs.iter().enumerate() {
             let name = f
-                .child_by_field_name("name")
+                .child_by_field_id(FIELD.name)
                 .map(|n| text(n, src).to_string())
                 .unwrap_or_default();
             let class = enclosing_class(f).map(|c| {
-                c.child_by_field_name("name")
+                c.child_by_field_id(FIELD.name)
                     .map(|n| text(n, src).to_string())
                     .unwrap_or_default()
             });
@@ -161,7 +162,7 @@ impl<'t> FuncTable<'t> {
         resolver: &Resolver<'_>,
         src: &str,
     ) -> Option<usize> {
-        let f = call.child_by_field_name("function")?;
+        let f = call.child_by_field_id(FIELD.function)?;
         match f.kind() {
             "identifier" => {
                 let name = text(f, src);
@@ -179,11 +180,11 @@ impl<'t> FuncTable<'t> {
                 plain.next().is_none().then_some(first)
             }
             "attribute" => {
-                let method = text(f.child_by_field_name("attribute")?, src);
+                let method = text(f.child_by_field_id(FIELD.attribute)?, src);
                 if method.starts_with("__") {
                     return None;
                 }
-                let obj = f.child_by_field_name("object")?;
+                let obj = f.child_by_field_id(FIELD.object)?;
                 let cands = self.by_name.get(method)?;
                 let methods: Vec<usize> = cands
                     .iter()
@@ -194,7 +195,7 @@ impl<'t> FuncTable<'t> {
                 // ours.
                 let mut root = obj;
                 while root.kind() == "attribute" {
-                    match root.child_by_field_name("object") {
+                    match root.child_by_field_id(FIELD.object) {
                         Some(o) => root = o,
                         None => break,
                     }
@@ -253,16 +254,16 @@ impl<'t> FuncTable<'t> {
         src: &str,
     ) -> Option<Node<'t>> {
         let name = self.funcs[fi].params.get(p).map(|(n, _)| n.as_str())?;
-        let args = call.child_by_field_name("arguments")?;
+        let args = call.child_by_field_id(FIELD.arguments)?;
         let mut c = args.walk();
         let mut pos = 0usize;
         for a in args.named_children(&mut c) {
             match a.kind() {
                 "comment" => {}
                 "keyword_argument" => {
-                    let k = a.child_by_field_name("name").map(|n| text(n, src));
+                    let k = a.child_by_field_id(FIELD.name).map(|n| text(n, src));
                     if k == Some(name) {
-                        return a.child_by_field_name("value");
+                        return a.child_by_field_id(FIELD.value);
                     }
                 }
                 "list_splat" | "dictionary_splat" => return None,
@@ -284,7 +285,7 @@ fn instances(funcs: &[FuncInfo], calls: &[(Node, ScopeId)], src: &str) -> HashMa
     let mut ambiguous = Vec::new();
     for &(call, _) in calls {
         let Some(f) = call
-            .child_by_field_name("function")
+            .child_by_field_id(FIELD.function)
             .filter(|f| f.kind() == "identifier")
         else {
             continue;
@@ -296,7 +297,7 @@ fn instances(funcs: &[FuncInfo], calls: &[(Node, ScopeId)], src: &str) -> HashMa
         let Some(left) = call
             .parent()
             .filter(|p| p.kind() == "assignment")
-            .and_then(|p| p.child_by_field_name("left"))
+            .and_then(|p| p.child_by_field_id(FIELD.left))
             .filter(|l| l.kind() == "identifier")
         else {
             continue;
@@ -341,7 +342,7 @@ fn is_staticmethod(f: Node, src: &str) -> bool {
 
 /// The named parameters of a function definition, in order.
 pub(super) fn parameters<'t>(func: Node<'t>, src: &str) -> Vec<(String, Node<'t>)> {
-    let Some(params) = func.child_by_field_name("parameters") else {
+    let Some(params) = func.child_by_field_id(FIELD.parameters) else {
         return Vec::new();
     };
     let mut names = Vec::new();
@@ -355,7 +356,7 @@ pub(super) fn parameters<'t>(func: Node<'t>, src: &str) -> Vec<(String, Node<'t>
                 found
             }
             "default_parameter" | "typed_default_parameter" => p
-                .child_by_field_name("name")
+                .child_by_field_id(FIELD.name)
                 .filter(|n| n.kind() == "identifier"),
             _ => None,
         };
@@ -385,7 +386,7 @@ pub(super) fn is_built(n: Node, src: &str) -> bool {
         }
         // Text around the value: `"..." + x`, `"... %s" % x` (not `base / name`, `a + b`).
         "binary_operator" => {
-            let op = n.child_by_field_name("operator").map(|o| o.kind());
+            let op = n.child_by_field_id(FIELD.operator).map(|o| o.kind());
             let literal = |f: &str| {
                 n.child_by_field_name(f).is_some_and(|x| {
                     let x = crate::rules::args::unparen(x);
@@ -395,9 +396,9 @@ pub(super) fn is_built(n: Node, src: &str) -> bool {
             matches!(op, Some("+" | "%")) && (literal("left") || literal("right"))
         }
         "call" => n
-            .child_by_field_name("function")
+            .child_by_field_id(FIELD.function)
             .filter(|f| f.kind() == "attribute")
-            .and_then(|f| f.child_by_field_name("attribute"))
+            .and_then(|f| f.child_by_field_id(FIELD.attribute))
             .is_some_and(|a| matches!(text(a, src), "format" | "join" | "format_map")),
         _ => false,
     }
@@ -409,7 +410,7 @@ pub(super) fn step_builds(s: &Step, src: &str) -> bool {
         "augmented_assignment" => true,
         "assignment" => s
             .node
-            .child_by_field_name("right")
+            .child_by_field_id(FIELD.right)
             .is_some_and(|r| is_built(r, src)),
         _ => false,
     }

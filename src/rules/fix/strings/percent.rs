@@ -1,5 +1,6 @@
 //! `"fmt" % value`, `"fmt" % (a, b)` and `"fmt" % {"name": v}` taken apart.
 
+use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::{collect, Conv, Part, Value};
@@ -147,8 +148,8 @@ fn mapping<'t>(dict: Node<'t>, src: &'t str) -> Option<Vec<(String, Node<'t>, bo
         if pair.kind() != "pair" {
             return None;
         }
-        let key = pair.child_by_field_name("key")?;
-        let value = pair.child_by_field_name("value")?;
+        let key = pair.child_by_field_id(FIELD.key)?;
+        let value = pair.child_by_field_id(FIELD.value)?;
         if key.kind() != "string" {
             return None;
         }
@@ -172,7 +173,7 @@ fn inert(n: Node) -> bool {
     let n = unparen(n);
     match n.kind() {
         "identifier" => true,
-        "attribute" => n.child_by_field_name("object").is_some_and(inert),
+        "attribute" => n.child_by_field_id(FIELD.object).is_some_and(inert),
         _ => false,
     }
 }
