@@ -88,6 +88,7 @@ fn value(v: Node, src: &str, edits: &mut Vec<(usize, usize)>) {
 #[cfg(test)]
 mod tests {
     use super::redact_errors;
+    use crate::syntax_fields::FIELD;
 
     fn run(call: &str) -> Option<String> {
         let mut p = tree_sitter::Parser::new();
