@@ -25,9 +25,9 @@ impl CompiledArg {
             return Err("an argument condition needs `name` or `position`".into());
         }
         let regex = match (c.is, &c.regex) {
-            (ArgIs::Matches | ArgIs::NotMatches, Some(r)) => {
-                Some(Regex::new(r).map_err(|e| format!("invalid regex `{r}`: {e}"))?)
-            }
+            (ArgIs::Matches | ArgIs::NotMatches, Some(r)) => Some(
+                crate::rules::regexes::text(r).map_err(|e| format!("invalid regex `{r}`: {e}"))?,
+            ),
             (ArgIs::Matches | ArgIs::NotMatches, None) => {
                 return Err("`is = \"matches\"` and `\"not-matches\"` need `regex`".into())
             }

@@ -39,9 +39,11 @@ pub(crate) struct FlatTree<'t> {
 impl<'t> FlatTree<'t> {
     /// One pre-order cursor walk from `root`.
     pub fn build(root: Node<'t>) -> FlatTree<'t> {
-        let mut nodes: Vec<FlatNode<'t>> = Vec::new();
+        // Sized once: the walk visits exactly the root's visible descendants and the root.
+        let count = root.descendant_count();
+        let mut nodes: Vec<FlatNode<'t>> = Vec::with_capacity(count);
         // Parent of each node (u32::MAX for the root), to fill the child lists afterwards.
-        let mut parents: Vec<u32> = Vec::new();
+        let mut parents: Vec<u32> = Vec::with_capacity(count);
         let mut path: Vec<u32> = Vec::new();
         let mut cursor = root.walk();
         loop {
@@ -164,6 +166,7 @@ mod tests {
             }
         }
         assert_eq!(i as usize, flat.len());
+        assert_eq!(flat.len(), tree.root_node().descendant_count());
         assert!(flat.len() > 50);
     }
 }

@@ -41,6 +41,8 @@ mod xpath;
 use std::collections::BTreeSet;
 
 use regex::Regex;
+
+use crate::rules::regexes;
 use tree_sitter::Node;
 
 use super::args::{ArgLookup, CallArgs, CompiledArg};
@@ -210,13 +212,14 @@ fn compile_one(t: &FixTemplate, caps: &BTreeSet<String>) -> Result<CompiledFix, 
                 Source::Capture(cap.clone())
             }
         };
-        let r = Regex::new(re).map_err(|e| format!("when.matches.{cap}: invalid regex: {e}"))?;
+        let r = regexes::text(re).map_err(|e| format!("when.matches.{cap}: invalid regex: {e}"))?;
         when_matches.push((source, r));
     }
     let mut when_excludes = Vec::new();
     for (cap, re) in &t.when.excludes {
         known(caps, cap)?;
-        let r = Regex::new(re).map_err(|e| format!("when.excludes.{cap}: invalid regex: {e}"))?;
+        let r =
+            regexes::text(re).map_err(|e| format!("when.excludes.{cap}: invalid regex: {e}"))?;
         when_excludes.push((cap.clone(), r));
     }
     let when_args = t

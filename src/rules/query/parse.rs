@@ -413,7 +413,7 @@ impl P<'_> {
                 }
                 let positive = op == "match?" || op == "any-match?";
                 let all = op == "match?" || op == "not-match?";
-                let re = regex::bytes::Regex::new(&strs[0]).ok()?;
+                let re = crate::rules::regexes::bytes(&strs[0]).ok()?;
                 self.text.push(TextPred::Match(c0, re, positive, all));
             }
             "any-of?" | "not-any-of?" => {

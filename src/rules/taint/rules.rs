@@ -335,7 +335,7 @@ impl TaintEngine {
                 if sink.callee_named.is_some() || sink.keyword_named.is_some() {
                     let re = |r: &Option<String>| {
                         r.as_deref()
-                            .map(regex::Regex::new)
+                            .map(crate::rules::regexes::text)
                             .transpose()
                             .map_err(|e| data_error(&file, format!("bad sink name regex: {e}")))
                     };
