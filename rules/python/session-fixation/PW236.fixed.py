@@ -90,3 +90,28 @@ async def change_password(request, user):  # ok: PW236
         raise web.HTTPFound("/account")
     user.set_password(form["new_password"])
     raise web.HTTPFound("/")
+
+
+async def aio_login_own_check(request):  # ruleid: PW236
+    # The app's own credential check, given the submitted password.
+    data = await request.post()
+    user = await lookup_user(data["user"], data["password"])
+    if user:
+        session = await new_session(request)
+        session["user_id"] = user.id
+        raise web.HTTPFound("/")
+    raise web.HTTPUnauthorized()
+
+
+async def aio_login_own_check_rotated(request):  # ok: PW236
+    data = await request.post()
+    user = await lookup_user(data["user"], data["password"])
+    if user:
+        session = await new_session(request)
+        session["user_id"] = user.id
+        raise web.HTTPFound("/")
+    raise web.HTTPUnauthorized()
+
+
+async def lookup_user(name, password):
+    return None
