@@ -5,8 +5,9 @@
 //! Chunking by definition keeps every model question small and makes the LLM cache work per
 //! function: editing one function changes only that chunk's text.
 
-use crate::syntax_fields::FIELD;
 use tree_sitter::{Node, Parser};
+
+use crate::syntax_fields::FIELD;
 
 /// One region of a file.
 #[derive(Debug, Clone, PartialEq, Eq)]

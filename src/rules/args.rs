@@ -1,11 +1,11 @@
 //! Conditions on call arguments (`ArgCondition` / `ArgIs` in the schema), compiled once.
 
-use crate::syntax_fields::FIELD;
 use regex::Regex;
 use tree_sitter::Node;
 
 use super::resolve::text;
 use super::schema::{ArgCondition, ArgIs};
+use crate::syntax_fields::FIELD;
 
 /// An `ArgCondition` with its regex compiled and its values normalised.
 #[derive(Debug, Clone)]

@@ -4,11 +4,11 @@
 //! into markup built later), which is where their meaning is still plain data; or the last
 //! such step, where the text the sink gets (a command) is composed.
 
-use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
+use crate::syntax_fields::FIELD;
 
 /// The string-building expression of the first node of a taint path (its steps' nodes) after
 /// the source that has one; for a

@@ -5,12 +5,12 @@
 //! `{self.table}` with `table = "catalog_product"` in the class body and never assigned
 //! elsewhere. Pattern rules that flag strings built at run time skip those (`dynamic`).
 
-use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::args::unparen;
 use super::fix::strings;
 use super::resolve::text;
+use crate::syntax_fields::FIELD;
 
 /// Whether the string built in `node` interpolates at least one value that is not a
 /// constant (`true` when it cannot tell).

@@ -8,12 +8,12 @@
 //! their value patterns. Anything the walk does not know is read as an ordinary expression,
 //! except inside patterns, where unknown constructs bind (a missed read never blocks a fix).
 
-use crate::syntax_fields::FIELD;
 use std::collections::HashSet;
 
 use tree_sitter::Node;
 
 use super::{BindingKind, Read, ScopeKind};
+use crate::syntax_fields::FIELD;
 
 mod pattern;
 

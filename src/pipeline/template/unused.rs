@@ -7,11 +7,11 @@
 //! several names loses only that one (`from hashlib import md5, sha1` → `from hashlib import
 //! sha1`).
 
-use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::LineChange;
 use crate::pipeline::names::{self, BindingKind, Resolution};
+use crate::syntax_fields::FIELD;
 
 /// An import removed from a text.
 pub(super) struct Removal {

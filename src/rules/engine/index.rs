@@ -1,7 +1,6 @@
-//! The one walk over a file's tree: calls, imports, comments, function scopes, the first
-//! syntax error, and the native query matches ([`crate::rules::query`]).
+//! The one pass over a file's flat tree ([`FlatTree`]): calls, imports, comments, function
+//! scopes, the first syntax error, and the native query matches ([`crate::rules::query`]).
 
-use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::KindIds;
@@ -11,8 +10,9 @@ use crate::rules::resolve::{
     text, ImportTable, ScopeId, Scopes, MODULE_SCOPE, SHADOWABLE_BUILTINS,
 };
 use crate::suppress::CommentIndex;
+use crate::syntax_fields::FIELD;
 
-/// What the single walk over a file's tree collects.
+/// What the single pass over a file's tree collects.
 pub(crate) struct FileIndex<'t, 's> {
     pub calls: Vec<(Node<'t>, ScopeId)>,
     /// Import statements with the qualified names they import.
@@ -44,7 +44,8 @@ impl<'t, 's> FileIndex<'t, 's> {
         };
         // (depth, scope) of enclosing functions.
         let mut stack: Vec<(u32, ScopeId)> = Vec::new();
-        let mut check_errors = tree.len() > 0 && tree.node(0).has_error();
+        // Node 0 is the root: the tree always has it.
+        let mut check_errors = tree.node(0).has_error();
         for i in 0..tree.len() as u32 {
             let flat = tree.get(i);
             let (node, depth, kind) = (flat.node, flat.depth, flat.kind);

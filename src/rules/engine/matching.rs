@@ -1,7 +1,6 @@
 //! Turning what the walk collected into raw findings: calls dispatched by resolved callee,
 //! imports, and query matches (native ones, plus any query tree-sitter still runs).
 
-use crate::syntax_fields::FIELD;
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{Node, QueryCursor};
 
@@ -12,6 +11,7 @@ use crate::rules::args::CallArgs;
 use crate::rules::query::NativeMatch;
 use crate::rules::raw::{Cap, RawFinding};
 use crate::rules::resolve::{NamePattern, Resolver, ScopeId};
+use crate::syntax_fields::FIELD;
 
 impl Engine {
     /// Call patterns: each call's callee is resolved once and looked up in the call table.

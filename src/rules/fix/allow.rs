@@ -14,12 +14,12 @@
 //! the default, several, a default the server does not compute from a table) gets no fix: an
 //! allow-list the code does not have cannot be invented.
 
-use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::scope::{is_binding, mentions, sole_binding, RangeEdit};
 use crate::rules::args::unparen;
 use crate::rules::resolve::{root_of, text};
+use crate::syntax_fields::FIELD;
 
 pub(crate) fn allow_list(value: Node, src: &str) -> Option<Vec<RangeEdit>> {
     let value = unparen(value);

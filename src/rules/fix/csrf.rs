@@ -7,7 +7,6 @@
 //! deliberate: no fix. The decorator must stand alone on its line (a comment after it goes
 //! with it).
 
-use crate::syntax_fields::FIELD;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -15,6 +14,7 @@ use tree_sitter::Node;
 
 use super::scope::RangeEdit;
 use crate::rules::resolve::text;
+use crate::syntax_fields::FIELD;
 
 static SESSION_AUTH: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(

@@ -5,11 +5,11 @@
 //! nested documents (`{"$in": [...]}`, which hold operators on purpose) stay; a `**` splat
 //! gives up.
 
-use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
+use crate::syntax_fields::FIELD;
 
 const CONVERTED: &[&str] = &[
     "str(",

@@ -4,13 +4,13 @@
 //! error"}`, `HttpResponse(repr(e))` → `HttpResponse("internal error")`. The details belong in
 //! the server's log, which the rule's template writes. Gives up when no value carries them.
 
-use crate::syntax_fields::FIELD;
 use std::sync::LazyLock;
 
 use regex::Regex;
 use tree_sitter::Node;
 
 use crate::rules::resolve::text;
+use crate::syntax_fields::FIELD;
 
 static DETAILS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(

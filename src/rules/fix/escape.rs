@@ -11,7 +11,6 @@
 //! them could garble a page that was right. With no request value to escape the filter gives
 //! up; whether the finding is gone is for the re-scan to say.
 
-use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::scope::{is_binding, mentions, scope_of, single_assignment, RangeEdit};
@@ -19,6 +18,7 @@ use super::strings::{self, Wrapping};
 use super::wrap::wrap_some;
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
+use crate::syntax_fields::FIELD;
 
 pub(crate) fn escape_request(node: Node, src: &str, func: &str) -> Option<Vec<RangeEdit>> {
     let built = if node.kind() == "identifier" {

@@ -37,7 +37,6 @@
 //! | `sql-identifier` | a run-time value SQL takes as a name (after `ORDER BY`/`GROUP BY`, a sort direction, a column or table) → `v if v in ALLOWED else DEFAULT`, with the names the statement selects, `ASC`/`DESC`, or the file's one constant allow-list of SQL names ([`super::sql_ident`]). |
 //! | `assert-raise` | `assert c, m` → `if not c:` + `raise AssertionError(m)` (kept under `python -O`). |
 
-use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::shell::SHELL_SPECIAL;
@@ -45,6 +44,7 @@ use super::strings::{self, literal, value_expr, Conv, Part, Value};
 use super::wrap::{escape_fields, shell_quote};
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
+use crate::syntax_fields::FIELD;
 
 /// What a filter made of a capture.
 pub(crate) enum Rendered {

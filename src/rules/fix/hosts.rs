@@ -21,13 +21,13 @@
 //! `ValueError`), else `ValueError`. A URL that is not a name or an attribute chain is left
 //! alone, and so is a call that is not a statement of its own in a block.
 
-use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::filters::indent_at;
 use super::scope::{imported_as, RangeEdit};
 use crate::rules::args::unparen;
 use crate::rules::resolve::{root_of, text};
+use crate::syntax_fields::FIELD;
 
 pub(crate) fn host_allow_list(url: Node, src: &str) -> Option<Vec<RangeEdit>> {
     let url = unparen(url);

@@ -13,12 +13,12 @@
 //! value; anything else (other operators, `||`, function calls, numbers, a field compared
 //! twice) gets no fix.
 
-use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::strings::{self, literal, Item};
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
+use crate::syntax_fields::FIELD;
 
 /// The replacement of the `"$where": ...` pair `pair`.
 pub(crate) fn where_document(pair: Node, src: &str) -> Option<String> {

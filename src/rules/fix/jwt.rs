@@ -1,11 +1,11 @@
 //! The `jwt-algorithms` filter: the JWT algorithms the code already names, for a
 //! `jwt.decode` call that must list them (see [`super::filters`]).
 
-use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::strings::{self, literal};
 use crate::rules::resolve::text;
+use crate::syntax_fields::FIELD;
 
 /// The algorithm names of a literal `algorithm="X"` or `algorithms=["X", ...]` argument of a
 /// call, `none` left out; with `strict`, nothing when the call accepts `none`.

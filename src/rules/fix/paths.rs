@@ -14,12 +14,12 @@
 //! `root / name` → `root / F(name)`. A path held in a local name is edited where the name is
 //! bound, when the function binds it once, before the use. Anything else gives up.
 
-use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::scope::{sole_binding, RangeEdit};
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
+use crate::syntax_fields::FIELD;
 
 const JOINS: [&str; 2] = ["os.path.join", "posixpath.join"];
 

@@ -1,10 +1,10 @@
 //! Where a fix's edit goes in a call: whether the call is a statement, where a keyword
 //! argument is inserted, which range removing one drops.
 
-use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use crate::finding::Span;
+use crate::syntax_fields::FIELD;
 
 /// Whether a call is a statement of its own.
 pub(super) fn is_statement(call: Node) -> bool {

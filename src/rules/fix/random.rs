@@ -7,11 +7,11 @@
 //! `getstate`/`setstate` (no state), a `random.Random(...)` instance and an aliased import
 //! give up.
 
-use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
+use crate::syntax_fields::FIELD;
 
 /// The module-level functions of `random` that are methods of `SystemRandom` too.
 const METHODS: &[&str] = &[

@@ -27,13 +27,13 @@
 //! clause of its own that returns too. A target that is not a plain name is first bound to
 //! `next_url` (or `next_url_2`..., a name the function does not use).
 
-use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::filters::indent_at;
 use super::scope::{imported_as, mentions, scope_of, RangeEdit};
 use crate::rules::args::unparen;
 use crate::rules::resolve::{root_of, text};
+use crate::syntax_fields::FIELD;
 
 pub(crate) fn redirect_guard(arg: Node, src: &str, style: &str) -> Option<Vec<RangeEdit>> {
     let list = match arg.parent()? {

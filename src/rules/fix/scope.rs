@@ -2,11 +2,11 @@
 //! read, whether code binds it again. What the filters that edit more than their capture
 //! ([`super::sql_var`], [`super::escape`], [`super::shell`]) check before they do.
 
-use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
+use crate::syntax_fields::FIELD;
 
 /// An edit: a byte range of the source and its new text.
 pub(crate) type RangeEdit = (usize, usize, String);

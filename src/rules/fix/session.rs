@@ -10,11 +10,11 @@
 //! Anything else (Flask's cookie session has no id to rotate; Flask-Session's `clear()` keeps
 //! it) gets no fix.
 
-use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::scope::RangeEdit;
 use crate::rules::resolve::text;
+use crate::syntax_fields::FIELD;
 
 pub(crate) fn session_rotate(body: Node, src: &str, framework: &str) -> Option<Vec<RangeEdit>> {
     let root = {

@@ -6,13 +6,13 @@
 //! shell would have run, without the commands a value could add. A parameter, or a command
 //! with `|`, `>`, `&&` (which only a shell runs), gets no fix.
 
-use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::scope::{is_binding, mentions, scope_of};
 use super::strings;
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
+use crate::syntax_fields::FIELD;
 
 /// Characters a shell would interpret in the literal text of a command.
 pub(super) const SHELL_SPECIAL: &str = "|&;<>()$`\\\"'*?[]#~{}\n\r";

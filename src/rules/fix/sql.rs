@@ -20,11 +20,11 @@
 //! arguments (`conn.execute(sql, a, b)`). In `format` style every
 //! literal `%` is doubled.
 
-use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::strings::{self, literal, Conv, Item, Part, Pieces, Value};
 use crate::rules::resolve::text;
+use crate::syntax_fields::FIELD;
 
 /// Facts about the file fixes are rendered in, each computed at most once per file (a fix
 /// that needed the file's SQL driver used to walk the whole tree per finding: quadratic).

@@ -27,13 +27,13 @@
 //! values are the `sql-params` filter's ([`super::sql`]); a statement with both gets no fix
 //! here.
 
-use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::scope::RangeEdit;
 use super::strings::{self, Conv, Item, Value};
 use crate::rules::args::unparen;
 use crate::rules::resolve::{root_of, text};
+use crate::syntax_fields::FIELD;
 
 /// Stands, in SQL text being read, for a value met earlier.
 const VALUE: char = '\u{E000}';

@@ -21,7 +21,6 @@
 //!
 //! Where the values stand in the SQL follows the inline form ([`super::sql`]).
 
-use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::scope::{
@@ -31,6 +30,7 @@ use super::sql::{build_sql, merge_into, method, placeholder, sql_literal, FileCo
 use super::strings::{self, Part, Pieces};
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
+use crate::syntax_fields::FIELD;
 
 /// Calls whose single SQL argument may receive parameters.
 const EXECUTE: &[&str] = &["execute", "mogrify", "raw", "RawSQL"];

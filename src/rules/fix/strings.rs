@@ -10,11 +10,11 @@
 
 mod percent;
 
-use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
+use crate::syntax_fields::FIELD;
 
 /// How the original expression turns an interpolated value into text.
 #[derive(Debug, Clone, PartialEq, Eq)]

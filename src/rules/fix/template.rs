@@ -14,7 +14,6 @@
 //! than to `str` (`%d`, `!r`), one whose variable name cannot be told (a name, an attribute, a
 //! subscript by a string key), and a name the template or the call already uses.
 
-use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::placement::insertion;
@@ -22,6 +21,7 @@ use super::scope::{mentions, scope_of, sole_binding, RangeEdit};
 use super::strings::{self, literal, Conv, Part};
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
+use crate::syntax_fields::FIELD;
 
 pub(crate) fn template_vars(arg: Node, src: &str) -> Option<Vec<RangeEdit>> {
     let list = arg.parent().filter(|l| l.kind() == "argument_list")?;

@@ -6,10 +6,10 @@
 //! `server_side=True`, `.bind(`, `.listen(`... for a server. Both or neither, or a call with
 //! other arguments than the protocol, give up.
 
-use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use crate::rules::resolve::text;
+use crate::syntax_fields::FIELD;
 
 const CLIENT: &[&str] = &[
     "server_hostname",

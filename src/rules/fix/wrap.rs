@@ -1,12 +1,12 @@
 //! Rewriting the values interpolated into a built string in place (`shell-quote`,
 //! `escape-fields`, `escape-data`...), and which escaping function a file already has.
 
-use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::scope::imported_as;
 use super::strings::{self, Wrapping};
 use crate::rules::resolve::text;
+use crate::syntax_fields::FIELD;
 
 /// Rewrites each interpolated value of the capture in place with `wrap` (given the value's
 /// expression text and whether it must first be made a `str`).

@@ -7,11 +7,11 @@
 //! filter give up. A variable is named after its value when that is a plain identifier, else
 //! `v1`, `v2`...
 
-use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::strings::{self, literal, Part};
 use crate::rules::resolve::text;
+use crate::syntax_fields::FIELD;
 
 pub fn xpath_vars(node: Node, src: &str) -> Option<String> {
     let list = node.parent().filter(|l| l.kind() == "argument_list")?;

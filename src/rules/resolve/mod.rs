@@ -19,10 +19,11 @@ mod patterns;
 #[cfg(test)]
 mod tests;
 
-use crate::syntax_fields::FIELD;
 use std::collections::HashMap;
 
 use tree_sitter::Node;
+
+use crate::syntax_fields::FIELD;
 
 pub use patterns::{NamePattern, NameTable};
 

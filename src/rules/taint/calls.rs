@@ -1,6 +1,5 @@
 //! Calls to local functions: summaries built on demand, applied where they are called.
 
-use crate::syntax_fields::FIELD;
 use std::rc::Rc;
 
 use tree_sitter::Node;
@@ -11,6 +10,7 @@ use super::Analyzer;
 use crate::finding::{Confidence, TaintStepKind};
 use crate::rules::raw::{Cap, RawFinding};
 use crate::rules::resolve::text;
+use crate::syntax_fields::FIELD;
 
 /// The most parameter-to-sink facts one summary keeps.
 const MAX_SUMMARY_SINKS: usize = 32;

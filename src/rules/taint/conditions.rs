@@ -1,11 +1,11 @@
 //! Conditions: what a branch condition proves (allow-lists, validators), and whether a
 //! block that exits rejects the request (for guard clauses).
 
-use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
+use crate::syntax_fields::FIELD;
 
 use super::state::State;
 use super::Analyzer;

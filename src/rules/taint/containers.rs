@@ -2,13 +2,13 @@
 //! (`d["k"] = v`, `{"k": v}`, `[a, b]`, `x, y = pair`, a local function returning a tuple),
 //! so that a clean element read back from a container holding a tainted one stays clean.
 
-use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::state::{Elements, State, Taint};
 use super::Analyzer;
 use crate::finding::TaintStepKind;
 use crate::rules::resolve::text;
+use crate::syntax_fields::FIELD;
 
 /// The most elements tracked per container.
 const MAX_ELEMENTS: usize = 64;

@@ -1,6 +1,5 @@
 //! Expressions: whether a value is tainted, and by which path.
 
-use crate::syntax_fields::FIELD;
 use std::rc::Rc;
 
 use tree_sitter::Node;
@@ -8,6 +7,7 @@ use tree_sitter::Node;
 use super::state::{State, Taint};
 use super::Analyzer;
 use crate::rules::resolve::text;
+use crate::syntax_fields::FIELD;
 
 impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     /// The state key of a name or attribute chain (`x`, `self.cmd`).

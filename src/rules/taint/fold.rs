@@ -1,10 +1,10 @@
 //! Constant folding of conditions: `7 * 18 + 106 > 200`, `not 0`, `False and x`. A branch
 //! whose condition folds to false is dead, and its values do not flow.
 
-use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use crate::rules::resolve::text;
+use crate::syntax_fields::FIELD;
 
 /// A constant value, as far as truthiness and comparisons need it.
 #[derive(Debug, Clone, Copy, PartialEq)]

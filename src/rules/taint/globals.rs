@@ -11,7 +11,6 @@
 //! tainted from the start; the findings this second pass adds (and only those) are kept, at
 //! medium confidence, since whether the stored data is read back depends on what runs when.
 
-use crate::syntax_fields::FIELD;
 use std::collections::{BTreeSet, HashSet};
 
 use tree_sitter::Node;
@@ -21,6 +20,7 @@ use super::{Analyzer, FileCx, TaintEngine, TaintFile};
 use crate::finding::{Confidence, TaintStepKind};
 use crate::rules::raw::RawFinding;
 use crate::rules::resolve::{text, ScopeId, MODULE_SCOPE};
+use crate::syntax_fields::FIELD;
 
 /// Adds to `scopes` the functions that mention a module-level container (a name bound to a
 /// list, dict or set) that a scope already in `scopes` mentions: they may store into it what

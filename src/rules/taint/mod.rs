@@ -56,7 +56,6 @@ mod summary;
 #[cfg(test)]
 mod tests;
 
-use crate::syntax_fields::FIELD;
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
@@ -69,6 +68,7 @@ use self::summary::{FuncTable, Summary};
 use crate::finding::{Confidence, TaintStepKind};
 use crate::rules::raw::RawFinding;
 use crate::rules::resolve::{NameTable, Resolver, ScopeId, MODULE_SCOPE};
+use crate::syntax_fields::FIELD;
 
 /// Path of the shared sources file under `rules/`.
 pub const SOURCES_FILE: &str = "python/_taint/sources.toml";

@@ -10,7 +10,6 @@
 //! the rule's sources (for weak randomness: `random`, `numpy`), and only to data from those
 //! sources.
 
-use crate::syntax_fields::FIELD;
 use regex::Regex;
 use tree_sitter::Node;
 
@@ -18,6 +17,7 @@ use super::state::State;
 use super::{Analyzer, TaintEngine, TaintFile};
 use crate::rules::resolve::text;
 use crate::rules::resolve::{ScopeId, MODULE_SCOPE};
+use crate::syntax_fields::FIELD;
 use std::collections::BTreeSet;
 
 impl TaintEngine {

@@ -1,10 +1,10 @@
 //! Handler parameters: which are request data, and what their type annotations say about them.
 
-use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::state::State;
 use super::{summary, Analyzer};
+use crate::syntax_fields::FIELD;
 
 impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     /// Taints the parameters of handler functions (routes and Django-style views); returns

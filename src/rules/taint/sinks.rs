@@ -1,6 +1,5 @@
 //! Sink calls: a tainted argument of a rule's sink becomes a finding with its taint path.
 
-use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::calls::param_bits;
@@ -10,6 +9,7 @@ use super::Analyzer;
 use crate::finding::TaintStepKind;
 use crate::rules::args::CallArgs;
 use crate::rules::resolve::text;
+use crate::syntax_fields::FIELD;
 
 impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     /// Checks every sink call of this scope inside `region` against the state.

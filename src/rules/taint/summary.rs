@@ -12,7 +12,6 @@
 //! `Class.m(...)` to that class's method, and `obj.m(...)` to the only method named `m` in
 //! the file.
 
-use crate::syntax_fields::FIELD;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -20,6 +19,7 @@ use tree_sitter::Node;
 
 use super::state::{Step, Taint};
 use crate::rules::resolve::{text, Resolver, ScopeId};
+use crate::syntax_fields::FIELD;
 
 /// Bit of taint kinds where parameter markers start: parameter `i` is bit `PARAM_SHIFT + i`.
 pub(super) const PARAM_SHIFT: u32 = 40;

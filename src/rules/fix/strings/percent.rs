@@ -1,10 +1,10 @@
 //! `"fmt" % value`, `"fmt" % (a, b)` and `"fmt" % {"name": v}` taken apart.
 
-use crate::syntax_fields::FIELD;
 use tree_sitter::Node;
 
 use super::{collect, Conv, Part, Value};
 use crate::rules::args::unparen;
+use crate::syntax_fields::FIELD;
 
 /// `"fmt" % value` / `"fmt" % (a, b)` with positional directives, or `"fmt" % {"k": v}` (a
 /// dict literal with plain string keys) with `%(k)s` directives only. With a mapping, every
