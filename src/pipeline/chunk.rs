@@ -7,6 +7,7 @@
 
 use tree_sitter::{Node, Parser};
 
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 /// One region of a file.
@@ -201,12 +202,12 @@ pub fn chunks(text: &str, max_lines: usize) -> Vec<Chunk> {
 
 /// `(kind, name, definition node)` of a function/class (looking through decorators).
 fn definition<'t>(n: Node<'t>, src: &str) -> Option<(&'static str, String, Node<'t>)> {
-    let inner = if n.kind() == "decorated_definition" {
+    let inner = if n.kind_name() == "decorated_definition" {
         n.child_by_field_id(FIELD.definition)?
     } else {
         n
     };
-    let kind = match inner.kind() {
+    let kind = match inner.kind_name() {
         "function_definition" => "function",
         "class_definition" => "class",
         _ => return None,
@@ -226,7 +227,7 @@ fn import_lines(root: Node) -> Vec<usize> {
         .named_children(&mut c)
         .filter(|n| {
             matches!(
-                n.kind(),
+                n.kind_name(),
                 "import_statement" | "import_from_statement" | "future_import_statement"
             )
         })

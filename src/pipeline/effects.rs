@@ -16,6 +16,7 @@
 
 use std::collections::HashMap;
 
+use crate::syntax_fields::KindName;
 use tree_sitter::Node;
 
 /// What a fix removed of the code's effects, or added without effect.
@@ -75,7 +76,7 @@ fn census(src: &str) -> Option<Census> {
     let mut stack = vec![root];
     while let Some(n) = stack.pop() {
         let mut count = |k: &'static str| *out.counts.entry(k).or_insert(0) += 1;
-        match n.kind() {
+        match n.kind_name() {
             "return_statement" => count(if n.named_child_count() > 0 {
                 "return value"
             } else {
@@ -111,7 +112,7 @@ fn calls(stmt: Node) -> bool {
     stmt.named_child_count() == 1
         && stmt
             .named_child(0)
-            .is_some_and(|e| matches!(e.kind(), "call" | "await"))
+            .is_some_and(|e| matches!(e.kind_name(), "call" | "await"))
 }
 
 /// An expression statement that is only literals and names combined by operators (an
@@ -121,12 +122,12 @@ fn no_effect(stmt: Node) -> bool {
     let Some(e) = stmt.named_child(0) else {
         return false;
     };
-    if stmt.named_child_count() != 1 || e.kind() == "ellipsis" {
+    if stmt.named_child_count() != 1 || e.kind_name() == "ellipsis" {
         return false;
     }
     let mut stack = vec![e];
     while let Some(n) = stack.pop() {
-        match n.kind() {
+        match n.kind_name() {
             "integer"
             | "float"
             | "true"
@@ -162,10 +163,10 @@ fn no_effect(stmt: Node) -> bool {
 fn docstring(stmt: Node) -> bool {
     let is_string = stmt
         .named_child(0)
-        .is_some_and(|e| matches!(e.kind(), "string" | "concatenated_string"));
+        .is_some_and(|e| matches!(e.kind_name(), "string" | "concatenated_string"));
     is_string
         && stmt.parent().is_some_and(|p| {
-            matches!(p.kind(), "module" | "block")
+            matches!(p.kind_name(), "module" | "block")
                 && p.named_child(0).is_some_and(|f| f.id() == stmt.id())
         })
 }

@@ -31,6 +31,7 @@ use crate::finding::{Finding, Origin, Span, Verdict, VerdictStatus};
 use crate::rules::schema::TAG_PROMPT_INJECTION;
 use crate::rules::Catalog;
 use crate::scan::{Diagnostic, DiagnosticLevel, FileScan};
+use crate::syntax_fields::KindName;
 
 /// The rule for injection text.
 pub const RULE_TEXT: &str = "PW900";
@@ -188,7 +189,7 @@ pub fn suspicious_items(text: &str, max: usize, chars: usize) -> Vec<TextItem> {
     let mut stack: Vec<Node> = vec![tree.root_node()];
     let mut found: Vec<Node> = Vec::new();
     while let Some(n) = stack.pop() {
-        if matches!(n.kind(), "comment" | "string") {
+        if matches!(n.kind_name(), "comment" | "string") {
             found.push(n);
             continue;
         }

@@ -23,6 +23,7 @@ use tree_sitter::{Node, Parser};
 use super::names::{self, BindingKind, Resolution};
 use crate::finding::{Edit, ImportEdit};
 use crate::rules::schema::ImportSpec;
+use crate::syntax_fields::KindName;
 
 /// A template applied to a text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -369,7 +370,7 @@ fn add_import(
 }
 
 fn is_import(n: &Node) -> bool {
-    matches!(n.kind(), "import_statement" | "import_from_statement")
+    matches!(n.kind_name(), "import_statement" | "import_from_statement")
 }
 
 /// Where to insert `statement` and the exact text to insert there.
@@ -377,16 +378,16 @@ fn placement(text: &str, root: Node, statement: &str, first_use: usize) -> (usiz
     let mut cursor = root.walk();
     let stmts: Vec<Node> = root
         .named_children(&mut cursor)
-        .filter(|n| n.kind() != "comment")
+        .filter(|n| n.kind_name() != "comment")
         .collect();
     // The header: a docstring, then `from __future__` imports.
     let mut i = 0;
     let mut header: Option<Node> = None;
     if let Some(s) = stmts.first() {
-        let only_string = s.kind() == "expression_statement"
+        let only_string = s.kind_name() == "expression_statement"
             && s.named_child_count() == 1
             && s.named_child(0)
-                .is_some_and(|c| matches!(c.kind(), "string" | "concatenated_string"));
+                .is_some_and(|c| matches!(c.kind_name(), "string" | "concatenated_string"));
         if only_string {
             header = Some(*s);
             i = 1;
@@ -394,7 +395,7 @@ fn placement(text: &str, root: Node, statement: &str, first_use: usize) -> (usiz
     }
     while let Some(s) = stmts
         .get(i)
-        .filter(|s| s.kind() == "future_import_statement")
+        .filter(|s| s.kind_name() == "future_import_statement")
     {
         header = Some(*s);
         i += 1;
@@ -488,7 +489,7 @@ fn sorted_place<'t>(text: &str, block: &[Node<'t>], statement: &str) -> Option<u
     let plain = |g: &Vec<Node<'t>>| -> Vec<Node<'t>> {
         g.iter()
             .copied()
-            .filter(|s| s.kind() == "import_statement")
+            .filter(|s| s.kind_name() == "import_statement")
             .collect()
     };
     let mine = package(statement);

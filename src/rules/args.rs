@@ -5,6 +5,7 @@ use tree_sitter::Node;
 
 use super::resolve::text;
 use super::schema::{ArgCondition, ArgIs};
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 /// An `ArgCondition` with its regex compiled and its values normalised.
@@ -119,13 +120,13 @@ impl<'t> CallArgs<'t> {
         let Some(list) = call.child_by_field_id(FIELD.arguments) else {
             return out;
         };
-        if list.kind() == "generator_expression" {
+        if list.kind_name() == "generator_expression" {
             out.positional.push(list);
             return out;
         }
         let mut c = list.walk();
         for a in list.named_children(&mut c) {
-            match a.kind() {
+            match a.kind_name() {
                 "comment" => {}
                 "keyword_argument" => {
                     if let (Some(n), Some(v)) = (
@@ -171,9 +172,9 @@ impl<'t> CallArgs<'t> {
 
 /// Skips redundant parentheses around an expression.
 pub fn unparen(mut n: Node) -> Node {
-    while n.kind() == "parenthesized_expression" {
+    while n.kind_name() == "parenthesized_expression" {
         match n.named_child(0) {
-            Some(inner) if inner.kind() != "comment" => n = inner,
+            Some(inner) if inner.kind_name() != "comment" => n = inner,
             _ => break,
         }
     }
@@ -183,7 +184,7 @@ pub fn unparen(mut n: Node) -> Node {
 /// The truth value of a literal, or `None` when the expression is not a literal.
 pub fn literal_truth(n: Node, src: &str) -> Option<bool> {
     let n = unparen(n);
-    match n.kind() {
+    match n.kind_name() {
         "true" => Some(true),
         "false" | "none" => Some(false),
         "integer" => int_value(n, src).map(|v| v != 0).or(Some(true)),
@@ -215,7 +216,7 @@ fn string_has_content(n: Node) -> bool {
     while let Some(s) = stack.pop() {
         let mut c = s.walk();
         for ch in s.named_children(&mut c) {
-            match ch.kind() {
+            match ch.kind_name() {
                 "string" => stack.push(ch),
                 "string_content" | "escape_sequence" | "interpolation" => return true,
                 _ => {}
@@ -231,11 +232,11 @@ pub fn is_literal_string(n: Node, _src: &str) -> bool {
     let n = unparen(n);
     let mut stack = vec![n];
     while let Some(s) = stack.pop() {
-        match s.kind() {
+        match s.kind_name() {
             "string" => {
                 let mut c = s.walk();
                 if s.named_children(&mut c)
-                    .any(|ch| ch.kind() == "interpolation")
+                    .any(|ch| ch.kind_name() == "interpolation")
                 {
                     return false;
                 }
@@ -243,7 +244,7 @@ pub fn is_literal_string(n: Node, _src: &str) -> bool {
             "concatenated_string" => {
                 let mut c = s.walk();
                 for ch in s.named_children(&mut c) {
-                    if ch.kind() != "comment" {
+                    if ch.kind_name() != "comment" {
                         stack.push(ch);
                     }
                 }
@@ -259,7 +260,7 @@ pub fn is_literal_string(n: Node, _src: &str) -> bool {
 pub fn is_plain_literal(n: Node, src: &str) -> bool {
     let mut stack = vec![n];
     while let Some(s) = stack.pop() {
-        match s.kind() {
+        match s.kind_name() {
             "integer" | "float" | "true" | "false" | "none" | "ellipsis" | "comment" => {}
             "string" | "concatenated_string" => {
                 if !is_literal_string(s, src) {
@@ -287,7 +288,7 @@ pub fn is_plain_literal(n: Node, src: &str) -> bool {
 /// The value of an integer literal (decimal, hex, octal, binary, underscores, unary minus).
 pub fn int_value(n: Node, src: &str) -> Option<i64> {
     let n = unparen(n);
-    match n.kind() {
+    match n.kind_name() {
         "integer" => {
             let t: String = text(n, src).chars().filter(|c| *c != '_').collect();
             let lower = t.to_ascii_lowercase();
@@ -338,7 +339,7 @@ mod tests {
             .unwrap();
         let tree = p.parse(call_src, None).unwrap();
         let call = tree.root_node().child(0).unwrap().child(0).unwrap();
-        assert_eq!(call.kind(), "call", "{call_src}");
+        assert_eq!(call.kind_name(), "call", "{call_src}");
         let args = CallArgs::of_call(call, call_src);
         CompiledArg::compile(&c).unwrap().holds(&args, call_src)
     }

@@ -8,6 +8,7 @@ use tree_sitter::Node;
 
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 /// The string-building expression of the first node of a taint path (its steps' nodes) after
@@ -25,26 +26,26 @@ pub(crate) fn markup_helper<'t>(node: Node<'t>, src: &str) -> Option<Node<'t>> {
     let call = unparen(node);
     let f = call
         .child_by_field_id(FIELD.function)
-        .filter(|_| call.kind() == "call")?;
-    if f.kind() != "identifier" {
+        .filter(|_| call.kind_name() == "call")?;
+    if f.kind_name() != "identifier" {
         return None;
     }
     let name = text(f, src);
     let root = crate::rules::resolve::root_of(call);
     let mut c = root.walk();
     let def = root.named_children(&mut c).find_map(|d| {
-        let d = match d.kind() {
+        let d = match d.kind_name() {
             "decorated_definition" => d.child_by_field_id(FIELD.definition)?,
             _ => d,
         };
-        (d.kind() == "function_definition"
+        (d.kind_name() == "function_definition"
             && d.child_by_field_id(FIELD.name)
                 .is_some_and(|n| text(n, src) == name))
         .then_some(d)
     })?;
     let markup = returned_values(def).into_iter().any(|v| {
         let text_of = building(v, src, 0)
-            .or_else(|| matches!(v.kind(), "string" | "concatenated_string").then_some(v));
+            .or_else(|| matches!(v.kind_name(), "string" | "concatenated_string").then_some(v));
         text_of.is_some_and(|t| text(t, src).contains('<'))
     });
     markup.then_some(def)
@@ -66,7 +67,7 @@ fn returned_values(def: Node) -> Vec<Node> {
     };
     let mut stack = vec![body];
     while let Some(n) = stack.pop() {
-        match n.kind() {
+        match n.kind_name() {
             "function_definition" | "class_definition" | "lambda" => continue,
             "return_statement" => out.extend(n.named_child(0).map(unparen)),
             _ => {}
@@ -90,7 +91,7 @@ fn building<'t>(n: Node<'t>, src: &str, depth: u8) -> Option<Node<'t>> {
         return None;
     }
     let n = unparen(n);
-    match n.kind() {
+    match n.kind_name() {
         "expression_statement" | "return_statement" => building(n.named_child(0)?, src, depth + 1),
         "assignment" | "augmented_assignment" => {
             building(n.child_by_field_id(FIELD.right)?, src, depth + 1)
@@ -105,7 +106,7 @@ fn building<'t>(n: Node<'t>, src: &str, depth: u8) -> Option<Node<'t>> {
             let op = text(n.child_by_field_id(FIELD.operator)?, src);
             let has_literal = |x: Option<Node>| {
                 x.map(unparen)
-                    .is_some_and(|x| matches!(x.kind(), "string" | "concatenated_string"))
+                    .is_some_and(|x| matches!(x.kind_name(), "string" | "concatenated_string"))
             };
             let literal = has_literal(n.child_by_field_id(FIELD.left))
                 || has_literal(n.child_by_field_id(FIELD.right))
@@ -114,12 +115,12 @@ fn building<'t>(n: Node<'t>, src: &str, depth: u8) -> Option<Node<'t>> {
         }
         "call" => {
             let f = n.child_by_field_id(FIELD.function)?;
-            let formats = f.kind() == "attribute"
+            let formats = f.kind_name() == "attribute"
                 && f.child_by_field_id(FIELD.attribute)
                     .is_some_and(|a| text(a, src) == "format")
                 && f.child_by_field_id(FIELD.object)
                     .map(unparen)
-                    .is_some_and(|o| matches!(o.kind(), "string" | "concatenated_string"));
+                    .is_some_and(|o| matches!(o.kind_name(), "string" | "concatenated_string"));
             if formats {
                 return Some(n);
             }
@@ -139,6 +140,6 @@ fn interpolated(s: Node) -> bool {
     let mut c = s.walk();
     let any = s
         .named_children(&mut c)
-        .any(|x| x.kind() == "interpolation");
+        .any(|x| x.kind_name() == "interpolation");
     any
 }

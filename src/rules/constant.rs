@@ -10,6 +10,7 @@ use tree_sitter::Node;
 use super::args::unparen;
 use super::fix::strings;
 use super::resolve::text;
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 /// Whether the string built in `node` interpolates at least one value that is not a
@@ -27,13 +28,13 @@ pub(crate) fn constant(v: Node, src: &str, depth: u8) -> bool {
         return false;
     }
     let v = unparen(v);
-    match v.kind() {
+    match v.kind_name() {
         "integer" | "float" | "true" | "false" | "none" => true,
         "string" => {
             let mut c = v.walk();
             let interpolates = v
                 .named_children(&mut c)
-                .any(|x| x.kind() == "interpolation");
+                .any(|x| x.kind_name() == "interpolation");
             !interpolates
         }
         "concatenated_string" | "binary_operator" => {
@@ -53,7 +54,7 @@ pub(crate) fn constant(v: Node, src: &str, depth: u8) -> bool {
         "dictionary" => {
             let mut c = v.walk();
             let all = v.named_children(&mut c).all(|p| {
-                p.kind() == "pair"
+                p.kind_name() == "pair"
                     && p.child_by_field_id(FIELD.key)
                         .is_some_and(|k| constant(k, src, depth + 1))
                     && p.child_by_field_id(FIELD.value)
@@ -77,7 +78,7 @@ pub(crate) fn constant(v: Node, src: &str, depth: u8) -> bool {
             let Some(f) = v.child_by_field_id(FIELD.function) else {
                 return false;
             };
-            let entries = f.kind() == "attribute"
+            let entries = f.kind_name() == "attribute"
                 && f.child_by_field_id(FIELD.attribute)
                     .is_some_and(|a| matches!(text(a, src), "items" | "values" | "keys"))
                 && v.child_by_field_id(FIELD.arguments)
@@ -105,7 +106,7 @@ pub(crate) fn constant(v: Node, src: &str, depth: u8) -> bool {
 /// constants: string methods (`", ".join(FIELDS)`, `"{}".format(N)`, `NAME.upper()`) and
 /// conversions of constants (`str(PORT)`, `sorted(COLUMNS)`).
 fn pure_of_constants(call: Node, f: Node, src: &str, depth: u8) -> bool {
-    let pure = match f.kind() {
+    let pure = match f.kind_name() {
         "attribute" => {
             f.child_by_field_id(FIELD.attribute).is_some_and(|a| {
                 matches!(
@@ -135,7 +136,7 @@ fn pure_of_constants(call: Node, f: Node, src: &str, depth: u8) -> bool {
         return false;
     };
     let mut c = args.walk();
-    let all = args.named_children(&mut c).all(|a| match a.kind() {
+    let all = args.named_children(&mut c).all(|a| match a.kind_name() {
         "comment" => true,
         "keyword_argument" => a
             .child_by_field_id(FIELD.value)
@@ -150,7 +151,7 @@ fn pure_of_constants(call: Node, f: Node, src: &str, depth: u8) -> bool {
 /// second).
 fn member_of_constant(side: Node, cond: Node, op: &str, src: &str, depth: u8) -> bool {
     let cond = unparen(cond);
-    if cond.kind() != "comparison_operator" {
+    if cond.kind_name() != "comparison_operator" {
         return false;
     }
     let (ops, operands) = crate::rules::taint::comparison_parts(cond);
@@ -171,7 +172,7 @@ fn name_constant(v: Node, src: &str, depth: u8) -> bool {
     let mut scope = v;
     while let Some(p) = scope.parent() {
         scope = p;
-        if matches!(scope.kind(), "function_definition" | "lambda") {
+        if matches!(scope.kind_name(), "function_definition" | "lambda") {
             break;
         }
     }
@@ -179,7 +180,7 @@ fn name_constant(v: Node, src: &str, depth: u8) -> bool {
     if local.params {
         return false;
     }
-    let values = if !local.values.is_empty() || scope.kind() == "module" {
+    let values = if !local.values.is_empty() || scope.kind_name() == "module" {
         local
     } else {
         let root = crate::rules::resolve::root_of(scope);
@@ -219,22 +220,22 @@ fn bindings<'t>(scope: Node<'t>, name: &str, src: &str) -> Bindings<'t> {
     while let Some(n) = stack.pop() {
         if n.id() != scope.id()
             && matches!(
-                n.kind(),
+                n.kind_name(),
                 "function_definition" | "class_definition" | "lambda"
             )
         {
             continue;
         }
-        match n.kind() {
+        match n.kind_name() {
             "parameters" | "lambda_parameters" => {
                 let mut c = n.walk();
                 let hit = n.named_children(&mut c).any(|p| {
-                    let id = if p.kind() == "identifier" {
+                    let id = if p.kind_name() == "identifier" {
                         Some(p)
                     } else {
                         p.child_by_field_id(FIELD.name)
                             .or_else(|| p.named_child(0))
-                            .filter(|x| x.kind() == "identifier")
+                            .filter(|x| x.kind_name() == "identifier")
                     };
                     id.is_some_and(|i| text(i, src) == name)
                 });
@@ -243,12 +244,14 @@ fn bindings<'t>(scope: Node<'t>, name: &str, src: &str) -> Bindings<'t> {
             }
             "assignment" | "augmented_assignment" => {
                 let left = n.child_by_field_id(FIELD.left);
-                if left.is_some_and(|l| l.kind() == "identifier" && text(l, src) == name) {
-                    match (n.kind(), n.child_by_field_id(FIELD.right)) {
+                if left.is_some_and(|l| l.kind_name() == "identifier" && text(l, src) == name) {
+                    match (n.kind_name(), n.child_by_field_id(FIELD.right)) {
                         ("assignment", Some(r)) => out.values.push(Bound::Value(r)),
                         _ => out.values.push(Bound::Other),
                     }
-                } else if left.is_some_and(|l| l.kind() != "identifier" && mentions(l, name, src)) {
+                } else if left
+                    .is_some_and(|l| l.kind_name() != "identifier" && mentions(l, name, src))
+                {
                     out.values.push(Bound::Other);
                 }
             }
@@ -259,7 +262,7 @@ fn bindings<'t>(scope: Node<'t>, name: &str, src: &str) -> Bindings<'t> {
                     // one, of `T`.
                     let plain = left.is_some_and(|l| {
                         matches!(
-                            l.kind(),
+                            l.kind_name(),
                             "identifier" | "pattern_list" | "tuple_pattern" | "list_pattern"
                         )
                     });
@@ -303,7 +306,7 @@ fn bindings<'t>(scope: Node<'t>, name: &str, src: &str) -> Bindings<'t> {
 
 /// Whether identifier `name` occurs under `n`.
 fn mentions(n: Node, name: &str, src: &str) -> bool {
-    if n.kind() == "identifier" {
+    if n.kind_name() == "identifier" {
         return text(n, src) == name;
     }
     let mut c = n.walk();
@@ -325,7 +328,7 @@ fn class_constant(v: Node, src: &str, depth: u8) -> bool {
     }
     let attr = text(attr, src);
     let mut class = v;
-    while class.kind() != "class_definition" {
+    while class.kind_name() != "class_definition" {
         match class.parent() {
             Some(p) => class = p,
             None => return false,
@@ -338,12 +341,12 @@ fn class_constant(v: Node, src: &str, depth: u8) -> bool {
     // Assigned through an attribute anywhere (`self.table = name`, `repo.table = ...`).
     let mut stack = vec![root];
     while let Some(n) = stack.pop() {
-        if matches!(n.kind(), "assignment" | "augmented_assignment") {
+        if matches!(n.kind_name(), "assignment" | "augmented_assignment") {
             let l = n.child_by_field_id(FIELD.left);
             let hit = l.is_some_and(|l| {
                 let mut s = vec![l];
                 while let Some(x) = s.pop() {
-                    if x.kind() == "attribute"
+                    if x.kind_name() == "attribute"
                         && x.child_by_field_id(FIELD.attribute)
                             .is_some_and(|a| text(a, src) == attr)
                     {

@@ -13,6 +13,7 @@ use std::collections::HashSet;
 use tree_sitter::Node;
 
 use super::{BindingKind, Read, ScopeKind};
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 mod pattern;
@@ -135,7 +136,7 @@ impl<'a> Walker<'a> {
             return;
         }
         let d = depth + 1;
-        match node.kind() {
+        match node.kind_name() {
             "identifier" => self.read(node, scope),
             "function_definition" => self.function(node, scope, d),
             "class_definition" => self.class(node, scope, d),
@@ -199,8 +200,8 @@ impl<'a> Walker<'a> {
             }
             // `try: unicode except NameError: ...` probes for a name on purpose.
             "try_statement" => {
-                let guards =
-                    named(node).any(|c| c.kind() == "except_clause" && self.catches_name_error(c));
+                let guards = named(node)
+                    .any(|c| c.kind_name() == "except_clause" && self.catches_name_error(c));
                 for (field, c) in fields(node) {
                     if field == Some("body") && guards {
                         self.guarded += 1;
@@ -215,7 +216,7 @@ impl<'a> Walker<'a> {
             "import_from_statement" => self.import_from(node, scope),
             "future_import_statement" => {
                 for c in named(node) {
-                    match c.kind() {
+                    match c.kind_name() {
                         "dotted_name" => {
                             if let Some(i) = c.named_child(0) {
                                 self.bind(i, scope, BindingKind::Other);
@@ -231,14 +232,14 @@ impl<'a> Walker<'a> {
                 }
             }
             "global_statement" => {
-                for c in named(node).filter(|c| c.kind() == "identifier") {
+                for c in named(node).filter(|c| c.kind_name() == "identifier") {
                     let n = self.text(c).to_string();
                     self.scopes[scope].globals.insert(n.clone());
                     self.declared_globals.insert(n);
                 }
             }
             "nonlocal_statement" => {
-                for c in named(node).filter(|c| c.kind() == "identifier") {
+                for c in named(node).filter(|c| c.kind_name() == "identifier") {
                     let n = self.text(c).to_string();
                     self.scopes[scope].nonlocals.insert(n);
                 }
@@ -262,7 +263,7 @@ impl<'a> Walker<'a> {
             // `a.b` in a type: the head is read, the members are attributes.
             "member_type" => {
                 for (i, c) in named(node).enumerate() {
-                    if i == 0 || c.kind() != "identifier" {
+                    if i == 0 || c.kind_name() != "identifier" {
                         self.expr(c, scope, d);
                     }
                 }
@@ -312,7 +313,7 @@ impl<'a> Walker<'a> {
             return;
         }
         let d = depth + 1;
-        match node.kind() {
+        match node.kind_name() {
             "identifier" => self.bind(node, scope, BindingKind::Other),
             "attribute" | "subscript" => self.expr(node, scope, d),
             "comment" => {}
@@ -341,7 +342,7 @@ impl<'a> Walker<'a> {
             self.gave_up = true;
             return;
         }
-        if node.kind() == "identifier" {
+        if node.kind_name() == "identifier" {
             self.bind(node, scope, BindingKind::Other);
             return;
         }
@@ -353,7 +354,7 @@ impl<'a> Walker<'a> {
     /// Parameters bind in `inner`; their defaults and annotations are read in `outer`.
     fn params(&mut self, params: Node, outer: usize, inner: usize, d: usize) {
         for p in named(params) {
-            match p.kind() {
+            match p.kind_name() {
                 "identifier" => self.bind(p, inner, BindingKind::Other),
                 "typed_parameter" | "default_parameter" | "typed_default_parameter" => {
                     for (field, c) in fields(p) {
@@ -428,7 +429,7 @@ impl<'a> Walker<'a> {
         let inner = self.open(ScopeKind::Comprehension, Some(scope), node);
         let mut first = true;
         for c in named(node) {
-            match c.kind() {
+            match c.kind_name() {
                 "for_in_clause" => {
                     for (field, x) in fields(c) {
                         match field {
@@ -446,7 +447,7 @@ impl<'a> Walker<'a> {
     /// `import a.b.c` binds `a`; `import a.b as c` binds `c`.
     fn import(&mut self, node: Node, scope: usize) {
         for c in named(node) {
-            match c.kind() {
+            match c.kind_name() {
                 "dotted_name" => {
                     if let Some(head) = c.named_child(0) {
                         let target = dotted(self.text(c));
@@ -479,7 +480,7 @@ impl<'a> Walker<'a> {
             if Some(c.id()) == module_id {
                 continue;
             }
-            match c.kind() {
+            match c.kind_name() {
                 "wildcard_import" => self.star_import = true,
                 "dotted_name" => {
                     if let Some(i) = c.named_child(0) {

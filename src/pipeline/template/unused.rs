@@ -11,6 +11,7 @@ use tree_sitter::Node;
 
 use super::LineChange;
 use crate::pipeline::names::{self, BindingKind, Resolution};
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 /// An import removed from a text.
@@ -44,7 +45,7 @@ pub(super) fn remove(original: &str, at: usize, name: &str, patched: &str) -> Op
     let mut cursor = root.walk();
     let stmt = root
         .named_children(&mut cursor)
-        .filter(|s| matches!(s.kind(), "import_statement" | "import_from_statement"))
+        .filter(|s| matches!(s.kind_name(), "import_statement" | "import_from_statement"))
         .find(|s| binding_node(*s, name, patched).is_some())?;
     let (node, all) = binding_node(stmt, name, patched)?;
     if stmt.start_position().row != stmt.end_position().row {
@@ -97,7 +98,7 @@ fn binding_node<'t>(stmt: Node<'t>, name: &str, src: &str) -> Option<(Node<'t>, 
     let mut cursor = stmt.walk();
     let all: Vec<Node> = stmt.children_by_field_name("name", &mut cursor).collect();
     let text = |n: Node| n.utf8_text(src.as_bytes()).unwrap_or("");
-    let found = all.iter().copied().find(|n| match n.kind() {
+    let found = all.iter().copied().find(|n| match n.kind_name() {
         "aliased_import" => n
             .child_by_field_id(FIELD.alias)
             .is_some_and(|a| text(a) == name),

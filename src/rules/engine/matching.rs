@@ -11,6 +11,7 @@ use crate::rules::args::CallArgs;
 use crate::rules::query::NativeMatch;
 use crate::rules::raw::{Cap, RawFinding};
 use crate::rules::resolve::{NamePattern, Resolver, ScopeId};
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 impl Engine {
@@ -245,7 +246,7 @@ impl Engine {
 
 /// `#qualname?`: `n` (a call's callee for a call) resolves to one of `pats`.
 fn qualname_holds(n: Node, pats: &[NamePattern], resolver: &Resolver, buf: &mut String) -> bool {
-    let n = if n.kind() == "call" {
+    let n = if n.kind_name() == "call" {
         n.child_by_field_id(FIELD.function).unwrap_or(n)
     } else {
         n

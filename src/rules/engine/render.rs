@@ -9,6 +9,7 @@ use crate::finding::{sort_and_fingerprint, Finding};
 use crate::rules::raw::{one_line, span_of, Cap, RawFinding};
 use crate::rules::resolve::text;
 use crate::suppress::CommentIndex;
+use crate::syntax_fields::KindName;
 
 /// The most lines a finding's snippet shows.
 const MAX_SNIPPET_LINES: usize = 5;
@@ -109,7 +110,7 @@ pub(crate) fn snippet_lines(src: &str, start: usize, end: usize) -> String {
 fn statement_end_line(node: Node) -> Option<usize> {
     let mut cur = Some(node);
     while let Some(n) = cur {
-        match n.kind() {
+        match n.kind_name() {
             "expression_statement"
             | "return_statement"
             | "assert_statement"

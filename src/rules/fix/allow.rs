@@ -19,11 +19,12 @@ use tree_sitter::Node;
 use super::scope::{is_binding, mentions, sole_binding, RangeEdit};
 use crate::rules::args::unparen;
 use crate::rules::resolve::{root_of, text};
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 pub(crate) fn allow_list(value: Node, src: &str) -> Option<Vec<RangeEdit>> {
     let value = unparen(value);
-    let (read, name) = if value.kind() == "identifier" {
+    let (read, name) = if value.kind_name() == "identifier" {
         (sole_binding(value, src)?, Some(value))
     } else {
         (value, None)
@@ -35,12 +36,12 @@ pub(crate) fn allow_list(value: Node, src: &str) -> Option<Vec<RangeEdit>> {
         let d = text(default, src);
         let Some(name) = name else {
             // The read itself, assigned to a name: constrained on the next line.
-            let assign = read.parent().filter(|a| a.kind() == "assignment")?;
+            let assign = read.parent().filter(|a| a.kind_name() == "assignment")?;
             let stmt = assign
                 .parent()
-                .filter(|s| s.kind() == "expression_statement")?;
+                .filter(|s| s.kind_name() == "expression_statement")?;
             let left = assign.child_by_field_id(FIELD.left)?;
-            if left.kind() != "identifier" || stmt.named_child_count() != 1 {
+            if left.kind_name() != "identifier" || stmt.named_child_count() != 1 {
                 return None;
             }
             let v = text(left, src);
@@ -71,21 +72,23 @@ pub(crate) fn allow_list(value: Node, src: &str) -> Option<Vec<RangeEdit>> {
 
 /// `X.get(KEY, DEFAULT)` with a literal key: `(DEFAULT, X)`.
 pub(super) fn get_with_default<'t>(call: Node<'t>, src: &str) -> Option<(Node<'t>, Node<'t>)> {
-    if call.kind() != "call" {
+    if call.kind_name() != "call" {
         return None;
     }
     let f = call.child_by_field_id(FIELD.function)?;
-    if f.kind() != "attribute" || text(f.child_by_field_id(FIELD.attribute)?, src) != "get" {
+    if f.kind_name() != "attribute" || text(f.child_by_field_id(FIELD.attribute)?, src) != "get" {
         return None;
     }
     let args = call.child_by_field_id(FIELD.arguments)?;
     let mut c = args.walk();
     let a: Vec<Node> = args
         .named_children(&mut c)
-        .filter(|n| n.kind() != "comment")
+        .filter(|n| n.kind_name() != "comment")
         .collect();
     match a.as_slice() {
-        [key, default] if key.kind() == "string" && default.kind() != "keyword_argument" => {
+        [key, default]
+            if key.kind_name() == "string" && default.kind_name() != "keyword_argument" =>
+        {
             Some((unparen(*default), f.child_by_field_id(FIELD.object)?))
         }
         _ => None,
@@ -93,13 +96,13 @@ pub(super) fn get_with_default<'t>(call: Node<'t>, src: &str) -> Option<(Node<'t
 }
 
 fn is_literal(n: Node) -> bool {
-    match n.kind() {
+    match n.kind_name() {
         "integer" | "float" | "true" | "false" => true,
         "string" => {
             let mut c = n.walk();
             let interpolates = n
                 .named_children(&mut c)
-                .any(|x| x.kind() == "interpolation");
+                .any(|x| x.kind_name() == "interpolation");
             !interpolates
         }
         _ => false,
@@ -116,7 +119,7 @@ fn listing(root: Node, default: Node, src: &str) -> Option<String> {
         let mut c = coll.walk();
         let items: Vec<Node> = coll.named_children(&mut c).collect();
         let lists = items.iter().any(|i| {
-            let item = match i.kind() {
+            let item = match i.kind_name() {
                 "pair" => i.child_by_field_id(FIELD.key),
                 _ => Some(*i),
             };
@@ -137,7 +140,7 @@ fn reads_table(root: Node, n: Node, src: &str) -> bool {
     let tables: Vec<String> = constants(root, src).into_iter().map(|(t, _)| t).collect();
     let mut stack = vec![n];
     while let Some(x) = stack.pop() {
-        if x.kind() == "identifier" && tables.iter().any(|t| t == text(x, src)) {
+        if x.kind_name() == "identifier" && tables.iter().any(|t| t == text(x, src)) {
             return true;
         }
         let mut c = x.walk();
@@ -152,10 +155,13 @@ pub(super) fn constants<'t>(root: Node<'t>, src: &str) -> Vec<(String, Node<'t>)
     let mut out = Vec::new();
     let mut c = root.walk();
     for stmt in root.named_children(&mut c) {
-        if stmt.kind() != "expression_statement" {
+        if stmt.kind_name() != "expression_statement" {
             continue;
         }
-        let Some(a) = stmt.named_child(0).filter(|a| a.kind() == "assignment") else {
+        let Some(a) = stmt
+            .named_child(0)
+            .filter(|a| a.kind_name() == "assignment")
+        else {
             continue;
         };
         let (Some(left), Some(right)) = (
@@ -165,14 +171,14 @@ pub(super) fn constants<'t>(root: Node<'t>, src: &str) -> Vec<(String, Node<'t>)
             continue;
         };
         let name = text(left, src);
-        let upper = left.kind() == "identifier"
+        let upper = left.kind_name() == "identifier"
             && name.chars().any(|c| c.is_ascii_uppercase())
             && !name.chars().any(|c| c.is_ascii_lowercase());
         if !upper {
             continue;
         }
         let mut coll = unparen(right);
-        if coll.kind() == "call"
+        if coll.kind_name() == "call"
             && coll
                 .child_by_field_id(FIELD.function)
                 .is_some_and(|f| matches!(text(f, src), "frozenset" | "set" | "tuple"))
@@ -185,7 +191,7 @@ pub(super) fn constants<'t>(root: Node<'t>, src: &str) -> Vec<(String, Node<'t>)
                 None => continue,
             }
         }
-        if !matches!(coll.kind(), "tuple" | "list" | "set" | "dictionary") {
+        if !matches!(coll.kind_name(), "tuple" | "list" | "set" | "dictionary") {
             continue;
         }
         let bound = mentions(root, name, src)

@@ -7,10 +7,11 @@ use tree_sitter::Node;
 
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
+use crate::syntax_fields::KindName;
 
 pub(super) fn compare_digest(node: Node, src: &str) -> Option<String> {
     let cmp = unparen(node);
-    if cmp.kind() != "comparison_operator" {
+    if cmp.kind_name() != "comparison_operator" {
         return None;
     }
     let (ops, operands) = crate::rules::taint::comparison_parts(cmp);

@@ -14,6 +14,7 @@ use tree_sitter::Node;
 
 use super::scope::RangeEdit;
 use crate::rules::resolve::text;
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 static SESSION_AUTH: LazyLock<Regex> = LazyLock::new(|| {
@@ -27,15 +28,15 @@ static USER_READ: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\brequest\.user\b|\bcurrent_user\b").expect("a valid regex"));
 
 pub(crate) fn drop_exemption(callee: Node, src: &str) -> Option<Vec<RangeEdit>> {
-    let decorator = callee.parent().filter(|d| d.kind() == "decorator")?;
+    let decorator = callee.parent().filter(|d| d.kind_name() == "decorator")?;
     let def = decorator
         .parent()
-        .filter(|d| d.kind() == "decorated_definition")?;
+        .filter(|d| d.kind_name() == "decorated_definition")?;
     let func = def.child_by_field_id(FIELD.definition)?;
     let mut c = def.walk();
     let session = def
         .children(&mut c)
-        .filter(|d| d.kind() == "decorator" && d.id() != decorator.id())
+        .filter(|d| d.kind_name() == "decorator" && d.id() != decorator.id())
         .any(|d| SESSION_AUTH.is_match(text(d, src)))
         || USER_READ.is_match(text(func, src));
     if !session {

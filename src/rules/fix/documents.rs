@@ -9,6 +9,7 @@ use tree_sitter::Node;
 
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 const CONVERTED: &[&str] = &[
@@ -22,7 +23,7 @@ const CONVERTED: &[&str] = &[
 
 pub(super) fn str_values(node: Node, src: &str) -> Option<String> {
     let dict = unparen(node);
-    if dict.kind() != "dictionary" {
+    if dict.kind_name() != "dictionary" {
         return None;
     }
     let base = dict.start_byte();
@@ -30,7 +31,7 @@ pub(super) fn str_values(node: Node, src: &str) -> Option<String> {
     let mut edits = Vec::new();
     let mut c = dict.walk();
     for pair in dict.named_children(&mut c) {
-        match pair.kind() {
+        match pair.kind_name() {
             "pair" => {}
             "comment" => continue,
             _ => return None,
@@ -38,7 +39,7 @@ pub(super) fn str_values(node: Node, src: &str) -> Option<String> {
         let v = unparen(pair.child_by_field_id(FIELD.value)?);
         let t = text(v, src);
         let literal = matches!(
-            v.kind(),
+            v.kind_name(),
             "string" | "integer" | "float" | "true" | "false" | "none" | "dictionary" | "list"
         );
         if literal || CONVERTED.iter().any(|p| t.starts_with(p)) {

@@ -10,6 +10,7 @@ use regex::Regex;
 use tree_sitter::Node;
 
 use crate::rules::resolve::text;
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 static DETAILS: LazyLock<Regex> = LazyLock::new(|| {
@@ -37,7 +38,7 @@ pub(super) fn redact_errors(node: Node, src: &str) -> Option<String> {
 /// Collects the values under `n` (a response call, its arguments, the documents in them, a
 /// returned tuple) that carry exception details.
 fn visit(n: Node, src: &str, edits: &mut Vec<(usize, usize)>) {
-    match n.kind() {
+    match n.kind_name() {
         "pair" | "keyword_argument" => {
             if let Some(v) = n.child_by_field_id(FIELD.value) {
                 value(v, src, edits);
@@ -57,7 +58,7 @@ fn visit(n: Node, src: &str, edits: &mut Vec<(usize, usize)>) {
         | "parenthesized_expression" => {
             let mut c = n.walk();
             for ch in n.named_children(&mut c) {
-                match ch.kind() {
+                match ch.kind_name() {
                     "pair" | "keyword_argument" => visit(ch, src, edits),
                     "comment" => {}
                     _ => value(ch, src, edits),
@@ -70,7 +71,7 @@ fn visit(n: Node, src: &str, edits: &mut Vec<(usize, usize)>) {
 
 fn value(v: Node, src: &str, edits: &mut Vec<(usize, usize)>) {
     const DETAIL_CALLS: &[&str] = &["str", "repr", "format_exc", "format_exception", "format_tb"];
-    let holds_values = match v.kind() {
+    let holds_values = match v.kind_name() {
         "dictionary" | "list" | "tuple" | "expression_list" | "parenthesized_expression" => true,
         "call" => !v
             .child_by_field_id(FIELD.function)

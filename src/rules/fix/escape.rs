@@ -18,10 +18,11 @@ use super::strings::{self, Wrapping};
 use super::wrap::wrap_some;
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 pub(crate) fn escape_request(node: Node, src: &str, func: &str) -> Option<Vec<RangeEdit>> {
-    let built = if node.kind() == "identifier" {
+    let built = if node.kind_name() == "identifier" {
         let assign = single_assignment(node, src)?;
         unparen(assign.child_by_field_id(FIELD.right)?)
     } else {
@@ -58,7 +59,7 @@ pub(crate) fn escape_request(node: Node, src: &str, func: &str) -> Option<Vec<Ra
 /// `request.a.b(...)[...]...`, possibly awaited: an expression rooted at the name `request`.
 fn rooted_at_request(n: Node, src: &str) -> bool {
     let mut n = unparen(n);
-    if n.kind() == "await" {
+    if n.kind_name() == "await" {
         match n.named_child(0) {
             Some(x) => n = unparen(x),
             None => return false,
@@ -66,7 +67,7 @@ fn rooted_at_request(n: Node, src: &str) -> bool {
     }
     let mut steps = 0;
     loop {
-        let next = match n.kind() {
+        let next = match n.kind_name() {
             "call" => n.child_by_field_id(FIELD.function),
             "attribute" => n.child_by_field_id(FIELD.object),
             "subscript" => n.child_by_field_id(FIELD.value),
@@ -87,7 +88,7 @@ fn from_request(v: Node, scope: Node, src: &str) -> bool {
     if rooted_at_request(v, src) {
         return true;
     }
-    if v.kind() != "identifier" {
+    if v.kind_name() != "identifier" {
         return false;
     }
     let all = mentions(scope, text(v, src), src);
@@ -97,7 +98,7 @@ fn from_request(v: Node, scope: Node, src: &str) -> bool {
             let mut p = m.parent();
             let mut found = false;
             while let Some(x) = p {
-                if x.kind() == "parameters" || x.kind() == "lambda_parameters" {
+                if x.kind_name() == "parameters" || x.kind_name() == "lambda_parameters" {
                     found = true;
                     break;
                 }
@@ -114,7 +115,7 @@ fn from_request(v: Node, scope: Node, src: &str) -> bool {
         if !is_binding(m) {
             continue;
         }
-        let Some(assign) = m.parent().filter(|a| a.kind() == "assignment") else {
+        let Some(assign) = m.parent().filter(|a| a.kind_name() == "assignment") else {
             return false;
         };
         let plain = assign
@@ -167,14 +168,14 @@ fn kept_as_is(v: Node, scope: Node, src: &str, depth: u8) -> bool {
     if safe_calls
         .iter()
         .any(|c| t.starts_with(c) || t.contains(&format!(".{c}")))
-        || matches!(v.kind(), "integer" | "float" | "string")
+        || matches!(v.kind_name(), "integer" | "float" | "string")
     {
         return true;
     }
     if depth > 2 {
         return false;
     }
-    match v.kind() {
+    match v.kind_name() {
         // `"".join(rows)`: markup when what it joins is; a function of this file that
         // builds markup.
         "call" => {
@@ -184,14 +185,14 @@ fn kept_as_is(v: Node, scope: Node, src: &str, depth: u8) -> bool {
             if crate::rules::built::markup_helper(v, src).is_some() {
                 return true;
             }
-            let joins = f.kind() == "attribute"
+            let joins = f.kind_name() == "attribute"
                 && f.child_by_field_id(FIELD.attribute)
                     .is_some_and(|a| text(a, src) == "join");
             let arg = v
                 .child_by_field_id(FIELD.arguments)
                 .and_then(|a| a.named_child(0));
             match arg {
-                Some(a) if joins && a.kind() == "identifier" => {
+                Some(a) if joins && a.kind_name() == "identifier" => {
                     kept_as_is(a, scope, src, depth + 1)
                 }
                 Some(a) if joins => text(a, src).contains('<'),
@@ -204,12 +205,12 @@ fn kept_as_is(v: Node, scope: Node, src: &str, depth: u8) -> bool {
             for m in mentions(scope, t, src) {
                 let Some(p) = m.parent() else { continue };
                 let value = if is_binding(m) {
-                    match p.kind() {
+                    match p.kind_name() {
                         "assignment" | "augmented_assignment" => p.child_by_field_id(FIELD.right),
                         _ => return false,
                     }
-                } else if p.kind() == "attribute"
-                    && p.parent().is_some_and(|c| c.kind() == "call")
+                } else if p.kind_name() == "attribute"
+                    && p.parent().is_some_and(|c| c.kind_name() == "call")
                     && p.child_by_field_id(FIELD.attribute)
                         .is_some_and(|a| matches!(text(a, src), "append" | "extend"))
                 {
@@ -234,6 +235,6 @@ fn kept_as_is(v: Node, scope: Node, src: &str, depth: u8) -> bool {
 /// `[]`, `""`, `''`: a start that adds nothing.
 fn empty(x: Node, src: &str) -> bool {
     let t = text(x, src);
-    (x.kind() == "list" && x.named_child_count() == 0)
-        || (x.kind() == "string" && t.trim_matches(['"', '\'']).is_empty())
+    (x.kind_name() == "list" && x.named_child_count() == 0)
+        || (x.kind_name() == "string" && t.trim_matches(['"', '\'']).is_empty())
 }

@@ -44,6 +44,7 @@ use super::strings::{self, literal, value_expr, Conv, Part, Value};
 use super::wrap::{escape_fields, shell_quote};
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 /// What a filter made of a capture.
@@ -199,7 +200,8 @@ impl Filter {
             return super::escape::escape_request(node, src, param?).map(Rendered::Edits);
         }
         // A string held in a local name is edited where the name is bound.
-        if matches!(self, Filter::ShellQuote | Filter::EscapeFields) && node.kind() == "identifier"
+        if matches!(self, Filter::ShellQuote | Filter::EscapeFields)
+            && node.kind_name() == "identifier"
         {
             let built = super::scope::sole_binding(node, src)?;
             let t = self.apply(built, src, param, cx)?;
@@ -209,7 +211,7 @@ impl Filter {
                 t,
             )]));
         }
-        if self == Filter::EscapeData && node.kind() == "function_definition" {
+        if self == Filter::EscapeData && node.kind_name() == "function_definition" {
             return super::escape::escape_returns(node, src, param?).map(Rendered::Edits);
         }
         if self == Filter::ConfinePath {
@@ -449,7 +451,7 @@ fn format_args(node: Node, src: &str) -> Option<String> {
 /// A value's expression as a call argument (a bare tuple gets parentheses).
 fn arg_expr(v: &Value, src: &str) -> String {
     let t = text(v.node, src);
-    if matches!(v.node.kind(), "expression_list" | "yield") {
+    if matches!(v.node.kind_name(), "expression_list" | "yield") {
         format!("({t})")
     } else {
         t.to_string()
@@ -465,13 +467,13 @@ pub fn indent_at(src: &str, at: usize) -> &str {
 }
 
 fn assert_raise(node: Node, src: &str) -> Option<String> {
-    if node.kind() != "assert_statement" {
+    if node.kind_name() != "assert_statement" {
         return None;
     }
     let mut c = node.walk();
     let exprs: Vec<Node> = node
         .named_children(&mut c)
-        .filter(|n| n.kind() != "comment")
+        .filter(|n| n.kind_name() != "comment")
         .collect();
     let (cond, msg) = match exprs.as_slice() {
         [c] => (*c, None),
@@ -480,7 +482,7 @@ fn assert_raise(node: Node, src: &str) -> Option<String> {
     };
     let ct = text(cond, src);
     let simple = matches!(
-        cond.kind(),
+        cond.kind_name(),
         "identifier" | "attribute" | "call" | "subscript" | "parenthesized_expression"
     );
     let cond_text = if simple {
@@ -512,7 +514,7 @@ fn cryptodome(stmt: Node, src: &str) -> Option<String> {
         (rest.is_empty() || rest.starts_with('.')).then(|| format!("Cryptodome{rest}"))
     };
     let t = text(stmt, src);
-    match stmt.kind() {
+    match stmt.kind_name() {
         "import_from_statement" => {
             let module = stmt.child_by_field_id(FIELD.module_name)?;
             let new = rename(module)?;
@@ -530,7 +532,7 @@ fn cryptodome(stmt: Node, src: &str) -> Option<String> {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                if n.kind() != "aliased_import" {
+                if n.kind_name() != "aliased_import" {
                     // `import Crypto.X` binds `Crypto`: its uses would need renaming too.
                     let name = text(*n, src);
                     if name == "Crypto" || name.starts_with("Crypto.") {

@@ -27,6 +27,7 @@ use super::filters::indent_at;
 use super::scope::{imported_as, RangeEdit};
 use crate::rules::args::unparen;
 use crate::rules::resolve::{root_of, text};
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 pub(crate) fn host_allow_list(url: Node, src: &str) -> Option<Vec<RangeEdit>> {
@@ -55,7 +56,7 @@ pub(crate) fn host_allow_list(url: Node, src: &str) -> Option<Vec<RangeEdit>> {
 
 /// A name or an attribute chain on one (`target`, `self.source_url`).
 fn is_chain(n: Node) -> bool {
-    match n.kind() {
+    match n.kind_name() {
         "identifier" => true,
         "attribute" => n.child_by_field_id(FIELD.object).is_some_and(is_chain),
         _ => false,
@@ -66,11 +67,12 @@ fn is_chain(n: Node) -> bool {
 fn statement_of(n: Node) -> Option<Node> {
     let mut s = n;
     while let Some(p) = s.parent() {
-        if matches!(p.kind(), "block" | "module") {
-            return matches!(s.kind(), "expression_statement" | "return_statement").then_some(s);
+        if matches!(p.kind_name(), "block" | "module") {
+            return matches!(s.kind_name(), "expression_statement" | "return_statement")
+                .then_some(s);
         }
         if matches!(
-            p.kind(),
+            p.kind_name(),
             "function_definition"
                 | "lambda"
                 | "class_definition"
@@ -93,7 +95,7 @@ fn host_list(root: Node, src: &str) -> Option<String> {
         .filter(|(name, coll)| {
             let mut c = coll.walk();
             let items: Vec<Node> = coll.named_children(&mut c).collect();
-            coll.kind() != "dictionary"
+            coll.kind_name() != "dictionary"
                 && !items.is_empty()
                 && items.iter().all(|i| is_host(*i, src))
                 && uses(root, name, src) == 1
@@ -108,7 +110,7 @@ fn host_list(root: Node, src: &str) -> Option<String> {
 
 /// A string literal that is a host name with a dot: `cdn.example.com`.
 fn is_host(n: Node, src: &str) -> bool {
-    if n.kind() != "string" {
+    if n.kind_name() != "string" {
         return false;
     }
     let t = text(n, src);
@@ -127,7 +129,7 @@ fn is_host(n: Node, src: &str) -> bool {
 fn uses(root: Node, name: &str, src: &str) -> usize {
     let ours = |x: Node| {
         x.parent().is_some_and(|cmp| {
-            cmp.kind() == "comparison_operator"
+            cmp.kind_name() == "comparison_operator"
                 && cmp.named_child(0).is_some_and(|l| {
                     let t = text(l, src);
                     t.starts_with("urlsplit(") && t.ends_with(").hostname")
@@ -137,7 +139,7 @@ fn uses(root: Node, name: &str, src: &str) -> usize {
     let mut n = 0;
     let mut stack = vec![root];
     while let Some(x) = stack.pop() {
-        if x.kind() == "identifier" && text(x, src) == name && !ours(x) {
+        if x.kind_name() == "identifier" && text(x, src) == name && !ours(x) {
             n += 1;
         }
         let mut c = x.walk();

@@ -18,11 +18,12 @@ use tree_sitter::Node;
 use super::strings::{self, literal, Item};
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 /// The replacement of the `"$where": ...` pair `pair`.
 pub(crate) fn where_document(pair: Node, src: &str) -> Option<String> {
-    if pair.kind() != "pair" {
+    if pair.kind_name() != "pair" {
         return None;
     }
     let value = unparen(pair.child_by_field_id(FIELD.value)?);
@@ -135,7 +136,7 @@ fn quoted(items: &[Item], i: &mut usize, src: &str, q: char) -> Option<String> {
         expect(items, i, &open.to_string())?;
         let n = unparen(v.node);
         let t = text(n, src);
-        let is_str = n.kind() == "call"
+        let is_str = n.kind_name() == "call"
             && n.child_by_field_id(FIELD.function)
                 .is_some_and(|f| text(f, src) == "str");
         return Some(if is_str {
@@ -174,7 +175,7 @@ mod tests {
             .root_node()
             .descendant_for_byte_range(at, at + 1)
             .unwrap();
-        while n.kind() != "pair" {
+        while n.kind_name() != "pair" {
             n = n.parent().unwrap();
         }
         where_document(n, &src)
@@ -209,7 +210,7 @@ mod tests {
             .unwrap()
             .parent()
             .unwrap();
-        assert_eq!(pair.kind(), "pair");
+        assert_eq!(pair.kind_name(), "pair");
         assert_eq!(where_document(pair, src), None);
     }
 

@@ -5,6 +5,7 @@ use tree_sitter::Node;
 
 use super::strings::{self, literal};
 use crate::rules::resolve::text;
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 /// The algorithm names of a literal `algorithm="X"` or `algorithms=["X", ...]` argument of a
@@ -13,7 +14,7 @@ fn named_algorithms(call: Node, src: &str, strict: bool) -> Vec<String> {
     let args = crate::rules::args::CallArgs::of_call(call, src);
     let mut out = Vec::new();
     for (k, v) in &args.keywords {
-        let items: Vec<Node> = match (*k, v.kind()) {
+        let items: Vec<Node> = match (*k, v.kind_name()) {
             ("algorithm", "string") => vec![*v],
             ("algorithms", "list" | "tuple") => {
                 let mut c = v.walk();
@@ -41,7 +42,7 @@ fn named_algorithms(call: Node, src: &str, strict: bool) -> Vec<String> {
 }
 
 pub(super) fn jwt_algorithms(call: Node, src: &str) -> Option<String> {
-    if call.kind() != "call" {
+    if call.kind_name() != "call" {
         return None;
     }
     let mut algs = named_algorithms(call, src, false);
@@ -50,7 +51,7 @@ pub(super) fn jwt_algorithms(call: Node, src: &str) -> Option<String> {
         let mut stack = vec![root];
         let mut seen: Option<Vec<String>> = None;
         while let Some(n) = stack.pop() {
-            if n.kind() == "call" && n.id() != call.id() {
+            if n.kind_name() == "call" && n.id() != call.id() {
                 let f = n
                     .child_by_field_id(FIELD.function)
                     .map_or("", |f| text(f, src));

@@ -50,6 +50,7 @@ use super::raw::Cap;
 use super::resolve::text;
 use super::schema::{FixTemplate, RuleSpec};
 use crate::finding::Edit;
+use crate::syntax_fields::KindName;
 use captures::available_captures;
 pub use captures::check_message;
 use filters::{indent_at, Filter, Rendered};
@@ -393,7 +394,7 @@ fn cap_node<'t>(caps: &[(String, Cap<'t>)], name: &str) -> Option<Node<'t>> {
 
 /// The matched call: the `call` capture, or `match` when it is a call.
 fn matched_call<'t>(caps: &[(String, Cap<'t>)]) -> Option<Node<'t>> {
-    cap_node(caps, "call").or_else(|| cap_node(caps, "match").filter(|n| n.kind() == "call"))
+    cap_node(caps, "call").or_else(|| cap_node(caps, "match").filter(|n| n.kind_name() == "call"))
 }
 
 impl CompiledFix {

@@ -19,12 +19,13 @@ use tree_sitter::Node;
 use super::scope::{sole_binding, RangeEdit};
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 const JOINS: [&str; 2] = ["os.path.join", "posixpath.join"];
 
 pub fn send_from_directory(call: Node, src: &str) -> Option<String> {
-    if call.kind() != "call" {
+    if call.kind_name() != "call" {
         return None;
     }
     let callee = text(call.child_by_field_id(FIELD.function)?, src);
@@ -37,19 +38,20 @@ pub fn send_from_directory(call: Node, src: &str) -> Option<String> {
     // `send_from_directory(directory, path, **kwargs)` takes no further positional arguments.
     if !rest
         .iter()
-        .all(|n| matches!(n.kind(), "keyword_argument" | "dictionary_splat"))
+        .all(|n| matches!(n.kind_name(), "keyword_argument" | "dictionary_splat"))
     {
         return None;
     }
     let join = unparen(*path);
-    if join.kind() != "call" || !JOINS.contains(&text(join.child_by_field_id(FIELD.function)?, src))
+    if join.kind_name() != "call"
+        || !JOINS.contains(&text(join.child_by_field_id(FIELD.function)?, src))
     {
         return None;
     }
     let parts = arguments(join)?;
     let plain = |n: &Node| {
         !matches!(
-            n.kind(),
+            n.kind_name(),
             "keyword_argument" | "list_splat" | "dictionary_splat"
         )
     };
@@ -65,18 +67,18 @@ pub fn send_from_directory(call: Node, src: &str) -> Option<String> {
 fn arguments(call: Node) -> Option<Vec<Node>> {
     let list = call
         .child_by_field_id(FIELD.arguments)
-        .filter(|l| l.kind() == "argument_list")?;
+        .filter(|l| l.kind_name() == "argument_list")?;
     let mut c = list.walk();
     let args: Vec<Node> = list
         .named_children(&mut c)
-        .filter(|n| n.kind() != "comment")
+        .filter(|n| n.kind_name() != "comment")
         .collect();
     Some(args)
 }
 
 pub(super) fn confine_path(node: Node, src: &str, func: &str) -> Option<Vec<RangeEdit>> {
     let node = unparen(node);
-    let built = if node.kind() == "identifier" {
+    let built = if node.kind_name() == "identifier" {
         sole_binding(node, src)?
     } else {
         node
@@ -85,7 +87,7 @@ pub(super) fn confine_path(node: Node, src: &str, func: &str) -> Option<Vec<Rang
     let mut edits = Vec::new();
     for p in parts {
         let t = text(p, src);
-        let constant = match p.kind() {
+        let constant = match p.kind_name() {
             "string" | "concatenated_string" | "integer" => true,
             "identifier" | "attribute" => {
                 let last = t.rsplit('.').next().unwrap_or(t);
@@ -104,7 +106,7 @@ pub(super) fn confine_path(node: Node, src: &str, func: &str) -> Option<Vec<Rang
 
 /// The parts joined to the base of `os.path.join(base, *parts)` or `base / a / b`.
 fn joined_parts<'t>(built: Node<'t>, src: &str) -> Option<Vec<Node<'t>>> {
-    match built.kind() {
+    match built.kind_name() {
         "call" => {
             let f = text(built.child_by_field_id(FIELD.function)?, src);
             if !JOINS.contains(&f) {
@@ -112,9 +114,9 @@ fn joined_parts<'t>(built: Node<'t>, src: &str) -> Option<Vec<Node<'t>>> {
             }
             let args = arguments(built)?;
             if args.len() < 2
-                || args
-                    .iter()
-                    .any(|a| a.kind().ends_with("argument") || a.kind().ends_with("splat"))
+                || args.iter().any(|a| {
+                    a.kind_name().ends_with("argument") || a.kind_name().ends_with("splat")
+                })
             {
                 return None;
             }
@@ -123,7 +125,7 @@ fn joined_parts<'t>(built: Node<'t>, src: &str) -> Option<Vec<Node<'t>>> {
         "binary_operator" => {
             let mut out = Vec::new();
             let mut n = built;
-            while n.kind() == "binary_operator"
+            while n.kind_name() == "binary_operator"
                 && n.child_by_field_id(FIELD.operator)
                     .is_some_and(|o| text(o, src) == "/")
             {

@@ -4,13 +4,14 @@
 use tree_sitter::Node;
 
 use crate::finding::Span;
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 /// Whether a call is a statement of its own.
 pub(super) fn is_statement(call: Node) -> bool {
     let mut n = call;
     while let Some(p) = n.parent() {
-        match p.kind() {
+        match p.kind_name() {
             "parenthesized_expression" => n = p,
             "expression_statement" => return p.named_child_count() == 1,
             _ => return false,
@@ -23,7 +24,7 @@ pub(super) fn is_statement(call: Node) -> bool {
 pub(super) fn arguments(list: Node) -> Vec<Node> {
     let mut c = list.walk();
     list.named_children(&mut c)
-        .filter(|n| n.kind() != "comment")
+        .filter(|n| n.kind_name() != "comment")
         .collect()
 }
 
@@ -32,7 +33,7 @@ pub(super) fn arguments(list: Node) -> Vec<Node> {
 pub(super) fn insertion(call: Node) -> Option<(usize, bool)> {
     let list = call
         .child_by_field_id(FIELD.arguments)
-        .filter(|l| l.kind() == "argument_list")?;
+        .filter(|l| l.kind_name() == "argument_list")?;
     match arguments(list).last() {
         Some(last) => Some((last.end_byte(), true)),
         None => Some((list.start_byte() + 1, false)),
@@ -45,13 +46,13 @@ pub(super) fn drop_range(call: Node, v: Node) -> Option<(usize, usize)> {
     let list = call.child_by_field_id(FIELD.arguments)?;
     let arg = v
         .parent()
-        .filter(|p| p.kind() == "keyword_argument")
+        .filter(|p| p.kind_name() == "keyword_argument")
         .unwrap_or(v);
     let args = arguments(list);
     let i = args.iter().position(|a| a.id() == arg.id())?;
     let positional = |n: &Node| {
         !matches!(
-            n.kind(),
+            n.kind_name(),
             "keyword_argument" | "list_splat" | "dictionary_splat"
         )
     };
@@ -68,7 +69,7 @@ pub(super) fn drop_range(call: Node, v: Node) -> Option<(usize, usize)> {
     let mut c = list.walk();
     let comment_inside = list
         .children(&mut c)
-        .any(|n| n.kind() == "comment" && n.start_byte() >= s && n.end_byte() <= e);
+        .any(|n| n.kind_name() == "comment" && n.start_byte() >= s && n.end_byte() <= e);
     (!comment_inside).then_some((s, e))
 }
 

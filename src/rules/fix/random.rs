@@ -11,6 +11,7 @@ use tree_sitter::Node;
 
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 /// The module-level functions of `random` that are methods of `SystemRandom` too.
@@ -40,15 +41,15 @@ const METHODS: &[&str] = &[
 
 pub(super) fn csprng(node: Node, src: &str) -> Option<String> {
     let call = unparen(node);
-    if call.kind() != "call" {
+    if call.kind_name() != "call" {
         return None;
     }
     let function = call.child_by_field_id(FIELD.function)?;
     let args = call.child_by_field_id(FIELD.arguments)?;
-    let method = match function.kind() {
+    let method = match function.kind_name() {
         "attribute" => {
             let object = function.child_by_field_id(FIELD.object)?;
-            if object.kind() != "identifier" || text(object, src) != "random" {
+            if object.kind_name() != "identifier" || text(object, src) != "random" {
                 return None;
             }
             text(function.child_by_field_id(FIELD.attribute)?, src)
@@ -66,7 +67,7 @@ fn imported_from_random(node: Node, name: &str, src: &str) -> bool {
     let root = crate::rules::resolve::root_of(node);
     let mut c = root.walk();
     let found = root.named_children(&mut c).any(|stmt| {
-        if stmt.kind() != "import_from_statement" {
+        if stmt.kind_name() != "import_from_statement" {
             return false;
         }
         let module = stmt.child_by_field_id(FIELD.module_name);
@@ -77,7 +78,7 @@ fn imported_from_random(node: Node, name: &str, src: &str) -> bool {
         let names: Vec<Node> = stmt.children_by_field_name("name", &mut c).collect();
         names
             .iter()
-            .any(|n| n.kind() == "dotted_name" && text(*n, src) == name)
+            .any(|n| n.kind_name() == "dotted_name" && text(*n, src) == name)
     });
     found
 }

@@ -33,17 +33,18 @@ use super::filters::indent_at;
 use super::scope::{imported_as, mentions, scope_of, RangeEdit};
 use crate::rules::args::unparen;
 use crate::rules::resolve::{root_of, text};
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 pub(crate) fn redirect_guard(arg: Node, src: &str, style: &str) -> Option<Vec<RangeEdit>> {
     let list = match arg.parent()? {
-        p if p.kind() == "keyword_argument" => p.parent()?,
+        p if p.kind_name() == "keyword_argument" => p.parent()?,
         p => p,
     };
-    if list.kind() != "argument_list" {
+    if list.kind_name() != "argument_list" {
         return None;
     }
-    let call = list.parent().filter(|c| c.kind() == "call")?;
+    let call = list.parent().filter(|c| c.kind_name() == "call")?;
     let ret = returned_by(call)?;
     let indent = indent_at(src, ret.start_byte());
     // The `return` must start its line.
@@ -52,7 +53,7 @@ pub(crate) fn redirect_guard(arg: Node, src: &str, style: &str) -> Option<Vec<Ra
     }
     let callee = text(call.child_by_field_id(FIELD.function)?, src);
     let func = scope_of(call);
-    if func.kind() != "function_definition" {
+    if func.kind_name() != "function_definition" {
         return None;
     }
     let check = match style {
@@ -70,7 +71,7 @@ pub(crate) fn redirect_guard(arg: Node, src: &str, style: &str) -> Option<Vec<Ra
         return None;
     }
     let mut edits: Vec<RangeEdit> = Vec::new();
-    let name = if target.kind() == "identifier" {
+    let name = if target.kind_name() == "identifier" {
         text(target, src).to_string()
     } else {
         let name = fresh_name(func, "next_url", src);
@@ -78,7 +79,7 @@ pub(crate) fn redirect_guard(arg: Node, src: &str, style: &str) -> Option<Vec<Ra
         name
     };
     let mut guard = String::new();
-    if target.kind() != "identifier" {
+    if target.kind_name() != "identifier" {
         guard.push_str(&format!("{name} = {}\n{indent}", text(target, src)));
     }
     guard.push_str(&format!(
@@ -96,7 +97,7 @@ pub(crate) fn redirect_guard(arg: Node, src: &str, style: &str) -> Option<Vec<Ra
 /// Whether `target` starts with literal text (`"https://partner.example/?ref=" + ref`): the
 /// code means to leave the site, and a guard would always refuse it.
 fn fixed_prefix(target: Node, src: &str) -> bool {
-    match target.kind() {
+    match target.kind_name() {
         "string" | "concatenated_string" => {
             let t = text(target, src).trim_start_matches(|c: char| c.is_ascii_alphabetic());
             let body = t.trim_start_matches(['"', '\'']);
@@ -107,10 +108,10 @@ fn fixed_prefix(target: Node, src: &str) -> bool {
             .is_some_and(|l| fixed_prefix(unparen(l), src)),
         "call" => target
             .child_by_field_id(FIELD.function)
-            .filter(|f| f.kind() == "attribute")
+            .filter(|f| f.kind_name() == "attribute")
             .and_then(|f| f.child_by_field_id(FIELD.object))
             .is_some_and(|o| {
-                matches!(o.kind(), "string" | "concatenated_string") && fixed_prefix(o, src)
+                matches!(o.kind_name(), "string" | "concatenated_string") && fixed_prefix(o, src)
             }),
         _ => false,
     }
@@ -120,7 +121,7 @@ fn fixed_prefix(target: Node, src: &str) -> bool {
 fn returned_by(call: Node) -> Option<Node> {
     let mut n = call;
     while let Some(p) = n.parent() {
-        match p.kind() {
+        match p.kind_name() {
             "parenthesized_expression" => n = p,
             "return_statement" => return Some(p),
             _ => return None,
@@ -142,12 +143,12 @@ fn has_param(func: Node, name: &str, src: &str) -> bool {
     };
     let mut c = params.walk();
     let found = params.named_children(&mut c).any(|p| {
-        let id = match p.kind() {
+        let id = match p.kind_name() {
             "identifier" => Some(p),
             _ => p
                 .child_by_field_id(FIELD.name)
                 .or_else(|| p.named_child(0))
-                .filter(|n| n.kind() == "identifier"),
+                .filter(|n| n.kind_name() == "identifier"),
         };
         id.is_some_and(|id| text(id, src) == name)
     });

@@ -6,6 +6,7 @@ use tree_sitter::Node;
 
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 /// An edit: a byte range of the source and its new text.
@@ -16,12 +17,12 @@ pub(crate) type RangeEdit = (usize, usize, String);
 pub(super) fn assignment_of(node: Node) -> Option<Node> {
     let mut n = node;
     while let Some(p) = n.parent() {
-        match p.kind() {
+        match p.kind_name() {
             "concatenated_string" | "parenthesized_expression" => n = p,
             _ => break,
         }
     }
-    let assign = n.parent().filter(|a| a.kind() == "assignment")?;
+    let assign = n.parent().filter(|a| a.kind_name() == "assignment")?;
     if assign.child_by_field_id(FIELD.right)?.id() != n.id()
         || assign.child_by_field_id(FIELD.type_).is_some()
     {
@@ -29,8 +30,8 @@ pub(super) fn assignment_of(node: Node) -> Option<Node> {
     }
     let left = assign.child_by_field_id(FIELD.left)?;
     let stmt = assign.parent()?;
-    (left.kind() == "identifier"
-        && stmt.kind() == "expression_statement"
+    (left.kind_name() == "identifier"
+        && stmt.kind_name() == "expression_statement"
         && stmt.named_child_count() == 1)
         .then_some(assign)
 }
@@ -39,7 +40,7 @@ pub(super) fn assignment_of(node: Node) -> Option<Node> {
 pub(super) fn scope_of(node: Node) -> Node {
     let mut n = node;
     while let Some(p) = n.parent() {
-        if matches!(p.kind(), "function_definition" | "lambda") {
+        if matches!(p.kind_name(), "function_definition" | "lambda") {
             return p;
         }
         n = p;
@@ -52,9 +53,9 @@ pub(super) fn mentions<'t>(root: Node<'t>, name: &str, src: &str) -> Vec<Node<'t
     let mut out = Vec::new();
     let mut stack = vec![root];
     while let Some(n) = stack.pop() {
-        if n.kind() == "identifier" && text(n, src) == name {
+        if n.kind_name() == "identifier" && text(n, src) == name {
             let attr_name = n.parent().is_some_and(|p| {
-                p.kind() == "attribute"
+                p.kind_name() == "attribute"
                     && p.child_by_field_id(FIELD.attribute)
                         .is_some_and(|a| a.id() == n.id())
             });
@@ -77,7 +78,7 @@ pub(super) fn single_assignment<'t>(arg: Node<'t>, src: &str) -> Option<Node<'t>
         return None;
     }
     let left = all.iter().find(|n| n.id() != arg.id())?;
-    let assign = left.parent().filter(|a| a.kind() == "assignment")?;
+    let assign = left.parent().filter(|a| a.kind_name() == "assignment")?;
     if assign.child_by_field_id(FIELD.left)?.id() != left.id()
         || assign.end_byte() > arg.start_byte()
     {
@@ -100,7 +101,7 @@ pub(super) fn only_use<'t>(assign: Node<'t>, name: Node<'t>, src: &str) -> Optio
 pub(super) fn is_binding(id: Node) -> bool {
     let mut n = id;
     while let Some(p) = n.parent() {
-        match p.kind() {
+        match p.kind_name() {
             "pattern_list"
             | "tuple_pattern"
             | "list_pattern"
@@ -144,7 +145,7 @@ pub(super) fn sole_binding<'t>(name: Node<'t>, src: &str) -> Option<Node<'t>> {
     if bound.next().is_some() {
         return None;
     }
-    let assign = left.parent().filter(|a| a.kind() == "assignment")?;
+    let assign = left.parent().filter(|a| a.kind_name() == "assignment")?;
     if assign.child_by_field_id(FIELD.left)?.id() != left.id()
         || assign.end_byte() > name.start_byte()
     {
@@ -161,7 +162,7 @@ pub(super) fn imported_as(root: Node, name: &str, src: &str) -> Option<String> {
     let mut table = ImportTable::default();
     let mut c = root.walk();
     for s in root.named_children(&mut c) {
-        if matches!(s.kind(), "import_statement" | "import_from_statement") {
+        if matches!(s.kind_name(), "import_statement" | "import_from_statement") {
             table.add_import(s, src, MODULE_SCOPE);
         }
     }

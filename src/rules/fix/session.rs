@@ -14,6 +14,7 @@ use tree_sitter::Node;
 
 use super::scope::RangeEdit;
 use crate::rules::resolve::text;
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 pub(crate) fn session_rotate(body: Node, src: &str, framework: &str) -> Option<Vec<RangeEdit>> {
@@ -39,7 +40,7 @@ fn nodes<'t>(root: Node<'t>, own: bool) -> Vec<Node<'t>> {
         if own
             && n.id() != root.id()
             && matches!(
-                n.kind(),
+                n.kind_name(),
                 "function_definition" | "class_definition" | "lambda"
             )
         {
@@ -57,7 +58,7 @@ fn nodes<'t>(root: Node<'t>, own: bool) -> Vec<Node<'t>> {
 fn imports_from(root: Node, module: &str, name: &str, src: &str) -> bool {
     nodes(root, false)
         .into_iter()
-        .filter(|n| n.kind() == "import_from_statement")
+        .filter(|n| n.kind_name() == "import_from_statement")
         .any(|n| {
             let from = n
                 .child_by_field_id(FIELD.module_name)
@@ -65,7 +66,7 @@ fn imports_from(root: Node, module: &str, name: &str, src: &str) -> bool {
             let mut c = n.walk();
             from && n
                 .children_by_field_name("name", &mut c)
-                .any(|x| x.kind() == "dotted_name" && text(x, src) == name)
+                .any(|x| x.kind_name() == "dotted_name" && text(x, src) == name)
         })
 }
 
@@ -76,18 +77,18 @@ fn aiohttp(body: Node, root: Node, src: &str) -> Option<Vec<RangeEdit>> {
     let calls: Vec<Node> = nodes(body, true)
         .into_iter()
         .filter(|n| {
-            n.kind() == "call"
+            n.kind_name() == "call"
                 && n.child_by_field_id(FIELD.function)
-                    .is_some_and(|f| f.kind() == "identifier" && text(f, src) == "get_session")
+                    .is_some_and(|f| f.kind_name() == "identifier" && text(f, src) == "get_session")
         })
         .collect();
     let [call] = calls.as_slice() else {
         return None;
     };
     // `session = await get_session(request)`: the session the function then writes to.
-    let awaited = call.parent().filter(|p| p.kind() == "await")?;
-    let assign = awaited.parent().filter(|p| p.kind() == "assignment")?;
-    if assign.child_by_field_id(FIELD.left)?.kind() != "identifier" {
+    let awaited = call.parent().filter(|p| p.kind_name() == "await")?;
+    let assign = awaited.parent().filter(|p| p.kind_name() == "assignment")?;
+    if assign.child_by_field_id(FIELD.left)?.kind_name() != "identifier" {
         return None;
     }
     let f = call.child_by_field_id(FIELD.function)?;
@@ -96,7 +97,7 @@ fn aiohttp(body: Node, root: Node, src: &str) -> Option<Vec<RangeEdit>> {
 
 fn django(body: Node, root: Node, src: &str) -> Option<Vec<RangeEdit>> {
     let django = nodes(root, false).into_iter().any(|n| {
-        matches!(n.kind(), "import_from_statement" | "import_statement")
+        matches!(n.kind_name(), "import_from_statement" | "import_statement")
             && text(n, src)
                 .split_whitespace()
                 .nth(1)
@@ -109,12 +110,12 @@ fn django(body: Node, root: Node, src: &str) -> Option<Vec<RangeEdit>> {
     let stmt = nodes(body, true).into_iter().find_map(|n| {
         let left = n.child_by_field_id(FIELD.left)?;
         let object = left.child_by_field_id(FIELD.value)?;
-        (n.kind() == "assignment"
-            && left.kind() == "subscript"
+        (n.kind_name() == "assignment"
+            && left.kind_name() == "subscript"
             && text(object, src) == "request.session")
             .then(|| n.parent())
             .flatten()
-            .filter(|s| s.kind() == "expression_statement")
+            .filter(|s| s.kind_name() == "expression_statement")
     })?;
     let at = stmt.start_byte();
     // The statement starts its line: the new one goes on a line of its own, same indentation.

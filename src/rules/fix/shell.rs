@@ -12,13 +12,14 @@ use super::scope::{is_binding, mentions, scope_of};
 use super::strings;
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 /// Characters a shell would interpret in the literal text of a command.
 pub(super) const SHELL_SPECIAL: &str = "|&;<>()$`\\\"'*?[]#~{}\n\r";
 
 pub(crate) fn shlex_split(node: Node, src: &str) -> Option<String> {
-    if node.kind() != "identifier" {
+    if node.kind_name() != "identifier" {
         return None;
     }
     let name = text(node, src);
@@ -27,7 +28,7 @@ pub(crate) fn shlex_split(node: Node, src: &str) -> Option<String> {
     for m in mentions(scope, name, src) {
         let mut p = m.parent();
         while let Some(x) = p {
-            if matches!(x.kind(), "parameters" | "lambda_parameters") {
+            if matches!(x.kind_name(), "parameters" | "lambda_parameters") {
                 return None;
             }
             if x.id() == scope.id() {
@@ -38,7 +39,7 @@ pub(crate) fn shlex_split(node: Node, src: &str) -> Option<String> {
         if !is_binding(m) {
             continue;
         }
-        let assign = m.parent().filter(|a| a.kind() == "assignment")?;
+        let assign = m.parent().filter(|a| a.kind_name() == "assignment")?;
         if assigned.is_some() || assign.child_by_field_id(FIELD.left)?.id() != m.id() {
             return None;
         }

@@ -24,6 +24,7 @@ use tree_sitter::Node;
 
 use super::strings::{self, literal, Conv, Item, Part, Pieces, Value};
 use crate::rules::resolve::text;
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 /// Facts about the file fixes are rendered in, each computed at most once per file (a fix
@@ -48,13 +49,13 @@ pub(crate) fn sql_params(node: Node, src: &str, style: &str, cx: &FileContext) -
     // The parameters go into a second argument: the SQL must be the call's only argument.
     // (An empty parameter list after it, `RawSQL(sql, [])`, is replaced by the new one when
     // the template drops it.)
-    let list = node.parent().filter(|l| l.kind() == "argument_list")?;
+    let list = node.parent().filter(|l| l.kind_name() == "argument_list")?;
     let mut c = list.walk();
     let args: Vec<Node> = list
         .named_children(&mut c)
-        .filter(|n| n.kind() != "comment")
+        .filter(|n| n.kind_name() != "comment")
         .collect();
-    let empty = |n: &Node| matches!(n.kind(), "list" | "tuple") && n.named_child_count() == 0;
+    let empty = |n: &Node| matches!(n.kind_name(), "list" | "tuple") && n.named_child_count() == 0;
     match args.as_slice() {
         [only] if only.id() == node.id() => {}
         [first, second] if first.id() == node.id() && empty(second) => {}
@@ -102,16 +103,16 @@ fn detect(node: Node, src: &str) -> Option<&'static str> {
     let mut cursor = root.walk();
     let mut stack = vec![root];
     while let Some(n) = stack.pop() {
-        match n.kind() {
+        match n.kind_name() {
             "import_statement" | "import_from_statement" => {
                 let mut c = n.walk();
                 for m in n.named_children(&mut c) {
-                    let m = if m.kind() == "aliased_import" {
+                    let m = if m.kind_name() == "aliased_import" {
                         m.child_by_field_id(FIELD.name).unwrap_or(m)
                     } else {
                         m
                     };
-                    if m.kind() != "dotted_name" {
+                    if m.kind_name() != "dotted_name" {
                         continue;
                     }
                     let top = text(m, src).split('.').next().unwrap_or("");
@@ -345,9 +346,9 @@ fn build_params(
                 let x = param(v, src);
                 sql.push_str(&next());
                 let n = crate::rules::args::unparen(v.node);
-                let is_int = n.kind() == "integer"
+                let is_int = n.kind_name() == "integer"
                     || matches!(&v.conv, Conv::Other(c) if c == ":d" || c == ":i")
-                    || (n.kind() == "call"
+                    || (n.kind_name() == "call"
                         && n.child_by_field_id(FIELD.function)
                             .is_some_and(|f| text(f, src) == "int"));
                 if numbered && !is_int && !typed(v, src, "int") {
@@ -381,11 +382,11 @@ pub(super) fn sql_params_merge(
     style: &str,
     cx: &FileContext,
 ) -> Option<Vec<super::scope::RangeEdit>> {
-    let list = node.parent().filter(|l| l.kind() == "argument_list")?;
+    let list = node.parent().filter(|l| l.kind_name() == "argument_list")?;
     let mut c = list.walk();
     let args: Vec<Node> = list
         .named_children(&mut c)
-        .filter(|n| n.kind() != "comment")
+        .filter(|n| n.kind_name() != "comment")
         .collect();
     let [first, given] = args.as_slice() else {
         return None;
@@ -415,15 +416,15 @@ pub(super) fn merge_into(
     placeholder: &str,
     given: Node,
 ) -> Option<(String, String)> {
-    if !matches!(given.kind(), "tuple" | "list") || placeholder == "$" {
+    if !matches!(given.kind_name(), "tuple" | "list") || placeholder == "$" {
         return None;
     }
     let mut c = given.walk();
     let old: Vec<Node> = given
         .named_children(&mut c)
-        .filter(|n| n.kind() != "comment")
+        .filter(|n| n.kind_name() != "comment")
         .collect();
-    if old.is_empty() || old.iter().any(|n| n.kind().contains("splat")) {
+    if old.is_empty() || old.iter().any(|n| n.kind_name().contains("splat")) {
         return None;
     }
     let old: Vec<String> = old.iter().map(|n| text(*n, src).to_string()).collect();
@@ -431,7 +432,7 @@ pub(super) fn merge_into(
     if params.len() == old.len() {
         return None;
     }
-    let merged = match (given.kind(), params.len()) {
+    let merged = match (given.kind_name(), params.len()) {
         ("list", _) => format!("[{}]", params.join(", ")),
         (_, 1) => format!("({},)", params[0]),
         _ => format!("({})", params.join(", ")),
@@ -444,13 +445,13 @@ pub(super) fn merge_into(
 /// integer, so their values must be known to be of the type the SQL had them as.
 fn typed(v: &Value, src: &str, ty: &str) -> bool {
     let n = crate::rules::args::unparen(v.node);
-    if n.kind() != "identifier" || !matches!(v.conv, Conv::Str | Conv::Concat) {
+    if n.kind_name() != "identifier" || !matches!(v.conv, Conv::Str | Conv::Concat) {
         return false;
     }
     let name = text(n, src);
     let mut f = n.parent();
     while let Some(x) = f {
-        if x.kind() == "function_definition" {
+        if x.kind_name() == "function_definition" {
             break;
         }
         f = x.parent();
@@ -463,9 +464,9 @@ fn typed(v: &Value, src: &str, ty: &str) -> bool {
     };
     let mut c = params.walk();
     let found = params.named_children(&mut c).any(|p| {
-        matches!(p.kind(), "typed_parameter" | "typed_default_parameter")
+        matches!(p.kind_name(), "typed_parameter" | "typed_default_parameter")
             && p.named_child(0)
-                .is_some_and(|id| id.kind() == "identifier" && text(id, src) == name)
+                .is_some_and(|id| id.kind_name() == "identifier" && text(id, src) == name)
             && p.child_by_field_id(FIELD.type_)
                 .is_some_and(|t| text(t, src) == ty)
     });

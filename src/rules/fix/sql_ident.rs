@@ -33,6 +33,7 @@ use super::scope::RangeEdit;
 use super::strings::{self, Conv, Item, Value};
 use crate::rules::args::unparen;
 use crate::rules::resolve::{root_of, text};
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 /// Stands, in SQL text being read, for a value met earlier.
@@ -40,7 +41,7 @@ const VALUE: char = '\u{E000}';
 
 pub(crate) fn sql_identifier(node: Node, src: &str) -> Option<Vec<RangeEdit>> {
     let node = unparen(node);
-    let built = if node.kind() == "identifier" {
+    let built = if node.kind_name() == "identifier" {
         super::scope::sole_binding(node, src)?
     } else {
         node
@@ -123,7 +124,7 @@ fn module_list(v: &Value, root: Node, quote: char, table: bool, src: &str) -> Op
         .into_iter()
         .filter(|(name, _)| name.contains("TABLE") == table && only_membership(root, name, src))
         .filter_map(|(name, coll)| {
-            if coll.kind() == "dictionary" {
+            if coll.kind_name() == "dictionary" {
                 return None;
             }
             let mut c = coll.walk();
@@ -148,7 +149,7 @@ fn module_list(v: &Value, root: Node, quote: char, table: bool, src: &str) -> Op
 fn edit(v: Node, allowed: &str, default: &str, src: &str) -> RangeEdit {
     let x = text(v, src);
     let guarded = format!("{x} if {x} in {allowed} else {default}");
-    let field = v.parent().is_some_and(|p| p.kind() == "interpolation");
+    let field = v.parent().is_some_and(|p| p.kind_name() == "interpolation");
     let guarded = if field {
         guarded
     } else {
@@ -159,13 +160,13 @@ fn edit(v: Node, allowed: &str, default: &str, src: &str) -> RangeEdit {
 
 /// A value read twice has the same value: a name, an attribute chain, a subscript by a literal.
 fn repeatable(n: Node) -> bool {
-    match n.kind() {
+    match n.kind_name() {
         "identifier" => true,
         "attribute" => n.child_by_field_id(FIELD.object).is_some_and(repeatable),
         "subscript" => {
             n.child_by_field_id(FIELD.value).is_some_and(repeatable)
                 && n.child_by_field_id(FIELD.subscript)
-                    .is_some_and(|k| matches!(k.kind(), "string" | "integer"))
+                    .is_some_and(|k| matches!(k.kind_name(), "string" | "integer"))
         }
         _ => false,
     }
@@ -176,7 +177,7 @@ fn repeatable(n: Node) -> bool {
 fn literal_quote(v: Node, quote: char, src: &str) -> char {
     let mut n = v;
     while let Some(p) = n.parent() {
-        if p.kind() == "string" {
+        if p.kind_name() == "string" {
             let opening = text(p, src)
                 .chars()
                 .find(|c| *c == '"' || *c == '\'')
@@ -192,7 +193,7 @@ fn literal_quote(v: Node, quote: char, src: &str) -> char {
 /// "sold_on")`), when `v` is a name bound once.
 fn own_default(v: Node, src: &str) -> Option<String> {
     let v = unparen(v);
-    if v.kind() != "identifier" {
+    if v.kind_name() != "identifier" {
         return None;
     }
     let read = super::scope::sole_binding(v, src)?;
@@ -202,7 +203,7 @@ fn own_default(v: Node, src: &str) -> Option<String> {
 
 /// The text of a string literal that is a SQL name (`created_at`, `t.col`).
 fn sql_name_literal(n: Node, src: &str) -> Option<String> {
-    if n.kind() != "string" {
+    if n.kind_name() != "string" {
         return None;
     }
     let t = text(n, src);
@@ -229,7 +230,7 @@ fn only_membership(root: Node, name: &str, src: &str) -> bool {
         .filter(|m| !super::scope::is_binding(*m))
         .all(|m| {
             m.parent()
-                .filter(|cmp| cmp.kind() == "comparison_operator")
+                .filter(|cmp| cmp.kind_name() == "comparison_operator")
                 .is_some_and(|cmp| {
                     let (ops, operands) = crate::rules::taint::comparison_parts(cmp);
                     matches!(ops.as_slice(), ["in"] | ["not in"])

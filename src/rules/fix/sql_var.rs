@@ -30,6 +30,7 @@ use super::sql::{build_sql, merge_into, method, placeholder, sql_literal, FileCo
 use super::strings::{self, Part, Pieces};
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 /// Calls whose single SQL argument may receive parameters.
@@ -42,7 +43,7 @@ pub(crate) fn sql_params_var(
     style: &str,
     cx: &FileContext,
 ) -> Option<Vec<RangeEdit>> {
-    let (assign, arg) = if node.kind() == "identifier" {
+    let (assign, arg) = if node.kind_name() == "identifier" {
         let arg = node;
         let assign = single_assignment(arg, src)?;
         (assign, arg)
@@ -111,15 +112,17 @@ pub(crate) fn sql_params_var(
 /// The call `arg` is the first argument of, and the parameters it passes after it: `arg` is
 /// the only argument, or the second is a tuple or list literal.
 fn call_of_sql_arg(arg: Node) -> Option<(Node, Option<Node>)> {
-    let list = arg.parent().filter(|l| l.kind() == "argument_list")?;
+    let list = arg.parent().filter(|l| l.kind_name() == "argument_list")?;
     let mut c = list.walk();
     let args: Vec<Node> = list
         .named_children(&mut c)
-        .filter(|n| n.kind() != "comment")
+        .filter(|n| n.kind_name() != "comment")
         .collect();
     match args.as_slice() {
         [only] if only.id() == arg.id() => Some((list.parent()?, None)),
-        [first, given] if first.id() == arg.id() && matches!(given.kind(), "tuple" | "list") => {
+        [first, given]
+            if first.id() == arg.id() && matches!(given.kind_name(), "tuple" | "list") =>
+        {
             Some((list.parent()?, Some(*given)))
         }
         _ => None,
@@ -130,7 +133,7 @@ fn call_of_sql_arg(arg: Node) -> Option<(Node, Option<Node>)> {
 /// reading it later gives the same value when no name in it is rebound.
 fn simple_value(n: Node, src: &str) -> bool {
     let n = unparen(n);
-    match n.kind() {
+    match n.kind_name() {
         "identifier" => true,
         "attribute" => n
             .child_by_field_id(FIELD.object)
@@ -141,7 +144,7 @@ fn simple_value(n: Node, src: &str) -> bool {
             n.child_by_field_id(FIELD.value)
                 .is_some_and(|v| simple_value(v, src))
                 && subs.len() == 1
-                && matches!(subs[0].kind(), "integer" | "string")
+                && matches!(subs[0].kind_name(), "integer" | "string")
                 && strings::pieces(subs[0], src).is_none_or(|p| p.values().next().is_none())
         }
         "call" => {
@@ -152,7 +155,7 @@ fn simple_value(n: Node, src: &str) -> bool {
             let mut c = args.walk();
             let a: Vec<Node> = args
                 .named_children(&mut c)
-                .filter(|x| x.kind() != "comment")
+                .filter(|x| x.kind_name() != "comment")
                 .collect();
             matches!(f, Some("int" | "str" | "float")) && a.len() == 1 && simple_value(a[0], src)
         }
@@ -164,9 +167,9 @@ fn simple_value(n: Node, src: &str) -> bool {
 fn read_names(n: Node, src: &str, out: &mut Vec<String>) {
     let mut stack = vec![n];
     while let Some(x) = stack.pop() {
-        if x.kind() == "identifier" {
+        if x.kind_name() == "identifier" {
             let attr_name = x.parent().is_some_and(|p| {
-                p.kind() == "attribute"
+                p.kind_name() == "attribute"
                     && p.child_by_field_id(FIELD.attribute)
                         .is_some_and(|a| a.id() == x.id())
             });
@@ -199,7 +202,7 @@ fn layout(built: Node, src: &str, sql: &str, p: &Pieces) -> Option<String> {
     let has_comment = |n: Node| {
         let mut stack = vec![n];
         while let Some(x) = stack.pop() {
-            if x.kind() == "comment" {
+            if x.kind_name() == "comment" {
                 return true;
             }
             let mut c = x.walk();
@@ -212,7 +215,7 @@ fn layout(built: Node, src: &str, sql: &str, p: &Pieces) -> Option<String> {
             .then(|| sql_literal(sql, p, src))
             .flatten()
     };
-    let concat = match built.kind() {
+    let concat = match built.kind_name() {
         "concatenated_string" => Some(built),
         "binary_operator" => built.child_by_field_id(FIELD.left).map(unparen),
         "call" => built
@@ -221,13 +224,13 @@ fn layout(built: Node, src: &str, sql: &str, p: &Pieces) -> Option<String> {
             .map(unparen),
         _ => None,
     };
-    let Some(concat) = concat.filter(|c| c.kind() == "concatenated_string") else {
+    let Some(concat) = concat.filter(|c| c.kind_name() == "concatenated_string") else {
         return single();
     };
     let mut c = concat.walk();
     let parts: Vec<Node> = concat
         .named_children(&mut c)
-        .filter(|n| n.kind() == "string")
+        .filter(|n| n.kind_name() == "string")
         .collect();
     let own_lines = parts
         .windows(2)

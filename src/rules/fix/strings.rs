@@ -14,6 +14,7 @@ use tree_sitter::Node;
 
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 /// How the original expression turns an interpolated value into text.
@@ -128,12 +129,12 @@ fn collect<'t>(
     top: bool,
 ) -> Option<()> {
     let node = unparen(node);
-    match node.kind() {
+    match node.kind_name() {
         "string" => string_parts(node, src, out, quote),
         "concatenated_string" => {
             let mut c = node.walk();
             for s in node.named_children(&mut c) {
-                if s.kind() == "string" {
+                if s.kind_name() == "string" {
                     string_parts(s, src, out, quote)?;
                 }
             }
@@ -171,12 +172,12 @@ fn collect<'t>(
 
 /// A string literal, a concatenation of them, or a `+` chain (with a literal somewhere).
 fn is_stringish(n: Node) -> bool {
-    match n.kind() {
+    match n.kind_name() {
         "string" | "concatenated_string" => true,
         "binary_operator" => {
             let plus = n
                 .child_by_field_id(FIELD.operator)
-                .is_some_and(|o| o.kind() == "+");
+                .is_some_and(|o| o.kind_name() == "+");
             plus && [
                 n.child_by_field_id(FIELD.left),
                 n.child_by_field_id(FIELD.right),
@@ -191,7 +192,7 @@ fn is_stringish(n: Node) -> bool {
 
 /// `(is_f, is_raw, quote, triple)` of a string's `string_start`; `None` for bytes literals.
 fn prefix(node: Node, src: &str) -> Option<(bool, bool, char, bool)> {
-    let start = node.child(0).filter(|c| c.kind() == "string_start")?;
+    let start = node.child(0).filter(|c| c.kind_name() == "string_start")?;
     let t = text(start, src);
     let q = t.chars().last()?;
     let p: String = t.chars().filter(|c| c.is_ascii_alphabetic()).collect();
@@ -213,7 +214,7 @@ fn string_parts<'t>(
     quote.get_or_insert((q, triple));
     let mut c = node.walk();
     for child in node.children(&mut c) {
-        match child.kind() {
+        match child.kind_name() {
             "string_start" | "string_end" => {}
             "string_content" => out.push(Part::Lit(decode(text(child, src), raw, is_f)?)),
             "interpolation" => out.push(Part::Value(field(child, src)?)),
@@ -229,14 +230,14 @@ fn field<'t>(interp: Node<'t>, src: &'t str) -> Option<Value<'t>> {
     let mut conv = String::new();
     let mut c = interp.walk();
     for child in interp.children(&mut c) {
-        match child.kind() {
+        match child.kind_name() {
             "{" | "}" => {}
             "type_conversion" => conv.push_str(text(child, src)),
             "format_specifier" => {
                 let mut cc = child.walk();
                 if child
                     .named_children(&mut cc)
-                    .any(|n| n.kind() == "interpolation")
+                    .any(|n| n.kind_name() == "interpolation")
                 {
                     return None;
                 }
@@ -325,14 +326,14 @@ fn format_call<'t>(
     quote: &mut Option<(char, bool)>,
 ) -> Option<()> {
     let f = call.child_by_field_id(FIELD.function)?;
-    if f.kind() != "attribute"
+    if f.kind_name() != "attribute"
         || f.child_by_field_id(FIELD.attribute).map(|a| text(a, src)) != Some("format")
     {
         return None;
     }
     let obj = unparen(f.child_by_field_id(FIELD.object)?);
     let mut lit = Vec::new();
-    match obj.kind() {
+    match obj.kind_name() {
         "string" | "concatenated_string" => collect(obj, src, &mut lit, quote, false)?,
         _ => return None,
     }
@@ -517,7 +518,7 @@ pub fn fstring(parts: &[Part], src: &str, prefer: char) -> Option<String> {
 /// comes from a `%` directive.
 pub fn by_percent(node: Node, src: &str) -> bool {
     let n = crate::rules::args::unparen(node);
-    n.kind() == "binary_operator"
+    n.kind_name() == "binary_operator"
         && n.child_by_field_id(FIELD.operator)
             .is_some_and(|o| text(o, src) == "%")
 }

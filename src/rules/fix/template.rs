@@ -21,11 +21,12 @@ use super::scope::{mentions, scope_of, sole_binding, RangeEdit};
 use super::strings::{self, literal, Conv, Part};
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 pub(crate) fn template_vars(arg: Node, src: &str) -> Option<Vec<RangeEdit>> {
-    let list = arg.parent().filter(|l| l.kind() == "argument_list")?;
-    let call = list.parent().filter(|c| c.kind() == "call")?;
+    let list = arg.parent().filter(|l| l.kind_name() == "argument_list")?;
+    let call = list.parent().filter(|c| c.kind_name() == "call")?;
     let first = list.named_child(0)?;
     if first.id() != arg.id() {
         return None;
@@ -35,8 +36,8 @@ pub(crate) fn template_vars(arg: Node, src: &str) -> Option<Vec<RangeEdit>> {
     let target = if f == "render_template_string" || f.ends_with(".render_template_string") {
         call
     } else if f.ends_with(".from_string") {
-        let attr = call.parent().filter(|a| a.kind() == "attribute")?;
-        let render = attr.parent().filter(|c| c.kind() == "call")?;
+        let attr = call.parent().filter(|a| a.kind_name() == "attribute")?;
+        let render = attr.parent().filter(|c| c.kind_name() == "call")?;
         if text(attr.child_by_field_id(FIELD.attribute)?, src) != "render" {
             return None;
         }
@@ -44,7 +45,7 @@ pub(crate) fn template_vars(arg: Node, src: &str) -> Option<Vec<RangeEdit>> {
     } else {
         return None;
     };
-    let built = if arg.kind() == "identifier" {
+    let built = if arg.kind_name() == "identifier" {
         let b = sole_binding(arg, src)?;
         // Read only here.
         let name = text(arg, src);
@@ -109,7 +110,7 @@ fn keyword_names(call: Node, src: &str) -> Option<Vec<String>> {
     if let Some(list) = call.child_by_field_id(FIELD.arguments) {
         let mut c = list.walk();
         for a in list.named_children(&mut c) {
-            match a.kind() {
+            match a.kind_name() {
                 "keyword_argument" => {
                     if let Some(n) = a.child_by_field_id(FIELD.name) {
                         out.push(text(n, src).to_string());
@@ -125,7 +126,7 @@ fn keyword_names(call: Node, src: &str) -> Option<Vec<String>> {
 
 /// The context variable a value is passed as: its name, the last attribute, or a string key.
 fn var_name(n: Node, src: &str) -> Option<String> {
-    let name = match n.kind() {
+    let name = match n.kind_name() {
         "identifier" => text(n, src).to_string(),
         "attribute" => text(n.child_by_field_id(FIELD.attribute)?, src).to_string(),
         "subscript" => {

@@ -9,6 +9,7 @@
 use tree_sitter::Node;
 
 use crate::rules::resolve::text;
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 const CLIENT: &[&str] = &[
@@ -28,14 +29,14 @@ const SERVER: &[&str] = &[
 ];
 
 pub(super) fn tls_context(call: Node, src: &str) -> Option<String> {
-    if call.kind() != "call" {
+    if call.kind_name() != "call" {
         return None;
     }
     let args = call.child_by_field_id(FIELD.arguments)?;
     let mut c = args.walk();
     if args
         .named_children(&mut c)
-        .filter(|a| a.kind() != "comment")
+        .filter(|a| a.kind_name() != "comment")
         .count()
         != 1
     {

@@ -6,6 +6,7 @@ use tree_sitter::Node;
 use super::scope::imported_as;
 use super::strings::{self, Wrapping};
 use crate::rules::resolve::text;
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 /// Rewrites each interpolated value of the capture in place with `wrap` (given the value's
@@ -81,9 +82,9 @@ fn wrap_format_args(
     let node = crate::rules::args::unparen(node);
     let f = node.child_by_field_id(FIELD.function)?;
     let template = f.child_by_field_id(FIELD.object)?;
-    if f.kind() != "attribute"
+    if f.kind_name() != "attribute"
         || text(f.child_by_field_id(FIELD.attribute)?, src) != "format"
-        || template.kind() != "identifier"
+        || template.kind_name() != "identifier"
     {
         return None;
     }
@@ -101,13 +102,13 @@ fn wrap_format_args(
     let mut c = args.walk();
     let mut edits = Vec::new();
     for a in args.named_children(&mut c) {
-        let v = match a.kind() {
+        let v = match a.kind_name() {
             "keyword_argument" => a.child_by_field_id(FIELD.value)?,
             "list_splat" | "dictionary_splat" => return None,
             "comment" => continue,
             _ => a,
         };
-        let numeric = matches!(v.kind(), "integer" | "float");
+        let numeric = matches!(v.kind_name(), "integer" | "float");
         if numeric || keep(v) {
             continue;
         }
@@ -130,7 +131,7 @@ fn module_string(at: Node, name: &str, src: &str) -> Option<String> {
     let mut c = root.walk();
     let mut found = None;
     for s in root.named_children(&mut c) {
-        let Some(a) = s.named_child(0).filter(|a| a.kind() == "assignment") else {
+        let Some(a) = s.named_child(0).filter(|a| a.kind_name() == "assignment") else {
             continue;
         };
         if a.child_by_field_id(FIELD.left).map(|l| text(l, src)) != Some(name) {
@@ -180,7 +181,7 @@ pub(super) fn own_escape(node: Node, src: &str) -> Option<&'static str> {
     }
     // (At the top level the binding is that import.)
     let scope = super::scope::scope_of(node);
-    let rebound = scope.kind() != "module"
+    let rebound = scope.kind_name() != "module"
         && super::scope::mentions(scope, "escape", src)
             .into_iter()
             .any(super::scope::is_binding);

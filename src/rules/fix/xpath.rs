@@ -11,14 +11,15 @@ use tree_sitter::Node;
 
 use super::strings::{self, literal, Part};
 use crate::rules::resolve::text;
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 pub fn xpath_vars(node: Node, src: &str) -> Option<String> {
-    let list = node.parent().filter(|l| l.kind() == "argument_list")?;
+    let list = node.parent().filter(|l| l.kind_name() == "argument_list")?;
     let mut c = list.walk();
     let args = list
         .named_children(&mut c)
-        .filter(|n| n.kind() != "comment")
+        .filter(|n| n.kind_name() != "comment")
         .count();
     let call = list.parent()?;
     let callee = text(call.child_by_field_id(FIELD.function)?, src);
@@ -33,7 +34,7 @@ pub fn xpath_vars(node: Node, src: &str) -> Option<String> {
         let (name, value) = match parts {
             [Part::Value(v)] => {
                 let t = text(v.node, src);
-                let plain = v.node.kind() == "identifier" && !t.starts_with('_');
+                let plain = v.node.kind_name() == "identifier" && !t.starts_with('_');
                 let value = match v.conv {
                     strings::Conv::Str | strings::Conv::Concat => t.to_string(),
                     _ => strings::value_expr(v, src),

@@ -23,6 +23,7 @@ use std::collections::HashMap;
 
 use tree_sitter::Node;
 
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 pub use patterns::{NamePattern, NameTable};
@@ -108,11 +109,11 @@ impl ImportTable {
     /// module and each `module.member`).
     pub fn add_import(&mut self, node: Node, src: &str, scope: ScopeId) -> Vec<String> {
         let mut imported = Vec::new();
-        match node.kind() {
+        match node.kind_name() {
             "import_statement" => {
                 let mut cursor = node.walk();
                 for name in node.children_by_field_name("name", &mut cursor) {
-                    match name.kind() {
+                    match name.kind_name() {
                         "dotted_name" => {
                             let full = dotted_text(name, src);
                             let first = full.split('.').next().unwrap_or("").to_string();
@@ -139,13 +140,13 @@ impl ImportTable {
                 let Some(module) = node.child_by_field_id(FIELD.module_name) else {
                     return imported;
                 };
-                let module_name = match module.kind() {
+                let module_name = match module.kind_name() {
                     "relative_import" => {
                         // Keep the dots: `..pkg` stays relative and never matches a rule name.
                         let mut s = String::new();
                         let mut c = module.walk();
                         for ch in module.named_children(&mut c) {
-                            match ch.kind() {
+                            match ch.kind_name() {
                                 "import_prefix" => s.push_str(text(ch, src).trim()),
                                 "dotted_name" => s.push_str(&dotted_text(ch, src)),
                                 _ => {}
@@ -160,7 +161,7 @@ impl ImportTable {
                 }
                 let mut cursor = node.walk();
                 for name in node.children_by_field_name("name", &mut cursor) {
-                    let (target, alias) = match name.kind() {
+                    let (target, alias) = match name.kind_name() {
                         "dotted_name" => (name, name),
                         "aliased_import" => match (
                             name.child_by_field_id(FIELD.name),
@@ -240,7 +241,7 @@ impl<'a> Resolver<'a> {
         let mut parts: smallvec_like::Parts = smallvec_like::Parts::default();
         let mut cur = node;
         loop {
-            match cur.kind() {
+            match cur.kind_name() {
                 "identifier" => break,
                 "attribute" => {
                     let (Some(obj), Some(attr)) = (
@@ -292,7 +293,7 @@ impl<'a> Resolver<'a> {
             }
             return None;
         }
-        if node.kind() == "attribute" {
+        if node.kind_name() == "attribute" {
             return node
                 .child_by_field_id(FIELD.attribute)
                 .map(|a| text(a, self.src));
@@ -360,7 +361,7 @@ fn dotted_text(node: Node, src: &str) -> String {
     let mut s = String::new();
     let mut c = node.walk();
     for part in node.named_children(&mut c) {
-        if part.kind() == "identifier" {
+        if part.kind_name() == "identifier" {
             if !s.is_empty() {
                 s.push('.');
             }

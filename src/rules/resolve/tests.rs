@@ -19,7 +19,7 @@ fn resolve_calls(src: &str) -> Vec<Option<String>> {
     // Pre-order traversal with an explicit stack (children pushed in reverse).
     while let Some((n, scope)) = stack.pop() {
         let mut child_scope = scope;
-        match n.kind() {
+        match n.kind_name() {
             "function_definition" => {
                 child_scope = scopes.push(n.start_byte(), n.end_byte(), scope);
                 if scope == MODULE_SCOPE {

@@ -10,6 +10,7 @@ use super::Analyzer;
 use crate::finding::{Confidence, TaintStepKind};
 use crate::rules::raw::{Cap, RawFinding};
 use crate::rules::resolve::text;
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 /// The most parameter-to-sink facts one summary keeps.
@@ -309,7 +310,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             {
                 let n = step.node;
                 if matches!(
-                    n.kind(),
+                    n.kind_name(),
                     "assignment" | "augmented_assignment" | "expression_statement"
                 ) && n.end_byte() <= call
                     && enclosing_function(n).map(|f| f.id()) == scope
@@ -352,7 +353,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         let t = self.eval(value, st);
         let v = crate::rules::args::unparen(value);
         let elems: Option<Vec<Option<Taint<'t>>>> =
-            if matches!(v.kind(), "tuple" | "expression_list") {
+            if matches!(v.kind_name(), "tuple" | "expression_list") {
                 self.literal_elements(v, st)
                     .map(|(e, _)| e.into_iter().map(|(_, t)| t).collect())
             } else {
@@ -451,7 +452,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     .named_children(&mut c)
                     .filter(|a| {
                         !matches!(
-                            a.kind(),
+                            a.kind_name(),
                             "comment" | "keyword_argument" | "list_splat" | "dictionary_splat"
                         )
                     })
@@ -485,7 +486,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
 fn enclosing_function(n: Node<'_>) -> Option<Node<'_>> {
     let mut p = n.parent();
     while let Some(x) = p {
-        if x.kind() == "function_definition" {
+        if x.kind_name() == "function_definition" {
             return Some(x);
         }
         p = x.parent();

@@ -5,6 +5,7 @@ use tree_sitter::Node;
 
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 use super::state::State;
@@ -21,7 +22,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         if depth > 16 {
             return (vec![], vec![]);
         }
-        match cond.kind() {
+        match cond.kind_name() {
             "comparison_operator" => {
                 let (ops, operands) = super::fold::comparison_parts(cond);
                 let left = operands.first().copied();
@@ -56,7 +57,9 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 None => (vec![], vec![]),
             },
             "boolean_operator" => {
-                let op = cond.child_by_field_id(FIELD.operator).map(|o| o.kind());
+                let op = cond
+                    .child_by_field_id(FIELD.operator)
+                    .map(|o| o.kind_name());
                 let (Some(l), Some(r)) = (
                     cond.child_by_field_id(FIELD.left),
                     cond.child_by_field_id(FIELD.right),
@@ -85,7 +88,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 if let Some(args) = cond.child_by_field_id(FIELD.arguments) {
                     let mut c = args.walk();
                     for a in args.named_children(&mut c) {
-                        let v = if a.kind() == "keyword_argument" {
+                        let v = if a.kind_name() == "keyword_argument" {
                             a.child_by_field_id(FIELD.value)
                         } else {
                             Some(a)
@@ -95,13 +98,13 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                         }
                     }
                 }
-                if keys.is_empty() && f.kind() == "attribute" {
+                if keys.is_empty() && f.kind_name() == "attribute" {
                     // `x.isalnum()`, and through string methods: `x.replace("-", "").isalnum()`.
                     let mut obj = f.child_by_field_id(FIELD.object);
-                    while let Some(o) = obj.filter(|o| o.kind() == "call") {
+                    while let Some(o) = obj.filter(|o| o.kind_name() == "call") {
                         obj = o
                             .child_by_field_id(FIELD.function)
-                            .filter(|g| g.kind() == "attribute")
+                            .filter(|g| g.kind_name() == "attribute")
                             .and_then(|g| g.child_by_field_id(FIELD.object));
                     }
                     if let Some(k) = obj.and_then(|o| self.key_of(o)) {
@@ -118,7 +121,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     /// names).
     fn host_of(&mut self, n: Node<'t>) -> Option<String> {
         let n = unparen(n);
-        if n.kind() != "attribute"
+        if n.kind_name() != "attribute"
             || !matches!(
                 text(n.child_by_field_id(FIELD.attribute)?, self.src()),
                 "netloc" | "hostname"
@@ -127,7 +130,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             return None;
         }
         let call = unparen(n.child_by_field_id(FIELD.object)?);
-        if call.kind() != "call" {
+        if call.kind_name() != "call" {
             return None;
         }
         let (q, m) = self.resolve(call.child_by_field_id(FIELD.function)?);
@@ -148,7 +151,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         let Some(last) = body.named_child(body.named_child_count().saturating_sub(1) as u32) else {
             return false;
         };
-        match last.kind() {
+        match last.kind_name() {
             "raise_statement" | "continue_statement" | "break_statement" => true,
             "expression_statement" => true,
             "return_statement" => match last.named_child(0) {
@@ -178,14 +181,14 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
 /// `condition_facts` handles.)
 pub(super) fn membership_of(cond: Node, side: Node, op: &str, src: &str) -> bool {
     let (cond, side) = (unparen(cond), unparen(side));
-    let literal_subscript = side.kind() == "subscript"
+    let literal_subscript = side.kind_name() == "subscript"
         && side
             .child_by_field_id(FIELD.value)
-            .is_some_and(|v| matches!(v.kind(), "identifier" | "attribute"))
+            .is_some_and(|v| matches!(v.kind_name(), "identifier" | "attribute"))
         && side
             .child_by_field_id(FIELD.subscript)
-            .is_some_and(|k| matches!(k.kind(), "string" | "integer"));
-    if !literal_subscript || cond.kind() != "comparison_operator" {
+            .is_some_and(|k| matches!(k.kind_name(), "string" | "integer"));
+    if !literal_subscript || cond.kind_name() != "comparison_operator" {
         return false;
     }
     let (ops, operands) = super::fold::comparison_parts(cond);

@@ -8,6 +8,7 @@ use super::state::{Elements, State, Taint};
 use super::Analyzer;
 use crate::finding::TaintStepKind;
 use crate::rules::resolve::text;
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 /// The most elements tracked per container.
@@ -22,7 +23,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         let mut c = n.walk();
         let clauses: Vec<Node<'t>> = n
             .named_children(&mut c)
-            .filter(|ch| ch.kind() == "for_in_clause")
+            .filter(|ch| ch.kind_name() == "for_in_clause")
             .collect();
         for clause in clauses {
             let (Some(left), Some(right)) = (
@@ -43,17 +44,17 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     /// A constant subscript index: `"key"` → `s:key`, `3` → `i:3`, `-1` → `i:-1`.
     pub(super) fn const_index(&self, n: Node<'t>) -> Option<String> {
         let n = crate::rules::args::unparen(n);
-        match n.kind() {
+        match n.kind_name() {
             "integer" => Some(format!("i:{}", text(n, self.src()).replace('_', ""))),
             "unary_operator" if text(n, self.src()).starts_with('-') => {
                 let a = n.child_by_field_id(FIELD.argument)?;
-                (a.kind() == "integer").then(|| format!("i:-{}", text(a, self.src())))
+                (a.kind_name() == "integer").then(|| format!("i:-{}", text(a, self.src())))
             }
             "string" => {
                 let mut c = n.walk();
                 let mut out = String::from("s:");
                 for ch in n.named_children(&mut c) {
-                    match ch.kind() {
+                    match ch.kind_name() {
                         "string_content" | "escape_sequence" => out.push_str(text(ch, self.src())),
                         "string_start" | "string_end" => {}
                         _ => return None,
@@ -78,9 +79,9 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         let mut c = value.walk();
         let kids: Vec<Node<'t>> = value
             .named_children(&mut c)
-            .filter(|n| n.kind() != "comment")
+            .filter(|n| n.kind_name() != "comment")
             .collect();
-        match value.kind() {
+        match value.kind_name() {
             "dictionary" => {
                 let mut out = Vec::new();
                 let mut rest = None;
@@ -88,7 +89,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     let key = kid
                         .child_by_field_id(FIELD.key)
                         .and_then(|k| self.const_index(k));
-                    match (kid.kind(), key) {
+                    match (kid.kind_name(), key) {
                         ("pair", Some(k)) => {
                             let t = kid
                                 .child_by_field_id(FIELD.value)
@@ -104,7 +105,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 if kids.len() > MAX_ELEMENTS
                     || kids
                         .iter()
-                        .any(|k| matches!(k.kind(), "list_splat" | "parenthesized_list_splat"))
+                        .any(|k| matches!(k.kind_name(), "list_splat" | "parenthesized_list_splat"))
                 {
                     return None;
                 }
@@ -222,7 +223,10 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     .collect(),
             );
         }
-        if matches!(value.kind(), "call" | "tuple" | "list" | "expression_list") {
+        if matches!(
+            value.kind_name(),
+            "call" | "tuple" | "list" | "expression_list"
+        ) {
             let (elems, _) = self.literal_elements(value, st)?;
             return (elems.len() == n).then(|| elems.into_iter().map(|(_, t)| t).collect());
         }
@@ -234,7 +238,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     pub(super) fn store_by_method(&mut self, call: Node<'t>, stmt: Node<'t>, st: &mut State<'t>) {
         let Some(f) = call
             .child_by_field_id(FIELD.function)
-            .filter(|f| f.kind() == "attribute")
+            .filter(|f| f.kind_name() == "attribute")
         else {
             return;
         };
@@ -261,8 +265,10 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         let Some(key) = self.key_of(obj) else { return };
         if method == "update" {
             let mut c = args.walk();
-            let first = args.named_children(&mut c).find(|a| a.kind() != "comment");
-            if let Some(d) = first.filter(|d| d.kind() == "dictionary") {
+            let first = args
+                .named_children(&mut c)
+                .find(|a| a.kind_name() != "comment");
+            if let Some(d) = first.filter(|d| d.kind_name() == "dictionary") {
                 if let Some((elems, rest)) = self.literal_elements(d, st) {
                     let note = format!("stored into `{key}`");
                     let e = st.elems.entry(key.clone()).or_default();

@@ -7,19 +7,20 @@ use tree_sitter::Node;
 use super::state::{State, Taint};
 use super::Analyzer;
 use crate::rules::resolve::text;
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     /// The state key of a name or attribute chain (`x`, `self.cmd`).
     pub(super) fn key_of(&self, n: Node<'t>) -> Option<String> {
         let n = crate::rules::args::unparen(n);
-        match n.kind() {
+        match n.kind_name() {
             "identifier" => Some(text(n, self.src()).to_string()),
             "attribute" => {
                 let mut parts = Vec::new();
                 let mut cur = n;
                 loop {
-                    match cur.kind() {
+                    match cur.kind_name() {
                         "identifier" => {
                             parts.push(text(cur, self.src()));
                             break;
@@ -65,7 +66,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         // (node, inside a check, under a `not`)
         let mut stack = vec![(cond, false, false)];
         while let Some((n, inside, negated)) = stack.pop() {
-            match n.kind() {
+            match n.kind_name() {
                 "identifier" | "attribute" if inside => {
                     if let Some(k) = self.key_of(n) {
                         // `parts.hostname` checks `parts` too.
@@ -81,7 +82,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 }
                 "call" => {
                     let f = n.child_by_field_id(FIELD.function);
-                    let name = f.map(|f| match f.kind() {
+                    let name = f.map(|f| match f.kind_name() {
                         "attribute" => f
                             .child_by_field_id(FIELD.attribute)
                             .map_or("", |a| text(a, self.src())),
@@ -91,10 +92,11 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     let first = n
                         .child_by_field_id(FIELD.arguments)
                         .and_then(|a| a.named_child(0));
-                    let literal_arg = first.is_some_and(|x| matches!(x.kind(), "string" | "tuple"));
+                    let literal_arg =
+                        first.is_some_and(|x| matches!(x.kind_name(), "string" | "tuple"));
                     // A required root (`"/"`, `"/srv/files/"`), not a scheme.
                     let root_literal = first.is_some_and(|x| {
-                        x.kind() == "string"
+                        x.kind_name() == "string"
                             && text(x, self.src())
                                 .trim_start_matches(['r', 'b', 'u', 'R', 'B', 'U'])
                                 .trim_start_matches(['"', '\''])
@@ -109,7 +111,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                                     && literal_arg
                                     && !(negated && root_literal))
                         });
-                    if let Some(f) = f.filter(|f| f.kind() == "attribute") {
+                    if let Some(f) = f.filter(|f| f.kind_name() == "attribute") {
                         if let Some(o) = f.child_by_field_id(FIELD.object) {
                             stack.push((o, check, negated));
                         }
@@ -125,7 +127,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     let (ops, sides) = super::fold::comparison_parts(n);
                     let literal = |x: &Node| {
                         matches!(
-                            x.kind(),
+                            x.kind_name(),
                             "string" | "integer" | "float" | "true" | "false" | "none"
                         )
                     };
@@ -146,7 +148,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 _ => {
                     let mut c = n.walk();
                     for ch in n.named_children(&mut c) {
-                        stack.push((ch, inside, negated || n.kind() == "not_operator"));
+                        stack.push((ch, inside, negated || n.kind_name() == "not_operator"));
                     }
                 }
             }
@@ -162,7 +164,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     /// `urlparse(url)` / `urlsplit(url)` of a plain name: that name.
     pub(super) fn parse_of(&mut self, value: Node<'t>) -> Option<String> {
         let value = crate::rules::args::unparen(value);
-        if value.kind() != "call" {
+        if value.kind_name() != "call" {
             return None;
         }
         let (q, m) = self.resolve(value.child_by_field_id(FIELD.function)?);
@@ -171,7 +173,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             return None;
         }
         let arg = value.child_by_field_id(FIELD.arguments)?.named_child(0)?;
-        (arg.kind() == "identifier").then(|| text(arg, self.src()).to_string())
+        (arg.kind_name() == "identifier").then(|| text(arg, self.src()).to_string())
     }
 
     // ----- expressions ----------------------------------------------------------------
@@ -181,7 +183,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         let mut result: Option<Taint<'t>> = None;
         let mut stack = vec![expr];
         while let Some(n) = stack.pop() {
-            match n.kind() {
+            match n.kind_name() {
                 "identifier" => {
                     let name = text(n, self.src());
                     if let Some(t) = st.whole(name) {
@@ -257,7 +259,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     }
                     // A class of this file built from tainted arguments: the fields its
                     // constructor sets from them.
-                    if f.kind() == "identifier" && !self.cx.table.instances.is_empty() {
+                    if f.kind_name() == "identifier" && !self.cx.table.instances.is_empty() {
                         let class = text(f, self.src());
                         if self.cx.table.instances.values().any(|c| c == class) {
                             self.record_field_writes(n, class, st);
@@ -270,7 +272,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                         continue;
                     }
                     // `request.args.get(...)`: the call on a source value is the source.
-                    if f.kind() == "attribute"
+                    if f.kind_name() == "attribute"
                         && self.key_of(f).is_some_and(|k| !st.vars.contains_key(&k))
                     {
                         if let Some(mut t) = self.value_source(f, st) {
@@ -283,7 +285,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     }
                     // A lookup `table.get(key, default)` yields the table's values (or the
                     // default), not the key.
-                    let is_get = f.kind() == "attribute"
+                    let is_get = f.kind_name() == "attribute"
                         && f.child_by_field_id(FIELD.attribute)
                             .is_some_and(|a| text(a, self.src()) == "get");
                     if is_get {
@@ -298,10 +300,10 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                             let mut c = a.walk();
                             let mut positional = 0;
                             for x in a.named_children(&mut c) {
-                                if x.kind() == "keyword_argument" || positional > 0 {
+                                if x.kind_name() == "keyword_argument" || positional > 0 {
                                     stack.push(x);
                                 }
-                                if x.kind() != "keyword_argument" {
+                                if x.kind_name() != "keyword_argument" {
                                     positional += 1;
                                 }
                             }
@@ -310,12 +312,12 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                     }
                     // Receivers carry data (`x.strip()`, `"".join(x)`); a bare function
                     // name does not.
-                    if f.kind() != "identifier" {
+                    if f.kind_name() != "identifier" {
                         stack.push(f);
                     }
                     // An ORM lookup (`Article.objects.filter(title__icontains=q)`) returns
                     // rows, not the text it was filtered by.
-                    let lookup = f.kind() == "attribute" && m.is_some_and(is_orm_lookup);
+                    let lookup = f.kind_name() == "attribute" && m.is_some_and(is_orm_lookup);
                     if let Some(a) = n.child_by_field_id(FIELD.arguments).filter(|_| !lookup) {
                         let process = self.eng.process_rules;
                         if process != 0 && !carries_arguments(m.or(q)) {
@@ -440,7 +442,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 let mut c = args.walk();
                 let first = args
                     .named_children(&mut c)
-                    .find(|a| a.kind() != "comment" && a.kind() != "keyword_argument")?;
+                    .find(|a| a.kind_name() != "comment" && a.kind_name() != "keyword_argument")?;
                 (n.child_by_field_id(FIELD.object)?, first)
             }
         };
@@ -454,7 +456,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     /// `request.args` where `request` is Flask's or a handler's request parameter).
     pub(super) fn value_source(&mut self, n: Node<'t>, st: &State<'t>) -> Option<Taint<'t>> {
         // Handler request objects: `request.GET` with `request` a parameter.
-        if n.kind() == "attribute" {
+        if n.kind_name() == "attribute" {
             let key = self.key_of(n)?;
             // `self.request.POST` in a class-based view: `self.request` is the request.
             let view_request = key.starts_with("self.request.") && self.in_method();

@@ -4,6 +4,7 @@
 use tree_sitter::Node;
 
 use crate::rules::resolve::text;
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 /// A constant value, as far as truthiness and comparisons need it.
@@ -38,7 +39,7 @@ fn fold(n: Node, src: &str, depth: usize) -> Option<Const> {
         return None;
     }
     let d = depth + 1;
-    match n.kind() {
+    match n.kind_name() {
         "parenthesized_expression" => fold(n.named_child(0)?, src, d),
         "integer" => {
             let t = text(n, src).replace('_', "");
@@ -61,7 +62,7 @@ fn fold(n: Node, src: &str, depth: usize) -> Option<Const> {
             let mut c = n.walk();
             let mut len = 0usize;
             for ch in n.named_children(&mut c) {
-                match ch.kind() {
+                match ch.kind_name() {
                     "interpolation" => return None,
                     "string_content" | "escape_sequence" => len += ch.byte_range().len(),
                     _ => {}
@@ -76,7 +77,7 @@ fn fold(n: Node, src: &str, depth: usize) -> Option<Const> {
         "unary_operator" => {
             let v = fold(n.child_by_field_id(FIELD.argument)?, src, d)?;
             let Const::Num(x) = v else { return None };
-            match n.child_by_field_id(FIELD.operator).map(|o| o.kind()) {
+            match n.child_by_field_id(FIELD.operator).map(|o| o.kind_name()) {
                 Some("-") => Some(Const::Num(-x)),
                 Some("+") => Some(Const::Num(x)),
                 _ => None,
@@ -85,7 +86,7 @@ fn fold(n: Node, src: &str, depth: usize) -> Option<Const> {
         "boolean_operator" => {
             let l = fold(n.child_by_field_id(FIELD.left)?, src, d);
             let r = n.child_by_field_id(FIELD.right)?;
-            let and = n.child_by_field_id(FIELD.operator).map(|o| o.kind()) == Some("and");
+            let and = n.child_by_field_id(FIELD.operator).map(|o| o.kind_name()) == Some("and");
             // `False and x` / `True or x` decide without `x`.
             match (l, and) {
                 (Some(l), true) if !l.truthy() => Some(l),
@@ -108,7 +109,7 @@ fn fold(n: Node, src: &str, depth: usize) -> Option<Const> {
             ) else {
                 return None;
             };
-            let v = match n.child_by_field_id(FIELD.operator)?.kind() {
+            let v = match n.child_by_field_id(FIELD.operator)?.kind_name() {
                 "+" => a + b,
                 "-" => a - b,
                 "*" => a * b,
@@ -161,7 +162,7 @@ pub(crate) fn comparison_parts<'t>(n: Node<'t>) -> (Vec<&'t str>, Vec<Node<'t>>)
     let mut c = n.walk();
     let ops: Vec<&'t str> = n
         .children_by_field_name("operators", &mut c)
-        .map(|o| o.kind())
+        .map(|o| o.kind_name())
         .collect();
     let mut c2 = n.walk();
     let operands: Vec<Node<'t>> = n.named_children(&mut c2).collect();

@@ -20,6 +20,7 @@ use super::{Analyzer, FileCx, TaintEngine, TaintFile};
 use crate::finding::{Confidence, TaintStepKind};
 use crate::rules::raw::RawFinding;
 use crate::rules::resolve::{text, ScopeId, MODULE_SCOPE};
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 /// Adds to `scopes` the functions that mention a module-level container (a name bound to a
@@ -55,10 +56,9 @@ fn module_assignments<'t>(root: Node<'t>, src: &'t str) -> Vec<(&'t str, Node<'t
     let mut out = Vec::new();
     let mut c = root.walk();
     for stmt in root.named_children(&mut c) {
-        let Some(a) = stmt
-            .named_child(0)
-            .filter(|a| stmt.kind() == "expression_statement" && a.kind() == "assignment")
-        else {
+        let Some(a) = stmt.named_child(0).filter(|a| {
+            stmt.kind_name() == "expression_statement" && a.kind_name() == "assignment"
+        }) else {
             continue;
         };
         let (Some(left), Some(right)) = (
@@ -67,7 +67,7 @@ fn module_assignments<'t>(root: Node<'t>, src: &'t str) -> Vec<(&'t str, Node<'t
         ) else {
             continue;
         };
-        if left.kind() == "identifier" {
+        if left.kind_name() == "identifier" {
             out.push((text(left, src), right));
         }
     }
@@ -77,7 +77,7 @@ fn module_assignments<'t>(root: Node<'t>, src: &'t str) -> Vec<(&'t str, Node<'t
 /// Module-level names bound to a container: a list, dict or set display, or a call of
 /// `list`/`dict`/`set`/`defaultdict`/`deque`/`OrderedDict`.
 fn module_containers(root: Node, src: &str) -> Vec<String> {
-    let is_container = |right: Node| match right.kind() {
+    let is_container = |right: Node| match right.kind_name() {
         "list" | "dictionary" | "set" => true,
         "call" => right.child_by_field_id(FIELD.function).is_some_and(|f| {
             let name = text(f, src);
@@ -181,7 +181,7 @@ fn init_fields(init: Node, params: &[String], src: &str) -> Vec<(String, usize)>
     };
     let mut stack = vec![body];
     while let Some(n) = stack.pop() {
-        match n.kind() {
+        match n.kind_name() {
             "function_definition" | "class_definition" | "lambda" => continue,
             "assignment" => {
                 let (Some(left), Some(right)) = (
@@ -190,15 +190,15 @@ fn init_fields(init: Node, params: &[String], src: &str) -> Vec<(String, usize)>
                 ) else {
                     continue;
                 };
-                let field = (left.kind() == "attribute")
+                let field = (left.kind_name() == "attribute")
                     .then(|| left.child_by_field_id(FIELD.object))
                     .flatten()
-                    .filter(|o| o.kind() == "identifier" && text(*o, src) == "self")
+                    .filter(|o| o.kind_name() == "identifier" && text(*o, src) == "self")
                     .and_then(|_| left.child_by_field_id(FIELD.attribute));
                 if let Some(field) = field {
                     let mut ids = vec![right];
                     while let Some(x) = ids.pop() {
-                        if x.kind() == "identifier" {
+                        if x.kind_name() == "identifier" {
                             if let Some(p) = params.iter().position(|p| p == text(x, src)) {
                                 out.push((text(field, src).to_string(), p));
                             }
@@ -226,11 +226,11 @@ fn binds_locally(func: Node, name: &str, src: &str) -> bool {
     };
     let mut stack = vec![body];
     while let Some(n) = stack.pop() {
-        match n.kind() {
+        match n.kind_name() {
             "function_definition" | "class_definition" | "lambda" => continue,
             "assignment" | "augmented_assignment"
                 if n.child_by_field_id(FIELD.left)
-                    .is_some_and(|l| l.kind() == "identifier" && text(l, src) == name) =>
+                    .is_some_and(|l| l.kind_name() == "identifier" && text(l, src) == name) =>
             {
                 return true;
             }

@@ -68,6 +68,7 @@ use self::summary::{FuncTable, Summary};
 use crate::finding::{Confidence, TaintStepKind};
 use crate::rules::raw::RawFinding;
 use crate::rules::resolve::{NameTable, Resolver, ScopeId, MODULE_SCOPE};
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 /// Path of the shared sources file under `rules/`.
@@ -396,13 +397,13 @@ fn imported_calls<'t>(
             continue;
         };
         let mut root = f;
-        while root.kind() == "attribute" {
+        while root.kind_name() == "attribute" {
             match root.child_by_field_id(FIELD.object) {
                 Some(o) => root = o,
                 None => break,
             }
         }
-        if root.kind() != "identifier" {
+        if root.kind_name() != "identifier" {
             continue;
         }
         let name = crate::rules::resolve::text(root, file.src);
@@ -503,19 +504,22 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         func: Node<'t>,
         table: &NameTable<T>,
     ) -> bool {
-        let Some(parent) = func.parent().filter(|p| p.kind() == "decorated_definition") else {
+        let Some(parent) = func
+            .parent()
+            .filter(|p| p.kind_name() == "decorated_definition")
+        else {
             return false;
         };
         let mut c = parent.walk();
         let decorators: Vec<Node<'t>> = parent
             .named_children(&mut c)
-            .filter(|d| d.kind() == "decorator")
+            .filter(|d| d.kind_name() == "decorator")
             .collect();
         for d in decorators {
             let Some(mut e) = d.named_child(0) else {
                 continue;
             };
-            if e.kind() == "call" {
+            if e.kind_name() == "call" {
                 match e.child_by_field_id(FIELD.function) {
                     Some(f) => e = f,
                     None => continue,

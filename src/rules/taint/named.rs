@@ -17,6 +17,7 @@ use super::state::State;
 use super::{Analyzer, TaintEngine, TaintFile};
 use crate::rules::resolve::text;
 use crate::rules::resolve::{ScopeId, MODULE_SCOPE};
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 use std::collections::BTreeSet;
 
@@ -98,7 +99,7 @@ impl NamedSinks {
         let Some(f) = call.child_by_field_id(FIELD.function) else {
             return out;
         };
-        let last = match f.kind() {
+        let last = match f.kind_name() {
             "identifier" => Some(f),
             "attribute" => f.child_by_field_id(FIELD.attribute),
             _ => None,
@@ -110,7 +111,7 @@ impl NamedSinks {
         let mut c = list.walk();
         let args: Vec<Node<'t>> = list
             .named_children(&mut c)
-            .filter(|a| a.kind() != "comment")
+            .filter(|a| a.kind_name() != "comment")
             .collect();
         for e in &self.entries {
             let callee_ok = match (&e.callee, last) {
@@ -123,7 +124,7 @@ impl NamedSinks {
             }
             if e.keyword.is_none() {
                 for (i, a) in args.iter().enumerate() {
-                    let value = match a.kind() {
+                    let value = match a.kind_name() {
                         "keyword_argument" => a.child_by_field_id(FIELD.value),
                         _ => Some(*a),
                     };
@@ -133,7 +134,7 @@ impl NamedSinks {
                 }
             }
             if let Some(re) = &e.keyword {
-                for a in args.iter().filter(|a| a.kind() == "keyword_argument") {
+                for a in args.iter().filter(|a| a.kind_name() == "keyword_argument") {
                     let (Some(n), Some(v)) = (
                         a.child_by_field_id(FIELD.name),
                         a.child_by_field_id(FIELD.value),
@@ -168,7 +169,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         let mut pairs = Vec::new();
         let mut stack = vec![region];
         while let Some(n) = stack.pop() {
-            match n.kind() {
+            match n.kind_name() {
                 "function_definition" | "lambda" | "class_definition" => continue,
                 "pair" => pairs.push(n),
                 _ => {}

@@ -4,6 +4,7 @@ use tree_sitter::Node;
 
 use super::state::State;
 use super::{summary, Analyzer};
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
@@ -85,7 +86,7 @@ pub(super) fn has_scalar_type(param: Node, src: &str) -> bool {
 pub(super) fn param_type<'s>(param: Node, src: &'s str) -> Option<&'s str> {
     let p = param
         .parent()
-        .filter(|p| matches!(p.kind(), "typed_parameter" | "typed_default_parameter"))?;
+        .filter(|p| matches!(p.kind_name(), "typed_parameter" | "typed_default_parameter"))?;
     let t = p.child_by_field_id(FIELD.type_)?;
     Some(crate::rules::resolve::text(t, src).trim())
 }

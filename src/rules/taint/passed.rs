@@ -7,6 +7,7 @@ use tree_sitter::Node;
 
 use super::TaintEngine;
 use crate::rules::args::{unparen, CallArgs};
+use crate::syntax_fields::KindName;
 
 impl TaintEngine {
     /// When `call` (whose callee resolved to `qual` / `method`) runs a function passed to it:
@@ -40,15 +41,18 @@ impl TaintEngine {
                 (*f, Vec::new())
             }
         };
-        if !matches!(func.kind(), "identifier" | "attribute") {
+        if !matches!(func.kind_name(), "identifier" | "attribute") {
             return None;
         }
         if let Some(k) = spec.args_keyword.as_deref() {
             if let Some((_, v)) = args.keywords.iter().find(|(n, _)| *n == k) {
                 let v = unparen(*v);
-                if matches!(v.kind(), "tuple" | "list") {
+                if matches!(v.kind_name(), "tuple" | "list") {
                     let mut c = v.walk();
-                    positional.extend(v.named_children(&mut c).filter(|a| a.kind() != "comment"));
+                    positional.extend(
+                        v.named_children(&mut c)
+                            .filter(|a| a.kind_name() != "comment"),
+                    );
                 }
             }
         }

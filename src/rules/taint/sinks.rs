@@ -9,6 +9,7 @@ use super::Analyzer;
 use crate::finding::TaintStepKind;
 use crate::rules::args::CallArgs;
 use crate::rules::resolve::text;
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
@@ -88,7 +89,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 if let Some(list) = call.child_by_field_id(FIELD.arguments) {
                     let mut c = list.walk();
                     for (i, a) in list.named_children(&mut c).enumerate() {
-                        if a.kind() != "comment" {
+                        if a.kind_name() != "comment" {
                             candidates.push((format!("argument {}", i + 1), a));
                         }
                     }
@@ -108,7 +109,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 if let Some(list) = call.child_by_field_id(FIELD.arguments) {
                     let mut c = list.walk();
                     for a in list.named_children(&mut c) {
-                        if matches!(a.kind(), "list_splat" | "dictionary_splat") {
+                        if matches!(a.kind_name(), "list_splat" | "dictionary_splat") {
                             candidates.push(("unpacked arguments".to_string(), a));
                         }
                     }
@@ -117,7 +118,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             if sink.receiver && !is_passed {
                 if let Some(o) = f
                     .child_by_field_id(FIELD.object)
-                    .filter(|_| f.kind() == "attribute")
+                    .filter(|_| f.kind_name() == "attribute")
                 {
                     candidates.push(("the object it is called on".to_string(), o));
                 }
@@ -252,7 +253,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         }
         let Some(t) = t else { return };
         let mut base = container;
-        while base.kind() == "subscript" {
+        while base.kind_name() == "subscript" {
             match base.child_by_field_id(FIELD.value) {
                 Some(v) => base = v,
                 None => return,
@@ -333,7 +334,10 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
 
     /// Whether a decorator call of `func` passes one of `keywords` (`NAME`, value suffix).
     fn decorator_keyword(&self, func: Node<'t>, keywords: &[(String, String)]) -> bool {
-        let Some(parent) = func.parent().filter(|p| p.kind() == "decorated_definition") else {
+        let Some(parent) = func
+            .parent()
+            .filter(|p| p.kind_name() == "decorated_definition")
+        else {
             return false;
         };
         let src = self.src();
@@ -341,14 +345,14 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         let found = parent.named_children(&mut c).any(|d| {
             let Some(args) = d
                 .named_child(0)
-                .filter(|e| e.kind() == "call")
+                .filter(|e| e.kind_name() == "call")
                 .and_then(|e| e.child_by_field_id(FIELD.arguments))
             else {
                 return false;
             };
             let mut c2 = args.walk();
             let hit = args.named_children(&mut c2).any(|a| {
-                a.kind() == "keyword_argument"
+                a.kind_name() == "keyword_argument"
                     && keywords.iter().any(|(n, v)| {
                         a.child_by_field_id(FIELD.name)
                             .is_some_and(|x| text(x, src) == n)
@@ -370,7 +374,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         let Some(mut value) = ret.named_child(0).map(crate::rules::args::unparen) else {
             return;
         };
-        if matches!(value.kind(), "tuple" | "expression_list") {
+        if matches!(value.kind_name(), "tuple" | "expression_list") {
             match value.named_child(0) {
                 Some(v) => value = crate::rules::args::unparen(v),
                 None => return,
@@ -378,15 +382,15 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         }
         let src = self.src();
         let direct = builds_text(value, src)
-            || (value.kind() == "call" && self.local_callee(value).is_some());
-        if !direct && !matches!(value.kind(), "identifier" | "attribute") {
+            || (value.kind_name() == "call" && self.local_callee(value).is_some());
+        if !direct && !matches!(value.kind_name(), "identifier" | "attribute") {
             return;
         }
         let Some(t) = self.eval(value, st) else {
             return;
         };
         // A name must hold text built from parts.
-        let assigned_text = |s: &super::state::Step| match s.node.kind() {
+        let assigned_text = |s: &super::state::Step| match s.node.kind_name() {
             "assignment" | "augmented_assignment" => s
                 .node
                 .child_by_field_id(FIELD.right)
@@ -428,17 +432,17 @@ pub(super) fn imports_any(imported: &[(Node, Vec<String>)], modules: &[String]) 
 /// values; it adds no markup of its own.)
 fn builds_text(n: Node, src: &str) -> bool {
     let n = crate::rules::args::unparen(n);
-    match n.kind() {
+    match n.kind_name() {
         "string" | "concatenated_string" => is_built(n, src),
         "binary_operator" => {
-            let op = n.child_by_field_id(FIELD.operator).map(|o| o.kind());
+            let op = n.child_by_field_id(FIELD.operator).map(|o| o.kind_name());
             if !matches!(op, Some("+" | "%")) {
                 return false;
             }
             let side = |f: &str| {
                 n.child_by_field_name(f).is_some_and(|x| {
                     let x = crate::rules::args::unparen(x);
-                    matches!(x.kind(), "string" | "concatenated_string") || builds_text(x, src)
+                    matches!(x.kind_name(), "string" | "concatenated_string") || builds_text(x, src)
                 })
             };
             side("left") || side("right")
@@ -446,7 +450,7 @@ fn builds_text(n: Node, src: &str) -> bool {
         // `"...".format(...)`, `PAGE.format(...)`: a template filled in.
         "call" => n
             .child_by_field_id(FIELD.function)
-            .filter(|f| f.kind() == "attribute")
+            .filter(|f| f.kind_name() == "attribute")
             .is_some_and(|f| {
                 f.child_by_field_id(FIELD.attribute)
                     .is_some_and(|a| text(a, src) == "format")
@@ -464,9 +468,9 @@ fn argv_elements<'t>(candidates: Vec<(String, Node<'t>)>, src: &str) -> Vec<(Str
         let mut c = v.walk();
         let items: Vec<Node<'t>> = v
             .named_children(&mut c)
-            .filter(|n| n.kind() != "comment")
+            .filter(|n| n.kind_name() != "comment")
             .collect();
-        let fixed_program = matches!(v.kind(), "list" | "tuple")
+        let fixed_program = matches!(v.kind_name(), "list" | "tuple")
             && items
                 .first()
                 .is_some_and(|p| crate::rules::constant::constant(*p, src, 0));
@@ -480,7 +484,7 @@ fn argv_elements<'t>(candidates: Vec<(String, Node<'t>)>, src: &str) -> Vec<(Str
             if options_end || starts_with_text(*item, src) {
                 continue;
             }
-            if item.kind() == "string" && t.trim_matches(['"', '\'']) == "--" {
+            if item.kind_name() == "string" && t.trim_matches(['"', '\'']) == "--" {
                 options_end = true;
                 continue;
             }
@@ -493,14 +497,16 @@ fn argv_elements<'t>(candidates: Vec<(String, Node<'t>)>, src: &str) -> Vec<(Str
 /// A string that begins with literal text not starting with `-`: no value put into it can
 /// make it an option.
 fn starts_with_text(n: Node, src: &str) -> bool {
-    if n.kind() != "string" {
+    if n.kind_name() != "string" {
         return false;
     }
     let mut c = n.walk();
     let first = n
         .named_children(&mut c)
-        .find(|x| x.kind() != "string_start");
+        .find(|x| x.kind_name() != "string_start");
     first.is_some_and(|x| {
-        x.kind() == "string_content" && !text(x, src).is_empty() && !text(x, src).starts_with('-')
+        x.kind_name() == "string_content"
+            && !text(x, src).is_empty()
+            && !text(x, src).starts_with('-')
     })
 }

@@ -5,6 +5,7 @@ use tree_sitter::Node;
 use super::state::{Flow, State, Taint};
 use super::{Analyzer, MAX_BLOCK_DEPTH, MAX_LOOP_PASSES};
 use crate::finding::TaintStepKind;
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
@@ -24,14 +25,14 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     }
 
     pub(super) fn exec_stmt(&mut self, s: Node<'t>, st: &mut State<'t>, depth: usize) -> Flow {
-        match s.kind() {
+        match s.kind_name() {
             "expression_statement" => {
                 self.check_sinks(s, st);
                 let mut c = s.walk();
                 let kids: Vec<Node<'t>> = s.named_children(&mut c).collect();
                 let mut exits = false;
                 for e in kids {
-                    match e.kind() {
+                    match e.kind_name() {
                         "assignment" => self.assign(e, st),
                         "augmented_assignment" => self.augment(e, st),
                         "call" => {
@@ -49,7 +50,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             }
             "return_statement" | "raise_statement" => {
                 self.check_sinks(s, st);
-                if s.kind() == "return_statement" {
+                if s.kind_name() == "return_statement" {
                     self.note_return(s, st);
                     self.check_return(s, st);
                 }
@@ -71,7 +72,9 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
             }
             "with_statement" => {
                 let mut c = s.walk();
-                let clause = s.named_children(&mut c).find(|n| n.kind() == "with_clause");
+                let clause = s
+                    .named_children(&mut c)
+                    .find(|n| n.kind_name() == "with_clause");
                 if let Some(clause) = clause {
                     self.check_sinks(clause, st);
                     let mut c2 = clause.walk();
@@ -80,13 +83,13 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                         let Some(v) = item.child_by_field_id(FIELD.value) else {
                             continue;
                         };
-                        if v.kind() == "as_pattern" {
+                        if v.kind_name() == "as_pattern" {
                             let expr = v.named_child(0);
                             let target = v
                                 .child_by_field_id(FIELD.alias)
                                 .or_else(|| v.named_child(1))
                                 .and_then(|t| {
-                                    if t.kind() == "as_pattern_target" {
+                                    if t.kind_name() == "as_pattern_target" {
                                         t.named_child(0)
                                     } else {
                                         Some(t)
@@ -154,7 +157,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         ));
         let mut c = s.walk();
         for alt in s.children_by_field_name("alternative", &mut c) {
-            match alt.kind() {
+            match alt.kind_name() {
                 "elif_clause" => clauses.push((
                     alt.child_by_field_id(FIELD.condition),
                     alt.child_by_field_id(FIELD.consequence),
@@ -289,11 +292,11 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         let mut else_seen = false;
         let mut finally: Option<Node<'t>> = None;
         for p in parts {
-            match p.kind() {
+            match p.kind_name() {
                 "except_clause" | "except_group_clause" => {
                     let mut hs = handler_start.clone();
                     let mut c2 = p.walk();
-                    let block = p.named_children(&mut c2).find(|n| n.kind() == "block");
+                    let block = p.named_children(&mut c2).find(|n| n.kind_name() == "block");
                     let flow = match block {
                         Some(b) => self.exec_block(b, &mut hs, depth + 1),
                         None => Flow::Next,
@@ -329,7 +332,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         };
         if let Some(f) = finally {
             let mut c3 = f.walk();
-            let block = f.named_children(&mut c3).find(|n| n.kind() == "block");
+            let block = f.named_children(&mut c3).find(|n| n.kind_name() == "block");
             if let Some(b) = block {
                 if self.exec_block(b, &mut result, depth + 1) == Flow::Exit {
                     *st = result;
@@ -352,7 +355,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 targets.push(l);
             }
             match cur.child_by_field_id(FIELD.right) {
-                Some(r) if r.kind() == "assignment" => cur = r,
+                Some(r) if r.kind_name() == "assignment" => cur = r,
                 Some(r) => break Some(r),
                 None => break None,
             }
@@ -398,7 +401,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         st: &mut State<'t>,
     ) {
         let target = crate::rules::args::unparen(target);
-        match target.kind() {
+        match target.kind_name() {
             "identifier" | "attribute" => {
                 let Some(key) = self.key_of(target) else {
                     // `f().x = v`: nothing to track.
@@ -441,17 +444,17 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
                 let mut c = target.walk();
                 let elems: Vec<Node<'t>> = target
                     .named_children(&mut c)
-                    .filter(|n| n.kind() != "comment")
+                    .filter(|n| n.kind_name() != "comment")
                     .collect();
                 let values: Option<Vec<Node<'t>>> =
                     value.map(crate::rules::args::unparen).and_then(|v| {
-                        if matches!(v.kind(), "expression_list" | "tuple" | "list") {
+                        if matches!(v.kind_name(), "expression_list" | "tuple" | "list") {
                             let mut c2 = v.walk();
                             let vs: Vec<Node<'t>> = v
                                 .named_children(&mut c2)
-                                .filter(|n| n.kind() != "comment")
+                                .filter(|n| n.kind_name() != "comment")
                                 .collect();
-                            let splat = vs.iter().any(|n| n.kind() == "list_splat");
+                            let splat = vs.iter().any(|n| n.kind_name() == "list_splat");
                             (vs.len() == elems.len() && !splat).then_some(vs)
                         } else {
                             None
@@ -488,7 +491,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         st: &mut State<'t>,
     ) {
         let mut base = target;
-        while base.kind() == "subscript" {
+        while base.kind_name() == "subscript" {
             match base.child_by_field_id(FIELD.value) {
                 Some(v) => base = v,
                 None => return,

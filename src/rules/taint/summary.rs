@@ -19,6 +19,7 @@ use tree_sitter::Node;
 
 use super::state::{Step, Taint};
 use crate::rules::resolve::{text, Resolver, ScopeId};
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 /// Bit of taint kinds where parameter markers start: parameter `i` is bit `PARAM_SHIFT + i`.
@@ -163,7 +164,7 @@ impl<'t> FuncTable<'t> {
         src: &str,
     ) -> Option<usize> {
         let f = call.child_by_field_id(FIELD.function)?;
-        match f.kind() {
+        match f.kind_name() {
             "identifier" => {
                 let name = text(f, src);
                 if resolver
@@ -194,13 +195,13 @@ impl<'t> FuncTable<'t> {
                 // A method of something imported (`request.args.get`, `os.path.join`): not
                 // ours.
                 let mut root = obj;
-                while root.kind() == "attribute" {
+                while root.kind_name() == "attribute" {
                     match root.child_by_field_id(FIELD.object) {
                         Some(o) => root = o,
                         None => break,
                     }
                 }
-                if root.kind() == "identifier"
+                if root.kind_name() == "identifier"
                     && resolver
                         .imports
                         .lookup(text(root, src), scope, resolver.scopes)
@@ -208,7 +209,7 @@ impl<'t> FuncTable<'t> {
                 {
                     return None;
                 }
-                if obj.kind() == "identifier" {
+                if obj.kind_name() == "identifier" {
                     let o = text(obj, src);
                     let class = if o == "self" || o == "cls" {
                         self.class_of_scope(scope).map(str::to_string)
@@ -258,7 +259,7 @@ impl<'t> FuncTable<'t> {
         let mut c = args.walk();
         let mut pos = 0usize;
         for a in args.named_children(&mut c) {
-            match a.kind() {
+            match a.kind_name() {
                 "comment" => {}
                 "keyword_argument" => {
                     let k = a.child_by_field_id(FIELD.name).map(|n| text(n, src));
@@ -286,7 +287,7 @@ fn instances(funcs: &[FuncInfo], calls: &[(Node, ScopeId)], src: &str) -> HashMa
     for &(call, _) in calls {
         let Some(f) = call
             .child_by_field_id(FIELD.function)
-            .filter(|f| f.kind() == "identifier")
+            .filter(|f| f.kind_name() == "identifier")
         else {
             continue;
         };
@@ -296,9 +297,9 @@ fn instances(funcs: &[FuncInfo], calls: &[(Node, ScopeId)], src: &str) -> HashMa
         }
         let Some(left) = call
             .parent()
-            .filter(|p| p.kind() == "assignment")
+            .filter(|p| p.kind_name() == "assignment")
             .and_then(|p| p.child_by_field_id(FIELD.left))
-            .filter(|l| l.kind() == "identifier")
+            .filter(|l| l.kind_name() == "identifier")
         else {
             continue;
         };
@@ -319,24 +320,27 @@ fn instances(funcs: &[FuncInfo], calls: &[(Node, ScopeId)], src: &str) -> HashMa
 /// The class definition a function is a direct method of.
 fn enclosing_class(f: Node) -> Option<Node> {
     let mut p = f.parent()?;
-    if p.kind() == "decorated_definition" {
+    if p.kind_name() == "decorated_definition" {
         p = p.parent()?;
     }
-    if p.kind() != "block" {
+    if p.kind_name() != "block" {
         return None;
     }
     let c = p.parent()?;
-    (c.kind() == "class_definition").then_some(c)
+    (c.kind_name() == "class_definition").then_some(c)
 }
 
 fn is_staticmethod(f: Node, src: &str) -> bool {
-    let Some(p) = f.parent().filter(|p| p.kind() == "decorated_definition") else {
+    let Some(p) = f
+        .parent()
+        .filter(|p| p.kind_name() == "decorated_definition")
+    else {
         return false;
     };
     let mut c = p.walk();
-    let found = p
-        .named_children(&mut c)
-        .any(|d| d.kind() == "decorator" && text(d, src).trim_start_matches('@') == "staticmethod");
+    let found = p.named_children(&mut c).any(|d| {
+        d.kind_name() == "decorator" && text(d, src).trim_start_matches('@') == "staticmethod"
+    });
     found
 }
 
@@ -348,16 +352,18 @@ pub(super) fn parameters<'t>(func: Node<'t>, src: &str) -> Vec<(String, Node<'t>
     let mut names = Vec::new();
     let mut c = params.walk();
     for p in params.named_children(&mut c) {
-        let ident = match p.kind() {
+        let ident = match p.kind_name() {
             "identifier" => Some(p),
             "typed_parameter" => {
                 let mut c2 = p.walk();
-                let found = p.named_children(&mut c2).find(|x| x.kind() == "identifier");
+                let found = p
+                    .named_children(&mut c2)
+                    .find(|x| x.kind_name() == "identifier");
                 found
             }
             "default_parameter" | "typed_default_parameter" => p
                 .child_by_field_id(FIELD.name)
-                .filter(|n| n.kind() == "identifier"),
+                .filter(|n| n.kind_name() == "identifier"),
             _ => None,
         };
         if let Some(id) = ident {
@@ -371,12 +377,12 @@ pub(super) fn parameters<'t>(func: Node<'t>, src: &str) -> Vec<(String, Node<'t>
 /// `.format(...)`, `.join(...)`.
 pub(super) fn is_built(n: Node, src: &str) -> bool {
     let n = crate::rules::args::unparen(n);
-    match n.kind() {
+    match n.kind_name() {
         "string" => {
             let mut c = n.walk();
             let found = n
                 .named_children(&mut c)
-                .any(|ch| ch.kind() == "interpolation");
+                .any(|ch| ch.kind_name() == "interpolation");
             found
         }
         "concatenated_string" => {
@@ -386,18 +392,18 @@ pub(super) fn is_built(n: Node, src: &str) -> bool {
         }
         // Text around the value: `"..." + x`, `"... %s" % x` (not `base / name`, `a + b`).
         "binary_operator" => {
-            let op = n.child_by_field_id(FIELD.operator).map(|o| o.kind());
+            let op = n.child_by_field_id(FIELD.operator).map(|o| o.kind_name());
             let literal = |f: &str| {
                 n.child_by_field_name(f).is_some_and(|x| {
                     let x = crate::rules::args::unparen(x);
-                    matches!(x.kind(), "string" | "concatenated_string") || is_built(x, src)
+                    matches!(x.kind_name(), "string" | "concatenated_string") || is_built(x, src)
                 })
             };
             matches!(op, Some("+" | "%")) && (literal("left") || literal("right"))
         }
         "call" => n
             .child_by_field_id(FIELD.function)
-            .filter(|f| f.kind() == "attribute")
+            .filter(|f| f.kind_name() == "attribute")
             .and_then(|f| f.child_by_field_id(FIELD.attribute))
             .is_some_and(|a| matches!(text(a, src), "format" | "join" | "format_map")),
         _ => false,
@@ -406,7 +412,7 @@ pub(super) fn is_built(n: Node, src: &str) -> bool {
 
 /// Whether a statement that a path step records assigns a built string.
 pub(super) fn step_builds(s: &Step, src: &str) -> bool {
-    match s.node.kind() {
+    match s.node.kind_name() {
         "augmented_assignment" => true,
         "assignment" => s
             .node

@@ -4,6 +4,7 @@ use tree_sitter::Node;
 
 use super::{fields, named, Walker, MAX_DEPTH};
 use crate::pipeline::names::BindingKind;
+use crate::syntax_fields::KindName;
 
 impl Walker<'_> {
     /// A match-statement pattern: bare names capture (bind), dotted names and class names
@@ -14,7 +15,7 @@ impl Walker<'_> {
             return;
         }
         let d = depth + 1;
-        match node.kind() {
+        match node.kind_name() {
             "case_pattern" | "list_pattern" | "tuple_pattern" | "union_pattern" => {
                 for c in named(node) {
                     self.pattern(c, scope, d);
@@ -31,7 +32,7 @@ impl Walker<'_> {
             }
             "class_pattern" => {
                 for (i, c) in named(node).enumerate() {
-                    if i == 0 && c.kind() == "dotted_name" {
+                    if i == 0 && c.kind_name() == "dotted_name" {
                         if let Some(head) = c.named_child(0) {
                             self.read(head, scope);
                         }
@@ -43,7 +44,7 @@ impl Walker<'_> {
             // `key=pattern`: the keyword is an attribute name.
             "keyword_pattern" => {
                 for (i, c) in named(node).enumerate() {
-                    if !(i == 0 && c.kind() == "identifier") {
+                    if !(i == 0 && c.kind_name() == "identifier") {
                         self.pattern(c, scope, d);
                     }
                 }
@@ -60,7 +61,7 @@ impl Walker<'_> {
             }
             "dict_pattern" => {
                 for (field, c) in fields(node) {
-                    if field == Some("key") && c.kind() == "dotted_name" {
+                    if field == Some("key") && c.kind_name() == "dotted_name" {
                         if let Some(head) = c.named_child(0) {
                             self.read(head, scope);
                         }

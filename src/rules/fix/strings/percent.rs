@@ -4,6 +4,7 @@ use tree_sitter::Node;
 
 use super::{collect, Conv, Part, Value};
 use crate::rules::args::unparen;
+use crate::syntax_fields::KindName;
 use crate::syntax_fields::FIELD;
 
 /// `"fmt" % value` / `"fmt" % (a, b)` with positional directives, or `"fmt" % {"k": v}` (a
@@ -19,7 +20,7 @@ pub(super) fn percent<'t>(
 ) -> Option<()> {
     let left = unparen(left);
     let mut lit = Vec::new();
-    match left.kind() {
+    match left.kind_name() {
         "string" | "concatenated_string" => collect(left, src, &mut lit, quote, false)?,
         _ => return None,
     }
@@ -31,20 +32,20 @@ pub(super) fn percent<'t>(
         }
     }
     let right = unparen(right);
-    let mut mapping = if right.kind() == "dictionary" {
+    let mut mapping = if right.kind_name() == "dictionary" {
         Some(mapping(right, src)?)
     } else {
         None
     };
     let values: Vec<Node> = if mapping.is_some() {
         Vec::new()
-    } else if right.kind() == "tuple" {
+    } else if right.kind_name() == "tuple" {
         let mut c = right.walk();
         let v: Vec<Node> = right
             .named_children(&mut c)
-            .filter(|n| n.kind() != "comment")
+            .filter(|n| n.kind_name() != "comment")
             .collect();
-        if v.iter().any(|n| n.kind() == "list_splat") {
+        if v.iter().any(|n| n.kind_name() == "list_splat") {
             return None;
         }
         v
@@ -142,15 +143,15 @@ fn mapping<'t>(dict: Node<'t>, src: &'t str) -> Option<Vec<(String, Node<'t>, bo
     let mut entries: Vec<(String, Node<'t>, bool)> = Vec::new();
     let mut c = dict.walk();
     for pair in dict.named_children(&mut c) {
-        if pair.kind() == "comment" {
+        if pair.kind_name() == "comment" {
             continue;
         }
-        if pair.kind() != "pair" {
+        if pair.kind_name() != "pair" {
             return None;
         }
         let key = pair.child_by_field_id(FIELD.key)?;
         let value = pair.child_by_field_id(FIELD.value)?;
-        if key.kind() != "string" {
+        if key.kind_name() != "string" {
             return None;
         }
         let mut parts = Vec::new();
@@ -171,7 +172,7 @@ fn mapping<'t>(dict: Node<'t>, src: &'t str) -> Option<Vec<(String, Node<'t>, bo
 /// A name or an attribute of one (`x`, `self.x`): evaluating it does nothing else.
 fn inert(n: Node) -> bool {
     let n = unparen(n);
-    match n.kind() {
+    match n.kind_name() {
         "identifier" => true,
         "attribute" => n.child_by_field_id(FIELD.object).is_some_and(inert),
         _ => false,
