@@ -3,8 +3,9 @@
 //! tree-sitter's cursor recomputes a child's position from its parent on every step, and the
 //! matcher lists the same node's children again for every pattern tried there (most of a
 //! scan's tree navigation). [`FlatTree::build`] walks the tree once with one cursor and keeps,
-//! per node: the node itself, its kind, field, whether it is named, its depth, and its visible
-//! children as a contiguous range of an index array. Every later step is an array read.
+//! per node: the node itself, its kind, field, whether it is named, its depth, its parent, and
+//! its visible children as a contiguous range of an index array. Every later step is an array
+//! read (`Node::parent` searches down from the root).
 
 use std::ops::Range;
 
@@ -19,6 +20,8 @@ pub(crate) struct FlatNode<'t> {
     field: u16,
     pub named: bool,
     pub depth: u32,
+    /// The parent's index; `u32::MAX` for the root.
+    parent: u32,
     kids_start: u32,
     kids_len: u32,
 }
@@ -42,8 +45,6 @@ impl<'t> FlatTree<'t> {
         // Sized once: the walk visits exactly the root's visible descendants and the root.
         let count = root.descendant_count();
         let mut nodes: Vec<FlatNode<'t>> = Vec::with_capacity(count);
-        // Parent of each node (u32::MAX for the root), to fill the child lists afterwards.
-        let mut parents: Vec<u32> = Vec::with_capacity(count);
         let mut path: Vec<u32> = Vec::new();
         let mut cursor = root.walk();
         loop {
@@ -54,13 +55,13 @@ impl<'t> FlatTree<'t> {
             if let Some(p) = nodes.get_mut(parent as usize) {
                 p.kids_len += 1;
             }
-            parents.push(parent);
             nodes.push(FlatNode {
                 node,
                 kind: node.kind_id(),
                 field: cursor.field_id().map_or(0, |f| f.get()),
                 named: node.is_named(),
                 depth,
+                parent,
                 kids_start: 0,
                 kids_len: 0,
             });
@@ -73,7 +74,7 @@ impl<'t> FlatTree<'t> {
                     break;
                 }
                 if !cursor.goto_parent() {
-                    return Self::link(nodes, &parents);
+                    return Self::link(nodes);
                 }
                 path.pop();
             }
@@ -81,7 +82,7 @@ impl<'t> FlatTree<'t> {
     }
 
     /// Fills the child lists from the parents: pre-order meets each parent's children in order.
-    fn link(mut nodes: Vec<FlatNode<'t>>, parents: &[u32]) -> FlatTree<'t> {
+    fn link(mut nodes: Vec<FlatNode<'t>>) -> FlatTree<'t> {
         let mut next = 0u32;
         for n in &mut nodes {
             n.kids_start = next;
@@ -89,7 +90,8 @@ impl<'t> FlatTree<'t> {
         }
         let mut kids = vec![0u32; next as usize];
         let mut filled = vec![0u32; nodes.len()];
-        for (i, &p) in parents.iter().enumerate() {
+        for i in 0..nodes.len() {
+            let p = nodes[i].parent;
             if p != u32::MAX {
                 let slot = nodes[p as usize].kids_start + filled[p as usize];
                 kids[slot as usize] = i as u32;
@@ -110,6 +112,12 @@ impl<'t> FlatTree<'t> {
 
     pub fn node(&self, i: u32) -> Node<'t> {
         self.nodes[i as usize].node
+    }
+
+    /// Node `i`'s parent; `None` for the root.
+    pub fn parent(&self, i: u32) -> Option<u32> {
+        let p = self.nodes[i as usize].parent;
+        (p != u32::MAX).then_some(p)
     }
 
     /// Node `i`'s visible children, as positions for [`FlatTree::kid`].
@@ -149,6 +157,7 @@ mod tests {
             assert_eq!(f.field(), cursor.field_id().map(|x| x.get()));
             assert_eq!(f.named, cursor.node().is_named());
             assert_eq!(f.depth, depth);
+            assert_eq!(flat.parent(i).map(|p| flat.node(p)), cursor.node().parent());
             let mut c = cursor.node().walk();
             let expected: Vec<Node> = cursor.node().children(&mut c).collect();
             let got: Vec<Node> = flat.children(i).map(|k| flat.node(flat.kid(k))).collect();

@@ -21,6 +21,8 @@ pub(crate) struct FileIndex<'t, 's> {
     pub scopes: Scopes,
     /// `function_definition` nodes; scope id `i + 1` is `funcs[i]`.
     pub funcs: Vec<Node<'t>>,
+    /// The `decorated_definition` around each of `funcs`, if any.
+    pub decorated: Vec<Option<Node<'t>>>,
     pub comments: CommentIndex<'s>,
     pub first_error_line: Option<usize>,
 }
@@ -39,6 +41,7 @@ impl<'t, 's> FileIndex<'t, 's> {
             imports: ImportTable::default(),
             scopes: Scopes::default(),
             funcs: Vec::new(),
+            decorated: Vec::new(),
             comments: CommentIndex::default(),
             first_error_line: None,
         };
@@ -65,6 +68,12 @@ impl<'t, 's> FileIndex<'t, 's> {
                 _ if kind == k.function_definition => {
                     let id = idx.scopes.push(node.start_byte(), node.end_byte(), scope);
                     idx.funcs.push(node);
+                    idx.decorated.push(
+                        tree.parent(i)
+                            .map(|p| tree.get(p))
+                            .filter(|p| p.kind == k.decorated_definition)
+                            .map(|p| p.node),
+                    );
                     stack.push((depth, id));
                     if scope == MODULE_SCOPE {
                         if let Some(n) = node.child_by_field_id(FIELD.name) {

@@ -77,6 +77,7 @@ pub(crate) struct KindIds {
     call: u16,
     comment: u16,
     function_definition: u16,
+    decorated_definition: u16,
     import_statement: u16,
     import_from_statement: u16,
 }
@@ -87,6 +88,7 @@ impl KindIds {
             call: lang.id_for_node_kind("call", true),
             comment: lang.id_for_node_kind("comment", true),
             function_definition: lang.id_for_node_kind("function_definition", true),
+            decorated_definition: lang.id_for_node_kind("decorated_definition", true),
             import_statement: lang.id_for_node_kind("import_statement", true),
             import_from_statement: lang.id_for_node_kind("import_from_statement", true),
         }
@@ -193,6 +195,7 @@ impl Engine {
                 root,
                 resolver,
                 funcs: &file.funcs,
+                decorated: &file.decorated,
                 sink_calls: &sink_calls,
                 calls: &file.calls,
                 imported: &file.imported,

@@ -144,12 +144,29 @@ pub(crate) struct TaintFile<'a, 't> {
     pub resolver: Resolver<'a>,
     /// `function_definition` nodes; scope `i + 1` is `funcs[i]`.
     pub funcs: &'a [Node<'t>],
+    /// The `decorated_definition` around each of `funcs`, if any.
+    pub decorated: &'a [Option<Node<'t>>],
     /// Calls to sinks with their scope, in document order.
     pub sink_calls: &'a [(Node<'t>, ScopeId)],
     /// Every call with its scope, in document order (for calls to local functions).
     pub calls: &'a [(Node<'t>, ScopeId)],
     /// The modules the file imports (for sinks that depend on the framework).
     pub imported: &'a [(Node<'t>, Vec<String>)],
+}
+
+impl<'t> TaintFile<'_, 't> {
+    /// The `decorated_definition` a function definition sits in, if any (from the file index
+    /// for the file's own functions: `Node::parent` searches down from the root).
+    pub fn decorated_definition(&self, func: Node<'t>) -> Option<Node<'t>> {
+        let start = func.start_byte();
+        let i = self.funcs.partition_point(|f| f.start_byte() < start);
+        match (self.funcs.get(i), self.decorated.get(i)) {
+            (Some(f), Some(d)) if *f == func => *d,
+            _ => func
+                .parent()
+                .filter(|p| p.kind_name() == "decorated_definition"),
+        }
+    }
 }
 
 type StoredTaint<'t> = (Option<String>, String, state::Taint<'t>);
@@ -488,9 +505,8 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         if self.is_route_handler(func) {
             return true;
         }
-        let names = summary::parameters(func, self.src());
-        let first = names.iter().find(|(n, _)| n != "self" && n != "cls");
-        first.is_some_and(|(n, _)| self.eng.view_first_params.contains(n))
+        summary::first_parameter(func, self.src())
+            .is_some_and(|n| self.eng.view_first_params.iter().any(|v| v == n))
     }
 
     pub(super) fn is_route_handler(&mut self, func: Node<'t>) -> bool {
@@ -504,10 +520,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         func: Node<'t>,
         table: &NameTable<T>,
     ) -> bool {
-        let Some(parent) = func
-            .parent()
-            .filter(|p| p.kind_name() == "decorated_definition")
-        else {
+        let Some(parent) = self.file.decorated_definition(func) else {
             return false;
         };
         let mut c = parent.walk();

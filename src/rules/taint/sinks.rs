@@ -334,10 +334,7 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
 
     /// Whether a decorator call of `func` passes one of `keywords` (`NAME`, value suffix).
     fn decorator_keyword(&self, func: Node<'t>, keywords: &[(String, String)]) -> bool {
-        let Some(parent) = func
-            .parent()
-            .filter(|p| p.kind_name() == "decorated_definition")
-        else {
+        let Some(parent) = self.file.decorated_definition(func) else {
             return false;
         };
         let src = self.src();

@@ -346,10 +346,34 @@ fn is_staticmethod(f: Node, src: &str) -> bool {
 
 /// The named parameters of a function definition, in order.
 pub(super) fn parameters<'t>(func: Node<'t>, src: &str) -> Vec<(String, Node<'t>)> {
-    let Some(params) = func.child_by_field_id(FIELD.parameters) else {
-        return Vec::new();
-    };
     let mut names = Vec::new();
+    for_each_parameter(func, |id| {
+        names.push((text(id, src).to_string(), id));
+        true
+    });
+    names
+}
+
+/// The first parameter name of `func` other than `self` and `cls` (what
+/// `parameters(func, src)` would list first after dropping those), without collecting them all.
+pub(super) fn first_parameter<'s>(func: Node, src: &'s str) -> Option<&'s str> {
+    let mut first = None;
+    for_each_parameter(func, |id| {
+        let name = text(id, src);
+        if name == "self" || name == "cls" {
+            return true;
+        }
+        first = Some(name);
+        false
+    });
+    first
+}
+
+/// Calls `f` with the name node of each named parameter, in order, while it returns true.
+fn for_each_parameter<'t>(func: Node<'t>, mut f: impl FnMut(Node<'t>) -> bool) {
+    let Some(params) = func.child_by_field_id(FIELD.parameters) else {
+        return;
+    };
     let mut c = params.walk();
     for p in params.named_children(&mut c) {
         let ident = match p.kind_name() {
@@ -367,10 +391,11 @@ pub(super) fn parameters<'t>(func: Node<'t>, src: &str) -> Vec<(String, Node<'t>
             _ => None,
         };
         if let Some(id) = ident {
-            names.push((text(id, src).to_string(), id));
+            if !f(id) {
+                return;
+            }
         }
     }
-    names
 }
 
 /// Whether an expression builds a string from parts: an f-string with fields, `+` or `%`,
