@@ -33,6 +33,8 @@ pub(crate) struct NativePattern {
     pub group: u32,
     /// The gate (index into the engine's gates) that must be open, if gated.
     pub gate: Option<u32>,
+    /// The signature bits a node needs for this pattern to match there.
+    requirement: skeleton::Signature,
 }
 
 /// Every natively matched pattern, indexed by root node kind.
@@ -97,6 +99,7 @@ impl NativeSet {
                 (None, None) => self.any_root.push(pi),
             }
             self.patterns.push(NativePattern {
+                requirement: skeleton::requirement(&p.root),
                 parsed: p,
                 rule,
                 group,
@@ -141,6 +144,7 @@ impl NativeSet {
             root_buf: Vec::new(),
             path: Vec::new(),
             tried: Default::default(),
+            signature: None,
         }
     }
 }
@@ -197,6 +201,8 @@ pub(crate) struct NativeRun<'t, 'a> {
     path: Vec<u32>,
     /// `(pattern, parent node)` pairs already tried through [`NativeSet::by_child_kind`].
     tried: hashbrown::HashSet<(u32, u32)>,
+    /// The last node whose signature was computed, with it.
+    signature: Option<(u32, skeleton::Signature)>,
 }
 
 impl<'t> NativeRun<'t, '_> {
@@ -239,6 +245,19 @@ impl<'t> NativeRun<'t, '_> {
             .is_some_and(|g| !self.open.get(g as usize).copied().unwrap_or(true))
         {
             return;
+        }
+        if p.requirement != 0 {
+            let sig = match self.signature {
+                Some((n, sig)) if n == node => sig,
+                _ => {
+                    let sig = skeleton::signature(node, self.tree);
+                    self.signature = Some((node, sig));
+                    sig
+                }
+            };
+            if p.requirement & !sig != 0 {
+                return;
+            }
         }
         if skeleton::admits(&p.parsed.root, node, self.tree) {
             self.run_pattern(pi, node, depth);
