@@ -122,6 +122,24 @@ fn finding_exits_1_and_text_names_rule_and_file() {
     );
 }
 
+/// The model's file size limit is not mentioned when no model runs: a static scan of a large
+/// file reports its findings and no warning.
+#[test]
+fn static_scan_of_a_large_file_has_no_model_limit_warning() {
+    let d = tempfile::tempdir().unwrap();
+    let mut big = "x = 1\n".repeat(50_000);
+    big.push_str(SHELL_CALL);
+    assert!(big.len() > 256 * 1024);
+    write(d.path(), "big.py", &big);
+    for args in [&["big.py"][..], &["--static-only", "big.py"][..]] {
+        let (code, v, err) = scan_json(args, d.path());
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(rule_ids(&v).contains(&"PW101".to_string()), "{args:?}: {v}");
+        assert!(diagnostics(&v).is_empty(), "{args:?}: {v}");
+        assert!(!err.contains("model limit"), "{args:?}: {err}");
+    }
+}
+
 #[test]
 fn nonexistent_path_exits_2_naming_it() {
     let d = tempfile::tempdir().unwrap();

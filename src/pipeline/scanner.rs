@@ -100,6 +100,10 @@ impl<'e> Scanner<'e> {
                 ..Default::default()
             };
         }
+        if decision == guardrail::InputDecision::StaticOnly && backend.is_none() {
+            // The warning says the model skipped the file; no model runs here.
+            diagnostics.clear();
+        }
         let backend = backend.filter(|_| decision == guardrail::InputDecision::Analyse);
         let Some(backend) = backend else {
             let (findings, injection, facts) = self.static_findings(label, text, &mut diagnostics);
