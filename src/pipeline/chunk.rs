@@ -7,8 +7,7 @@
 
 use tree_sitter::{Node, Parser};
 
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 /// One region of a file.
 #[derive(Debug, Clone, PartialEq, Eq)]

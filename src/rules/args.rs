@@ -5,8 +5,7 @@ use tree_sitter::Node;
 
 use super::resolve::text;
 use super::schema::{ArgCondition, ArgIs};
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 /// An `ArgCondition` with its regex compiled and its values normalised.
 #[derive(Debug, Clone)]

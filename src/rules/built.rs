@@ -8,8 +8,7 @@ use tree_sitter::Node;
 
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 /// The string-building expression of the first node of a taint path (its steps' nodes) after
 /// the source that has one; for a

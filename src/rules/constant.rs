@@ -10,8 +10,7 @@ use tree_sitter::Node;
 use super::args::unparen;
 use super::fix::strings;
 use super::resolve::text;
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 /// Whether the string built in `node` interpolates at least one value that is not a
 /// constant (`true` when it cannot tell).

@@ -13,8 +13,7 @@ use std::collections::HashSet;
 use tree_sitter::Node;
 
 use super::{BindingKind, Read, ScopeKind};
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 mod pattern;
 

@@ -11,8 +11,7 @@ use tree_sitter::Node;
 
 use super::LineChange;
 use crate::pipeline::names::{self, BindingKind, Resolution};
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 /// An import removed from a text.
 pub(super) struct Removal {

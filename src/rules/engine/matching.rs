@@ -11,8 +11,7 @@ use crate::rules::args::CallArgs;
 use crate::rules::query::NativeMatch;
 use crate::rules::raw::{Cap, RawFinding};
 use crate::rules::resolve::{NamePattern, Resolver, ScopeId};
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 impl Engine {
     /// Call patterns: each call's callee is resolved once and looked up in the call table.

@@ -19,8 +19,7 @@ use tree_sitter::Node;
 use super::scope::{is_binding, mentions, sole_binding, RangeEdit};
 use crate::rules::args::unparen;
 use crate::rules::resolve::{root_of, text};
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 pub(crate) fn allow_list(value: Node, src: &str) -> Option<Vec<RangeEdit>> {
     let value = unparen(value);

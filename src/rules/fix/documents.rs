@@ -9,8 +9,7 @@ use tree_sitter::Node;
 
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 const CONVERTED: &[&str] = &[
     "str(",

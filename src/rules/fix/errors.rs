@@ -10,8 +10,7 @@ use regex::Regex;
 use tree_sitter::Node;
 
 use crate::rules::resolve::text;
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 static DETAILS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(

@@ -18,8 +18,7 @@ use super::strings::{self, Wrapping};
 use super::wrap::wrap_some;
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 pub(crate) fn escape_request(node: Node, src: &str, func: &str) -> Option<Vec<RangeEdit>> {
     let built = if node.kind_name() == "identifier" {

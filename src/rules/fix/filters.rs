@@ -44,8 +44,7 @@ use super::strings::{self, literal, value_expr, Conv, Part, Value};
 use super::wrap::{escape_fields, shell_quote};
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 /// What a filter made of a capture.
 pub(crate) enum Rendered {

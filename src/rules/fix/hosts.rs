@@ -27,8 +27,7 @@ use super::filters::indent_at;
 use super::scope::{imported_as, RangeEdit};
 use crate::rules::args::unparen;
 use crate::rules::resolve::{root_of, text};
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 pub(crate) fn host_allow_list(url: Node, src: &str) -> Option<Vec<RangeEdit>> {
     let url = unparen(url);

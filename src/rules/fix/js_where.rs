@@ -18,8 +18,7 @@ use tree_sitter::Node;
 use super::strings::{self, literal, Item};
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 /// The replacement of the `"$where": ...` pair `pair`.
 pub(crate) fn where_document(pair: Node, src: &str) -> Option<String> {

@@ -5,8 +5,7 @@ use tree_sitter::Node;
 
 use super::strings::{self, literal};
 use crate::rules::resolve::text;
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 /// The algorithm names of a literal `algorithm="X"` or `algorithms=["X", ...]` argument of a
 /// call, `none` left out; with `strict`, nothing when the call accepts `none`.

@@ -19,8 +19,7 @@ use tree_sitter::Node;
 use super::scope::{sole_binding, RangeEdit};
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 const JOINS: [&str; 2] = ["os.path.join", "posixpath.join"];
 

@@ -4,8 +4,7 @@
 use tree_sitter::Node;
 
 use crate::finding::Span;
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 /// Whether a call is a statement of its own.
 pub(super) fn is_statement(call: Node) -> bool {

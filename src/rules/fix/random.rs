@@ -11,8 +11,7 @@ use tree_sitter::Node;
 
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 /// The module-level functions of `random` that are methods of `SystemRandom` too.
 const METHODS: &[&str] = &[

@@ -33,8 +33,7 @@ use super::filters::indent_at;
 use super::scope::{imported_as, mentions, scope_of, RangeEdit};
 use crate::rules::args::unparen;
 use crate::rules::resolve::{root_of, text};
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 pub(crate) fn redirect_guard(arg: Node, src: &str, style: &str) -> Option<Vec<RangeEdit>> {
     let list = match arg.parent()? {

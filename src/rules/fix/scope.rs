@@ -6,8 +6,7 @@ use tree_sitter::Node;
 
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 /// An edit: a byte range of the source and its new text.
 pub(crate) type RangeEdit = (usize, usize, String);

@@ -14,8 +14,7 @@ use tree_sitter::Node;
 
 use super::scope::RangeEdit;
 use crate::rules::resolve::text;
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 pub(crate) fn session_rotate(body: Node, src: &str, framework: &str) -> Option<Vec<RangeEdit>> {
     let root = {

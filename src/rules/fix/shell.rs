@@ -12,8 +12,7 @@ use super::scope::{is_binding, mentions, scope_of};
 use super::strings;
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 /// Characters a shell would interpret in the literal text of a command.
 pub(super) const SHELL_SPECIAL: &str = "|&;<>()$`\\\"'*?[]#~{}\n\r";

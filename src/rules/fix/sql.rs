@@ -24,8 +24,7 @@ use tree_sitter::Node;
 
 use super::strings::{self, literal, Conv, Item, Part, Pieces, Value};
 use crate::rules::resolve::text;
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 /// Facts about the file fixes are rendered in, each computed at most once per file (a fix
 /// that needed the file's SQL driver used to walk the whole tree per finding: quadratic).

@@ -33,8 +33,7 @@ use super::scope::RangeEdit;
 use super::strings::{self, Conv, Item, Value};
 use crate::rules::args::unparen;
 use crate::rules::resolve::{root_of, text};
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 /// Stands, in SQL text being read, for a value met earlier.
 const VALUE: char = '\u{E000}';

@@ -30,8 +30,7 @@ use super::sql::{build_sql, merge_into, method, placeholder, sql_literal, FileCo
 use super::strings::{self, Part, Pieces};
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 /// Calls whose single SQL argument may receive parameters.
 const EXECUTE: &[&str] = &["execute", "mogrify", "raw", "RawSQL"];

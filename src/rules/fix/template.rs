@@ -21,8 +21,7 @@ use super::scope::{mentions, scope_of, sole_binding, RangeEdit};
 use super::strings::{self, literal, Conv, Part};
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 pub(crate) fn template_vars(arg: Node, src: &str) -> Option<Vec<RangeEdit>> {
     let list = arg.parent().filter(|l| l.kind_name() == "argument_list")?;

@@ -6,8 +6,7 @@ use tree_sitter::Node;
 use super::scope::imported_as;
 use super::strings::{self, Wrapping};
 use crate::rules::resolve::text;
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 /// Rewrites each interpolated value of the capture in place with `wrap` (given the value's
 /// expression text and whether it must first be made a `str`).

@@ -11,8 +11,7 @@ use tree_sitter::Node;
 
 use super::strings::{self, literal, Part};
 use crate::rules::resolve::text;
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 pub fn xpath_vars(node: Node, src: &str) -> Option<String> {
     let list = node.parent().filter(|l| l.kind_name() == "argument_list")?;

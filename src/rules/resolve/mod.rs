@@ -23,8 +23,7 @@ use std::collections::HashMap;
 
 use tree_sitter::Node;
 
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 pub use patterns::{NamePattern, NameTable};
 

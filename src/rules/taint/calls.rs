@@ -10,8 +10,7 @@ use super::Analyzer;
 use crate::finding::{Confidence, TaintStepKind};
 use crate::rules::raw::{Cap, RawFinding};
 use crate::rules::resolve::text;
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 /// The most parameter-to-sink facts one summary keeps.
 const MAX_SUMMARY_SINKS: usize = 32;

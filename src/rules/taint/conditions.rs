@@ -5,8 +5,7 @@ use tree_sitter::Node;
 
 use crate::rules::args::unparen;
 use crate::rules::resolve::text;
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 use super::state::State;
 use super::Analyzer;

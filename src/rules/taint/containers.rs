@@ -8,8 +8,7 @@ use super::state::{Elements, State, Taint};
 use super::Analyzer;
 use crate::finding::TaintStepKind;
 use crate::rules::resolve::text;
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 /// The most elements tracked per container.
 const MAX_ELEMENTS: usize = 64;

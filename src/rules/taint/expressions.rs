@@ -7,8 +7,7 @@ use tree_sitter::Node;
 use super::state::{State, Taint};
 use super::Analyzer;
 use crate::rules::resolve::text;
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     /// The state key of a name or attribute chain (`x`, `self.cmd`).

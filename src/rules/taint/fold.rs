@@ -4,8 +4,7 @@
 use tree_sitter::Node;
 
 use crate::rules::resolve::text;
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 /// A constant value, as far as truthiness and comparisons need it.
 #[derive(Debug, Clone, Copy, PartialEq)]

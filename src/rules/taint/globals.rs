@@ -20,8 +20,7 @@ use super::{Analyzer, FileCx, TaintEngine, TaintFile};
 use crate::finding::{Confidence, TaintStepKind};
 use crate::rules::raw::RawFinding;
 use crate::rules::resolve::{text, ScopeId, MODULE_SCOPE};
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 /// Adds to `scopes` the functions that mention a module-level container (a name bound to a
 /// list, dict or set) that a scope already in `scopes` mentions: they may store into it what

@@ -68,8 +68,7 @@ use self::summary::{FuncTable, Summary};
 use crate::finding::{Confidence, TaintStepKind};
 use crate::rules::raw::RawFinding;
 use crate::rules::resolve::{NameTable, Resolver, ScopeId, MODULE_SCOPE};
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 /// Path of the shared sources file under `rules/`.
 pub const SOURCES_FILE: &str = "python/_taint/sources.toml";

@@ -17,8 +17,7 @@ use super::state::State;
 use super::{Analyzer, TaintEngine, TaintFile};
 use crate::rules::resolve::text;
 use crate::rules::resolve::{ScopeId, MODULE_SCOPE};
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 use std::collections::BTreeSet;
 
 impl TaintEngine {

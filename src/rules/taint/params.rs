@@ -4,8 +4,7 @@ use tree_sitter::Node;
 
 use super::state::State;
 use super::{summary, Analyzer};
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     /// Taints the parameters of handler functions (routes and Django-style views); returns

@@ -9,8 +9,7 @@ use super::Analyzer;
 use crate::finding::TaintStepKind;
 use crate::rules::args::CallArgs;
 use crate::rules::resolve::text;
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     /// Checks every sink call of this scope inside `region` against the state.

@@ -5,8 +5,7 @@ use tree_sitter::Node;
 use super::state::{Flow, State, Taint};
 use super::{Analyzer, MAX_BLOCK_DEPTH, MAX_LOOP_PASSES};
 use crate::finding::TaintStepKind;
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
     /// Runs the statements of a block (or module) in order.

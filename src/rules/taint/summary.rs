@@ -19,8 +19,7 @@ use tree_sitter::Node;
 
 use super::state::{Step, Taint};
 use crate::rules::resolve::{text, Resolver, ScopeId};
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 /// Bit of taint kinds where parameter markers start: parameter `i` is bit `PARAM_SHIFT + i`.
 pub(super) const PARAM_SHIFT: u32 = 40;

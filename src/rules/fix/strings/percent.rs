@@ -4,8 +4,7 @@ use tree_sitter::Node;
 
 use super::{collect, Conv, Part, Value};
 use crate::rules::args::unparen;
-use crate::syntax_fields::KindName;
-use crate::syntax_fields::FIELD;
+use crate::syntax_fields::{KindName, FIELD};
 
 /// `"fmt" % value` / `"fmt" % (a, b)` with positional directives, or `"fmt" % {"k": v}` (a
 /// dict literal with plain string keys) with `%(k)s` directives only. With a mapping, every
