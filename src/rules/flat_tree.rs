@@ -24,6 +24,10 @@ pub(crate) struct FlatNode<'t> {
     parent: u32,
     kids_start: u32,
     kids_len: u32,
+    /// The node's end byte, read while the walk has its subtree at hand (later, tree-sitter's
+    /// `end_byte` reads that subtree again, usually from memory); `u32::MAX` when it is
+    /// beyond what a `u32` holds.
+    end: u32,
 }
 
 impl FlatNode<'_> {
@@ -64,6 +68,7 @@ impl<'t> FlatTree<'t> {
                 parent,
                 kids_start: 0,
                 kids_len: 0,
+                end: u32::try_from(node.end_byte()).unwrap_or(u32::MAX),
             });
             if cursor.goto_first_child() {
                 path.push(i);
@@ -114,6 +119,16 @@ impl<'t> FlatTree<'t> {
         self.nodes[i as usize].node
     }
 
+    /// Node `i`'s bytes in the source.
+    pub fn byte_range(&self, i: u32) -> Range<usize> {
+        let n = &self.nodes[i as usize];
+        let end = match n.end {
+            u32::MAX => n.node.end_byte(),
+            e => e as usize,
+        };
+        n.node.start_byte()..end
+    }
+
     /// Node `i`'s parent; `None` for the root.
     pub fn parent(&self, i: u32) -> Option<u32> {
         let p = self.nodes[i as usize].parent;
@@ -157,6 +172,7 @@ mod tests {
             assert_eq!(f.field(), cursor.field_id().map(|x| x.get()));
             assert_eq!(f.named, cursor.node().is_named());
             assert_eq!(f.depth, depth);
+            assert_eq!(flat.byte_range(i), cursor.node().byte_range());
             assert_eq!(flat.parent(i).map(|p| flat.node(p)), cursor.node().parent());
             let mut c = cursor.node().walk();
             let expected: Vec<Node> = cursor.node().children(&mut c).collect();

@@ -123,10 +123,16 @@ pub fn join(files: &mut [ProjectFile<'_>]) {
         .collect();
     // (file, function) → the calls into it, with the caller's file.
     let mut callers: HashMap<(usize, &str), Vec<(usize, &CallOut)>> = HashMap::new();
+    // A module resolves the same way from every file of one folder: (folder, module) → file.
+    let mut resolved: HashMap<(&str, &str), Option<usize>> = HashMap::new();
     for (i, f) in files.iter().enumerate() {
+        let path = f.path.trim_start_matches("./");
+        let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
         for c in &f.facts.calls_out {
-            let path = f.path.trim_start_matches("./");
-            if let Some(j) = resolve_module(path, &c.module, &index) {
+            let target = *resolved
+                .entry((dir, c.module.as_str()))
+                .or_insert_with(|| resolve_module(path, &c.module, &index));
+            if let Some(j) = target {
                 if j != i {
                     callers
                         .entry((j, c.function.as_str()))

@@ -31,11 +31,14 @@ pub(crate) struct Ctx<'p, 't> {
 }
 
 impl Ctx<'_, '_> {
-    fn admits(&self, capture: u32, node: Node) -> bool {
-        self.early
-            .iter()
-            .filter(|(c, _)| *c == capture)
-            .all(|(_, p)| super::text_predicate_holds(p, &[(capture, node)], self.src))
+    /// Whether node `node` (of the flat tree) may be bound to `capture`.
+    fn admits(&self, capture: u32, node: u32) -> bool {
+        let mut preds = self.early.iter().filter(|(c, _)| *c == capture).peekable();
+        if preds.peek().is_none() {
+            return true;
+        }
+        let text = self.src.get(self.tree.byte_range(node)).unwrap_or(&[]);
+        preds.all(|(_, p)| super::holds_on_text(p, text))
     }
 }
 
@@ -98,7 +101,7 @@ fn match_node<'t>(
     let node_ref = flat.node;
     let saved = (st.caps.len(), st.last);
     for &c in step.captures.iter().chain(outer_caps) {
-        if !cx.admits(c, node_ref) {
+        if !cx.admits(c, node) {
             st.caps.truncate(saved.0);
             return;
         }

@@ -368,5 +368,17 @@ pub(crate) fn text_predicate_holds(p: &TextPred, caps: &[(u32, Node)], src: &[u8
     }
 }
 
+/// A single-capture predicate (one that must hold for each node of its capture) on the text
+/// of one node: what [`text_predicate_holds`] decides for a capture bound to that node alone.
+pub(crate) fn holds_on_text(p: &TextPred, text: &[u8]) -> bool {
+    match p {
+        TextPred::EqString(_, s, positive, _) => (text == s.as_bytes()) == *positive,
+        TextPred::Match(_, re, positive, _) => re.is_match(text) == *positive,
+        TextPred::AnyOf(_, v, positive) => v.iter().any(|s| text == s.as_bytes()) == *positive,
+        // Never early: it compares two captures.
+        TextPred::EqCapture(..) => true,
+    }
+}
+
 #[cfg(test)]
 mod tests;
