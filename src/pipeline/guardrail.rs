@@ -103,7 +103,8 @@ pub fn apply_static(catalog: &Catalog, label: &str, text: &str, scan: &mut FileS
     {
         f.suppressed = None;
     }
-    if let Some(rule) = catalog.get(RULE_INVISIBLE) {
+    // Every invisible character is outside ASCII: an ASCII file (most) has none.
+    if let Some(rule) = catalog.get(RULE_INVISIBLE).filter(|_| !text.is_ascii()) {
         let covered: Vec<(usize, usize)> = scan
             .findings
             .iter()
@@ -113,7 +114,8 @@ pub fn apply_static(catalog: &Catalog, label: &str, text: &str, scan: &mut FileS
         let mut added = false;
         for (i, line) in text.lines().enumerate() {
             let n = i + 1;
-            if !line.chars().any(prompts::is_invisible)
+            if line.is_ascii()
+                || !line.chars().any(prompts::is_invisible)
                 || covered.iter().any(|&(s, e)| (s..=e).contains(&n))
             {
                 continue;

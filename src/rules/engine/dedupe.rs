@@ -1,7 +1,7 @@
 //! Deduplication: one finding per (rule, node), and across rules the most specific finding
 //! per node and weakness.
 
-use std::collections::HashSet;
+use hashbrown::HashSet;
 
 use crate::rules::raw::RawFinding;
 use crate::rules::schema::RuleSpec;

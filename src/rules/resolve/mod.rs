@@ -19,7 +19,7 @@ mod patterns;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
 use tree_sitter::Node;
 

@@ -1,6 +1,6 @@
 //! The matching forms of rule names ([`NamePattern`]) and a table of them ([`NameTable`]).
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
 /// One rule name form: `a.b` (exact), `*.m` (method of any receiver), `a.*` (module member).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,7 +11,9 @@
 //! tainted from the start; the findings this second pass adds (and only those) are kept, at
 //! medium confidence, since whether the stored data is read back depends on what runs when.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
+
+use hashbrown::HashSet;
 
 use tree_sitter::Node;
 

@@ -57,7 +57,9 @@ mod summary;
 mod tests;
 
 use std::cell::RefCell;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+
+use hashbrown::{HashMap, HashSet};
 use std::rc::Rc;
 
 use tree_sitter::Node;

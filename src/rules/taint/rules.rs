@@ -1,7 +1,7 @@
 //! The taint rule data: sources and global sanitizers (`rules/python/_taint/`), and each
 //! rule's sinks and sanitizers, compiled into a [`TaintEngine`].
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
 use serde::Deserialize;
 

@@ -1,6 +1,6 @@
 //! The abstract state of the taint analysis: what is tainted, by which path.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 use std::rc::Rc;
 
 use tree_sitter::Node;
@@ -68,7 +68,7 @@ pub(super) struct State<'t> {
     pub(super) elems: HashMap<String, Elements<'t>>,
     /// Attribute chains a check proved clean (`body.handle` after `body.handle.isalnum()`),
     /// whatever the object they belong to carries.
-    pub(super) clean: std::collections::HashSet<String>,
+    pub(super) clean: hashbrown::HashSet<String>,
     /// Name → the name it is the parse of (`parts = urlsplit(url)`): a check of
     /// `parts.hostname` checks `url`.
     pub(super) parsed: HashMap<String, String>,

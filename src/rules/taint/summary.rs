@@ -12,7 +12,7 @@
 //! `Class.m(...)` to that class's method, and `obj.m(...)` to the only method named `m` in
 //! the file.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 use std::rc::Rc;
 
 use tree_sitter::Node;
