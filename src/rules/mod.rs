@@ -10,6 +10,7 @@ pub mod project;
 pub(crate) mod query;
 pub(crate) mod query_gate;
 pub(crate) mod raw;
+pub(crate) mod regex_literals;
 pub(crate) mod regexes;
 pub(crate) mod resolve;
 pub(crate) mod schema;

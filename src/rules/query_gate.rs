@@ -5,8 +5,9 @@
 //! one of those literals (for `#qualname?`, the last dotted segment of a name: an import or
 //! attribute access always spells it). Such a *gated* rule query is matched (natively, see
 //! [`super::query`], or by tree-sitter for unsupported syntax) only on files where one of its
-//! literals occurs; one Aho-Corasick pass over the file finds them all. Queries without a usable
-//! literal are *ungated*: they run on every file.
+//! literals occurs; one Aho-Corasick pass over the file finds them all (case-insensitively:
+//! the same pass serves the literals a pattern's regexes need, see [`super::regex_literals`]).
+//! Queries without a usable literal are *ungated*: they run on every file.
 
 use aho_corasick::AhoCorasick;
 
@@ -199,26 +200,33 @@ fn pattern_literals(p: &str) -> Option<Vec<String>> {
     None
 }
 
-/// One Aho-Corasick automaton over every gated query's literals.
+/// One Aho-Corasick automaton over every gate's literals, matched ASCII-case-insensitively
+/// (a superset of exact matches: a gate may open needlessly, never stay shut wrongly).
 #[derive(Debug)]
 pub struct Gates {
     ac: Option<AhoCorasick>,
-    /// For each literal of the automaton, the gated queries it opens.
+    /// For each literal of the automaton, the gates it opens.
     opens: Vec<Vec<u32>>,
-    count: usize,
+    /// Per gate: whether its literals hold for ASCII files only (regex literals, see
+    /// [`crate::rules::regex_literals`]); such a gate is open on every other file.
+    ascii_only: Vec<bool>,
 }
 
 impl Gates {
-    /// Builds the automaton; `gates[i]` are the literals of gated query `i`.
-    pub fn new(gates: &[Vec<String>]) -> Gates {
+    /// Builds the automaton; `gates[i]` are the literals of gate `i`, and `ascii_only[i]`
+    /// (false when missing) says whether they bind ASCII files only.
+    pub fn new(gates: &[Vec<String>], ascii_only: &[bool]) -> Gates {
         let mut lits: Vec<String> = Vec::new();
         let mut opens: Vec<Vec<u32>> = Vec::new();
+        let mut index: std::collections::HashMap<String, usize> = Default::default();
         for (qi, g) in gates.iter().enumerate() {
             for l in g {
-                match lits.iter().position(|x| x == l) {
-                    Some(k) => opens[k].push(qi as u32),
+                let key = l.to_ascii_lowercase();
+                match index.get(&key) {
+                    Some(&k) => opens[k].push(qi as u32),
                     None => {
-                        lits.push(l.clone());
+                        index.insert(key.clone(), lits.len());
+                        lits.push(key);
                         opens.push(vec![qi as u32]);
                     }
                 }
@@ -227,27 +235,38 @@ impl Gates {
         let ac = if lits.is_empty() {
             None
         } else {
-            AhoCorasick::new(&lits).ok()
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(&lits)
+                .ok()
         };
-        // Without an automaton (cannot happen with plain literals), every query stays open.
+        let ascii_only = (0..gates.len())
+            .map(|i| ascii_only.get(i).copied().unwrap_or(false))
+            .collect();
+        // Without an automaton (cannot happen with plain literals), every gate stays open.
         Gates {
             ac,
             opens,
-            count: gates.len(),
+            ascii_only,
         }
     }
 
-    /// Whether no query is gated.
+    /// Whether there is no gate.
     pub fn is_empty(&self) -> bool {
-        self.count == 0
+        self.ascii_only.is_empty()
     }
 
-    /// Which gated queries may match `text`, as a flag per query.
+    /// Which gates are open for `text`, as a flag per gate.
     pub fn open_for(&self, text: &str) -> Vec<bool> {
+        let count = self.ascii_only.len();
         let Some(ac) = &self.ac else {
-            return vec![true; self.count];
+            return vec![true; count];
         };
-        let mut open = vec![false; self.count];
+        let mut open = if text.is_ascii() {
+            vec![false; count]
+        } else {
+            self.ascii_only.clone()
+        };
         let mut seen = vec![false; self.opens.len()];
         let mut left = self.opens.len();
         for m in ac.find_overlapping_iter(text) {
@@ -302,13 +321,24 @@ mod tests {
 
     #[test]
     fn gates_open_only_on_files_with_a_literal() {
-        let g = Gates::new(&[
-            vec!["eval".into()],
-            vec!["loads".into(), "eval".into()],
-            vec!["zzz".into()],
-        ]);
-        assert_eq!(g.open_for("x = eval(y)"), vec![true, true, false]);
-        assert_eq!(g.open_for("pickle.loads(b)"), vec![false, true, false]);
-        assert_eq!(g.open_for("print(1)"), vec![false, false, false]);
+        let g = Gates::new(
+            &[
+                vec!["eval".into()],
+                vec!["loads".into(), "eval".into()],
+                vec!["zzz".into()],
+                vec![],
+            ],
+            &[false, false, false, true],
+        );
+        assert_eq!(g.open_for("x = eval(y)"), vec![true, true, false, false]);
+        assert_eq!(
+            g.open_for("pickle.loads(b)"),
+            vec![false, true, false, false]
+        );
+        assert_eq!(g.open_for("print(1)"), vec![false, false, false, false]);
+        // Case-insensitive: a gate may open needlessly, never stay shut wrongly.
+        assert_eq!(g.open_for("EVAL"), vec![true, true, false, false]);
+        // A file outside ASCII opens every ASCII-only gate.
+        assert_eq!(g.open_for("s = 'é'"), vec![false, false, false, true]);
     }
 }

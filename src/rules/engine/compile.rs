@@ -138,7 +138,16 @@ impl Engine {
             }
             call_args.push(per_pattern);
         }
-        let gates = Gates::new(&gate_lits);
+        // Regex literals: a second gate per native pattern (ASCII files only).
+        let mut ascii_only = vec![false; gate_lits.len()];
+        for p in &mut native.patterns {
+            if let Some(lits) = crate::rules::query::literals::needed(&p.parsed) {
+                gate_lits.push(lits);
+                ascii_only.push(true);
+                p.literal_gate = Some((gate_lits.len() - 1) as u32);
+            }
+        }
+        let gates = Gates::new(&gate_lits, &ascii_only);
         let taint = TaintEngine::new(&catalog)?;
         let kinds = KindIds::new(&language);
         Ok(Engine {

@@ -15,6 +15,7 @@
 //! deduplication, so this keeps reports identical.
 
 pub(crate) mod exec;
+pub(crate) mod literals;
 pub(crate) mod parse;
 mod skeleton;
 
@@ -33,6 +34,9 @@ pub(crate) struct NativePattern {
     pub group: u32,
     /// The gate (index into the engine's gates) that must be open, if gated.
     pub gate: Option<u32>,
+    /// The gate of the literals its regexes need ([`literals`]), if any: a second condition,
+    /// which leaves the pattern's group (and so the order of matches) as it is.
+    pub literal_gate: Option<u32>,
     /// The signature bits a node needs for this pattern to match there.
     requirement: skeleton::Signature,
 }
@@ -104,6 +108,7 @@ impl NativeSet {
                 rule,
                 group,
                 gate,
+                literal_gate: None,
             });
         }
         self.match_capture = self
@@ -241,9 +246,9 @@ impl<'t> NativeRun<'t, '_> {
     /// Runs pattern `pi` at `node` if its gate is open and its skeleton fits.
     fn try_pattern(&mut self, pi: u32, node: u32, depth: u32) {
         let p = &self.set.patterns[pi as usize];
-        if p.gate
-            .is_some_and(|g| !self.open.get(g as usize).copied().unwrap_or(true))
-        {
+        let closed =
+            |g: Option<u32>| g.is_some_and(|g| !self.open.get(g as usize).copied().unwrap_or(true));
+        if closed(p.gate) || closed(p.literal_gate) {
             return;
         }
         if p.requirement != 0 {

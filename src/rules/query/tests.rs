@@ -41,27 +41,7 @@ fn native_matches_equal_tree_sitter_matches() {
             }
         }
     }
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    let mut dirs: Vec<_> = ["examples/vulnerable_app", "examples/fixed_app"]
-        .iter()
-        .map(|d| root.join(d))
-        .collect();
-    // The rule fixtures, one folder per category under rules/python/.
-    for e in std::fs::read_dir(root.join("rules/python")).unwrap() {
-        dirs.push(e.unwrap().path());
-    }
-    for dir in dirs.iter().filter(|d| d.is_dir()) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            let fixed = p.to_string_lossy().ends_with(".fixed.py");
-            if p.extension().is_some_and(|x| x == "py") && !fixed {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
-    assert!(files.len() > 20, "{files:?}");
+    let files = fixture_files();
     let mut compared = 0;
     for path in &files {
         let src = std::fs::read_to_string(path).unwrap();
@@ -79,6 +59,98 @@ fn native_matches_equal_tree_sitter_matches() {
         });
     }
     assert!(compared > 100, "only {compared} matches compared");
+}
+
+/// The rule fixtures (one folder per category under rules/python/, `.fixed.py` files left
+/// out) and the example apps.
+fn fixture_files() -> Vec<std::path::PathBuf> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    let mut dirs: Vec<_> = ["examples/vulnerable_app", "examples/fixed_app"]
+        .iter()
+        .map(|d| root.join(d))
+        .collect();
+    for e in std::fs::read_dir(root.join("rules/python")).unwrap() {
+        dirs.push(e.unwrap().path());
+    }
+    for dir in dirs.iter().filter(|d| d.is_dir()) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            let fixed = p.to_string_lossy().ends_with(".fixed.py");
+            if p.extension().is_some_and(|x| x == "py") && !fixed {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() > 20, "{files:?}");
+    files
+}
+
+/// The literals a pattern's regexes need are a necessary condition: on every fixture, each
+/// pattern that matches (all gates open) has its literal gate open too. And most ungated
+/// patterns get such a gate.
+#[test]
+fn literal_gates_are_open_wherever_their_pattern_matches() {
+    let lang: Language = tree_sitter_python::LANGUAGE.into();
+    let catalog = Catalog::embedded().unwrap();
+    let mut set = NativeSet::default();
+    for (ri, rule) in catalog.rules().iter().enumerate() {
+        for p in &rule.patterns {
+            if let Pattern::Query { query } = p {
+                set.try_add(&lang, query, ri as u32, 0, None).unwrap();
+            }
+        }
+    }
+    let needed: Vec<Option<Vec<String>>> = set
+        .patterns
+        .iter()
+        .map(|p| literals::needed(&p.parsed))
+        .collect();
+    let gated = needed.iter().filter(|n| n.is_some()).count();
+    assert!(gated >= 40, "only {gated} patterns have regex literals");
+    let lits: Vec<Vec<String>> = needed
+        .iter()
+        .map(|n| n.clone().unwrap_or_default())
+        .collect();
+    let gates = crate::rules::query_gate::Gates::new(&lits, &vec![true; lits.len()]);
+    let mut checked = 0;
+    let mut files = fixture_files();
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/injection_corpus");
+    for e in std::fs::read_dir(corpus).unwrap() {
+        files.push(e.unwrap().path());
+    }
+    for path in files
+        .iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "py"))
+    {
+        let src = std::fs::read_to_string(path).unwrap();
+        let tree = {
+            let mut parser = tree_sitter::Parser::new();
+            parser.set_language(&lang).unwrap();
+            parser.parse(&src, None).unwrap()
+        };
+        let flat = crate::rules::flat_tree::FlatTree::build(tree.root_node());
+        let open = gates.open_for(&src);
+        let mut run = set.start(src.as_bytes(), &flat, &[]);
+        for i in 0..flat.len() as u32 {
+            run.visit(i);
+        }
+        for m in run.finish() {
+            let pi = m.pattern as usize;
+            if needed[pi].is_some() {
+                checked += 1;
+                let rule = &catalog.rules()[set.patterns[pi].rule as usize].id;
+                assert!(
+                    open[pi],
+                    "{}: {rule} (pattern {pi}) matches, but none of {:?} occurs",
+                    path.display(),
+                    needed[pi]
+                );
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} gated matches checked");
 }
 
 /// Matches every query of `set` (query `i` added with group `i`) natively, visiting every node
