@@ -138,6 +138,7 @@ impl Engine {
             }
             call_args.push(per_pattern);
         }
+        crate::rules::query::merge::merge_regex_alternatives(&mut native);
         // Regex literals: a second gate per native pattern (ASCII files only).
         let mut ascii_only = vec![false; gate_lits.len()];
         for p in &mut native.patterns {

@@ -16,6 +16,7 @@
 
 pub(crate) mod exec;
 pub(crate) mod literals;
+pub(crate) mod merge;
 pub(crate) mod parse;
 mod skeleton;
 

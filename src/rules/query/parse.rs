@@ -20,7 +20,7 @@ pub(crate) enum Kind {
 }
 
 /// One node of a pattern, or an alternation of them.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Step {
     pub kind: Kind,
     /// `[a b]`: the alternatives (then `kind` and `children` are unused).

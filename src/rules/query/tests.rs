@@ -255,3 +255,69 @@ call(a, shell=True, cwd=d)
     let compared = assert_same_matches(&set, &queries, src, &|i| patterns[i].to_string());
     assert!(compared >= 8, "only {compared} matches compared");
 }
+
+/// Merging patterns that differ only in one regex finds the same (rule, reported node) pairs
+/// on every fixture and the injection corpus, with fewer patterns to try.
+#[test]
+fn merged_regex_alternatives_report_the_same_nodes() {
+    let lang: Language = tree_sitter_python::LANGUAGE.into();
+    let catalog = Catalog::embedded().unwrap();
+    let build = || {
+        let mut set = NativeSet::default();
+        for (ri, rule) in catalog.rules().iter().enumerate() {
+            for p in &rule.patterns {
+                if let Pattern::Query { query } = p {
+                    set.try_add(&lang, query, ri as u32, 0, None).unwrap();
+                }
+            }
+        }
+        set
+    };
+    let plain = build();
+    let mut merged = build();
+    merge::merge_regex_alternatives(&mut merged);
+    let tried = |s: &NativeSet| s.by_kind.iter().map(Vec::len).sum::<usize>();
+    assert!(tried(&merged) < tried(&plain), "nothing was merged");
+    let mut files = fixture_files();
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/injection_corpus");
+    for e in std::fs::read_dir(corpus).unwrap() {
+        files.push(e.unwrap().path());
+    }
+    let mut compared = 0;
+    for path in files
+        .iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "py"))
+    {
+        let src = std::fs::read_to_string(path).unwrap();
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&lang).unwrap();
+        let tree = parser.parse(&src, None).unwrap();
+        let flat = crate::rules::flat_tree::FlatTree::build(tree.root_node());
+        let reported = |set: &NativeSet| {
+            let mut run = set.start(src.as_bytes(), &flat, &[]);
+            for i in 0..flat.len() as u32 {
+                run.visit(i);
+            }
+            let mc = set.match_capture().unwrap();
+            let mut out: Vec<(u32, usize, usize)> = run
+                .finish()
+                .iter()
+                .filter_map(|m| {
+                    let (_, n) = m.captures.iter().find(|(c, _)| *c == mc)?;
+                    Some((
+                        set.patterns[m.pattern as usize].rule,
+                        n.start_byte(),
+                        n.end_byte(),
+                    ))
+                })
+                .collect();
+            out.sort_unstable();
+            out.dedup();
+            out
+        };
+        let want = reported(&plain);
+        compared += want.len();
+        assert_eq!(reported(&merged), want, "{}", path.display());
+    }
+    assert!(compared > 100, "only {compared} findings compared");
+}
