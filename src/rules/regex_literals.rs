@@ -22,7 +22,7 @@ const MAX_POSITION: usize = 4;
 /// At most this many literals per set (runs and alternations beyond it are not used).
 const MAX_LITERALS: usize = 64;
 /// Literals shorter than this open the gate on almost every file: such a set is not used.
-pub(crate) const MIN_LEN: usize = 3;
+const MIN_LEN: usize = 3;
 
 /// The literals (lower case) one of which every match of `pattern` (a `regex::bytes` pattern)
 /// contains on ASCII text; `Some(vec![])` when it cannot match ASCII text at all; `None` when
@@ -38,11 +38,10 @@ pub(crate) fn required(pattern: &str) -> Option<Vec<Vec<u8>>> {
     (shortest >= MIN_LEN).then_some(set)
 }
 
-/// What one consumed position may match: lower-cased ASCII bytes, sorted; `None` when wider
-/// than [`MAX_POSITION`].
+/// What one consumed position (a class) may match: lower-cased ASCII bytes, sorted; `None`
+/// when wider than [`MAX_POSITION`] or not a class.
 fn position(hir: &Hir) -> Option<Vec<u8>> {
     let mut bytes: Vec<u8> = match hir.kind() {
-        HirKind::Literal(l) if l.0.len() == 1 => vec![l.0[0]],
         HirKind::Class(Class::Unicode(c)) => {
             let mut out = Vec::new();
             for r in c.iter().filter(|r| r.start().is_ascii()) {

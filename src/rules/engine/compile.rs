@@ -138,10 +138,10 @@ impl Engine {
             }
             call_args.push(per_pattern);
         }
-        crate::rules::query::merge::merge_regex_alternatives(&mut native);
-        // Regex literals: a second gate per native pattern (ASCII files only).
+        let merged = crate::rules::query::merge::merge_regex_alternatives(&mut native);
+        // Regex literals: a second gate per native pattern still tried (ASCII files only).
         let mut ascii_only = vec![false; gate_lits.len()];
-        for p in &mut native.patterns {
+        for (p, _) in native.patterns.iter_mut().zip(merged).filter(|(_, m)| !m) {
             if let Some(lits) = crate::rules::query::literals::needed(&p.parsed) {
                 gate_lits.push(lits);
                 ascii_only.push(true);

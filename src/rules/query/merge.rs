@@ -13,8 +13,9 @@ use super::parse::{Parsed, TextPred};
 use super::{NativePattern, NativeSet};
 
 /// Merges each run of consecutive mergeable patterns into its first; the others stay in
-/// `set.patterns` (indices are stable) but are no longer tried.
-pub(crate) fn merge_regex_alternatives(set: &mut NativeSet) {
+/// `set.patterns` (indices are stable) but are no longer tried. Returns, per pattern, whether
+/// it was merged into another.
+pub(crate) fn merge_regex_alternatives(set: &mut NativeSet) -> Vec<bool> {
     let n = set.patterns.len();
     let mut merged = vec![false; n];
     let mut i = 0;
@@ -50,6 +51,7 @@ pub(crate) fn merge_regex_alternatives(set: &mut NativeSet) {
         list.retain(keep);
     }
     set.any_root.retain(keep);
+    merged
 }
 
 /// The index (in `early`) of the one positive `#match?` predicate in which `b` differs from
