@@ -19,9 +19,47 @@ pub(crate) fn text(pattern: &str) -> Result<regex::Regex, regex::Error> {
     memo(&TEXT, pattern, regex::Regex::new)
 }
 
-/// A `&[u8]` regex for `pattern`, compiled at most once per process.
+/// A `&[u8]` regex for `pattern`, compiled at most once per process, for `is_match` only: its
+/// groups are compiled as non-capturing ([`without_captures`]).
 pub(crate) fn bytes(pattern: &str) -> Result<regex::bytes::Regex, regex::Error> {
-    memo(&BYTES, pattern, regex::bytes::Regex::new)
+    memo(&BYTES, pattern, |p| {
+        regex::bytes::Regex::new(&without_captures(p))
+    })
+}
+
+/// `pattern` with every capturing group made non-capturing (`(a|b)` → `(?:a|b)`), which matches
+/// exactly the same texts. The regex engines' match state holds a slot per capture group for
+/// every NFA state: a rule regex with a dozen groups and Unicode classes took several MiB per
+/// thread, and an alternation of four such regexes more than the four together. A pattern that
+/// does not parse is returned unchanged (compiling it reports the error).
+pub(crate) fn without_captures(pattern: &str) -> String {
+    use regex_syntax::ast::{self, Ast, GroupKind};
+    fn strip(a: &mut Ast) {
+        match a {
+            Ast::Group(g) => {
+                if !matches!(g.kind, GroupKind::NonCapturing(_)) {
+                    g.kind = GroupKind::NonCapturing(ast::Flags {
+                        span: g.span,
+                        items: Vec::new(),
+                    });
+                }
+                strip(&mut g.ast);
+            }
+            Ast::Repetition(r) => strip(&mut r.ast),
+            Ast::Alternation(alt) => alt.asts.iter_mut().for_each(strip),
+            Ast::Concat(c) => c.asts.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let Ok(mut parsed) = ast::parse::Parser::new().parse(pattern) else {
+        return pattern.to_string();
+    };
+    strip(&mut parsed);
+    let mut out = String::new();
+    match ast::print::Printer::new().print(&parsed, &mut out) {
+        Ok(()) => out,
+        Err(_) => pattern.to_string(),
+    }
 }
 
 fn memo<R: Clone>(
@@ -51,5 +89,23 @@ mod tests {
         assert!(c.is_match(b"xxx") && !c.is_match(b"xy"));
         assert!(super::text("(").is_err());
         assert!(super::bytes("(").is_err());
+    }
+
+    #[test]
+    fn groups_become_non_capturing_and_match_the_same_texts() {
+        let cases = [
+            (
+                r"(?i)(ignore|skip)\W+(all\W+)*(rules)",
+                "(?i)(?:ignore|skip)\\W+(?:all\\W+)*(?:rules)",
+            ),
+            (r"^[(]x(?P<n>y)\(z\)$", "^[(]x(?:y)\\(z\\)$"),
+            (r"a(?i:b)(c)?", "a(?i:b)(?:c)?"),
+        ];
+        for (p, want) in cases {
+            assert_eq!(super::without_captures(p), want, "{p}");
+        }
+        let re = super::bytes(r"(?i)^(\w*_)?(token|pin)s?$").unwrap();
+        assert!(re.is_match(b"API_TOKEN") && re.is_match(b"pins") && !re.is_match(b"tokens_x"));
+        assert_eq!(super::without_captures("("), "(");
     }
 }
