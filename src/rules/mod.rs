@@ -36,8 +36,17 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// Loads and validates the embedded rules.
+    /// The embedded rules, validated. They are parsed once per process (a scan and its
+    /// guardrail both ask); each call returns a copy.
     pub fn embedded() -> Result<Catalog, RuleError> {
+        match embedded_shared() {
+            Some(c) => Ok(c.clone()),
+            // Only a broken build gets here; parsing again yields the error itself.
+            None => Catalog::parse_embedded(),
+        }
+    }
+
+    fn parse_embedded() -> Result<Catalog, RuleError> {
         let mut specs = Vec::new();
         for &(path, text) in RULE_FILES {
             // Files and folders starting with `_` hold shared data (taint sources), not rules.
@@ -87,11 +96,15 @@ impl Catalog {
 
 /// The rule `id` of the embedded catalogue (loaded once), e.g. to read its tags from a finding.
 pub fn embedded_rule(id: &str) -> Option<&'static RuleSpec> {
+    embedded_shared().and_then(|c| c.get(id))
+}
+
+/// The embedded catalogue, parsed on first use; `None` when it does not load.
+fn embedded_shared() -> Option<&'static Catalog> {
     static EMBEDDED: std::sync::OnceLock<Option<Catalog>> = std::sync::OnceLock::new();
     EMBEDDED
-        .get_or_init(|| Catalog::embedded().ok())
+        .get_or_init(|| Catalog::parse_embedded().ok())
         .as_ref()
-        .and_then(|c| c.get(id))
 }
 
 /// Shared data files under `rules/` (names starting with `_`), by path relative to `rules/`.

@@ -28,14 +28,33 @@ const MIN_LEN: usize = 3;
 /// contains on ASCII text; `Some(vec![])` when it cannot match ASCII text at all; `None` when
 /// no useful set is known.
 pub(crate) fn required(pattern: &str) -> Option<Vec<Vec<u8>>> {
-    let hir = regex_syntax::ParserBuilder::new()
-        .utf8(false)
-        .build()
-        .parse(pattern)
-        .ok()?;
-    let set = needs(&hir)?;
+    // On ASCII text a regex matches what its ASCII reading matches (`\w`, `\s`, `(?i)` and
+    // negated classes differ only on non-ASCII characters), and the ASCII reading translates
+    // several times faster: Unicode case folding and classes were 8% of a one-file scan.
+    // Patterns that need Unicode (`\p{..}`) fall back to the Unicode reading.
+    from_hir(&parse(pattern, false).or_else(|| parse(pattern, true))?)
+}
+
+/// [`required`] from the Unicode reading alone (to check that the ASCII reading agrees).
+#[cfg(test)]
+pub(crate) fn required_in_unicode(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    from_hir(&parse(pattern, true)?)
+}
+
+fn from_hir(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    let set = needs(hir)?;
     let shortest = set.iter().map(Vec::len).min().unwrap_or(usize::MAX);
     (shortest >= MIN_LEN).then_some(set)
+}
+
+/// `pattern`'s syntax tree, with Unicode classes and case folding or without.
+fn parse(pattern: &str, unicode: bool) -> Option<Hir> {
+    regex_syntax::ParserBuilder::new()
+        .utf8(false)
+        .unicode(unicode)
+        .build()
+        .parse(pattern)
+        .ok()
 }
 
 /// What one consumed position (a class) may match: lower-cased ASCII bytes, sorted; `None`

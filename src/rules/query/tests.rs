@@ -321,3 +321,38 @@ fn merged_regex_alternatives_report_the_same_nodes() {
     }
     assert!(compared > 100, "only {compared} findings compared");
 }
+
+/// The literals of every rule regex come out the same from its ASCII reading (what
+/// `regex_literals::required` parses first, for speed) as from its Unicode reading.
+#[test]
+fn rule_regex_literals_agree_in_ascii_and_unicode() {
+    let lang: Language = tree_sitter_python::LANGUAGE.into();
+    let catalog = Catalog::embedded().unwrap();
+    let mut names = parse::Names { names: Vec::new() };
+    let mut checked = 0;
+    for rule in catalog.rules() {
+        for p in &rule.patterns {
+            let Pattern::Query { query } = p else {
+                continue;
+            };
+            for part in crate::rules::query_gate::top_level_patterns(query) {
+                let Some(parsed) = parse::parse_pattern(part, &lang, &mut names) else {
+                    continue;
+                };
+                for (_, pred) in &parsed.early {
+                    if let TextPred::Match(_, re, _, _) = pred {
+                        let re = re.as_str();
+                        assert_eq!(
+                            crate::rules::regex_literals::required(re),
+                            crate::rules::regex_literals::required_in_unicode(re),
+                            "{}: {re}",
+                            rule.id
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 50, "only {checked} regexes found");
+}
