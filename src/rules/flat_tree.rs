@@ -141,6 +141,14 @@ impl<'t> FlatTree<'t> {
         n.kids_start as usize..(n.kids_start + n.kids_len) as usize
     }
 
+    /// Node `i`'s first child in field `field` (a tree-sitter field id), like
+    /// `Node::child_by_field_id` but from the child list.
+    pub fn child_in_field(&self, i: u32, field: u16) -> Option<u32> {
+        self.children(i)
+            .map(|k| self.kids[k])
+            .find(|&c| self.nodes[c as usize].field == field)
+    }
+
     /// The node at position `k` of a [`FlatTree::children`] range.
     pub fn kid(&self, k: usize) -> u32 {
         self.kids[k]
@@ -173,6 +181,12 @@ mod tests {
             assert_eq!(f.named, cursor.node().is_named());
             assert_eq!(f.depth, depth);
             assert_eq!(flat.byte_range(i), cursor.node().byte_range());
+            for field in 1..=tree.language().field_count() as u16 {
+                assert_eq!(
+                    flat.child_in_field(i, field).map(|c| flat.node(c)),
+                    cursor.node().child_by_field_id(field)
+                );
+            }
             assert_eq!(flat.parent(i).map(|p| flat.node(p)), cursor.node().parent());
             let mut c = cursor.node().walk();
             let expected: Vec<Node> = cursor.node().children(&mut c).collect();

@@ -15,6 +15,8 @@ use crate::syntax_fields::FIELD;
 /// What the single pass over a file's tree collects.
 pub(crate) struct FileIndex<'t, 's> {
     pub calls: Vec<(Node<'t>, ScopeId)>,
+    /// Each call's callee (its `function` field), parallel to `calls`.
+    pub callees: Vec<Option<Node<'t>>>,
     /// Import statements with the qualified names they import.
     pub imported: Vec<(Node<'t>, Vec<String>)>,
     pub imports: ImportTable,
@@ -23,6 +25,8 @@ pub(crate) struct FileIndex<'t, 's> {
     pub funcs: Vec<Node<'t>>,
     /// The `decorated_definition` around each of `funcs`, if any.
     pub decorated: Vec<Option<Node<'t>>>,
+    /// The `class_definition` each of `funcs` is a direct method of, if any.
+    pub classes: Vec<Option<Node<'t>>>,
     pub comments: CommentIndex<'s>,
     pub first_error_line: Option<usize>,
 }
@@ -37,11 +41,13 @@ impl<'t, 's> FileIndex<'t, 's> {
     ) -> FileIndex<'t, 's> {
         let mut idx = FileIndex {
             calls: Vec::new(),
+            callees: Vec::new(),
             imported: Vec::new(),
             imports: ImportTable::default(),
             scopes: Scopes::default(),
             funcs: Vec::new(),
             decorated: Vec::new(),
+            classes: Vec::new(),
             comments: CommentIndex::default(),
             first_error_line: None,
         };
@@ -60,7 +66,11 @@ impl<'t, 's> FileIndex<'t, 's> {
                 n.visit(i);
             }
             match kind {
-                _ if kind == k.call => idx.calls.push((node, scope)),
+                _ if kind == k.call => {
+                    idx.calls.push((node, scope));
+                    let callee = tree.child_in_field(i, FIELD.function);
+                    idx.callees.push(callee.map(|c| tree.node(c)));
+                }
                 _ if kind == k.comment => {
                     let line = node.start_position().row + 1;
                     idx.comments.add(line, text(node, src));
@@ -68,15 +78,21 @@ impl<'t, 's> FileIndex<'t, 's> {
                 _ if kind == k.function_definition => {
                     let id = idx.scopes.push(node.start_byte(), node.end_byte(), scope);
                     idx.funcs.push(node);
-                    idx.decorated.push(
-                        tree.parent(i)
-                            .map(|p| tree.get(p))
-                            .filter(|p| p.kind == k.decorated_definition)
-                            .map(|p| p.node),
-                    );
+                    // function_definition ← decorated_definition? ← block ← class_definition
+                    let mut up = tree.parent(i);
+                    let decorated = up.filter(|&p| tree.get(p).kind == k.decorated_definition);
+                    if decorated.is_some() {
+                        up = decorated.and_then(|p| tree.parent(p));
+                    }
+                    let class = up
+                        .filter(|&p| tree.get(p).kind == k.block)
+                        .and_then(|p| tree.parent(p))
+                        .filter(|&p| tree.get(p).kind == k.class_definition);
+                    idx.decorated.push(decorated.map(|p| tree.get(p).node));
+                    idx.classes.push(class.map(|p| tree.get(p).node));
                     stack.push((depth, id));
                     if scope == MODULE_SCOPE {
-                        if let Some(n) = node.child_by_field_id(FIELD.name) {
+                        if let Some(n) = tree.child_in_field(i, FIELD.name).map(|n| tree.node(n)) {
                             let name = text(n, src);
                             if SHADOWABLE_BUILTINS.contains(&name) {
                                 idx.imports.shadow_builtin(name);

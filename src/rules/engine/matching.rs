@@ -27,8 +27,8 @@ impl Engine {
         let mut buf = String::new();
         let want_sinks = !self.taint.is_empty();
         let named_sinks = want_sinks && self.taint.named_sinks_apply(&file.imported);
-        for &(call, scope) in &file.calls {
-            let Some(func) = call.child_by_field_id(FIELD.function) else {
+        for (&(call, scope), &callee) in file.calls.iter().zip(&file.callees) {
+            let Some(func) = callee else {
                 continue;
             };
             let qual = resolver

@@ -78,6 +78,8 @@ pub(crate) struct KindIds {
     comment: u16,
     function_definition: u16,
     decorated_definition: u16,
+    class_definition: u16,
+    block: u16,
     import_statement: u16,
     import_from_statement: u16,
 }
@@ -89,6 +91,8 @@ impl KindIds {
             comment: lang.id_for_node_kind("comment", true),
             function_definition: lang.id_for_node_kind("function_definition", true),
             decorated_definition: lang.id_for_node_kind("decorated_definition", true),
+            class_definition: lang.id_for_node_kind("class_definition", true),
+            block: lang.id_for_node_kind("block", true),
             import_statement: lang.id_for_node_kind("import_statement", true),
             import_from_statement: lang.id_for_node_kind("import_from_statement", true),
         }
@@ -196,8 +200,10 @@ impl Engine {
                 resolver,
                 funcs: &file.funcs,
                 decorated: &file.decorated,
+                classes: &file.classes,
                 sink_calls: &sink_calls,
                 calls: &file.calls,
+                callees: &file.callees,
                 imported: &file.imported,
             };
             let outcome = self.taint.analyze(&ctx, &mut raw);

@@ -147,10 +147,14 @@ pub(crate) struct TaintFile<'a, 't> {
     pub funcs: &'a [Node<'t>],
     /// The `decorated_definition` around each of `funcs`, if any.
     pub decorated: &'a [Option<Node<'t>>],
+    /// The `class_definition` each of `funcs` is a direct method of, if any.
+    pub classes: &'a [Option<Node<'t>>],
     /// Calls to sinks with their scope, in document order.
     pub sink_calls: &'a [(Node<'t>, ScopeId)],
     /// Every call with its scope, in document order (for calls to local functions).
     pub calls: &'a [(Node<'t>, ScopeId)],
+    /// Each call's callee, parallel to `calls`.
+    pub callees: &'a [Option<Node<'t>>],
     /// The modules the file imports (for sinks that depend on the framework).
     pub imported: &'a [(Node<'t>, Vec<String>)],
 }
@@ -261,7 +265,7 @@ impl TaintEngine {
                 calls_out: Vec::new(),
             };
         }
-        let table = FuncTable::build(file.funcs, file.calls, &file.resolver, file.src);
+        let table = FuncTable::build(file);
         let mut cx = new_cx(table, Vec::new());
         cx.module_names = globals::module_names(file.root, file.src);
         let mut reaches = vec![false; cx.table.funcs.len()];
@@ -407,11 +411,11 @@ fn imported_calls<'t>(
 ) -> Vec<(Node<'t>, ScopeId, String, String)> {
     let mut out = Vec::new();
     let mut buf = String::new();
-    for &(call, scope) in file.calls {
+    for (&(call, scope), &callee) in file.calls.iter().zip(file.callees) {
         if !scopes.contains(&scope) {
             continue;
         }
-        let Some(f) = call.child_by_field_id(FIELD.function) else {
+        let Some(f) = callee else {
             continue;
         };
         let mut root = f;

@@ -296,12 +296,12 @@ impl<'e, 'a, 't, 'o> Analyzer<'e, 'a, 't, 'o> {
         if self.eng.store_unless.is_empty() {
             return false;
         }
-        let calls = self.file.calls;
-        for &(call, scope) in calls {
+        let file = self.file;
+        for (&(_, scope), &callee) in file.calls.iter().zip(file.callees) {
             if scope != self.scope {
                 continue;
             }
-            let Some(f) = call.child_by_field_id(FIELD.function) else {
+            let Some(f) = callee else {
                 continue;
             };
             let (q, m) = self.resolve(f);

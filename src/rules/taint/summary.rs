@@ -18,6 +18,7 @@ use std::rc::Rc;
 use tree_sitter::Node;
 
 use super::state::{Step, Taint};
+use super::TaintFile;
 use crate::rules::resolve::{text, Resolver, ScopeId};
 use crate::syntax_fields::{KindName, FIELD};
 
@@ -104,24 +105,21 @@ pub(super) struct FuncTable<'t> {
 }
 
 impl<'t> FuncTable<'t> {
-    pub(super) fn build(
-        funcs: &[Node<'t>],
-        calls: &[(Node<'t>, ScopeId)],
-        resolver: &Resolver<'_>,
-        src: &'t str,
-    ) -> FuncTable<'t> {
+    pub(super) fn build(file: &TaintFile<'_, 't>) -> FuncTable<'t> {
+        let (calls, resolver, src) = (file.calls, &file.resolver, file.src);
         let mut t = FuncTable::default();
-        for (i, &f) in funcs.iter().enumerate() {
+        for (i, &f) in file.funcs.iter().enumerate() {
             let name = f
                 .child_by_field_id(FIELD.name)
                 .map(|n| text(n, src).to_string())
                 .unwrap_or_default();
-            let class = enclosing_class(f).map(|c| {
+            let class = file.classes[i].map(|c| {
                 c.child_by_field_id(FIELD.name)
                     .map(|n| text(n, src).to_string())
                     .unwrap_or_default()
             });
-            let implicit_first = class.is_some() && !is_staticmethod(f, src);
+            let implicit_first =
+                class.is_some() && !file.decorated[i].is_some_and(|d| is_staticmethod(d, src));
             let mut params = parameters(f, src);
             if implicit_first && !params.is_empty() {
                 params.remove(0);
@@ -138,9 +136,12 @@ impl<'t> FuncTable<'t> {
         if t.funcs.is_empty() {
             return t;
         }
-        t.instances = instances(&t.funcs, calls, src);
-        for &(call, scope) in calls {
-            if let Some(fi) = t.resolve_call(call, scope, resolver, src) {
+        t.instances = instances(&t.funcs, calls, file.callees, src);
+        for (&(call, scope), &callee) in calls.iter().zip(file.callees) {
+            let Some(callee) = callee else {
+                continue;
+            };
+            if let Some(fi) = t.resolve_callee(callee, scope, resolver, src) {
                 t.called[fi] = true;
                 t.calls.push((call, scope, fi));
             }
@@ -162,7 +163,22 @@ impl<'t> FuncTable<'t> {
         resolver: &Resolver<'_>,
         src: &str,
     ) -> Option<usize> {
-        let f = call.child_by_field_id(FIELD.function)?;
+        self.resolve_callee(
+            call.child_by_field_id(FIELD.function)?,
+            scope,
+            resolver,
+            src,
+        )
+    }
+
+    /// The local function callee `f` (a call's `function` field) runs, if the file defines it.
+    fn resolve_callee(
+        &self,
+        f: Node<'t>,
+        scope: ScopeId,
+        resolver: &Resolver<'_>,
+        src: &str,
+    ) -> Option<usize> {
         match f.kind_name() {
             "identifier" => {
                 let name = text(f, src);
@@ -280,14 +296,16 @@ impl<'t> FuncTable<'t> {
 }
 
 /// Names assigned a constructor call of a class that has methods in `funcs`.
-fn instances(funcs: &[FuncInfo], calls: &[(Node, ScopeId)], src: &str) -> HashMap<String, String> {
+fn instances(
+    funcs: &[FuncInfo],
+    calls: &[(Node, ScopeId)],
+    callees: &[Option<Node>],
+    src: &str,
+) -> HashMap<String, String> {
     let mut out: HashMap<String, String> = HashMap::new();
     let mut ambiguous = Vec::new();
-    for &(call, _) in calls {
-        let Some(f) = call
-            .child_by_field_id(FIELD.function)
-            .filter(|f| f.kind_name() == "identifier")
-        else {
+    for (&(call, _), callee) in calls.iter().zip(callees) {
+        let Some(f) = callee.filter(|f| f.kind_name() == "identifier") else {
             continue;
         };
         let class = text(f, src);
@@ -316,26 +334,8 @@ fn instances(funcs: &[FuncInfo], calls: &[(Node, ScopeId)], src: &str) -> HashMa
     out
 }
 
-/// The class definition a function is a direct method of.
-fn enclosing_class(f: Node) -> Option<Node> {
-    let mut p = f.parent()?;
-    if p.kind_name() == "decorated_definition" {
-        p = p.parent()?;
-    }
-    if p.kind_name() != "block" {
-        return None;
-    }
-    let c = p.parent()?;
-    (c.kind_name() == "class_definition").then_some(c)
-}
-
-fn is_staticmethod(f: Node, src: &str) -> bool {
-    let Some(p) = f
-        .parent()
-        .filter(|p| p.kind_name() == "decorated_definition")
-    else {
-        return false;
-    };
+/// Whether a `decorated_definition` carries `@staticmethod`.
+fn is_staticmethod(p: Node, src: &str) -> bool {
     let mut c = p.walk();
     let found = p.named_children(&mut c).any(|d| {
         d.kind_name() == "decorator" && text(d, src).trim_start_matches('@') == "staticmethod"
