@@ -60,33 +60,25 @@ fn parse(pattern: &str, unicode: bool) -> Option<Hir> {
 /// What one consumed position (a class) may match: lower-cased ASCII bytes, sorted; `None`
 /// when wider than [`MAX_POSITION`] or not a class.
 fn position(hir: &Hir) -> Option<Vec<u8>> {
-    let mut bytes: Vec<u8> = match hir.kind() {
-        HirKind::Class(Class::Unicode(c)) => {
-            let mut out = Vec::new();
-            for r in c.iter().filter(|r| r.start().is_ascii()) {
-                let end = r.end().min('\x7f') as u8;
-                if usize::from(end - r.start() as u8) >= 2 * MAX_POSITION {
-                    return None;
-                }
-                out.extend(r.start() as u8..=end);
-            }
-            out
-        }
-        HirKind::Class(Class::Bytes(c)) => {
-            let mut out = Vec::new();
-            for r in c.iter().filter(|r| r.start().is_ascii()) {
-                let end = r.end().min(0x7f);
-                if usize::from(end - r.start()) >= 2 * MAX_POSITION {
-                    return None;
-                }
-                out.extend(r.start()..=end);
-            }
-            out
-        }
+    // Both class kinds as code point ranges; only their ASCII parts count.
+    let ranges: Vec<(u32, u32)> = match hir.kind() {
+        HirKind::Class(Class::Unicode(c)) => c
+            .iter()
+            .map(|r| (r.start().into(), r.end().into()))
+            .collect(),
+        HirKind::Class(Class::Bytes(c)) => c
+            .iter()
+            .map(|r| (r.start().into(), r.end().into()))
+            .collect(),
         _ => return None,
     };
-    for b in &mut bytes {
-        b.make_ascii_lowercase();
+    let mut bytes = Vec::new();
+    for (start, end) in ranges.into_iter().filter(|&(s, _)| s < 0x80) {
+        let end = end.min(0x7f);
+        if end - start >= 2 * MAX_POSITION as u32 {
+            return None;
+        }
+        bytes.extend((start..=end).map(|b| (b as u8).to_ascii_lowercase()));
     }
     bytes.sort_unstable();
     bytes.dedup();

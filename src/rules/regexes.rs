@@ -14,9 +14,10 @@ static TEXT: LazyLock<Mutex<HashMap<String, regex::Regex>>> = LazyLock::new(Defa
 static BYTES: LazyLock<Mutex<HashMap<String, regex::bytes::Regex>>> =
     LazyLock::new(Default::default);
 
-/// A `&str` regex for `pattern`, compiled at most once per process.
+/// A `&str` regex for `pattern`, compiled at most once per process, for matching and finding
+/// only: like [`bytes`], its groups are compiled as non-capturing.
 pub(crate) fn text(pattern: &str) -> Result<regex::Regex, regex::Error> {
-    memo(&TEXT, pattern, regex::Regex::new)
+    memo(&TEXT, pattern, |p| regex::Regex::new(&without_captures(p)))
 }
 
 /// A `&[u8]` regex for `pattern`, compiled at most once per process, for `is_match` only: its

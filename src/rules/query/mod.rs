@@ -338,39 +338,18 @@ pub(crate) fn text_predicate_holds(p: &TextPred, caps: &[(u32, Node)], src: &[u8
             }
             n1.next().is_none() && n2.next().is_none()
         }
-        TextPred::EqString(a, s, positive, all) => {
+        // Single-capture predicates: `all` (`#eq?`, `#match?`) needs every node of the
+        // capture to pass, `any` (`#any-eq?`, `#any-match?`) stops at the first that does.
+        TextPred::EqString(a, _, _, all) | TextPred::Match(a, _, _, all) => {
             for n in nodes(*a) {
-                let m = text(n) == s.as_bytes();
-                if m != *positive && *all {
-                    return false;
-                }
-                if m == *positive && !*all {
-                    return true;
+                let ok = holds_on_text(p, text(n));
+                if ok != *all {
+                    return ok;
                 }
             }
             true
         }
-        TextPred::Match(a, re, positive, all) => {
-            for n in nodes(*a) {
-                let m = re.is_match(text(n));
-                if m != *positive && *all {
-                    return false;
-                }
-                if m == *positive && !*all {
-                    return true;
-                }
-            }
-            true
-        }
-        TextPred::AnyOf(a, v, positive) => {
-            for n in nodes(*a) {
-                let t = text(n);
-                if v.iter().any(|s| t == s.as_bytes()) != *positive {
-                    return false;
-                }
-            }
-            true
-        }
+        TextPred::AnyOf(a, ..) => nodes(*a).all(|n| holds_on_text(p, text(n))),
     }
 }
 
