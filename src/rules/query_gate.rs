@@ -235,8 +235,12 @@ impl Gates {
         let ac = if lits.is_empty() {
             None
         } else {
+            // A full DFA: one table lookup per byte. Every file's whole text goes through
+            // it, and the default (a contiguous NFA for this many literals) follows failure
+            // transitions in the overlapping search.
             AhoCorasick::builder()
                 .ascii_case_insensitive(true)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                 .build(&lits)
                 .ok()
         };
