@@ -7,6 +7,9 @@
 # --before BIN also times another pyward binary (say, main's build) in the same run, as
 # `before`, and prints the speed-up.
 #
+# It also times `examples/parse_floor.rs` (row `ts-parse`): reading and parsing every file with
+# tree-sitter and nothing else, the least any tree-sitter engine can take.
+#
 # Needs python3 with venv and pip (PyPI reachable the first time), cargo. Each tool runs RUNS
 # times (after one warm-up for the fast ones); the script prints, per tool, the median wall time,
 # the median CPU time (user + system, all threads), files/s, files per CPU-second and the peak
@@ -32,7 +35,7 @@ while [ $# -gt 0 ]; do
         --bandit-runs) BANDIT_RUNS=$2; shift ;;
         --no-build) BUILD=0 ;;
         --before) BEFORE=$2; shift ;;
-        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) echo "bench-static.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -50,9 +53,10 @@ if ! "$VENV/bin/ruff" --version 2>/dev/null | grep -qx "ruff $RUFF_VERSION" \
 fi
 
 if [ "$BUILD" = 1 ]; then
-    (cd "$ROOT" && cargo build --release --quiet --bin pyward)
+    (cd "$ROOT" && cargo build --release --quiet --bin pyward --example parse_floor)
 fi
 PYWARD="${CARGO_TARGET_DIR:-$ROOT/target}/release/pyward"
+FLOOR="${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/parse_floor"
 RUFF="$VENV/bin/ruff"
 BANDIT="$VENV/bin/bandit"
 
@@ -134,17 +138,23 @@ for corpus in "${CORPORA[@]}"; do
     echo "  ruff:   $t_ruff (wall s, cpu s, peak KiB)"
     t_bandit=$(time_cmd 0 "$BANDIT_RUNS" "$BANDIT" -r -q -f json "$corpus")
     echo "  bandit: $t_bandit (wall s, cpu s, peak KiB)"
+    t_floor="0 0 0"
+    if [ -x "$FLOOR" ]; then
+        t_floor=$(time_cmd 1 "$RUNS" "$FLOOR" "$corpus")
+        echo "  ts-parse: $t_floor (wall s, cpu s, peak KiB)"
+    fi
     # shellcheck disable=SC2086 # each t_* is "WALL CPU": split on purpose
-    python3 - "$files" $t_pyward $t_ruff $t_bandit $t_before <<'PY'
+    python3 - "$files" $t_pyward $t_ruff $t_bandit $t_before $t_floor <<'PY'
 import sys
 files = int(sys.argv[1])
 v = list(map(float, sys.argv[2:]))
-tools = ["pyward", "ruff", "bandit", "before"]
+tools = ["pyward", "ruff", "bandit", "before", "ts-parse"]
 wall = dict(zip(tools, v[0::3]))
 cpu = dict(zip(tools, v[1::3]))
 rss = dict(zip(tools, v[2::3]))
-if wall["before"] == 0:
-    tools.remove("before")
+for optional in ("before", "ts-parse"):
+    if wall[optional] == 0:
+        tools.remove(optional)
 fps = {k: files / wall[k] for k in tools}
 fpc = {k: files / max(cpu[k], 1e-9) for k in tools}
 print(f"  {'tool':<8} {'wall s':>8} {'cpu s':>8} {'files/s':>9} {'files/cpu-s':>12} {'peak RSS MiB':>13}")
@@ -161,6 +171,9 @@ for other, t_wall, t_cpu in (("ruff", 1.0, 0.5), ("bandit", 20.0, None)):
     if other == "ruff":
         line += " (target <= 1)"
     print(line)
+if "ts-parse" in tools:
+    print(f"  ts-parse/ruff  {cpu['ts-parse'] / cpu['ruff']:6.2f}x cpu s, {wall['ts-parse'] / wall['ruff']:6.2f}x wall s "
+          f"(tree-sitter parsing alone); pyward spends {cpu['pyward'] / cpu['ts-parse']:.2f}x its cpu s")
 if "before" in tools:
     print(f"  pyward/before  {fps['pyward'] / fps['before']:6.2f}x files/s, "
           f"{fpc['pyward'] / fpc['before']:6.2f}x files/cpu-s, {rss['pyward'] / rss['before']:5.2f}x peak RSS")
