@@ -17,15 +17,9 @@ use rayon::prelude::*;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    let allocator = tree_sitter::Allocator {
-        malloc: libmimalloc_sys::mi_malloc,
-        calloc: libmimalloc_sys::mi_calloc,
-        realloc: libmimalloc_sys::mi_realloc,
-        free: libmimalloc_sys::mi_free,
-    };
     // SAFETY: first thing in `main`, before any tree-sitter object exists and before any other
-    // thread runs: no block from libc's malloc can reach `mi_free`, or the reverse.
-    unsafe { tree_sitter::set_allocator(Some(allocator)) };
+    // thread runs.
+    unsafe { pyward::heap::use_mimalloc_for_tree_sitter() };
     let Some(dir) = std::env::args_os().nth(1).map(PathBuf::from) else {
         eprintln!("usage: parse_floor DIR");
         std::process::exit(2);

@@ -18,6 +18,8 @@ pub(crate) mod error;
 pub mod finding;
 #[doc(hidden)]
 pub mod fuzzing;
+#[doc(hidden)]
+pub mod heap;
 pub mod llm;
 pub mod models;
 pub mod pipeline;

@@ -11,22 +11,10 @@ use pyward::commands::{self, EXIT_ERROR};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Routes tree-sitter's C heap (parse stacks, subtrees, trees) through mimalloc as well.
-fn use_mimalloc_for_tree_sitter() {
-    let allocator = tree_sitter::Allocator {
-        malloc: libmimalloc_sys::mi_malloc,
-        calloc: libmimalloc_sys::mi_calloc,
-        realloc: libmimalloc_sys::mi_realloc,
-        free: libmimalloc_sys::mi_free,
-    };
-    // SAFETY: this runs first in `main`, before any tree-sitter parser, tree or query exists,
-    // so no block allocated by libc's malloc can later reach `mi_free` (or the reverse), and no
-    // other thread is running yet.
-    unsafe { tree_sitter::set_allocator(Some(allocator)) };
-}
-
 fn main() -> ExitCode {
-    use_mimalloc_for_tree_sitter();
+    // SAFETY: this runs first in `main`, before any tree-sitter parser, tree or query exists and
+    // before any other thread starts.
+    unsafe { pyward::heap::use_mimalloc_for_tree_sitter() };
     let args: Vec<String> = std::env::args_os()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
