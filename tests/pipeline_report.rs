@@ -10,6 +10,9 @@ use pyward::rules::{Catalog, Engine};
 use pyward::scan::ScanOutcome;
 use serde_json::{json, Value};
 
+#[path = "support/sarif_schema.rs"]
+mod sarif_schema;
+
 const APP: &str = "import subprocess\n\n\ndef build(target):\n    subprocess.run(\"/usr/bin/make \" + target, shell=True)\n    return 0\n";
 
 fn outcome_and_meta() -> (ScanOutcome, RunMeta, Catalog) {
@@ -117,32 +120,8 @@ fn sarif_carries_fixes_and_verdicts_and_json_the_provenance() {
     assert_eq!(json["findings"][0]["verdict"]["status"], "confirmed");
     assert_eq!(json["findings"][0]["fix"]["verified"], true);
     // Schema-valid SARIF.
-    let mut schema: Value = serde_json::from_str(include_str!("schemas/sarif-2.1.0.json")).unwrap();
-    fix_language_pattern(&mut schema);
-    let v = jsonschema::options().build(&schema).unwrap();
-    let errors: Vec<String> = v
-        .iter_errors(&sarif)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
+    let errors = sarif_schema::errors(&sarif);
     assert!(errors.is_empty(), "{errors:#?}");
-}
-
-/// See `tests/report_formats.rs`: the published schema's `language` pattern is broken.
-fn fix_language_pattern(v: &mut Value) {
-    const BROKEN: &str = "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$";
-    match v {
-        Value::Object(map) => {
-            for (k, child) in map.iter_mut() {
-                if k == "pattern" && child.as_str() == Some(BROKEN) {
-                    *child = Value::from("^[a-zA-Z]{2}(-[a-zA-Z]{2})?$");
-                } else {
-                    fix_language_pattern(child);
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(fix_language_pattern),
-        _ => {}
-    }
 }
 
 /// A verified template fix that adds an import (and removes the one it made unused) carries
@@ -184,10 +163,8 @@ fn sarif_fixes_include_the_import_lines_a_template_changes() {
         .clone();
     assert_eq!(reps.len(), 3, "{reps:#?}");
     assert_eq!(apply_sarif(text, &reps), fixed.patched);
-    let mut schema: Value = serde_json::from_str(include_str!("schemas/sarif-2.1.0.json")).unwrap();
-    fix_language_pattern(&mut schema);
-    let v = jsonschema::options().build(&schema).unwrap();
-    assert!(v.iter_errors(&sarif).next().is_none());
+    let errors = sarif_schema::errors(&sarif);
+    assert!(errors.is_empty(), "{errors:#?}");
 }
 
 /// Applies SARIF replacements (regions of the original text, 1-based lines and code-point

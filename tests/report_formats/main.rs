@@ -16,6 +16,9 @@ use pyward::rules::{parse_rule, Catalog};
 use pyward::scan::{Diagnostic, DiagnosticLevel, ScanOutcome};
 use serde_json::Value;
 
+#[path = "../support/sarif_schema.rs"]
+mod sarif_schema;
+
 mod all_formats;
 mod json;
 mod markdown;
@@ -343,42 +346,11 @@ fn strip_ansi(s: &str) -> String {
 }
 
 fn sarif_validator() -> jsonschema::Validator {
-    let mut schema: Value =
-        serde_json::from_str(include_str!("../schemas/sarif-2.1.0.json")).expect("schema is JSON");
-    fix_language_pattern(&mut schema);
-    jsonschema::options()
-        .should_validate_formats(true)
-        .build(&schema)
-        .expect("schema compiles")
-}
-
-/// The published schema's `language` pattern has a stray `]`
-/// (`^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$`), which the draft-4 meta-schema check rejects
-/// as an invalid `regex`. The file is kept byte for byte as published; the copy in memory
-/// gets the intended pattern (two letters, optionally `-` and two more).
-fn fix_language_pattern(v: &mut Value) {
-    const BROKEN: &str = "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$";
-    match v {
-        Value::Object(map) => {
-            for (k, child) in map.iter_mut() {
-                if k == "pattern" && child.as_str() == Some(BROKEN) {
-                    *child = Value::from("^[a-zA-Z]{2}(-[a-zA-Z]{2})?$");
-                } else {
-                    fix_language_pattern(child);
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(fix_language_pattern),
-        _ => {}
-    }
+    sarif_schema::validator()
 }
 
 fn assert_valid_sarif(v: &Value) {
-    let validator = sarif_validator();
-    let errors: Vec<String> = validator
-        .iter_errors(v)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
+    let errors = sarif_schema::errors(v);
     assert!(
         errors.is_empty(),
         "SARIF schema errors:\n{}",
